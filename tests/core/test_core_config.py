@@ -11,7 +11,7 @@ from typing import Literal
 
 import pytest
 
-from carrousel.core.config import from_dict, load_toml, overlay, override, read_toml, to_dict
+from carrousel.core.config import dotted_fields, from_dict, load_toml, overlay, override, read_toml, to_dict
 from carrousel.core.errors import ConfigError
 from carrousel.core.nn import RecurrentConfig, SequenceClassifierConfig, SequenceRegressorConfig
 
@@ -232,3 +232,20 @@ def test_overlay_checks_across_fields_on_the_merged_config_only(tmp_path: Path) 
         overlay(_Export(), read_toml(toml))
     with pytest.raises(_StudentError, match=r"^filters needs student$"):  # no file named: as it was
         overlay(_Export(), {"filters": 4})
+
+
+def test_dotted_fields_name_each_setting_of_a_file_by_its_table(tmp_path: Path) -> None:
+    """A file's tables as the dotted fields the checks across options read (``"fit.epochs"``), each value as
+    the file wrote it; a table inside a table gives a longer name, a top-level value its own key, an empty
+    table nothing."""
+    path = tmp_path / "run.toml"
+    path.write_text(
+        'name = "toy"\n[train]\nepochs = 3\nbetas = [0.8, 0.9]\n[model]\n[model.head]\nsize = 4\n[empty]\n'
+    )
+    assert dotted_fields(read_toml(path)) == {
+        "name": "toy",
+        "train.epochs": 3,
+        "train.betas": [0.8, 0.9],
+        "model.head.size": 4,
+    }
+    assert dotted_fields({}) == {}

@@ -40,6 +40,7 @@ __all__ = [
     "check_config",
     "check_device",
     "check_numbers",
+    "dotted_fields",
     "file_values",
     "from_dict",
     "load_toml",
@@ -196,6 +197,21 @@ def file_values(
             f"{where.here}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}"
         )
     return {k: _coerce(hints[k], v, k, where) for k, v in data.items()}
+
+
+def dotted_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Every value a TOML document (:func:`read_toml`) sets, by dotted field name: a table's keys under the
+    table's name (``[fit]`` ``epochs = 3``: ``{"fit.epochs": 3}``), a table inside a table likewise
+    (``"fit.schedule.warmup"``), a top-level value under its own key. The fields of a ``--config`` file
+    whose tables are the parts of one config, as the checks across options take them
+    (:func:`carrousel.core.cli_merged.merged_settings`); values are not checked (see :func:`file_values`)."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update({f"{key}.{field}": v for field, v in dotted_fields(value).items()})
+        else:
+            out[key] = value
+    return out
 
 
 _SCALARS = (bool, int, float, str)
