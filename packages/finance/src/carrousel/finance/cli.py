@@ -52,7 +52,7 @@ from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import OutputFolder
-from carrousel.core.config import TomlDocument, read_toml
+from carrousel.core.config import TomlDocument, dotted_fields, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.option_names import option
@@ -394,12 +394,9 @@ def _refuse_unused(
             "add --out DIR, or drop --table-format",
             param_hint="'--table-format'",
         )
-    tables = {t: v for t, v in (doc or {}).items() if isinstance(v, dict)}
-    file = {f"{t}.{key}": value for t, table in tables.items() for key, value in table.items()}
+    file = dotted_fields(doc) if doc is not None else None
     flags = {field: ctx.params.get(name) for name, field in _FIELDS.items()}
-    settings = merged_settings(
-        ctx, flags, _FIELDS, file if doc is not None else None, getattr(doc, "source", None)
-    )
+    settings = merged_settings(ctx, flags, _FIELDS, file, getattr(doc, "source", None))
 
     def check(given: Merged, error: Callable[..., Exception]) -> None:
         def named(name: str) -> str:  # the flag as typed, or the file's line
