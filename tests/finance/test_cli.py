@@ -197,7 +197,6 @@ def test_bad_paths_fail_before_any_work(sample_source: Path, tmp_path: Path) -> 
         (["--model-dir", str(afile)], "is a file, not a folder"),
         (["--out", str(afile / "sub")], "is a file, so the output cannot be created there"),
         (["--plot", str(tmp_path / "fan.txt")], "must end in .png"),
-        (["--csv", str(afile)], "--csv is read only with --source csv"),
         (["--start", "2010-02-30"], "is not a date"),
     ):
         result = runner.invoke(app, [*base, *extra])

@@ -279,3 +279,106 @@ def test_predict_horizon_past_the_model_is_a_usage_error_naming_the_flag(tmp_pat
     assert out.exit_code == 2 and out.stdout == "", out.output
     assert "'--horizon' / '-H'" in out.stderr and "horizon of 2 sessions" in out.stderr, out.stderr
     assert runner.invoke(app, ["predict", *data, *model, "-H", "2"]).exit_code == 0
+
+
+def _no_run(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Replaces the pipeline's forecast and backtest (and the price loader), so that a command refused
+    before any work leaves the list empty and one that got past its checks names what it ran."""
+    ran: list[str] = []
+    for name in ("forecast", "backtest"):
+        monkeypatch.setattr(f"carrousel.finance.pipeline.{name}", lambda *_, n=name, **__: ran.append(n))
+    monkeypatch.setattr("carrousel.finance.pipeline.load_histories", lambda *_: ran.append("prices"))
+    return ran
+
+
+@pytest.mark.parametrize("command", ["forecast", "backtest"])
+@pytest.mark.parametrize("source", ["sample", "yahoo"])
+def test_a_csv_file_with_another_source_is_a_usage_error_naming_both(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, source: str
+) -> None:
+    """Two typed flags that contradict: --csv (read only with --source csv, which it implies) beside another
+    --source. Before: exit 1 (a data-kind error), not the usage error it is; now exit 2 naming both flags
+    and the fix, before any work."""
+    monkeypatch.chdir(tmp_path)
+    Path("p.csv").write_text("Date,Close\n2020-01-02,1\n")
+    ran = _no_run(monkeypatch)
+    line = _usage_error(
+        invoke("finance", command, "AAPL", "--source", source, "--csv", "p.csv", "-o", "r"), "'--csv'"
+    )
+    assert f"not used with --source {source}" in line and f"drop --source {source} to read it" in line, line
+    assert "or drop --csv" in line, line
+    assert ran == [] and sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
+
+
+@pytest.mark.parametrize("command", ["forecast", "backtest"])
+@pytest.mark.parametrize(
+    ("text", "flags", "line"),
+    [
+        ('[data]\ncsv_path = "p.csv"\n', ["--source", "sample"],
+         '[data] csv_path = "p.csv": not used with --source sample (a CSV file is read only with --source csv); '
+         'drop --source sample to read it, or drop [data] csv_path = "p.csv"'),
+        ('[data]\nsource = "sample"\ncsv_path = "p.csv"\n', [],
+         '[data] csv_path = "p.csv": not used with [data] source = "sample"'),
+        ('[data]\nsource = "yahoo"\n', ["--csv", "p.csv", "--source", "sample"], "--csv: not used with --source "
+         "sample"),  # typed alone: the usage error, checked below
+    ],
+)  # fmt: skip
+def test_a_csv_file_beside_another_source_the_config_file_takes_part_in_names_the_file(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, text: str,
+    flags: list[str], line: str,
+) -> None:  # fmt: skip
+    """The check reads the flags and the --config file merged: a CSV file that another source leaves unread,
+    one of them from the file, is one line naming the file (exit 1), before any prices are read. Fails on
+    main: the file's csv_path was not checked, the run read the other source (forecast and backtest)."""
+    monkeypatch.chdir(tmp_path)
+    Path("run.toml").write_text(text)
+    ran = _no_run(monkeypatch)
+    outcome = invoke("finance", command, "AAPL", "--config", "run.toml", *flags)
+    lines = outcome.error_lines()
+    assert outcome.stdout == "" and len(lines) == 1 and ran == [], (outcome.stderr, ran)
+    if line.startswith("--csv"):
+        assert outcome.code == 2 and "run.toml" not in lines[0], lines
+    else:
+        assert outcome.code == 1 and lines[0].startswith(f"error: --config run.toml: {line}"), lines
+
+
+@pytest.mark.parametrize("command", ["forecast", "backtest"])
+def test_a_csv_path_in_the_config_file_is_read_as_csv_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str
+) -> None:
+    """A --config file's [data] csv_path (no source: auto) is the file read, as --csv (which implies --source
+    csv); before, the source stayed auto and the run went to the Yahoo cache or Yahoo, the file ignored
+    without a word. A typed --csv still wins over the file's source."""
+    conf = tmp_path / "run.toml"
+    conf.write_text('[data]\ncsv_path = "p.csv"\n')
+    cfg = config_of(
+        monkeypatch, app, "carrousel.finance.pipeline", command, command, "AAPL", "--config", str(conf)
+    )
+    assert (cfg.data.source, cfg.data.csv_path) == ("csv", "p.csv")
+    conf.write_text('[data]\nsource = "sample"\n')
+    argv = (command, "AAPL", "--config", str(conf), "--csv", "q.csv")
+    cfg = config_of(monkeypatch, app, "carrousel.finance.pipeline", command, *argv)
+    assert (cfg.data.source, cfg.data.csv_path) == ("csv", "q.csv")
+
+
+def test_backtest_refuses_a_config_file_that_turns_the_backtest_off(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'finance backtest --config F' with [backtest] enabled = false in F: the command IS a backtest, so the
+    setting cannot hold. Before: it was ignored without a word (the backtest ran, exit 0); now one line
+    naming the file and the setting (exit 1), before any prices are read. enabled = true still runs."""
+    monkeypatch.chdir(tmp_path)
+    Path("run.toml").write_text("[backtest]\nenabled = false\ntest_days = 30\n")
+    ran = _no_run(monkeypatch)
+    outcome = invoke("finance", "backtest", "AAPL", "--source", "sample", "--config", "run.toml", "-o", "r")
+    lines = outcome.error_lines()
+    assert outcome.code == 1 and outcome.stdout == "" and len(lines) == 1 and ran == [], (outcome.stderr, ran)
+    assert lines[0] == (
+        "error: --config run.toml: [backtest] enabled = false: finance backtest always runs the backtest; "
+        "drop the setting, or run finance forecast to forecast without one"
+    ), lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.toml"]
+    Path("run.toml").write_text("[backtest]\nenabled = true\ntest_days = 30\n")
+    argv = ("backtest", "AAPL", "--source", "sample", "--config", "run.toml")
+    cfg = config_of(monkeypatch, app, "carrousel.finance.pipeline", "backtest", *argv)
+    assert (cfg.backtest.enabled, cfg.backtest.test_days) == (True, 30)

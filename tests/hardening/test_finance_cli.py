@@ -148,7 +148,8 @@ OPTIONS: dict[str, tuple[list[str], int, str]] = {
     "start garbage": (["--start", "soon"], 1, "start"),
     "end before start": (["--start", "2010-01-01", "--end", "2009-01-01"], 1, "end"),
     "start future": (["--start", "2099-01-01"], 1, "2099"),
-    "csv with sample source": (["--source", "sample"], 1, "--csv"),
+    # two typed flags that contradict: a usage error naming both (before: exit 1)
+    "csv with sample source": (["--source", "sample"], 2, "not used with --source sample"),
     "plot not png": (["--plot", "chart.jpg"], 1, ".png"),
     "unknown option": (["--colour", "red"], 2, "--colour"),
     "model flag of old": (["--model", "gru"], 2, "--model"),

@@ -73,7 +73,6 @@ from carrousel.finance.config import (
     TrainWindow,
     load_config,
 )
-from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.export_config import MAX_EVAL_DAYS, MIN_EVAL_DAYS
 from carrousel.finance.samples import SAMPLES
 
@@ -300,23 +299,23 @@ def _config(
     saved: FinanceConfig | None = None,
     calendar: str | None = None,
 ) -> FinanceConfig:
-    """The run's configuration, built once: base (defaults or the saved model's settings) <- TOML <- flags."""
-    if csv is not None and source not in (None, Source.auto, Source.csv):
-        raise FinanceConfigError(
-            f"--csv is read only with --source csv, not --source {source.value}; drop one of the two"
-        )
+    """The run's configuration, built once: base (defaults or the saved model's settings) <- TOML <- flags.
+    A CSV file (``--csv``, or the file's ``[data] csv_path``) with the source ``auto`` is read: ``--source
+    csv`` (a CSV file beside another source is refused by :func:`_refuse_unused`)."""
     base = FinanceConfig()
     if saved is not None:  # reusing a model: its window and network are the defaults
         base = replace(base, window=saved.window, model=saved.model)
     base = load_config(config, base)
     d, w, m, t, b = base.data, base.window, base.model, base.train, base.backtest
     symbols = tuple(s.strip().upper() for item in tickers for s in item.split(",") if s.strip())
+    csv_path = str(csv) if csv is not None else d.csv_path
+    read = "csv" if csv is not None and source in (None, Source.auto) else _pick(source, d.source)
     return FinanceConfig(
         data=replace(
             d,
             tickers=symbols,
-            source="csv" if csv is not None and source in (None, Source.auto) else _pick(source, d.source),
-            csv_path=str(csv) if csv is not None else d.csv_path,
+            source="csv" if read == Source.auto.value and csv_path else read,
+            csv_path=csv_path,
             start=_pick(start, d.start),
             end=_pick(end, d.end),
             calendar=_pick(calendar, d.calendar),
@@ -371,6 +370,8 @@ def _flag(ctx: typer.Context, name: str) -> str:
 # each option those checks read -> its field in a --config file (the file may set any of them but
 # --table-format, the command line's alone)
 _FIELDS = {
+    "source": "data.source",
+    "csv": "data.csv_path",
     "enabled": "backtest.enabled",
     "epochs": "train.epochs",
     "seed": "train.seed",
@@ -380,14 +381,20 @@ _FIELDS |= {name: f"backtest.{name}" for name in ("conformal", "ensemble", "wind
 
 
 def _refuse_unused(
-    ctx: typer.Context, reused: Path | None, out_dir: Path | None, doc: TomlDocument | None = None
+    ctx: typer.Context,
+    reused: Path | None,
+    out_dir: Path | None,
+    doc: TomlDocument | None = None,
+    backtests: bool = False,
 ) -> None:
     """Refuses an option beside another that makes it do nothing: ``--table-format`` without ``--out``
-    (``out_dir``); ``--test-days``/``--refit-every``/``--table-format`` with ``--no-backtest``; a training
-    option with a ``--model-dir`` holding a model (``reused``), which forecasts without retraining (it was
-    ignored without a word). The last two read the flags and the ``--config`` file (``doc``, merged in
-    already: its values are checked) together: a usage error naming both when the command line typed
-    them, one line naming the file when it sets one (core's ``refuse_merged``)."""
+    (``out_dir``); a CSV file (``--csv``) with another ``--source``; ``--test-days``/``--refit-every``/
+    ``--table-format`` with ``--no-backtest``; a training option with a ``--model-dir`` holding a model
+    (``reused``), which forecasts without retraining (it was ignored without a word); for ``finance
+    backtest`` (``backtests``), ``[backtest] enabled = false``. All but the first read the flags and the
+    ``--config`` file (``doc``, merged in already: its values are checked) together: a usage error naming
+    both when the command line typed them, one line naming the file when it sets one (core's
+    ``refuse_merged``). Called before any prices are read."""
     if out_dir is None and typed(ctx, "table_format"):  # forecast and backtest
         raise typer.BadParameter(
             "not used without --out (the backtest's forecasts table is written only into a run folder); "
@@ -395,17 +402,34 @@ def _refuse_unused(
             param_hint="'--table-format'",
         )
     file = dotted_fields(doc) if doc is not None else None
-    flags = {field: ctx.params.get(name) for name, field in _FIELDS.items()}
+    if file is not None and typed(ctx, "csv"):  # --csv is --source csv: it wins over the file's source
+        file.pop("data.source", None)
+    flags = {
+        field: getattr(ctx.params.get(name), "value", ctx.params.get(name)) for name, field in _FIELDS.items()
+    }
     settings = merged_settings(ctx, flags, _FIELDS, file, getattr(doc, "source", None))
 
     def check(given: Merged, error: Callable[..., Exception]) -> None:
         def named(name: str) -> str:  # the flag as typed, or the file's line
             field = _FIELDS[name]
             if field in given.typed:
-                return _flag(ctx, name)
+                return f"--source {given[field]}" if name == "source" else _flag(ctx, name)
             table, key = field.split(".")
             return f"[{table}] {key} = {json.dumps(given[field])}"
 
+        if backtests and given["backtest.enabled"] is False:  # the command is a backtest
+            raise error(
+                "finance backtest always runs the backtest; drop the setting, or run finance forecast to "
+                "forecast without one",
+                param_hint=f"'{named('enabled')}'",
+            )
+        source = given["data.source"] if given.given("data.source") else None
+        if given.given("data.csv_path") and source not in (None, Source.auto.value, Source.csv.value):
+            raise error(
+                f"not used with {named('source')} (a CSV file is read only with --source csv); drop "
+                f"{named('source')} to read it, or drop {named('csv')}",
+                param_hint=f"'{named('csv')}'",
+            )
         if given["backtest.enabled"] is False:
             for name in filter(lambda n: given.given(_FIELDS[n]), _BACKTEST_ONLY):
                 raise error(
@@ -717,13 +741,14 @@ def backtest(
     """Walk-forward backtest of the network and every baseline on the same windows."""
     from carrousel.finance.pipeline import backtest as run_backtest
 
-    _refuse_unused(ctx, None, out_dir)  # the one option backtest may be given for nothing: --table-format
+    toml = read_toml(config, option("path", flag="--config")) if config is not None else None  # read once
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
         precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
-        conformal=conformal, ensemble=ensemble, enabled=None, config=config, saved=None, calendar=calendar,
+        conformal=conformal, ensemble=ensemble, enabled=None, config=toml, saved=None, calendar=calendar,
     )  # fmt: skip
+    _refuse_unused(ctx, None, out_dir, toml, backtests=True)  # on the merged settings, before any prices
     with (
         progress("backtesting"),
         precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")),
