@@ -95,3 +95,20 @@ def test_fp16_on_the_cpu_is_one_line(panel: tuple[Path, Path], tmp_path: Path) -
               str(tmp_path / "toml16")],
     )  # fmt: skip
     assert result.exit_code == 1 and "use --precision bf16" in result.output, result.output
+
+
+@pytest.mark.parametrize("setting", [["--precision", "fp16"], ["--config", "fp16.toml"]])
+def test_fp16_is_refused_before_the_table_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: list[str]
+) -> None:
+    """The precision is checked at the edge, before any work: before, train-global read the whole --data
+    table (a large panel: minutes) and only then refused fp16, and a table that could not be read hid the
+    precision error behind its own (here: the missing file's)."""
+    monkeypatch.chdir(tmp_path)
+    Path("fp16.toml").write_text('[train]\nprecision = "fp16"\n')
+    read: list[object] = []
+    monkeypatch.setattr("carrousel.finance.frames.read_frame", lambda *a, **_: read.append(a))
+    result = runner.invoke(app, ["train-global", "--data", "missing.csv", "--model-dir", "m", *setting])
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert result.exit_code == 1 and len(lines) == 1 and "use --precision bf16" in lines[0], result.output
+    assert read == [] and sorted(p.name for p in tmp_path.iterdir()) == ["fp16.toml"]

@@ -179,6 +179,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Train ONE global network over every series of a long table (hundreds of tickers)."""
         from carrousel.finance.bundle import KIND
+        from carrousel.finance.fitted import check_forecast_precision, check_training_precision
         from carrousel.finance.frames import read_frame
         from carrousel.finance.multiseries import history_report, train_global
         from carrousel.finance.plot import PLOT_EXTRA
@@ -204,6 +205,8 @@ def register(app: typer.Typer) -> None:
         check_output_dir(model_dir, "--model-dir", "bundle.json", FinanceConfigError, KIND)  # before any work
         plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
         with precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")):
+            check_forecast_precision(cfg.train.precision)  # before the table is read (train_global: after)
+            check_training_precision(cfg.train)
             result = train_global(read_frame(data), cfg, holdout_days)  # a bar per epoch (cfg.train.progress)
         result.bundle.save(model_dir, also=history_report(result, plot))  # with history.csv, training.png
         doc = result.to_dict() | {"model_dir": str(model_dir), "data": str(data)}
