@@ -175,3 +175,30 @@ def test_eval_days_bounds_are_named_limits(tmp_path: Path, monkeypatch: pytest.M
     )
     assert res.exit_code == 2 and "'--eval-days'" in res.stderr and "100000" in res.stderr, res.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_scored_prices_are_read_before_anything_is_written(
+    tmp_path: Path, trained: tuple[Path, FinanceConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prices the export is scored on were read after the export folder was written: 'finance export
+    --source csv' for a model trained on the sample exported, then failed with 'source 'csv' needs a file;
+    pass --csv PATH' (an option export does not have), leaving the folder (exit 1); so did any price error
+    (Yahoo unreachable...). Now both before any work: one line, nothing written."""
+    from carrousel.finance.errors import PriceDataError
+
+    model, _ = trained
+    out = tmp_path / "exported"
+    res = runner.invoke(app, ["export", "--model-dir", str(model), "-o", str(out), "--source", "csv"])
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == 1 and len(lines) == 1 and not out.exists(), res.output
+    assert lines[0] == (
+        f"error: --source csv scores on the CSV file the model was trained on, and the one in {model} was "
+        "trained on sample prices; give --source sample, yahoo or auto, or leave it out (the model's own prices)"
+    ), lines[0]
+
+    def unreachable(*_: object) -> None:
+        raise PriceDataError("no prices today; try later")
+
+    monkeypatch.setattr("carrousel.finance.deploy.load_histories", unreachable)
+    res = runner.invoke(app, ["export", "--model-dir", str(model), "-o", str(out)])
+    assert res.exit_code == 1 and "no prices today" in res.output and not out.exists(), res.output

@@ -48,10 +48,10 @@ from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.train import predict
 from carrousel.finance.bundle import KIND, ForecasterBundle, find_bundle
-from carrousel.finance.config import ExportConfig
-from carrousel.finance.data import load_histories
+from carrousel.finance.config import ExportConfig, Source
+from carrousel.finance.data import PriceHistory, load_histories
 from carrousel.finance.distill import distilled_forecaster
-from carrousel.finance.errors import ForecasterBundleError
+from carrousel.finance.errors import FinanceConfigError, ForecasterBundleError
 from carrousel.finance.features import build_series, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster
 from carrousel.finance.prune import pruned_forecaster
@@ -102,20 +102,40 @@ def export_spec(fitted: FittedForecaster, fuse: bool = True) -> ExportSpec:
     )
 
 
+def _scored_prices(cfg: ExportConfig, saved: ForecasterBundle, found: Path) -> list[PriceHistory]:
+    """The prices the export is scored on (the model's own source, or ``cfg.source``, up to the latest),
+    read before any work: ``source`` csv needs the CSV file the model was trained on.
+
+    Raises:
+        FinanceConfigError: ``source`` csv for a model trained on another source (no file to read).
+        PriceDataError: the prices cannot be read.
+    """
+    if cfg.source == Source.csv.value and not saved.config.data.csv_path:
+        raise FinanceConfigError(
+            f"{option('source', 'csv')} scores on the CSV file the model was trained on, and the one in {found} "
+            f"was trained on {saved.config.data.source} prices; give {option('source')} sample, yahoo or auto, or leave "
+            "it out (the model's own prices)"
+        )
+    return load_histories(replace(saved.config.data, end=None, source=cfg.source or saved.config.data.source))
+
+
 def _score(
-    models: dict[str, FittedForecaster], cfg: ExportConfig, saved: ForecasterBundle
+    models: dict[str, FittedForecaster],
+    cfg: ExportConfig,
+    saved: ForecasterBundle,
+    histories: list[PriceHistory],
 ) -> tuple[dict[str, float], str]:
-    """Pinball loss and MAE of the median over the evaluation stretch of each of ``models`` (by key:
-    ``before``, the full one in PyTorch; ``after``, the deployed one, pruned with ``--prune``; ``bf16``,
-    the full one in bf16 autocast): ``{"pinball_before": ..., "mae_before": ...}`` and the note."""
-    data = replace(saved.config.data, end=None, source=cfg.source or saved.config.data.source)
+    """Pinball loss and MAE of the median over the evaluation stretch (of ``histories``) of each of
+    ``models`` (by key: ``before``, the full one in PyTorch; ``after``, the deployed one, pruned with
+    ``--prune``; ``bf16``, the full one in bf16 autocast): ``{"pinball_before": ..., "mae_before": ...}`` and
+    the note."""
     pinball: dict[str, list[float]] = {k: [] for k in models}
     mae: dict[str, list[float]] = {k: [] for k in models}
     fitted = next(iter(models.values()))
     qs = np.asarray(fitted.quantiles)
     mid = fitted.quantiles.index(0.5)
     notes = []
-    for history in load_histories(data):
+    for history in histories:
         series = build_series(history.ticker, history.frame, fitted.window.indicators)
         origins = valid_origins(series, fitted.window.lookback, fitted.horizon)
         trained = str(saved.data.get(history.ticker, {}).get("last", ""))
@@ -141,7 +161,8 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     Raises:
         ForecasterBundleError: ``cfg.model_dir`` holds no forecaster.
         ExportError: the network cannot be exported or the file does not reproduce it.
-        PriceDataError: the evaluation prices cannot be read.
+        FinanceConfigError: before any work, ``cfg.source`` csv for a model trained on other prices.
+        PriceDataError: before any work, the evaluation prices cannot be read.
         BundleError / OutputError: ``out`` cannot be written.
     """
     out = user_path(out)  # a Python caller's "~/exported" (cfg.model_dir: expanded by ExportConfig)
@@ -153,6 +174,7 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         )
     check_spares(out, found)  # --model-dir RUN reads RUN/model
     saved = ForecasterBundle.from_pretrained(found)
+    histories = _scored_prices(cfg, saved, found)  # before any work (an export folder is written below)
     full = replace(saved.fitted, runtime=None)
     base, extra = replace(saved, fitted=full), {}
     if cfg.prune > 0:  # every member pruned and fine-tuned on the training history, calibration refitted
@@ -166,7 +188,7 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     )
     runtime = load_runtime(load_bundle(folder, kind=KIND))
     fitted = replace(fitted, runtime=runtime)
-    figures, note = _score({"before": full, "after": fitted}, cfg, saved)
+    figures, note = _score({"before": full, "after": fitted}, cfg, saved, histories)
     x = (
         np.random.default_rng(0)
         .standard_normal(
@@ -198,7 +220,9 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
             "mae_after": round(figures["mae_after"], 6),
             **extra,
         },
-        bf16_metric=lambda: _score({"bf16": replace(full, precision="bf16")}, cfg, saved)[0]["pinball_bf16"],
+        bf16_metric=lambda: _score({"bf16": replace(full, precision="bf16")}, cfg, saved, histories)[0][
+            "pinball_bf16"
+        ],
     )
     logger.info("exported %s to %s: %s", found, folder, report.speedups)
     return report
