@@ -300,8 +300,8 @@ def _config(
     calendar: str | None = None,
 ) -> FinanceConfig:
     """The run's configuration, built once: base (defaults or the saved model's settings) <- TOML <- flags.
-    A CSV file (``--csv``, or the file's ``[data] csv_path``) with the source ``auto`` is read: ``--source
-    csv`` (a CSV file beside another source is refused by :func:`_refuse_unused`)."""
+    A CSV file (``--csv``, or the file's ``[data] csv_path``) with the source ``auto`` makes it ``csv``, as
+    ``--csv`` implies ``--source csv``; beside another source, :func:`_refuse_unused` refuses it."""
     base = FinanceConfig()
     if saved is not None:  # reusing a model: its window and network are the defaults
         base = replace(base, window=saved.window, model=saved.model)
