@@ -186,3 +186,43 @@ def test_the_progress_bar_rebuilds_its_figures_only_when_due(
     fewest, most = (9, 9) if interval == math.inf else (9, 39)
     assert fewest <= len(builds) <= most, len(builds)
     assert histories[0] == histories[1]
+
+
+@pytest.mark.parametrize("nonfinite", ["skip", "stop"])
+def test_the_progress_bar_ends_each_epoch_on_its_newest_figures(
+    monkeypatch: pytest.MonkeyPatch, nonfinite: str
+) -> None:
+    """Under a per-step schedule (onecycle) the bar's epoch-end refresh showed the learning rate of its
+    last rebuild (batch 10 of 13, with rebuilds every 10 batches and none for time), not the epoch's last
+    one; with ``nonfinite="stop"`` (no new loss read since) it was not refreshed at all. Now each epoch's
+    last figures are what the bar shows at its end: the lr of its last batch and the epoch's loss."""
+    import tqdm.auto
+
+    from carrousel.core.train import Callback, ProgressBar
+
+    shown: list[dict[str, str]] = []  # the figures on the bar when it closes, one per epoch
+    last_lr: list[float] = []  # the lr of each epoch's last batch
+
+    class Closing(tqdm.auto.tqdm):  # type: ignore[misc]
+        def close(self) -> None:
+            if not self.disable:  # the first close (tqdm's own later ones find it disabled)
+                shown.append(dict(bar.last_postfix))
+            super().close()
+
+    class LastLr(Callback):
+        def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict[str, float]) -> None:
+            if batch_idx == 12:
+                last_lr.append(logs["lr"])
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Closing)
+    monkeypatch.setattr(ProgressBar, "min_interval", math.inf, raising=False)
+    x, y = linear_data(200)
+    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 200, 16)]  # 13 batches
+    cfg = TrainConfig(
+        epochs=2, lr=1e-2, progress=False, device="cpu", scheduler="onecycle", nonfinite=nonfinite
+    )
+    bar = ProgressBar()
+    result = Trainer(mlp(), RegressionTask(), cfg, callbacks=[bar, LastLr()]).fit(batches)
+    assert [row["lr"] for row in shown] == [f"{lr:.2e}" for lr in last_lr]
+    assert len(set(last_lr)) == 2  # the schedule moved: the two epochs end on different rates
+    assert [row["loss"] for row in shown] == [f"{h['train_loss']:.4g}" for h in result.history]

@@ -219,7 +219,8 @@ class ProgressBar(Callback):
     trainer reads its figures anyway: every optimiser step with ``nonfinite="skip"``, every ``log_every``
     steps with ``"stop"`` (the bar makes no read of its own, :attr:`Callback.needs_batch_figures`). The
     figures after the bar are rebuilt every ``refresh_every`` batches, for a newer loss at most every
-    :attr:`min_interval` seconds, and at the epoch's end when its last loss is not yet shown.
+    :attr:`min_interval` seconds, and at the epoch's end when a batch came since the last rebuild: the
+    epoch's last figures (loss, learning rate, rate) are the ones left on the bar.
 
     Args:
         refresh_every: batches between updates of the shown rate and learning rate (the bar itself moves
@@ -239,7 +240,8 @@ class ProgressBar(Callback):
         self._bar: Any = None
         self.last_postfix: dict[str, str] = {}  # the figures shown last (for inspection)
         self._new_loss: float | None = None  # a loss read and not yet shown
-        self._built, self._lr = -math.inf, 0.0  # when the figures were last rebuilt, and the lr they show
+        self._built, self._lr = -math.inf, 0.0  # when the figures were last rebuilt, and the newest lr
+        self._stale = False  # a batch came since the figures were last rebuilt
 
     def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
         if not trainer.rank_zero:  # given as a callback (the trainer adds its own on rank zero only)
@@ -256,7 +258,7 @@ class ProgressBar(Callback):
             unit="batch",
         )
         self._t0, self._samples, self._loss = time.perf_counter(), 0, ""
-        self._new_loss, self._built, self._lr = None, -math.inf, 0.0
+        self._new_loss, self._built, self._lr, self._stale = None, -math.inf, 0.0, False
 
     def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict[str, float]) -> None:
         bar = self._bar
@@ -267,12 +269,13 @@ class ProgressBar(Callback):
         loss = logs.get("train_loss", math.nan)
         if math.isfinite(loss):
             self._new_loss = loss
+        self._lr, self._stale = logs.get("lr", 0), True
         # with nonfinite="skip" a new loss comes every step: shown at most every min_interval seconds (tqdm
         # redraws no faster), not rebuilt per batch (the rate, a dict, tqdm's postfix text)
         now = time.perf_counter()
         fresh = self._new_loss is not None and now - self._built >= self.min_interval
         if fresh or batch_idx % self.refresh_every == 0:
-            self._show(logs.get("lr", 0), now)
+            self._show(self._lr, now)
 
     def _show(self, lr: float, now: float) -> None:
         """Rebuilds the figures after the bar: the loss (the newest read), the learning rate and the rate."""
@@ -282,11 +285,13 @@ class ProgressBar(Callback):
         shown = {"loss": self._loss} if self._loss else {}
         self.last_postfix = {**shown, "lr": f"{lr:.2e}", "samples_s": f"{rate:.0f}"}
         self._bar.set_postfix(self.last_postfix, refresh=False)
-        self._built, self._lr = now, lr
+        self._built, self._stale = now, False
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self._bar is not None:
-            if self._new_loss is not None:  # a loss read since the last rebuild: the epoch's is shown
+            # a batch since the last rebuild: its loss, learning rate and rate are shown (the lr shown was
+            # the one of the last rebuild, batch 10 of 13 under a per-step schedule)
+            if self._stale:
                 self._show(self._lr, time.perf_counter())
             self._bar.close()
             self._bar = None
