@@ -84,6 +84,33 @@ def test_pinball_loss_refuses_levels_outside_zero_one(levels: tuple[float, ...])
     assert pinball_loss(pred, target, (0.1, 0.5, 0.9)).item() > 0
 
 
+def test_the_quantile_levels_check_has_one_public_home() -> None:
+    """``nn/heads.py`` imported metrics' private ``_quantile_tensor`` for its check; the check is now public,
+    ``carrousel.core.metrics.quantile_levels``, used by the loss and the metric alike (same answers)."""
+    import ast
+    import inspect
+
+    from carrousel.core.metrics import PinballLoss, quantile_levels
+    from carrousel.core.nn import heads
+
+    imported = [
+        (node.module, alias.name)
+        for node in ast.walk(ast.parse(inspect.getsource(heads)))
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.startswith("carrousel.core.metrics")
+        for alias in node.names
+    ]
+    assert ("carrousel.core.metrics.regression", "quantile_levels") in imported
+    assert [name for _, name in imported if name.startswith("_")] == []
+    levels = quantile_levels((0.1, 0.5, 0.9))
+    assert levels.dtype == torch.float64 and levels.tolist() == [0.1, 0.5, 0.9]
+    assert PinballLoss([0.9, 0.1]).quantiles.tolist() == [0.9, 0.1]  # any order, as before
+    for bad in [(), (0.5, 1.0), (float("nan"),)]:
+        with pytest.raises(ConfigError, match=r"^pinball loss: quantiles must be in \(0, 1\), got "):
+            quantile_levels(bad)
+
+
 @pytest.mark.usefixtures("one_thread")
 def test_quantile_head_learns_normal_quantiles() -> None:
     """From a constant input, the head must learn the quantiles of N(2, 1) noise (oracle: Normal.icdf)."""

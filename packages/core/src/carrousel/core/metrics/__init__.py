@@ -72,6 +72,7 @@ if TYPE_CHECKING:
         perplexity,
         pinball_loss,
         pinball_terms,
+        quantile_levels,
         rmse,
         smape,
     )
@@ -128,6 +129,7 @@ _LAZY = {  # name -> the module that defines it, imported on first use
             "perplexity",
             "pinball_loss",
             "pinball_terms",
+            "quantile_levels",
             "rmse",
             "smape",
         ),
@@ -174,6 +176,7 @@ __all__ = [
     "pinball_terms",
     "pr_auc",
     "precision",
+    "quantile_levels",
     "recall",
     "rmse",
     "roc_auc",

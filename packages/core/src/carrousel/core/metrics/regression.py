@@ -41,6 +41,7 @@ __all__ = [
     "perplexity",
     "pinball_loss",
     "pinball_terms",
+    "quantile_levels",
     "rmse",
     "smape",
 ]
@@ -164,7 +165,19 @@ class MeanAbsoluteScaledError(MeanAbsoluteError):
         return mean / self.scale
 
 
-def _quantile_tensor(quantiles: Sequence[float] | Tensor) -> Tensor:
+def quantile_levels(quantiles: Sequence[float] | Tensor) -> Tensor:
+    """The quantile levels of a pinball loss, checked: the one check of :class:`PinballLoss` and
+    :func:`carrousel.core.nn.heads.pinball_loss`.
+
+    Args:
+        quantiles: the ``Q`` levels, each in ``(0, 1)`` (any order).
+
+    Returns:
+        ``(Q,)`` float64 tensor of the levels, on ``quantiles``' device.
+
+    Raises:
+        ConfigError: no level, or a level outside ``(0, 1)`` (or NaN).
+    """
     q = torch.as_tensor(quantiles, dtype=torch.float64).reshape(-1)
     if q.numel() == 0 or not bool(((q > 0) & (q < 1)).all()):
         raise ConfigError(f"pinball loss: quantiles must be in (0, 1), got {q.tolist()}")
@@ -205,7 +218,7 @@ class PinballLoss(Metric):
 
     def __init__(self, quantiles: Sequence[float] | Tensor) -> None:
         super().__init__()
-        self.quantiles = _quantile_tensor(quantiles)
+        self.quantiles = quantile_levels(quantiles)
 
     def update(self, preds: Values, target: Values) -> None:
         """Adds a batch.

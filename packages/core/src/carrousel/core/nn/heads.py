@@ -26,7 +26,7 @@ from carrousel.core.args import check_args
 from carrousel.core.config import check_config, check_numbers
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
-from carrousel.core.metrics.regression import _quantile_tensor, pinball_terms
+from carrousel.core.metrics.regression import pinball_terms, quantile_levels
 from carrousel.core.nn.attention import POOLINGS, Pooling
 from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder, State
 
@@ -151,7 +151,7 @@ def pinball_loss(pred: Tensor, target: Tensor, quantiles: tuple[float, ...] | Te
             it would wait for the device); (0.1, 0.5, 1.5) trained on a loss rewarding over-prediction.
     """
     if not isinstance(quantiles, Tensor) or quantiles.device.type == "cpu":
-        _quantile_tensor(quantiles)  # the metric's check: PinballLoss((1.5,)) was refused, this loss was not
+        quantile_levels(quantiles)  # the metric's check: PinballLoss((1.5,)) was refused, this loss was not
     q = torch.as_tensor(quantiles, dtype=pred.dtype, device=pred.device)
     if pred.dim() != 3 or pred.shape[:2] != target.shape or pred.shape[-1] != q.numel():
         raise ShapeError(
