@@ -313,3 +313,26 @@ def test_fix_or_upgrade_reads_a_manifest_or_a_loaded_bundle(saved: Path) -> None
         "newer than this " + carrousel_version() + ": upgrade carrousel "
         "(pip install -U carrousel-core carrousel-speech)"
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "needle"),
+    [
+        ("", r"^a bundle kind must not be blank, got ''; name what the bundle is, e\.g\. kind='finance"),
+        ("   ", r"^a bundle kind must not be blank, got '   '"),
+        (" test.x", r"^bundle kind ' test\.x' is not a plain name \(spaces around it"),
+        ("test/x", r"^bundle kind 'test/x' is not a plain name"),
+        ("test\\x", r"^bundle kind 'test\\\\x' is not a plain name"),
+        ("../x", r"^bundle kind '\.\./x' is not a plain name"),
+        ("test\nx", r"^bundle kind 'test\\nx' is not a plain name"),
+        (None, r"^a bundle kind must be a str, got NoneType"),
+    ],
+)
+def test_a_kind_that_names_nothing_is_refused_when_built(tmp_path: Path, kind: object, needle: str) -> None:
+    """``Bundle(kind="")`` (blanks, a path, a newline) was accepted and saved: a model no command names
+    and ``load_bundle(kind=...)`` never matches. Now one BundleError line when the Bundle is built,
+    before anything is written; a plain kind still saves and loads."""
+    with pytest.raises(BundleError, match=needle) as info:
+        make_bundle(kind=kind)
+    assert "\n" not in str(info.value)
+    assert load_bundle(make_bundle(kind="test.x").save(tmp_path / "m"), kind="test.x").kind == "test.x"

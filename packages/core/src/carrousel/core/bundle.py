@@ -46,7 +46,9 @@ from carrousel.core.bundle_files import (
     BUNDLE_FILE,
     WEIGHTS_FILE,
     check_asset_name,
+    check_kind,
     check_listing,
+    check_strict_json,
     file_sha256,
     header_shapes,
     read_at,
@@ -95,16 +97,6 @@ def model_repr(obj: object, **fields: Any) -> str:
     return f"{type(obj).__name__}({', '.join(f'{k}={v!r}' for k, v in fields.items())})"
 
 
-def _json_ok(value: Any, where: str) -> None:
-    """Strict JSON: no NaN/inf, no objects that json would stringify."""
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise BundleError(
-            f"{where} is not strict JSON ({exc}); store finite numbers and plain values"
-        ) from None
-
-
 @dataclass(frozen=True, eq=False)
 class Bundle:
     """A trained network with its preprocessing and provenance.
@@ -129,6 +121,9 @@ class Bundle:
     data: Mapping[str, Any] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     carrousel_version: str = field(default_factory=carrousel_version)
+
+    def __post_init__(self) -> None:
+        check_kind(self.kind)  # kind="", "  " or "a/b" was saved without a word
 
     def __repr__(self) -> str:
         """One line: the kind, the network's class and size, and the names of the rest (a notebook cell
@@ -181,7 +176,7 @@ class Bundle:
             "assets": dict(self.assets),
             "data": dict(self.data),
         }
-        _json_ok(manifest, f"bundle {self.kind}")
+        check_strict_json(manifest, f"bundle {self.kind}")
         contents: dict[str, bytes] = {WEIGHTS_FILE: save(tensors, metadata={"kind": self.kind})}
         if self.arrays:
             contents[ARRAYS_FILE] = np_save({k: np.ascontiguousarray(v) for k, v in self.arrays.items()})

@@ -27,7 +27,9 @@ __all__ = [
     "BUNDLE_FILE",
     "WEIGHTS_FILE",
     "check_asset_name",
+    "check_kind",
     "check_listing",
+    "check_strict_json",
     "close_folder",
     "file_sha256",
     "header_shapes",
@@ -55,6 +57,39 @@ def check_asset_name(name: str) -> None:
     parts = Path(name).parts
     if not name or Path(name).is_absolute() or ".." in parts or len(parts) != 1:
         raise BundleError(f"asset file name {name!r} must be a plain file name (no folders, no '..')")
+
+
+def check_kind(kind: object) -> None:
+    """Refuses a bundle kind that names nothing (``""``, blanks), or is no plain name: spaces around it, a
+    path separator, a control character (it is shown in one-line messages and compared on every load).
+
+    Raises:
+        BundleError: naming the kind given and what a kind looks like.
+    """
+    like = "name what the bundle is, e.g. kind='finance.forecaster'"
+    if not isinstance(kind, str):
+        raise BundleError(f"a bundle kind must be a str, got {type(kind).__name__}; {like}")
+    if not kind.strip():
+        raise BundleError(f"a bundle kind must not be blank, got {kind!r}; {like}")
+    if kind != kind.strip() or any(c in "/\\" or not c.isprintable() for c in kind):
+        raise BundleError(
+            f"bundle kind {kind!r} is not a plain name (spaces around it, '/', '\\' or a control "
+            f"character); {like}"
+        )
+
+
+def check_strict_json(value: Any, where: str) -> None:
+    """Strict JSON: no NaN/inf, no objects that json would stringify.
+
+    Raises:
+        BundleError: naming ``where`` and the fix.
+    """
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise BundleError(
+            f"{where} is not strict JSON ({exc}); store finite numbers and plain values"
+        ) from None
 
 
 def check_listing(root: Path, doc: Mapping[str, Any]) -> None:
