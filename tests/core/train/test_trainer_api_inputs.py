@@ -308,3 +308,72 @@ def test_fp16_on_the_cpu_is_refused_where_it_trained_as_bf16() -> None:
     with pytest.raises(ConfigError, match=r"^precision='fp16' needs a CUDA or MPS device"):
         find_lr(mlp(), RegressionTask(), loader(), cfg, num_steps=5)
     Trainer(mlp(), RegressionTask(), dataclasses.replace(CFG, precision="bf16")).fit(loader())  # bf16 trains
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        (None, "None"),
+        (linear_data(8)[0], r"a Tensor of shape \(8, 8\)"),
+        (linear_data(8)[0].numpy(), r"a ndarray of shape \(8, 8\)"),
+        ("train.csv", "a str"),
+        (3, "an int"),
+        ({"x": linear_data(8)[0]}, "a dict"),
+    ],
+)
+def test_fit_given_no_loader_is_one_data_error_before_any_work(given: Any, named: str) -> None:
+    """``Trainer.fit(None)`` (a tensor, an array, a path, a dict of tensors) failed deep inside the loop:
+    "'NoneType' object is not iterable", "both arguments to linear need to be at least 1D", "linear():
+    argument 'input' must be Tensor, not str". Now one DataError naming what was given and what fit takes,
+    before any step; the same for ``val_loader``, ``evaluate`` and ``predict``."""
+    trainer = Trainer(mlp(), RegressionTask(), CFG)
+    takes = r" takes an iterable of batches \(a DataLoader\), got "
+    fix = r"; e\.g\. DataLoader\(TensorDataset\(x, y\), batch_size=32\), or a list of \(x, y\) batches$"
+    with pytest.raises(DataError, match=rf"^Trainer\.fit\(train_loader=\.\.\.\){takes}{named}{fix}"):
+        trainer.fit(given)
+    assert trainer.step == 0 and trainer.history == []
+    if given is not None:  # no validation loader: None is the default
+        with pytest.raises(DataError, match=rf"^Trainer\.fit\(val_loader=\.\.\.\){takes}{named}"):
+            trainer.fit(loader(), given)
+        assert trainer.step == 0
+    with pytest.raises(DataError, match=rf"^Trainer\.evaluate\(loader\){takes}{named}"):
+        trainer.evaluate(given)
+    with pytest.raises(DataError, match=rf"^Trainer\.predict\(loader\){takes}{named}"):
+        trainer.predict(given)
+
+
+@pytest.mark.parametrize("pack", [list, tuple])
+def test_fit_given_inputs_and_targets_as_two_tensors_names_the_fix(
+    pack: type, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``fit([x, y])``: each tensor was taken for one batch, a step ran on ``x`` and ``y`` failed with
+    "mat1 and mat2 shapes cannot be multiplied (1x1 and 8x16)". Now a warning before training and one
+    DataError naming the tensors given and the fix (the original error chained); a list of tensor batches
+    for a task that takes one tensor still trains, without the warning."""
+    x, y = linear_data(64)
+    with (
+        caplog.at_level("WARNING", logger="carrousel.core.train.loaders"),
+        pytest.raises(
+            DataError,
+            match=rf"^Trainer\.fit got a {pack.__name__} of 2 tensors \(\(64, 8\), \(64, 1\)\) and took each "
+            r"for one batch, and the first epoch failed \(RuntimeError: mat1 and mat2 .*\)\. To train on "
+            r"inputs and targets pass batches: e\.g\. DataLoader\(TensorDataset\(x, y\), batch_size=32\)",
+        ) as info,
+    ):
+        Trainer(mlp(), RegressionTask(), CFG).fit(pack([x, y]))
+    assert "\n" not in str(info.value) and isinstance(info.value.__cause__, RuntimeError)
+    warned = f"Trainer.fit(train_loader=...) got a {pack.__name__} of 2 tensors (64, 8), (64, 1)"
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [warned]
+
+    class WholeBatch(RegressionTask):  # a batch is one (B, 9) tensor: 8 inputs and the target
+        def forward(self, model: nn.Module, batch: Any) -> Tensor:
+            return model(batch[:, :8])  # type: ignore[no-any-return]
+
+        def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+            return nn.functional.mse_loss(outputs, batch[:, 8:])
+
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="carrousel.core.train.loaders"):
+        batches = list(torch.cat([x, y], dim=1).split(16))
+        assert Trainer(mlp(), WholeBatch(), CFG).fit(batches).steps == 4
+    assert caplog.records == []

@@ -59,6 +59,7 @@ from carrousel.core.train.diverged import StepOverflowError
 from carrousel.core.train.ema import WeightAverage
 from carrousel.core.train.figures import StepFigures
 from carrousel.core.train.inference import batch_chunks, evaluate_loop, predict_loop
+from carrousel.core.train.loaders import check_loader, tensors_taken_for_batches
 from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
@@ -209,7 +210,12 @@ class Trainer:
                 its largest value), with either ``nonfinite`` setting.
             CheckpointError: when ``resume`` points to a missing or damaged checkpoint, or one written for
                 another model or optimizer.
+            DataError: a loader that is no iterable of batches (None, a tensor, a path...), before any work;
+                a list of bare tensors (``[x, y]``) whose first epoch fails, each taken for a batch.
         """
+        check_loader(train_loader, "Trainer.fit(train_loader=...)")
+        if val_loader is not None:
+            check_loader(val_loader, "Trainer.fit(val_loader=...)")
         cfg = self.config
         with DeterministicGuard():
             set_seed(cfg.seed, cfg.deterministic)
@@ -241,6 +247,8 @@ class Trainer:
                 self._loop(val_loader)
             except Exception as exc:
                 self._first_failure(exc)
+                if self.epoch == 0 and (taken := tensors_taken_for_batches(train_loader, exc, "Trainer.fit")):
+                    raise taken from exc
                 raise
             if cfg.restore_best and self.best_model is not None:
                 self.model.load_state_dict(self.best_model)
@@ -564,7 +572,11 @@ class Trainer:
 
         Returns:
             ``{"loss": ..., <metric name>: ...}``.
+
+        Raises:
+            DataError: ``loader`` is no iterable of batches (None, a tensor, a path...).
         """
+        check_loader(loader, "Trainer.evaluate(loader)")
         self._setup_distributed()
         return self._evaluate(dist_utils.shard_loader(loader, self.env, self.config.seed, evaluation=True))
 
@@ -580,7 +592,11 @@ class Trainer:
         Returns:
             One entry per batch: the task's outputs, detached and on the CPU (chunk outputs of stateful
             tasks joined along time by :meth:`Task.join`). Not sharded: every rank predicts everything.
+
+        Raises:
+            DataError: ``loader`` is no iterable of batches (a tensor: use :func:`predict`).
         """
+        check_loader(loader, "Trainer.predict(loader)")
         cfg = self.config
         return predict_loop(
             self.model, self.task, loader, self.device, cfg.precision, cfg.tbptt_steps, cfg.tbptt_carry
