@@ -68,8 +68,10 @@ def test_the_core_check_names_the_kind_held(tmp_path: Path) -> None:
         check_output_dir(out, "--out", BUNDLE_FILE, kind="nlp.sentiment")
     assert check_output_dir(out, "--out", BUNDLE_FILE, kind="bio.danq") == out  # same kind: replaced later
     assert check_output_dir(out, "--out", BUNDLE_FILE) == out  # no kind given: as before
-    (out / BUNDLE_FILE).write_text("{damaged")  # names no kind: taken for an earlier output, as before
-    assert check_output_dir(out, "--out", BUNDLE_FILE, kind="nlp.sentiment") == out
+    (out / BUNDLE_FILE).write_text("{damaged")  # no kind to compare: refused (test_a_damaged_manifest_...)
+    with pytest.raises(ConfigError, match=r"holds a bundle\.json that is damaged \(not JSON\)"):
+        check_output_dir(out, "--out", BUNDLE_FILE, kind="nlp.sentiment")
+    assert check_output_dir(out, "--out", BUNDLE_FILE) == out  # no kind given: the marker is enough
 
 
 def test_bundle_save_refuses_a_model_of_another_kind(tmp_path: Path) -> None:
@@ -85,3 +87,50 @@ def test_bundle_save_refuses_a_model_of_another_kind(tmp_path: Path) -> None:
         Bundle(kind="test.two", model=model).save(out)
     assert sorted(p.name for p in out.iterdir()) == before
     assert json.loads((out / BUNDLE_FILE).read_text())["kind"] == "test.one"
+
+
+DAMAGED = {  # what the manifest holds -> (its bytes, the damage named)
+    "not JSON": (b"{damaged", "not JSON"),
+    "not text": (b"\x89PNG\r\n", "not JSON"),
+    "no kind": (json.dumps({"format": "carrousel-bundle", "files": {}}).encode(), "names no kind"),
+    "not an object": (b"[1, 2]", "names no kind"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_damaged_manifest_is_refused_and_kept(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """A folder whose ``bundle.json`` is not JSON (or names no kind) was taken for an earlier output of the
+    command and replaced: someone's files (another tool's ``bundle.json``, a half-copied model) gone without
+    a word. A damaged manifest is no sign that the folder is ours: refused before any work, in one line
+    naming the folder, the file and the fix, and left as it was."""
+    work = _record_work(monkeypatch)
+    prog, *args = CASES[case](tmp_path)
+    out = tmp_path / "someones-folder"
+    files = _someones_model(out, "unused")
+    files[BUNDLE_FILE] = "{damaged"
+    (out / BUNDLE_FILE).write_text(files[BUNDLE_FILE])
+    monkeypatch.chdir(tmp_path)
+    outcome = invoke(prog, *args, FLAG.get(case, "--out"), out)
+    assert_clean_failure(outcome, 1, "holds a bundle.json that is damaged (not JSON)")
+    assert str(out) in outcome.stderr
+    assert "give another folder, or remove that one first" in outcome.stderr
+    assert work == [], f"work was done before the refusal: {work}"
+    assert {p.name: p.read_text() for p in out.iterdir()} == files
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED))
+def test_bundle_save_refuses_a_damaged_manifest(tmp_path: Path, damage: str) -> None:
+    """``Bundle.save`` over a folder whose manifest names no kind replaced it; now refused, the folder kept."""
+    from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
+
+    model = SequenceRegressor(SequenceRegressorConfig(RecurrentConfig(2, 4)))
+    out = tmp_path / "m"
+    Bundle(kind="test.one", model=model).save(out)
+    raw, why = DAMAGED[damage]
+    (out / BUNDLE_FILE).write_bytes(raw)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(BundleError, match=rf"^.*m holds a bundle\.json that is damaged \({why}\), so it may"):
+        Bundle(kind="test.one", model=model).save(out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -225,12 +225,13 @@ def check_output_dir(
             folder with files but without it is refused, as its content would be replaced.
         error: the class raised for a path that cannot be used (a caller's own subclass of CarrouselError).
         kind: the kind the command writes (``"nlp.sentiment"``; with ``marker``): an earlier output whose
-            ``marker`` names another kind (someone's bio model under ``nlp sentiment train``) is refused.
+            ``marker`` names another kind (someone's bio model under ``nlp sentiment train``), or none (a
+            damaged one), is refused.
 
     Raises:
         ConfigError: ``path`` is ``-`` (standard output, which cannot hold a folder).
-        error: ``path`` is a file, a folder of other files (with ``marker``), an output of another kind
-            (with ``kind``), or its nearest existing ancestor is not a writable folder.
+        error: ``path`` is a file, a folder of other files (with ``marker``), an output of another kind or
+            a damaged ``marker`` (with ``kind``), or its nearest existing ancestor is not a writable folder.
     """
     p = user_path(path)
     where = named_path(p, flag)
@@ -262,8 +263,10 @@ def refuse_other_files(
             :func:`~carrousel.core.option_names.named_path` shows it).
         marker: a file that every earlier output holds (``bundle.json``, ``run.json``).
         error: the class raised (a caller's own subclass of CarrouselError).
-        kind: the kind the command writes; a ``marker`` (JSON) whose ``"kind"`` differs is refused. One that
-            names no kind (damaged) is taken for an earlier output, as without ``kind``.
+        kind: the kind the command writes; a ``marker`` (JSON) whose ``"kind"`` differs is refused, and so
+            is one that names none (not JSON, unreadable, no ``"kind"``): a damaged manifest is no sign that
+            the folder is an earlier output (was taken for one, and replaced). Without ``kind`` the
+            ``marker``'s presence is enough, as before.
 
     Raises:
         error: naming the folder, what it holds and the fix.
@@ -278,22 +281,34 @@ def refuse_other_files(
                 "content would be replaced; give a new or empty folder"
             )
         return
-    held = _held_kind(p / marker) if kind else None
-    if held is not None and held != kind:
+    if not kind:
+        return
+    held, damage = _held_kind(p / marker)
+    if held is None:  # damaged: nothing says the folder is an earlier output of this command
+        raise error(
+            f"{named_path(p, flag)} holds a {marker} that is damaged ({damage}), so it may be no earlier "
+            "output and writing there would replace it; give another folder, or remove that one first"
+        )
+    if held != kind:
         raise error(
             f"{named_path(p, flag)} holds a {held} model, not a {kind} one, and writing there would replace "
             "it; give another folder, or remove that one first"
         )
 
 
-def _held_kind(manifest: Path) -> str | None:
-    """The ``"kind"`` that the JSON file ``manifest`` records, or None when it records none or cannot be read."""
+def _held_kind(manifest: Path) -> tuple[str | None, str]:
+    """The ``"kind"`` that the JSON file ``manifest`` records and ``""``, or None and why it records none
+    (``"not JSON"``, ``"names no kind"``, ``"unreadable: Permission denied"``)."""
     try:
-        doc = json.loads(manifest.read_bytes())
-    except (OSError, ValueError):
-        return None
+        raw = manifest.read_bytes()
+    except OSError as exc:
+        return None, f"unreadable: {exc.strerror or exc}"
+    try:
+        doc = json.loads(raw)
+    except ValueError:  # UnicodeDecodeError included
+        return None, "not JSON"
     held = doc.get("kind") if isinstance(doc, dict) else None
-    return held if isinstance(held, str) else None
+    return (held, "") if isinstance(held, str) and held.strip() else (None, "names no kind")
 
 
 def _writable_parent(folder: Path, where: str, error: type[CarrouselError] = ConfigError) -> None:
