@@ -13,6 +13,7 @@ import contextlib
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import typer
@@ -131,14 +132,16 @@ def _open_fds(folder: Path) -> int:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts this process's descriptors in /proc")
-def test_a_pin_keeps_the_files_open_not_their_bytes(tmp_path: Path) -> None:
+def test_a_pin_keeps_the_files_open_not_their_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """read_manifest inside a command kept every file's bytes until the command ended, so the weights were
     in memory twice once loaded (the pinned bytes and the network). The pin now holds the manifest and an
-    open descriptor of each file (closed when the block ends): a folder another run replaced (its files
-    removed) still reads as first read; a file written over in place is an error, not a mix."""
+    open descriptor of each file over KEEP_BYTES (closed when the block ends; 0 here: every file): a folder
+    another run replaced (its files removed) still reads as first read; a file written over in place is an
+    error, not a mix."""
     from carrousel.core.bundle import pinned_bundles
     from carrousel.core.bundle_pins import pinned
 
+    monkeypatch.setattr("carrousel.core.bundle_files.KEEP_BYTES", 0)  # every file kept open
     folder = _bundle(1).save(tmp_path / "m")
     before = _open_fds(tmp_path)
     with pinned_bundles():
@@ -159,12 +162,16 @@ def test_a_pin_keeps_the_files_open_not_their_bytes(tmp_path: Path) -> None:
     assert _open_fds(tmp_path) == before
 
 
-def test_a_same_size_overwrite_with_its_mtime_put_back_is_caught(tmp_path: Path) -> None:
+def test_a_same_size_overwrite_with_its_mtime_put_back_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``cp -p`` or ``rsync --inplace -t`` onto a pinned file: same size, mtime put back. The pin compared
     size and mtime only, so the second load returned the overwritten bytes without a word; the ctime (which
     a user cannot set back) now tells. A read of the file, or another file replaced or removed beside it, is
-    no write: the second load still reads the first files."""
+    no write: the second load still reads the first files. (Files kept open: over KEEP_BYTES, 0 here.)"""
     from carrousel.core.bundle import pinned_bundles
+
+    monkeypatch.setattr("carrousel.core.bundle_files.KEEP_BYTES", 0)
 
     folder = _bundle(1).save(tmp_path / "m")
     weights = folder / "model.safetensors"
@@ -191,3 +198,71 @@ def test_a_same_size_overwrite_with_its_mtime_put_back_is_caught(tmp_path: Path)
         ) as err:
             load_bundle(folder)
         assert "\n" not in str(err.value)
+
+
+def _with_parts(v: int) -> Bundle:
+    """Version ``v`` with arrays and three asset files: five files besides the manifest."""
+    files = {name: str(v).encode() for name in ("tok.txt", "vocab.txt", "merges.txt")}
+    return Bundle(
+        "test.pins",
+        _bundle(v).model,
+        assets={"v": v},
+        arrays={"a": np.full(3, v)},
+        files=files,
+        data={"v": v},
+    )
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts this process's descriptors in /proc")
+def test_a_pin_keeps_small_files_as_bytes_and_at_most_the_weights_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pin held one descriptor per listed file: 5 for a bundle with arrays and three assets, so a command
+    loading a few hundred models ran out of descriptors (203 under ``ulimit -n 1024``). A file of at most
+    KEEP_BYTES is now kept as its bytes (its descriptor closed), a larger one open: 0 descriptors for a
+    small bundle, 1 (the weights) for one whose weights are larger. Both still read as first read after
+    another run replaced the folder, and a small file written over in place reads as first read."""
+    from carrousel.core.bundle import pinned_bundles
+    from carrousel.core.bundle_files import KEEP_BYTES
+
+    assert KEEP_BYTES == 1 << 20
+    small = _with_parts(1).save(tmp_path / "small")
+    large = _with_parts(1).save(tmp_path / "large")
+    weights = (large / "model.safetensors").stat().st_size
+    before = _open_fds(tmp_path)
+    with pinned_bundles():
+        assert _version(load_bundle(small)) == (1, 1, 1, "1")
+        assert _open_fds(tmp_path) == before  # was before + 5
+        with monkeypatch.context() as patched:
+            patched.setattr("carrousel.core.bundle_files.KEEP_BYTES", weights - 1)  # only the weights over it
+            assert _version(load_bundle(large)) == (1, 1, 1, "1")
+        assert _open_fds(tmp_path) == before + 1  # the weights
+        with open(small / "assets" / "tok.txt", "r+b") as fh:  # a small file written over in place
+            fh.write(b"9")
+        assert _version(load_bundle(small)) == (1, 1, 1, "1")  # its bytes as first read: no mix, no error
+        _replaced_by_another_run(small, 2)
+        _replaced_by_another_run(large, 2)
+        for folder in (small, large):
+            assert _version(load_bundle(folder)) == (1, 1, 1, "1")
+            assert read_manifest(folder)["data"] == {"v": 1}
+    assert _open_fds(tmp_path) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "sysconf"), reason="POSIX resource limits")
+def test_a_command_loads_more_models_than_its_descriptor_limit_allows_files(tmp_path: Path) -> None:
+    """60 models of five files each (300 descriptors kept before) loaded in one command under a limit of
+    about 100 open files: EMFILE ("too many open files") before, now every model loads."""
+    import resource
+
+    from carrousel.core.bundle import pinned_bundles
+
+    folders = [_with_parts(i % 3).save(tmp_path / f"m{i}") for i in range(60)]
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = len(os.listdir("/proc/self/fd")) + 100 if os.path.isdir("/proc/self/fd") else 256
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(limit, hard), hard))
+    try:
+        with pinned_bundles():
+            loaded = [load_bundle(f).assets["v"] for f in folders]
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert loaded == [i % 3 for i in range(60)]

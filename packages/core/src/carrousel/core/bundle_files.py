@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle_pins import Kept
+from carrousel.core.bundle_pins import KEEP_BYTES, Kept
 from carrousel.core.errors import BundleError, CarrouselError
 
 __all__ = [
@@ -205,14 +205,18 @@ def read_open(handle: int) -> bytes:
 
 
 def read_kept(root: Path, kept: Kept, error: type[CarrouselError]) -> dict[str, bytes]:
-    """The bytes of the files :func:`read_listed` (or a loader) kept open, as they were first read.
+    """The bytes of the files :func:`read_listed` (or a loader) kept, as they were first read: those kept
+    open read again, the small ones kept as bytes as they are.
 
     Raises:
-        error: a file was written over in place since (its size, mtime or ctime changed, :func:`stamp`; a
-            chmod too): not a mix.
+        error: a file kept open was written over in place since (its size, mtime or ctime changed,
+            :func:`stamp`; a chmod too): not a mix.
     """
     blobs: dict[str, bytes] = {}
     for rel, (handle, first) in kept.items():
+        if isinstance(handle, bytes):
+            blobs[rel] = handle
+            continue
         blob = read_open(handle)
         if _written_over(first, stamp(handle)):
             raise error(
@@ -233,8 +237,10 @@ def read_listed(
         root: the bundle folder.
         fd: ``root`` opened (:func:`open_folder`), or None to read by path.
         files: the manifest's ``files`` table.
-        kept: where given, each file's open descriptor and :func:`stamp` go there (the caller closes them:
-            :func:`carrousel.core.bundle_pins.release`), for :func:`read_kept` to read the same files again.
+        kept: where given, each file's open descriptor (its bytes for a file of at most
+            :data:`~carrousel.core.bundle_pins.KEEP_BYTES`, the descriptor closed) and :func:`stamp` go
+            there (the caller closes them: :func:`carrousel.core.bundle_pins.release`), for
+            :func:`read_kept` to read the same files again.
 
     Raises:
         FileNotFoundError: through ``fd``, a listed file is not there (the caller reads again).
@@ -268,10 +274,10 @@ def read_listed(
             if isinstance(exc, IsADirectoryError):
                 raise BundleError(f"{path} is a folder, not a file; copy or train the model again") from None
             raise
-        if kept is None:
+        if kept is None or len(blob) <= KEEP_BYTES:  # a small file: its bytes kept, not a descriptor
             os.close(handle)
-        else:
-            kept[rel] = (handle, first)
+        if kept is not None:
+            kept[rel] = (handle if len(blob) > KEEP_BYTES else blob, first)
         blobs[rel] = blob
     return blobs
 

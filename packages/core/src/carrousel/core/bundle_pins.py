@@ -7,14 +7,18 @@ and the new one the second, if another run replaced it in between: the old train
 network, or the new provenance saved with the old weights, without a word.
 
 Inside :func:`pinned_bundles` (every command of :func:`carrousel.core.cli.command` runs in it; a Python
-caller may use it too) the first read of a folder keeps its manifest's bytes and an open descriptor of every
-file it lists, and every later ``load_bundle`` or ``read_manifest`` of that folder reads those same files
-through them: all old or all new, never a mix (the same for :func:`carrousel.core.io.load_module` of a
-``save_module`` folder: its ``config.json`` and weights). A file removed by the run that replaced the folder
-stays readable through its descriptor until the block ends; one written over in place since (its size,
-mtime or ctime changed: ``cp -p`` puts the mtime back) is an error, not a mix. The file bytes are not
-kept: the weights were in memory twice for the whole command (the pinned bytes and the loaded network;
-+208 MiB resident for a 208 MiB bundle). A folder this process replaces
+caller may use it too) the first read of a folder keeps its manifest's bytes, the bytes of every small file
+it lists (at most :data:`KEEP_BYTES`: assets, arrays, small weights) and an open descriptor of every larger
+one (the weights of a larger network), and every later ``load_bundle`` or ``read_manifest`` of that folder
+reads those same files: all old or all new, never a mix (the same for
+:func:`carrousel.core.io.load_module` of a ``save_module`` folder: its ``config.json`` and weights, kept
+open). A file removed by the run that replaced the folder stays readable through its descriptor until the
+block ends; one written over in place since (its size, mtime or ctime changed: ``cp -p`` puts the mtime
+back) is an error, not a mix (a small one kept as bytes is read as first read). The bytes of large files
+are not kept: the weights were in memory twice for the whole command (the pinned bytes and the loaded
+network; +208 MiB resident for a 208 MiB bundle). A descriptor per file was kept before: 5 for a bundle
+with arrays and three assets, so a command loading 203 such models failed under ``ulimit -n 1024``; now at
+most one per bundle whose files but its weights are small. A folder this process replaces
 (:func:`carrousel.core.folder_swap.replace_folder`: :meth:`Bundle.save`, ``atomic_dir``), itself or a
 folder above it, is read afresh. Torch-free.
 """
@@ -28,10 +32,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-__all__ = ["Kept", "forget", "pin", "pinned", "pinned_bundles", "pins_active", "release"]
+__all__ = ["KEEP_BYTES", "Kept", "forget", "pin", "pinned", "pinned_bundles", "pins_active", "release"]
 
-# file -> (open descriptor, its bundle_files.stamp when first read: size, mtime_ns, ctime_ns, links)
-Kept = dict[str, tuple[int, tuple[int, int, int, int]]]
+# file -> (open descriptor, or the bytes first read of a small file; its bundle_files.stamp when first read:
+# size, mtime_ns, ctime_ns, links)
+Kept = dict[str, tuple[int | bytes, tuple[int, int, int, int]]]
+KEEP_BYTES = 1 << 20  # a listed file of at most this many bytes is kept as bytes, its descriptor closed
 # (folder (absolute), manifest name) -> (stamp when read, manifest bytes, the listed files kept open)
 _Pins = dict[tuple[str, str], tuple[int, bytes, Kept]]
 _MANIFEST = "bundle.json"  # carrousel.core.bundle_files.BUNDLE_FILE; a save_module folder: config.json
@@ -57,10 +63,11 @@ def pinned_bundles() -> Iterator[None]:
 
 
 def release(kept: Kept) -> None:
-    """Closes the descriptors of ``kept``."""
+    """Closes the descriptors of ``kept`` (the bytes kept of small files need none)."""
     for handle, _ in kept.values():
-        with suppress(OSError):
-            os.close(handle)
+        if isinstance(handle, int):
+            with suppress(OSError):
+                os.close(handle)
 
 
 def pins_active() -> bool:
