@@ -179,6 +179,11 @@ CORRUPTIONS = {
         "format_version",
     ),
     "no config": (lambda f: _write_manifest(f, {**_manifest(f), "config": None}), "'config'"),
+    "blank kind": (
+        lambda f: _write_manifest(f, {**_manifest(f), "kind": " "}),
+        r"damaged \(no valid 'kind'\)",
+    ),
+    "kind a path": (lambda f: _write_manifest(f, {**_manifest(f), "kind": "a/b"}), "no valid 'kind'"),
     "weights missing": (lambda f: (f / WEIGHTS_FILE).unlink(), "missing"),
     "asset missing": (lambda f: (f / "assets" / "vocab.txt").unlink(), "missing"),
     "weights truncated": (

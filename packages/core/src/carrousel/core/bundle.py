@@ -273,6 +273,10 @@ def _manifest_doc(root: Path, raw: bytes, kind: str | Iterable[str] | None) -> d
     for key, typ in (("kind", str), ("module", str), ("config", dict), ("assets", dict), ("files", dict)):
         if not isinstance(doc.get(key), typ):
             raise BundleError(f"{path} is damaged (no valid {key!r}); train or save the model again")
+    try:  # a blank kind or a path (a hand-edited manifest) is no kind Bundle takes
+        check_kind(doc["kind"])
+    except BundleError:
+        raise BundleError(f"{path} is damaged (no valid 'kind'); train or save the model again") from None
     if kind is not None:
         wanted = (kind,) if isinstance(kind, str) else tuple(kind)
         if doc["kind"] not in wanted:
