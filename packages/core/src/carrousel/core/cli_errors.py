@@ -38,11 +38,11 @@ def open_files_limit() -> int | None:
 def os_error_text(exc: OSError) -> str:
     """What failed and what to do, for an ``OSError`` no library code turned into a carrousel error.
 
-    Too many open files (``EMFILE``: e.g. a command given a few hundred model folders, each kept open while
-    the command runs, see :mod:`carrousel.core.bundle_pins`) names the limit and its fix; the system's table
-    of open files full (``ENFILE``) and memory refused (``ENOMEM``) say so with theirs (reading a file hands
-    these on as they came: :func:`carrousel.core.files_text.read_failure`); any other (a missing path,
-    ``EACCES``, ``ENOSPC``...) says to check the path, its permissions and free space.
+    Too many open files (``EMFILE``: e.g. a command given a thousand model folders, the weights of each
+    larger one kept open while the command runs, see :mod:`carrousel.core.bundle_pins`) names the limit and
+    its fix; the system's table of open files full (``ENFILE``) and memory refused (``ENOMEM``) say so with
+    theirs (reading a file hands these on as they came: :func:`carrousel.core.files_text.read_failure`); any
+    other (a missing path, ``EACCES``, ``ENOSPC``...) says to check the path, its permissions and free space.
     """
     where = f"{exc.filename}: " if exc.filename else ""
     if exc.errno == errno.EMFILE:
