@@ -161,7 +161,7 @@ def test_a_scan_option_its_method_never_reads_is_refused(  # type: ignore[no-unt
         ),  # the default
         (["--method", "pwm", "--model-qvalue", "0.01"], "--model-qvalue 0.01 is not used by a PWM scan"),
         (["-m", "CTCF", "--model-pvalue", "0.05"], "--model-pvalue 0.05 is not used by a PWM scan"),
-        (["-m", "CTCF", "--config", "RUN"], "calls = 'fdr' in --config "),
+        (["-m", "CTCF", "--model-calls", "fdr", "--config", "RUN"], "--model-calls fdr is not used"),
         (["-m", "CTCF", "--device", "cpu"], "--device cpu is not used by a PWM scan"),  # no network runs
         (["-m", "CTCF", "--precision", "bf16"], "--precision bf16 is not used by a PWM scan"),
     ],
@@ -172,7 +172,9 @@ def test_a_model_option_typed_in_a_pwm_scan_is_a_usage_error(  # type: ignore[no
     """Each ran a PWM scan with exit 0 and the model's option ignored without a word (their defaults are
     values, so only one typed, even at its default, or set by the --config file counts; --device and
     --precision are the network's, which a PWM scan never runs); now one usage line naming it and the way
-    out, exit 2, before any work. The same options in a model or both scan are read."""
+    out, exit 2, before any work. The same options in a model or both scan are read. Typed beside a
+    --config file that sets one too, the typed one is the usage error (the file's alone: exit 1, naming the
+    file, tests/bio/test_bio_config_file.py; this case was the file's 'calls' alone, exit 2, until then)."""
     fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 100})
     run = tmp_path / "run.toml"
     run.write_text('calls = "fdr"\n')
@@ -180,12 +182,14 @@ def test_a_model_option_typed_in_a_pwm_scan_is_a_usage_error(  # type: ignore[no
     assert outcome.code == 2 and outcome.stdout == "", outcome.stderr
     lines = outcome.error_lines()
     assert len(lines) == 1 and needle in lines[0] and "--method model or both" in lines[0], outcome.stderr
+    assert str(run) not in outcome.stderr  # the command line's own refusal: the file is not named
 
 
 def test_a_scan_reads_its_config_file_once(tmp_path, write_fasta, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """'bio scan --config F' parsed F twice: for the merge with the flags, and again for the PWM scan's
     refusal of a model option the file sets. Now once (the refusal uses the parsed settings), whether the
-    scan runs or the refusal stops it."""
+    scan runs or the refusal stops it (the file's model option: exit 1 naming the file, core's
+    refuse_merged; it was a usage error, exit 2, and 'calls = ...' in the line, until then)."""
     import tomllib
     import types
 
@@ -202,13 +206,13 @@ def test_a_scan_reads_its_config_file_once(tmp_path, write_fasta, monkeypatch) -
     )
     fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 100})
     run = tmp_path / "run.toml"
-    for setting, code in (("pvalue = 0.001", 0), ('calls = "fdr"', 2)):
+    for setting, code in (("pvalue = 0.001", 0), ('calls = "fdr"', 1)):
         run.write_text(setting + "\n")
         reads.clear()
         res = runner.invoke(app, ["scan", str(fa), "-m", "CTCF", "--config", str(run), "--no-progress"])
         assert res.exit_code == code, res.output
         assert reads == [setting + "\n"], reads  # before: 2 reads
-    assert "calls = 'fdr' in --config " + str(run) in res.output, res.output
+    assert f"--config {run}: --model-calls fdr is not used by a PWM scan" in res.output, res.output
 
 
 def test_model_options_in_a_scan_that_reads_them_are_not_refused(invoke, tmp_path, write_fasta) -> None:  # type: ignore[no-untyped-def]

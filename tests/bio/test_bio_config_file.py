@@ -80,3 +80,65 @@ def test_a_model_scan_option_in_the_file_is_read_by_the_typed_model_method(
     monkeypatch.chdir(tmp_path)
     outcome = invoke("bio", "scan", "g.fa", "-m", "CTCF", "--config", "scan.toml")
     assert_clean_failure(outcome, 1, "error: scan.toml: --model-background bg.fa is not used by a PWM scan")
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "line"),
+    [
+        ('calls = "fdr"\n', ["-m", "CTCF"], "--model-calls fdr is not used by a PWM scan"),
+        ('method = "pwm"\nmotifs = ["CTCF"]\nmodel_qvalue = 0.01\n', [], "--model-qvalue 0.01 is not used by"),
+        ('device = "cpu"\n', ["-m", "CTCF"], "--device cpu is not used by a PWM scan"),
+        ('motifs = ["CTCF"]\n', ["--model-null", "genome"], "--model-null genome is not used by a PWM scan"),
+        ('method = "pwm"\nmotifs = ["CTCF"]\n', ["--precision", "bf16"], "--precision bf16 is not used by a PWM"),
+    ],
+)  # fmt: skip
+def test_a_model_option_the_file_takes_part_in_names_the_file(
+    invoke: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, flags: list[str], line: str
+) -> None:
+    """A model scan's option in a PWM scan that the --config file sets, or a typed one in a scan the file
+    makes a PWM scan (its motifs or its method): one line naming the file, exit 1, before any work (core's
+    refuse_merged). Fails on main: a usage error (exit 2), the file's key in the line or no file at all."""
+    monkeypatch.chdir(tmp_path)
+    Path("scan.toml").write_text(text)
+    outcome = invoke("bio", "scan", "g.fa", "--config", "scan.toml", *flags)  # g.fa missing: never read
+    assert_clean_failure(outcome, 1, f"error: --config scan.toml: {line}")
+    assert "--method model or both" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "line"),
+    [
+        ('calls = "fdr"\n', ["-m", "CTCF", "--precision", "bf16"], "--precision bf16 is not used by a PWM scan"),
+        ('pvalue = 1e-5\n', ["-m", "CTCF", "--model-null", "genome"], "--model-null genome is not used by a"),
+        ('calls = "fdr"\n', ["-m", "CTCF", "--model-calls", "pwm-rate"], "--model-calls pwm-rate is not used"),
+        ('method = "pwm"\n', ["-m", "CTCF", "--precision", "bf16"], "--precision bf16 is not used by a PWM"),
+    ],
+)  # fmt: skip
+def test_a_model_option_typed_alone_in_a_pwm_scan_stays_a_usage_error(
+    invoke: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, flags: list[str], line: str
+) -> None:
+    """The command line alone makes the refusal (the file beside it sets something else, a model option
+    the typed flag overrides, or the method the typed motif gives anyway): exit 2, the line of the same flags without a file. The first fails
+    on main: the file's 'calls' was refused first, whatever was typed."""
+    monkeypatch.chdir(tmp_path)
+    Path("scan.toml").write_text(text)
+    outcome = invoke("bio", "scan", "g.fa", "--config", "scan.toml", *flags)
+    assert_clean_failure(outcome, 2, line)
+    assert "scan.toml" not in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "flags"),
+    [
+        ('calls = "fdr"\nmethod = "both"\n', ["-m", "CTCF"]),  # the file's method reads its model option
+        ('calls = "fdr"\n', ["-m", "CTCF", "--method", "model"]),
+        ('calls = "fdr"\n', []),  # no motif: a model scan, the command's default
+    ],
+)
+def test_the_files_model_option_in_a_scan_that_reads_it_is_taken(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, flags: list[str]
+) -> None:
+    conf = tmp_path / "scan.toml"
+    conf.write_text(text)
+    cfg = _scan_config(monkeypatch, "--config", str(conf), *flags)
+    assert cfg.calls == "fdr" and cfg.method != "pwm"

@@ -221,24 +221,36 @@ _MODEL_ONLY = {
 }
 
 
-def _refuse_model_only(ctx: typer.Context, doc: TomlDocument | None, cfg: ScanConfig) -> None:
-    """A usage error for a model scan's option (their defaults are values, so only one typed on the command
-    line or set by the ``--config`` file, ``doc``, counts) in a PWM scan, which would ignore it without a word."""
-    if cfg.method is not Method.pwm:
+def _refuse_model_only(settings: cli.Merged, error: type[Exception]) -> None:
+    """``bio scan``'s refusal of a model scan's option in a PWM scan, which would ignore it without a word, on
+    the flags and the ``--config`` file's settings merged (core's ``refuse_merged``): their defaults are
+    values, so only one typed on the command line or set by the file counts. The method is the merged
+    settings' own, else the command's default (:func:`_scan_method`: pwm with motifs, else the model)."""
+    method = settings["method"] or (Method.pwm if settings["motifs"] else Method.model)
+    if Method(method) is not Method.pwm:
         return
-    in_file = doc if doc is not None else TomlDocument()
-    for param, name in _MODEL_ONLY.items():
-        value = getattr(cfg, name)
-        shown = getattr(value, "value", f"{value:g}" if isinstance(value, float) else value)
-        if cli.typed(ctx, param):
-            setting = option(param, shown)  # --model-null empirical
-        elif name in in_file:
-            setting = f"{name} = {in_file[name]!r} in --config {in_file.source}"
-        else:
+    # the command line's own first (a usage error), then the file's
+    typed_first = sorted(_MODEL_ONLY.items(), key=lambda item: item[1] not in settings.typed)
+    for param, name in typed_first:
+        if not settings.given(name):
             continue
-        raise typer.BadParameter(
-            f"{setting} is not used by a PWM scan (it is the model scan's); drop it, or use --method model or both"
+        value = settings[name]
+        shown = getattr(value, "value", f"{value:g}" if isinstance(value, float) else value)
+        raise error(
+            f"{option(param, shown)} is not used by a PWM scan (it is the model scan's); drop it, or use "
+            "--method model or both"
         )
+
+
+def _settings(
+    ctx: typer.Context, doc: TomlDocument | None, cfg: Any, flags: dict[str, Any], table: dict[str, str]
+) -> cli.Merged:
+    """The :class:`~carrousel.core.cli.Merged` settings of a check (core's ``refuse_merged``) that needs the
+    merged config: ``flags`` (config field -> the command line's value; ``table``: CLI parameter -> field),
+    and the ``--config`` file's (``doc``) taken from ``cfg``, the config the flags and the file were merged
+    into (:func:`_with_flags`): the file is read and merged once."""
+    file = None if doc is None else {f: getattr(cfg, f) for f in flags if f in doc}
+    return cli.merged_settings(ctx, flags, table, file, None if doc is None else doc.source)
 
 
 def _arithmetic(precisions: PrecisionReport) -> str:
@@ -416,7 +428,9 @@ def scan(
     )
     doc = _config_file(config)  # read once: the merge and the PWM scan's refusal both use it
     cfg = _with_flags(ctx, doc, flags, _SCAN_FLAGS, {"method": _scan_method})
-    _refuse_model_only(ctx, doc, cfg)
+    checked = {f: getattr(flags, f) for f in ("motifs", *_MODEL_ONLY.values())} | {"method": method}
+    # typed alone: exit 2; with the file: exit 1, named
+    cli.refuse_merged(_refuse_model_only, _settings(ctx, doc, cfg, checked, _SCAN_FLAGS))
     with _bases_bar(progress) as (set_total, advance):
         result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
     if plot is not None:
