@@ -83,3 +83,31 @@ def test_pwm_only_typed_alone_wrongly_is_a_usage_error(
     outcome = invoke("bio", "evaluate", *SETS, *conf, *flags)
     assert_clean_failure(outcome, 2, line)
     assert "c.toml" not in outcome.stderr
+
+
+def test_the_file_is_merged_with_the_flags_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """'bio evaluate --config F' checked F's settings (by kind) and merged them with the flags twice: once
+    for --pwm-only's checks (core's refuse_merged), once more to build the config (core's overlay). Now
+    once: the checked, merged settings build the config the run gets (the same config as before)."""
+    import carrousel.bio.cli as bio_cli
+    import carrousel.core.config as core_config
+
+    checked: list[dict[str, Any]] = []
+
+    def counting(module: Any) -> None:
+        real = module.file_values
+
+        def file_values(cls: type, data: Any, **kw: Any) -> dict[str, Any]:
+            checked.append(dict(data))
+            return real(cls, data, **kw)  # type: ignore[no-any-return]
+
+        monkeypatch.setattr(module, "file_values", file_values)
+
+    counting(core_config)  # overlay's and from_dict's
+    counting(bio_cli)  # the CLI's merged settings
+    conf = tmp_path / "c.toml"
+    conf.write_text('task = "max"\nmotifs = ["CTCF"]\n')
+    argv = ("evaluate", *SETS, "--config", str(conf), "--pwm-only", "--device", "cpu")
+    cfg = config_of(monkeypatch, app, "carrousel.bio.pipeline", "evaluate", *argv)
+    assert (cfg.task, cfg.motifs, cfg.pwm_only, cfg.model) == ("max", ("CTCF",), True, None)
+    assert checked.count({"task": "max", "motifs": ["CTCF"]}) == 1, checked  # before: 2

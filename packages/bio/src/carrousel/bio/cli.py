@@ -623,23 +623,23 @@ def evaluate(
     """AUROC and AUPRC of a model and of the best single PWM, side by side."""
     from carrousel.bio import evaluate_plot, pipeline
 
+    flags = {
+        "positives": str(positives),
+        "negatives": str(negatives),
+        "model": _path(model),
+        "motifs": tuple(motif or ()),
+        "jaspar_release": jaspar_release,
+        "task": task,
+        "pwm_only": pwm_only,
+        "device": device,
+        "precision": precision,
+    }
     doc = _config_file(config)
-    checked = {"pwm_only": pwm_only, "model": _path(model), "motifs": tuple(motif or ())}
-    settings = _merged(ctx, doc, EvaluateConfig, checked, _EVALUATE_FLAGS)
+    settings = _merged(ctx, doc, EvaluateConfig, flags, _EVALUATE_FLAGS)  # once: for the checks and the run
     cli.refuse_merged(_refuse_pwm_only, settings)  # typed alone: exit 2; with the file: exit 1, named
     to_stdout = check_plot_option(plot, as_json, evaluate_plot.PLOT_EXTRA, evaluate_plot.PLOT_PURPOSE)
-    flags = EvaluateConfig(
-        positives=str(positives),
-        negatives=str(negatives),
-        model=_path(model),
-        motifs=tuple(motif or ()),
-        jaspar_release=jaspar_release,
-        task=task,
-        pwm_only=pwm_only,
-        device=device,
-        precision=precision,
-    )
-    cfg = _with_flags(ctx, doc, flags, _EVALUATE_FLAGS)
+    values = settings.values()
+    cfg = EvaluateConfig(**values) if doc is None else from_dict(EvaluateConfig, values, source=doc.source)
     res = pipeline.evaluate(cfg)
     if plot is not None:
         evaluate_plot.evaluation_png(
