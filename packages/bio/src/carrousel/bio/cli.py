@@ -902,6 +902,13 @@ _DISCOVER_FLAGS = {
 }
 
 
+def _refuse_no_input(settings: cli.Merged, error: type[Exception]) -> None:
+    """``bio discover`` reads a model or trains one on sequences: one of them, from the flags or the
+    ``--config`` file (a file cannot unset one, so a refusal is always the command line's: exit 2)."""
+    if settings["model"] is None and settings["sequences"] is None:
+        raise error("give a model (--model) or sequences to train on (SEQUENCES --control)")
+
+
 @cli.command(app)
 def discover(
     ctx: typer.Context,
@@ -936,8 +943,6 @@ def discover(
     """Turn a model's filters into motifs (MEME/JASPAR), match them to JASPAR, draw logos, write a report."""
     from carrousel.bio import pipeline
 
-    if sequences is None and model is None and config is None:
-        raise typer.BadParameter("give a model (--model) or sequences to train on (SEQUENCES --control)")
     flags = DiscoverConfig(
         model=_path(model),
         sequences=_path(sequences),
@@ -948,9 +953,11 @@ def discover(
         epochs=epochs,
         seed=seed,
     )
-    found = pipeline.discover(
-        _with_flags(ctx, _config_file(config), flags, _DISCOVER_FLAGS), out, progress=cli.bars_on()
-    )
+    doc = _config_file(config)
+    cfg = _with_flags(ctx, doc, flags, _DISCOVER_FLAGS)
+    inputs = {"model": flags.model, "sequences": flags.sequences}
+    cli.refuse_merged(_refuse_no_input, _settings(ctx, doc, cfg, inputs, _DISCOVER_FLAGS))  # before any work
+    found = pipeline.discover(cfg, out, progress=cli.bars_on())
     if as_json:
         cli.emit_json(found.summary())
         return
