@@ -28,6 +28,7 @@ from carrousel.bio.errors import EnrichConfigError, JasparReleaseError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release, jaspar_db, jaspar_releases
 from carrousel.bio.motifs import resolve_motifs
 from carrousel.bio.scan import scan_genome
+from tests.cli_harness import assert_clean_failure
 
 pytest.importorskip("pyjaspar")
 runner = CliRunner()
@@ -242,3 +243,31 @@ def test_export_model_passes_the_release_of_its_config_on(tmp_path, monkeypatch,
     with pytest.raises(_SeenError):
         deploy.export_model(cfg, tmp_path / "exported")
     assert seen == [OLD]  # ZNF143 is MA0088.2 there, MA0088.3 in the default JASPAR2026
+
+
+@pytest.mark.parametrize(
+    ("argv", "key"),
+    [
+        (["scan", "g.fa"], "jaspar_release"),  # a model scan: main never checked the release
+        (["scan", "g.fa", "-m", "CTCF"], "jaspar_release"),
+        (["enrich", "g.fa"], "jaspar_release"),
+        (["evaluate", "--positives", "g.fa", "--negatives", "g.fa"], "jaspar_release"),
+        (["export", "-o", "out"], "jaspar_release"),
+        (["discover", "--model", "m", "-o", "out"], "jaspar_release"),
+        (["train", "-o", "out", "-m", "CTCF"], "[data] jaspar_release"),
+    ],
+)
+def test_an_unknown_release_in_the_config_file_is_one_line_naming_the_file(  # type: ignore[no-untyped-def]
+    invoke, tmp_path, monkeypatch, argv, key
+) -> None:
+    """A typed '--jaspar-release JASPAR2099' is a usage error listing pyjaspar's releases, before any
+    work; the same release in a --config file was not checked at the CLI: the lookup said it later without
+    the file (exit 1), or the run went on without a word where nothing was looked up. Now one line naming
+    the file's key, exit 1, before any work, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r.toml").write_text(
+        ("[data]\n" if key.startswith("[") else "") + 'jaspar_release = "JASPAR2099"\n'
+    )
+    outcome = invoke("bio", *argv, "--config", "r.toml")
+    assert_clean_failure(outcome, 1, f"error: {key} in r.toml: unknown JASPAR release 'JASPAR2099'")
+    assert NEW in outcome.stderr and not (tmp_path / "out").exists()

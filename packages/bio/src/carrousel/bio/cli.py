@@ -82,7 +82,7 @@ from carrousel.core.config import (
     overlay,
     read_toml,
 )
-from carrousel.core.errors import MissingExtraError
+from carrousel.core.errors import ConfigError, MissingExtraError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.option_names import option
@@ -145,9 +145,27 @@ def _path(p: Path | None) -> str | None:
     return str(p) if p is not None else None
 
 
-def _config_file(config: Path | None) -> TomlDocument | None:
-    """The settings of the ``--config`` file, read once per command (None: no file); bio refuses an empty one."""
-    return None if config is None else read_toml(config, "--config", empty_ok=False)
+def _config_file(config: Path | None, release: tuple[str, ...] = ("jaspar_release",)) -> TomlDocument | None:
+    """The settings of the ``--config`` file, read once per command (None: no file); bio refuses an empty one,
+    and a JASPAR release pyjaspar does not ship (``release``: the key's table path, ``("data",
+    "jaspar_release")`` for ``bio train``) as it refuses a typed ``--jaspar-release``, naming the file."""
+    if config is None:
+        return None
+    doc = read_toml(config, "--config", empty_ok=False)
+    *tables, key = release
+    part: Any = doc
+    for table in tables:
+        part = part.get(table) if isinstance(part, dict) else None
+    value = part.get(key) if isinstance(part, dict) else None
+    if isinstance(value, str) and value.strip():  # another kind, or blank: the config's own message
+        try:
+            check_release(value)
+        except JasparReleaseError as exc:
+            where = f"[{'.'.join(tables)}] {key}" if tables else key
+            raise ConfigError(f"{where} in {doc.source}: {exc}") from None
+        except MissingExtraError:  # the lookup itself says so, where a motif needs JASPAR
+            pass
+    return doc
 
 
 def _with_flags(
@@ -561,7 +579,7 @@ def train(
             precision=precision,
         ),
     )
-    cfg = _with_flags(ctx, _config_file(config), flags, _TRAIN_FLAGS)
+    cfg = _with_flags(ctx, _config_file(config, ("data", "jaspar_release")), flags, _TRAIN_FLAGS)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
     with precision_from(PrecisionSource.of(cli.typed(ctx, "precision"), config, "[fit] precision")):
         result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=cli.bars_on())
