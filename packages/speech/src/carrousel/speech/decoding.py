@@ -35,10 +35,22 @@ from carrousel.speech.config import DecodeConfig
 from carrousel.speech.lm import EOS, WordLM
 from carrousel.speech.text import Alphabet, normalize
 
-__all__ = ["BLANK_SURE", "NBEST_WIDEN", "Hypothesis", "Word", "WordScorer", "decode", "unusable_hotwords"]
+__all__ = [
+    "BLANK_SURE",
+    "NBEST_WIDEN",
+    "WORD_PAUSE",
+    "Hypothesis",
+    "Word",
+    "WordScorer",
+    "decode",
+    "unusable_hotwords",
+]
 
 BLANK_SURE = 0.999  # beam search skips all but the first frame of runs where the blank is this sure
 NBEST_WIDEN = 8  # N-best: the beam is doubled up to this many times its width to find N distinct texts
+# seconds between two characters that always end a word: after a long silence the network often emits no
+# space (trained on utterances with at most 1 s of pause), and "two" [20 s] "seven" came out "twoseven"
+WORD_PAUSE = 1.0
 
 
 @dataclass(frozen=True)
@@ -207,7 +219,7 @@ def decode(
         return [Hypothesis("", 0.0, 0.0, ())]
     if not config.uses_beam:
         best = ctc_greedy_decode(log_probs, blank=alphabet.blank)[0]
-        best = _trim(best, alphabet)
+        best = _split_at_pauses(_trim(best, alphabet), alphabet, frame_seconds)
         text = alphabet.decode(best.labels)
         return [Hypothesis(text, best.log_prob, best.log_prob, _words(best, alphabet, frame_seconds, offset))]
     scorer = WordScorer(alphabet, config, lm)
@@ -233,7 +245,9 @@ def decode(
             kept[aligned.end_frames].tolist(),
             aligned.confidences,
         )
-        out.append(Hypothesis(shown, score, r.log_prob, _words(aligned, alphabet, frame_seconds, offset)))
+        aligned = _split_at_pauses(aligned, alphabet, frame_seconds)
+        text = alphabet.decode(aligned.labels) if aligned.start_frames else shown
+        out.append(Hypothesis(text, score, r.log_prob, _words(aligned, alphabet, frame_seconds, offset)))
     return out
 
 
@@ -300,6 +314,33 @@ def _trim(result: CTCResult, alphabet: Alphabet) -> CTCResult:
         pick(result.end_frames),
         pick(result.confidences),
     )
+
+
+def _split_at_pauses(result: CTCResult, alphabet: Alphabet, frame_seconds: float) -> CTCResult:
+    """``result`` with a space between two characters more than :data:`WORD_PAUSE` apart (a word ends
+    at a long silence even when the network emitted no space there); unchanged without frames."""
+    gap = WORD_PAUSE / frame_seconds
+    labels, starts, ends, confs = [], [], [], []
+    for i, label in enumerate(result.labels):
+        if (
+            i
+            and result.start_frames
+            and label != alphabet.space
+            and result.labels[i - 1] != alphabet.space
+            and result.start_frames[i] - result.end_frames[i - 1] - 1 >= gap
+        ):
+            labels.append(alphabet.space)
+            starts.append(result.end_frames[i - 1] + 1)
+            ends.append(result.start_frames[i] - 1)
+            confs.append(1.0)
+        labels.append(label)
+        if result.start_frames:
+            starts.append(result.start_frames[i])
+            ends.append(result.end_frames[i])
+            confs.append(result.confidences[i])
+    if len(labels) == len(result.labels):
+        return result
+    return CTCResult(labels, result.log_prob, result.score, starts, ends, confs)
 
 
 def _align(log_probs: np.ndarray, result: CTCResult, alphabet: Alphabet) -> CTCResult:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from carrousel.core.args import check_args
-from carrousel.speech.audio import SILENCE_PEAK, audio_info, iter_chunks
+from carrousel.speech.audio import SILENCE_PEAK, audio_info, iter_chunks, speech_bounds
 from carrousel.speech.config import DecodeConfig
 from carrousel.speech.decoding import Word, decode
 from carrousel.speech.errors import AudioError, SilentAudioError
@@ -43,6 +43,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 OVERLAP = 1.0  # seconds of context read on each side of a chunk of a long recording
+SURE_BLANK_OTHERS = -30.0  # log-prob of every other class in a trimmed silence's frames (blank: 0)
 ChunkProgress = Callable[[float, float], None]  # (seconds of the recording done, its seconds), per chunk
 # progress(description, total) -> a context manager yielding advance(n): the CLI's core.cli.progress
 Progress = Callable[[str, float | None], AbstractContextManager[Callable[[float], None]]]
@@ -123,11 +124,16 @@ def transcribe_long(
     chunk_seconds: float,
     seconds: float,
     on_chunk: ChunkProgress | None = None,
+    trim: bool = True,
 ) -> Transcript:
     """Transcribes the recording ``path`` (``seconds`` long) in chunks of ``chunk_seconds``.
 
     ``on_chunk(position, seconds)`` is called after each chunk, ``position`` (seconds of the recording
-    done) increasing and ending at ``seconds``. Long recordings have no N-best alternatives.
+    done) increasing and ending at ``seconds``. Long recordings have no N-best alternatives. ``trim``
+    leaves each chunk's leading and trailing silence out of its features, as a short file's (its frames
+    are blank): the network emits a word's first letter at the first frame it is given, so a chunk
+    starting in a long silence put it there (a word "seven" timed from 0 s when said at 2 s, or its "s"
+    dropped with the chunk's context frames).
 
     Raises:
         AudioError: the file cannot be read, or is silent (:class:`SilentAudioError`).
@@ -140,7 +146,7 @@ def transcribe_long(
     blank_sum, frames = 0.0, 0
     for k, (start, x) in enumerate(iter_chunks(path, sr, chunk_seconds, OVERLAP)):
         loud = loud or float(np.max(np.abs(x - x.mean()))) >= SILENCE_PEAK
-        lp = recognizer.log_probs([recognizer.input_features(x)])[0]
+        lp = _chunk_log_probs(recognizer, x, trim)
         lo = max(0, round((k * chunk_seconds - start / sr) / fs))
         hi = max(lo, round(((k + 1) * chunk_seconds - start / sr) / fs))
         pending = np.concatenate([pending, lp[lo:hi]])
@@ -162,6 +168,20 @@ def transcribe_long(
     return Transcript(
         path, text, tuple(words), seconds, blank_confidence=round(blank_sum / max(frames, 1), 4)
     )
+
+
+def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> np.ndarray:
+    """``(T, C)`` log-probs of a chunk's samples ``x``; with ``trim``, of its sound only, the frames of the
+    silence either side blank."""
+    sr, fs = recognizer.features.sample_rate, recognizer.frame_seconds
+    start, end = speech_bounds(x, sr) if trim else (0, len(x))
+    lp = recognizer.log_probs([recognizer.input_features(x[start:end])])[0]
+    if (start, end) == (0, len(x)):
+        return lp
+    silence = np.full((1, lp.shape[1]), SURE_BLANK_OTHERS, np.float32)
+    silence[0, recognizer.alphabet.blank] = 0.0
+    lead, tail = round(start / sr / fs), round((len(x) - end) / sr / fs)
+    return np.concatenate([np.repeat(silence, lead, 0), lp, np.repeat(silence, tail, 0)])
 
 
 def _report(on_chunk: ChunkProgress | None, done: float, position: float, seconds: float) -> float:

@@ -323,7 +323,7 @@ class Recognizer:
                     raise AudioTooLongError.of(path, seconds, max_seconds)
                 if reads_in_chunks(path, seconds, chunk_seconds):
                     yield from flush()
-                    yield transcribe_long(self, path, cfg, lm, chunk_seconds, seconds, on_chunk)
+                    yield transcribe_long(self, path, cfg, lm, chunk_seconds, seconds, on_chunk, trim)
                     continue
                 feats, lead = self._file_features(path, trim)
             except (AudioError, OSError) as exc:

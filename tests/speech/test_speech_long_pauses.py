@@ -1,0 +1,73 @@
+"""Words after a long silence: the network emits no space across a pause much longer than its training
+utterances' (at most 1 s) and emits the first letter of what follows at the first frame it is given.
+
+Before: "two" [20 s of room noise] "seven" came out as one word ``twoseven`` (or ``twoeven``) timed over
+the whole pause, in a short file and in a long one read in chunks; and a long recording starting with 2 s
+of silence had its first word timed from 0 s (its first letter emitted at the chunk's first frame), the
+``s`` of a word after a pause across a chunk boundary dropped with the chunk's context frames."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+
+from carrousel.speech.audio import read_audio
+from carrousel.speech.config import DecodeConfig
+from carrousel.speech.decoding import WORD_PAUSE, decode
+from carrousel.speech.recognizer import Recognizer
+from carrousel.speech.text import ENGLISH
+from tests.speech.test_speech_decoding import frames
+
+FRAME = 0.03
+PAUSE = ["_"] * (int(WORD_PAUSE / FRAME) + 2)  # a little over WORD_PAUSE of blank frames
+TWO_SEVEN = frames("t", "w", "o", *PAUSE, "s", "e", "v", "e", "n")
+
+
+@pytest.mark.parametrize("beam", [1, 4])
+def test_a_long_pause_between_letters_ends_the_word(beam: int) -> None:
+    (hyp,) = decode(TWO_SEVEN, ENGLISH, DecodeConfig(beam=beam), frame_seconds=FRAME)
+    assert hyp.text == "two seven"
+    assert [w.word for w in hyp.words] == ["two", "seven"]
+    two, seven = hyp.words
+    assert two.end == pytest.approx(3 * FRAME) and seven.start == pytest.approx((3 + len(PAUSE)) * FRAME)
+
+
+def test_a_short_pause_keeps_the_word() -> None:
+    short = frames("t", "w", "o", *PAUSE[: len(PAUSE) // 3], "s")
+    (hyp,) = decode(short, ENGLISH, DecodeConfig(), frame_seconds=FRAME)
+    assert hyp.text == "twos"
+
+
+@pytest.fixture(scope="module")
+def said(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """espeak-ng's "seven three nine two" at 16 kHz (skips without espeak-ng)."""
+    path = tmp_path_factory.mktemp("said") / "s.wav"
+    try:
+        subprocess.run(["espeak-ng", "-w", str(path), "seven three nine two"], check=True)
+    except FileNotFoundError:
+        pytest.skip("espeak-ng is not installed (make system)")
+    return read_audio(path, 16000)
+
+
+def _with_pauses(said: np.ndarray, starts: list[float], seconds: float) -> np.ndarray:
+    y = np.zeros(int(seconds * 16000), np.float32)
+    for s in starts:
+        y[int(s * 16000) : int(s * 16000) + len(said)] += said
+    return y + 1e-3 * np.random.default_rng(0).standard_normal(len(y)).astype(np.float32)  # room noise
+
+
+def test_words_either_side_of_a_long_pause_stay_apart(said, write_wav) -> None:
+    path = str(write_wav("pause.wav", _with_pauses(said, [0.5, 22.0], 24.0)))
+    (t,) = Recognizer.from_pretrained().transcribe_files([path], chunk_seconds=30.0)
+    assert t.text == "seven three nine two seven three nine two"
+    assert all(w.end - w.start < 1.0 for w in t.words), t.words
+
+
+def test_a_long_recording_times_its_first_word_where_it_is_said(said, write_wav) -> None:
+    path = str(write_wav("long.wav", _with_pauses(said, [2.0, 7.5], 12.0)))
+    (t,) = Recognizer.from_pretrained().transcribe_files([path], chunk_seconds=4.0)
+    assert t.text == "seven three nine two seven three nine two"
+    first = t.words[0]
+    assert first.word == "seven" and 1.6 <= first.start < 2.1, t.words  # said at 2.0 s; before: 0.0
