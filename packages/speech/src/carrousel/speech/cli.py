@@ -533,9 +533,7 @@ def evaluate(
         cli.echo(f"without speech: {tot.no_speech_empty} of {tot.no_speech} transcribed as nothing")
     wrong = [s for s in result.per_utterance if s.wer > 0 or s.cer > 0][:show]
     for s in wrong:
-        cli.echo(
-            f"  WER {s.wer:.2f}  {Path(s.path).name}\n      ref: {s.reference}\n      hyp: {s.hypothesis}"
-        )
+        cli.echo(f"  WER {s.wer:.2f}  {s.path}\n      ref: {s.reference}\n      hyp: {s.hypothesis}")
     if plot is not None:
         cli.echo(f"error chart written to {plot}")
 
