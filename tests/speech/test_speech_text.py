@@ -129,3 +129,15 @@ def test_a_digit_string_scores_equal_read_either_way(tmp_path, tone) -> None:
         ("dial seven three nine two",),
     )
     assert score_utterance("a", utt.text, "dial seven three nine two", utt.readings).wer == 0.0
+
+
+def test_digits_glued_to_letters_are_read_not_dropped() -> None:
+    # before: "covid19" -> "covid", "mp3" -> "mp", "100k" -> "k", "50%" -> "fifty": a reference lost its
+    # number, so a correct "covid nineteen cases" scored WER 0.5 (and training learnt silence for it)
+    assert normalize("Covid19 cases, MP3 files, 100k views, 50% off") == (
+        "covid nineteen cases mp three files one hundred k views fifty percent off"
+    )
+    assert normalize("h2o, A4 paper, v1.2 at 9am") == "h two o a four paper v one point two at nine am"
+    assert normalize("the 21st of 1,000th") == "the twenty first of one thousandth"  # ordinals as before
+    score = score_utterance("a.wav", "Covid19 cases", "covid nineteen cases")
+    assert (score.wer, score.reference) == (0.0, "covid nineteen cases")

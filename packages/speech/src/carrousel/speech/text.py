@@ -109,6 +109,10 @@ def spell_digits(digits: str, zero: str = "zero") -> str:
 _NUMBER = re.compile(r"(?<![\w.])(-?)(\d+)(?:\.(\d+))?(?![\w])")
 _GROUPED = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\d,])(?=(?:st|nd|rd|th)?(?!\w))")  # 1,000,000
 _ORDINAL = re.compile(r"(?<![\w.])(\d+)(st|nd|rd|th)(?!\w)")  # 1st, 42nd, 3rd, 11th
+_GLUED = re.compile(
+    r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])"
+)  # a letter then a digit, or a digit then a letter
+_PERCENT = re.compile(r"(?<=\d)\s*%")  # 50% -> 50 percent (the sign was dropped as punctuation)
 _IRREGULAR = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
               "nine": "ninth", "twelve": "twelfth"}  # fmt: skip
 
@@ -136,6 +140,7 @@ def _numbers_to_words(text: str, by_digit: Callable[[int], bool] = lambda k: Fal
     leading zero, sign, decimals or thousands commas) digit by digit instead."""
     text = _GROUPED.sub(_grouped, text)
     text = _ORDINAL.sub(lambda m: f" {ordinal_words(int(m.group(1)))} ", text)
+    text = _GLUED.sub(" ", _PERCENT.sub(" percent", text))  # "covid19" -> "covid 19": its digits were dropped
     plain = count()
 
     def repl(m: re.Match[str]) -> str:
