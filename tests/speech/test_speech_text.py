@@ -141,3 +141,18 @@ def test_digits_glued_to_letters_are_read_not_dropped() -> None:
     assert normalize("the 21st of 1,000th") == "the twenty first of one thousandth"  # ordinals as before
     score = score_utterance("a.wav", "Covid19 cases", "covid nineteen cases")
     assert (score.wer, score.reference) == (0.0, "covid nineteen cases")
+
+
+def test_a_year_scores_equal_said_in_pairs() -> None:
+    # before: "in 1990" was read "in one thousand nine hundred ninety" or digit by digit only, so a correct
+    # "in nineteen ninety" scored WER 0.8 (4 errors of "in one nine nine zero"); now a year has a third reading
+    for reference, said in (
+        ("in 1990", "in nineteen ninety"),
+        ("since 2024", "since twenty twenty four"),
+        ("1905 and 1900", "nineteen oh five and nineteen hundred"),
+    ):
+        score = score_utterance("a.wav", reference, said)
+        assert (score.wer, score.reference) == (0.0, said), reference
+    assert normalize("in 1990") == "in one thousand nine hundred ninety"  # training reads it as before
+    assert number_readings("2000") == ("two thousand", "two zero zero zero")  # said as the number
+    assert score_utterance("a.wav", "7392", "seventy three ninety two").wer > 0  # not a year: no pairs

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import count
+from itertools import count, product
 
 from carrousel.core.args import check_args
 from carrousel.speech.errors import TranscriptError
@@ -32,7 +32,7 @@ __all__ = [
     "spell_digits",
 ]
 
-MAX_READ_NUMBERS = 6  # number_readings: digit strings of a transcript read every way (2**6 readings)
+MAX_READ_NUMBERS = 6  # number_readings: digit strings of a transcript read every way (at most 3**6 readings)
 
 BLANK = "<blank>"
 _ONES = [
@@ -135,9 +135,25 @@ def _grouped(m: re.Match[str]) -> str:
     return f" {number_words(int(digits))} "
 
 
-def _numbers_to_words(text: str, by_digit: Callable[[int], bool] = lambda k: False) -> str:
-    """Numbers in words; ``by_digit(k)``: read the ``k``-th plain digit string (two digits or more, no
-    leading zero, sign, decimals or thousands commas) digit by digit instead."""
+_AS_NUMBER, _AS_DIGITS, _AS_YEAR = 0, 1, 2  # readings of a plain digit string (see number_readings)
+_Reading = Callable[[int, int], int]  # (index of a plain digit string, its value) -> one of the _AS_ ways
+
+
+def _year_words(n: int) -> str | None:
+    """How a year of 1001..2099 (not 2000) is said in pairs (``1990`` -> ``"nineteen ninety"``, ``1905`` ->
+    ``"nineteen oh five"``, ``1900`` -> ``"nineteen hundred"``, ``2024`` -> ``"twenty twenty four"``); None
+    for other numbers (``2000`` is said as the number)."""
+    if not 1000 < n < 2100 or n == 2000:
+        return None
+    high, low = divmod(n, 100)
+    tail = "hundred" if low == 0 else f"oh {_ONES[low]}" if low < 10 else number_words(low)
+    return f"{number_words(high)} {tail}"
+
+
+def _numbers_to_words(text: str, how: _Reading = lambda k, n: _AS_NUMBER) -> str:
+    """Numbers in words; ``how(k, n)``: read the ``k``-th plain digit string (two digits or more, no
+    leading zero, sign, decimals or thousands commas), of value ``n``, as a number, digit by digit, or as
+    a year (when :func:`_year_words` has one; else as a number)."""
     text = _GROUPED.sub(_grouped, text)
     text = _ORDINAL.sub(lambda m: f" {ordinal_words(int(m.group(1)))} ", text)
     text = _GLUED.sub(" ", _PERCENT.sub(" percent", text))  # "covid19" -> "covid 19": its digits were dropped
@@ -147,10 +163,11 @@ def _numbers_to_words(text: str, by_digit: Callable[[int], bool] = lambda k: Fal
         sign, whole, frac = m.group(1), m.group(2), m.group(3)
         leading_zero = len(whole) > 1 and whole[0] == "0"
         ambiguous = not sign and not frac and len(whole) > 1 and not leading_zero
-        if leading_zero or (ambiguous and by_digit(next(plain))):
+        way = how(next(plain), int(whole)) if ambiguous else _AS_NUMBER
+        if leading_zero or way == _AS_DIGITS:
             spoken = spell_digits(whole)
         else:
-            spoken = number_words(int(whole))
+            spoken = (way == _AS_YEAR and _year_words(int(whole))) or number_words(int(whole))
         if frac:
             spoken += " point " + spell_digits(frac)
         return (" minus " if sign else " ") + spoken + " "
@@ -173,10 +190,10 @@ def normalize(text: str, numbers: bool = True) -> str:
     return _normalize(text, numbers)
 
 
-def _normalize(text: str, numbers: bool, by_digit: Callable[[int], bool] = lambda k: False) -> str:
+def _normalize(text: str, numbers: bool, how: _Reading = lambda k, n: _AS_NUMBER) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("`", "'")
     if numbers:
-        text = _numbers_to_words(text, by_digit)
+        text = _numbers_to_words(text, how)
     text = re.sub(r"[^\w']+|[\d_]+", " ", text)
     text = re.sub(r"(?<!\w)'+|'+(?!\w)", " ", text)  # quotes, not apostrophes inside words
     return " ".join(text.split())
@@ -188,27 +205,34 @@ def number_readings(text: str) -> tuple[str, ...]:
     A plain digit string of two digits or more (no leading zero, sign, decimals or thousands commas:
     ``"7392"``) is read as a number by :func:`normalize` (``"seven thousand three hundred ninety two"``)
     but is as often spoken digit by digit (``"seven three nine two"``): WER scores a hypothesis against
-    the reading it matches best (:func:`carrousel.speech.metrics.score_utterance`). A transcript written
-    in words has one reading, so ``"seven three nine two"`` never matches a reference ``"seven thousand
-    ..."`` written in words.
+    the reading it matches best (:func:`carrousel.speech.metrics.score_utterance`). A year of
+    1001..2099 has a third reading, in pairs (``"1990"``: ``"nineteen ninety"``; :func:`_year_words`). A
+    transcript written in words has one reading, so ``"seven three nine two"`` never matches a reference
+    ``"seven thousand ..."`` written in words.
 
     Returns:
         Distinct readings, :func:`normalize`'s first; with up to :data:`MAX_READ_NUMBERS` such digit
-        strings every combination, with more only "all as numbers" and "all digit by digit".
+        strings every combination, with more only "all as numbers", "all digit by digit" and "all as
+        years".
     """
-    seen: list[int] = []
+    ways: list[tuple[int, ...]] = []
 
-    def count_plain(k: int) -> bool:
-        seen.append(k)
-        return False
-
-    def reading(mask: int) -> str:
-        return _normalize(text, True, lambda k: bool(mask >> k & 1))
+    def count_plain(k: int, n: int) -> int:
+        ways.append((_AS_NUMBER, _AS_DIGITS, _AS_YEAR) if _year_words(n) else (_AS_NUMBER, _AS_DIGITS))
+        return _AS_NUMBER
 
     _normalize(text, True, count_plain)
-    n = len(seen)
-    masks = range(2**n) if n <= MAX_READ_NUMBERS else (0, 2**n - 1)
-    return tuple(dict.fromkeys(reading(m) for m in masks))
+    picks: Iterable[tuple[int, ...]] = (
+        product(*ways)
+        if len(ways) <= MAX_READ_NUMBERS
+        else [(w,) * len(ways) for w in (_AS_NUMBER, _AS_DIGITS, _AS_YEAR)]
+    )
+    return tuple(dict.fromkeys(_normalize(text, True, _picked(p)) for p in picks))
+
+
+def _picked(ways: tuple[int, ...]) -> _Reading:
+    """The :data:`_Reading` giving the ``k``-th plain digit string the way ``ways[k]``."""
+    return lambda k, n: ways[k]
 
 
 @dataclass(frozen=True)
