@@ -71,3 +71,13 @@ def test_a_long_recording_times_its_first_word_where_it_is_said(said, write_wav)
     assert t.text == "seven three nine two seven three nine two"
     first = t.words[0]
     assert first.word == "seven" and 1.6 <= first.start < 2.1, t.words  # said at 2.0 s; before: 0.0
+
+
+def test_nbest_texts_stay_distinct_once_split_at_pauses() -> None:
+    # the beam holds "two seven" (a space said in the pause) and "twoseven" (none): split, both read
+    # "two seven", listed twice before this check
+    pause = PAUSE[: len(PAUSE) // 2]
+    lp = frames("t", "w", "o", *pause, {" ": 0.3}, *pause, "s", "e", "v", "e", "n")
+    hyps = decode(lp, ENGLISH, DecodeConfig(beam=8, nbest=3), frame_seconds=FRAME)
+    texts = [h.text for h in hyps]
+    assert texts[0] == "two seven" and len(set(texts)) == len(texts) == 3, texts

@@ -234,7 +234,9 @@ def decode(
             ranked.setdefault(other, found)
     order = [first, *sorted((t for t in ranked if t != first), key=lambda t: -ranked[t][0])]
     out: list[Hypothesis] = []
-    for shown in order[: config.nbest]:
+    for shown in order:
+        if len(out) == config.nbest:
+            break
         score, r = ranked[shown]
         aligned = _align(lp, r, alphabet)
         aligned = CTCResult(
@@ -247,6 +249,8 @@ def decode(
         )
         aligned = _split_at_pauses(aligned, alphabet, frame_seconds)
         text = alphabet.decode(aligned.labels) if aligned.start_frames else shown
+        if any(h.text == text for h in out):  # "twoseven" split at its pause is "two seven" again
+            continue
         out.append(Hypothesis(text, score, r.log_prob, _words(aligned, alphabet, frame_seconds, offset)))
     return out
 
