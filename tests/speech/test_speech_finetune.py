@@ -7,6 +7,8 @@ weights were carried over; its bundle keeps the shipped architecture, alphabet a
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from typer.testing import CliRunner
 
@@ -48,3 +50,21 @@ def test_init_from_a_folder_that_is_not_a_model(tmp_path, write_wav, tone) -> No
 
 def test_train_help_names_init_from() -> None:
     assert "--init-from" in CliRunner().invoke(app, ["train", "--help"]).output
+
+
+def test_fine_tuning_names_letters_its_alphabet_cannot_write(tmp_path, write_wav, tone, caplog) -> None:
+    # before: "café" was trained as "caf" (the kept alphabet has no 'é') and nothing said so
+    for name in ("a", "b"):
+        write_wav(f"{name}.wav", tone(1.5))
+    (tmp_path / "m.tsv").write_text("path\ttranscript\na.wav\tcafé noir\nb.wav\tgo left\n", encoding="utf-8")
+    common = {"data": (str(tmp_path / "m.tsv"),), "val_fraction": 0.0, "epochs": 1, "max_steps": 1}
+    common |= {"batch_seconds": 8.0, "device": "cpu", "workers": 0}
+    with caplog.at_level(logging.WARNING, logger="carrousel.speech.text"):
+        train(TrainConfig(**common, init_from=str(shipped_model_path())), tmp_path / "tuned")
+    (warning,) = [r.getMessage() for r in caplog.records if "cannot write" in r.getMessage()]
+    assert warning.startswith("1 of 4 training words hold letters the model cannot write ('é')"), warning
+    assert "init_from" in warning, warning  # the fix, named as a Python caller names it
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="carrousel.speech.text"):
+        train(TrainConfig(**common, hidden=8, layers=1, conv_channels=8), tmp_path / "fresh")  # learns 'é'
+    assert not [r for r in caplog.records if "cannot write" in r.getMessage()]

@@ -29,7 +29,6 @@ from carrousel.core.files import check_output_dir
 from carrousel.core.listed import check_listed
 from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
-from carrousel.core.text import name_some
 from carrousel.core.train import Callback, Trainer, fit_refusing, lr_fix
 from carrousel.core.train import TrainConfig as CoreTrainConfig
 from carrousel.speech import synth
@@ -55,7 +54,7 @@ from carrousel.speech.plots import PLOT_EXTRA
 from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 from carrousel.speech.streaming import refuse_features, stream_file
 from carrousel.speech.task import CTCTask
-from carrousel.speech.text import Alphabet
+from carrousel.speech.text import UNWRITABLE_REFERENCE, UNWRITABLE_TRAINING, Alphabet, warn_unwritable
 from carrousel.speech.transcripts import Partial, Transcript
 
 __all__ = [
@@ -165,6 +164,9 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     alphabet = init.alphabet if init else Alphabet.from_texts((u.text for u in train_utts), cfg.subwords)
     fx0 = FeatureExtractor(init.features if init else cfg.features)
     frame_seconds = fx0.frame_seconds * (init.model.subsample if init else cfg.subsample)
+    if init:  # its alphabet is kept: another letter is left out of the targets (before: silently)
+        fix = UNWRITABLE_TRAINING.format(init_from=option("init_from"))
+        warn_unwritable((u.text for u in train_utts), alphabet, "training", fix)
     train_utts, dropped = trainable(train_utts, alphabet, frame_seconds, cfg.max_seconds)
     val_utts, _ = trainable(val_utts, alphabet, frame_seconds, cfg.max_seconds)
     if not train_utts:
@@ -275,22 +277,6 @@ def _silent(path: str) -> bool:
     return True
 
 
-def _warn_unwritable(utts: list[Utterance], alphabet: Alphabet) -> None:
-    """Warns once, counting them, of reference words holding letters the model cannot write (another
-    language's transcripts): they count as errors whatever the model hears."""
-    letters = {c for unit in alphabet.symbols[1:] for c in unit}
-    words = [w for u in utts for w in u.text.split()]
-    if bad := sorted({c for w in words for c in w} - letters):
-        unwritable = sum(1 for w in words if not set(w) <= letters)
-        logger.warning(
-            "%d of %d reference words hold letters the model cannot write (%s): they count as errors "
-            "whatever it hears; a model trained on this language is needed",
-            unwritable,
-            len(words),
-            name_some(bad, quote=True),
-        )
-
-
 @check_args
 def transcribe(
     cfg: TranscribeConfig,
@@ -358,7 +344,7 @@ def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> Evaluatio
     t = cfg.transcribe
     utts = load_corpora(cfg.data, cfg.max_utterances)
     recognizer = load_model(t.model, t.device, t.precision)
-    _warn_unwritable(utts, recognizer.alphabet)
+    warn_unwritable((u.text for u in utts), recognizer.alphabet, "reference", UNWRITABLE_REFERENCE)
     silence = frozenset(u.path for u in utts if u.no_speech)  # a silent one is right: nothing was said
     transcripts = transcribe(t, [u.path for u in utts], progress, recognizer=recognizer, no_speech=silence)
     scores = tuple(

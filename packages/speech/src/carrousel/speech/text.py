@@ -9,6 +9,7 @@ computed on normalised text, so ``"Forty-two!"`` and ``"forty two"`` count as th
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +18,7 @@ from functools import cached_property
 from itertools import count, product
 
 from carrousel.core.args import check_args
+from carrousel.core.text import name_some
 from carrousel.speech.errors import TranscriptError
 from carrousel.speech.units import learn_merges, segment
 
@@ -24,13 +26,18 @@ __all__ = [
     "BLANK",
     "ENGLISH",
     "MAX_READ_NUMBERS",
+    "UNWRITABLE_REFERENCE",
+    "UNWRITABLE_TRAINING",
     "Alphabet",
     "normalize",
     "number_readings",
     "number_words",
     "ordinal_words",
     "spell_digits",
+    "warn_unwritable",
 ]
+
+logger = logging.getLogger(__name__)
 
 MAX_READ_NUMBERS = 6  # number_readings: digit strings of a transcript read every way (at most 3**6 readings)
 
@@ -338,3 +345,28 @@ class Alphabet:
 
 ENGLISH = Alphabet((BLANK, " ", "'", *"abcdefghijklmnopqrstuvwxyz"))
 """Lower-case English letters and the apostrophe: 29 classes."""
+
+
+UNWRITABLE_REFERENCE = "they count as errors whatever it hears; a model trained on this language is needed"
+UNWRITABLE_TRAINING = (  # {init_from}: the option's name (--init-from in a command)
+    "those letters are left out of their targets (a fine-tuned model keeps its alphabet); "
+    "train without {init_from} to learn them"
+)
+
+
+def warn_unwritable(texts: Iterable[str], alphabet: Alphabet, kind: str, consequence: str) -> None:
+    """Warns once, counting them, of the ``kind`` words of normalised ``texts`` holding letters ``alphabet``
+    cannot write (another language's transcripts), saying the ``consequence``; nothing when there are none.
+    """
+    letters = {c for unit in alphabet.symbols[1:] for c in unit}
+    words = [w for text in texts for w in text.split()]
+    if bad := sorted({c for w in words for c in w} - letters):
+        unwritable = sum(1 for w in words if not set(w) <= letters)
+        logger.warning(
+            "%d of %d %s words hold letters the model cannot write (%s): %s",
+            unwritable,
+            len(words),
+            kind,
+            name_some(bad, quote=True),
+            consequence,
+        )
