@@ -372,9 +372,11 @@ def train(
         cli.emit_json(result)
         return
     cer = f"{result.val_cer:.3f}" if result.val_cer is not None else "n/a"
+    hours = result.audio_hours  # a small corpus in minutes: "(0.00 h)" before
+    audio = f"{hours:.2f} h" if hours >= 1 else f"{hours * 60:.1f} min"
     cli.echo(
-        f"trained on {result.utterances} utterances ({result.audio_hours:.2f} h), {result.epochs} epochs, "
-        f"{result.steps} steps in {result.elapsed:.0f} s ({result.audio_seconds_per_second:.0f} audio s/s); "
+        f"trained on {counted(result.utterances, 'utterance')} ({audio}), {counted(result.epochs, 'epoch')}, "
+        f"{counted(result.steps, 'step')} in {result.elapsed:.0f} s ({result.audio_seconds_per_second:.0f} audio s/s); "
         f"validation CER {cer} (epoch {result.best_epoch}); {result.parameters:,} parameters -> {result.out}"
     )
 
