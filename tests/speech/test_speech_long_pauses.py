@@ -81,3 +81,19 @@ def test_nbest_texts_stay_distinct_once_split_at_pauses() -> None:
     hyps = decode(lp, ENGLISH, DecodeConfig(beam=8, nbest=3), frame_seconds=FRAME)
     texts = [h.text for h in hyps]
     assert texts[0] == "two seven" and len(set(texts)) == len(texts) == 3, texts
+
+
+@pytest.mark.parametrize("beam", [1, 4])
+def test_a_first_letter_at_the_first_frame_stays_with_its_word(beam: int) -> None:
+    # features starting in a long silence (--no-trim, a click at 0 s): the network emits the "s" of
+    # "seven" at the first frame; split there, "seven" read "s even"
+    lp = frames("s", *PAUSE, "e", "v", "e", "n", *PAUSE, "t", "w", "o")
+    (hyp,) = decode(lp, ENGLISH, DecodeConfig(beam=beam), frame_seconds=FRAME)
+    assert hyp.text == "seven two"
+
+
+def test_speech_after_a_click_and_a_pause_reads_as_one_word(said, write_wav) -> None:
+    y = _with_pauses(said, [1.5], 4.0)
+    y[100] = 0.9  # a click (a switched-on microphone) at 6 ms
+    (t,) = Recognizer.from_pretrained().transcribe_files([str(write_wav("click.wav", y))])
+    assert t.text == "seven three nine two"

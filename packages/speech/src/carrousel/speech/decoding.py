@@ -322,7 +322,9 @@ def _trim(result: CTCResult, alphabet: Alphabet) -> CTCResult:
 
 def _split_at_pauses(result: CTCResult, alphabet: Alphabet, frame_seconds: float) -> CTCResult:
     """``result`` with a space between two characters more than :data:`WORD_PAUSE` apart (a word ends
-    at a long silence even when the network emitted no space there); unchanged without frames."""
+    at a long silence even when the network emitted no space there); unchanged without frames. A first
+    character at the first frame is kept with what follows: given features that begin in a long silence
+    (``--no-trim``, a click before it), the network emits the first letter of the first word there."""
     gap = WORD_PAUSE / frame_seconds
     labels, starts, ends, confs = [], [], [], []
     for i, label in enumerate(result.labels):
@@ -332,6 +334,7 @@ def _split_at_pauses(result: CTCResult, alphabet: Alphabet, frame_seconds: float
             and label != alphabet.space
             and result.labels[i - 1] != alphabet.space
             and result.start_frames[i] - result.end_frames[i - 1] - 1 >= gap
+            and not (i == 1 and result.start_frames[0] == 0)
         ):
             labels.append(alphabet.space)
             starts.append(result.end_frames[i - 1] + 1)
