@@ -2,7 +2,8 @@
 
 * :func:`validate_frame` checks a frame: missing columns, duplicate dates within a series (rows out of date
   order are sorted, with a warning),
-  non-finite or non-positive prices are each one :class:`~carrousel.finance.errors.FrameError`.
+  non-finite or non-positive prices are each one :class:`~carrousel.finance.errors.FrameError`; the dates
+  are read by :func:`~carrousel.finance.frame_dates.frame_days` (times of day dropped, numbers refused).
 * :func:`read_frame` reads such a table from a CSV or Parquet file and validates it.
 * Both also read, when none of ``unique_id, ds, y`` is a column, the tables people save of several tickers
   (:func:`long_layout`): yfinance's ``(Price, Ticker)`` columns, a wide table (one close column per
@@ -16,7 +17,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from carrousel.core.files import check_input_file
 from carrousel.core.optional import require
 from carrousel.core.paths import user_path
 from carrousel.finance.errors import FrameError
+from carrousel.finance.frame_dates import frame_days
 from carrousel.finance.price_columns import (
     split_tickers,
     standard_columns,
@@ -46,7 +47,6 @@ logger = logging.getLogger(__name__)
 REQUIRED = ("unique_id", "ds", "y")  # the columns every frame has
 OPTIONAL = ("open", "high", "low", "volume")  # more inputs of the network, used when present
 # price_columns' standard names -> a frame's (adj_close: see long_layout)
-_OFFSET = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:[+-]\d{2}:?\d{2}|Z)$"  # a time's UTC offset (or Z)
 _NIXTLA = {"ticker": "unique_id", "date": "ds", "close": "y"} | {c: c for c in OPTIONAL}
 
 
@@ -120,13 +120,7 @@ def validate_frame(df: object) -> pd.DataFrame:
     keep = [*REQUIRED, *(c for c in OPTIONAL if c in frame.columns)]
     out = frame[keep].reset_index(drop=True)
     out["unique_id"] = _text_ids(out["unique_id"])
-    try:
-        ds = _dates(out["ds"])
-    except (ValueError, TypeError):
-        raise FrameError("column ds holds values that are not dates; use e.g. 2010-01-04") from None
-    if ds.isna().any():
-        raise FrameError(f"column ds has {int(ds.isna().sum())} missing date(s); drop those rows")
-    out["ds"] = ds.dt.tz_localize(None) if ds.dt.tz is not None else ds
+    out["ds"] = frame_days(out["ds"], out["unique_id"])  # naive midnights; numbers and intraday refused
     for col in keep[2:]:
         raw = out[col]  # True is not a price of 1.0: object columns are looked at value by value
         if pd.api.types.is_bool_dtype(raw) or (
@@ -194,27 +188,6 @@ def _in_date_order(out: pd.DataFrame) -> pd.DataFrame:
         .drop(columns="_key")
         .reset_index(drop=True)
     )
-
-
-def _dates(col: pd.Series) -> pd.Series:
-    """``col`` as timestamps; stamps whose UTC offsets differ (``-05:00`` and ``-04:00`` across a DST change,
-    which pandas refuses) as their wall-clock times, each offset dropped as a time zone is dropped below.
-
-    Raises:
-        ValueError, TypeError: a value that is no date.
-    """
-    with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            return pd.to_datetime(col)
-        except (ValueError, TypeError):
-            if col.dtype != object and not pd.api.types.is_string_dtype(col):
-                raise
-            text = col.astype(str).str.strip()
-            local = text.str.replace(_OFFSET, r"\1", regex=True)
-            if local.equals(text):
-                raise
-            return pd.to_datetime(local, format="mixed")
 
 
 def _columns(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,114 @@
+"""The ``ds`` column of a caller's frame read as trading days (:func:`frame_days`).
+
+* Timestamps, text dates and ``datetime.date`` objects are read by pandas; text stamps whose UTC offsets
+  differ (``-05:00`` and ``-04:00`` across a DST change, which pandas refuses) as their wall-clock times.
+* A time zone is dropped, keeping the wall-clock date in that zone.
+* A time of day is dropped, as the price files' reader drops it (a daily bar stamped ``16:00``, or a New
+  York midnight held in UTC, ``05:00``); several rows of a series on one day at different times (intraday
+  bars) are a :class:`~carrousel.finance.errors.FrameError`, as duplicate dates are.
+* Numbers are no dates: pandas reads them as nanoseconds since 1970 (``0, 1, 2`` and ``20100104`` all fall
+  on 1 January 1970). ``20100104``-style integers (CRSP, Stooq) are read as the dates they spell; any other
+  number is a FrameError.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from carrousel.finance.errors import FrameError
+
+__all__ = ["frame_days"]
+
+_OFFSET = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:[+-]\d{2}:?\d{2}|Z)$"  # a time's UTC offset (or Z)
+_NOT_DATES = "column ds holds values that are not dates; use e.g. 2010-01-04"
+
+
+def frame_days(ds: pd.Series, ids: pd.Series) -> pd.Series:
+    """The dates of ``ds`` as time-zone-naive midnights (see the module).
+
+    Args:
+        ds: ``(n,)`` the caller's dates, in the rows' order.
+        ids: ``(n,)`` the series of each row (text), for the intraday check's message.
+
+    Returns:
+        ``(n,)`` ``datetime64`` midnights, the same index as ``ds``.
+
+    Raises:
+        FrameError: a value that is no date, a missing date, numbers that are no ``YYYYMMDD`` dates, or
+            intraday rows.
+    """
+    if _numbers(ds):
+        days = _number_dates(ds)
+    else:
+        try:
+            days = _dates(ds)
+        except (ValueError, TypeError):
+            raise FrameError(_NOT_DATES) from None
+    if days.isna().any():
+        raise FrameError(f"column ds has {int(days.isna().sum())} missing date(s); drop those rows")
+    days = days.dt.tz_localize(None) if days.dt.tz is not None else days
+    midnight = days.dt.normalize()
+    if midnight.equals(days):
+        return days
+    times = pd.DataFrame({"id": ids.to_numpy(), "day": midnight.to_numpy(), "at": days.to_numpy()})
+    many = times.groupby(["id", "day"], sort=False)["at"].nunique()
+    if (many > 1).any():
+        (uid, day), n = many[many > 1].index[0], int(many[many > 1].iloc[0])
+        raise FrameError(
+            f"series {uid} has {n} rows on {pd.Timestamp(day).date()} at different times of day (intraday "
+            "bars); give one row per series and trading day (daily bars: the day's last price as y)"
+        )
+    return midnight
+
+
+def _numbers(ds: pd.Series) -> bool:
+    """Whether ``ds`` holds numbers (a numeric column, or numbers in an object column), not dates."""
+    if pd.api.types.is_bool_dtype(ds) or pd.api.types.is_datetime64_any_dtype(ds):
+        return False
+    if pd.api.types.is_numeric_dtype(ds):
+        return True
+    number = (int, float, np.integer, np.floating)
+    return ds.dtype == object and bool(
+        ds.map(lambda v: isinstance(v, number) and not isinstance(v, bool | np.bool_)).any()
+    )
+
+
+def _number_dates(ds: pd.Series) -> pd.Series:
+    """``20100104``-style integers as the dates they spell; FrameError for any other number."""
+    values = pd.to_numeric(ds, errors="coerce")
+    whole = values.notna() & np.isfinite(values) & (values == np.floor(values))
+    text = values.where(whole, 0).astype(np.int64).astype(str)
+    days = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+    ok = (whole & days.notna() & text.str.fullmatch(r"(19|20)\d{6}")).to_numpy()
+    if ok.all():
+        return days
+    first = ds.iloc[int(np.flatnonzero(~ok)[0])]
+    shown = repr(first) if isinstance(first, str) else str(first)
+    raise FrameError(
+        f"column ds holds numbers (first: {shown}), not dates: the forecasts are dated on an exchange "
+        "calendar's sessions; give dates (2010-01-04, or 20100104-style integers)"
+    )
+
+
+def _dates(col: pd.Series) -> pd.Series:
+    """``col`` as timestamps; stamps whose UTC offsets differ as their wall-clock times, each offset dropped
+    as a time zone is dropped.
+
+    Raises:
+        ValueError, TypeError: a value that is no date.
+    """
+    with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            return pd.to_datetime(col)
+        except (ValueError, TypeError):
+            if col.dtype != object and not pd.api.types.is_string_dtype(col):
+                raise
+            text = col.astype(str).str.strip()
+            local = text.str.replace(_OFFSET, r"\1", regex=True)
+            if local.equals(text):
+                raise
+            return pd.to_datetime(local, format="mixed")

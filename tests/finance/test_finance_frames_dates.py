@@ -1,0 +1,94 @@
+"""The ``ds`` of a caller's frame: numbers (read by pandas as nanoseconds since 1970) and times of day (daily
+bars stamped 16:00, midnights held in UTC), as a notebook or a saved table gives them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from carrousel.finance.config import FinanceConfig
+from carrousel.finance.data import load_histories
+from carrousel.finance.errors import FrameError
+from carrousel.finance.frame_check import read_frame
+from carrousel.finance.frames import Forecaster, to_frame, validate_frame
+from carrousel.finance.pipeline import forecast
+from tests.finance.test_finance_frames import _frame
+
+DAYS = pd.to_datetime(["2010-01-04", "2010-01-04", "2010-01-05", "2010-01-05"]).tolist()
+
+
+@pytest.mark.parametrize(
+    "ds", [[0, 0, 1, 1], [0.0, 0.0, 1.0, 1.0], [1262563200, 1262563200, 1262649600, 1262649600]]
+)
+def test_numbers_in_ds_are_one_clear_error(ds: list[float]) -> None:
+    # before: read as nanoseconds since 1970, every row on 1970-01-01 and the forecasts dated 1970-01-02...
+    with pytest.raises(FrameError) as caught:
+        validate_frame(_frame().assign(ds=ds))
+    message = str(caught.value)
+    assert message.startswith(f"column ds holds numbers (first: {ds[0]}), not dates") and "\n" not in message
+    assert "give dates (2010-01-04, or 20100104-style integers)" in message
+
+
+def test_yyyymmdd_integers_are_the_dates_they_spell(tmp_path: Path) -> None:
+    # before: 20100104 read as 20,100,104 ns after 1970-01-01 (CRSP and Stooq write dates so)
+    numbers = _frame().assign(ds=[20100104, 20100104, 20100105, 20100105])
+    assert validate_frame(numbers)["ds"].tolist() == DAYS
+    numbers.to_csv(tmp_path / "panel.csv", index=False)  # pd.read_csv reads the column as int64
+    assert read_frame(tmp_path / "panel.csv")["ds"].tolist() == DAYS
+    with pytest.raises(FrameError, match=r"first: 20101399\), not dates"):
+        validate_frame(numbers.assign(ds=[20100104, 20100104, 20101399, 20100105]))
+
+
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        ["2010-01-04 16:00:00"] * 2 + ["2010-01-05 16:00:00"] * 2,  # a daily bar stamped at the close
+        ["2010-01-04 05:00:00+00:00"] * 2 + ["2010-01-05 05:00:00+00:00"] * 2,  # New York midnights in UTC
+    ],
+)
+def test_a_time_of_day_is_dropped_as_the_price_files_drop_it(stamps: list[str]) -> None:
+    # before: kept, and the forecast's calendar stopped with exchange_calendars' "Parameter `start` parsed as
+    # '2010-01-04 16:00:00' although a Date must have a time component of 00:00" (a ValueError, no FrameError)
+    assert validate_frame(_frame().assign(ds=stamps))["ds"].tolist() == DAYS
+    assert validate_frame(_frame().assign(ds=pd.to_datetime(stamps)))["ds"].tolist() == DAYS
+
+
+def test_intraday_rows_are_one_clear_error() -> None:
+    bars = pd.DataFrame(
+        {
+            "unique_id": "A",
+            "ds": ["2010-01-04 09:30", "2010-01-04 10:30", "2010-01-05 09:30"],
+            "y": [1.0, 2, 3],
+        }
+    )
+    with pytest.raises(FrameError) as caught:
+        validate_frame(bars)
+    assert str(caught.value) == (
+        "series A has 2 rows on 2010-01-04 at different times of day (intraday bars); give one row per series "
+        "and trading day (daily bars: the day's last price as y)"
+    )
+
+
+def test_predict_from_utc_stamps_and_yyyymmdd_integers_forecasts_the_same_sessions(
+    sample_source: Path, tmp_path: Path, tiny_config: Callable[..., FinanceConfig]
+) -> None:
+    cfg = tiny_config(("AAPL",))
+    forecast(replace(cfg, backtest=replace(cfg.backtest, enabled=False)), model_dir=tmp_path / "m")
+    df = to_frame(load_histories(cfg.data))
+    model = Forecaster.from_pretrained(tmp_path / "m")
+    want = model.predict(df)
+    assert want["ds"].dt.strftime("%Y-%m-%d").tolist() == ["2011-01-03", "2011-01-04", "2011-01-05"]
+    utc = df.assign(
+        ds=(df["ds"] + pd.Timedelta(hours=16)).dt.tz_localize("America/New_York").dt.tz_convert("UTC")
+    )
+    got = model.predict(utc)  # 21:00 UTC: the New York close; before: a ValueError from exchange_calendars
+    assert got["ds"].dt.tz_localize(None).tolist() == want["ds"].tolist()
+    np.testing.assert_array_equal(got["p50"], want["p50"])
+    got = model.predict(df.assign(ds=df["ds"].dt.strftime("%Y%m%d").astype(int)))  # before: dated 1970-01-02
+    assert got["ds"].tolist() == want["ds"].tolist()
+    np.testing.assert_array_equal(got["p50"], want["p50"])
