@@ -15,7 +15,7 @@ from carrousel.finance.config import FinanceConfig
 from carrousel.finance.data import load_histories
 from carrousel.finance.errors import FrameError
 from carrousel.finance.frame_check import read_frame
-from carrousel.finance.frames import Forecaster, to_frame, validate_frame
+from carrousel.finance.frames import Forecaster, cross_validation, to_frame, validate_frame
 from carrousel.finance.pipeline import forecast
 from tests.finance.test_finance_frames import _frame
 
@@ -87,8 +87,28 @@ def test_predict_from_utc_stamps_and_yyyymmdd_integers_forecasts_the_same_sessio
         ds=(df["ds"] + pd.Timedelta(hours=16)).dt.tz_localize("America/New_York").dt.tz_convert("UTC")
     )
     got = model.predict(utc)  # 21:00 UTC: the New York close; before: a ValueError from exchange_calendars
-    assert got["ds"].dt.tz_localize(None).tolist() == want["ds"].tolist()
+    assert got["ds"].tolist() == (want["ds"] + pd.Timedelta(hours=21)).dt.tz_localize("UTC").tolist()
     np.testing.assert_array_equal(got["p50"], want["p50"])
     got = model.predict(df.assign(ds=df["ds"].dt.strftime("%Y%m%d").astype(int)))  # before: dated 1970-01-02
     assert got["ds"].tolist() == want["ds"].tolist()
     np.testing.assert_array_equal(got["p50"], want["p50"])
+
+
+def test_cross_validation_gives_the_frames_own_stamps_back_so_it_merges_on_ds(
+    sample_source: Path, tiny_config: Callable[..., FinanceConfig]
+) -> None:
+    # the README's df.merge(cv, on=["unique_id", "ds"]): with the time of day dropped and not given back, a
+    # frame stamped 16:00 (or New York midnights held in UTC) would merge with no row at all
+    cfg = tiny_config(("AAPL",))
+    df = to_frame(load_histories(cfg.data))
+    want = cross_validation(df, cfg)
+    for stamped in (
+        df.assign(ds=df["ds"] + pd.Timedelta(hours=16)),
+        df.assign(ds=df["ds"].dt.tz_localize("America/New_York").dt.tz_convert("UTC")),
+    ):
+        cv = cross_validation(stamped, cfg)
+        merged = stamped.merge(cv, on=["unique_id", "ds"], suffixes=("", "_cv"))
+        assert len(merged) == len(cv) == len(want)
+        np.testing.assert_allclose(merged["y"], merged["y_cv"], rtol=1e-12)  # each ds the row of its price
+        assert cv["cutoff"].isin(stamped["ds"]).all()
+        np.testing.assert_array_equal(cv["p50"], want["p50"])

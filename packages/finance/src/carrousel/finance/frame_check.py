@@ -287,11 +287,17 @@ class FrameDtypes:
         id_dtype: the dtype of the caller's ``unique_id`` (int64, str, a categorical...).
         ds_dtype: the dtype of the caller's ``ds`` when it holds timestamps (its unit and time zone); None
             when it holds something else (text dates: an output keeps pandas' own timestamps).
+        stamps: the caller's timestamp of each (id as text, day) when they hold times of day (16:00, a
+            midnight held in UTC), so an output's dates that are rows of the frame get them back; None else.
+        clock: with ``stamps``, each series' time of day on its last row (wall clock), given to the dates
+            after it (a forecast's sessions).
     """
 
     ids: dict[str, object]
     id_dtype: object
     ds_dtype: np.dtype | pd.DatetimeTZDtype | None
+    stamps: pd.Series | None = None
+    clock: dict[str, pd.Timedelta] | None = None
 
     @classmethod
     def of(cls, df: pd.DataFrame) -> FrameDtypes:
@@ -300,10 +306,25 @@ class FrameDtypes:
         uid, ds = frame["unique_id"], frame["ds"]
         uniq = uid.drop_duplicates()
         dated = isinstance(ds.dtype, pd.DatetimeTZDtype) or ds.dtype.kind == "M"
+        stamps, clock = None, None
+        if dated:  # a frame validate_frame accepted: one row per id and day
+            text, ds = uid.astype(str).to_numpy(), ds.reset_index(drop=True)
+            days, wall = (
+                frame_days(ds, pd.Series(text)),
+                ds.dt.tz_localize(None) if ds.dt.tz is not None else ds,
+            )
+            if not days.equals(wall):
+                stamps = pd.Series(
+                    ds.array, pd.MultiIndex.from_arrays([text, days.to_numpy("datetime64[ns]")])
+                )
+                times = pd.DataFrame({"id": text, "day": days, "time": wall - days}).sort_values("day")
+                clock = times.groupby("id")["time"].last().to_dict()
         return cls(
             dict(zip(uniq.astype(str).tolist(), uniq.tolist(), strict=True)),
             uid.dtype,
             ds.dtype if dated else None,
+            stamps,
+            clock,
         )
 
     def id(self, text: str) -> object:
@@ -312,9 +333,17 @@ class FrameDtypes:
 
     def restore(self, out: pd.DataFrame, dates: tuple[str, ...] = ("ds",)) -> pd.DataFrame:
         """``out`` with ``unique_id`` and the ``dates`` columns in the caller's dtypes (in place, returned)."""
+        text = out["unique_id"].astype(str).to_numpy()
         out["unique_id"] = out["unique_id"].map(self.id).astype(self.id_dtype)
         for col in dates if self.ds_dtype is not None else ():
-            out[col] = _as_dates(pd.to_datetime(out[col]), self.ds_dtype)
+            days = pd.to_datetime(out[col])
+            out[col] = _as_dates(days, self.ds_dtype)
+            if self.stamps is not None and self.clock is not None:  # a row of the frame: its own stamp
+                key = pd.MultiIndex.from_arrays([text, days.to_numpy("datetime64[ns]")])
+                later = days + pd.to_timedelta([self.clock.get(t, pd.Timedelta(0)) for t in text])
+                out[col] = (
+                    self.stamps.reindex(key).set_axis(out.index).fillna(_as_dates(later, self.ds_dtype))
+                )
         return out
 
 
