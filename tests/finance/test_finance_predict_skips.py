@@ -136,3 +136,27 @@ def test_cli_predict_out_dash_prints_the_csv_alone_on_stdout(
         "finance", "predict", "--data", tmp_path / "long.csv", "--model-dir", model[1], "-o", "f.txt"
     )
     assert_clean_failure(bad, 1, "or - for CSV on stdout")
+
+
+def test_fit_names_the_series_too_short_to_train_on_and_does_not_record_them_as_trained(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cfg = FinanceConfig(
+        window=WindowConfig(lookback=20, horizon=3),
+        model=ModelConfig(hidden_size=8, members=1),
+        train=TrainSettings(epochs=1, patience=1, max_windows=200),
+        backtest=BacktestConfig(auto_baselines=False),
+    )
+    panel = pd.concat([_panel(["L0"], 260), _panel(["NEW"], 30, seed=3)], ignore_index=True)
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        fitted = Forecaster.fit(panel, cfg)
+    # before: no word, and the bundle recorded NEW's rows as trained on, so a later forecast of NEW read
+    # "data changed since the model was trained" instead of "NEW was not in the training data of this model"
+    assert list(fitted.bundle.data) == ["L0"] and list(fitted.bundle.fitted.scalers) == ["L0"]
+    lines = [r.getMessage() for r in caplog.records if "not trained on" in r.getMessage()]
+    assert lines == [
+        "trained on 1 of 2 series: 1 too short for a training window at lookback=20 and horizon=3, not trained "
+        "on: NEW (30 rows); predict scales such a series with its own history (give it more rows to train on it)"
+    ]
+    pred = fitted.predict(_panel(["NEW"], 120, seed=3))
+    assert pred["unique_id"].unique().tolist() == ["NEW"] and np.isfinite(pred["p50"]).all()

@@ -46,7 +46,7 @@ from carrousel.finance.features import SeriesData, build_series, known_scalers
 from carrousel.finance.fitted import check_forecast_precision
 from carrousel.finance.frame_check import OPTIONAL, REQUIRED, FrameDtypes, read_frame, validate_frame
 from carrousel.finance.panel import panel_windows
-from carrousel.finance.series_warnings import warn_short_series
+from carrousel.finance.series_warnings import warn_short_series, warn_untrained
 from carrousel.finance.training import fit_at
 
 __all__ = [
@@ -174,7 +174,8 @@ class Forecaster:
         several series, the window's global target scale and input scaling apply
         (:func:`~carrousel.finance.config.for_series`). With ``[backtest] aci_gamma > 0`` the bundle carries
         each series' adaptive conformal state, run over its validation windows
-        (:func:`~carrousel.finance.aci.aci_states`, as ``train_global`` without held-out days).
+        (:func:`~carrousel.finance.aci.aci_states`, as ``train_global`` without held-out days). A series too
+        short for a training window is left out, named in one warning, and not recorded as trained on.
 
         Raises:
             FrameError: a malformed frame.
@@ -189,7 +190,10 @@ class Forecaster:
             fitted = fit_at(series, cuts, cfg, panel)
         fitted.scalers = known_scalers(fitted.scalers)
         states = aci_states(fitted, series, panel.first_val_origins(), cuts, cfg.backtest.aci_gamma)
-        return cls(ForecasterBundle.trained(fitted, cfg, histories, None, states))
+        short = [(h.ticker, len(h.frame)) for h in histories if h.ticker not in panel.scalers]
+        warn_untrained(short, len(histories), cfg.window.lookback, cfg.window.horizon)
+        trained = [h for h in histories if h.ticker in panel.scalers]  # as train_global records them
+        return cls(ForecasterBundle.trained(fitted, cfg, trained, None, states))
 
     @property
     def horizon(self) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from carrousel.core.args import check_args
 from carrousel.core.text import name_some
 
-__all__ = ["NAMED_SERIES", "warn_per_series", "warn_short_series"]
+__all__ = ["NAMED_SERIES", "warn_per_series", "warn_short_series", "warn_untrained"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,4 +64,27 @@ def warn_short_series(short: list[tuple[str, int]], total: int, need: int) -> No
         "skipped %d of %d series, too short for this model (it reads the last %d rows: its lookback and the "
         "returns before it): %s; give them more history to forecast them",
         len(short), total, need, named,
+    )  # fmt: skip
+
+
+@check_args
+def warn_untrained(short: list[tuple[str, int]], total: int, lookback: int, horizon: int) -> None:
+    """One warning line naming the series a global fit left out, too short for a training window (five by
+    name with their row counts, then a count of the rest); nothing when none was.
+
+    Args:
+        short: ``(name, rows)`` of each series left out, in the table's order.
+        total: series in the table.
+        lookback: the window's lookback.
+        horizon: the window's horizon.
+    """
+    if not short:
+        return
+    named = name_some(
+        (f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short), NAMED_SERIES
+    )
+    logger.warning(
+        "trained on %d of %d series: %d too short for a training window at lookback=%d and horizon=%d, not "
+        "trained on: %s; predict scales such a series with its own history (give it more rows to train on it)",
+        total - len(short), total, len(short), lookback, horizon, named,
     )  # fmt: skip
