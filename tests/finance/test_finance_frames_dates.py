@@ -89,8 +89,9 @@ def test_predict_from_utc_stamps_and_yyyymmdd_integers_forecasts_the_same_sessio
     got = model.predict(utc)  # 21:00 UTC: the New York close; before: a ValueError from exchange_calendars
     assert got["ds"].tolist() == (want["ds"] + pd.Timedelta(hours=21)).dt.tz_localize("UTC").tolist()
     np.testing.assert_array_equal(got["p50"], want["p50"])
-    got = model.predict(df.assign(ds=df["ds"].dt.strftime("%Y%m%d").astype(int)))  # before: dated 1970-01-02
-    assert got["ds"].tolist() == want["ds"].tolist()
+    numbers = df.assign(ds=df["ds"].dt.strftime("%Y%m%d").astype(int))
+    got = model.predict(numbers)  # before: dated 1970-01-02; the dates given back as the frame holds them
+    assert got["ds"].tolist() == [20110103, 20110104, 20110105] and got["ds"].dtype == np.int64
     np.testing.assert_array_equal(got["p50"], want["p50"])
 
 
@@ -98,13 +99,15 @@ def test_cross_validation_gives_the_frames_own_stamps_back_so_it_merges_on_ds(
     sample_source: Path, tiny_config: Callable[..., FinanceConfig]
 ) -> None:
     # the README's df.merge(cv, on=["unique_id", "ds"]): with the time of day dropped and not given back, a
-    # frame stamped 16:00 (or New York midnights held in UTC) would merge with no row at all
+    # frame stamped 16:00 (or New York midnights held in UTC) would merge with no row at all, and integer
+    # dates given back as timestamps would not merge
     cfg = tiny_config(("AAPL",))
     df = to_frame(load_histories(cfg.data))
     want = cross_validation(df, cfg)
     for stamped in (
         df.assign(ds=df["ds"] + pd.Timedelta(hours=16)),
         df.assign(ds=df["ds"].dt.tz_localize("America/New_York").dt.tz_convert("UTC")),
+        df.assign(ds=df["ds"].dt.strftime("%Y%m%d").astype(int)),  # 20100104-style integers
     ):
         cv = cross_validation(stamped, cfg)
         merged = stamped.merge(cv, on=["unique_id", "ds"], suffixes=("", "_cv"))

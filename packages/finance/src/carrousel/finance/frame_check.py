@@ -291,6 +291,7 @@ class FrameDtypes:
             midnight held in UTC), so an output's dates that are rows of the frame get them back; None else.
         clock: with ``stamps``, each series' time of day on its last row (wall clock), given to the dates
             after it (a forecast's sessions).
+        numbers: the dtype of the caller's ``ds`` when it holds ``20100104``-style integers, given back so.
     """
 
     ids: dict[str, object]
@@ -298,6 +299,7 @@ class FrameDtypes:
     ds_dtype: np.dtype | pd.DatetimeTZDtype | None
     stamps: pd.Series | None = None
     clock: dict[str, pd.Timedelta] | None = None
+    numbers: np.dtype | None = None
 
     @classmethod
     def of(cls, df: pd.DataFrame) -> FrameDtypes:
@@ -319,12 +321,14 @@ class FrameDtypes:
                 )
                 times = pd.DataFrame({"id": text, "day": days, "time": wall - days}).sort_values("day")
                 clock = times.groupby("id")["time"].last().to_dict()
+        numbers = ds.dtype if pd.api.types.is_integer_dtype(ds) else None  # validated: 20100104-style
         return cls(
             dict(zip(uniq.astype(str).tolist(), uniq.tolist(), strict=True)),
             uid.dtype,
             ds.dtype if dated else None,
             stamps,
             clock,
+            numbers,
         )
 
     def id(self, text: str) -> object:
@@ -335,6 +339,8 @@ class FrameDtypes:
         """``out`` with ``unique_id`` and the ``dates`` columns in the caller's dtypes (in place, returned)."""
         text = out["unique_id"].astype(str).to_numpy()
         out["unique_id"] = out["unique_id"].map(self.id).astype(self.id_dtype)
+        for col in dates if self.numbers is not None else ():
+            out[col] = pd.to_datetime(out[col]).dt.strftime("%Y%m%d").astype(self.numbers)
         for col in dates if self.ds_dtype is not None else ():
             days = pd.to_datetime(out[col])
             out[col] = _as_dates(days, self.ds_dtype)
