@@ -1,4 +1,5 @@
-"""The finance Python API as a notebook calls it: a close-only CSV, one ticker as a plain string."""
+"""The finance Python API as a notebook calls it: a close-only CSV, one ticker as a plain string, a dict for a
+config."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import pytest
 
 from carrousel.finance.config import DataConfig
 from carrousel.finance.data import load_histories, load_history
+from carrousel.finance.errors import FinanceConfigError
+from carrousel.finance.frames import Forecaster, cross_validation
+from carrousel.finance.multiseries import train_global
 
 
 def _csv(tmp_path: Path, raw_aapl: pd.DataFrame, columns: list[str]) -> Path:
@@ -59,3 +63,20 @@ def test_one_ticker_as_a_string_or_a_list_is_read_as_meant(sample_source: Path) 
         assert cfg.tickers == ("MSFT",) and [h.ticker for h in load_histories(cfg)] == ["MSFT"]
     cfg = DataConfig(tickers=["AAPL", "MSFT"], source="sample", min_history=100)  # type: ignore[arg-type]
     assert cfg.tickers == ("AAPL", "MSFT") and hash(cfg)  # a tuple: the frozen config stays hashable
+
+
+@pytest.mark.parametrize("cfg", [{"window": {"horizon": 3}}, "run.toml"])
+def test_a_config_that_is_no_finance_config_is_one_clear_line(cfg: object) -> None:
+    # before: AttributeError "'dict' object has no attribute 'data'" from inside fit / cross_validation
+    df = pd.DataFrame({"unique_id": "A", "ds": pd.bdate_range("2010-01-04", periods=5), "y": 10.0})
+    for call in (
+        lambda: Forecaster.fit(df, cfg),
+        lambda: cross_validation(df, cfg),
+        lambda: train_global(df, cfg),
+    ):
+        with pytest.raises(FinanceConfigError) as caught:
+            call()
+        assert str(caught.value) == (
+            f"cfg is a {type(cfg).__name__}, not a FinanceConfig; build one from carrousel.finance.config, e.g. "
+            "FinanceConfig(window=WindowConfig(horizon=3)), or load_config('run.toml') for a TOML file's settings"
+        )

@@ -58,6 +58,7 @@ __all__ = [
     "TrainSettings",
     "TrainWindow",
     "WindowConfig",
+    "checked_config",
     "for_series",
     "load_config",
 ]
@@ -333,6 +334,17 @@ class FinanceConfig:
     model: ModelConfig = field(default_factory=ModelConfig)  # the network
     train: TrainSettings = field(default_factory=TrainSettings)  # fitting
     backtest: BacktestConfig = field(default_factory=BacktestConfig)  # walk-forward evaluation
+
+
+def checked_config(cfg: object) -> FinanceConfig:
+    """``cfg`` when it is a :class:`FinanceConfig` (None: the defaults); anything else (a dict, a path) is
+    one :class:`~carrousel.finance.errors.FinanceConfigError` line naming how to build one."""
+    if cfg is None or isinstance(cfg, FinanceConfig):
+        return cfg if cfg is not None else FinanceConfig()
+    raise FinanceConfigError(
+        f"cfg is a {type(cfg).__name__}, not a FinanceConfig; build one from carrousel.finance.config, e.g. "
+        "FinanceConfig(window=WindowConfig(horizon=3)), or load_config('run.toml') for a TOML file's settings"
+    )
 
 
 @check_args

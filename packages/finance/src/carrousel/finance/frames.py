@@ -39,7 +39,7 @@ from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
 from carrousel.finance.calendar import FRAME_FIX, gap_warnings, warn_gaps
 from carrousel.finance.calendar_pick import calendar_and_reason
-from carrousel.finance.config import FinanceConfig, for_series
+from carrousel.finance.config import FinanceConfig, checked_config, for_series
 from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import SeriesData, build_series, known_scalers
@@ -181,7 +181,7 @@ class Forecaster:
             FrameError: a malformed frame.
             PriceDataError: too little data for the window spec.
         """
-        cfg = cfg if cfg is not None else FinanceConfig()
+        cfg = checked_config(cfg)  # a dict or a path: one line naming how to build a FinanceConfig
         histories, series = frame_series(df, cfg)
         cfg = for_series(cfg, len(series))
         cuts = {s.ticker: len(s.close) - 1 for s in series}
@@ -307,7 +307,7 @@ def cross_validation(
         FrameError: a malformed frame, or an ``h`` that is not an integer.
         PriceDataError: too little data for the backtest asked for, or no series with a backtest forecast.
     """
-    cfg = cfg if cfg is not None else FinanceConfig()
+    cfg = checked_config(cfg)  # a dict or a path: one line naming how to build a FinanceConfig
     if h is not None:
         cfg = replace(cfg, window=replace(cfg.window, horizon=as_int(h, "h", FrameError, cfg.window.horizon)))
     series = _series(_histories(validate_frame(df), cfg.data.calendar), cfg)

@@ -38,7 +38,7 @@ from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.bundle import ForecasterBundle
-from carrousel.finance.config import MAX_HOLDOUT_DAYS, FinanceConfig, for_series
+from carrousel.finance.config import MAX_HOLDOUT_DAYS, FinanceConfig, checked_config, for_series
 from carrousel.finance.conformal import AciState
 from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.evaluate import ALPHA, pinball_rows
@@ -312,7 +312,7 @@ def train_global(
         ConfigError: before any work, a ``[train] precision`` the CPU (fp16) or the training device cannot
             run.
     """
-    cfg = cfg if cfg is not None else FinanceConfig()
+    cfg = checked_config(cfg)
     check_forecast_precision(cfg.train.precision)  # the forecasts run on the CPU
     check_training_precision(cfg.train)  # and the fitting on cfg.train.device
     if not 0 <= holdout_days <= MAX_HOLDOUT_DAYS:
