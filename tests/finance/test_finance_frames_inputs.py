@@ -205,3 +205,27 @@ def test_missing_cells_of_an_optional_column_stay_unknown() -> None:
     assert out["volume"].isna().tolist() == [True, True, True, False] and out["volume"].iloc[3] == 2000.0
     with pytest.raises(FrameError, match=r"column open has 1 non-numeric .*: '-'"):
         validate_frame(_frame().assign(open=pd.Series(["-", 20.0, 10.5, 19.5], dtype=object)))
+
+
+def test_a_frame_of_unadjusted_prices_warns_of_the_split_jump(
+    sample_source: Path, tiny_config: Callable[..., FinanceConfig], caplog: pytest.LogCaptureFixture
+) -> None:
+    # before: a frame's y falling to half overnight (Close instead of Adj Close across a 2:1 split) was read
+    # without a word as a 50% fall, in the network's training targets and the backtest's scores, while the
+    # price files' loader repairs such a jump and says so
+    cfg = tiny_config(("AAPL", "MSFT"))
+    df = to_frame(load_histories(cfg.data))
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        frame_series(df, cfg)  # adjusted prices: no such warning
+    assert "unadjusted split" not in caplog.text
+    raw = df.copy()
+    before = (raw["unique_id"] == "AAPL") & (raw["ds"] < "2009-06-01")
+    raw.loc[before, ["y", "open", "high", "low"]] *= 2.0  # as if AAPL split 2:1 on 2009-06-01, unadjusted
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        frame_series(raw, cfg)
+    lines = [r.getMessage() for r in caplog.records if "unadjusted split" in r.getMessage()]
+    assert lines == [
+        "AAPL: y falls to 1/2 overnight on 2009-06-01, as at an unadjusted split; the network and the scores "
+        "read it as a real move: give the adjusted close as y (or rescale the rows before it)"
+    ]

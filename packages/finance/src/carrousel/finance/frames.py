@@ -23,6 +23,7 @@ the forecasts the backtest scored. Column names are read in any case (``Y`` is `
 from __future__ import annotations
 
 import hashlib
+import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,8 +47,9 @@ from carrousel.finance.features import SeriesData, build_series, known_scalers
 from carrousel.finance.fitted import check_forecast_precision
 from carrousel.finance.frame_check import OPTIONAL, REQUIRED, FrameDtypes, read_frame, validate_frame
 from carrousel.finance.panel import panel_windows
-from carrousel.finance.series_warnings import warn_short_series, warn_untrained
+from carrousel.finance.series_warnings import warn_per_series, warn_short_series, warn_untrained
 from carrousel.finance.training import fit_at
+from carrousel.finance.validation import detect_splits
 
 __all__ = [
     "OPTIONAL",
@@ -63,6 +65,8 @@ __all__ = [
     "validate_frame",
 ]
 
+logger = logging.getLogger(__name__)
+
 FRAME_LABEL = "pandas DataFrame (unique_id, ds, y)"  # the data label of series read from a frame
 
 
@@ -77,9 +81,10 @@ def _histories(df: pd.DataFrame, calendar: str, need: int = 0) -> list[PriceHist
     dates checked against ``calendar`` (``"auto"``: each series' own, as
     :func:`~carrousel.finance.calendar_pick.resolve_calendar` picks it), the one its forecasts are dated on
     (as the loaders do: a warning for a series off that calendar or missing many of its sessions; five
-    series named, the rest counted). A
-    series of fewer than ``need`` rows (one predict skips as too short) gets no warning."""
-    out, gaps = [], []
+    series named, the rest counted), and a warning for a series whose ``y`` jumps overnight by a common
+    split ratio (unadjusted prices, :func:`~carrousel.finance.validation.detect_splits`). A series of fewer
+    than ``need`` rows (one predict skips as too short) gets no warning."""
+    out, gaps, jumps = [], [], []
     for uid, rows in df.groupby("unique_id", sort=False):
         frame = pd.DataFrame(
             {c: rows[c].to_numpy() if c in rows else np.nan for c in ("open", "high", "low", "volume")}
@@ -91,10 +96,25 @@ def _histories(df: pd.DataFrame, calendar: str, need: int = 0) -> list[PriceHist
         note, warnings = gap_warnings(str(uid), dates, own, FRAME_FIX)
         out.append(replace(frame_history(str(uid), frame), notes=tuple(n for n in (why, note) if n)))
         gaps.append(warnings if len(frame) >= need else [])
+        jumps.append(_split_jumps(str(uid), frame) if len(frame) >= need else [])
     warn_gaps(gaps, calendar, FRAME_FIX)
+    warn_per_series(logger, jumps, "jump as at an unadjusted split too; give the adjusted close as y")
     kept = ((h.ticker, h.frame) for h in out if len(h.frame) >= need)
     warn_absent_inputs(*kept)  # absent (NaN) or equal to y, as a CSV's
     return out
+
+
+def _split_jumps(name: str, frame: pd.DataFrame) -> list[str]:
+    """The warning of a series whose close jumps overnight as at an unadjusted split (empty: none does)."""
+    found = detect_splits(frame["close"], frame["open"] if frame["open"].notna().all() else None)
+    if not found:
+        return []
+    (date, ratio), more = found[0], f" (and {len(found) - 1} more such jump(s))" if len(found) > 1 else ""
+    move = f"falls to 1/{ratio:g}" if ratio > 1 else f"rises {1 / ratio:g}x"
+    return [
+        f"{name}: y {move} overnight on {date.date()}{more}, as at an unadjusted split; the network and the "
+        "scores read it as a real move: give the adjusted close as y (or rescale the rows before it)"
+    ]
 
 
 def _series(histories: list[PriceHistory], cfg: FinanceConfig) -> list[SeriesData]:
