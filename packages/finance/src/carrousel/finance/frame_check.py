@@ -310,12 +310,11 @@ class FrameDtypes:
         dated = isinstance(ds.dtype, pd.DatetimeTZDtype) or ds.dtype.kind == "M"
         stamps, clock = None, None
         if dated:  # a frame validate_frame accepted: one row per id and day
-            text, ds = uid.astype(str).to_numpy(), ds.reset_index(drop=True)
-            days, wall = (
-                frame_days(ds, pd.Series(text)),
-                ds.dt.tz_localize(None) if ds.dt.tz is not None else ds,
-            )
+            wall = ds.reset_index(drop=True)
+            wall = wall.dt.tz_localize(None) if wall.dt.tz is not None else wall
+            days = wall.dt.normalize()  # the dates validate_frame read (frame_days)
             if not days.equals(wall):
+                text = uid.astype(str).to_numpy()
                 stamps = pd.Series(
                     ds.array, pd.MultiIndex.from_arrays([text, days.to_numpy("datetime64[ns]")])
                 )
