@@ -115,3 +115,15 @@ def test_cross_validation_gives_the_frames_own_stamps_back_so_it_merges_on_ds(
         np.testing.assert_allclose(merged["y"], merged["y_cv"], rtol=1e-12)  # each ds the row of its price
         assert cv["cutoff"].isin(stamped["ds"]).all()
         np.testing.assert_array_equal(cv["p50"], want["p50"])
+
+
+@pytest.mark.parametrize("form", ["%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y %H:%M"])
+def test_day_first_text_dates_are_read_as_the_price_files_read_them(form: str) -> None:
+    # before: "column ds holds values that are not dates" for a German or British spreadsheet's dates, which
+    # `--csv` reads (pandas guessed month-first from the first value and failed at the 13th)
+    days = pd.bdate_range("2010-01-11", periods=10)
+    df = pd.DataFrame({"unique_id": "A", "ds": days.strftime(form), "y": np.linspace(10, 11, 10)})
+    assert validate_frame(df)["ds"].tolist() == days.tolist()
+    mixed = df.assign(ds=[days[0].strftime("%Y-%m-%d"), *df["ds"][1:]])  # ISO beside day-first: no guess
+    with pytest.raises(FrameError, match="column ds holds values that are not dates"):
+        validate_frame(mixed)

@@ -1,7 +1,8 @@
 """The ``ds`` column of a caller's frame read as trading days (:func:`frame_days`).
 
 * Timestamps, text dates and ``datetime.date`` objects are read by pandas; text stamps whose UTC offsets
-  differ (``-05:00`` and ``-04:00`` across a DST change, which pandas refuses) as their wall-clock times.
+  differ (``-05:00`` and ``-04:00`` across a DST change, which pandas refuses) as their wall-clock times;
+  day-first text (``31.12.2012``) when its fields show it, as the price files' reader does.
 * A time zone is dropped, keeping the wall-clock date in that zone.
 * A time of day is dropped, as the price files' reader drops it (a daily bar stamped ``16:00``, or a New
   York midnight held in UTC, ``05:00``); several rows of a series on one day at different times (intraday
@@ -110,5 +111,18 @@ def _dates(col: pd.Series) -> pd.Series:
             text = col.astype(str).str.strip()
             local = text.str.replace(_OFFSET, r"\1", regex=True)
             if local.equals(text):
-                raise
+                return _day_first(text)
             return pd.to_datetime(local, format="mixed")
+
+
+def _day_first(text: pd.Series) -> pd.Series:
+    """Day-first text dates (``31.12.2012``, ``31/12/2012``), as the price files' reader takes them: every
+    value ``D/M/Y`` with some first field above 12 and no second one (else ValueError: no dates)."""
+    fields = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+    if fields.isna().any().any():
+        raise ValueError("not dates")
+    first, second = (fields[k].astype(int).gt(12).any() for k in (0, 1))
+    days = pd.to_datetime(text, format="mixed", dayfirst=True, errors="coerce")
+    if not first or second or days.isna().any():
+        raise ValueError("not dates")
+    return days
