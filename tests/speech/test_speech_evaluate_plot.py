@@ -164,3 +164,39 @@ def test_evaluate_plot_lengths_are_whole_numbers_when_all_utterances_are_alike(
     assert code == 0, err
     ((ticks),) = drawn
     assert 2.0 in ticks and all(float(n).is_integer() for n in ticks), ticks
+
+
+def test_evaluate_plot_draws_wer_and_cer_bars_side_by_side(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    corpus: tuple[str, Path],
+) -> None:
+    """Before, the WER and CER histograms were two step outlines over the same bins: where both had
+    utterances in one bin (here every utterance, WER and CER alike, falls in a few bins) one hid the other."""
+    from matplotlib.container import BarContainer
+
+    def bars(fig: Any) -> list[list[tuple[float, float, float]]]:
+        hist = fig.get_axes()[0]
+        return [
+            [(r.get_x(), r.get_x() + r.get_width(), r.get_height()) for r in c]
+            for c in hist.containers
+            if isinstance(c, BarContainer)
+        ]
+
+    drawn = record_figures(monkeypatch, plots, bars)
+    model, tsv = corpus
+    png = tmp_path / "e.png"
+    code, _, err = speech(
+        capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv), "--plot", str(png)
+    )
+    assert code == 0, err
+    assert png.read_bytes()[:8] == PNG_MAGIC
+    ((cer, wer),) = drawn  # one bar series per rate
+    assert sum(h for *_, h in cer) == 3 and sum(h for *_, h in wer) == 3  # each utterance counted once
+    filled = [(a, b) for a, b, h in cer if h], [(a, b) for a, b, h in wer if h]
+    overlaps = [(c, w) for c in filled[0] for w in filled[1] if min(c[1], w[1]) - max(c[0], w[0]) > 1e-9]
+    assert overlaps == []
+    width = (cer[1][0] - cer[0][0]) if len(cer) > 1 else 1.0  # the bin width: a shared bin holds both bars
+    shared = [(c, w) for c in filled[0] for w in filled[1] if int(c[0] // width) == int(w[0] // width)]
+    assert shared, (filled, "no bin holds both rates: the overlap the test guards against is not exercised")

@@ -1,8 +1,9 @@
 """The chart of ``speech evaluate --plot``: how the errors spread over the utterances.
 
-Two panels: histograms of the per-utterance WER and CER (the corpus rates, errors summed then divided,
-as dashed lines), and each utterance's CER and WER against its length in reference words (long
-utterances with many errors stand out; so do empty transcriptions at CER 1). matplotlib comes through
+Two panels: histograms of the per-utterance WER and CER, their bars side by side in each bin (the
+corpus rates, errors summed then divided, as dashed lines), and each utterance's CER and WER against its
+length in reference words (long utterances with many errors stand out; so do empty transcriptions at CER
+1). matplotlib comes through
 :mod:`carrousel.core.plots` (the ``carrousel-speech[plot]`` extra), imported only when a chart is drawn.
 """
 
@@ -46,12 +47,13 @@ def evaluation_figure(result: EvaluationResult) -> Any:
     fig, (hist, spread) = plt.subplots(1, 2, figsize=(10, 4.2))
     top = min(_TOP, max(1.0, float(np.max(np.r_[wer, cer], initial=0.0))))
     bins = np.linspace(0.0, top, 21)
-    for rates, name, color, total in (
-        (cer, "CER", "tab:blue", result.totals.cer),
-        (wer, "WER", "tab:orange", result.totals.wer),
+    # side by side in each bin (before: two step outlines drawn over each other, one hiding the other)
+    hist.hist([np.clip(cer, 0.0, top), np.clip(wer, 0.0, top)], bins=bins, histtype="bar", rwidth=0.9,
+              color=["tab:blue", "tab:orange"], label=["CER per utterance", "WER per utterance"])  # fmt: skip
+    for name, color, total in (
+        ("CER", "tab:blue", result.totals.cer),
+        ("WER", "tab:orange", result.totals.wer),
     ):
-        hist.hist(np.clip(rates, 0.0, top), bins=bins, histtype="step", lw=1.5, color=color,
-                  label=f"{name} per utterance")  # fmt: skip
         hist.axvline(total, color=color, ls="--", lw=1, label=f"corpus {name} {total:.3f}")
     hist.set_xlabel("error rate of the utterance")
     hist.set_ylabel("utterances")
