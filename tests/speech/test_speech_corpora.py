@@ -22,7 +22,7 @@ from carrousel.speech.audio import audio_info, iter_chunks, read_audio, segment_
 from carrousel.speech.cli import main
 from carrousel.speech.corpora import corpus_kind
 from carrousel.speech.data import load_corpus, read_folder, with_durations
-from carrousel.speech.errors import CorpusError
+from carrousel.speech.errors import AudioError, CorpusError
 
 
 def _rows(spec: str) -> list[tuple[str, str, str]]:
@@ -255,3 +255,21 @@ def test_speech_transcribe_reads_a_part_of_a_file(kaldi, capsys, monkeypatch) ->
         main()
     out, err = capsys.readouterr()
     assert done.value.code == 1 and "no samples from 3 s to 4 s (wav/A.wav: 2.00 s)" in err
+
+
+def test_speech_transcribe_refuses_a_part_ending_past_the_file(kaldi, capsys, monkeypatch) -> None:
+    """Before, ``wav/A.wav#0.5-9`` (A.wav is 2 s) was clipped without a word to 1.5 s, where a corpus listing
+    that part refuses it: now one line naming the file's length and the fix, exit 1, nothing on stdout; an end
+    within rounding of the file's (10 ms) is still read to the end."""
+    monkeypatch.setattr(sys, "argv", ["speech", "transcribe", segment_path("wav/A.wav", 0.5, 9.0), "--json"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    out, err = capsys.readouterr()
+    assert done.value.code == 1 and out == ""
+    assert err.strip().splitlines() == [
+        "error: wav/A.wav#0.5-9.0: the part ends at 9 s, past the end of A.wav (2.00 s); give an end of at most "
+        "2.00 s, or wav/A.wav#0.5- to read to its end"
+    ]
+    assert audio_info(segment_path("wav/A.wav", 0.5, 2.005)).seconds == pytest.approx(1.5)
+    with pytest.raises(AudioError, match=r"past the end of A\.wav"):
+        read_audio(segment_path("wav/A.wav", 0.5, 2.5))

@@ -12,7 +12,8 @@ by :func:`read_sphinx_mfc`; models with a matching MFCC front end decode them wi
 
 A part of a recording is named ``rec.wav#START-END`` (seconds, ``[START, END)``; ``rec.wav#START-`` runs to
 the end; :func:`segment_path`), read wherever a file is, when no file has that very name: a Kaldi
-``segments`` file's utterances are such parts.
+``segments`` file's utterances are such parts. An end past the recording's end by more than
+:data:`TOLERANCE` is refused, as a corpus refuses it.
 
 Every failure is one :class:`~carrousel.speech.errors.AudioError` line naming the file: empty, corrupt
 (not decodable), silent (peak below -60 dBFS), too long, or holding NaN/infinite samples.
@@ -51,6 +52,7 @@ __all__ = [
     "AUDIO_SUFFIXES",
     "RAW_RATE",
     "SILENCE_PEAK",
+    "TOLERANCE",
     "AudioInfo",
     "audio_info",
     "check_not_silent",
@@ -64,6 +66,7 @@ __all__ = [
     "to_mono",
 ]
 
+TOLERANCE = 0.010  # seconds a part's end may pass its recording's end by and be clipped to it silently
 RAW_RATE = 16000  # sample rate assumed for headerless .raw files (16-bit little-endian mono)
 # The file names a folder of recordings is searched for: what read_audio reads (headerless .raw and
 # .gsm included), and CMU Sphinx .mfc feature files (read_sphinx_mfc).
@@ -110,15 +113,9 @@ def split_segment(path: str | Path) -> tuple[Path, float, float | None]:
 
 
 def _raw_kwargs(path: Path) -> dict[str, Any]:
-    if path.suffix.lower() == ".raw":
-        return {
-            "format": "RAW",
-            "subtype": "PCM_16",
-            "samplerate": RAW_RATE,
-            "channels": 1,
-            "endian": "LITTLE",
-        }
-    return {}
+    if path.suffix.lower() != ".raw":
+        return {}
+    return {"format": "RAW", "subtype": "PCM_16", "samplerate": RAW_RATE, "channels": 1, "endian": "LITTLE"}
 
 
 def _check_file(path: Path) -> None:
@@ -189,6 +186,11 @@ def _part(path: str | Path, whole: bool = False) -> tuple[AudioInfo, Path, dict[
     if (hi := result.frames if end is None else min(result.frames, round(end * rate))) <= lo:
         span = f"from {start:g} s to {'the end' if end is None else f'{end:g} s'}"
         raise EmptyAudioError(f"{path}: no samples {span} ({p}: {result.seconds:.2f} s); check the times")
+    if end is not None and end > result.seconds + TOLERANCE:  # before: clipped silently (corpora refuse it)
+        raise AudioError(
+            f"{path}: the part ends at {end:g} s, past the end of {p.name} ({result.seconds:.2f} s); give an "
+            f"end of at most {result.seconds:.2f} s, or {segment_path(p, start, None)} to read to its end"
+        )
     part = AudioInfo(str(path), result.sample_rate, result.channels, hi - lo, result.format)
     return part, p, {"start": lo, "frames": hi - lo}
 

@@ -21,14 +21,12 @@ import math
 from pathlib import Path
 
 from carrousel.core.args import check_args
-from carrousel.speech.audio import audio_info, segment_path
+from carrousel.speech.audio import TOLERANCE, audio_info, segment_path
 from carrousel.speech.errors import AudioError, CorpusError, CutShortAudioError
 
 __all__ = ["TOLERANCE", "SegmentTimes"]
 
 _FIX = "or leave it out of the corpus"  # the other fix of every refused recording
-
-TOLERANCE = 0.010  # seconds an end may pass its recording's end by and be clipped to it silently
 
 
 class SegmentTimes:
