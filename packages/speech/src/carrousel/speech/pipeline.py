@@ -100,7 +100,7 @@ class TrainResult:
     audio_hours: float  # training audio per epoch
     epochs: int  # epochs run
     steps: int  # optimiser steps
-    best_epoch: int | None  # epoch whose weights were kept (lowest validation CER)
+    best_epoch: int | None  # epoch whose weights were kept (lowest val CER, then val loss)
     val_cer: float | None  # validation CER (greedy) of the kept weights
     parameters: int  # model parameters
     elapsed: float  # wall-clock seconds
@@ -209,6 +209,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         grad_clip_norm=5.0,
         device=cfg.device,
         monitor="val_cer" if val_loader is not None else "train_loss",
+        tie_break="val_loss" if val_loader is not None else None,  # epochs of one CER: the lower loss
         seed=cfg.seed,
         progress=False,
         precision=cfg.precision,  # type: ignore[arg-type]  # checked by TrainConfig: fp32 | bf16 | fp16

@@ -144,6 +144,7 @@ def variant_training(
         grad_clip_norm=5.0,
         device=DEVICE,
         monitor="val_cer" if val_loader is not None else "train_loss",
+        tie_break="val_loss" if val_loader is not None else None,  # as pipeline.train: of one CER, lower loss
         patience=PATIENCE,
         restore_best=True,
         seed=seed,

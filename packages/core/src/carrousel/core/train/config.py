@@ -47,6 +47,8 @@ class TrainConfig:
     # against a monitored task metric's higher_is_better: monitor="val_accuracy" needs mode="max")
     patience: int | None = None  # epochs without improvement before stopping (None: no early stopping)
     min_delta: float = 0.0  # smallest change of the monitored value that counts as an improvement (>= 0)
+    tie_break: str | None = None  # logged value deciding between epochs whose monitored value ties exactly
+    # (lower wins, e.g. "val_loss" under an error rate that stays flat; None: the first such epoch stays)
     restore_best: bool = True  # load the best epoch's weights into the model when fit ends
     tbptt_steps: int = 0  # truncated BPTT chunk length for stateful tasks (0: whole sequences)
     tbptt_carry: bool = False  # also carry state from one batch to the next (contiguous streams)

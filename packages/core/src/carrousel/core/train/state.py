@@ -93,6 +93,7 @@ def capture(t: Trainer) -> dict[str, Any]:
         "history": list(t.history),
         "best_score": t.best_score,
         "best_epoch": t.best_epoch,
+        "best_tie": t.best_tie,
         "best_model": t.best_model,
         "callbacks": t.callbacks.state_dict(),
         "ema": t.ema.state_dict() if t.ema is not None else None,
@@ -169,6 +170,7 @@ def restore(t: Trainer, state: dict[str, Any]) -> None:
     t.micro, t.sums, t.skipped = state["micro"], list(state["sums"]), state["skipped"]
     t.history = list(state["history"])
     t.best_score, t.best_epoch = state["best_score"], state["best_epoch"]
+    t.best_tie = state.get("best_tie")  # absent from checkpoints written before TrainConfig.tie_break
     best = state["best_model"]
     t.best_model = {k: v.to(t.device) for k, v in best.items()} if best else None
     t.callbacks.load_state_dict(state["callbacks"])

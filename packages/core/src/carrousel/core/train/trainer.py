@@ -154,6 +154,7 @@ class Trainer:
     def _reset_fit_state(self) -> None:
         self.skipped = 0
         self.best_score: float | None = None
+        self.best_tie: float | None = None  # the best epoch's config.tie_break value
         self.best_epoch: int | None = None
         self.best_model: dict[str, torch.Tensor] | None = None
         self.batch_in_epoch = 0
@@ -540,9 +541,14 @@ class Trainer:
         sched = self.scheduler
         if sched is not None and cfg.scheduler.lower() not in SCHEDULER_PER_STEP:
             sched.step(value) if cfg.scheduler.lower() == "plateau" else sched.step()
-        improved = is_better(value, self.best_score, cfg.mode, cfg.min_delta)
+        if cfg.tie_break is not None and cfg.tie_break not in logs:
+            raise ConfigError(f"tie_break {cfg.tie_break!r} is not logged; pick one of {sorted(logs)}")
+        tie = None if cfg.tie_break is None else logs[cfg.tie_break]
+        improved = is_better(value, self.best_score, cfg.mode, cfg.min_delta) or (
+            tie is not None and value == self.best_score and is_better(tie, self.best_tie, "min")
+        )  # before: an exact tie kept the first epoch, however much lower a later one's tie_break value
         if improved:
-            self.best_score, self.best_epoch = value, self.epoch + 1
+            self.best_score, self.best_epoch, self.best_tie = value, self.epoch + 1, tie
             if cfg.restore_best and self.ema is not None:
                 self.best_model = self.ema.averaged_state(self.model)
             elif cfg.restore_best:

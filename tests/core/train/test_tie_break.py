@@ -1,0 +1,69 @@
+"""TrainConfig.tie_break: epochs whose monitored value ties exactly are told apart by another logged value.
+
+Before: the first of them was kept, however much lower a later one's validation loss (speech's ``train``
+kept epoch 1 of 3 when every epoch's validation CER was 1.0)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, TensorDataset
+from train_helpers import RegressionTask, linear_data, mlp
+
+from carrousel.core.errors import ConfigError
+from carrousel.core.metrics import MeanAbsoluteError
+from carrousel.core.train import TrainConfig, Trainer
+
+
+class FlatMetric(RegressionTask):
+    """A metric that is 0 at every epoch (an error rate that has not moved yet): every epoch ties."""
+
+    def metrics(self) -> dict[str, Any]:
+        return {"flat": MeanAbsoluteError()}
+
+    def update_metrics(self, metrics: dict[str, Any], outputs: Tensor, batch: Any) -> None:
+        metrics["flat"].update(torch.zeros_like(outputs), torch.zeros_like(outputs))
+
+
+def _fit(**changes: Any) -> tuple[Trainer, Any, DataLoader]:
+    x, y = linear_data(256)
+    xv, yv = linear_data(128, seed=2)
+    train = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
+    val = DataLoader(TensorDataset(xv, yv), batch_size=64)
+    cfg = TrainConfig(epochs=4, lr=3e-2, progress=False, device="cpu", monitor="val_flat", **changes)
+    trainer = Trainer(mlp(dropout=0.0), FlatMetric(), cfg)
+    return trainer, trainer.fit(train, val), val
+
+
+def test_tied_epochs_keep_the_lowest_tie_break_value() -> None:
+    trainer, result, val = _fit(tie_break="val_loss")
+    flat = {h["val_flat"] for h in result.history}
+    losses = [h["val_loss"] for h in result.history]
+    assert flat == {0.0} and len(set(losses)) == 4  # every epoch ties on the monitor, not on the loss
+    best = losses.index(min(losses)) + 1
+    assert best > 1 and result.best_epoch == best  # before: 1
+    assert result.best_score == 0.0
+    assert trainer.evaluate(val)["loss"] == pytest.approx(min(losses), rel=1e-5)  # its weights restored
+
+
+def test_without_tie_break_the_first_tied_epoch_stays() -> None:
+    _, result, _ = _fit()
+    assert result.best_epoch == 1
+
+
+def test_a_tie_break_that_is_not_logged_is_one_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"^tie_break 'val_nope' is not logged; pick one of \["):
+        _fit(tie_break="val_nope")
+
+
+def test_tie_break_survives_a_resume(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    trainer, result, _ = _fit(tie_break="val_loss", checkpoint_dir=str(tmp_path))
+    state = trainer.state_dict()
+    assert state["best_tie"] == pytest.approx(min(h["val_loss"] for h in result.history))
+    fresh = Trainer(mlp(dropout=0.0), FlatMetric(), dataclasses.replace(trainer.config))
+    fresh.load_state_dict(state)
+    assert fresh.best_tie == state["best_tie"] and fresh.best_epoch == result.best_epoch
