@@ -156,3 +156,53 @@ def test_a_year_scores_equal_said_in_pairs() -> None:
     assert normalize("in 1990") == "in one thousand nine hundred ninety"  # training reads it as before
     assert number_readings("2000") == ("two thousand", "two zero zero zero")  # said as the number
     assert score_utterance("a.wav", "7392", "seventy three ninety two").wer > 0  # not a year: no pairs
+
+
+def test_money_reads_as_said(tmp_path, tone) -> None:
+    # before: "$5" read "five" and "$5.50" "five point five zero", so a correct "costs five dollars fifty"
+    # scored WER 0.6 against "Costs $5.50." (and training learnt "five" for the sound of "five dollars")
+    assert normalize("The ticket costs $5.") == "the ticket costs five dollars"
+    assert normalize("It was $5.50 at the door, £3.20 in London and €2 in Paris.") == (
+        "it was five dollars fifty at the door three pounds twenty in london and two euros in paris"
+    )
+    assert normalize("Only $0.99 today, or £1 and 5 € there") == (
+        "only ninety nine cents today or one pound and five euros there"
+    )
+    assert normalize("a $2.5 million grant, a £3bn deal, -$40") == (
+        "a two point five million dollars grant a three billion pounds deal minus forty dollars"
+    )
+    assert normalize("$1,250 rent") == "one thousand two hundred fifty dollars rent"
+    for said in (
+        "costs five dollars fifty",
+        "costs five dollars and fifty cents",
+    ):  # both common: both score 0
+        score = score_utterance("a.wav", "Costs $5.50.", said)
+        assert (score.wer, score.reference) == (0.0, said), said
+    assert number_readings("£1.05") == ("one pound and five pence", "one pound five")  # a few pence named
+    assert number_readings("$1990") == ("one thousand nine hundred ninety dollars",)  # money is no year
+    assert score_utterance("a.wav", "$5", "five").wer == 0.5  # the unit is said: leaving it out is an error
+    manifest = tmp_path / "m.tsv"  # training targets read it so too, the other reading kept for evaluate
+    manifest.write_text("path\ttranscript\na.wav\tit costs $5.50\n")
+    sf.write(str(tmp_path / "a.wav"), tone(0.5), 16000)
+    (utt,) = load_corpus(str(manifest))
+    assert (utt.text, utt.readings) == (
+        "it costs five dollars fifty",
+        ("it costs five dollars and fifty cents",),
+    )
+
+
+def test_decades_read_as_said() -> None:
+    # before: "1990s" read "one thousand nine hundred ninety s" (at best "nineteen ninety s"): a correct "the
+    # nineteen nineties" scored WER 0.5 against "the 1990s" (2 errors of 4 words); "'60s" was "sixty s"
+    assert normalize("Music of the 1990s and the '60s, in his 40s") == (
+        "music of the nineteen nineties and the sixties in his forties"
+    )
+    assert normalize("the 1900s, the 1800s and the 2010s; 100s of people, 1000s of miles") == (
+        "the nineteen hundreds the eighteen hundreds and the twenty tens hundreds of people thousands of miles"
+    )
+    assert normalize("the mid-1960's") == "the mid nineteen sixties"
+    score = score_utterance("a.wav", "back in the 1990s", "back in the nineteen nineties")
+    assert (score.wer, score.reference) == (0.0, "back in the nineteen nineties")
+    assert (
+        normalize("1995s and 5s") == "one thousand nine hundred ninety five s and five s"
+    )  # no clear reading

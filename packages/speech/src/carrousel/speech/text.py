@@ -2,7 +2,9 @@
 
 A model predicts characters of an :class:`Alphabet` (class 0 is the CTC blank, class 1 the word
 space). Transcripts from any corpus pass through :func:`normalize` first: lower case, Unicode NFKC,
-numbers spelled out (``"42"`` -> ``"forty two"``, a digit string with a leading zero digit by digit),
+numbers spelled out (``"42"`` -> ``"forty two"``, a digit string with a leading zero digit by digit;
+money and decades as said, ``"$5"`` -> ``"five dollars"``, ``"1990s"`` -> ``"nineteen nineties"``: see
+:mod:`carrousel.speech.spoken`),
 punctuation removed except the apostrophe inside words, runs of spaces collapsed. WER and CER are
 computed on normalised text, so ``"Forty-two!"`` and ``"forty two"`` count as the same words.
 """
@@ -20,6 +22,14 @@ from itertools import count, product
 from carrousel.core.args import check_args
 from carrousel.core.text import name_some
 from carrousel.speech.errors import TranscriptError
+from carrousel.speech.spoken import (
+    decades_to_words,
+    money_to_words,
+    number_words,
+    ordinal_words,
+    spell_digits,
+    year_words,
+)
 from carrousel.speech.units import learn_merges, segment
 
 __all__ = [
@@ -42,77 +52,6 @@ logger = logging.getLogger(__name__)
 MAX_READ_NUMBERS = 6  # number_readings: digit strings of a transcript read every way (at most 3**6 readings)
 
 BLANK = "<blank>"
-_ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_SCALES = ((10**9, "billion"), (10**6, "million"), (1000, "thousand"))
-
-
-def _below_thousand(n: int, use_and: bool) -> list[str]:
-    words: list[str] = []
-    hundreds, rest = divmod(n, 100)
-    if hundreds:
-        words += [_ONES[hundreds], "hundred"]
-        if rest and use_and:
-            words.append("and")
-    if rest >= 20:
-        words.append(_TENS[rest // 10])
-        if rest % 10:
-            words.append(_ONES[rest % 10])
-    elif rest or not words:
-        words.append(_ONES[rest])
-    return words
-
-
-@check_args
-def number_words(n: int, use_and: bool = False) -> str:
-    """English cardinal of ``n`` (``1205`` -> ``"one thousand two hundred five"``).
-
-    Args:
-        n: an integer with ``abs(n) < 10**12``.
-        use_and: British style ``"one hundred and five"``.
-    """
-    if n < 0:
-        return "minus " + number_words(-n, use_and)
-    if n >= 10**12:
-        return spell_digits(str(n))
-    words: list[str] = []
-    for scale, name in _SCALES:
-        if n >= scale:
-            words += [*_below_thousand(n // scale, use_and), name]
-            n %= scale
-    if n or not words:
-        if words and use_and and n < 100:
-            words.append("and")
-        words += _below_thousand(n, use_and)
-    return " ".join(words)
-
-
-def spell_digits(digits: str, zero: str = "zero") -> str:
-    """Digit by digit: ``"2934"`` -> ``"two nine three four"`` (``zero="oh"`` for telephone style)."""
-    return " ".join(zero if d == "0" else _ONES[int(d)] for d in digits if d.isdigit())
-
-
 _NUMBER = re.compile(r"(?<![\w.])(-?)(\d+)(?:\.(\d+))?(?![\w])")
 _GROUPED = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\d,])(?=(?:st|nd|rd|th)?(?!\w))")  # 1,000,000
 _ORDINAL = re.compile(r"(?<![\w.])(\d+)(st|nd|rd|th)(?!\w)")  # 1st, 42nd, 3rd, 11th
@@ -120,16 +59,6 @@ _GLUED = re.compile(
     r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])"
 )  # a letter then a digit, or a digit then a letter
 _PERCENT = re.compile(r"(?<=\d)\s*%")  # 50% -> 50 percent (the sign was dropped as punctuation)
-_IRREGULAR = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
-              "nine": "ninth", "twelve": "twelfth"}  # fmt: skip
-
-
-@check_args
-def ordinal_words(n: int) -> str:
-    """English ordinal of ``n >= 0`` (``42`` -> ``"forty second"``, ``20`` -> ``"twentieth"``)."""
-    *head, last = number_words(n).split()
-    last = _IRREGULAR.get(last) or (last[:-1] + "ieth" if last.endswith("y") else last + "th")
-    return " ".join([*head, last])
 
 
 def _grouped(m: re.Match[str]) -> str:
@@ -143,38 +72,38 @@ def _grouped(m: re.Match[str]) -> str:
 
 
 _AS_NUMBER, _AS_DIGITS, _AS_YEAR = 0, 1, 2  # readings of a plain digit string (see number_readings)
-_Reading = Callable[[int, int], int]  # (index of a plain digit string, its value) -> one of the _AS_ ways
+_Reading = Callable[[int, tuple[int, ...]], int]  # (index of a form read several ways, its ways) -> the one
 
 
-def _year_words(n: int) -> str | None:
-    """How a year of 1001..2099 (not 2000) is said in pairs (``1990`` -> ``"nineteen ninety"``, ``1905`` ->
-    ``"nineteen oh five"``, ``1900`` -> ``"nineteen hundred"``, ``2024`` -> ``"twenty twenty four"``); None
-    for other numbers (``2000`` is said as the number)."""
-    if not 1000 < n < 2100 or n == 2000:
-        return None
-    high, low = divmod(n, 100)
-    tail = "hundred" if low == 0 else f"oh {_ONES[low]}" if low < 10 else number_words(low)
-    return f"{number_words(high)} {tail}"
+def _first(k: int, ways: tuple[int, ...]) -> int:
+    return ways[0]
 
 
-def _numbers_to_words(text: str, how: _Reading = lambda k, n: _AS_NUMBER) -> str:
-    """Numbers in words; ``how(k, n)``: read the ``k``-th plain digit string (two digits or more, no
-    leading zero, sign, decimals or thousands commas), of value ``n``, as a number, digit by digit, or as
-    a year (when :func:`_year_words` has one; else as a number)."""
+def _numbers_to_words(text: str, how: _Reading = _first) -> str:
+    """Numbers in words; ``how(k, ways)``: which of its ``ways`` the ``k``-th written form read more than
+    one way is read: an amount of money with cents (:func:`~carrousel.speech.spoken.money_to_words`), or a
+    plain digit string (two digits or more, no leading zero, sign, decimals or thousands commas) read as a
+    number, digit by digit, or as a year (when :func:`~carrousel.speech.spoken.year_words` has one)."""
+    forms = count()
+
+    def pick(ways: tuple[int, ...]) -> int:
+        return how(next(forms), ways)
+
+    text = decades_to_words(money_to_words(text, pick))  # "$5" "five dollars", "1990s" "nineteen nineties"
     text = _GROUPED.sub(_grouped, text)
     text = _ORDINAL.sub(lambda m: f" {ordinal_words(int(m.group(1)))} ", text)
     text = _GLUED.sub(" ", _PERCENT.sub(" percent", text))  # "covid19" -> "covid 19": its digits were dropped
-    plain = count()
 
     def repl(m: re.Match[str]) -> str:
         sign, whole, frac = m.group(1), m.group(2), m.group(3)
         leading_zero = len(whole) > 1 and whole[0] == "0"
         ambiguous = not sign and not frac and len(whole) > 1 and not leading_zero
-        way = how(next(plain), int(whole)) if ambiguous else _AS_NUMBER
+        n = int(whole)
+        way = pick((_AS_NUMBER, _AS_DIGITS) + ((_AS_YEAR,) if year_words(n) else ())) if ambiguous else 0
         if leading_zero or way == _AS_DIGITS:
             spoken = spell_digits(whole)
         else:
-            spoken = (way == _AS_YEAR and _year_words(int(whole))) or number_words(int(whole))
+            spoken = (way == _AS_YEAR and year_words(n)) or number_words(n)
         if frac:
             spoken += " point " + spell_digits(frac)
         return (" minus " if sign else " ") + spoken + " "
@@ -197,7 +126,7 @@ def normalize(text: str, numbers: bool = True) -> str:
     return _normalize(text, numbers)
 
 
-def _normalize(text: str, numbers: bool, how: _Reading = lambda k, n: _AS_NUMBER) -> str:
+def _normalize(text: str, numbers: bool, how: _Reading = _first) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("`", "'")
     if numbers:
         text = _numbers_to_words(text, how)
@@ -213,7 +142,9 @@ def number_readings(text: str) -> tuple[str, ...]:
     ``"7392"``) is read as a number by :func:`normalize` (``"seven thousand three hundred ninety two"``)
     but is as often spoken digit by digit (``"seven three nine two"``): WER scores a hypothesis against
     the reading it matches best (:func:`carrousel.speech.metrics.score_utterance`). A year of
-    1001..2099 has a third reading, in pairs (``"1990"``: ``"nineteen ninety"``; :func:`_year_words`). A
+    1001..2099 has a third reading, in pairs (``"1990"``: ``"nineteen ninety"``;
+    :func:`~carrousel.speech.spoken.year_words`), and an amount of money with cents a second one, the cents
+    named (``"$5.50"``: ``"five dollars fifty"``, ``"five dollars and fifty cents"``). A
     transcript written in words has one reading, so ``"seven three nine two"`` never matches a reference
     ``"seven thousand ..."`` written in words.
 
@@ -224,11 +155,11 @@ def number_readings(text: str) -> tuple[str, ...]:
     """
     ways: list[tuple[int, ...]] = []
 
-    def count_plain(k: int, n: int) -> int:
-        ways.append((_AS_NUMBER, _AS_DIGITS, _AS_YEAR) if _year_words(n) else (_AS_NUMBER, _AS_DIGITS))
-        return _AS_NUMBER
+    def count_ways(k: int, options: tuple[int, ...]) -> int:
+        ways.append(options)
+        return options[0]
 
-    _normalize(text, True, count_plain)
+    _normalize(text, True, count_ways)
     picks: Iterable[tuple[int, ...]] = (
         product(*ways)
         if len(ways) <= MAX_READ_NUMBERS
@@ -238,8 +169,9 @@ def number_readings(text: str) -> tuple[str, ...]:
 
 
 def _picked(ways: tuple[int, ...]) -> _Reading:
-    """The :data:`_Reading` giving the ``k``-th plain digit string the way ``ways[k]``."""
-    return lambda k, n: ways[k]
+    """The :data:`_Reading` giving the ``k``-th form read several ways the way ``ways[k]`` (its first way
+    where it has no such way: "all as years" leaves a number that is no year as a number)."""
+    return lambda k, options: ways[k] if ways[k] in options else options[0]
 
 
 @dataclass(frozen=True)
