@@ -34,6 +34,7 @@ from carrousel.nlp.data import (
     encode_texts,
     load_texts,
     make_loader,
+    read_as,
     warn_truncated,
 )
 from carrousel.nlp.decision import decide, place_threshold
@@ -382,7 +383,7 @@ class SentimentModel:
                 continue
             k = len(ids[i])
             cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
-            pieces = [p.strip() or p for p in self.tokenizer.pieces(text[:cap])][:k]
+            pieces = [p.strip() or p for p in self.tokenizer.pieces(read_as(text)[:cap])][:k]
             out.append(
                 SentimentPrediction(
                     text=text,

@@ -19,7 +19,7 @@ from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
 from carrousel.core.provenance import upgrade_hint
 from carrousel.nlp.char_fold import UNK_MODES
-from carrousel.nlp.data import CHARS_PER_TOKEN_CAP, encode_texts
+from carrousel.nlp.data import CHARS_PER_TOKEN_CAP, encode_texts, read_as
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.oov import OovFallback
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
@@ -92,6 +92,7 @@ def encode_for_model(
     (its callers warn: by sentence, a cut text may be read uncut), and with an OOV fallback (``oov``) the
     ``(K, D)`` vectors of the ids past the vocabulary its unknown words got and their count per text."""
     cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
+    texts = [read_as(t) for t in texts]  # as encode_texts reads them (spans point into these)
     encoded, spans = None, None
     if oov is not None:  # the characters behind each id too: the fallback reads its words off them
         texts = [tokenizer.prepare(t) for t in texts]  # spans point into the text with emoji named
