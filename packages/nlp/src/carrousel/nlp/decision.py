@@ -96,8 +96,10 @@ def place_threshold(
     y_train: np.ndarray,
     criterion: str,
     teacher: object | None,
-) -> tuple[float, int]:
-    """The cut of a trained two-class model and the number of rows whose predictions placed it.
+) -> tuple[float, int, dict[str, float]]:
+    """The cut of a trained two-class model, the number of rows whose predictions placed it, and the
+    ``accuracy`` and ``f1`` (of the positive class) of the model with that cut on the validation rows: what
+    the saved model scores there (a trainer's argmax figures are not, once the cut moves from 0.5).
 
     Args:
         predict_proba: the model's ``texts -> (N, 2)`` probabilities.
@@ -112,7 +114,12 @@ def place_threshold(
     pool = predict_proba(train_texts)[:, 1] if teacher is not None and criterion == "prior" else None
     prior = float(np.mean(np.asarray(y_train) == 1))
     cut = choose_threshold(p_val, y_val, criterion, prior, pool)
-    return cut, len(p_val) + (0 if pool is None else len(pool))
+    y, at = np.asarray(y_val), np.array([cut])
+    scores = {
+        "accuracy": float(_scores(p_val, y, at, "accuracy")[0]),
+        "f1": float(_scores(p_val, y, at, "f1")[0]),
+    }
+    return cut, len(p_val) + (0 if pool is None else len(pool)), scores
 
 
 def decide(probs: np.ndarray, threshold: float | None) -> np.ndarray:

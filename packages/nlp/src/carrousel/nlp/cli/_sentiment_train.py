@@ -250,4 +250,6 @@ def train(
     )
     if result.threshold is not None:
         echo(f"threshold     {result.threshold:.3f} on P({result.labels[1]}), chosen on the held-out rows")
+    if (cut := result.val_at_threshold) is not None:  # the line "held out" is the argmax's
+        echo(f"at the cut    held-out accuracy {cut['accuracy']:.3f}, F1 {cut['f1']:.3f} (the saved model's)")
     echo(f"time          {result.seconds:.1f} s ({result.precision})")

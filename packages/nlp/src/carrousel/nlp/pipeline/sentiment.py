@@ -194,10 +194,10 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             **({"embedding_lr_scale": cfg.embedding_lr_scale} if cfg.embedding_lr_scale != 1.0 else {}),
         },
     )
-    threshold = None
+    threshold, at_cut = None, None
     if len(labels) == 2:  # the decision threshold, chosen on the held-out rows (carrousel.nlp.decision)
         split = ([texts[i] for i in val_idx], y[val_idx], [texts[i] for i in train_idx], y[train_idx])
-        threshold, rows = place_threshold(
+        threshold, rows, at_cut = place_threshold(
             partial(SentimentModel(bundle).predict_proba, long=DEFAULT_READING), *split, cfg.threshold, soft
         )  # read as prediction reads by default (long texts by sentence); "long" absent: read whole
         made = {"threshold": {"criterion": cfg.threshold, "rows": rows, "long": DEFAULT_READING}}
@@ -228,6 +228,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         teacher_val_accuracy=soft.teacher_val_accuracy if soft else None,
         transfer_rows=len(soft.extra) if soft else 0,
         threshold=threshold,
+        val_at_threshold=at_cut,
         precision=fit.precision,
         repeats=repeats,
     )

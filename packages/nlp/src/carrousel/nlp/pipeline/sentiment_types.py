@@ -33,6 +33,9 @@ class SentimentTrainResult:
     teacher_val_accuracy: float | None = None  # --teacher: the teacher's held-out accuracy
     transfer_rows: int = 0  # --teacher: unlabelled and augmented texts the teacher scored
     threshold: float | None = None  # two classes: the cut on P(second label) chosen on the held-out rows
+    # two classes: the held-out accuracy and F1 of the saved model, its cut applied to the rows read as
+    # prediction reads them (val_accuracy / val_f1 are the argmax's); None otherwise
+    val_at_threshold: dict[str, float] | None = None
     precision: str = "fp32"  # training arithmetic: fp32, or bf16 / fp16 autocast (weights float32)
     repeats: TextRepeats = field(default_factory=TextRepeats)  # repeated texts (copies: one side)
 
