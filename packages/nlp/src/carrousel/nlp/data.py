@@ -316,6 +316,7 @@ def read_as(text: str) -> str:
     return text.strip()
 
 
+@check_args
 def encode_texts(
     tokenizer: TextTokenizer,
     texts: Sequence[str],
