@@ -44,6 +44,7 @@ from carrousel.nlp.lm_data import read_corpus, stream_batches
 from carrousel.nlp.lm_export import exported_lm
 from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, check_converged, fit_checked, train_config
+from carrousel.nlp.pipeline.generate_holdout import check_holdout
 from carrousel.nlp.task import LanguageModelTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 
@@ -367,6 +368,7 @@ def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
     on the training part with the model's own tokenizer."""
     start = time.perf_counter()
     gen = TextGenerator.from_pretrained(cfg.model, cfg.device, cfg.precision)
+    check_holdout(gen.bundle.assets, gen.bundle.data, gen.tokenizer, cfg.data, split_text)  # before any work
     train_text, held_text = split_text(cfg.data)
     train_ids = gen.tokenizer.encode(train_text)
     held_ids = gen.tokenizer.encode(held_text)

@@ -1,0 +1,51 @@
+"""`nlp generate evaluate` refuses a held-out share larger than the model's on the text it trained on.
+
+Found walking the product (session 42): a model trained on botchan's first 15 kB with the default 10% held
+out, evaluated with `--holdout 0.3` on that file, scored 20% of text it had learnt: LSTM perplexity 15.31 ->
+15.02 while the baselines, fitted on less, rose (3-gram 7.78 -> 8.14), exit 0.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from carrousel.nlp.config import LMDataConfig, LMEvaluateConfig
+from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.pipeline import evaluate_lm
+from tests.nlp.conftest import Run
+
+
+def test_a_larger_holdout_on_the_training_text_is_refused(lm_model: Path, small_text: Path) -> None:
+    with pytest.raises(
+        TextDataError, match=r"data\.holdout=0\.3 scores the last 30% of small\.txt.*last 10%"
+    ):
+        evaluate_lm(LMEvaluateConfig(str(lm_model), LMDataConfig((str(small_text),), holdout=0.3)))
+
+
+def test_the_cli_says_it_in_one_line_and_exits_1(
+    lm_model: Path, small_text: Path, nlp: Callable[..., Run]
+) -> None:
+    run = nlp("generate", "evaluate", "--model", str(lm_model), "--text", str(small_text), "--holdout", "0.3")
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        "error: --holdout 0.3 scores the last 30% of small.txt, but the model trained on all of it but the last "
+        "10%: the perplexities would read text it learnt; give --holdout 0.1 or less (left out: the model's own)"
+    ]
+
+
+def test_the_models_share_a_smaller_one_and_other_text_still_evaluate(
+    lm_model: Path, small_text: Path, tmp_path: Path
+) -> None:
+    own = evaluate_lm(LMEvaluateConfig(str(lm_model), LMDataConfig((str(small_text),), holdout=0.1)))
+    less = evaluate_lm(LMEvaluateConfig(str(lm_model), LMDataConfig((str(small_text),), holdout=0.05)))
+    assert less.held_out_tokens < own.held_out_tokens
+    other = tmp_path / "small.txt"  # the same name, another text: its tail was never trained on
+    shutil.copyfile(small_text, tmp_path / "x.txt")
+    other.write_text((tmp_path / "x.txt").read_text(encoding="utf-8")[:-3000], encoding="utf-8")
+    assert (
+        evaluate_lm(LMEvaluateConfig(str(lm_model), LMDataConfig((str(other),), holdout=0.3))).perplexity > 1
+    )
