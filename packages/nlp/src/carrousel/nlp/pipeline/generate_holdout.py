@@ -9,7 +9,7 @@ token counts its split gave (``bundle.json``: ``data.files``, ``train_tokens``, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,8 @@ __all__ = ["check_holdout"]
 
 
 def check_holdout(
-    assets: dict[str, Any],
-    recorded: dict[str, Any],
+    assets: Mapping[str, Any],
+    recorded: Mapping[str, Any],
     tokenizer: TextTokenizer,
     data: LMDataConfig,
     split: Callable[[LMDataConfig], tuple[str, str]],
