@@ -48,6 +48,7 @@ from carrousel.nlp.pipeline.translate_vocab import (
     Vocabularies,
     encode_pairs,
     encode_sources,
+    read_spaced,
 )
 from carrousel.nlp.placeholders import mask_pair, unmask
 from carrousel.nlp.seq2seq import Seq2Seq
@@ -257,7 +258,8 @@ class Translator:
         dc, tok, out = decode, self.tokenizer, []
         for s in searched:
             choice, rank = "model", 0
-            dictionary = self.dictionary_text(s.source)  # the fallback's text and the consensus's candidate
+            read = read_spaced(s.source)  # as the network read it (and the training pairs were)
+            dictionary = self.dictionary_text(read)  # the fallback's text and the consensus's candidate
             nll = -float(s.hyps[0].log_prob) / (len(s.hyps[0].labels) + 1)
             if 0 < dc.fallback_nll < nll:
                 choice = "dictionary"
@@ -266,7 +268,7 @@ class Translator:
                     [self._own_text(s, h, dc.copy_unknown) for h in s.hyps],
                     [float(h.log_prob) for h in s.hyps],
                     dictionary,
-                    s.source,
+                    read,
                     temperature=dc.mbr_temperature,
                     model_weight=math.exp(-dc.mbr_confidence * nll),
                     dictionary_weight=dc.mbr_dictionary,
@@ -274,7 +276,7 @@ class Translator:
                 )
             h = s.hyps[rank]
             own = self._own_text(s, h, dc.copy_unknown)
-            text = {"model": own, "dictionary": dictionary, "copy": s.source}[choice]
+            text = {"model": own, "dictionary": dictionary, "copy": read}[choice]
             out.append(
                 Translation(
                     source=s.source,
