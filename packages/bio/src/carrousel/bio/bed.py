@@ -4,7 +4,8 @@ The file is read through :func:`carrousel.core.files.read_text` (a regular, read
 text file, gzip when it ends in ``.gz``, no NUL bytes, lines under 100,000 characters); ``track``,
 ``browser`` and ``#`` lines are skipped. Every other line must hold ``chrom start end`` with integer
 coordinates, ``0 <= start <= end``, and a narrowPeak summit offset (column 10, ``-1`` for none) inside the
-peak; the first line that does not is a :class:`~carrousel.bio.errors.BedFormatError` naming the file
+peak (column 10 is a summit only on a line of exactly 10 columns: in BED12 and gappedPeak it is blockCount,
+and such a peak is read by its middle); the first line that does not is a :class:`~carrousel.bio.errors.BedFormatError` naming the file
 and the line. A zero-length interval (``start == end``) is valid BED: a point between bases ``start - 1``
 and ``start`` (UCSC's point insertions). A peak is used as the window centred on its summit or middle, so a
 point is the window centred on it (its only summit offset is 0); as a region to keep background windows
@@ -34,6 +35,7 @@ from carrousel.core.paths import user_path
 __all__ = ["Intervals", "Peak", "merge_intervals", "read_bed", "read_peaks"]
 
 _MAX_LINE = 100_000
+_NARROWPEAK_COLUMNS = 10  # the only BED layout whose column 10 is a summit offset
 
 
 class Peak(NamedTuple):
@@ -70,9 +72,12 @@ def read_peaks(path: str | Path) -> list[Peak]:
         if not line.strip() or line.startswith(("#", "track", "browser")):
             continue
         f = line.split("\t") if "\t" in line else line.split()
+        while len(f) > 3 and not f[-1].strip():  # a trailing tab adds no column
+            f.pop()
         try:
             chrom, start, end = f[0].strip(), int(f[1]), int(f[2])
-            summit = int(f[9]) if len(f) >= 10 else -1
+            # narrowPeak has exactly 10 columns; column 10 of BED12 / gappedPeak is blockCount, no summit
+            summit = int(f[9]) if len(f) == _NARROWPEAK_COLUMNS else -1
         except (IndexError, ValueError):
             hint = "; remove header lines or start them with '#'" if where == "line" and not out else ""
             raise BedFormatError(

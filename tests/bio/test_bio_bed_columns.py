@@ -1,0 +1,31 @@
+"""Which BED column is a summit: only narrowPeak's column 10 (a line of exactly 10 columns). In BED12 and
+ENCODE's gappedPeak column 10 is blockCount; it was read as a summit offset, so a BED12 peak's window was
+centred ``blockCount`` bases after its start instead of on its middle (exit 0, wrong training windows), and
+a blockCount past a short peak's end was refused as a summit outside the peak."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from carrousel.bio.bed import read_peaks
+from carrousel.bio.data import peak_windows
+from carrousel.bio.dna import encode
+
+BED12 = "chr1\t1000\t2000\tgene\t0\t+\t1000\t2000\t0\t2\t100,100,\t0,900,"
+GAPPED = "chr1\t300\t340\tpk\t0\t.\t300\t340\t0\t52\t10,10\t0,30\t5.0\t1e-3\t1e-2"
+
+
+def test_column_10_of_bed12_and_gappedpeak_is_no_summit(tmp_path: Path, write_fasta, lcg_dna) -> None:  # type: ignore[no-untyped-def]
+    seq = lcg_dna(3_000, 11)
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": seq})
+    bed = tmp_path / "p.bed"
+    narrow = "chr1\t1000\t2000\tp\t0\t.\t5\t1e-3\t2\t150"
+    bed.write_text("\n".join([BED12, GAPPED, narrow, narrow + "\t"]) + "\n")
+    assert [p.summit for p in read_peaks(bed)] == [None, None, 150, 150]
+    w = peak_windows(bed, fa, 200)
+    codes = encode(seq)
+    assert np.array_equal(w[0], codes[1400:1600])  # BED12: its middle (1500), not start + blockCount (1002)
+    assert np.array_equal(w[1], codes[220:420])  # gappedPeak: its middle (320); blockCount 52 was refused
+    assert np.array_equal(w[2], codes[1050:1250]) and np.array_equal(w[3], w[2])  # narrowPeak: the summit
