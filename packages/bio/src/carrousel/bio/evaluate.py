@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from carrousel.bio.data import fit_windows
 from carrousel.bio.errors import EvaluateConfigError
 from carrousel.bio.models import MotifModel
 from carrousel.bio.motif_names import motif_label
@@ -23,7 +24,9 @@ from carrousel.core.option_names import option
 from carrousel.core.provenance import PrecisionReport
 from carrousel.core.text import name_some
 
-__all__ = ["Evaluation", "choose_task", "evaluate_windows", "pwm_max_scores"]
+__all__ = ["Evaluation", "choose_task", "evaluate_windows", "evaluation_windows", "pwm_max_scores"]
+
+MAX_PWM_ONLY_BYTES = 1 << 30  # PWM-only evaluation pads every sequence to the longest: 1 GiB at most
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +106,50 @@ def pwm_max_scores(windows: np.ndarray, motif: Motif, background: Background | N
         s = np.where(valid, s, pw.lo - 1)
         best = np.maximum(best, s[idx].reshape(N, -1).max(axis=1))
     return best.astype(np.float64)
+
+
+def evaluation_windows(
+    classes: Sequence[Sequence[np.ndarray]], window: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The positives' and negatives' codes as windows for :func:`evaluate_windows`.
+
+    With a model (``window``: its width) a longer sequence is cut to its central ``window`` bases, as the
+    network reads it, with one warning saying how many were cut (the PWM rows score the same windows).
+    PWMs only (``window`` None): nothing is cut, every sequence is padded with N to the longest one, so a
+    PWM's best site is searched over each whole sequence (before, over its central 200 bases only).
+
+    Args:
+        classes: the positives' and the negatives' ``(length,)`` uint8 codes.
+        window: the model's window, or None for PWMs only.
+
+    Returns:
+        ``(P, W)`` and ``(Q, W)`` uint8 codes.
+
+    Raises:
+        EvaluateConfigError: PWMs only, when the padded windows would exceed :data:`MAX_PWM_ONLY_BYTES`.
+    """
+    lengths = [s.size for c in classes for s in c]
+    if window is None:
+        window = max(max(lengths, default=1), 1)
+        if window * len(lengths) > MAX_PWM_ONLY_BYTES:
+            raise EvaluateConfigError(
+                f"PWM-only evaluation pads every sequence to the longest ({window:,} bases): "
+                f"{len(lengths):,} sequences would take {window * len(lengths) / 2**30:.1f} GiB; "
+                "give sequences of similar length (e.g. peaks cut around their summits)"
+            )
+    else:
+        cut = sum(n > window for n in lengths)
+        if cut:
+            logger.warning(
+                "%d of %d sequences are longer than the model's %d-base window; each is scored on its "
+                "central %d bases, by the model and by the PWMs alike (--pwm-only scores whole sequences)",
+                cut,
+                len(lengths),
+                window,
+                window,
+            )
+    pos, neg = (fit_windows(list(c), window) for c in classes)
+    return pos, neg
 
 
 def _auc(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:

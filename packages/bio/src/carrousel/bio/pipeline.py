@@ -36,12 +36,12 @@ from carrousel.bio.config import (
     TrainDataConfig,
 )
 from carrousel.bio.config_checks import refuse_pwm_only_without_motifs
-from carrousel.bio.data import discover_windows, fit_windows, training_set
+from carrousel.bio.data import discover_windows, training_set
 from carrousel.bio.deploy import export_model
 from carrousel.bio.discover import Discovery, find_motifs, logo_captions, render_report
 from carrousel.bio.enrich import MIN_SEQUENCES, EnrichResult, enrich_sets
 from carrousel.bio.errors import DiscoverConfigError, EnrichConfigError, EvaluateConfigError, SequenceSetError
-from carrousel.bio.evaluate import Evaluation, evaluate_windows
+from carrousel.bio.evaluate import Evaluation, evaluate_windows, evaluation_windows
 from carrousel.bio.evaluate_plot import PLOT_EXTRA
 from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.logos import logo_libraries, write_logos
@@ -240,10 +240,9 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
     model = None
     if not cfg.pwm_only:
         model = load_model(cfg.model, device=cfg.device, precision=cfg.precision.value)
-    window = model.window if model is not None else 200
-    pos, neg = (
-        fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window)
-        for names, seqs in sets.values()
+    pos, neg = evaluation_windows(
+        [[encode(s, n) for n, s in zip(names, seqs, strict=True)] for names, seqs in sets.values()],
+        model.window if model is not None else None,
     )
     requested = resolve_motifs(list(cfg.motifs), cfg.jaspar_release) if cfg.motifs else []
     motifs = requested or (model.motifs if model is not None else [])
