@@ -363,9 +363,10 @@ class ModelScanner:
         for k in np.unique(cols["k"]):
             keep = np.flatnonzero(cols["k"] == k)
             pw, m = self.pwms[k], self.motifs[k]
-            # best first (q-value, then PWM score); a site overlapping a better one at another offset is the
-            # same signal seen from a neighbouring window (e.g. a site cut by the window edge): dropped
-            order = np.lexsort((-cols["pwm_score"][keep], cols["q"][keep]))
+            # best first (q-value, then PWM score, then the window's model p-value: of two windows holding
+            # one site, the more significant, whatever BH ties their q-values at); a site overlapping a
+            # better one at another offset is the same signal seen from a neighbouring window: dropped
+            order = np.lexsort((cols["model_p"][keep], -cols["pwm_score"][keep], cols["q"][keep]))
             keep = keep[order]
             uniq = distinct_sites(cols["record"][keep], cols["start"][keep], cols["strand"][keep], pw.length)
             self.stages["sites_overlapping_better"] += int(keep.size - uniq.size)
