@@ -4,6 +4,7 @@ BED names without whitespace, TSV fields without tabs, strict JSON."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import unquote
 
 import numpy as np
@@ -119,3 +120,21 @@ def test_old_callers_giving_score_on_pwm_rows_still_fill_pwm_score() -> None:
     assert (
         hits["pwm_score"][0] == 9.0 and np.isnan(hits["pwm_score"][1]) and list(hits["score"]) == [9.0, 0.8]
     )
+
+
+def test_json_columns_say_which_coordinates_are_0_based(tmp_path: Path, write_fasta, lcg_dna) -> None:  # type: ignore[no-untyped-def]
+    """The .json hit file's start is 0-based (BED's), the TSV's 1-based (FIMO's); the `columns` entry
+    described the scores only, so nothing told a reader comparing the two files which was which."""
+    from carrousel.bio.scan_run import scan
+
+    seq = lcg_dna(600, 3)
+    seq = seq[:100] + "GCCACCAGGGGGCGC" + seq[115:]  # CTCF's consensus at 100-115 (0-based)
+    fa = write_fasta(tmp_path / "g.fa", {"r": seq})
+    cfg = ScanConfig(motifs=("MA0139.2",))
+    scan(cfg, fa, out=tmp_path / "h.json")
+    scan(cfg, fa, out=tmp_path / "h.tsv")
+    doc = json.loads((tmp_path / "h.json").read_text())
+    assert "0-based" in doc["columns"]["start"] and "exclusive" in doc["columns"]["end"]
+    row = next(r for r in doc["hit_rows"] if r["strand"] == "+" and r["start"] == 100)
+    tsv = (tmp_path / "h.tsv").read_text().splitlines()[1:]
+    assert any(line.split("\t")[3:6] == ["101", str(row["end"]), "+"] for line in tsv)

@@ -41,6 +41,8 @@ COLUMNS: dict[str, Any] = {
 
 
 COLUMN_DOCS: dict[str, str] = {
+    "start": "0-based start of the site, as in BED (the TSV and GFF3 columns are 1-based: start + 1)",
+    "end": "end of the site, exclusive (= the 1-based inclusive stop of the TSV and GFF3 columns)",
     "pwm_score": "PWM log-odds score of the site (bits)",
     "pvalue": "exact PWM p-value of the site",
     "qvalue": "Benjamini-Hochberg q-value of the call, per motif and method (pwm: of the PWM p-values; "
