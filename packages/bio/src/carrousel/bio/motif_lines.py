@@ -14,9 +14,10 @@ import re
 
 from carrousel.core.encodings import file_lines
 
-__all__ = ["diagnose"]
+__all__ = ["diagnose", "meme_alt_names"]
 
 _LABELLED = re.compile(r"^\s*([ACGTU])\s*(?:\[(.*)\]|\s(.*))\s*$", re.IGNORECASE)  # 'A [ 1 2 ]' or 'A 1 2'
+_MOTIF = re.compile(r"^MOTIF[ \t]+(\S+)(?:[ \t]+(\S+))?")  # MEME: MOTIF id [alt_name]
 _MEME = re.compile(r"^\s*letter-probability matrix:(.*)$", re.IGNORECASE)
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(nan|inf)", re.IGNORECASE)
 
@@ -85,3 +86,9 @@ def diagnose(text: str) -> str | None:
     such line is found (the file holds no matrix at all, or a problem this does not know)."""
     lines = file_lines(text)
     return _meme(lines) or _labelled(lines)
+
+
+def meme_alt_names(text: str) -> list[str | None]:
+    """The alternate name of each ``MOTIF id alt_name`` line of a MEME file, in order (None where a line
+    gives none): Biopython's minimal-MEME reader keeps the ID only, so ``MOTIF MA0139.2 CTCF`` lost CTCF."""
+    return [m.group(2) for line in file_lines(text) if (m := _MOTIF.match(line))]

@@ -34,7 +34,7 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
-from carrousel.bio.motif_lines import diagnose
+from carrousel.bio.motif_lines import diagnose, meme_alt_names
 from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
@@ -302,7 +302,11 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
             named = source and not source.startswith("<")  # a file's stem names its motifs that have no ID
             stem = (Path(Path(source).name.removesuffix(".gz")).stem if named else "") or "motif"
             ids = [stem] if len(found) == 1 else [f"{stem}_{i}" for i in range(1, len(found) + 1)]
-            return [from_biopython(m, source, default_id) for m, default_id in zip(found, ids, strict=True)]
+            out = [from_biopython(m, source, default_id) for m, default_id in zip(found, ids, strict=True)]
+            alt = meme_alt_names(text) if fmt == "minimal" else []
+            if len(alt) == len(out):  # MEME's alternate names (FIMO's motif_alt_id), which Biopython drops
+                out = [Motif(m.id, a or m.name, m.counts, m.source) for m, a in zip(out, alt, strict=True)]
+            return out
     why = diagnose(text)
     raise MotifNotFoundError(
         f"{source}: no motif found" + (f" ({why})" if why else "")
