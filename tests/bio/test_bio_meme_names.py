@@ -5,10 +5,13 @@ minimal-MEME reader keeps the ID only, so ``MOTIF MA0139.2 CTCF`` was named ``MA
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from carrousel.bio.errors import MotifNotFoundError
 from carrousel.bio.motifs import Motif, resolve_motifs, write_meme
 
 ROWS = "\n".join(
@@ -35,3 +38,41 @@ def test_write_meme_round_trips_names(tmp_path: Path) -> None:
         ("MA0139.2", "CTCF"),
         ("filter3", "filter3"),
     ]
+
+
+def test_meme_without_background_or_alphabet_is_read(tmp_path: Path) -> None:
+    """MEME's format lets a file leave out its background (uniform then) and, in practice, its ALPHABET
+    line; Biopython finds no motif without them, so such a file was 'no motif found'."""
+    mat = "MOTIF M1 TF1\nletter-probability matrix: alength= 4 w= 5 nsites= 20 E= 0\n" + ROWS + "\n"
+    full = tmp_path / "full.meme"
+    full.write_text(
+        "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
+        "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n" + mat
+    )
+    want = resolve_motifs([str(full)])[0]
+    for name, text in {
+        "nobg.meme": "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n" + mat,
+        "bare.meme": "MEME version 4\n\n" + mat,
+    }.items():
+        (tmp_path / name).write_text(text)
+        (got,) = resolve_motifs([str(tmp_path / name)])
+        assert (got.id, got.name) == ("M1", "TF1") and np.allclose(got.counts, want.counts)
+
+
+@pytest.mark.parametrize(
+    ("rows", "why"),
+    [
+        ("0.25 0.25 0.25 0.25\n0.5 0.5 0\n0.25 0.25 0.25 0.25\n", "line 11: 3 probabilities, expected 4"),
+        ("0.25 0.25 0.25 0.25\n", "line 9: the matrix has 1 rows, its w= says 3"),
+    ],
+)
+def test_a_broken_meme_matrix_with_a_background_is_refused(tmp_path: Path, rows: str, why: str) -> None:
+    """With a background section (as most MEME files have) Biopython read these as a 1-column motif,
+    scanned without a word; only a file without one got the error naming the broken line."""
+    f = tmp_path / "b.meme"
+    f.write_text(
+        "MEME version 4\n\nALPHABET= ACGT\n\nBackground letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
+        "MOTIF M1 x\nletter-probability matrix: alength= 4 w= 3\n" + rows
+    )
+    with pytest.raises(MotifNotFoundError, match=re.escape(f"{f}: no motif found ({why}")):
+        resolve_motifs([str(f)])

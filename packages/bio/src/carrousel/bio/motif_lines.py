@@ -14,7 +14,7 @@ import re
 
 from carrousel.core.encodings import file_lines
 
-__all__ = ["diagnose", "meme_alt_names"]
+__all__ = ["diagnose", "meme_alt_names", "meme_problem", "meme_with_background"]
 
 _LABELLED = re.compile(r"^\s*([ACGTU])\s*(?:\[(.*)\]|\s(.*))\s*$", re.IGNORECASE)  # 'A [ 1 2 ]' or 'A 1 2'
 _MOTIF = re.compile(r"^MOTIF[ \t]+(\S+)(?:[ \t]+(\S+))?")  # MEME: MOTIF id [alt_name]
@@ -92,3 +92,28 @@ def meme_alt_names(text: str) -> list[str | None]:
     """The alternate name of each ``MOTIF id alt_name`` line of a MEME file, in order (None where a line
     gives none): Biopython's minimal-MEME reader keeps the ID only, so ``MOTIF MA0139.2 CTCF`` lost CTCF."""
     return [m.group(2) for line in file_lines(text) if (m := _MOTIF.match(line))]
+
+
+def meme_with_background(text: str) -> str:
+    """A MEME file's text with what MEME's format lets it leave out and Biopython's minimal-MEME reader
+    needs (without them it finds no motif): a uniform ``Background letter frequencies`` section (MEME's
+    default when absent) and, for a DNA file (every matrix ``alength= 4``), ``ALPHABET= ACGT``."""
+    motif = re.search(r"^MOTIF", text, re.M)
+    if motif is None:
+        return text
+    at = motif.start()
+    if not re.search(r"^Background letter frequencies", text, re.M):
+        text = text[:at] + "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n" + text[at:]
+    widths = re.findall(r"alength=\s*(\d+)", text)
+    if not re.search(r"^ALPHABET", text, re.M) and widths and set(widths) == {"4"}:
+        version = re.search(r"^MEME version[^\n]*\n", text, re.M)
+        cut = version.end() if version is not None else 0
+        text = text[:cut] + "\nALPHABET= ACGT\n\n" + text[cut:]
+    return text
+
+
+def meme_problem(text: str) -> str | None:
+    """The first broken ``letter-probability matrix`` line of a MEME file (as :func:`diagnose`), checked
+    even where Biopython reads the file: given a background section it reads a matrix with a short row or
+    fewer rows than its ``w=`` as the rows before the break (a 1-column motif), without a word."""
+    return _meme(file_lines(text))

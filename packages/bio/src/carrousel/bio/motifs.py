@@ -34,7 +34,7 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
-from carrousel.bio.motif_lines import diagnose, meme_alt_names
+from carrousel.bio.motif_lines import diagnose, meme_alt_names, meme_problem, meme_with_background
 from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
@@ -295,9 +295,11 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
         fmts = ["jaspar", "pfm-four-columns", "pfm-four-rows"]
     for fmt in fmts:
         try:
-            found = list(bm.parse(io.StringIO(text), fmt))
+            found = list(bm.parse(io.StringIO(meme_with_background(text) if fmt == "minimal" else text), fmt))
         except Exception:
             continue
+        if found and fmt == "minimal" and meme_problem(text):  # Biopython cuts a broken matrix short
+            break
         if found:
             named = source and not source.startswith("<")  # a file's stem names its motifs that have no ID
             stem = (Path(Path(source).name.removesuffix(".gz")).stem if named else "") or "motif"
