@@ -24,6 +24,12 @@ CASES = {
         "line 8: 3 probabilities, expected 4",
     ),
     "rows.meme": (MEME + "0.25 0.25 0.25 0.25\n", "line 6: the matrix has 1 rows, its w= says 3"),
+    "b.pfm": ("1 2 3 4\n1 2 3 4\n1 2 3\n1 2 3 4\n", "line 3: 3 counts, line 1 has 4"),  # unlabelled rows
+    "c.pfm": ("0.1 0.2 0.3 0.4\n0.1 0.2 0.3\n", "line 2: 3 counts, line 1 has 4"),  # one row per position
+    "t.transfac": (
+        "ID x\nP0 A C G T\n01 1 2 3 4 G\n02 1 2 3\n03 1 2 3 4\nXX\n//\n",
+        "line 4: position 02 has 3 counts, expected 4 (A C G T)",
+    ),
     "x.jaspar": (
         ">MA1\nA [ 1 x ]\nC [ 1 2 ]\nG [ 1 2 ]\nT [ 1 2 ]\n",
         "line 2: 'x' in row A is not a number",

@@ -81,11 +81,39 @@ def _meme(lines: list[str]) -> str | None:
     return None
 
 
+def _numeric(lines: list[str]) -> str | None:
+    """The first row of a block of unlabelled count rows (a PFM file) whose count differs from the
+    block's first row, or the first TRANSFAC position row (``01 a c g t [consensus]``) without 4 counts."""
+    block: list[tuple[int, int]] = []  # (line number, counts) of consecutive all-number rows
+    transfac = False
+    for number, line in enumerate([*lines, ""], 1):
+        tokens = line.split()
+        if tokens[:1] in (["P0"], ["PO"]):
+            transfac = True
+        elif transfac and tokens and tokens[0].isdigit():
+            counts = [t for t in tokens[1:] if _NUMBER.fullmatch(t)]
+            if len(counts) != 4:
+                return f"line {number}: position {tokens[0]} has {len(counts)} counts, expected 4 (A C G T)"
+            continue
+        elif tokens and not transfac and _bad_number(tokens) is None:
+            block.append((number, len(tokens)))
+            continue
+        transfac = transfac and tokens[:1] != ["//"]
+        for at, n in block[1:]:
+            if n != block[0][1]:
+                return (
+                    f"line {at}: {n} counts, line {block[0][0]} has {block[0][1]}; every row of a motif "
+                    "needs the same number of counts"
+                )
+        block = []
+    return None
+
+
 def diagnose(text: str) -> str | None:
     """The first broken matrix line of a motif file's text, as ``"line N: what is wrong"``; None when no
     such line is found (the file holds no matrix at all, or a problem this does not know)."""
     lines = file_lines(text)
-    return _meme(lines) or _labelled(lines)
+    return _meme(lines) or _labelled(lines) or _numeric(lines)
 
 
 def meme_alt_names(text: str) -> list[str | None]:
