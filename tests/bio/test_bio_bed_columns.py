@@ -8,10 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from carrousel.bio.bed import read_peaks
 from carrousel.bio.data import peak_windows
 from carrousel.bio.dna import encode
+from carrousel.bio.errors import BedFormatError
 
 BED12 = "chr1\t1000\t2000\tgene\t0\t+\t1000\t2000\t0\t2\t100,100,\t0,900,"
 GAPPED = "chr1\t300\t340\tpk\t0\t.\t300\t340\t0\t52\t10,10\t0,30\t5.0\t1e-3\t1e-2"
@@ -29,3 +31,12 @@ def test_column_10_of_bed12_and_gappedpeak_is_no_summit(tmp_path: Path, write_fa
     assert np.array_equal(w[0], codes[1400:1600])  # BED12: its middle (1500), not start + blockCount (1002)
     assert np.array_equal(w[1], codes[220:420])  # gappedPeak: its middle (320); blockCount 52 was refused
     assert np.array_equal(w[2], codes[1050:1250]) and np.array_equal(w[3], w[2])  # narrowPeak: the summit
+
+
+def test_a_negative_summit_other_than_minus_1_is_refused(tmp_path: Path) -> None:
+    """narrowPeak's column 10 is an offset from start, -1 for none; -5 was read as 'no summit' (the middle)
+    without a word."""
+    bed = tmp_path / "p.bed"
+    bed.write_text("chr1\t100\t300\tp\t0\t.\t1\t1\t1\t-1\nchr1\t100\t300\tp\t0\t.\t1\t1\t1\t-5\n")
+    with pytest.raises(BedFormatError, match=r"line 2: summit offset -5 is negative; .* or -1 for none"):
+        read_peaks(bed)

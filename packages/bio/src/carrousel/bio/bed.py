@@ -87,6 +87,11 @@ def read_peaks(path: str | Path) -> list[Peak]:
             raise BedFormatError(f"{p}, {where} {n}: start {start} is negative; BED starts are 0-based, >= 0")
         if end < start:
             raise BedFormatError(f"{p}, {where} {n}: end {end} is before start {start}; swap them")
+        if summit < -1:
+            raise BedFormatError(
+                f"{p}, {where} {n}: summit offset {summit} is negative; narrowPeak's column 10 is the summit's "
+                "offset from start, or -1 for none"
+            )
         if summit > 0 and summit >= end - start:  # a point (start == end) has the summit offset 0 or none
             raise BedFormatError(
                 f"{p}, {where} {n}: summit offset {summit} lies outside the peak ({end - start} bases long)"
