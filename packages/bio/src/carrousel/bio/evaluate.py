@@ -19,6 +19,7 @@ from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.pwm_null import Background
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_matched_lengths
+from carrousel.core.args import check_args
 from carrousel.core.metrics import pr_auc, roc_auc
 from carrousel.core.option_names import option
 from carrousel.core.provenance import PrecisionReport
@@ -108,6 +109,7 @@ def pwm_max_scores(windows: np.ndarray, motif: Motif, background: Background | N
     return best.astype(np.float64)
 
 
+@check_args
 def evaluation_windows(
     classes: Sequence[Sequence[np.ndarray]], window: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
