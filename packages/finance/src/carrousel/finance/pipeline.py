@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
-from carrousel.core.files import check_output_dir, refuse_other_files
+from carrousel.core.files import check_output_dir
 from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
@@ -32,17 +32,18 @@ from carrousel.core.provenance import precision_report
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
 from carrousel.finance.backtest_baselines import fit_baselines
-from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, find_bundle, qlabel
+from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, qlabel
 from carrousel.finance.calendar_pick import AUTO
-from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig, for_series
+from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory, load_histories
 from carrousel.finance.deploy import export_forecaster
-from carrousel.finance.errors import BundleMismatchError, FinanceError, OutputPathError
+from carrousel.finance.errors import FinanceError, OutputPathError
 from carrousel.finance.evaluate import Scoreboard
 from carrousel.finance.features import SeriesData, build_series
 from carrousel.finance.fitted import check_forecast_precision, check_training_precision
 from carrousel.finance.members import score_run
 from carrousel.finance.plot import PLOT_EXTRA, fan_chart
+from carrousel.finance.reuse import check_settings, model_in, saved_config
 from carrousel.finance.runs import (
     RUN_FILE,
     check_plot,
@@ -194,65 +195,6 @@ def backtest(
     return run
 
 
-def saved_config(model_dir: str | Path | None) -> FinanceConfig | None:
-    """The configuration of the model that ``model_dir`` (or its ``model/``) holds; None when it holds none.
-
-    Reads the manifest (inside a CLI command the whole folder, once: core ``bundle_pins``). The CLI takes
-    the saved window and network settings as the defaults of a reuse, so only the flags a user gives can
-    disagree with them.
-
-    Raises:
-        ForecasterBundleError: when the folder holds files but no finance model, or a damaged one.
-    """
-    path = _model_in(user_path(model_dir) if model_dir is not None else None)
-    return None if path is None else ForecasterBundle.read_config(path)
-
-
-def _model_in(model_dir: Path | None) -> Path | None:
-    """The model folder of ``--model-dir`` (:func:`find_bundle`); a model of another kind there (someone's
-    bio model) is refused, as every command writing a model refuses it (core ``refuse_other_files``)."""
-    found = find_bundle(model_dir)
-    if found is not None:
-        refuse_other_files(found, option("model_dir"), "bundle.json", OutputPathError, KIND)
-    return found
-
-
-_FLAGS = {  # setting -> how a CLI user gives it, for mismatch messages (option(): a Python caller's name)
-    "lookback": "--lookback", "horizon": "--horizon", "indicators": "--indicators/--no-indicators",
-    "arch": "--arch", "quantiles": "--quantiles", "hidden_size": "--hidden",
-    "num_layers": "[model] num_layers", "dropout": "[model] dropout", "members": "--members",
-    "target_scale": "[window] target_scale", "vol_inputs": "[window] vol_inputs",
-}  # fmt: skip
-
-
-def _show(value: object) -> str:
-    if isinstance(value, tuple):
-        return ",".join(f"{v:g}" for v in value)
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    return str(value)
-
-
-def _check_settings(cfg: FinanceConfig, saved: FinanceConfig, path: Path) -> None:
-    """Fails when the requested window or network settings differ from those of the saved model."""
-    pairs: list[tuple[WindowConfig | ModelConfig, WindowConfig | ModelConfig]] = [
-        (cfg.window, saved.window),
-        (cfg.model, saved.model),
-    ]
-    for ours, theirs in pairs:
-        for f in fields(ours):
-            if f.name.startswith("global_"):  # already applied (for_series): the fields above hold them
-                continue
-            asked, trained = getattr(ours, f.name), getattr(theirs, f.name)
-            if asked != trained:
-                flag = option(f.name, flag=_FLAGS.get(f.name, f.name))
-                raise BundleMismatchError(
-                    f"the model in {path} was trained with {f.name} {_show(trained)}, not the "
-                    f"{f.name} {_show(asked)} asked for ({flag}); drop {flag} to reuse it, or pick "
-                    f"another {option('model_dir')} to train a new model"
-                )
-
-
 def _chart_paths(tickers: list[str], plot: Path | None, out: Path | None) -> list[Path]:
     """Final paths of the fan charts: ``plot`` (``NAME_TICKER.png`` for several), else ``out/fan_TICKER.png``."""
     if plot is not None:
@@ -347,10 +289,10 @@ def forecast(
     check_table_format(table_format)
     if models is not None and out is not None and models.absolute() == out.absolute():
         models = out / MODEL_SUBDIR  # a run folder keeps its bundle in model/
-    found = _model_in(models)
+    found = model_in(models)
     saved = ForecasterBundle.from_pretrained(found) if found is not None else None
     if saved is not None and found is not None:
-        _check_settings(for_series(cfg, len(saved.data)), saved.config, found)
+        check_settings(for_series(cfg, len(saved.data)), saved.config, found)
     check_forecast_precision(cfg.train.precision, saved is not None and saved.fitted.runtime is not None)
     if saved is not None and cfg.data.calendar == AUTO:  # no calendar given: the saved model's
         cfg = replace(cfg, data=replace(cfg.data, calendar=saved.config.data.calendar))
