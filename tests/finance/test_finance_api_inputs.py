@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carrousel.finance.config import DataConfig
+import carrousel.finance.pipeline as pipeline
+from carrousel.finance.config import BacktestConfig, DataConfig, FinanceConfig
 from carrousel.finance.data import load_histories, load_history
 from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.frames import Forecaster, cross_validation
@@ -80,3 +81,37 @@ def test_a_config_that_is_no_finance_config_is_one_clear_line(cfg: object) -> No
             f"cfg is a {type(cfg).__name__}, not a FinanceConfig; build one from carrousel.finance.config, e.g. "
             "FinanceConfig(window=WindowConfig(horizon=3)), or load_config('run.toml') for a TOML file's settings"
         )
+
+
+@pytest.mark.parametrize("cfg", [{"data": {"tickers": ["AAPL"]}}, "run.toml"])
+def test_the_pipeline_refuses_a_config_that_is_no_finance_config_in_one_line(
+    cfg: object, tmp_path: Path
+) -> None:
+    # before: AttributeError "'dict' object has no attribute 'train'" / "'str' object has no attribute 'data'"
+    for call in (
+        lambda: pipeline.backtest(cfg, out_dir=tmp_path / "bt"),  # type: ignore[arg-type]
+        lambda: pipeline.forecast(cfg, out_dir=tmp_path / "fc"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(FinanceConfigError) as caught:
+            call()
+        assert str(caught.value) == (
+            f"cfg is a {type(cfg).__name__}, not a FinanceConfig; build one from carrousel.finance.config, e.g. "
+            "FinanceConfig(window=WindowConfig(horizon=3)), or load_config('run.toml') for a TOML file's settings"
+        )
+    assert not (tmp_path / "bt").exists() and not (tmp_path / "fc").exists()
+
+
+def test_the_pipeline_backtest_refuses_a_config_whose_backtest_is_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # before: backtest(cfg) with backtest.enabled=False ran the backtest anyway, the setting ignored silently
+    # (the CLI refuses `[backtest] enabled = false` for `finance backtest`)
+    monkeypatch.setattr(pipeline, "load_histories", lambda *_: pytest.fail("prices read past the check"))
+    cfg = FinanceConfig(data=DataConfig(source="sample"), backtest=BacktestConfig(enabled=False))
+    with pytest.raises(FinanceConfigError) as caught:
+        pipeline.backtest(cfg, out_dir=tmp_path / "run")
+    assert str(caught.value) == (
+        "backtest(cfg) always runs the backtest, so backtest.enabled=False is not used; drop it (the default is "
+        "True), or call forecast(cfg) to forecast without a backtest"
+    )
+    assert not (tmp_path / "run").exists()

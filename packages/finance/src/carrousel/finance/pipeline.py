@@ -34,10 +34,10 @@ from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast
 from carrousel.finance.backtest_baselines import fit_baselines
 from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, qlabel
 from carrousel.finance.calendar_pick import AUTO
-from carrousel.finance.config import FinanceConfig, for_series
+from carrousel.finance.config import FinanceConfig, checked_config, for_series
 from carrousel.finance.data import PriceHistory, load_histories
 from carrousel.finance.deploy import export_forecaster
-from carrousel.finance.errors import FinanceError, OutputPathError
+from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError
 from carrousel.finance.evaluate import Scoreboard
 from carrousel.finance.features import SeriesData, build_series
 from carrousel.finance.fitted import check_forecast_precision, check_training_precision
@@ -164,16 +164,23 @@ def backtest(
     """Loads the data and runs the walk-forward backtest of the network and every baseline.
 
     Args:
-        cfg: the run configuration.
+        cfg: the run configuration (its ``backtest.enabled`` must stay True: this call is the backtest).
         out_dir: run folder to write ``run.json`` and the forecasts table into (written as a whole; an
             earlier run there is replaced).
         table_format: ``csv`` or ``parquet`` (the ``[parquet]`` extra): the forecasts table's format.
 
     Raises:
         OutputPathError: before any work, when ``out_dir`` cannot be a run folder.
-        FinanceConfigError: before any work, an unknown ``table_format``.
+        FinanceConfigError: before any work, a ``cfg`` that is no :class:`FinanceConfig` (a dict), one with
+            ``backtest.enabled=False`` (the CLI refuses that setting too), or an unknown ``table_format``.
         ConfigError: before any work, a ``[train] precision`` the CPU cannot run (fp16).
     """
+    cfg = checked_config(cfg)  # a dict or a path: one line naming how to build a FinanceConfig
+    if not cfg.backtest.enabled:  # before: ignored without a word
+        raise FinanceConfigError(
+            f"backtest(cfg) always runs the backtest, so {option('backtest.enabled', False)} is not used; drop it "
+            "(the default is True), or call forecast(cfg) to forecast without a backtest"
+        )
     out = user_path(out_dir) if out_dir is not None else None
     check_run_folder(out)
     check_table_format(table_format)
@@ -272,10 +279,12 @@ def forecast(
         A :class:`ForecastResult`.
 
     Raises:
+        FinanceConfigError: before any work, a ``cfg`` that is no :class:`FinanceConfig` (a dict, a path).
         OutputPathError: before any work, when an output path cannot be used.
         BundleMismatchError: when the saved model in ``model_dir`` has other window/network settings.
         ConfigError: a ``[train] precision`` the CPU (fp16) or an exported model (bf16, fp16) cannot run.
     """
+    cfg = checked_config(cfg)  # a dict or a path: one line naming how to build a FinanceConfig
     out = user_path(out_dir) if out_dir is not None else None
     models = user_path(model_dir) if model_dir is not None else None
     plot_path = user_path(plot) if plot is not None else None
