@@ -71,3 +71,44 @@ def test_a_wrong_value_names_the_file_the_table_and_the_key(
     outcome = invoke("finance", "forecast", "AAPL", "--source", "sample", "--config", "cfg.toml")
     assert_clean_failure(outcome, 1)  # before: "TrainSettings.epochs: expected int, got 'ten'"
     assert outcome.error_lines() == ["error: [train] epochs in cfg.toml: expected an integer, got 'ten'"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('[data]\nstart = "2015-01-01"\n', '[data] start = "2015-01-01"'),
+        ('[data]\ntickers = ["AAPL", "MSFT"]\n', '[data] tickers = ["AAPL", "MSFT"]'),
+        ("[data]\nmin_history = 500\n", "[data] min_history = 500"),
+        ("[backtest]\nenabled = false\n", "[backtest] enabled = false"),
+        ("[backtest]\ntest_days = 100\n", "[backtest] test_days = 100"),
+    ],
+    ids=["start", "tickers", "min_history", "enabled", "test_days"],
+)
+def test_train_global_refuses_a_file_setting_it_does_not_use(
+    invoke: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, line: str
+) -> None:
+    """Before: train-global read the file's [data] (but calendar) and [backtest] enabled / walk-forward
+    settings and ignored them without a word; a user who wrote [data] start believed it was used."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("carrousel.finance.frames.read_frame", lambda path: pytest.fail("table read"))
+    Path("run.toml").write_text("[window]\nhorizon = 3\n" + text)
+    outcome = invoke("finance", "train-global", "--data", "p.csv", "--model-dir", "m", "--config", "run.toml")
+    assert_clean_failure(outcome, 1)
+    why = (
+        "it reads its series from --data; of [data] only calendar applies"
+        if line.startswith("[data]")
+        else "it runs no walk-forward backtest; --holdout-days scores the last days instead"
+    )
+    assert outcome.error_lines() == [
+        f"error: --config run.toml: {line}: not used by finance train-global ({why}); drop it from the file"
+    ]
+    assert not Path("m").exists()
+
+
+def test_train_global_keeps_the_files_calendar(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    conf = tmp_path / "run.toml"
+    conf.write_text('[data]\ncalendar = "XLON"\n[backtest]\naci_gamma = 0.01\nwindow = "rolling"\n')
+    monkeypatch.setattr("carrousel.finance.frames.read_frame", lambda path: None)
+    args = ["train-global", "--data", "p.csv", "--model-dir", str(tmp_path / "m"), "--config", str(conf)]
+    cfg = _config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args)
+    assert (cfg.data.calendar, cfg.backtest.aci_gamma, cfg.backtest.window) == ("XLON", 0.01, "rolling")

@@ -181,10 +181,11 @@ def register(app: typer.Typer) -> None:
         from carrousel.finance.bundle import KIND
         from carrousel.finance.fitted import check_forecast_precision, check_training_precision
         from carrousel.finance.frames import read_frame
+        from carrousel.finance.global_file import global_settings
         from carrousel.finance.multiseries import history_report, train_global
         from carrousel.finance.plot import PLOT_EXTRA
 
-        base = load_config(config, _GLOBAL)  # the command's defaults, then the file's settings
+        base = load_config(global_settings(config), _GLOBAL)  # defaults, the file's (unused ones refused)
         w, m, t = base.window, base.model, base.train
         bt = replace(base.backtest, auto_baselines=_pick(auto_baselines, base.backtest.auto_baselines))
         pick = _pick
