@@ -7,9 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from carrousel.finance.backtest import run_backtest
+from carrousel.finance.backtest import BacktestResult, run_backtest
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.conformal import adaptive_conformal, apply_offsets, conformal_offsets
 from carrousel.finance.data import load_histories
@@ -147,3 +148,30 @@ def test_adaptive_conformal_tracks_a_volatility_regime_and_uses_no_future_outcom
     changed[-5:] += 100.0  # outcomes of the last origins: unknown at those origins
     again = adaptive_conformal(pred, changed, qs, 0.05)
     np.testing.assert_array_equal(again[: n - 4], out[: n - 4])
+
+
+def test_rel_mae_over_several_tickers_counts_each_series_once() -> None:
+    """Before: rel_mae was a ratio of pooled PRICE errors, ruled by the highest-priced ticker: here 0.91
+    ("better than the random walk") while the network is 0.9x on a 1000-dollar ticker and 2x on a 10-dollar
+    one. Now the mean of each series' ratio (as train-global's held-out summary averages them): 1.45."""
+    rng = np.random.default_rng(0)
+    n = 60
+    tickers = np.array(["HI"] * n + ["LO"] * n, dtype=object)
+    price0 = np.array([1000.0] * n + [10.0] * n)
+    y = rng.normal(0, 0.01, (2 * n, 1))
+    k = np.where(tickers == "HI", 0.9, 2.0)[:, None]  # the network's error as a multiple of the random walk's
+    median = np.log1p(
+        (1 - k) * np.expm1(y)
+    )  # price error k * p0 * |e^y - 1|; the random walk's: p0 * |e^y - 1|
+    spread = np.array([-0.02, 0.0, 0.02])
+    bt = BacktestResult(
+        model_name="lstm", quantiles=(0.1, 0.5, 0.9), horizon=1, tickers=tickers,
+        dates=pd.DatetimeIndex(list(pd.bdate_range("2020-01-01", periods=n)) * 2), base_price=price0, actual=y,
+        forecasts={"lstm": median[..., None] + spread, "random_walk": np.zeros((2 * n, 1, 1)) + spread},
+        refits=1, window="expanding",
+    )  # fmt: skip
+    board = score_backtest(bt)
+    lstm, rw = board.get("lstm"), board.get("random_walk")
+    assert lstm.rel_mae == pytest.approx((0.9 + 2.0) / 2, rel=1e-9) and rw.rel_mae == 1.0
+    assert lstm.mae / rw.mae == pytest.approx(0.91, abs=0.01)  # the pooled price ratio, still in the JSON
+    assert "rel. MAE 1.450" in board.verdict

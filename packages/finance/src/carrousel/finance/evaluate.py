@@ -2,8 +2,9 @@
 
 Point forecasts are the median quantile, turned into prices as ``C[t] * exp(q50)``.
 
-* ``rel_mae``: a model's price MAE divided by the random walk's MAE on exactly the same windows (relative
-  MAE: the random walk scores 1.0, below 1 is better than "tomorrow = today").
+* ``rel_mae``: a model's price MAE divided by the random walk's MAE on exactly the same windows, per ticker,
+  averaged over tickers (each counts once; pooled price errors let the highest price rule; the random walk
+  scores 1.0, below 1 is better than "tomorrow = today"). ``mae`` / the random walk's ``mae``: pooled.
 * ``mase``: Hyndman's MASE, the price errors scaled by the in-sample MAE of the one-step naive forecast
   over the history before the first test origin (per ticker).
 * direction: next-day up/down calls, tested (one-sided binomial) against always calling the direction
@@ -40,6 +41,7 @@ from carrousel.finance.scoring import (
     direction_p,
     holm,
     mcnemar_p,
+    per_series_ratio,
     winkler,
 )
 
@@ -93,7 +95,7 @@ class ModelScore:
     mae: float  # mean absolute price error
     rmse: float  # root mean squared price error
     mape: float  # mean absolute percentage price error, in percent
-    rel_mae: float  # MAE / random walk's MAE on the same windows (1.0 = random walk)
+    rel_mae: float  # MAE / random walk's MAE on the same windows, per ticker, mean over tickers (1.0 = RW)
     mase: float | None  # MAE scaled by the in-sample one-step naive MAE (Hyndman); None: no scale known
     directional_accuracy: float | None  # share of correct next-day up/down calls (None: no direction)
     direction_p: float | None  # one-sided binomial p of that share against the majority-direction rate
@@ -262,7 +264,7 @@ def _step_score(
 
 
 def _score(
-    bt: BacktestResult, name: str, up_rate: float, rw_mae: float, dm: tuple[float, float] | None
+    bt: BacktestResult, name: str, up_rate: float, rw_err: np.ndarray, dm: tuple[float, float] | None
 ) -> ModelScore:
     qs, mid, y, f = bt.quantiles, bt.quantiles.index(0.5), bt.actual, bt.forecasts[name]
     price0 = bt.base_price[:, None]
@@ -286,7 +288,7 @@ def _score(
     err = mae(point, truth)
     return ModelScore(
         model=name, mae=err, rmse=rmse(point, truth), mape=100.0 * mape(point, truth),
-        rel_mae=err / rw_mae, mase=mase if mase is not None and np.isfinite(mase) else None,
+        rel_mae=per_series_ratio(np.abs(point_np - truth_np), rw_err, np.asarray(bt.tickers)), mase=mase if mase is not None and np.isfinite(mase) else None,
         directional_accuracy=da, direction_p=dp, coverage=cov, nominal_coverage=float(qs[-1] - qs[0]),
         pinball=pin, winkler=wink, crps=crps, dm_stat=None if dm is None else dm[0],
         dm_p=None if dm is None else dm[1], per_step=steps,
@@ -299,9 +301,8 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
     mid = bt.quantiles.index(0.5)
     y = bt.actual
     price0 = bt.base_price[:, None]
-    truth = torch.from_numpy(price0 * np.exp(y)).reshape(-1)
-    rw_mae = mae(torch.from_numpy(price0 * np.exp(bt.forecasts[REFERENCE][..., mid])).reshape(-1), truth)
-    if not rw_mae > 0:
+    rw_err = np.abs(price0 * np.exp(bt.forecasts[REFERENCE][..., mid]) - price0 * np.exp(y))  # (n, H) prices
+    if not rw_err.mean() > 0:
         raise PriceDataError("prices never moved over the backtest windows, so errors cannot be scaled by the random walk's (relative "
                              f"MAE undefined); use a history whose prices change, or {option('backtest.enabled', False, '--no-backtest')}")  # fmt: skip
     dates = bt.dates.to_numpy()
@@ -316,7 +317,7 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
             bt,
             k,
             up_rate,
-            rw_mae,
+            rw_err,
             None if k == REFERENCE else diebold_mariano(loss[k], loss[REFERENCE], bt.horizon),
         )
         for k in order

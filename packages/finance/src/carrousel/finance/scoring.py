@@ -6,6 +6,7 @@
 * :func:`mcnemar_p`: the exact McNemar test of one forecaster's correct calls against another's on the same
   origins (e.g. the network's directions against drift's).
 * :func:`naive_scale`: Hyndman's MASE scale, the in-sample MAE of the one-step naive forecast.
+* :func:`per_series_ratio`: a relative error over several series, each series counted once (``rel_mae``).
 * :func:`diebold_mariano`: the DM test with the Harvey-Leybourne-Newbold small-sample correction.
 * :func:`holm`: Holm's step-down adjustment of several p-values.
 * :func:`winkler` and :func:`crps_from_quantiles`: interval score and CRPS approximated from quantiles.
@@ -29,6 +30,7 @@ __all__ = [
     "holm",
     "mcnemar_p",
     "naive_scale",
+    "per_series_ratio",
     "winkler",
 ]
 
@@ -149,3 +151,25 @@ def crps_from_quantiles(pred: np.ndarray, y: np.ndarray, levels: tuple[float, ..
     err = np.asarray(y, np.float64)[..., None] - pred
     pin = np.maximum(lv * err, (lv - 1.0) * err)
     return float(np.mean(2.0 * (pin * weights).sum(axis=-1)))
+
+
+def per_series_ratio(errors: np.ndarray, reference: np.ndarray, ids: np.ndarray) -> float:
+    """The mean over series of ``mean(errors) / mean(reference)`` on each series' rows: every series counts
+    once, whatever its price level (a ratio of errors pooled over series is ruled by the highest-priced one).
+
+    Args:
+        errors: ``(n, H)`` absolute errors of a model.
+        reference: ``(n, H)`` absolute errors of the reference model on the same rows.
+        ids: ``(n,)`` the series of each row.
+
+    Returns:
+        The mean ratio; a series whose reference never erred (a price that never moved) is left out, NaN
+        when every series is.
+    """
+    ratios = []
+    for sid in np.unique(ids):
+        rows = ids == sid
+        ref = float(np.mean(reference[rows]))
+        if ref > 0:
+            ratios.append(float(np.mean(errors[rows])) / ref)
+    return float(np.mean(ratios)) if ratios else math.nan
