@@ -377,3 +377,31 @@ def test_fit_given_inputs_and_targets_as_two_tensors_names_the_fix(
         batches = list(torch.cat([x, y], dim=1).split(16))
         assert Trainer(mlp(), WholeBatch(), CFG).fit(batches).steps == 4
     assert caplog.records == []
+
+
+def test_fit_given_a_map_style_dataset_is_one_data_error_naming_dataloader() -> None:
+    """``fit(TensorDataset(x, y))`` trained one unbatched sample per step (the model saw ``(8,)``, not
+    ``(B, 8)``: 64 steps an epoch, losses averaged per row). Now one DataError naming the Dataset and
+    ``DataLoader(dataset, batch_size=32)``, before any step; for ``evaluate`` and ``predict`` too. An
+    ``IterableDataset`` yielding batches still trains."""
+    x, y = linear_data(64)
+    dataset = TensorDataset(x, y)
+    trainer = Trainer(mlp(), RegressionTask(), CFG)
+    got = r" takes an iterable of batches \(a DataLoader\), got a TensorDataset, a Dataset of single samples "
+    fix = r"\(each would be one unbatched step\); e\.g\. DataLoader\(dataset, batch_size=32\)$"
+    with pytest.raises(DataError, match=rf"^Trainer\.fit\(train_loader=\.\.\.\){got}{fix}"):
+        trainer.fit(dataset)
+    assert trainer.step == 0 and trainer.history == []
+    with pytest.raises(DataError, match=rf"^Trainer\.fit\(val_loader=\.\.\.\){got}"):
+        trainer.fit(loader(), dataset)
+    with pytest.raises(DataError, match=rf"^Trainer\.evaluate\(loader\){got}"):
+        trainer.evaluate(dataset)
+    with pytest.raises(DataError, match=rf"^Trainer\.predict\(loader\){got}"):
+        trainer.predict(dataset)
+    assert trainer.step == 0
+
+    class Batches(torch.utils.data.IterableDataset[tuple[Tensor, Tensor]]):
+        def __iter__(self) -> Any:
+            return iter(zip(x.split(16), y.split(16), strict=True))
+
+    assert Trainer(mlp(), RegressionTask(), CFG).fit(Batches()).steps == 4

@@ -11,6 +11,11 @@ epoch fails on one (``[x, y]`` trained a step on ``x`` and failed on ``y``), the
 :class:`DataError` saying each tensor was taken for a batch, the original error chained; and two or three
 tensors of one length but different shapes (``[x, y]``, ``(x, y, w)``) are warned of before training, as a
 step can also run on them without failing.
+
+A map-style ``Dataset`` (``fit(TensorDataset(x, y))``) was iterated row by row: each "batch" one sample
+without its batch dimension, the model seeing ``(feature,)`` for ``(batch, feature)``, slowly and with
+the losses averaged per sample. It is refused too, naming ``DataLoader(dataset, batch_size=32)``; an
+``IterableDataset`` (which may yield batches) is taken as it is.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.utils.data import Dataset, IterableDataset
 
 from carrousel.core.errors import CarrouselError, DataError, NonFiniteLossError
 
@@ -52,12 +58,18 @@ def check_loader(loader: Any, call: str) -> None:
 
     Raises:
         DataError: ``loader`` is None, a tensor or array (the data itself, not its batches), a string, a
-            path or a mapping (whose iteration yields characters or keys), or not iterable at all.
+            path or a mapping (whose iteration yields characters or keys), not iterable at all, or a
+            map-style ``Dataset`` (whose iteration yields single unbatched samples).
     """
     not_batches = (torch.Tensor, np.ndarray, str, bytes, os.PathLike, Mapping)
-    iterable = isinstance(loader, Iterable) or hasattr(type(loader), "__getitem__")  # a map-style Dataset
+    iterable = isinstance(loader, Iterable) or hasattr(type(loader), "__getitem__")  # sequence-like
     if loader is None or isinstance(loader, not_batches) or not iterable:
         raise DataError(f"{call} takes an iterable of batches (a DataLoader), got {_given(loader)}; {_FIX}")
+    if isinstance(loader, Dataset) and not isinstance(loader, IterableDataset):
+        raise DataError(
+            f"{call} takes an iterable of batches (a DataLoader), got {_given(loader)}, a Dataset of single "
+            f"samples (each would be one unbatched step); e.g. DataLoader(dataset, batch_size=32)"
+        )
     if _bare_tensors(loader) and 2 <= len(loader) <= 3:
         shapes = [tuple(item.shape) for item in loader]
         if len({s[:1] for s in shapes}) == 1 and len(set(shapes)) > 1:  # one length, different shapes
