@@ -445,3 +445,53 @@ def test_extras_and_the_makefile_installs_them(pkg: str) -> None:
     wanted = {"all", "bench"} & set(extras) or {"cli", "export", "native"} & set(extras)
     got = set((installed.group(1) or "[]")[1:-1].split(",")) - {""}
     assert got == wanted, f"Makefile installs packages/{pkg}[{','.join(sorted(got))}]; want {sorted(wanted)}"
+
+
+PRIVATE_IMPORT_ALLOWLIST: dict[tuple[str, str], str] = {
+    ("packages/bio/src/carrousel/bio/fasta.py", "carrousel.bio.dna._SKIP"): (
+        "fasta's bulk reader runs dna's encoder on whole records: its whitespace set, kept private to dna "
+        "whose public encode() is the per-string API"
+    ),
+    ("packages/bio/src/carrousel/bio/fasta.py", "carrousel.bio.dna._TRANSLATE"): (
+        "dna's byte translation table, applied by fasta's bulk reader to whole records (as dna.encode does)"
+    ),
+    ("packages/bio/src/carrousel/bio/fasta.py", "carrousel.bio.dna._TRANSLATE_MASKED"): (
+        "dna's soft-masked translation table, applied by fasta's bulk reader (as dna.encode does)"
+    ),
+    ("packages/bio/src/carrousel/bio/fasta.py", "carrousel.bio.dna._checked"): (
+        "dna's per-record code check (names the first invalid letter), the one check encode() runs too"
+    ),
+}
+"""(module, imported private name) -> why it is shared while private. An entry no longer needed must go."""
+
+
+def _private_imports() -> set[tuple[str, str]]:
+    """``from carrousel.X import _name`` in the source tree, where ``_name`` is no submodule of ``X``."""
+    found = set()
+    for path in sorted(ROOT.glob("packages/*/src/carrousel/**/*.py")):
+        src = next(p for p in path.parents if p.name == "src")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+                continue
+            if not node.module.startswith("carrousel."):
+                continue
+            folder = src.joinpath(*node.module.split("."))
+            for alias in node.names:
+                name = alias.name
+                if not name.startswith("_") or name.startswith("__"):
+                    continue
+                if (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file():
+                    continue  # a private submodule of the package, imported by its package's modules
+                found.add((str(path.relative_to(ROOT)), f"{node.module}.{name}"))
+    return found
+
+
+def test_no_private_names_imported_across_modules() -> None:
+    """A helper two modules share has one public home (``gru_native`` took ``lstm_native._weight_grad``,
+    ``export.onnx`` took ``graph._Positional``, ``decode.ensemble`` took ``search._call``): a private name
+    imported by another module is renamed, moved or allowlisted with a reason."""
+    found = _private_imports()
+    unlisted = sorted(found - set(PRIVATE_IMPORT_ALLOWLIST))
+    assert unlisted == [], f"give these helpers a public name (or allowlist with a reason): {unlisted}"
+    stale = sorted(set(PRIVATE_IMPORT_ALLOWLIST) - found)
+    assert stale == [], f"remove from PRIVATE_IMPORT_ALLOWLIST (no longer imported): {stale}"

@@ -37,6 +37,9 @@ COLLECTIONS: dict[str, dict[str, str]] = {
         "BF16_RUNNER": "a key of measure_latency's result, for export.report's readers",
         "bf16_skip_reason": "measure_latency's device check",
         "deployment_table": "the CLI helper's table of a DeploymentReport",
+        "PositionalGraph": "export.graph's exporter wrapper, shared with export.onnx",
+        "fresh_rnn_dispatch": "export.graph's dispatch-cache guard, shared with export.onnx",
+        "why_not_exportable": "export.graph's configuration check, shared with export.fuse",
     },
     "carrousel.core.metrics": {
         "as_tensors": "the metric modules' shared input conversion (metrics._base)",

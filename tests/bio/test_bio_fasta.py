@@ -58,7 +58,7 @@ def test_read_block_boundaries_anywhere(tmp_path, rng, write_fasta, monkeypatch,
     records still rebuild exactly, and a small first chunk changes nothing but the chunking."""
     import carrousel.bio.fasta_bytes as fasta_bytes
 
-    monkeypatch.setattr(fasta_bytes, "_BLOCK", block)
+    monkeypatch.setattr(fasta_bytes, "READ_BLOCK", block)
     recs = _random_records(rng, 6)
     path = write_fasta(tmp_path / "g.fa", recs, width=13, eol="\r\n")
     expected = {k: "".join("N" if ch in "NRY" else ch.upper() for ch in v) for k, v in recs.items()}

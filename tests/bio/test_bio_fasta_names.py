@@ -19,7 +19,7 @@ TEXT = ">a first\nACGT\nACGT\n>b\nAC\n>\n>c\r\nGG\r\n>b again\nTTTT\n"  # b: lin
 @pytest.mark.parametrize("gz", [False, True])
 @pytest.mark.parametrize("block", [1, 3, 7, 1 << 20])
 def test_duplicate_named_with_both_lines_whatever_the_blocks(tmp_path, monkeypatch, gz, block) -> None:
-    monkeypatch.setattr(fasta_names, "_BLOCK", block)
+    monkeypatch.setattr(fasta_names, "READ_BLOCK", block)
     path = tmp_path / ("dup.fa.gz" if gz else "dup.fa")
     path.write_bytes(gzip.compress(TEXT.encode()) if gz else TEXT.encode())
     with pytest.raises(FastaFormatError, match=r"duplicate record name 'b' \(line 9; first on line 4\)"):

@@ -45,12 +45,12 @@ from carrousel.bio.dna import (
 )
 from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.fasta_bytes import (
-    _BOM,
-    _comment_inside_file,
-    _iter_segments,
-    _open,
+    UTF8_BOM,
     check_fasta_file,
+    comment_inside_file,
+    iter_segments,
     letters_fix,
+    open_fasta,
 )
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.args import check_args
@@ -181,7 +181,7 @@ def iter_chunks(
         carry = np.zeros(0, dtype=np.uint8)
         pending, pending_n, pos, emitted_last = [], 0, 0, True
 
-    for header, part in _iter_segments(path):
+    for header, part in iter_segments(path):
         if header is not None:
             yield from end_record()
             cr_only = cr_only or "\r" in header
@@ -199,7 +199,7 @@ def iter_chunks(
         try:
             codes = _checked(part.translate(table, _SKIP), part, name, pos, hint=False)
         except FastaFormatError as exc:
-            inside = _comment_inside_file(path) if b"#" in part or b";" in part else None
+            inside = comment_inside_file(path) if b"#" in part or b";" in part else None
             if inside is not None:
                 raise inside from None
             raise FastaFormatError(f"{path}: {exc}; {letters_fix(Path(path), coordinates)}") from None
@@ -308,11 +308,11 @@ def _titled_sequences(path: str | Path) -> Iterator[tuple[str, str]]:
                 raise FastaFormatError(f"{path} holds over {DEFAULT_MAX_BYTES:,} bases; give a smaller file")
             yield from ((name, genome.read(name, 0, n).decode("ascii")) for name, n in genome.lengths.items())
         return
-    with _open(path) as fh:
+    with open_fasta(path) as fh:
         raw = fh.read(DEFAULT_MAX_BYTES + 1)
     if len(raw) > DEFAULT_MAX_BYTES:
         raise FastaFormatError(f"{path} is over {DEFAULT_MAX_BYTES >> 30} GiB; give a smaller file")
-    raw = raw.removeprefix(_BOM)
+    raw = raw.removeprefix(UTF8_BOM)
     if b"\x00" in raw:
         raise FastaFormatError(f"{path} holds NUL bytes: it is a binary file, not FASTA text")
     try:

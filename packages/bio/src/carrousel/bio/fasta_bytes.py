@@ -22,11 +22,20 @@ from carrousel.core.files import check_input_file
 from carrousel.core.files_text import read_failure
 from carrousel.core.paths import user_path
 
-__all__ = ["check_fasta_file", "compression", "letters_fix"]
+__all__ = [
+    "READ_BLOCK",
+    "UTF8_BOM",
+    "check_fasta_file",
+    "comment_inside_file",
+    "compression",
+    "iter_segments",
+    "letters_fix",
+    "open_fasta",
+]
 
-_BLOCK = 1 << 20  # bytes read from the file at a time
+READ_BLOCK = 1 << 20  # bytes read from the file at a time
 _GZIP_MAGIC = b"\x1f\x8b"
-_BOM = b"\xef\xbb\xbf"
+UTF8_BOM = b"\xef\xbb\xbf"
 _DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
@@ -78,7 +87,7 @@ def check_fasta_file(path: str | Path) -> Path:
 
 
 @contextmanager
-def _open(path: str | Path) -> Iterator[BinaryIO]:
+def open_fasta(path: str | Path) -> Iterator[BinaryIO]:
     """The checked file opened for reading bytes (decompressed when gzip); read errors of a damaged
     archive or of the disk become one FastaFormatError naming the file."""
     p = check_fasta_file(path)
@@ -95,14 +104,14 @@ def _open(path: str | Path) -> Iterator[BinaryIO]:
         raise read_failure(exc, str(p), "check the file", FastaFormatError) from None
 
 
-def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
+def iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
     """Yields ``(header, b"")`` at each record start and ``(None, sequence_bytes)`` for sequence data (of a
     UCSC ``.2bit`` file too: :mod:`carrousel.bio.twobit`)."""
     if is_twobit(check_fasta_file(path)):
         with TwoBit.open(path) as genome:
-            yield from genome.segments(_BLOCK << 2)
+            yield from genome.segments(READ_BLOCK << 2)
         return
-    with _open(path) as fh:
+    with open_fasta(path) as fh:
         buf = b""
         in_record = False
         eof = False
@@ -110,11 +119,11 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
         comments = 0  # '#' or ';' comment lines before the first header
         while True:
             if not eof:
-                data = fh.read(_BLOCK)
+                data = fh.read(READ_BLOCK)
                 eof = not data
                 if first:
                     first = False
-                    data = data.removeprefix(_BOM)
+                    data = data.removeprefix(UTF8_BOM)
                     if b"\x00" in data:
                         raise FastaFormatError(f"{path} holds NUL bytes: it is a binary file, not FASTA text")
                 buf += data
@@ -159,7 +168,7 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
                 return
 
 
-def _comment_inside_file(path: str | Path) -> FastaFormatError | None:
+def comment_inside_file(path: str | Path) -> FastaFormatError | None:
     """The comment line inside a record of ``path``, read again line by line (on the error path only)."""
-    with _open(path) as fh:
+    with open_fasta(path) as fh:
         return _fc.comment_inside(path, (raw.decode("utf-8", "replace") for raw in fh))

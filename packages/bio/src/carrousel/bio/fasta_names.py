@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from carrousel.bio.errors import FastaFormatError
-from carrousel.bio.fasta_bytes import _BLOCK, _BOM, _open, check_fasta_file
+from carrousel.bio.fasta_bytes import READ_BLOCK, UTF8_BOM, check_fasta_file, open_fasta
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.files import check_input_file
 
@@ -55,11 +55,11 @@ def check_unique_names(path: str | Path) -> None:
             )
         seen[name] = at
 
-    with _open(path) as fh:
+    with open_fasta(path) as fh:
         first = True
-        while data := fh.read(_BLOCK):
+        while data := fh.read(READ_BLOCK):
             if first:
-                data, first = data.removeprefix(_BOM), False
+                data, first = data.removeprefix(UTF8_BOM), False
             buf = prev + data
             pos, n_at = 1, line  # buf[pos] lies on line n_at
             if cut is not None:

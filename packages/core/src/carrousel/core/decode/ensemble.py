@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from carrousel.core.decode.search import StepFunction, _call
+from carrousel.core.decode.search import StepFunction, checked_step
 from carrousel.core.errors import ConfigError, ShapeError
 
 __all__ = ["EnsembleStep"]
@@ -63,7 +63,8 @@ class EnsembleStep:
         states: list[Any] = []
         extras: list[Tensor | None] = []
         for step, s, lw in zip(self.steps, state, self.log_weights, strict=True):
-            log_probs, new, extra = _call(step, labels, s, len(labels))  # each member checked as a lone step
+            # each member checked as a lone step
+            log_probs, new, extra = checked_step(step, labels, s, len(labels))
             if mixed and log_probs.shape != mixed[0].shape:
                 raise ShapeError(
                     f"ensemble members disagree on the output shape: {tuple(mixed[0].shape)} vs "

@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from carrousel.core.args import check_args
-from carrousel.core.decode.search import StepFunction, _call
+from carrousel.core.decode.search import StepFunction, checked_step
 from carrousel.core.errors import ConfigError
 
 __all__ = ["NgramBlockedStep", "blocked_labels"]
@@ -104,7 +104,8 @@ class NgramBlockedStep:
         inner, fed = state
         column = labels.unsqueeze(1) if self.batch_dim == 0 else labels.unsqueeze(0)
         fed = column if fed is None else torch.cat([fed, column], dim=1 - self.batch_dim)
-        log_probs, inner, extras = _call(self.step, labels, inner, len(labels))  # checked as a lone step
+        # checked as a lone step
+        log_probs, inner, extras = checked_step(self.step, labels, inner, len(labels))
         emitted = (fed if self.batch_dim == 0 else fed.t())[:, 1:]  # (N, t): without the first label fed
         rows, banned = _blocked(emitted.to(log_probs.device), self.n)
         if rows.numel():

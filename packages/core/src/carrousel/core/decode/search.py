@@ -34,6 +34,7 @@ __all__ = [
     "Hypothesis",
     "StepFunction",
     "beam_search",
+    "checked_step",
     "gnmt_coverage_penalty",
     "gnmt_length_penalty",
     "greedy_search",
@@ -140,7 +141,12 @@ def _device(state: Any) -> torch.device:
     return leaves[0].device if leaves else torch.device("cpu")
 
 
-def _call(step: StepFunction, labels: Tensor, state: Any, n: int) -> tuple[Tensor, Any, Tensor | None]:
+def checked_step(step: StepFunction, labels: Tensor, state: Any, n: int) -> tuple[Tensor, Any, Tensor | None]:
+    """``step(labels, state)`` with its result checked: ``(log_probs (n, V), state, extras (n, ...) or None)``.
+
+    Raises:
+        ShapeError: the step returned no 2- or 3-tuple, or log-probabilities or extras of another shape.
+    """
     out = step(labels, state)
     if not isinstance(out, tuple) or len(out) not in (2, 3):
         raise ShapeError("the step function must return (log_probs, state) or (log_probs, state, extras)")
@@ -256,7 +262,7 @@ def greedy_search(
     log_prob, finished = [0.0] * B, [False] * B
     no_extras: Tensor | None = None  # (0, ...): the extras of a sequence that emitted no label
     for t in range(max_len):
-        log_probs, state, ex = _call(step, labels, state, len(rows))
+        log_probs, state, ex = checked_step(step, labels, state, len(rows))
         V = _check_vocab(log_probs, eos)
         if ex is not None and no_extras is None:
             no_extras = ex.new_empty((0, *ex.shape[1:]))
@@ -373,7 +379,7 @@ def beam_search(
 
     for t in range(max_len):
         n = len(items)
-        log_probs, state, ex = _call(step, labels, state, n * K)
+        log_probs, state, ex = checked_step(step, labels, state, n * K)
         V = _check_vocab(log_probs, eos)
         log_probs = log_probs.to(wide).view(n, K, V)
         if t < min_len:

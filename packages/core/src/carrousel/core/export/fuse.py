@@ -43,7 +43,7 @@ from torch.nn import functional as F
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ExportError
-from carrousel.core.export.graph import _why_not
+from carrousel.core.export.graph import why_not_exportable
 from carrousel.core.nn.attention import Pooling
 from carrousel.core.nn.heads import (
     ClassificationHead,
@@ -76,7 +76,7 @@ def _member(member: nn.Module, index: int) -> _Member:
             "export the ensemble unfused"
         )
     cfg = member.encoder.config
-    why = _why_not(cfg)
+    why = why_not_exportable(cfg)
     if why is not None:
         raise ExportError(f"cannot fuse {where}: {why}; use cell lstm/gru/rnn without the step loop")
     if member.embedding is not None:

@@ -33,10 +33,19 @@ from carrousel.core.errors import ExportError
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.recurrent import EncoderOutput, RecurrentConfig, RecurrentEncoder, State
 
-__all__ = ["GraphEncoder", "check_exportable", "check_torchscript_only", "export_program", "exportable"]
+__all__ = [
+    "GraphEncoder",
+    "PositionalGraph",
+    "check_exportable",
+    "check_torchscript_only",
+    "export_program",
+    "exportable",
+    "fresh_rnn_dispatch",
+    "why_not_exportable",
+]
 
 
-def _why_not(cfg: RecurrentConfig) -> str | None:
+def why_not_exportable(cfg: RecurrentConfig) -> str | None:
     """Why an encoder configuration cannot be exported, or None when it can."""
     if cfg.backend != "auto":
         return f"backend={cfg.backend!r} runs a Python step loop"
@@ -60,7 +69,7 @@ def check_exportable(model: nn.Module) -> None:
     for name, module in model.named_modules():
         where = name or type(model).__name__
         if isinstance(module, RecurrentEncoder):
-            why = _why_not(module.config)
+            why = why_not_exportable(module.config)
             if why is not None:
                 raise ExportError(
                     f"cannot export {where}: {why}, which an exported graph would unroll at the example's "
@@ -134,7 +143,7 @@ class GraphEncoder(nn.Module):
         self, encoder: RecurrentEncoder, cell_state: bool = False, sequence_lens: bool = False
     ) -> None:
         super().__init__()
-        why = _why_not(encoder.config)
+        why = why_not_exportable(encoder.config)
         if why is not None:
             raise ExportError(f"cannot export this encoder: {why}; use cell lstm/gru/rnn to export")
         self.config = encoder.config
@@ -303,7 +312,7 @@ def export_program(
     Raises:
         ExportError: the model holds a part that cannot be exported, or ``torch.export`` fails.
     """
-    graph = _Positional(exportable(model))
+    graph = PositionalGraph(exportable(model))
     check_torchscript_only(graph, "torch.export")
     dims: dict[str, Any] = {}
     shapes = tuple(
@@ -339,13 +348,13 @@ def _while_loop_rnns() -> Iterator[None]:
     with (
         register_lstm_while_loop_decomposition(),
         register_gru_while_loop_decomposition(),
-        _fresh_rnn_dispatch(),  # inside the patch: a kernel cached before it would win
+        fresh_rnn_dispatch(),  # inside the patch: a kernel cached before it would win
     ):
         yield
 
 
 @contextlib.contextmanager
-def _fresh_rnn_dispatch() -> Iterator[None]:
+def fresh_rnn_dispatch() -> Iterator[None]:
     """``aten.lstm`` / ``aten.gru`` dispatched afresh inside (their Python dispatch caches emptied on entry
     and exit): each export in a process then traces as the first one does.
 
@@ -370,7 +379,7 @@ def _fresh_rnn_dispatch() -> Iterator[None]:
         clear()
 
 
-class _Positional(nn.Module):
+class PositionalGraph(nn.Module):
     """Calls ``model(*inputs)`` (the exported signature is exactly the named inputs, in order); the one
     wrapper of both ONNX exporters and :func:`export_program`."""
 

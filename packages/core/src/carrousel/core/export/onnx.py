@@ -38,7 +38,12 @@ from torch import Tensor, nn
 from carrousel.core.device import evaluating
 from carrousel.core.errors import ExportError, ShapeError
 from carrousel.core.export.choices import Exporter, check_exporter
-from carrousel.core.export.graph import _fresh_rnn_dispatch, _Positional, check_torchscript_only, exportable
+from carrousel.core.export.graph import (
+    PositionalGraph,
+    check_torchscript_only,
+    exportable,
+    fresh_rnn_dispatch,
+)
 from carrousel.core.export.runtime import EXTRA, OnnxModule, check_not_empty, onnx_session, run_onnx
 from carrousel.core.optional import require
 
@@ -101,7 +106,7 @@ def export_onnx(
         raise ExportError(f"{len(input_names)} input names for {len(example)} example inputs; give one each")
     _check_dynamic(dynamic, input_names, output_names)
     # ONNX Runtime runs the file on the CPU: a model on a GPU is traced as a CPU copy, with CPU inputs
-    graph = _Positional(exportable(model, sequence_lens=which is Exporter.TORCHSCRIPT).cpu())
+    graph = PositionalGraph(exportable(model, sequence_lens=which is Exporter.TORCHSCRIPT).cpu())
     example = tuple(t.cpu() if isinstance(t, Tensor) else t for t in example)
     check_torchscript_only(graph, which.value)
     try:
@@ -219,7 +224,7 @@ def _dynamo(
     for name in input_names:
         axes = dynamic.get(name, {})
         shapes.append({ax: dims.setdefault(d, torch.export.Dim(d)) for ax, d in axes.items()} or None)
-    with _fresh_rnn_dispatch():  # else a second LSTM/GRU export in a process has a fixed time axis
+    with fresh_rnn_dispatch():  # else a second LSTM/GRU export in a process has a fixed time axis
         program = torch.onnx.export(
             graph,
             tuple(example),

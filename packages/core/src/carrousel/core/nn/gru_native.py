@@ -22,7 +22,7 @@ from torch.autograd.function import once_differentiable
 from carrousel.core.args import check_args
 from carrousel.core.nn.lstm_graph import graph_backward
 from carrousel.core.nn.lstm_loop import recurrent_inputs
-from carrousel.core.nn.lstm_native import _weight_grad
+from carrousel.core.nn.lstm_native import weight_grad
 from carrousel.core.nn.native import native_applies, native_ops
 
 __all__ = ["NativeGRU", "choose_gru_kernel", "native_gru"]
@@ -68,8 +68,8 @@ def _fused_backward(ctx: Any, dhs: Tensor) -> tuple[Tensor | None, ...]:
     gi_flat, gh_flat = dgi.view(T * B, 3 * H), dgh.view(T * B, 3 * H)
     need = ctx.needs_input_grad
     dx = torch.mm(gi_flat, weight_ih).view(T, B, -1) if need[0] else None
-    dw_ih = _weight_grad(gi_flat, x2) if need[1] else None
-    dw_hh = _weight_grad(gh_flat, recurrent_inputs(h0, hs, None)) if need[2] else None
+    dw_ih = weight_grad(gi_flat, x2) if need[1] else None
+    dw_hh = weight_grad(gh_flat, recurrent_inputs(h0, hs, None)) if need[2] else None
     ones = gi_flat.new_ones(T * B)
     db_ih = _bias_grad(gi_flat, ones) if need[3] else None
     db_hh = _bias_grad(gh_flat, ones) if need[4] else None

@@ -24,10 +24,10 @@ from carrousel.core.nn.lstm_graph import graph_backward, lstm_reference, native_
 from carrousel.core.nn.lstm_loop import recurrent_inputs
 from carrousel.core.nn.native import native_ops
 
-__all__ = ["NativeLNLSTMLoop", "NativeLSTMLoop", "native_ln_lstm_loop", "native_lstm_loop"]
+__all__ = ["NativeLNLSTMLoop", "NativeLSTMLoop", "native_ln_lstm_loop", "native_lstm_loop", "weight_grad"]
 
 
-def _weight_grad(dz: Tensor, inputs: Tensor) -> Tensor:
+def weight_grad(dz: Tensor, inputs: Tensor) -> Tensor:
     """``dz^T inputs`` ``(N, K)`` for ``dz`` ``(M, N)`` and ``inputs`` ``(M, K)`` over all steps and rows:
     computed as ``(inputs^T dz)^T``, which BLAS runs several times faster for a long ``M`` and a small ``K``
     (at ``I=4``, ``M=7680``, ``N=256``: 0.6 ms against 3.1 ms; ``K=H=64``: 3.3 against 4.3 ms, scratch
@@ -97,8 +97,8 @@ class NativeLSTMLoop(torch.autograd.Function):
         H = H4 // 4
         dz, dh0, dc0 = ops.lstm_bwd(gates, cs, ct, weight_hh, peephole, drop, zh, zc, ctx.p, dhs, dcs)
         flat = dz.view(T * B, H4)
-        dw_hh = _weight_grad(flat, recurrent_inputs(h0, hs, drop))
-        dw_ih = _weight_grad(flat, x2)
+        dw_hh = weight_grad(flat, recurrent_inputs(h0, hs, drop))
+        dw_ih = weight_grad(flat, x2)
         dbias = flat.sum(0)
         dx = torch.mm(flat, weight_ih).view(T, B, -1) if ctx.needs_input_grad[0] else None
         dpeep = None
@@ -146,7 +146,7 @@ def native_lstm_loop(
 class _Projection(torch.autograd.Function):
     """``W_ih x`` of every step, ``x`` ``(T, B, I)`` and ``weight_ih`` ``(4H, I)`` -> ``(T, B, 4H)``, as
     ``F.linear`` but with the weight gradient in the form BLAS runs fast for a small ``I``
-    (:func:`_weight_grad`; ``F.linear``'s backward took 3.1 ms of ``ln_lstm``'s H=64 training step)."""
+    (:func:`weight_grad`; ``F.linear``'s backward took 3.1 ms of ``ln_lstm``'s H=64 training step)."""
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, weight_ih: Tensor) -> Tensor:  # type: ignore[override]
@@ -170,7 +170,7 @@ class _Projection(torch.autograd.Function):
         T, B, H4 = dxw.shape
         flat = dxw.reshape(T * B, H4)
         dx = torch.mm(flat, weight_ih).view(T, B, -1) if ctx.needs_input_grad[0] else None
-        dw = _weight_grad(flat, x2) if ctx.needs_input_grad[1] else None
+        dw = weight_grad(flat, x2) if ctx.needs_input_grad[1] else None
         return dx, dw
 
 
@@ -241,7 +241,7 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         buffers = (gates, cs, ct, hw, st_hh, st_c, xw, st_ih)
         weights = (ln_ih_w, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
         dxw, dhw, dln, dh0, dc0 = native_ops().ln_lstm_bwd(*buffers, *weights, drop, zh, zc, p, dhs, dcs)
-        dw_hh = _weight_grad(dhw.view(T * B, H4), recurrent_inputs(h0, hs, drop))
+        dw_hh = weight_grad(dhw.view(T * B, H4), recurrent_inputs(h0, hs, drop))
         # the LayerNorms' weight and bias gradients, summed over steps and rows in the C++ pass
         d_hh_w, d_hh_b, d_c_w, d_c_b, d_ih_w = torch.split(dln, [H4, H4, H4 // 4, H4 // 4, H4])
         # LN_ih's bias and the cell bias add to the same pre-activations as LN_hh's bias: the same gradient
