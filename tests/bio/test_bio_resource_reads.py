@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from carrousel.bio.errors import FastaFormatError
+from carrousel.bio.genome import Genome
 from carrousel.bio.twobit import TwoBit
 from tests.bio.test_bio_bigbed import SIZES, _narrowpeaks, write_bigbed
 from tests.bio.test_bio_twobit import _genome, write_2bit
@@ -94,3 +95,32 @@ def test_a_2bit_range_read_blames_the_file_only_for_its_own_errors(tmp_path: Pat
             genome.read("chr1", 0, 8)
         assert str(refused.value) == f"{tb}: cannot be read ({os.strerror(errno.EIO)}); check the file"
         genome._fh = fh  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("code", [errno.EMFILE, errno.ENOMEM])
+def test_a_genome_index_build_out_of_a_resource_is_not_blamed_on_the_fasta(
+    invoke: Callable[..., Outcome],
+    tmp_path: Path,
+    write_fasta: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    code: int,
+) -> None:
+    """pyfaidx's open of the FASTA (the third: the format checks open it twice first) meets the limit
+    while the ``.fai`` index is built. On main: "<fa>: cannot be indexed (Cannot read FASTA from file ...);
+    check the file" (pyfaidx re-raises it as an IOError without errno). Now the OSError goes on as it came
+    (the CLI's line names the limit); any other error of the build keeps its line naming the file."""
+    fa = write_fasta(tmp_path / "g.fa", {c: "ACGT" * (n // 4) for c, n in SIZES.items()})
+    fail_opens(monkeypatch, fa, code, skip=2)
+    with pytest.raises(OSError) as info:
+        Genome.open(fa)
+    assert not isinstance(info.value, FastaFormatError) and info.value.errno == code
+    assert any(entry.name == "open_faidx" for entry in info.traceback)  # met by the index build
+    if code == errno.EMFILE:
+        bb = write_bigbed(tmp_path / "peaks.bb", _narrowpeaks(5, SIZES), SIZES)
+        out = tmp_path / "m"
+        _names_the_limit(invoke("bio", "train", "--peaks", bb, "--genome", fa, "-o", out), fa)
+        assert not out.exists()
+    monkeypatch.undo()
+    fail_opens(monkeypatch, fa, errno.EIO, skip=2)
+    with pytest.raises(FastaFormatError, match=rf"^{fa}: cannot be indexed \(Cannot read FASTA from file "):
+        Genome.open(fa)

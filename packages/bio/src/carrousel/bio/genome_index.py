@@ -1,6 +1,8 @@
 """A genome FASTA's samtools ``.fai`` index (and a BGZF file's ``.gzi``) opened or built through pyfaidx,
 for :class:`carrousel.bio.genome.Genome`: an index is built under a temporary name and renamed into place,
-so an interrupted build never leaves a partial one; pyfaidx's errors become one line naming the file."""
+so an interrupted build never leaves a partial one; pyfaidx's errors become one line naming the file, except an
+``OSError`` of a resource the process or system ran out of (``RESOURCE_ERRNOS`` of
+:mod:`carrousel.core.files_text`), which goes on as it came, for the CLI's line naming the limit."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 
 from carrousel.bio.errors import FastaFormatError
 from carrousel.core.args import check_args
+from carrousel.core.files_text import RESOURCE_ERRNOS
 
 __all__ = ["StaleIndexError", "UnindexableError", "build_faidx", "open_faidx"]
 
@@ -58,9 +61,25 @@ def open_faidx(p: Path, fai: Path, gzi: Path, build: bool) -> Any:
     except pyfaidx.UnsupportedCompressionFormat:
         raise FastaFormatError(f"{p} is not BGZF; decompress it or compress it with `bgzip`") from None
     except OSError as exc:
+        if (ran_out := _ran_out(exc)) is not None:  # not the file's fault nor a stale index: the CLI's
+            raise ran_out from None  # error boundary names the limit and its fix
         if not build:
             raise StaleIndexError(fai) from None
         raise FastaFormatError(f"{p}: cannot be indexed ({exc}); check the file") from None
+
+
+def _ran_out(exc: BaseException) -> OSError | None:
+    """The ``OSError`` of a resource the process or system ran out of (too many open files, no space left)
+    in ``exc`` or the errors it was raised from, else None: pyfaidx raises its own ``IOError`` with no
+    ``errno`` ("Cannot read FASTA from file", "may not be writable") while handling the real one."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain is short; the bound only guards against a cycle
+        if seen is None:
+            break
+        if isinstance(seen, OSError) and seen.errno in RESOURCE_ERRNOS:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 @check_args
