@@ -142,3 +142,37 @@ def test_the_files_model_option_in_a_scan_that_reads_it_is_taken(
     conf.write_text(text)
     cfg = _scan_config(monkeypatch, "--config", str(conf), *flags)
     assert cfg.calls == "fdr" and cfg.method != "pwm"
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "named"),
+    [
+        ("pvalue = 1e-5\n", ["--qvalue", "0.01"], False),  # the file sets something else
+        ("qvalue = 0.05\n", ["--qvalue", "0.01"], False),  # the typed flag overrides the file's
+        ('motifs = ["CTCF"]\n', ["--qvalue", "0.01"], None),  # the file's motifs make it a PWM scan: read
+        ("qvalue = 0.01\n", [], True),  # the file's own
+    ],
+)  # fmt: skip
+def test_a_pwm_option_in_a_model_scan_names_the_file_only_where_it_takes_part(
+    invoke: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    text: str,
+    flags: list[str],
+    named: bool | None,
+) -> None:
+    """'bio scan G --qvalue 0.01 --config F', F setting only ``pvalue``: the line led with F ("F: --qvalue
+    0.01 is not used by a model scan"), though F plays no part. Now the line of the same flags without a
+    file (exit 1 as before); F is named where its settings make the refusal. Fails on main (F named)."""
+    monkeypatch.chdir(tmp_path)
+    Path("scan.toml").write_text(text)
+    Path("g.fa").write_text(">chr1\n" + "ACGT" * 40 + "\n")
+    outcome = invoke(
+        "bio", "scan", "g.fa", "--config", "scan.toml", *flags, "--no-progress", "-o", "hits.tsv"
+    )
+    if named is None:
+        assert outcome.code == 0, outcome.stderr
+        return
+    line = "--qvalue 0.01 is not used by a model scan (it is the PWM method's"
+    assert_clean_failure(outcome, 1, f"error: {'scan.toml: ' if named else ''}{line}")
+    assert not Path("hits.tsv").exists()

@@ -184,8 +184,23 @@ def _with_flags(
     given = {field for param, field in table.items() if cli.typed(ctx, param)}
     cfg = overlay(flags, doc, keep=given)
     late = {k: rule(cfg) for k, rule in (derived or {}).items() if k not in given and k not in doc}
-    with naming_file(doc.source):  # a default derived from the merged settings meets the file's
+    try:  # a default derived from the merged settings meets the file's
         return dataclasses.replace(cfg, **late)  # type: ignore[type-var]
+    except ConfigError as exc:
+        alone = {k: rule(flags) for k, rule in (derived or {}).items() if k not in given}
+        if _refusal(lambda: dataclasses.replace(flags, **alone)) == str(exc):  # type: ignore[type-var]
+            raise  # the command line alone is refused alike: the file plays no part, and is not named
+        with naming_file(doc.source):
+            raise
+
+
+def _refusal(build: Callable[[], object]) -> str | None:
+    """The line of the :class:`ConfigError` that ``build`` raises, or None."""
+    try:
+        build()
+    except ConfigError as exc:
+        return str(exc)
+    return None
 
 
 def _merged(
