@@ -165,3 +165,28 @@ def test_a_row_of_too_many_fields_names_the_option_that_gave_the_file(tmp_path: 
         TextDataError, match=rf"^--exclude {table}: line 3 has 3 fields, the header 2; quote a"
     ):
         read_column(table, "text", "--exclude", None)
+
+
+def _boolean_labels(path: Path) -> Path:
+    rows = [{"text": t, "label": lab == "positive"} for t, lab in ROWS]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_json_boolean_labels_read_as_json_writes_them(tmp_path: Path) -> None:
+    """Before: ``true``/``false`` were Python's "True"/"False", which no user wrote."""
+    got = load_texts(TextDataConfig(str(_boolean_labels(tmp_path / "flags.jsonl"))))
+    assert got.labels == ["true", "false", "true"]
+
+
+def test_evaluate_maps_json_boolean_labels_as_the_user_spells_them(tmp_path: Path, invoke: Any) -> None:
+    """Before: ``--label-map true=positive,false=negative`` "leaves 'False', 'True' unmapped". Without a map
+    the shipped model still refuses the labels, whose meaning depends on the column (not guessed)."""
+    data = _boolean_labels(tmp_path / "flags.jsonl")
+    mapped = invoke("nlp", "sentiment", "evaluate", "--data", data, "--label-map", "true=positive,false=negative",
+                    "--json")  # fmt: skip
+    assert mapped.code == 0, mapped.stderr
+    report = json.loads(mapped.stdout)
+    assert report["rows"] == len(ROWS) and report["label_map"] == {"false": "negative", "true": "positive"}
+    unmapped = invoke("nlp", "sentiment", "evaluate", "--data", data)
+    assert_clean_failure(unmapped, 1, "has labels 'false', 'true' the model does not know")

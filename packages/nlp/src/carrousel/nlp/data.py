@@ -6,7 +6,8 @@ lines; a spreadsheet is refused, naming CSV); folders written by ``Dataset.save_
 (``imdb``, ``glue:sst2``, ``FOLDER#test``) through :func:`carrousel.nlp.hf_data.load_hf`, as the
 translation pairs. So ``--data imdb``, ``--data saved/`` and
 ``--data reviews.csv`` behave alike: wrong column names list the columns found, empty texts are refused
-with their row, labels may be strings or integers (a ``ClassLabel`` column gives its names).
+with their row, labels may be strings or integers (a ``ClassLabel`` column gives its names), and a JSON
+boolean reads as JSON writes it (``true``/``false``).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class LabelledTexts:
     """Texts with their labels as strings, in file order."""
 
     texts: list[str]  # one per row
-    labels: list[str]  # one per row (integers are kept as their decimal string)
+    labels: list[str]  # one per row (integers as their decimal string, JSON booleans as 'true'/'false')
     source: str  # where they came from, for messages and provenance
     columns: tuple[str, str] = ("text", "label")  # the (text, label) columns read (a fastText file's: these)
 
@@ -207,6 +208,8 @@ def load_texts(cfg: TextDataConfig, flag: str | None = None) -> LabelledTexts:
                 raise TextDataError(
                     f"{where}: row {i + 1} has no label in column {label_col!r}; fill it or drop the row"
                 )
+            if isinstance(value, bool):  # a JSON boolean as JSON writes it, never Python's "True"/"False"
+                value = "true" if value else "false"
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             if names is not None and isinstance(value, int) and 0 <= value < len(names):
