@@ -108,3 +108,28 @@ def test_only_the_fallbacks_texts_are_redone_with_consensus(undertrained: Path) 
     for p, r in zip(plain, redone, strict=True):
         assert r == p or (p.fallback and p.rank == 0 and p.nll > cut and r.chosen == "clauses"), (p, r)
     assert any(r.chosen == "clauses" for r in redone)
+
+
+def test_a_spaced_text_falls_back_per_clause_as_read(undertrained: Path) -> None:
+    """Before: the fallback per clause cut the text as given, so a source's stray whitespace stayed in the
+    output ('... die alte man reads ', chosen "clauses") where the sentence fallback's had none. Now the
+    clauses are cut from the text as the network read it: the spaced text's output is the plain one's."""
+    tr = Translator.from_pretrained(undertrained)
+    text = "read the file: show all new list, copy old name now"
+    spaced = "\t read the file:  show all new list,  copy old name now \r\n"
+    clauses = ["read the file", "show all new list", "copy old name now"]
+    own = DecodeConfig(beam=3, fallback_nll=0.0, mbr=False)
+    whole, parts = tr.translate([text], own)[0], tr.translate(clauses, own)
+    cut = min(whole.nll - 1e-9, max(p.nll for p in parts))
+    for nll in (1e-9, cut):  # every clause unsure; some sure
+        for per_clause in (False, True):
+            dc = DecodeConfig(beam=3, fallback_nll=nll, mbr=False, fallback_clauses=per_clause)
+            plain, got = tr.translate([text], dc)[0], tr.translate([spaced], dc)[0]
+            assert (got.text, got.chosen) == (plain.text, plain.chosen), (nll, per_clause)
+            assert got.text == " ".join(got.text.split()) and got.source == spaced
+    assert (
+        tr.translate([spaced], DecodeConfig(beam=3, fallback_nll=cut, mbr=False, fallback_clauses=True))[
+            0
+        ].chosen
+        == "clauses"
+    )

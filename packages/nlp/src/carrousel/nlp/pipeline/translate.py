@@ -253,7 +253,8 @@ class Translator:
         ``model_text``, ``nll``, ``score``, tokens and attention are those of the network's hypothesis
         that was chosen (its best when the dictionary's or the source is chosen). With
         ``decode.fallback_clauses`` a text the fallback took is redone clause by clause
-        (:func:`carrousel.nlp.clauses.by_clauses`; ``chosen`` "clauses" where that changes its text).
+        (:func:`carrousel.nlp.clauses.by_clauses`, cut from the text as read by :func:`read_spaced`; ``chosen``
+        "clauses" where that changes its text).
         """
         dc, tok, out = decode, self.tokenizer, []
         for s in searched:
@@ -297,7 +298,7 @@ class Translator:
         if dc.fallback_clauses:  # the unsure texts again, clause by clause (carrousel.nlp.clauses)
             sub = replace(dc, fallback_clauses=False)
             redo = by_clauses(
-                [t.source for t in out],
+                [read_spaced(t.source) for t in out],  # as read: no stray spaces around or between clauses
                 [t.fallback and 0 < dc.fallback_nll < t.nll for t in out],  # the fallback's, not MBR's
                 lambda xs: [t.text for t in self.choose(self.search(xs, sub), sub)],
             )
