@@ -57,6 +57,29 @@ def test_scan_background_is_uniform_by_default_and_input_on_request(tmp_path, wr
     assert ScanConfig().background == "uniform"
 
 
+def test_scan_json_reports_the_background_order(tmp_path, write_fasta) -> None:
+    """Before: ``--background-order 1`` gave ``background_kind: "input"`` and the base frequencies alone, the
+    same JSON as order 0, though every score and p-value is against the 1st-order background."""
+    site = resolve_motifs("CTCF")[0].consensus()
+    fa = write_fasta(tmp_path / "at.fa", {"chr1": "AAATTTATAT" * 30 + site + "ATTA" * 40})
+    n_only = write_fasta(tmp_path / "n.fa", {"n1": "N" * 300})
+    want = {(fa, "1"): ("input", 1), (fa, "0"): ("input", 0), (n_only, "1"): ("uniform", 0)}
+    for (path, order), (kind, said) in want.items():
+        args = ["scan", str(path), "-m", "CTCF", "--background", "input", "--background-order", order]
+        res = runner.invoke(app, [*args, "--json"])
+        assert res.exit_code == 0, res.output
+        doc = json.loads(res.stdout)
+        assert (doc["background_kind"], doc["background_order"]) == (kind, said), (path, order)
+    assert (
+        json.loads(runner.invoke(app, ["scan", str(fa), "-m", "CTCF", "--json"]).stdout)["background_order"]
+        == 0
+    )
+    res = runner.invoke(app, ["scan", str(fa), "-m", "CTCF", "--background", "input", "--background-order", "1",
+                              "-o", str(tmp_path / "h.bed")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "(PWM background input, order 1)" in res.stdout
+
+
 def test_errors_are_one_clear_line(tmp_path) -> None:
     bad = tmp_path / "bad.fa"
     bad.write_text(">r1\nACGT\n>r2\nAC*T\n")

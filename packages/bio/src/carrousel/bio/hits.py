@@ -160,6 +160,7 @@ class ScanResult:
     seconds: float = 0.0
     background: list[float] = field(default_factory=list)  # PWM background base probabilities (A, C, G, T)
     background_kind: str = "uniform"  # where they came from: uniform | input
+    background_order: int = 0  # the background's Markov order: 0 (base frequencies) | 1 (previous base too)
     mask_lower: bool = False  # soft-masked (lower-case) bases were read as N (no site touches them)
     started: float = field(default_factory=time.perf_counter)
     model_null: dict[str, Any] = field(default_factory=dict)  # the model scan's null: source, reason
@@ -184,6 +185,7 @@ class ScanResult:
             "tests_per_motif": self.tests,
             "background": [round(x, 4) for x in self.background],
             "background_kind": self.background_kind,
+            "background_order": self.background_order,
             "mask_lower": self.mask_lower,
             "jaspar_release": self.jaspar_release,
             **(self.precisions or {}),
