@@ -88,6 +88,14 @@ def test_iupac_is_n_and_lowercase_is_accepted() -> None:
     assert (codes[4:] == 4).all()
 
 
+def test_rna_u_reads_as_t(tmp_path, write_fasta) -> None:
+    """As the README's Input section says: ``U``/``u`` is ``T`` (written back as ``T``)."""
+    assert encode("ACGUu").tolist() == encode("ACGTt").tolist() == [0, 1, 2, 3, 3]
+    assert decode(encode("GAUUACA")) == "GATTACA"
+    rna = write_fasta(tmp_path / "rna.fa", {"r1": "GAUUACAuuug"})
+    assert [decode(codes) for _, codes in iter_records(rna)] == ["GATTACATTTG"]
+
+
 def test_invalid_character_names_record_and_position(tmp_path, write_fasta) -> None:
     path = write_fasta(tmp_path / "bad.fa", {"ok": "ACGT", "chrX": "ACGTACGTAC" + "GT!A"}, width=6)
     with pytest.raises(FastaFormatError, match=r"'chrX', position 13: invalid character '!'"):
