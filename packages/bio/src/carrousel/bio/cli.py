@@ -479,8 +479,8 @@ def scan(
         for piece in iter_hits_text(result, fmt or HitFormat.bed):
             cli.echo(piece, nl=False)
     else:
-        order = f", order {result.background_order}" if result.background_order else ""
-        how = [f"PWM background {result.background_kind}{order}"] if result.method != "model" else []
+        markov = f", order {result.background_order}" if result.background_order else ""
+        how = [f"PWM background {result.background_kind}{markov}"] if result.method != "model" else []
         if result.model_null:
             how.append(f"model null: {result.model_null['source']}")
             how.append(f"model calls: {result.model_calls.get('rule', 'fdr')}")
