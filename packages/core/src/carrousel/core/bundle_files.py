@@ -274,10 +274,11 @@ def read_listed(
             if isinstance(exc, IsADirectoryError):
                 raise BundleError(f"{path} is a folder, not a file; copy or train the model again") from None
             raise
-        if kept is None or len(blob) <= KEEP_BYTES:  # a small file: its bytes kept, not a descriptor
+        small = len(blob) <= KEEP_BYTES  # a small file: its bytes kept, not a descriptor
+        if kept is None or small:
             os.close(handle)
         if kept is not None:
-            kept[rel] = (handle if len(blob) > KEEP_BYTES else blob, first)
+            kept[rel] = (blob if small else handle, first)
         blobs[rel] = blob
     return blobs
 
