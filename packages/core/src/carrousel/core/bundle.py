@@ -310,7 +310,7 @@ def _read_listed(root: Path, fd: int | None, raw: bytes, kind: str | Iterable[st
     except BaseException:
         release(kept)
         raise
-    pin(root, raw, kept)  # the files kept open, not their bytes
+    pin(root, raw, kept)  # large files kept open, not their bytes; small ones as bytes
     return doc, blobs
 
 

@@ -38,7 +38,7 @@ __all__ = ["KEEP_BYTES", "Kept", "forget", "pin", "pinned", "pinned_bundles", "p
 # size, mtime_ns, ctime_ns, links)
 Kept = dict[str, tuple[int | bytes, tuple[int, int, int, int]]]
 KEEP_BYTES = 1 << 20  # a listed file of at most this many bytes is kept as bytes, its descriptor closed
-# (folder (absolute), manifest name) -> (stamp when read, manifest bytes, the listed files kept open)
+# (folder (absolute), manifest name) -> (stamp when read, manifest bytes, the listed files kept: Kept)
 _Pins = dict[tuple[str, str], tuple[int, bytes, Kept]]
 _MANIFEST = "bundle.json"  # carrousel.core.bundle_files.BUNDLE_FILE; a save_module folder: config.json
 _PINS: contextvars.ContextVar[_Pins | None] = contextvars.ContextVar("carrousel_bundle_pins", default=None)
@@ -80,7 +80,7 @@ def _key(folder: Path) -> str:
 
 
 def pinned(folder: Path, manifest: str = _MANIFEST) -> tuple[bytes, Kept] | None:
-    """The manifest bytes and the open files kept for ``folder`` (read as a folder whose manifest is the file
+    """The manifest bytes and the files kept for ``folder`` (read as a folder whose manifest is the file
     ``manifest``: :func:`carrousel.core.bundle_files.read_kept` reads them); None outside
     :func:`pinned_bundles`, when it was not read yet, or when this process replaced it (or a folder above it)
     since."""
