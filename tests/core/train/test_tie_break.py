@@ -67,3 +67,37 @@ def test_tie_break_survives_a_resume(tmp_path) -> None:  # type: ignore[no-untyp
     fresh = Trainer(mlp(dropout=0.0), FlatMetric(), dataclasses.replace(trainer.config))
     fresh.load_state_dict(state)
     assert fresh.best_tie == state["best_tie"] and fresh.best_epoch == result.best_epoch
+
+
+def test_a_tie_break_where_higher_is_better_is_refused_before_training() -> None:
+    """The lower tie_break value wins a tie, so one naming a task metric where higher is better
+    (``tie_break="val_score"``, an accuracy) kept the worse of tied epochs without a word, where ``monitor``
+    with the wrong mode is refused. Now one ConfigError naming the metric, before any step."""
+
+    class Scored(FlatMetric):
+        def metrics(self) -> dict[str, Any]:
+            score = MeanAbsoluteError()
+            score.higher_is_better = True  # as an accuracy's
+            return {"flat": MeanAbsoluteError(), "score": score}
+
+        def update_metrics(self, metrics: dict[str, Any], outputs: Tensor, batch: Any) -> None:
+            super().update_metrics(metrics, outputs, batch)
+            metrics["score"].update(outputs, batch[1])
+
+    x, y = linear_data(64)
+    train, val = (
+        DataLoader(TensorDataset(x, y), batch_size=16),
+        DataLoader(TensorDataset(x, y), batch_size=32),
+    )
+    cfg = TrainConfig(epochs=2, progress=False, device="cpu", monitor="val_flat", tie_break="val_score")
+    trainer = Trainer(mlp(dropout=0.0), Scored(), cfg)
+    with pytest.raises(
+        ConfigError,
+        match=r"^tie_break 'val_score' is MeanAbsoluteError, where higher is better, but the lower value wins "
+        r"a tie and would keep the worse epoch; break ties on a value where lower is better, e\.g\. "
+        r"tie_break='val_loss'$",
+    ):
+        trainer.fit(train, val)
+    assert trainer.step == 0 and trainer.history == []
+    ok = dataclasses.replace(cfg, tie_break="val_flat")  # lower is better there: trains as before
+    assert Trainer(mlp(dropout=0.0), Scored(), ok).fit(train, val).steps == 8

@@ -48,7 +48,7 @@ from carrousel.core.train.tbptt import detach_tree, first_tensor, split_time
 if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
 
-__all__ = ["Task", "check_loss", "check_monitor", "check_parts"]
+__all__ = ["Task", "check_loss", "check_monitor", "check_parts", "check_tie_break"]
 
 
 class Task:
@@ -165,8 +165,7 @@ def check_monitor(task: Task, monitor: str, mode: str, owner: str = "TrainConfig
     Raises:
         ConfigError: ``mode="min"`` on a metric where higher is better, or ``"max"`` where lower is.
     """
-    prefix, _, name = monitor.partition("_")
-    metric = task.metrics().get(name) if prefix in ("val", "train") else None
+    metric = _task_metric(task, monitor)
     if metric is None:
         return
     want = "max" if metric.higher_is_better else "min"
@@ -176,3 +175,26 @@ def check_monitor(task: Task, monitor: str, mode: str, owner: str = "TrainConfig
             f"monitor {monitor!r} is {type(metric).__name__}, where {better} is better, but mode={mode!r} "
             f"would keep the worst epoch; set {owner}(mode={want!r})"
         )
+
+
+def check_tie_break(task: Task, tie_break: str | None) -> None:
+    """Refuses, before any training, a ``TrainConfig.tie_break`` naming a task metric where higher is better:
+    the lower value wins a tie, so ``tie_break="val_accuracy"`` would keep the less accurate of tied epochs.
+    Logged values that are not task metrics (``val_loss``) are not checked.
+
+    Raises:
+        ConfigError: naming the metric and the fix.
+    """
+    metric = None if tie_break is None else _task_metric(task, tie_break)
+    if metric is not None and metric.higher_is_better:
+        raise ConfigError(
+            f"tie_break {tie_break!r} is {type(metric).__name__}, where higher is better, but the lower value "
+            "wins a tie and would keep the worse epoch; break ties on a value where lower is better, e.g. "
+            "tie_break='val_loss'"
+        )
+
+
+def _task_metric(task: Task, key: str) -> Any:
+    """The task metric a logged key names (``val_<name>`` or ``train_<name>``), or None."""
+    prefix, _, name = key.partition("_")
+    return task.metrics().get(name) if prefix in ("val", "train") else None

@@ -64,7 +64,7 @@ from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, buil
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
 from carrousel.core.train.state import capture, epoch_iterator, restore, state_copy
-from carrousel.core.train.task import Task, check_loss, check_monitor, check_parts
+from carrousel.core.train.task import Task, check_loss, check_monitor, check_parts, check_tie_break
 
 __all__ = ["FitResult", "Trainer"]
 
@@ -311,6 +311,7 @@ class Trainer:
             monitor = "train_" + monitor[4:]
             logger.info("no validation loader: monitoring %s instead of %s", monitor, self.config.monitor)
         check_monitor(self.task, monitor, self.config.mode)
+        check_tie_break(self.task, self.config.tie_break)  # lower wins: no higher-is-better metric
         self._monitor = monitor
         if self._early is not None:  # checked just now, under TrainConfig's name: not again by the callback
             self._early.monitor, self._early.checked = monitor, (monitor, self.config.mode)
