@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["fail_opens"]
+from tests.cli_harness import Outcome, assert_clean_failure
+
+__all__ = ["fail_opens", "names_the_limit"]
 
 
 def fail_opens(monkeypatch: pytest.MonkeyPatch, target: Path, code: int, skip: int = 0) -> None:
@@ -28,3 +30,12 @@ def fail_opens(monkeypatch: pytest.MonkeyPatch, target: Path, code: int, skip: i
 
     monkeypatch.setattr(builtins, "open", failing_open)
     monkeypatch.setattr(io, "open", failing_open)
+
+
+def names_the_limit(outcome: Outcome, path: Path, fix: str = "check the file") -> None:
+    """One 'error:' line, exit 1, naming ``path``, the limit and 'ulimit -n'; the file is not blamed (neither
+    "cannot be read" nor the reader's ``fix`` for a bad file)."""
+    assert_clean_failure(outcome, 1, "too many open files")
+    line = outcome.error_lines()[0]
+    assert f"error: {path}: too many open files" in line and "ulimit -n" in line, line
+    assert "cannot be read" not in line and fix not in line, line

@@ -16,16 +16,8 @@ from carrousel.bio.genome import Genome
 from carrousel.bio.twobit import TwoBit
 from tests.bio.test_bio_bigbed import SIZES, _narrowpeaks, write_bigbed
 from tests.bio.test_bio_twobit import _genome, write_2bit
-from tests.cli_harness import Outcome, assert_clean_failure
-from tests.open_faults import fail_opens
-
-
-def _names_the_limit(outcome: Outcome, path: Path) -> None:
-    """One 'error:' line, exit 1, naming ``path``, the limit and 'ulimit -n'; the file is not blamed."""
-    assert_clean_failure(outcome, 1, "too many open files")
-    line = outcome.error_lines()[0]
-    assert f"error: {path}: too many open files" in line and "ulimit -n" in line, line
-    assert "cannot be read" not in line and "check the file" not in line, line
+from tests.cli_harness import Outcome
+from tests.open_faults import fail_opens, names_the_limit
 
 
 def test_a_fasta_read_out_of_descriptors(
@@ -36,7 +28,7 @@ def test_a_fasta_read_out_of_descriptors(
 ) -> None:
     fa = write_fasta(tmp_path / "g.fa", _genome())
     fail_opens(monkeypatch, fa, errno.EMFILE)
-    _names_the_limit(invoke("bio", "scan", fa, "-m", "CTCF", "--no-progress"), fa)
+    names_the_limit(invoke("bio", "scan", fa, "-m", "CTCF", "--no-progress"), fa)
 
 
 def test_a_2bit_read_out_of_descriptors(
@@ -45,7 +37,7 @@ def test_a_2bit_read_out_of_descriptors(
     """The first open (the signature check) succeeds; the reader's own open meets the limit."""
     tb = write_2bit(tmp_path / "g.2bit", _genome())
     fail_opens(monkeypatch, tb, errno.EMFILE, skip=1)
-    _names_the_limit(invoke("bio", "scan", tb, "-m", "CTCF", "--no-progress"), tb)
+    names_the_limit(invoke("bio", "scan", tb, "-m", "CTCF", "--no-progress"), tb)
 
 
 def test_a_bigbed_read_out_of_descriptors(
@@ -59,7 +51,7 @@ def test_a_bigbed_read_out_of_descriptors(
     fa = write_fasta(tmp_path / "g.fa", {c: "ACGT" * (n // 4) for c, n in SIZES.items()})
     fail_opens(monkeypatch, bb, errno.EMFILE, skip=1)
     out = tmp_path / "m"
-    _names_the_limit(invoke("bio", "train", "--peaks", bb, "--genome", fa, "-o", out), bb)
+    names_the_limit(invoke("bio", "train", "--peaks", bb, "--genome", fa, "-o", out), bb)
     assert not out.exists()
 
 
@@ -118,7 +110,7 @@ def test_a_genome_index_build_out_of_a_resource_is_not_blamed_on_the_fasta(
     if code == errno.EMFILE:
         bb = write_bigbed(tmp_path / "peaks.bb", _narrowpeaks(5, SIZES), SIZES)
         out = tmp_path / "m"
-        _names_the_limit(invoke("bio", "train", "--peaks", bb, "--genome", fa, "-o", out), fa)
+        names_the_limit(invoke("bio", "train", "--peaks", bb, "--genome", fa, "-o", out), fa)
         assert not out.exists()
     monkeypatch.undo()
     fail_opens(monkeypatch, fa, errno.EIO, skip=2)

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.hardening.conftest import Outcome, assert_clean_failure, listing
-from tests.open_faults import fail_opens
+from tests.open_faults import fail_opens, names_the_limit
 
 STOCKS = Path(__file__).parents[1] / "finance" / "data" / "stocks_2007_2010.csv.gz"
 FAST = ["--epochs", "1", "--hidden", "4", "--lookback", "10", "--horizon", "2", "--no-backtest"]
@@ -99,10 +99,7 @@ def test_a_read_out_of_descriptors_names_the_limit(
     fail_opens(monkeypatch, source, errno.EMFILE)
     out = tmp_path / "run"
     outcome = invoke("finance", "forecast", "AAPL", "--csv", source, "--out", out, *FAST)
-    assert_clean_failure(outcome, 1, "too many open files")
-    line = outcome.error_lines()[0]
-    assert f"error: {source}: too many open files" in line and "ulimit -n" in line, line
-    assert "cannot be read" not in line and "check the file" not in line, line
+    names_the_limit(outcome, source)
     assert not out.exists()
 
 
@@ -116,10 +113,7 @@ def test_a_config_read_out_of_descriptors_names_the_limit(
     fail_opens(monkeypatch, conf, errno.EMFILE)
     out = tmp_path / "run"
     outcome = invoke("finance", "forecast", "AAPL", "--csv", prices, "--config", conf, "--out", out, *FAST)
-    assert_clean_failure(outcome, 1, "too many open files")
-    line = outcome.error_lines()[0]
-    assert f"error: {conf}: too many open files" in line and "ulimit -n" in line, line
-    assert "cannot be read" not in line and "check the path" not in line, line
+    names_the_limit(outcome, conf, fix="check the path")
     assert not out.exists()
 
 
@@ -132,9 +126,7 @@ def test_a_saved_run_read_out_of_descriptors_names_the_limit(
     (doc := run / "run.json").write_text('{"backtest": {"scores": []}}')
     fail_opens(monkeypatch, doc, errno.EMFILE)
     outcome = invoke("finance", "evaluate", run)
-    assert_clean_failure(outcome, 1, "too many open files")
-    line = outcome.error_lines()[0]
-    assert f"error: {doc}: too many open files" in line and "ulimit -n" in line, line
+    names_the_limit(outcome, doc, fix="check the path")
     fail_opens(monkeypatch, doc, errno.EIO)  # a failing disk: the file's, named with what to check
     outcome = invoke("finance", "evaluate", run)
     assert_clean_failure(outcome, 1)

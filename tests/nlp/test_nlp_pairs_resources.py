@@ -14,9 +14,9 @@ import pytest
 
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.parallel import read_pairs
-from tests.cli_harness import Outcome, assert_clean_failure
+from tests.cli_harness import Outcome
 from tests.nlp.test_nlp_translate_tmx_xliff import tmx
-from tests.open_faults import fail_opens
+from tests.open_faults import fail_opens, names_the_limit
 
 UNITS = [{"en": "good morning", "de": "guten Morgen"}, {"en": "thank you", "de": "danke"}]
 PO = 'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "thank you"\nmsgstr "danke"\n'
@@ -37,10 +37,7 @@ def test_pairs_read_out_of_descriptors_names_the_limit(
     fail_opens(monkeypatch, source, errno.EMFILE)
     out = tmp_path / "m"
     outcome = invoke("nlp", "translate", "train", "--pairs", source, "-o", out)
-    assert_clean_failure(outcome, 1, "too many open files")
-    line = outcome.error_lines()[0]
-    assert f"error: {source}: too many open files" in line and "ulimit -n" in line, line
-    assert "cannot be read" not in line and "give a readable" not in line, line
+    names_the_limit(outcome, source, fix="give a readable")
     assert not out.exists()
     fail_opens(monkeypatch, source, errno.EIO)  # any other read error (a failing disk) keeps its line
     fix = "give a readable (gzip-compressed) file" if kind == "tmx" else "give a readable file"
