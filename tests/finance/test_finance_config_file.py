@@ -26,11 +26,18 @@ def _config_of(monkeypatch: pytest.MonkeyPatch, module: str, name: str, *argv: s
     )
 
 
-def test_train_global_keeps_the_files_auto_baselines(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _train_global_args(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str) -> list[str]:
+    """``finance train-global`` arguments with ``text`` as the --config file (last two); --data is not read."""
     conf = tmp_path / "run.toml"
-    conf.write_text("[backtest]\nauto_baselines = true\n[train]\nepochs = 3\n")
+    conf.write_text(text)
     monkeypatch.setattr("carrousel.finance.frames.read_frame", lambda path: None)
-    args = ["train-global", "--data", "p.csv", "--model-dir", str(tmp_path / "m"), "--config", str(conf)]
+    return ["train-global", "--data", "p.csv", "--model-dir", str(tmp_path / "m"), "--config", str(conf)]
+
+
+def test_train_global_keeps_the_files_auto_baselines(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    args = _train_global_args(
+        monkeypatch, tmp_path, "[backtest]\nauto_baselines = true\n[train]\nepochs = 3\n"
+    )
     cfg = _config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args)
     assert (cfg.backtest.auto_baselines, cfg.train.epochs) == (True, 3)  # the flag's False won before
     cfg = _config_of(
@@ -106,9 +113,7 @@ def test_train_global_refuses_a_file_setting_it_does_not_use(
 
 
 def test_train_global_keeps_the_files_calendar(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    conf = tmp_path / "run.toml"
-    conf.write_text('[data]\ncalendar = "XLON"\n[backtest]\naci_gamma = 0.01\nwindow = "rolling"\n')
-    monkeypatch.setattr("carrousel.finance.frames.read_frame", lambda path: None)
-    args = ["train-global", "--data", "p.csv", "--model-dir", str(tmp_path / "m"), "--config", str(conf)]
+    text = '[data]\ncalendar = "XLON"\n[backtest]\naci_gamma = 0.01\nwindow = "rolling"\n'
+    args = _train_global_args(monkeypatch, tmp_path, text)
     cfg = _config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args)
     assert (cfg.data.calendar, cfg.backtest.aci_gamma, cfg.backtest.window) == ("XLON", 0.01, "rolling")
