@@ -310,6 +310,25 @@ def test_fp16_on_the_cpu_is_refused_where_it_trained_as_bf16() -> None:
     Trainer(mlp(), RegressionTask(), dataclasses.replace(CFG, precision="bf16")).fit(loader())  # bf16 trains
 
 
+def _refused_before_any_step(given: Any, got: str, fix: str) -> None:
+    """``given`` as fit's train (the message ending with ``fix``) and val loader (unless None, the default),
+    and as evaluate's and predict's loader: each one DataError matching ``got`` after the call's name, before
+    any step."""
+    trainer = Trainer(mlp(), RegressionTask(), CFG)
+    with pytest.raises(DataError, match=rf"^Trainer\.fit\(train_loader=\.\.\.\){got}{fix}"):
+        trainer.fit(given)
+    assert trainer.step == 0 and trainer.history == []
+    if given is not None:  # no validation loader: None is the default
+        with pytest.raises(DataError, match=rf"^Trainer\.fit\(val_loader=\.\.\.\){got}"):
+            trainer.fit(loader(), given)
+        assert trainer.step == 0
+    with pytest.raises(DataError, match=rf"^Trainer\.evaluate\(loader\){got}"):
+        trainer.evaluate(given)
+    with pytest.raises(DataError, match=rf"^Trainer\.predict\(loader\){got}"):
+        trainer.predict(given)
+    assert trainer.step == 0
+
+
 @pytest.mark.parametrize(
     ("given", "named"),
     [
@@ -326,20 +345,9 @@ def test_fit_given_no_loader_is_one_data_error_before_any_work(given: Any, named
     "'NoneType' object is not iterable", "both arguments to linear need to be at least 1D", "linear():
     argument 'input' must be Tensor, not str". Now one DataError naming what was given and what fit takes,
     before any step; the same for ``val_loader``, ``evaluate`` and ``predict``."""
-    trainer = Trainer(mlp(), RegressionTask(), CFG)
     takes = r" takes an iterable of batches \(a DataLoader\), got "
     fix = r"; e\.g\. DataLoader\(TensorDataset\(x, y\), batch_size=32\), or a list of \(x, y\) batches$"
-    with pytest.raises(DataError, match=rf"^Trainer\.fit\(train_loader=\.\.\.\){takes}{named}{fix}"):
-        trainer.fit(given)
-    assert trainer.step == 0 and trainer.history == []
-    if given is not None:  # no validation loader: None is the default
-        with pytest.raises(DataError, match=rf"^Trainer\.fit\(val_loader=\.\.\.\){takes}{named}"):
-            trainer.fit(loader(), given)
-        assert trainer.step == 0
-    with pytest.raises(DataError, match=rf"^Trainer\.evaluate\(loader\){takes}{named}"):
-        trainer.evaluate(given)
-    with pytest.raises(DataError, match=rf"^Trainer\.predict\(loader\){takes}{named}"):
-        trainer.predict(given)
+    _refused_before_any_step(given, takes + named, fix)
 
 
 @pytest.mark.parametrize("pack", [list, tuple])
@@ -385,20 +393,9 @@ def test_fit_given_a_map_style_dataset_is_one_data_error_naming_dataloader() -> 
     ``DataLoader(dataset, batch_size=32)``, before any step; for ``evaluate`` and ``predict`` too. An
     ``IterableDataset`` yielding batches still trains."""
     x, y = linear_data(64)
-    dataset = TensorDataset(x, y)
-    trainer = Trainer(mlp(), RegressionTask(), CFG)
     got = r" takes an iterable of batches \(a DataLoader\), got a TensorDataset, a Dataset of single samples "
     fix = r"\(each would be one unbatched step\); e\.g\. DataLoader\(dataset, batch_size=32\)$"
-    with pytest.raises(DataError, match=rf"^Trainer\.fit\(train_loader=\.\.\.\){got}{fix}"):
-        trainer.fit(dataset)
-    assert trainer.step == 0 and trainer.history == []
-    with pytest.raises(DataError, match=rf"^Trainer\.fit\(val_loader=\.\.\.\){got}"):
-        trainer.fit(loader(), dataset)
-    with pytest.raises(DataError, match=rf"^Trainer\.evaluate\(loader\){got}"):
-        trainer.evaluate(dataset)
-    with pytest.raises(DataError, match=rf"^Trainer\.predict\(loader\){got}"):
-        trainer.predict(dataset)
-    assert trainer.step == 0
+    _refused_before_any_step(TensorDataset(x, y), got, fix)
 
     class Batches(torch.utils.data.IterableDataset[tuple[Tensor, Tensor]]):
         def __iter__(self) -> Any:
