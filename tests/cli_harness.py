@@ -110,6 +110,15 @@ def config_of(
     return seen[0]
 
 
+def config_flags(text: str | None, name: str = "c.toml") -> list[str]:
+    """``["--config", name]`` once ``text`` is written to ``name`` in the current folder; ``[]`` for None
+    (no file: the command line alone)."""
+    if text is None:
+        return []
+    Path(name).write_text(text)
+    return ["--config", name]
+
+
 def assert_clean_failure(outcome: Outcome, code: int = 1, needle: str | None = None) -> None:
     """One ``error:`` line (exit 1 or 2) naming ``needle``, no traceback, no result on stdout."""
     lines = outcome.error_lines()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from carrousel.bio.cli import app
-from tests.cli_harness import assert_clean_failure, config_of
+from tests.cli_harness import assert_clean_failure, config_flags, config_of
 
 LINE = "give a model (--model) or sequences to train on (SEQUENCES --control)"
 
@@ -30,10 +30,7 @@ def test_neither_a_model_nor_sequences_is_a_usage_error_before_any_work(
 
     monkeypatch.setattr(pipeline, "discover", never)
     monkeypatch.chdir(tmp_path)
-    conf: list[str] = []
-    if text is not None:
-        Path("d.toml").write_text(text)
-        conf = ["--config", "d.toml"]
+    conf = config_flags(text, "d.toml")
     outcome = invoke("bio", "discover", *conf, "-o", "out")
     assert_clean_failure(outcome, 2, LINE)
     assert "d.toml" not in outcome.stderr and not Path("out").exists()

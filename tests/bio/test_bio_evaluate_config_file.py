@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from carrousel.bio.cli import app
-from tests.cli_harness import assert_clean_failure, config_of
+from tests.cli_harness import assert_clean_failure, config_flags, config_of
 
 SETS = ("--positives", "p.fa", "--negatives", "n.fa")
 
@@ -76,10 +76,7 @@ def test_pwm_only_typed_alone_wrongly_is_a_usage_error(
     """The command line alone makes it (a file that sets neither, or none): exit 2. Fails on main for the
     file (the pipeline's exit 1) and for a typed --model (the config's exit 1)."""
     monkeypatch.chdir(tmp_path)
-    conf: list[str] = []
-    if text is not None:
-        Path("c.toml").write_text(text)
-        conf = ["--config", "c.toml"]
+    conf = config_flags(text)
     outcome = invoke("bio", "evaluate", *SETS, *conf, *flags)
     assert_clean_failure(outcome, 2, line)
     assert "c.toml" not in outcome.stderr

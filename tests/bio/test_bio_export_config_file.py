@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from carrousel.bio.cli import app
-from tests.cli_harness import assert_clean_failure, config_of
+from tests.cli_harness import assert_clean_failure, config_flags, config_of
 
 
 def _export_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, *flags: str) -> Any:
@@ -96,10 +96,7 @@ def test_a_combination_typed_alone_is_a_usage_error(
 ) -> None:
     """The command line alone makes it (a file without the training, or none): exit 2, as before."""
     monkeypatch.chdir(tmp_path)
-    conf: list[str] = []
-    if text is not None:
-        Path("c.toml").write_text(text)
-        conf = ["--config", "c.toml"]
+    conf = config_flags(text)
     outcome = invoke("bio", "export", "-o", "out", *conf, *flags)
     assert_clean_failure(outcome, 2, line)
     assert "c.toml" not in outcome.stderr and not Path("out").exists()
