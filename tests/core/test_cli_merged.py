@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from carrousel.core import cli
 from carrousel.core.config import read_toml
+from carrousel.core.errors import ConfigError
 
 app = cli.create_app("toy", "A toy command.", "toy 0")
 PARAMS = {"student": "student", "filters": "filters"}
@@ -98,6 +99,6 @@ def test_a_hint_names_the_setting_in_the_files_line() -> None:
         if given["a"] == 2:
             raise error("not used here", param_hint="'a = 2'")
 
-    with pytest.raises(Exception, match=r"^--config c.toml: a = 2: not used here$") as refused:
+    with pytest.raises(ConfigError, match=r"^--config c.toml: a = 2: not used here$") as refused:
         cli.refuse_merged(check, settings)
-    assert refused.type.__name__ == "ConfigError" and settings.typed_alone().values() == {"a": 1}
+    assert refused.type is ConfigError and settings.typed_alone().values() == {"a": 1}
