@@ -257,9 +257,9 @@ class Translator:
         "clauses" where that changes its text).
         """
         dc, tok, out = decode, self.tokenizer, []
-        for s in searched:
+        reads = [read_spaced(s.source) for s in searched]  # as the network read them, as the training pairs
+        for s, read in zip(searched, reads, strict=True):
             choice, rank = "model", 0
-            read = read_spaced(s.source)  # as the network read it (and the training pairs were)
             dictionary = self.dictionary_text(read)  # the fallback's text and the consensus's candidate
             nll = -float(s.hyps[0].log_prob) / (len(s.hyps[0].labels) + 1)
             if 0 < dc.fallback_nll < nll:
@@ -298,7 +298,7 @@ class Translator:
         if dc.fallback_clauses:  # the unsure texts again, clause by clause (carrousel.nlp.clauses)
             sub = replace(dc, fallback_clauses=False)
             redo = by_clauses(
-                [read_spaced(t.source) for t in out],  # as read: no stray spaces around or between clauses
+                reads,  # as read: no stray spaces around or between clauses
                 [t.fallback and 0 < dc.fallback_nll < t.nll for t in out],  # the fallback's, not MBR's
                 lambda xs: [t.text for t in self.choose(self.search(xs, sub), sub)],
             )
