@@ -132,34 +132,10 @@ _PHRASES = (
     ("go", "stop", "turn", "move"),
     ("up", "down", "left", "right", "forward", "backward", "back", "on", "off", "home"),
 )
-_NUMBER_WORDS = tuple(
-    [
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "thousand",
-        "million",
-        "and",
-        "point",
-        "minus",
-        "oh",
-    ]
+# the teens and tens as number_words says them (one list of English number words: carrousel.speech.spoken)
+_NUMBER_WORDS = (
+    *(number_words(n) for n in (*range(10, 20), *range(20, 100, 10))),
+    *("hundred", "thousand", "million", "and", "point", "minus", "oh"),
 )
 _TEENS, _TENS, _SCALES = _NUMBER_WORDS[:10], _NUMBER_WORDS[10:18], _NUMBER_WORDS[18:21]
 LONE_NUMBERS = (*DIGITS, "oh", *_TEENS, *_TENS, *_SCALES, "minus")
