@@ -44,6 +44,11 @@ def warn_per_series(log: logging.Logger, warnings: Iterable[Sequence[str]], more
     return warned
 
 
+def _name_with_rows(short: list[tuple[str, int]]) -> str:
+    """The first :data:`NAMED_SERIES` series as ``NAME (ROWS rows)``, then a count of the rest (core ``name_some``)."""
+    return name_some((f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short), NAMED_SERIES)
+
+
 @check_args
 def warn_short_series(short: list[tuple[str, int]], total: int, need: int) -> None:
     """One warning line naming the series left out for holding fewer than ``need`` rows: five by name with
@@ -57,9 +62,7 @@ def warn_short_series(short: list[tuple[str, int]], total: int, need: int) -> No
     """
     if not short:
         return
-    named = name_some(
-        (f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short), NAMED_SERIES
-    )
+    named = _name_with_rows(short)
     logger.warning(
         "skipped %d of %d series, too short for this model (it reads the last %d rows: its lookback and the "
         "returns before it): %s; give them more history to forecast them",
@@ -80,9 +83,7 @@ def warn_untrained(short: list[tuple[str, int]], total: int, lookback: int, hori
     """
     if not short:
         return
-    named = name_some(
-        (f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short), NAMED_SERIES
-    )
+    named = _name_with_rows(short)
     logger.warning(
         "trained on %d of %d series: %d too short for a training window at lookback=%d and horizon=%d, not "
         "trained on: %s; predict scales such a series with its own history (give it more rows to train on it)",
