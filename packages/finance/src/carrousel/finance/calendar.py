@@ -21,6 +21,7 @@ __all__ = [
     "CalendarGaps",
     "check_sessions",
     "config_fix",
+    "field_order",
     "future_sessions",
     "gap_warnings",
     "get_calendar",
@@ -279,7 +280,7 @@ def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
         parsed = pd.to_datetime(text, errors="coerce", format="mixed")
         dayfirst = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
         differ = parsed.notna() & dayfirst.notna() & (parsed != dayfirst)
-        order = _field_order(text) if differ.any() else None
+        order = field_order(text) if differ.any() else None
         if order == "day":
             parsed = dayfirst
         elif differ.any() and order is None:
@@ -292,7 +293,7 @@ def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
     return (idx.tz_localize(None) if idx.tz is not None else idx).normalize()
 
 
-def _field_order(text: pd.Series) -> str | None:
+def field_order(text: pd.Series) -> str | None:
     """``"day"`` or ``"month"`` when numeric dates (``1/4/1999``) say which field comes first: some row has
     a first field above 12 (day first) or a second one above 12 (month first), never both; else None."""
     fields = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from carrousel.finance.calendar import field_order
 from carrousel.finance.errors import FrameError
 
 __all__ = ["frame_days"]
@@ -117,12 +118,11 @@ def _dates(col: pd.Series) -> pd.Series:
 
 def _day_first(text: pd.Series) -> pd.Series:
     """Day-first text dates (``31.12.2012``, ``31/12/2012``), as the price files' reader takes them: every
-    value ``D/M/Y`` with some first field above 12 and no second one (else ValueError: no dates)."""
-    fields = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-    if fields.isna().any().any():
+    value ``D/M/Y`` with some first field above 12 and no second one (the reader's
+    :func:`~carrousel.finance.calendar.field_order` says ``"day"``; else ValueError: no dates)."""
+    if field_order(text) != "day":
         raise ValueError("not dates")
-    first, second = (fields[k].astype(int).gt(12).any() for k in (0, 1))
     days = pd.to_datetime(text, format="mixed", dayfirst=True, errors="coerce")
-    if not first or second or days.isna().any():
+    if days.isna().any():
         raise ValueError("not dates")
     return days
