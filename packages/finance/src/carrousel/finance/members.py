@@ -38,7 +38,7 @@ class MemberScore:
     """Headline figures of one member of the seed ensemble (its own calibrated forecast)."""
 
     seed: int  # the member's training seed
-    rel_mae: float  # MAE / random walk's MAE on the same windows
+    rel_mae: float  # MAE / random walk's MAE on the same windows, per ticker, mean over tickers (1.0 = RW)
     mase: float | None  # Hyndman's MASE (None: no scale known)
     pinball: float  # mean pinball loss, percent log return
     coverage: float  # share of outcomes inside the outermost interval
