@@ -59,6 +59,19 @@ def test_meme_without_background_or_alphabet_is_read(tmp_path: Path) -> None:
         assert (got.id, got.name) == ("M1", "TF1") and np.allclose(got.counts, want.counts)
 
 
+def test_a_bare_meme_file_spacing_alength_apart_is_read(tmp_path: Path) -> None:
+    """``alength = 4`` (a space before ``=``), which Biopython and the matrix check read as ``alength= 4``:
+    without an ALPHABET line the file was 'no motif found' (the ALPHABET line was added for ``alength= 4``
+    only), while the same file with ALPHABET= ACGT was read."""
+    mat = "MOTIF M1 TF1\nletter-probability matrix: alength = 4 w = 5 nsites= 20 E= 0\n" + ROWS + "\n"
+    bare = tmp_path / "bare.meme"
+    bare.write_text("MEME version 4\n\n" + mat)
+    full = tmp_path / "full.meme"
+    full.write_text("MEME version 4\n\nALPHABET= ACGT\n\n" + mat)
+    (got,), (want,) = resolve_motifs([str(bare)]), resolve_motifs([str(full)])
+    assert (got.id, got.name) == ("M1", "TF1") and np.allclose(got.counts, want.counts)
+
+
 @pytest.mark.parametrize(
     ("rows", "why"),
     [

@@ -132,7 +132,7 @@ def meme_with_background(text: str) -> str:
     at = motif.start()
     if not re.search(r"^Background letter frequencies", text, re.M):
         text = text[:at] + "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n" + text[at:]
-    widths = re.findall(r"alength=\s*(\d+)", text)
+    widths = re.findall(r"alength\s*=\s*(\d+)", text)  # as _meme reads it (and Biopython: alength = 4)
     if not re.search(r"^ALPHABET", text, re.M) and widths and set(widths) == {"4"}:
         version = re.search(r"^MEME version[^\n]*\n", text, re.M)
         cut = version.end() if version is not None else 0
