@@ -101,3 +101,48 @@ def test_a_tie_break_where_higher_is_better_is_refused_before_training() -> None
     assert trainer.step == 0 and trainer.history == []
     ok = dataclasses.replace(cfg, tie_break="val_flat")  # lower is better there: trains as before
     assert Trainer(mlp(dropout=0.0), Scored(), ok).fit(train, val).steps == 8
+
+
+def test_without_a_validation_loader_tie_break_follows_the_monitor_to_train_loss(caplog) -> None:  # type: ignore[no-untyped-def]
+    """``monitor="val_loss"`` is ``train_loss`` when fit gets no validation loader; ``tie_break="val_loss"``
+    stayed and failed after a whole epoch ("tie_break 'val_loss' is not logged"). Now both switch."""
+    x, y = linear_data(64)
+    train = DataLoader(TensorDataset(x, y), batch_size=16)
+    cfg = TrainConfig(epochs=2, progress=False, device="cpu", tie_break="val_loss")
+    trainer = Trainer(mlp(dropout=0.0), RegressionTask(), cfg)
+    with caplog.at_level("INFO", logger="carrousel.core.train.trainer"):
+        result = trainer.fit(train)  # before: ConfigError after epoch 1
+    assert result.monitor == "train_loss" and len(result.history) == 2
+    assert trainer.best_tie == result.history[result.best_epoch - 1]["train_loss"]
+    assert "no validation loader: monitoring train_loss, breaking ties on train_loss" in caplog.messages
+    empty = DataLoader(TensorDataset(x[:0], y[:0]), batch_size=16)  # a loader yielding no batch: the same
+    assert Trainer(mlp(dropout=0.0), RegressionTask(), cfg).fit(train, empty).monitor == "train_loss"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"monitor": "val_flat"},
+            r"^monitor 'val_flat' needs a validation loader and fit got none \(without one only train_loss is "
+            r"logged, no task metric\); pass fit\(val_loader=\.\.\.\) or set "
+            r"TrainConfig\(monitor='train_loss', mode='min'\)$",
+        ),
+        (
+            {"tie_break": "val_flat"},
+            r"^tie_break 'val_flat' needs a validation loader and fit got none \(without one only train_loss "
+            r"is logged, no task metric\); pass fit\(val_loader=\.\.\.\) or set TrainConfig\(tie_break=None\)$",
+        ),
+    ],
+)
+def test_a_val_metric_without_a_validation_loader_is_refused_before_any_step(
+    changes: dict[str, str], message: str
+) -> None:
+    """A ``val_<metric>`` has no ``train_`` twin to switch to (training logs its loss only): monitor switched
+    to ``train_flat`` and failed after a whole epoch ("not logged"), tie_break stayed and failed alike."""
+    x, y = linear_data(64)
+    cfg = TrainConfig(epochs=2, progress=False, device="cpu", **changes)  # type: ignore[arg-type]
+    trainer = Trainer(mlp(dropout=0.0), FlatMetric(), cfg)
+    with pytest.raises(ConfigError, match=message):
+        trainer.fit(DataLoader(TensorDataset(x, y), batch_size=16))
+    assert trainer.step == 0 and trainer.history == []

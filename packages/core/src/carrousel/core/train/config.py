@@ -125,3 +125,21 @@ class TrainConfig:
             raise ConfigError(f"min_delta must be >= 0 (the gain an improvement needs), got {self.min_delta}")
         if self.step_size < 1:  # was ZeroDivisionError from torch's StepLR after the first epoch's training
             raise ConfigError(f"step_size must be >= 1 (epochs between decays), got {self.step_size}")
+
+    def keys_without_validation(self) -> tuple[str, str | None]:
+        """``(monitor, tie_break)`` as logged in a fit with no validation loader (none given, or one yielding no
+        batch): ``val_loss`` is ``train_loss``, logged in its place; keys not starting with ``val_`` stay.
+
+        Raises:
+            ConfigError: any other ``val_`` key, before any step: its ``train_`` twin is never logged (training
+                logs its loss, not the task metrics), so the fit failed after a whole epoch ("not logged").
+        """
+        for setting, key in (("monitor", self.monitor), ("tie_break", self.tie_break)):
+            if key is not None and key.startswith("val_") and key != "val_loss":
+                fix = "monitor='train_loss', mode='min'" if setting == "monitor" else "tie_break=None"
+                raise ConfigError(
+                    f"{setting} {key!r} needs a validation loader and fit got none (without one only "
+                    f"train_loss is logged, no task metric); pass fit(val_loader=...) or set TrainConfig({fix})"
+                )
+        tie = "train_loss" if self.tie_break == "val_loss" else self.tie_break
+        return ("train_loss" if self.monitor == "val_loss" else self.monitor), tie

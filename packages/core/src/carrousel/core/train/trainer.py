@@ -146,7 +146,7 @@ class Trainer:
         self.batches_per_epoch: int | None = None
         self._net: nn.Module = self.model  # what forward runs on: the model or its DDP wrapper
         self.train_loader: Any = None
-        self._monitor = cfg.monitor
+        self._monitor, self._tie_break = cfg.monitor, cfg.tie_break  # as logged: _resolve_monitor
         self._batch_logs, self._batch_calls, self._defer = True, True, False  # reads: _pick_reads
         self._reset_fit_state()
 
@@ -306,13 +306,13 @@ class Trainer:
             return
 
     def _resolve_monitor(self, has_val: bool) -> None:
-        monitor = self.config.monitor
-        if monitor.startswith("val_") and not has_val:
-            monitor = "train_" + monitor[4:]
-            logger.info("no validation loader: monitoring %s instead of %s", monitor, self.config.monitor)
-        check_monitor(self.task, monitor, self.config.mode)
-        check_tie_break(self.task, self.config.tie_break)  # lower wins: no higher-is-better metric
-        self._monitor = monitor
+        cfg, monitor, tie = self.config, self.config.monitor, self.config.tie_break
+        if not has_val:  # val_loss is train_loss for both (tie_break stayed val_loss: "not logged" later)
+            monitor, tie = cfg.keys_without_validation()
+            logger.info("no validation loader: monitoring %s, breaking ties on %s", monitor, tie)
+        check_monitor(self.task, monitor, cfg.mode)
+        check_tie_break(self.task, tie)  # lower wins: no higher-is-better metric
+        self._monitor, self._tie_break = monitor, tie
         if self._early is not None:  # checked just now, under TrainConfig's name: not again by the callback
             self._early.monitor, self._early.checked = monitor, (monitor, self.config.mode)
 
@@ -542,9 +542,9 @@ class Trainer:
         sched = self.scheduler
         if sched is not None and cfg.scheduler.lower() not in SCHEDULER_PER_STEP:
             sched.step(value) if cfg.scheduler.lower() == "plateau" else sched.step()
-        if cfg.tie_break is not None and cfg.tie_break not in logs:
-            raise ConfigError(f"tie_break {cfg.tie_break!r} is not logged; pick one of {sorted(logs)}")
-        tie = None if cfg.tie_break is None else logs[cfg.tie_break]
+        if self._tie_break is not None and self._tie_break not in logs:
+            raise ConfigError(f"tie_break {self._tie_break!r} is not logged; pick one of {sorted(logs)}")
+        tie = None if self._tie_break is None else logs[self._tie_break]
         improved = is_better(value, self.best_score, cfg.mode, cfg.min_delta) or (
             tie is not None and value == self.best_score and is_better(tie, self.best_tie, "min")
         )  # before: an exact tie kept the first epoch, however much lower a later one's tie_break value
