@@ -8,6 +8,8 @@ weights beside the old config. Each test here fails on main.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import pytest
@@ -126,6 +128,37 @@ def test_inside_pinned_bundles_a_module_folder_is_read_once(tmp_path: Path) -> N
         with pytest.raises(BundleError, match=r"holds no bundle\.json"):
             load_bundle(folder)
     assert _version(load_module(folder)) == (3, 3)
+
+
+def _fds_under(folder: Path) -> int:
+    """This process's descriptors open on files under ``folder`` (only the test's own: see test_bundle_pins)."""
+    inside, count = os.path.realpath(folder) + os.sep, 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the descriptor listdir itself used is closed by now
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith(inside)
+    return count
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts this process's descriptors in /proc")
+def test_pinned_module_folders_keep_small_weights_as_bytes_not_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside ``pinned_bundles`` (every command) each ``load_module`` folder kept its weights file open
+    until the block ended, however small: one descriptor per folder (a thousand folders meet a
+    ``ulimit -n 1024``), where a bundle keeps a small file's bytes. Now the same rule: bytes for
+    weights up to KEEP_BYTES, read as first read after another run replaced the folder; larger ones open."""
+    folders = [save_module(_module(1), tmp_path / f"m{i}") for i in range(3)]
+    with pinned_bundles():
+        assert [_version(load_module(f)) for f in folders] == [(1, 1)] * 3
+        assert _fds_under(tmp_path) == 0  # before: 3
+        _replaced_by_another_run(folders[0], 2)
+        assert _version(load_module(folders[0])) == (1, 1)
+    monkeypatch.setattr(core_io, "KEEP_BYTES", 0)  # larger weights: kept open, as a bundle's, until the end
+    with pinned_bundles():
+        assert _version(load_module(folders[1])) == (1, 1) and _fds_under(tmp_path) == 1
+        _replaced_by_another_run(folders[1], 2)
+        assert _version(load_module(folders[1])) == (1, 1)
+    assert _fds_under(tmp_path) == 0
 
 
 def test_a_config_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ caller may use it too) the first read of a folder keeps its manifest's bytes, th
 it lists (at most :data:`KEEP_BYTES`: assets, arrays, small weights) and an open descriptor of every larger
 one (the weights of a larger network), and every later ``load_bundle`` or ``read_manifest`` of that folder
 reads those same files: all old or all new, never a mix (the same for
-:func:`carrousel.core.io.load_module` of a ``save_module`` folder: its ``config.json`` and weights, kept
-open). A file removed by the run that replaced the folder stays readable through its descriptor until the
-block ends; one written over in place since (its size, mtime or ctime changed: ``cp -p`` puts the mtime
+:func:`carrousel.core.io.load_module` of a ``save_module`` folder: its ``config.json`` bytes, its weights
+as a listed file). A file removed by the run that replaced the folder stays readable through its descriptor
+until the block ends; one written over in place since (its size, mtime or ctime changed: ``cp -p`` puts the mtime
 back) is an error, not a mix (a small one kept as bytes is read as first read). The bytes of large files
 are not kept: the weights were in memory twice for the whole command (the pinned bytes and the loaded
 network; +208 MiB resident for a 208 MiB bundle). A descriptor per file was kept before: 5 for a bundle

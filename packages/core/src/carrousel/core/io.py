@@ -33,7 +33,7 @@ from safetensors.torch import load, save
 
 from carrousel.core.atomic import atomic_dir, atomic_write_bytes, atomic_write_text
 from carrousel.core.bundle_files import BUNDLE_FILE, open_at, read_kept, read_open, read_snapshot, stamp
-from carrousel.core.bundle_pins import Kept, pin, pinned
+from carrousel.core.bundle_pins import KEEP_BYTES, Kept, pin, pinned
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import (
@@ -257,7 +257,7 @@ def _unreadable(path: Path, exc: OSError) -> Exception:
 
 
 def _read_saved(root: Path, fd: int | None, name: str, kept: Kept | None = None) -> bytes:
-    """The bytes of ``root / name`` (:func:`_open_saved`); with ``kept``, the file stays open there."""
+    """The bytes of ``root / name`` (:func:`_open_saved`); with ``kept``, kept there (as bytes when small)."""
     handle = _open_saved(root, fd, name)
     try:
         first = stamp(handle)  # before reading: a write after it shows in a later stamp
@@ -268,10 +268,10 @@ def _read_saved(root: Path, fd: int | None, name: str, kept: Kept | None = None)
     except BaseException:
         os.close(handle)
         raise
-    if kept is None:
+    if kept is not None:  # a small file's bytes, its descriptor closed (as bundle_files.read_listed keeps)
+        kept[name] = (blob if len(blob) <= KEEP_BYTES else handle, first)
+    if kept is None or kept[name][0] is blob:  # was open until the block's end: 1 descriptor per folder
         os.close(handle)
-    else:
-        kept[name] = (handle, first)
     return blob
 
 
@@ -297,8 +297,8 @@ def _config_doc(root: Path, raw: bytes) -> dict[str, Any]:
 
 def _saved_files(root: Path) -> tuple[bytes, bytes]:
     """``config.json`` and the weights of ``root``, read from one folder even while another run replaces it
-    (:func:`~carrousel.core.bundle_files.read_snapshot`); inside
-    :func:`~carrousel.core.bundle_pins.pinned_bundles` the first read's files again (kept open, not in memory)."""
+    (:func:`~carrousel.core.bundle_files.read_snapshot`); inside :func:`~carrousel.core.bundle_pins.pinned_bundles`
+    the first read's files again (bytes when small, else open)."""
     if (held := pinned(root, CONFIG_FILE)) is not None:
         return held[0], read_kept(root, held[1], CheckpointError)[WEIGHTS_FILE]
     kept: Kept = {}  # the weights file, left open by the try that succeeded (a failed try closes it)
