@@ -136,3 +136,27 @@ def test_onnx_module_refuses_negative_token_ids_the_eager_network_refuses() -> N
         onnx(bad, lengths)
     with torch.no_grad():
         torch.testing.assert_close(onnx(ids, lengths), net(ids, lengths), atol=1e-5, rtol=1e-5)
+
+
+def test_run_onnx_and_the_export_check_refuse_negative_ids_as_onnx_module_does() -> None:
+    """The negative-id check sat in ``OnnxModule.run`` above ``run_onnx``: ``run_onnx`` itself (public, and
+    what ``verify_onnx`` runs) returned numbers for id -3 (the third-last embedding row), and an export
+    whose check inputs held one failed on the eager network's own error. The check now sits in
+    ``run_onnx``; the export check says it as an ExportError, not "does not run at other sizes"."""
+    from carrousel.core.export import onnx_session, run_onnx
+
+    torch.manual_seed(0)
+    net = SequenceClassifier(
+        SequenceClassifierConfig(RecurrentConfig(8, 16), num_classes=3, num_embeddings=50)
+    ).eval()
+    ids, lengths = torch.randint(1, 50, (3, 12)), torch.tensor([12, 7, 4])
+    dyn = {"ids": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+    blob = export_onnx(net, (ids, lengths), ["ids", "lengths"], dyn)
+    bad = ids.clone()
+    bad[1, 2] = -3
+    refusal = r"input ids holds negative integers \(min -3\): an exported embedding reads id -k as the k-th "
+    with pytest.raises(ShapeError, match="^" + refusal):
+        run_onnx(onnx_session(blob), [bad, lengths])  # before: three rows of numbers
+    with pytest.raises(ExportError, match="^" + refusal + r".*map them to valid ids \(0 = padding\)$"):
+        export_onnx(net, (ids, lengths), ["ids", "lengths"], dyn, check_inputs=(bad, lengths))
+    assert run_onnx(onnx_session(blob), [ids.numpy(), lengths.numpy()])[0].shape == (3, 3)

@@ -44,7 +44,14 @@ from carrousel.core.export.graph import (
     exportable,
     fresh_rnn_dispatch,
 )
-from carrousel.core.export.runtime import EXTRA, OnnxModule, check_not_empty, onnx_session, run_onnx
+from carrousel.core.export.runtime import (
+    EXTRA,
+    OnnxModule,
+    check_ids,
+    check_not_empty,
+    onnx_session,
+    run_onnx,
+)
 from carrousel.core.optional import require
 
 __all__ = [
@@ -265,12 +272,14 @@ def verify_onnx(
 
     Raises:
         ExportError: an empty input (no rows or steps) to a graph with a recurrent node, on which ONNX
-            Runtime aborts the process; a shape error in ONNX Runtime (a graph fixed to the example's
+            Runtime aborts the process; a negative integer in an input (:func:`check_ids`: ids an exported
+            embedding would wrap); a shape error in ONNX Runtime (a graph fixed to the example's
             sizes) or a difference above ``atol``.
     """
     session = onnx_session(blob)
     try:
         check_not_empty(session, inputs, "give check inputs of one row and one step or more")
+        check_ids(session, inputs)  # run_onnx's own refusal, not "does not run at other sizes" below
     except ShapeError as exc:
         raise ExportError(str(exc)) from None
     try:

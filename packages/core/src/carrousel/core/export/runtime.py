@@ -53,13 +53,15 @@ def run_onnx(session: Any, inputs: Sequence[Tensor | np.ndarray]) -> list[np.nda
     Raises:
         ShapeError: another number of inputs than the model takes, an empty input (a batch of no rows or
             steps) to a graph with a recurrent node, on which ONNX Runtime aborts the process, or inputs ONNX
-            Runtime refuses (a shape or dtype the exported graph does not accept), in one line.
+            Runtime refuses (a shape or dtype the exported graph does not accept), in one line; a negative
+            integer in any input (:func:`check_ids`).
     """
     specs = session.get_inputs()
     if len(inputs) != len(specs):
         names = ", ".join(spec.name for spec in specs)
         raise ShapeError(f"this ONNX model takes {len(specs)} inputs ({names}), got {len(inputs)}")
     check_not_empty(session, inputs, "skip empty batches (no rows, no steps) before calling it")
+    check_ids(session, inputs)  # here, not in OnnxModule.run only: verify_onnx and callers of run_onnx too
     feed = {}
     for spec, v in zip(specs, inputs, strict=True):
         arr = np.ascontiguousarray(v.detach().cpu().numpy() if isinstance(v, Tensor) else np.asarray(v))
@@ -105,24 +107,14 @@ class OnnxModule(nn.Module):
         """Every output as NumPy arrays.
 
         Raises:
-            ShapeError: an empty input (a batch of no rows or steps) to a graph with a recurrent node, on
-                which ONNX Runtime aborts the process; an input named ``lengths`` that the eager encoder
-                would refuse (not ``(B,)`` integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the
-                first input with two or more), with the eager message: the graph would return numbers for
-                them instead; a negative integer in any input (token ids: an ONNX ``Gather`` wraps -3 to the
-                third-last row, a silent wrong embedding).
+            ShapeError: an input named ``lengths`` that the eager encoder would refuse (not ``(B,)``
+                integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the first input with two or
+                more), with the eager message: the graph would return numbers for them instead; and those of
+                :func:`run_onnx` (an empty input to a recurrent graph, a negative integer in any input).
         """
         if "lengths" in self.input_names and len(inputs) == len(self.input_names):
             at = self.input_names.index("lengths")  # checked as eager checks them; whole floats read as int64
             inputs = (*inputs[:at], _check_lengths(inputs, at), *inputs[at + 1 :])
-        for name, value in zip(self.input_names, inputs, strict=False):
-            arr = value.detach().cpu().numpy() if isinstance(value, Tensor) else np.asarray(value)
-            if arr.dtype.kind == "i" and arr.size and int(arr.min()) < 0:  # ids: ONNX's Gather wraps them
-                raise ShapeError(
-                    f"input {name} holds negative integers (min {int(arr.min())}): an exported embedding "
-                    "reads id -k as the k-th from the end, where the eager network refuses it; map them to "
-                    "valid ids (0 = padding)"
-                )
         return run_onnx(self.session, inputs)
 
     def forward(self, *inputs: Tensor) -> Tensor:
@@ -158,6 +150,23 @@ def check_not_empty(session: Any, inputs: Sequence[Tensor | np.ndarray], fix: st
             f"input {name} has shape {shape}, and ONNX Runtime aborts the process on an empty input to "
             f"this model's {op} node; {fix}"
         )
+
+
+def check_ids(session: Any, inputs: Sequence[Tensor | np.ndarray]) -> None:
+    """Refuses a negative integer in any input: an exported embedding's ``Gather`` reads id -3 as the
+    third-last row (a silent wrong embedding) where the eager network refuses it.
+
+    Raises:
+        ShapeError: the first such input, named, with its smallest value and the fix.
+    """
+    for spec, value in zip(session.get_inputs(), inputs, strict=False):
+        arr = value.detach().cpu().numpy() if isinstance(value, Tensor) else np.asarray(value)
+        if arr.dtype.kind == "i" and arr.size and int(arr.min()) < 0:
+            raise ShapeError(
+                f"input {spec.name} holds negative integers (min {int(arr.min())}): an exported embedding "
+                "reads id -k as the k-th from the end, where the eager network refuses it; map them to "
+                "valid ids (0 = padding)"
+            )
 
 
 def recurrent_op(session: Any) -> str | None:
