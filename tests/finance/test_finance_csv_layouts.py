@@ -254,3 +254,16 @@ def test_a_ticker_is_found_by_its_stem_when_one_ticker_has_it(tmp_path: Path, ro
     two.write_text(_stooq_bulk(rows) + _stooq_bulk(rows).split("\n", 1)[1].replace("AAPL.US", "AAPL.DE"))
     with pytest.raises(TickerNotFoundError, match=r"AAPL is not in .*AAPL\.DE.*AAPL\.US"):
         load_history("AAPL", DataConfig(source="csv", csv_path=str(two), min_history=50))
+
+
+def test_yyyymmdd_dates_read_as_floats_for_a_blank_row_are_the_dates_they_spell(tmp_path: Path) -> None:
+    """A spreadsheet's empty row (``,,,,,``) makes pandas read a ``20240102``-style date column as floats
+    (``20240102.0``); the row is dropped, the floats stayed: "unreadable date '20240102.0' in data row 1"."""
+    path = tmp_path / "px.csv"
+    path.write_text(
+        "Date,Open,High,Low,Close,Volume\n20240102,1,2,0.5,1.5,100\n,,,,,\n20240103,1,2,0.5,1.6,100\n"
+        "20240104,1,2,0.5,1.7,100\n"
+    )
+    df = read_price_csv(path)
+    assert [d.strftime("%Y-%m-%d") for d in df.index] == ["2024-01-02", "2024-01-03", "2024-01-04"]
+    assert df["close"].tolist() == [1.5, 1.6, 1.7]

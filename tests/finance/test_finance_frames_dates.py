@@ -127,3 +127,30 @@ def test_day_first_text_dates_are_read_as_the_price_files_read_them(form: str) -
     mixed = df.assign(ds=[days[0].strftime("%Y-%m-%d"), *df["ds"][1:]])  # ISO beside day-first: no guess
     with pytest.raises(FrameError, match="column ds holds values that are not dates"):
         validate_frame(mixed)
+
+
+def test_yyyymmdd_whole_floats_are_read_and_given_back_as_the_integers_are(tmp_path: Path) -> None:
+    """``20100104.0``: a CSV's YYYYMMDD column with a blank cell, read by pandas as floats. Its dates were
+    read, but given back as timestamps (a cross-validation's ds no longer merged with the frame's), and a
+    blank date said "holds numbers (first: nan)" where a blank text date says "missing date(s)"."""
+    from carrousel.finance.frame_check import FrameDtypes
+
+    floats = _frame().assign(ds=[20100104.0, 20100104.0, 20100105.0, 20100105.0])
+    out = validate_frame(floats)
+    assert out["ds"].tolist() == DAYS
+    back = FrameDtypes.of(floats).restore(out.copy())
+    assert back["ds"].tolist() == floats["ds"].tolist() and back["ds"].dtype == np.float64  # before: stamps
+    (tmp_path / "panel.csv").write_text("unique_id,ds,y\nA,20100104,10\n,,\nA,20100105,10.5\n")
+    assert read_frame(tmp_path / "panel.csv")["ds"].tolist() == DAYS[1:3]  # the empty row dropped
+    with pytest.raises(FrameError, match=r"^column ds has 1 missing date\(s\); drop those rows$"):
+        validate_frame(floats.assign(ds=[20100104.0, np.nan, 20100105.0, 20100105.0]))
+
+
+@pytest.mark.parametrize("form", ["%d/%m/%y", "%d.%m.%y"])
+def test_day_first_dates_with_two_digit_years_are_read_day_first_throughout(form: str) -> None:
+    """pandas parses two-digit-year text one value at a time: 05/01/24 month-first (1 May) beside
+    31/01/24 day-first, a column of mixed readings without a word. Every value is now read day-first when
+    the fields show it (some first field above 12), as the price files' reader reads them."""
+    days = pd.bdate_range("2024-01-22", periods=10)  # 22/01/24 ... 02/02/24: first fields above 12 and not
+    df = pd.DataFrame({"unique_id": "A", "ds": days.strftime(form), "y": np.linspace(10, 11, 10)})
+    assert validate_frame(df)["ds"].tolist() == days.tolist()

@@ -260,8 +260,8 @@ def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
     if pd.api.types.is_datetime64_any_dtype(values):
         idx = pd.DatetimeIndex(values)
         return idx.tz_localize(None) if idx.tz is not None else idx
-    text = values.astype(str).str.strip()
-    if text.str.fullmatch(r"(19|20)\d{6}").all():  # Stooq's bulk files: 20240102
+    text = values.astype(str).str.strip().str.replace(r"^((?:19|20)\d{6})\.0$", r"\1", regex=True)
+    if text.str.fullmatch(r"(19|20)\d{6}").all():  # Stooq's bulk files: 20240102 (20240102.0: read as floats)
         text = text.str[:4] + "-" + text.str[4:6] + "-" + text.str[6:]
     iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
     if iso.any() and not iso.all():

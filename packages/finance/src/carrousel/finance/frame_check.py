@@ -291,7 +291,8 @@ class FrameDtypes:
             midnight held in UTC), so an output's dates that are rows of the frame get them back; None else.
         clock: with ``stamps``, each series' time of day on its last row (wall clock), given to the dates
             after it (a forecast's sessions).
-        numbers: the dtype of the caller's ``ds`` when it holds ``20100104``-style integers, given back so.
+        numbers: the dtype of the caller's ``ds`` when it holds ``20100104``-style numbers (integers, or
+            whole floats: ``20100104.0``), given back so (floats were given back as timestamps).
     """
 
     ids: dict[str, object]
@@ -320,7 +321,8 @@ class FrameDtypes:
                 )
                 times = pd.DataFrame({"id": text, "day": days, "time": wall - days}).sort_values("day")
                 clock = times.groupby("id")["time"].last().to_dict()
-        numbers = ds.dtype if pd.api.types.is_integer_dtype(ds) else None  # validated: 20100104-style
+        numeric = pd.api.types.is_numeric_dtype(ds) and not pd.api.types.is_bool_dtype(ds)
+        numbers = ds.dtype if numeric else None  # validated: 20100104-style (floats too: a CSV's blank cell)
         return cls(
             dict(zip(uniq.astype(str).tolist(), uniq.tolist(), strict=True)),
             uid.dtype,

@@ -2,14 +2,15 @@
 
 * Timestamps, text dates and ``datetime.date`` objects are read by pandas; text stamps whose UTC offsets
   differ (``-05:00`` and ``-04:00`` across a DST change, which pandas refuses) as their wall-clock times;
-  day-first text (``31.12.2012``) when its fields show it, as the price files' reader does.
+  day-first text (``31.12.2012``, ``31/12/12``) when its fields show it, as the price files' reader does.
 * A time zone is dropped, keeping the wall-clock date in that zone.
 * A time of day is dropped, as the price files' reader drops it (a daily bar stamped ``16:00``, or a New
   York midnight held in UTC, ``05:00``); several rows of a series on one day at different times (intraday
   bars) are a :class:`~carrousel.finance.errors.FrameError`, as duplicate dates are.
 * Numbers are no dates: pandas reads them as nanoseconds since 1970 (``0, 1, 2`` and ``20100104`` all fall
-  on 1 January 1970). ``20100104``-style integers (CRSP, Stooq) are read as the dates they spell; any other
-  number is a FrameError.
+  on 1 January 1970). ``20100104``-style integers (CRSP, Stooq) are read as the dates they spell, and so
+  are whole floats (``20100104.0``: such a CSV column with a blank cell, which pandas reads as floats); any
+  other number is a FrameError.
 """
 
 from __future__ import annotations
@@ -79,12 +80,14 @@ def _numbers(ds: pd.Series) -> bool:
 
 
 def _number_dates(ds: pd.Series) -> pd.Series:
-    """``20100104``-style integers as the dates they spell; FrameError for any other number."""
+    """``20100104``-style integers (or whole floats, ``20100104.0``) as the dates they spell, a missing one
+    as NaT; FrameError for any other number."""
     values = pd.to_numeric(ds, errors="coerce")
     whole = values.notna() & np.isfinite(values) & (values == np.floor(values))
     text = values.where(whole, 0).astype(np.int64).astype(str)
-    days = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
-    ok = (whole & days.notna() & text.str.fullmatch(r"(19|20)\d{6}")).to_numpy()
+    days = pd.to_datetime(text, format="%Y%m%d", errors="coerce").where(whole)
+    missing = ds.isna()  # a blank cell: "missing date(s)", not "holds numbers (first: nan)"
+    ok = (missing | (whole & days.notna() & text.str.fullmatch(r"(19|20)\d{6}"))).to_numpy()
     if ok.all():
         return days
     first = ds.iloc[int(np.flatnonzero(~ok)[0])]
@@ -102,14 +105,16 @@ def _dates(col: pd.Series) -> pd.Series:
     Raises:
         ValueError, TypeError: a value that is no date.
     """
+    text_col = col.dtype == object or pd.api.types.is_string_dtype(col)
+    if text_col and field_order(text := col.astype(str).str.strip()) == "day":
+        return _day_first(text)  # first: pandas read 05/01/24 month-first beside 31/01/24 day-first
     with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
         warnings.simplefilter("ignore", UserWarning)
         try:
             return pd.to_datetime(col)
         except (ValueError, TypeError):
-            if col.dtype != object and not pd.api.types.is_string_dtype(col):
+            if not text_col:
                 raise
-            text = col.astype(str).str.strip()
             local = text.str.replace(_OFFSET, r"\1", regex=True)
             if local.equals(text):
                 return _day_first(text)
