@@ -17,8 +17,6 @@ if __name__ == "__main__":  # python -m carrousel.finance.cli: signals caught be
     launch("carrousel.finance.cli")  # imports this module under its own name, runs main() and exits
 
 import enum
-import json
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,32 +30,29 @@ from carrousel.core.cli import (
     ExportPrecision,
     ExportWith,
     FinetuneEpochs,
-    Merged,
     PruneShare,
     TrainPrecisionOrConfig,
     command,
     create_app,
     emit_json,
     epochs_option,
-    merged_settings,
     print_deployment,
     progress,
     refuse_idle_finetune,
-    refuse_merged,
     run,
     stdout,
-    typed,
 )
 from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import OutputFolder
-from carrousel.core.config import TomlDocument, dotted_fields, read_toml
+from carrousel.core.config import TomlDocument, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.option_names import option
 from carrousel.finance import __version__
 from carrousel.finance.cli_global import CalendarOpt, register
+from carrousel.finance.cli_unused import refuse_unused
 from carrousel.finance.config import (
     MAX_HIDDEN,
     MAX_HORIZON,
@@ -301,7 +296,8 @@ def _config(
 ) -> FinanceConfig:
     """The run's configuration, built once: base (defaults or the saved model's settings) <- TOML <- flags.
     A CSV file (``--csv``, or the file's ``[data] csv_path``) with the source ``auto`` makes it ``csv``, as
-    ``--csv`` implies ``--source csv``; beside another source, :func:`_refuse_unused` refuses it."""
+    ``--csv`` implies ``--source csv``; beside another source,
+    :func:`~carrousel.finance.cli_unused.refuse_unused` refuses it."""
     base = FinanceConfig()
     if saved is not None:  # reusing a model: its window and network are the defaults
         base = replace(base, window=saved.window, model=saved.model)
@@ -350,102 +346,6 @@ def _config(
             enabled=_pick(enabled, b.enabled),
         ),
     )
-
-
-# forecast options that only the backtest reads, and those a reused --model-dir ignores (nothing is trained):
-# --window (the rolling training window), --conformal and --ensemble shape the final fit and its forecast;
-# --table-format is the format of the backtest's forecasts table
-_BACKTEST_ONLY = ("test_days", "refit_every", "table_format")
-_TRAINING_ONLY = ("epochs", "seed", "device", "conformal", "ensemble", "window", *_BACKTEST_ONLY)
-
-
-def _flag(ctx: typer.Context, name: str) -> str:
-    """The flag the user typed for parameter ``name`` (``--no-conformal`` for a switch turned off)."""
-    param = next(p for p in ctx.command.params if p.name == name)
-    if ctx.params.get(name) is False and param.secondary_opts:
-        return str(param.secondary_opts[0])
-    return str(max(param.opts, key=len))
-
-
-# each option those checks read -> its field in a --config file (the file may set any of them but
-# --table-format, the command line's alone)
-_FIELDS = {
-    "source": "data.source",
-    "csv": "data.csv_path",
-    "enabled": "backtest.enabled",
-    "epochs": "train.epochs",
-    "seed": "train.seed",
-    "device": "train.device",
-}
-_FIELDS |= {name: f"backtest.{name}" for name in ("conformal", "ensemble", "window", *_BACKTEST_ONLY)}
-
-
-def _refuse_unused(
-    ctx: typer.Context,
-    reused: Path | None,
-    out_dir: Path | None,
-    doc: TomlDocument | None = None,
-    backtests: bool = False,
-) -> None:
-    """Refuses an option beside another that makes it do nothing: ``--table-format`` without ``--out``
-    (``out_dir``); a CSV file (``--csv``) with another ``--source``; ``--test-days``/``--refit-every``/
-    ``--table-format`` with ``--no-backtest``; a training option with a ``--model-dir`` holding a model
-    (``reused``), which forecasts without retraining (it was ignored without a word); for ``finance
-    backtest`` (``backtests``), ``[backtest] enabled = false``. All but the first read the flags and the
-    ``--config`` file (``doc``, merged in already: its values are checked) together: a usage error naming
-    both when the command line typed them, one line naming the file when it sets one (core's
-    ``refuse_merged``). Called before any prices are read."""
-    if out_dir is None and typed(ctx, "table_format"):  # forecast and backtest
-        raise typer.BadParameter(
-            "not used without --out (the backtest's forecasts table is written only into a run folder); "
-            "add --out DIR, or drop --table-format",
-            param_hint="'--table-format'",
-        )
-    file = dotted_fields(doc) if doc is not None else None
-    if file is not None and typed(ctx, "csv"):  # --csv is --source csv: it wins over the file's source
-        file.pop("data.source", None)
-    flags = {
-        field: getattr(ctx.params.get(name), "value", ctx.params.get(name)) for name, field in _FIELDS.items()
-    }
-    settings = merged_settings(ctx, flags, _FIELDS, file, getattr(doc, "source", None))
-
-    def check(given: Merged, error: Callable[..., Exception]) -> None:
-        def named(name: str) -> str:  # the flag as typed, or the file's line
-            field = _FIELDS[name]
-            if field in given.typed:
-                return f"--source {given[field]}" if name == "source" else _flag(ctx, name)
-            table, key = field.split(".")
-            return f"[{table}] {key} = {json.dumps(given[field])}"
-
-        if backtests and given["backtest.enabled"] is False:  # the command is a backtest
-            raise error(
-                "finance backtest always runs the backtest; drop the setting, or run finance forecast to "
-                "forecast without one",
-                param_hint=f"'{named('enabled')}'",
-            )
-        source = given["data.source"] if given.given("data.source") else None
-        if given.given("data.csv_path") and source not in (None, Source.auto.value, Source.csv.value):
-            raise error(
-                f"not used with {named('source')} (a CSV file is read only with --source csv); drop "
-                f"{named('source')} to read it, or drop {named('csv')}",
-                param_hint=f"'{named('csv')}'",
-            )
-        if given["backtest.enabled"] is False:
-            for name in filter(lambda n: given.given(_FIELDS[n]), _BACKTEST_ONLY):
-                raise error(
-                    f"not used with {named('enabled')} (no backtest is run); drop {named(name)}, or drop "
-                    f"{named('enabled')} to run the backtest with it",
-                    param_hint=f"'{named(name)}'",
-                )
-        for name in filter(lambda n: given.given(_FIELDS[n]), _TRAINING_ONLY if reused is not None else ()):
-            raise error(
-                f"not used with --model-dir {reused}, which holds a saved model (it is reused: nothing is "
-                f"trained or backtested); drop {named(name)}, or pick another --model-dir to train a new model "
-                "with it",
-                param_hint=f"'{named(name)}'",
-            )
-
-    refuse_merged(check, settings)
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:
@@ -623,7 +523,7 @@ def forecast(
         precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
         conformal=conformal, ensemble=ensemble, enabled=enabled, config=toml, saved=saved, calendar=calendar,
     )  # fmt: skip
-    _refuse_unused(ctx, model_dir if saved is not None else None, out_dir, toml)  # on the merged settings
+    refuse_unused(ctx, model_dir if saved is not None else None, out_dir, toml)  # on the merged settings
     with (
         progress("loading data, backtesting and training"),
         precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")),
@@ -748,7 +648,7 @@ def backtest(
         precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
         conformal=conformal, ensemble=ensemble, enabled=None, config=toml, saved=None, calendar=calendar,
     )  # fmt: skip
-    _refuse_unused(ctx, None, out_dir, toml, backtests=True)  # on the merged settings, before any prices
+    refuse_unused(ctx, None, out_dir, toml, backtests=True)  # on the merged settings, before any prices
     with (
         progress("backtesting"),
         precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")),

@@ -1,0 +1,128 @@
+"""The ``finance forecast`` / ``finance backtest`` refusal of an option beside another that makes it do
+nothing (:func:`refuse_unused`), on the flags and the ``--config`` file merged. Part of the command line
+(:mod:`carrousel.finance.cli` calls it before any prices are read)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import typer
+
+from carrousel.core.args import check_args
+from carrousel.core.cli import Merged, merged_settings, refuse_merged, typed
+from carrousel.core.config import TomlDocument, dotted_fields
+from carrousel.finance.config import Source
+
+__all__ = ["refuse_unused"]
+
+
+# forecast options that only the backtest reads, and those a reused --model-dir ignores (nothing is trained):
+# --window (the rolling training window), --conformal and --ensemble shape the final fit and its forecast;
+# --table-format is the format of the backtest's forecasts table
+_BACKTEST_ONLY = ("test_days", "refit_every", "table_format")
+_TRAINING_ONLY = ("epochs", "seed", "device", "conformal", "ensemble", "window", *_BACKTEST_ONLY)
+
+
+def _flag(ctx: typer.Context, name: str) -> str:
+    """The flag the user typed for parameter ``name`` (``--no-conformal`` for a switch turned off)."""
+    param = next(p for p in ctx.command.params if p.name == name)
+    if ctx.params.get(name) is False and param.secondary_opts:
+        return str(param.secondary_opts[0])
+    return str(max(param.opts, key=len))
+
+
+# each option those checks read -> its field in a --config file (the file may set any of them but
+# --table-format, the command line's alone)
+_FIELDS = {
+    "source": "data.source",
+    "csv": "data.csv_path",
+    "enabled": "backtest.enabled",
+    "epochs": "train.epochs",
+    "seed": "train.seed",
+    "device": "train.device",
+}
+_FIELDS |= {name: f"backtest.{name}" for name in ("conformal", "ensemble", "window", *_BACKTEST_ONLY)}
+
+
+@check_args
+def refuse_unused(
+    ctx: typer.Context,
+    reused: Path | None,
+    out_dir: Path | None,
+    doc: TomlDocument | None = None,
+    backtests: bool = False,
+) -> None:
+    """Refuses an option beside another that makes it do nothing: ``--table-format`` without ``--out``
+    (``out_dir``); a CSV file (``--csv``) with another ``--source``; ``--test-days``/``--refit-every``/
+    ``--table-format`` with ``--no-backtest``; a training option with a ``--model-dir`` holding a model
+    (``reused``), which forecasts without retraining (it was ignored without a word); for ``finance
+    backtest`` (``backtests``), ``[backtest] enabled = false``. All but the first read the flags and the
+    ``--config`` file (``doc``, merged in already: its values are checked) together: a usage error naming
+    both when the command line typed them, one line naming the file when it sets one (core's
+    ``refuse_merged``). Called before any prices are read."""
+    if out_dir is None and typed(ctx, "table_format"):  # forecast and backtest
+        raise typer.BadParameter(
+            "not used without --out (the backtest's forecasts table is written only into a run folder); "
+            "add --out DIR, or drop --table-format",
+            param_hint="'--table-format'",
+        )
+    file = dotted_fields(doc) if doc is not None else None
+    if file is not None and typed(ctx, "csv"):  # --csv is --source csv: it wins over the file's source
+        file.pop("data.source", None)
+    flags = {
+        field: getattr(ctx.params.get(name), "value", ctx.params.get(name)) for name, field in _FIELDS.items()
+    }
+    settings = merged_settings(ctx, flags, _FIELDS, file, getattr(doc, "source", None))
+    refuse_merged(partial(_check, ctx=ctx, reused=reused, backtests=backtests), settings)
+
+
+def _named(ctx: typer.Context, given: Merged, name: str) -> str:
+    """The option ``name`` as the user set it: the flag as typed, or the ``--config`` file's line."""
+    field = _FIELDS[name]
+    if field in given.typed:
+        return f"--source {given[field]}" if name == "source" else _flag(ctx, name)
+    table, key = field.split(".")
+    return f"[{table}] {key} = {json.dumps(given[field])}"
+
+
+def _check(
+    given: Merged,
+    error: Callable[..., Exception],
+    *,
+    ctx: typer.Context,
+    reused: Path | None,
+    backtests: bool,
+) -> None:
+    """:func:`refuse_unused`'s checks of the merged settings (core's ``refuse_merged`` runs them on the
+    flags and file together, then on the flags alone): raises ``error`` with one line and its param hint."""
+    named = partial(_named, ctx, given)  # an option as the user set it
+    if backtests and given["backtest.enabled"] is False:  # the command is a backtest
+        raise error(
+            "finance backtest always runs the backtest; drop the setting, or run finance forecast to "
+            "forecast without one",
+            param_hint=f"'{named('enabled')}'",
+        )
+    source = given["data.source"] if given.given("data.source") else None
+    if given.given("data.csv_path") and source not in (None, Source.auto.value, Source.csv.value):
+        raise error(
+            f"not used with {named('source')} (a CSV file is read only with --source csv); drop "
+            f"{named('source')} to read it, or drop {named('csv')}",
+            param_hint=f"'{named('csv')}'",
+        )
+    if given["backtest.enabled"] is False:
+        for name in filter(lambda n: given.given(_FIELDS[n]), _BACKTEST_ONLY):
+            raise error(
+                f"not used with {named('enabled')} (no backtest is run); drop {named(name)}, or drop "
+                f"{named('enabled')} to run the backtest with it",
+                param_hint=f"'{named(name)}'",
+            )
+    for name in filter(lambda n: given.given(_FIELDS[n]), _TRAINING_ONLY if reused is not None else ()):
+        raise error(
+            f"not used with --model-dir {reused}, which holds a saved model (it is reused: nothing is "
+            f"trained or backtested); drop {named(name)}, or pick another --model-dir to train a new model "
+            "with it",
+            param_hint=f"'{named(name)}'",
+        )
