@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from carrousel.finance.cli import app
 from carrousel.finance.config import FinanceConfig, ModelConfig, TrainSettings, WindowConfig
 from carrousel.finance.errors import FinanceConfigError
-from tests.cli_harness import Outcome, config_of
+from tests.cli_harness import Outcome, assert_clean_failure, config_of
 
 FIT = ["--horizon", "2", "--lookback", "10", "--epochs", "1", "--hidden", "4", "--members", "1"]
 
@@ -179,9 +179,8 @@ def test_a_backtest_option_the_config_file_takes_part_in_names_the_file(
     outcome = invoke(
         "finance", "forecast", "AAPL", "--source", "sample", "--config", "run.toml", *flags, "-o", "r"
     )
-    lines = outcome.error_lines()
-    assert outcome.code == 1 and outcome.stdout == "" and len(lines) == 1, outcome.stderr
-    assert lines[0].startswith(f"error: --config run.toml: {line}"), lines[0]
+    assert_clean_failure(outcome, 1)
+    assert outcome.stdout == "" and outcome.error_lines()[0].startswith(f"error: --config run.toml: {line}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.toml"]
 
 
@@ -232,11 +231,11 @@ def test_a_training_option_with_a_reused_model_dir_is_a_usage_error_naming_both(
     for text, setting in (("[train]\nepochs = 2\n", "[train] epochs = 2"),
                           ('[backtest]\nwindow = "rolling"\n', '[backtest] window = "rolling"')):  # fmt: skip
         toml.write_text(text)
-        lines = (outcome := invoke(*base, "--config", toml)).error_lines()
-        assert outcome.code == 1 and outcome.stdout == "" and len(lines) == 1, outcome.stderr
-        assert lines[0].startswith(f"error: --config {toml}: {setting}: not used with --model-dir {model}"), (
-            lines
-        )
+        assert_clean_failure(outcome := invoke(*base, "--config", toml), 1)
+        line = outcome.error_lines()[0]
+        assert outcome.stdout == "" and line.startswith(
+            f"error: --config {toml}: {setting}: not used with --model-dir {model}"
+        ), line
     reused = invoke(*base, "--json")  # the reuse itself, and its precision, still run
     assert reused.code == 0 and '"reused_bundle": true' in reused.stdout, reused.stderr
 
@@ -334,12 +333,16 @@ def test_a_csv_file_beside_another_source_the_config_file_takes_part_in_names_th
     Path("run.toml").write_text(text)
     ran = _no_run(monkeypatch)
     outcome = invoke("finance", command, "AAPL", "--config", "run.toml", *flags)
+    assert_clean_failure(outcome, 2 if line.startswith("--csv") else 1)
     lines = outcome.error_lines()
-    assert outcome.stdout == "" and len(lines) == 1 and ran == [], (outcome.stderr, ran)
-    if line.startswith("--csv"):
-        assert outcome.code == 2 and "run.toml" not in lines[0], lines
+    assert outcome.stdout == "" and ran == [], (outcome.stdout, ran)
+    if line.startswith("--csv"):  # the flags' own usage error, worded as without the file
+        assert lines[0] == (
+            "error: Invalid value for '--csv': not used with --source sample (a CSV file is read only with "
+            f"--source csv); drop --source sample to read it, or drop --csv; see 'finance {command} --help'"
+        ), lines
     else:
-        assert outcome.code == 1 and lines[0].startswith(f"error: --config run.toml: {line}"), lines
+        assert lines[0].startswith(f"error: --config run.toml: {line}"), lines
 
 
 @pytest.mark.parametrize("command", ["forecast", "backtest"])
@@ -371,8 +374,9 @@ def test_backtest_refuses_a_config_file_that_turns_the_backtest_off(
     Path("run.toml").write_text("[backtest]\nenabled = false\ntest_days = 30\n")
     ran = _no_run(monkeypatch)
     outcome = invoke("finance", "backtest", "AAPL", "--source", "sample", "--config", "run.toml", "-o", "r")
+    assert_clean_failure(outcome, 1)
     lines = outcome.error_lines()
-    assert outcome.code == 1 and outcome.stdout == "" and len(lines) == 1 and ran == [], (outcome.stderr, ran)
+    assert outcome.stdout == "" and ran == [], (outcome.stdout, ran)
     assert lines[0] == (
         "error: --config run.toml: [backtest] enabled = false: finance backtest always runs the backtest; "
         "drop the setting, or run finance forecast to forecast without one"
