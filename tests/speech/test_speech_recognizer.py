@@ -91,6 +91,30 @@ def test_a_recording_too_long_says_one_thing_read_chunked_or_transcribed(write_w
     assert lines == [f"{path} lasts 2.0 s, over the 1 s limit; split it or raise the limit (max_seconds)"] * 3
 
 
+def test_the_length_check_is_one_function_and_its_line_shows_the_excess(write_wav, tone) -> None:
+    """One check (AudioTooLongError.check) for a whole read, a chunked read and a transcription; before,
+    each wrote its own 'limit is not None and seconds > limit'. A file just over the limit said it lasted
+    the limit ('lasts 1.0 s, over the 1 s limit'): now as many decimals as show the excess."""
+    from carrousel.speech.audio import iter_chunks, read_audio
+
+    AudioTooLongError.check("a.wav", 5.0, None)  # no limit
+    AudioTooLongError.check("a.wav", 1.0, 1.0)  # at the limit: kept
+    path = str(write_wav("just_over.wav", tone(1.02)))
+    lines = []
+    for attempt in (
+        lambda: AudioTooLongError.check(path, 1.02, 1.0),
+        lambda: read_audio(path, max_seconds=1.0),
+        lambda: list(iter_chunks(path, 16000, 1.0, max_seconds=1.0)),
+        lambda: list(tiny().transcribe_files([path], max_seconds=1.0)),
+    ):
+        with pytest.raises(AudioTooLongError) as exc:
+            attempt()
+        lines.append(str(exc.value))
+    assert (
+        lines == [f"{path} lasts 1.02 s, over the 1 s limit; split it or raise the limit (max_seconds)"] * 4
+    )
+
+
 def test_stream_partials_and_final(tone, write_wav) -> None:
     r = tiny(bidirectional=False, normalize="causal")
     audio = tone(2.0, freq=130.0) * np.linspace(0.2, 1.0, 32000, dtype=np.float32)

@@ -307,8 +307,7 @@ def read_audio(
             :func:`~carrousel.core.files_text.read_failure`).
     """
     info, p, part = _part(path, whole=True)
-    if max_seconds is not None and info.seconds > max_seconds:
-        raise AudioTooLongError.of(path, info.seconds, max_seconds)
+    AudioTooLongError.check(path, info.seconds, max_seconds)
     try:
         data, rate = sf.read(os.fsencode(p), dtype="float32", always_2d=False, **part, **_raw_kwargs(p))
     except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
@@ -344,8 +343,7 @@ def iter_chunks(
         AudioError: as :func:`read_audio`, except silence, which the caller judges over all chunks.
     """
     info, p, part = _part(path, whole=True)
-    if max_seconds is not None and info.seconds > max_seconds:
-        raise AudioTooLongError.of(path, info.seconds, max_seconds)
+    AudioTooLongError.check(path, info.seconds, max_seconds)
     rate = info.sample_rate
     step = max(1, round(chunk_seconds * rate))
     pad = round(overlap_seconds * rate)

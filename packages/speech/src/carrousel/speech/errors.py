@@ -74,10 +74,20 @@ class AudioTooLongError(AudioError):
     @classmethod
     def of(cls, path: str | os.PathLike[str], seconds: float, limit: float) -> AudioTooLongError:
         """The error of the recording ``path``, which lasts ``seconds``, over ``limit`` seconds."""
+        digits = 1  # as many decimals as show it over the limit: "1.02 s, over the 1 s limit", not "1.0 s"
+        while digits < 6 and round(seconds, digits) <= limit:
+            digits += 1
         return cls(
-            f"{os.fspath(path)} lasts {seconds:.1f} s, over the {limit:g} s limit; "
+            f"{os.fspath(path)} lasts {seconds:.{digits}f} s, over the {limit:g} s limit; "
             f"split it or raise the limit ({option('max_seconds')})"
         )
+
+    @classmethod
+    def check(cls, path: str | os.PathLike[str], seconds: float, limit: float | None) -> None:
+        """The one length check of a whole read, a chunked read and a transcription: raises :meth:`of`'s
+        error when the recording ``path`` lasts more than ``limit`` seconds (None: no limit)."""
+        if limit is not None and seconds > limit:
+            raise cls.of(path, seconds, limit)
 
 
 class FrontEndMismatchError(AudioError, SpeechConfigError):

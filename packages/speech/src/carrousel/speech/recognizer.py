@@ -319,8 +319,7 @@ class Recognizer:
             try:
                 mfc = path.endswith(".mfc")
                 seconds = (Path(path).stat().st_size - 4) / 5200 if mfc else audio_info(path).seconds
-                if max_seconds is not None and seconds > max_seconds:
-                    raise AudioTooLongError.of(path, seconds, max_seconds)
+                AudioTooLongError.check(path, seconds, max_seconds)
                 if reads_in_chunks(path, seconds, chunk_seconds):
                     yield from flush()
                     yield transcribe_long(self, path, cfg, lm, chunk_seconds, seconds, on_chunk, trim)
