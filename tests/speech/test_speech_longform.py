@@ -12,6 +12,7 @@ import itertools
 import sys
 from collections.abc import Callable, Iterator
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -19,6 +20,8 @@ from carrousel.core import cli as core_cli
 from carrousel.speech import pipeline
 from carrousel.speech.cli import main
 from carrousel.speech.config import TranscribeConfig
+from carrousel.speech.longform import _chunk_log_probs
+from tests.speech.conftest import make_tone
 from tests.speech.test_speech_recognizer import tiny
 
 SECONDS = 12.3  # six chunks of 2 s and a bit
@@ -103,3 +106,22 @@ def test_the_cli_draws_no_bar_for_one_short_file(capsys, monkeypatch, write_wav,
     short = str(write_wav("short.wav", tone(1.0)))
     code, _, drawn = _speech(capsys, monkeypatch, True, "transcribe", "--model", model, short)
     assert code == 0 and "transcribing" not in drawn, drawn
+
+
+def test_a_trimmed_chunk_has_the_untrimmed_chunks_frame_count() -> None:
+    """A chunk trimmed to its sound is padded with blank frames for the silence either side. The two
+    paddings were rounded apart, so about a quarter of chunks came out one frame longer or shorter than
+    the untrimmed chunk (on main 18 of these 84 silences); now always the same count, the sound's frames
+    where the untrimmed chunk has them and the padding blank."""
+    r = tiny()
+    counts = []
+    for lead in np.arange(0.0, 1.0, 0.037):
+        for tail in (0.0, 0.37, 0.5111):
+            x = np.concatenate(
+                [np.zeros(int(lead * 16000)), make_tone(1.0, freq=300.0), np.zeros(int(tail * 16000) + 7)]
+            ).astype(np.float32)
+            trimmed, whole = _chunk_log_probs(r, x, True), _chunk_log_probs(r, x, False)
+            counts.append((len(trimmed), len(whole)))
+            blank = round(max(0.0, lead - 0.3) / r.frame_seconds)  # the silence before the 0.3 s margin
+            assert (trimmed[: max(0, blank - 1), 0] == 0.0).all()
+    assert [t for t, _ in counts] == [w for _, w in counts]

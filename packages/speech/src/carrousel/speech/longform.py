@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
 from carrousel.core.args import check_args
 from carrousel.speech.audio import SILENCE_PEAK, audio_info, iter_chunks, speech_bounds
@@ -172,7 +173,8 @@ def transcribe_long(
 
 def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> np.ndarray:
     """``(T, C)`` log-probs of a chunk's samples ``x``; with ``trim``, of its sound only, the frames of the
-    silence either side blank."""
+    silence either side blank, ``T`` the untrimmed chunk's frame count (before: the two silences rounded
+    apart, one frame more or less in about a quarter of the chunks)."""
     sr, fs = recognizer.features.sample_rate, recognizer.frame_seconds
     start, end = speech_bounds(x, sr) if trim else (0, len(x))
     lp = recognizer.log_probs([recognizer.input_features(x[start:end])])[0]
@@ -180,8 +182,10 @@ def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> np.nd
         return lp
     silence = np.full((1, lp.shape[1]), SURE_BLANK_OTHERS, np.float32)
     silence[0, recognizer.alphabet.blank] = 0.0
-    lead, tail = round(start / sr / fs), round((len(x) - end) / sr / fs)
-    return np.concatenate([np.repeat(silence, lead, 0), lp, np.repeat(silence, tail, 0)])
+    n = int(recognizer.model.output_lengths(torch.tensor([recognizer.extractor.num_frames(len(x))]))[0])
+    lead = min(round(start / sr / fs), n)
+    lp = lp[: n - lead]  # at most the last frame of the trailing margin (silence) goes
+    return np.concatenate([np.repeat(silence, lead, 0), lp, np.repeat(silence, n - lead - len(lp), 0)])
 
 
 def _report(on_chunk: ChunkProgress | None, done: float, position: float, seconds: float) -> float:
