@@ -13,9 +13,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from carrousel.speech.audio import read_audio
+from carrousel.speech.audio import read_audio, speech_bounds
 from carrousel.speech.config import DecodeConfig
-from carrousel.speech.decoding import WORD_PAUSE, decode
+from carrousel.speech.decoding import WORD_PAUSE, Word, decode
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.text import ENGLISH
 from tests.speech.test_speech_decoding import frames
@@ -97,3 +97,25 @@ def test_speech_after_a_click_and_a_pause_reads_as_one_word(said, write_wav) -> 
     y[100] = 0.9  # a click (a switched-on microphone) at 6 ms
     (t,) = Recognizer.from_pretrained().transcribe_files([str(write_wav("click.wav", y))])
     assert t.text == "seven three nine two"
+
+
+@pytest.mark.parametrize(("lead", "chunk"), [(0.2, 30.0), (0.6, 30.0), (1.5, 30.0), (2.0, 4.0), (5.0, 4.0)])
+def test_a_trimmed_recordings_first_word_starts_at_its_sound(said, write_wav, lead, chunk) -> None:
+    # trimmed to its sound with a 0.3 s margin of silence before it (speech_bounds), a file's features
+    # start in that margin and the network emits the "s" of "seven" at their first frame: the word was
+    # timed up to 0.3 s before its sound (0.2 s lead: at 0.0 s; 0.6 s: 0.31 s), in a short file and in a
+    # chunk of a long one (5.0 s with chunks of 4 s: in the second chunk's part)
+    y = _with_pauses(said, [lead], lead + 3.0 if chunk > 10 else 12.0)
+    sound = speech_bounds(y, 16000, margin=0.0)[0] / 16000
+    (t,) = Recognizer.from_pretrained().transcribe_files([str(write_wav("x.wav", y))], chunk_seconds=chunk)
+    assert t.text.startswith("seven three nine two")
+    assert sound - 0.02 <= t.words[0].start <= sound + 0.1, (sound, t.words[0])
+
+
+def test_start_at_sound_moves_only_words_begun_in_the_margin() -> None:
+    from carrousel.speech.decoding import start_at_sound
+
+    words = [Word("a", 0.0, 0.2, 1.0), Word("seven", 0.5, 0.9, 1.0), Word("two", 1.0, 1.3, 1.0)]
+    moved = start_at_sound(words, [(0.4, 0.7), (1.2, 1.5)])
+    assert [(w.start, w.end) for w in moved] == [(0.0, 0.2), (0.7, 0.9), (1.0, 1.3)]
+    assert start_at_sound([Word("x", 0.1, 0.15, 1.0)], [(0.0, 0.3)])[0].start == 0.15  # at most its end

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
+import torch
 from rich.console import Console
 
 from carrousel.core import cli as core_cli
@@ -120,8 +121,30 @@ def test_a_trimmed_chunk_has_the_untrimmed_chunks_frame_count() -> None:
             x = np.concatenate(
                 [np.zeros(int(lead * 16000)), make_tone(1.0, freq=300.0), np.zeros(int(tail * 16000) + 7)]
             ).astype(np.float32)
-            trimmed, whole = _chunk_log_probs(r, x, True), _chunk_log_probs(r, x, False)
+            trimmed, whole = _chunk_log_probs(r, x, True)[0], _chunk_log_probs(r, x, False)[0]
             counts.append((len(trimmed), len(whole)))
             blank = round(max(0.0, lead - 0.3) / r.frame_seconds)  # the silence before the 0.3 s margin
             assert (trimmed[: max(0, blank - 1), 0] == 0.0).all()
     assert [t for t, _ in counts] == [w for _, w in counts]
+
+
+@pytest.mark.parametrize("trim", [True, False])
+def test_a_long_recordings_frames_are_its_own_count_whatever_the_chunk(
+    monkeypatch, write_wav, tone, trim
+) -> None:
+    """Each chunk's part of the frames was rounded from the chunk's own start: a 2 s chunk of 66.7 frames
+    gave 67, so a 12.3 s recording decoded 412 frames for its 410 (word times 0.01 s later a chunk)."""
+    import carrousel.speech.longform as longform
+
+    decoded: list[int] = []
+    real_decode = longform.decode
+    monkeypatch.setattr(
+        longform, "decode", lambda lp, *a, **k: decoded.append(len(lp)) or real_decode(lp, *a, **k)
+    )
+    x = tone(SECONDS) * (np.arange(int(SECONDS * 16000)) % 32000 < 16000)  # 1 s of sound, 1 s of silence
+    r = tiny()
+    (t,) = r.transcribe_files(
+        [str(write_wav("long.wav", x.astype(np.float32)))], chunk_seconds=2.0, trim=trim
+    )
+    whole = int(r.model.output_lengths(torch.tensor([r.extractor.num_frames(len(x))]))[0])
+    assert sum(decoded) == whole and t.seconds == pytest.approx(SECONDS)

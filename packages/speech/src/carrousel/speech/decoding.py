@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.core.decode import CTCResult, ctc_forced_align, ctc_greedy_decode, ctc_prefix_beam_search
 from carrousel.speech.config import DecodeConfig
 from carrousel.speech.lm import EOS, WordLM
@@ -43,6 +44,7 @@ __all__ = [
     "Word",
     "WordScorer",
     "decode",
+    "start_at_sound",
     "unusable_hotwords",
 ]
 
@@ -186,6 +188,23 @@ def _words(result: CTCResult, alphabet: Alphabet, frame_seconds: float, offset: 
             chars.append(i)
     close()
     return tuple(words)
+
+
+@check_args
+def start_at_sound(words: Sequence[Word], sounds: Sequence[tuple[float, float]]) -> tuple[Word, ...]:
+    """``words`` timed from the sound they are heard in.
+
+    Audio trimmed to its sound keeps a margin of silence before it (:func:`carrousel.speech.audio.
+    speech_bounds`), and the network emits a word's first letter at the first frame it is given: the first
+    word was timed up to that margin (0.3 s) early. Each of ``sounds`` is ``(cut, onset)``: the trimmed
+    audio starts at ``cut`` seconds, its sound at ``onset``; a word starting in ``[cut, onset)`` starts at
+    ``onset`` (at most at its end).
+    """
+    out = []
+    for w in words:
+        onset = next((on for cut, on in sounds if cut <= w.start < on), None)
+        out.append(w if onset is None else replace(w, start=min(round(onset, 3), w.end)))
+    return tuple(out)
 
 
 def decode(

@@ -22,7 +22,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.speech.audio import SILENCE_PEAK, audio_info, iter_chunks, speech_bounds
 from carrousel.speech.config import DecodeConfig
-from carrousel.speech.decoding import Word, decode
+from carrousel.speech.decoding import Word, decode, start_at_sound
 from carrousel.speech.errors import AudioError, SilentAudioError
 from carrousel.speech.lm import WordLM
 from carrousel.speech.transcripts import Transcript
@@ -145,15 +145,22 @@ def transcribe_long(
     pending = np.zeros((0, recognizer.alphabet.size), np.float32)
     offset, loud, done = 0, False, 0.0
     blank_sum, frames = 0.0, 0
+    sounds: list[tuple[float, float]] = []  # (trimmed audio's start, its sound's start): start_at_sound
     for k, (start, x) in enumerate(iter_chunks(path, sr, chunk_seconds, OVERLAP)):
         loud = loud or float(np.max(np.abs(x - x.mean()))) >= SILENCE_PEAK
-        lp = _chunk_log_probs(recognizer, x, trim)
-        lo = max(0, round((k * chunk_seconds - start / sr) / fs))
-        hi = max(lo, round(((k + 1) * chunk_seconds - start / sr) / fs))
+        lp, lead, onset = _chunk_log_probs(recognizer, x, trim)
+        # the chunk's part: the recording's frames [k * chunk, (k + 1) * chunk) / fs, rounded there, so the
+        # parts join without a gap or overlap (before: each rounded from its chunk's start, 67 frames a 2 s
+        # chunk of 66.7, and the times drifted 0.01 s a chunk)
+        first = round(start / sr / fs)  # the recording's frame nearest the chunk's first
+        lo = max(0, round(k * chunk_seconds / fs) - first)
+        hi = max(lo, round((k + 1) * chunk_seconds / fs) - first)
+        if trim and lo <= lead and onset < hi * fs:  # this chunk's part holds where its sound starts
+            sounds.append(((first + lead - 0.5) * fs, first * fs + onset))
         pending = np.concatenate([pending, lp[lo:hi]])
         blank_sum += float(np.exp(lp[lo:hi, blank]).sum())
         frames += len(lp[lo:hi])
-        if len(pending) * fs > chunk_seconds:
+        if len(pending) >= round(chunk_seconds / fs):  # a chunk's frames (333 or 334 of 10 s)
             cut = _cut_point(pending, blank)
             hyp = decode(pending[:cut], recognizer.alphabet, cfg, fs, lm, offset * fs)[0]
             words.extend(hyp.words)
@@ -165,27 +172,30 @@ def transcribe_long(
     if len(pending):
         words.extend(decode(pending, recognizer.alphabet, cfg, fs, lm, offset * fs)[0].words)
     _report(on_chunk, done, seconds, seconds)  # the end, whatever the last chunk's rounding
+    words = list(start_at_sound(words, sounds))
     text = " ".join(w.word for w in words)
     return Transcript(
         path, text, tuple(words), seconds, blank_confidence=round(blank_sum / max(frames, 1), 4)
     )
 
 
-def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> np.ndarray:
+def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> tuple[np.ndarray, int, float]:
     """``(T, C)`` log-probs of a chunk's samples ``x``; with ``trim``, of its sound only, the frames of the
     silence either side blank, ``T`` the untrimmed chunk's frame count (before: the two silences rounded
-    apart, one frame more or less in about a quarter of the chunks)."""
+    apart, one frame more or less in about a quarter of the chunks). With them the first frame of the
+    trimmed audio and the seconds where its sound starts (0 and 0.0 untrimmed)."""
     sr, fs = recognizer.features.sample_rate, recognizer.frame_seconds
     start, end = speech_bounds(x, sr) if trim else (0, len(x))
     lp = recognizer.log_probs([recognizer.input_features(x[start:end])])[0]
     if (start, end) == (0, len(x)):
-        return lp
+        return lp, 0, speech_bounds(x, sr, margin=0.0)[0] / sr if trim else 0.0
     silence = np.full((1, lp.shape[1]), SURE_BLANK_OTHERS, np.float32)
     silence[0, recognizer.alphabet.blank] = 0.0
     n = int(recognizer.model.output_lengths(torch.tensor([recognizer.extractor.num_frames(len(x))]))[0])
     lead = min(round(start / sr / fs), n)
     lp = lp[: n - lead]  # at most the last frame of the trailing margin (silence) goes
-    return np.concatenate([np.repeat(silence, lead, 0), lp, np.repeat(silence, n - lead - len(lp), 0)])
+    padded = np.concatenate([np.repeat(silence, lead, 0), lp, np.repeat(silence, n - lead - len(lp), 0)])
+    return padded, lead, speech_bounds(x, sr, margin=0.0)[0] / sr
 
 
 def _report(on_chunk: ChunkProgress | None, done: float, position: float, seconds: float) -> float:

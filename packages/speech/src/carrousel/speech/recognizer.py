@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from carrousel.core.provenance import (
 )
 from carrousel.speech.audio import audio_info, read_audio, resample, speech_bounds
 from carrousel.speech.config import DecodeConfig, FeatureConfig
-from carrousel.speech.decoding import decode
+from carrousel.speech.decoding import decode, start_at_sound
 from carrousel.speech.errors import (
     AudioError,
     AudioTooLongError,
@@ -265,15 +265,17 @@ class Recognizer:
         """Normalised ``(T, F)`` features of a file as transcription computes them (silence trimmed)."""
         return self._file_features(str(path), True)[0]
 
-    def _file_features(self, path: str, trim: bool) -> tuple[torch.Tensor, float]:
-        """Normalised features of a whole file and the seconds trimmed from its start."""
+    def _file_features(self, path: str, trim: bool) -> tuple[torch.Tensor, float, float]:
+        """Normalised features of a whole file, the seconds trimmed from its start and where its sound
+        starts (seconds; 0 untrimmed)."""
         if path.endswith(".mfc"):
             ceps = check_sphinx_front_end(self.features, path)  # the file's cepstra, read once
-            return self.extractor.normalize(torch.from_numpy(ceps)), 0.0
+            return self.extractor.normalize(torch.from_numpy(ceps)), 0.0, 0.0
         rate = self.features.sample_rate
         audio = read_audio(path, rate)
         start, end = speech_bounds(audio, rate) if trim else (0, len(audio))
-        return self.input_features(audio[start:end]), start / rate
+        onset = speech_bounds(audio, rate, margin=0.0)[0] / rate if trim else 0.0
+        return self.input_features(audio[start:end]), start / rate, onset
 
     # ---------------------------------------------------------------------------------- transcribe
     @check_args
@@ -305,11 +307,14 @@ class Recognizer:
         check_listed(paths, (str, bytes, os.PathLike), AudioError, "path", show=True)  # a str: by letter
         files = [str(p) for p in paths]
         cfg = decoding or DecodeConfig()
-        batch: list[tuple[str, torch.Tensor, float, float]] = []
+        batch: list[tuple[str, torch.Tensor, float, float, float]] = []
 
         def flush() -> Iterator[Transcript]:
-            for (p, _, secs, lead), lp in zip(batch, self.log_probs([b[1] for b in batch]), strict=True):
+            for (p, _, secs, lead, onset), lp in zip(
+                batch, self.log_probs([b[1] for b in batch]), strict=True
+            ):
                 hyps = decode(lp, self.alphabet, cfg, self.frame_seconds, lm, offset=lead)
+                hyps = [replace(h, words=start_at_sound(h.words, [(lead, onset)])) for h in hyps]
                 nbest = tuple(hyps) if cfg.nbest > 1 else ()
                 blank = blank_mean(lp, self.alphabet.blank)
                 yield Transcript(p, hyps[0].text, hyps[0].words, secs, nbest, blank)
@@ -324,14 +329,14 @@ class Recognizer:
                     yield from flush()
                     yield transcribe_long(self, path, cfg, lm, chunk_seconds, seconds, on_chunk, trim)
                     continue
-                feats, lead = self._file_features(path, trim)
+                feats, lead, onset = self._file_features(path, trim)
             except (AudioError, OSError) as exc:
                 if not skip_errors:
                     raise
                 yield from flush()  # keeps the order of the files
                 yield skipped(path, exc)
                 continue
-            batch.append((path, feats, seconds, lead))
+            batch.append((path, feats, seconds, lead, onset))
             if len(batch) >= batch_size:
                 yield from flush()
         yield from flush()
