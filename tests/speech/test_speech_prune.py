@@ -88,6 +88,7 @@ def test_recorded_corpus_gone_is_one_line_error(tiny: Path, tmp_path: Path) -> N
 
     shutil.copytree(tiny, moved)
     bundle["data"]["corpora"] = [str(tmp_path / "gone" / "manifest.tsv")]
+    bundle["data"]["resolved"] = {"corpora": [str(tmp_path / "gone" / "manifest.tsv")], "val_data": []}
     Path(moved, "bundle.json").write_text(json.dumps(bundle))
     with pytest.raises(CorpusError, match=r"fine-tune on with train_data$"):
         export_recognizer(SpeechExportConfig(model=str(moved), prune=0.5), tmp_path / "x")
@@ -110,3 +111,61 @@ def test_bad_prune_options() -> None:
     assert res.exit_code == 2 and "--train-data" in res.output
     res = runner.invoke(app, ["export", "-o", "x", "--prune", "0.5", "--finetune-epochs", "0"])
     assert res.exit_code == 2 and "--finetune-epochs" in res.output
+
+
+def test_a_relative_training_corpus_is_found_from_another_folder(
+    corpora, tmp_path: Path, monkeypatch
+) -> None:
+    """``speech train --data train/manifest.tsv`` recorded the corpus as given: ``export --prune`` run from
+    another folder could not read it and needed ``--train-data``. The bundle records it resolved as well
+    (validation corpora too); a bundle written before reads as it did."""
+    from dataclasses import replace
+
+    from carrousel.speech.pipeline import train
+    from carrousel.speech.prune import finetune_corpus
+    from tests.speech.conftest import two_steps
+
+    root = Path(corpora["train"]).parent.parent
+    monkeypatch.chdir(root)
+    train(replace(two_steps("train/manifest.tsv", 8, 1, 0), val_data=("test/manifest.tsv",)), tmp_path / "m")
+    provenance = json.loads((tmp_path / "m" / "bundle.json").read_text())["data"]
+    assert provenance["corpora"] == ["train/manifest.tsv"]  # as given, kept
+    assert provenance["config"]["val_data"] == ["test/manifest.tsv"]
+    assert provenance["resolved"] == {
+        "corpora": [str(root / "train" / "manifest.tsv")],
+        "val_data": [str(root / "test" / "manifest.tsv")],
+    }
+    full, cfg = Recognizer.from_pretrained(tmp_path / "m"), SpeechExportConfig(prune=0.5)
+    here = [len(u) for u in finetune_corpus(full, provenance, cfg)[:2]]
+    old = {k: v for k, v in provenance.items() if k != "resolved"}  # a bundle written before
+    assert [len(u) for u in finetune_corpus(full, old, cfg)[:2]] == here
+    monkeypatch.chdir(tmp_path)  # elsewhere: the resolved corpora
+    train_utts, val_utts, where = finetune_corpus(full, provenance, cfg)
+    assert [len(train_utts), len(val_utts)] == here and str(root) in where
+    with pytest.raises(CorpusError, match=r"cannot be read .*train_data$"):  # the old bundle, as before
+        finetune_corpus(full, old, cfg)
+
+
+def test_resolved_corpora_keep_prefixes_splits_and_sample_groups(tmp_path: Path, monkeypatch) -> None:
+    from carrousel.speech.training_record import recorded_corpora, resolved_corpora
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    specs = ["m.tsv", "kaldi:data/train#dev", "sample:digits", "~/c", "librispeech:/abs/root"]
+    assert resolved_corpora(specs) == [
+        str(tmp_path / "m.tsv"),
+        f"kaldi:{tmp_path}/data/train#dev",
+        "sample:digits",
+        str(tmp_path / "home" / "c"),
+        "librispeech:/abs/root",
+    ]
+    (tmp_path / "m.tsv").write_text("path\ttranscript\n")
+    record = {
+        "corpora": ["m.tsv", "gone.tsv"],
+        "resolved": {"corpora": [str(tmp_path / "m.tsv"), "/x/gone.tsv"]},
+    }
+    assert recorded_corpora(record) == (
+        str(tmp_path / "m.tsv"),
+        "gone.tsv",
+    )  # a resolved one that is gone: as given
+    assert recorded_corpora({"corpora": ["a.tsv"], "resolved": "junk"}) == ("a.tsv",)  # hand-edited: as given

@@ -24,6 +24,7 @@ from carrousel.speech.data import load_corpora
 from carrousel.speech.errors import SynthesisError
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.synth import synth_corpus
+from carrousel.speech.training_record import recorded_corpora
 
 __all__ = ["CALIBRATION_BATCH", "CALIBRATION_UTTERANCES", "calibration_batches"]
 
@@ -66,7 +67,7 @@ def calibration_batches(
     """
     recorded = provenance.get("config")
     seed = int((recorded if isinstance(recorded, dict) else {}).get("seed", 0) or 0)
-    specs = train_data or tuple(str(c) for c in provenance.get("corpora") or ())
+    specs = train_data or recorded_corpora(provenance)
     why = "the model records no training corpus"
     if specs:
         try:

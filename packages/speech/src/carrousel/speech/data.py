@@ -58,6 +58,7 @@ from carrousel.speech.task import ctc_frames_needed
 from carrousel.speech.text import Alphabet, number_readings
 
 __all__ = [
+    "CORPUS_PREFIXES",
     "SpeechDataset",
     "Utterance",
     "load_corpora",
@@ -70,9 +71,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# The prefixes that force a layout: ``librispeech:ROOT``
-_PREFIXES: tuple[str, ...] = ("sample", "manifest", "commonvoice", "folder", "librispeech", "speechcommands")
-_PREFIXES += ("audiofolder", *CORPORA)  # corpora.py's layouts: kaldi:, ljspeech:, vctk:, timit:
+# The prefixes that force a layout: ``librispeech:ROOT``; the last, corpora.py's (kaldi:, ljspeech:, vctk:, timit:)
+CORPUS_PREFIXES: tuple[str, ...] = ("sample", "manifest", "commonvoice", "folder", "librispeech")
+CORPUS_PREFIXES += ("speechcommands", "audiofolder", *CORPORA)
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def load_corpus(spec: str, name: str = "data") -> list[Utterance]:
             be read.
     """
     kind, _, rest = spec.partition(":")
-    if kind in _PREFIXES and rest:
+    if kind in CORPUS_PREFIXES and rest:
         target = rest
     else:
         kind, target = "", spec

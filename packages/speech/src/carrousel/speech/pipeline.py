@@ -55,6 +55,7 @@ from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 from carrousel.speech.streaming import refuse_features, stream_file
 from carrousel.speech.task import CTCTask
 from carrousel.speech.text import UNWRITABLE_REFERENCE, UNWRITABLE_TRAINING, Alphabet, warn_unwritable
+from carrousel.speech.training_record import resolved_corpora
 from carrousel.speech.transcripts import Partial, Transcript
 
 __all__ = [
@@ -244,6 +245,10 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     )
     provenance = {"corpora": list(cfg.data), "train": {k: v for k, v in asdict(result).items() if k != "out"}}
     provenance["config"] = {k: v for k, v in asdict(cfg).items() if k not in ("data",)}
+    provenance["resolved"] = {
+        "corpora": resolved_corpora(cfg.data),
+        "val_data": resolved_corpora(cfg.val_data),
+    }
     net = model_cfg
     title = (
         f"speech train: CTC {'Bi' if net.bidirectional else ''}LSTM ({net.layers} x {net.hidden} units, "

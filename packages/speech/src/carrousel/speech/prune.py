@@ -42,6 +42,7 @@ from carrousel.speech.errors import CorpusError
 from carrousel.speech.models import CTCModel
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.task import CTCTask
+from carrousel.speech.training_record import recorded_corpora
 
 __all__ = ["VariantTraining", "finetune_corpus", "pruned_recognizer", "recorded_config", "variant_training"]
 
@@ -82,13 +83,13 @@ def finetune_corpus(
         # --train-data a.tsv, b.tsv in a command; train_data=('a.tsv', 'b.tsv') to a Python caller
         where, limit = option("train_data", cfg.train_data), None
     else:
-        specs = tuple(str(c) for c in provenance.get("corpora") or ())
+        specs = recorded_corpora(provenance)  # each absolute where its file is (training_record)
         if not specs:
             raise CorpusError(
                 "the model records no training corpus; give the corpus to fine-tune the pruned network on "
                 f"with {option('train_data', metavar='CORPUS')}"
             )
-        val_specs = tuple(str(c) for c in recorded.get("val_data") or ())
+        val_specs = recorded_corpora(provenance, "val_data")
         fraction = float(recorded.get("val_fraction") or VAL_FRACTION)
         where, limit = f"the model's training corpora ({', '.join(specs)})", recorded.get("max_utterances")
     try:
