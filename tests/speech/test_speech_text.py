@@ -178,7 +178,11 @@ def test_money_reads_as_said(tmp_path, tone) -> None:
     ):  # both common: both score 0
         score = score_utterance("a.wav", "Costs $5.50.", said)
         assert (score.wer, score.reference) == (0.0, said), said
-    assert number_readings("£1.05") == ("one pound and five pence", "one pound five")  # a few pence named
+    assert number_readings("£1.05") == (  # a few pence named; never "one five"
+        "one pound and five pence",
+        "one pound five",
+        "one pound five pence",
+    )
     assert number_readings("$1990") == ("one thousand nine hundred ninety dollars",)  # money is no year
     assert score_utterance("a.wav", "$5", "five").wer == 0.5  # the unit is said: leaving it out is an error
     manifest = tmp_path / "m.tsv"  # training targets read it so too, the other reading kept for evaluate
@@ -187,7 +191,11 @@ def test_money_reads_as_said(tmp_path, tone) -> None:
     (utt,) = load_corpus(str(manifest))
     assert (utt.text, utt.readings) == (
         "it costs five dollars fifty",
-        ("it costs five dollars and fifty cents",),
+        (
+            "it costs five dollars and fifty cents",
+            "it costs five dollars fifty cents",
+            "it costs five fifty",
+        ),
     )
 
 
@@ -206,3 +214,56 @@ def test_decades_read_as_said() -> None:
     assert (
         normalize("1995s and 5s") == "one thousand nine hundred ninety five s and five s"
     )  # no clear reading
+
+
+@pytest.mark.parametrize(
+    ("written", "first", "others"),
+    [
+        # before: every "30s" read "thirties", so a correct "a thirty second clip" scored 2 errors of 4 words
+        ("a 30s clip", "a thirty second clip", ("a thirty seconds clip", "a thirties clip")),
+        ("the 15s ad", "the fifteen second ad", ("the fifteen seconds ad",)),
+        ("wait 30s then go", "wait thirty seconds then go", ("wait thirties then go",)),
+        ("done in 45s", "done in forty five seconds", ()),
+        ("30s later", "thirty seconds later", ("thirties later",)),
+        ("the 30s", "the thirties", ("the thirty seconds",)),  # a decade after "the", "early", "mid", "her"
+        ("in her early 30s", "in her early thirties", ("in her early thirty seconds",)),
+        ("music of the mid-80s", "music of the mid eighties", ("music of the mid eighty seconds",)),
+        ("80s music", "eighties music", ("eighty seconds music",)),  # no context: a decade, as before
+        ("the '30s clip", "the thirties clip", ()),  # an apostrophe: a decade only
+        ("a 1960s video", "a nineteen sixties video", ()),  # four digits: never seconds
+        ("5s", "five s", ()),  # no decade, no context: no clear reading, as before
+    ],
+)
+def test_seconds_or_decades_by_context(written: str, first: str, others: tuple[str, ...]) -> None:
+    assert normalize(written) == first
+    assert set(number_readings(written)) == {first, *others}
+
+
+def test_a_30s_clip_said_either_way_scores_zero() -> None:
+    for said in ("a thirty second clip", "a thirty seconds clip"):
+        assert score_utterance("a.wav", "A 30s clip.", said).wer == 0.0, said
+    assert (
+        score_utterance("a.wav", "In the 1930s and the 30s", "in the nineteen thirties and the thirties").wer
+        == 0
+    )
+
+
+def test_more_money_readings() -> None:
+    # "$5.50" is said "five fifty" as often as with its unit; a few cents never are ("one five")
+    for said in (
+        "five dollars fifty",
+        "five dollars and fifty cents",
+        "five dollars fifty cents",
+        "five fifty",
+    ):
+        assert score_utterance("a.wav", "$5.50", said).wer == 0.0, said
+    assert score_utterance("a.wav", "$1.05", "one five").wer > 0
+    # before: "US$5" read "us five", "C$5.50" "c five point five zero", "50¢" "fifty"
+    assert normalize("US$5 and C$5.50, NZ$3, HK$2bn") == (
+        "five us dollars and five canadian dollars fifty three new zealand dollars two billion hong kong dollars"
+    )
+    assert number_readings("US$1") == ("one us dollar", "one dollar")
+    assert normalize("50¢, 1¢, 99 ¢ and -5¢") == "fifty cents one cent ninety nine cents and minus five cents"
+    assert score_utterance("a.wav", "It costs 50¢", "it costs fifty cents").wer == 0.0
+    assert normalize("the 2000s and 3000s") == "the two thousands and three thousands"  # said so
+    assert normalize("bus$5") == "bus five"  # as before: the end of a word is no country prefix

@@ -12,6 +12,7 @@ computed on normalised text, so ``"Forty-two!"`` and ``"forty two"`` count as th
 from __future__ import annotations
 
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -81,15 +82,18 @@ def _first(k: int, ways: tuple[int, ...]) -> int:
 
 def _numbers_to_words(text: str, how: _Reading = _first) -> str:
     """Numbers in words; ``how(k, ways)``: which of its ``ways`` the ``k``-th written form read more than
-    one way is read: an amount of money with cents (:func:`~carrousel.speech.spoken.money_to_words`), or a
-    plain digit string (two digits or more, no leading zero, sign, decimals or thousands commas) read as a
+    one way is read: an amount of money with cents or a prefixed dollar sign
+    (:func:`~carrousel.speech.spoken.money_to_words`), a number then "s" (``"30s"``:
+    :func:`~carrousel.speech.spoken.decades_to_words`), or a plain digit string (two digits or more, no leading zero, sign, decimals or thousands commas) read as a
     number, digit by digit, or as a year (when :func:`~carrousel.speech.spoken.year_words` has one)."""
     forms = count()
 
     def pick(ways: tuple[int, ...]) -> int:
         return how(next(forms), ways)
 
-    text = decades_to_words(money_to_words(text, pick))  # "$5" "five dollars", "1990s" "nineteen nineties"
+    text = decades_to_words(
+        money_to_words(text, pick), pick
+    )  # "$5" "five dollars", "1990s" "nineteen nineties"
     text = _GROUPED.sub(_grouped, text)
     text = _ORDINAL.sub(lambda m: f" {ordinal_words(int(m.group(1)))} ", text)
     text = _GLUED.sub(" ", _PERCENT.sub(" percent", text))  # "covid19" -> "covid 19": its digits were dropped
@@ -143,15 +147,17 @@ def number_readings(text: str) -> tuple[str, ...]:
     but is as often spoken digit by digit (``"seven three nine two"``): WER scores a hypothesis against
     the reading it matches best (:func:`carrousel.speech.metrics.score_utterance`). A year of
     1001..2099 has a third reading, in pairs (``"1990"``: ``"nineteen ninety"``;
-    :func:`~carrousel.speech.spoken.year_words`), and an amount of money with cents a second one, the cents
-    named (``"$5.50"``: ``"five dollars fifty"``, ``"five dollars and fifty cents"``). A
+    :func:`~carrousel.speech.spoken.year_words`), an amount of money with cents three more (``"$5.50"``:
+    ``"five dollars fifty"``, ``"five dollars and fifty cents"``, ``"five dollars fifty cents"``, ``"five
+    fifty"``), ``"US$5"`` two (``"five us dollars"``, ``"five dollars"``) and ``"30s"`` two or three
+    (``"thirties"``, ``"thirty seconds"``, before a noun ``"thirty second"``). A
     transcript written in words has one reading, so ``"seven three nine two"`` never matches a reference
     ``"seven thousand ..."`` written in words.
 
     Returns:
-        Distinct readings, :func:`normalize`'s first; with up to :data:`MAX_READ_NUMBERS` such digit
-        strings every combination, with more only "all as numbers", "all digit by digit" and "all as
-        years".
+        Distinct readings, :func:`normalize`'s first; with up to :data:`MAX_READ_NUMBERS` such forms
+        (and at most ``3 ** MAX_READ_NUMBERS`` combinations) every combination, with more only "all as
+        numbers", "all digit by digit" and "all as years" (each form's first, second and third way).
     """
     ways: list[tuple[int, ...]] = []
 
@@ -162,7 +168,7 @@ def number_readings(text: str) -> tuple[str, ...]:
     _normalize(text, True, count_ways)
     picks: Iterable[tuple[int, ...]] = (
         product(*ways)
-        if len(ways) <= MAX_READ_NUMBERS
+        if len(ways) <= MAX_READ_NUMBERS and math.prod(map(len, ways)) <= 3**MAX_READ_NUMBERS
         else [(w,) * len(ways) for w in (_AS_NUMBER, _AS_DIGITS, _AS_YEAR)]
     )
     return tuple(dict.fromkeys(_normalize(text, True, _picked(p)) for p in picks))
