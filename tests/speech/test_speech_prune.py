@@ -144,6 +144,10 @@ def test_a_relative_training_corpus_is_found_from_another_folder(
     assert [len(train_utts), len(val_utts)] == here and str(root) in where
     with pytest.raises(CorpusError, match=r"cannot be read .*train_data$"):  # the old bundle, as before
         finetune_corpus(full, old, cfg)
+    from carrousel.speech.calibrate import calibration_batches  # int8 export's calibration reads them too
+
+    batches, source = calibration_batches(full, provenance)
+    assert batches and source.endswith(f"of the training corpora ({root / 'train' / 'manifest.tsv'})"), source
 
 
 def test_resolved_corpora_keep_prefixes_splits_and_sample_groups(tmp_path: Path, monkeypatch) -> None:
