@@ -85,7 +85,8 @@ class _ScoreMetric(Metric):
         """Adds a batch.
 
         Args:
-            preds: scores ``(...)`` (binary) or ``(..., C)`` (per-class scores, one-vs-rest).
+            preds: scores ``(...)`` or ``(..., 1)`` (binary), ``(..., 2)`` (binary: the second column) or
+                ``(..., C)`` (per-class scores, one-vs-rest).
             target: class indices ``(...)``: 0/1 for binary scores, ``[0, C)`` otherwise.
         """
         preds, target = as_tensors(preds, target, self.name, "scores")
@@ -98,7 +99,9 @@ class _ScoreMetric(Metric):
         elif preds.dim() == target.dim() + 1 and preds.shape[:-1] == target.shape:
             width = preds.shape[-1]
             scores = preds.reshape(-1, width)
-            if width == 2:
+            if width == 1:  # one score column, e.g. nn.Linear(d, 1) under BCE: binary scores (it was read as
+                width, scores = 0, scores[:, 0]  # one-vs-rest over one class: a DataError for any 0/1 target)
+            elif width == 2:
                 width, scores = 0, scores[:, 1]
         else:
             raise ShapeError(
