@@ -13,8 +13,9 @@ and the ``lstm`` / ``gru`` / ``rnn_*`` entry points) and were checked with the p
   under CPU autocast the check does not see autograd, and a float16 training run then fails inside
   oneDNN). Otherwise ATen's native C++ step loop.
 * CPU, GRU and RNN: always ATen's native C++ step loop (PyTorch has no oneDNN path for them).
-* carrousel's own Python step loop (:mod:`carrousel.core.nn.cells`) for custom cells (``ln_lstm``,
-  ``peephole_lstm``), zoneout, recurrent dropout and ``backend="loop"``.
+* carrousel's own step loop (:mod:`carrousel.core.nn.cells`; kernel key ``"python_loop"``) for custom cells
+  (``ln_lstm``, ``peephole_lstm``), zoneout, recurrent dropout and ``backend="loop"``: the fused C++ loop
+  where the extension applies, else Python; the entry's reasons say which.
 
 Unequal lengths run packed or padded (:mod:`carrousel.core.nn.varlen`); each entry says which and why.
 
@@ -49,9 +50,10 @@ KERNELS = {
     "onednn": "oneDNN (mkldnn) fused LSTM kernel",
     "aten": "ATen native fused step loop (C++)",
     "native_gru": "carrousel fused C++ GRU loop with a hand-written backward (csrc/gru_cells.cpp)",
-    "python_loop": "carrousel Python step loop (cells.py)",
+    "python_loop": "carrousel step loop (cells.py)",  # the key predates the C++ loop; str() says which runs
 }
 _PLAIN = "a plain torch.nn RNN module"
+_CPP_STEPS = "steps run with a hand-written backward in the "  # + native_applies' reason: the C++ loop runs
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ class BackendReport:
             name = f"{e.module}: " if e.module else ""
             bi = " x2 directions" if e.directions == 2 else ""
             how = f" ({e.varlen} batch)" if e.varlen else ""
+            if e.kernel == "python_loop":  # was "Python step loop" above a reason naming the C++ loop
+                how = ", C++ steps" if any(r.startswith(_CPP_STEPS) for r in e.reasons) else ", Python steps"
             lines.append(f"  {name}layer {e.layers} {e.cell}{bi} -> {KERNELS[e.kernel]}{how}")
             lines.extend(f"      because {r}" for r in e.reasons)
         lines.extend(f"  note: {n}" for n in self.notes)
@@ -258,7 +262,7 @@ def _loop_kind(layer: LoopLayer, x: Tensor) -> str:
         return f"steps run with a hand-written backward in Python ({py}; LoopLayer.native=False)"
     ok, reason = native_applies(x)
     if ok:
-        return f"steps run with a hand-written backward in the {reason}"
+        return f"{_CPP_STEPS}{reason}"
     if layer.cell_name == "ln_lstm":  # ln_lstm_loop.py measured slower than autograd: opt-in only
         return f"steps recorded by autograd (no fused C++ loop: {reason})"
     return f"steps run with a hand-written backward in Python ({py}): {reason}"
