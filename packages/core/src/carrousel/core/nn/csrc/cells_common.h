@@ -78,14 +78,24 @@ inline Vectorized<S> keep(const S* mask, int64_t off, int64_t n, double p) {
   return mask != nullptr ? Vectorized<S>::loadu(mask + off, n) : Vectorized<S>(S(p));
 }
 
-// zoneout in the forward pass: h <- h + kh (h_prev - h) (returned), c_next <- c + kc (c_prev - c) (stored)
+// torch.lerp(a, b, w) as ATen computes it: a + w (b - a) for |w| < 0.5, else b - (b - a)(1 - w), so a
+// kept unit (w = 1) is exactly b. `a + w (b - a)` alone gave b - a + a, up to an ulp off b: zoneout's kept
+// units drifted from their previous value, as the Python loops' torch.lerp never did
+template <typename S>
+inline Vectorized<S> vlerp(const Vectorized<S>& a, const Vectorized<S>& b, const Vectorized<S>& w) {
+  const Vectorized<S> one(S(1)), half(S(0.5));
+  const Vectorized<S> d = b - a;
+  return Vectorized<S>::blendv(a + w * d, b - d * (one - w), w.abs() >= half);
+}
+
+// zoneout in the forward pass: h <- lerp(h, h_prev, kh) (returned), c_next <- lerp(c, c_prev, kc) (stored)
 template <typename S>
 inline Vectorized<S> zoneout_fwd(Vectorized<S> hnew, const Vectorized<S>& cnew, const Vectorized<S>& cprev,
                                  const S* hprev, const S* mh, const S* mc, double p, int64_t off, int64_t n,
                                  S* cnext) {
   using V = Vectorized<S>;
-  hnew = hnew + keep(mh, off, n, p) * (V::loadu(hprev + off, n) - hnew);
-  (cnew + keep(mc, off, n, p) * (cprev - cnew)).store(cnext + off, n);
+  hnew = vlerp(hnew, V::loadu(hprev + off, n), keep(mh, off, n, p));
+  vlerp(cnew, cprev, keep(mc, off, n, p)).store(cnext + off, n);
   return hnew;
 }
 
