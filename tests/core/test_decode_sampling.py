@@ -37,3 +37,38 @@ def test_sampling_is_reproducible_and_follows_the_distribution() -> None:
     assert len(set(a)) == 1
     with pytest.raises(ShapeError, match="rows, labels"):
         sample_next(torch.zeros(3))
+
+
+def test_the_nucleus_is_taken_after_the_temperature() -> None:
+    """Temperature, then top-k, then top-p (the module's stated order, as transformers' warpers): the nucleus
+    is that of the distribution drawn from. At temperature 0.5 the probabilities (0.5, 0.3, 0.2) become
+    (0.658, 0.237, 0.105), whose nucleus of 0.6 is the first label alone; before, the nucleus was taken at
+    temperature 1 (0.5 < 0.6: two labels) and label 1 was drawn about a quarter of the time."""
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.2]]))
+    draws = {
+        int(sample_next(logits, 0.5, top_p=0.6, generator=torch.Generator().manual_seed(s)))
+        for s in range(200)
+    }
+    assert draws == {0}
+    # flattened, the nucleus grows: at temperature 2, (0.415, 0.322, 0.263) needs two labels for 0.45
+    draws = {
+        int(sample_next(logits, 2.0, top_p=0.45, generator=torch.Generator().manual_seed(s)))
+        for s in range(200)
+    }
+    assert draws == {0, 1}
+
+
+def test_temperature_then_filters_keeps_banned_and_plain_draws() -> None:
+    logits = torch.randn(3, 20, generator=torch.Generator().manual_seed(3))
+    want = torch.multinomial(torch.softmax(logits / 0.7, -1), 1, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(sample_next(logits, 0.7, generator=torch.Generator().manual_seed(4)), want.squeeze(-1))
+    scaled = filter_logits(logits / 0.7, top_k=5, top_p=0.8)
+    want = torch.multinomial(torch.softmax(scaled, -1), 1, generator=torch.Generator().manual_seed(4))
+    got = sample_next(logits, 0.7, top_k=5, top_p=0.8, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(got, want.squeeze(-1))
+    top = int(logits[0].argmax())
+    for s in range(50):
+        assert (
+            int(sample_next(logits[:1], 1e-3, banned=[top], generator=torch.Generator().manual_seed(s)))
+            != top
+        )

@@ -76,7 +76,8 @@ def sample_next(
 
     Args:
         logits: ``(N, V)`` unnormalised scores.
-        temperature: divides the logits; below 1 sharpens, above 1 flattens; 0 picks the argmax.
+        temperature: divides the logits before the filters; below 1 sharpens, above 1 flattens; 0 picks
+            the argmax.
         top_k: sample among the ``k`` most likely (0: all).
         top_p: sample from the nucleus of probability ``top_p`` (1: all).
         generator: a seeded ``torch.Generator`` on the logits' device, for reproducible draws.
@@ -90,13 +91,18 @@ def sample_next(
         ShapeError: when ``logits`` is not 2-D.
     """
     _check(temperature, top_k, top_p)
-    filtered = filter_logits(logits.float(), top_k, top_p, banned)
+    x = logits.float()
+    if banned:
+        x = x.clone()
+        x[:, list(banned)] = float("-inf")
     if temperature == 0:
-        return filtered.argmax(dim=-1)
-    probs = torch.softmax(filtered / temperature, dim=-1)
+        return filter_logits(x, top_k, top_p).argmax(dim=-1)
+    # temperature first, then the filters: the nucleus is that of the distribution drawn from (it was taken
+    # at temperature 1: top_p=0.6 at temperature 0.5 kept a label of 0.237 the draw could give, outside it)
+    probs = torch.softmax(filter_logits(x / temperature, top_k, top_p), dim=-1)
     if not bool(torch.isfinite(probs).all()):  # an extreme temperature: 1e-40 overflows the scaled logits,
-        # 1e308 (inf in float32) makes NaN of a banned label's -inf; shifted to max 0, in float64, any works
+        # 1e308 (inf in float32) makes NaN of a -inf logit; shifted to max 0, in float64, any works
         # (MPS has no float64: float32 there, enough for all but such extremes)
-        shifted = (filtered - filtered.max(dim=-1, keepdim=True).values).to(wide_float(filtered.device))
-        probs = torch.softmax(shifted / temperature, dim=-1)
+        shifted = (x - x.max(dim=-1, keepdim=True).values).to(wide_float(x.device))
+        probs = torch.softmax(filter_logits(shifted / temperature, top_k, top_p), dim=-1)
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
