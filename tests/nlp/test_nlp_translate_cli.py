@@ -179,7 +179,7 @@ def test_file_input_and_the_shorthand(nlp: Callable[..., Run], undertrained: Pat
     assert nlp("translate", "-h").stdout.startswith("Usage: nlp translate [OPTIONS] COMMAND")
 
     listing.write_text("read the file\n   \nshow the old name\n", encoding="utf-8")
-    for args in (["--file", str(listing)], ["--file", str(tmp_path / "absent.txt")], []):
+    for args in (["--file", str(listing)], ["--file", str(tmp_path / "absent.txt")]):  # none: exit 2, below
         bad = nlp("translate", *model, *args)
         assert bad.returncode == 1 and bad.stdout == "", (args, bad.stderr)
         assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
@@ -240,3 +240,16 @@ def test_length_penalty_beyond_its_bound_is_a_usage_error(
         "translate", "run", "--model", str(undertrained), "--length-penalty", "10", "--json", "open the file"
     )
     assert run.returncode == 0 and json.loads(run.stdout)["translations"], run.stderr
+
+
+def test_run_without_any_text_is_a_usage_error(nlp: Callable[..., Run], tmp_path: Path) -> None:
+    """``nlp translate run`` with no text, no ``--file`` and no ``--po`` was ``error: nothing to translate...``,
+    exit 1, a data error; the conventions table calls a missing input a usage error (exit 2, naming --help), as
+    ``nlp sentiment predict`` with no text already was. Refused before the model is read (it need not exist)."""
+    model = ["--model", str(tmp_path / "absent")]
+    for args in (["translate", "run", *model], ["translate", "run", *model, "--json"], ["translate", *model]):
+        run = nlp(*args)
+        assert run.returncode == 2 and run.stdout == "", (args, run.stderr)
+        assert run.stderr.count("\n") == 1 and run.stderr.startswith("error: "), run.stderr
+        assert "give texts as arguments, --file FILE or --po CATALOGUE" in run.stderr, run.stderr
+        assert "--help" in run.stderr, run.stderr

@@ -66,7 +66,6 @@ from carrousel.nlp.config import (
     TranslateNetConfig,
     TranslateTrainConfig,
 )
-from carrousel.nlp.errors import TextDataError
 
 __all__ = ["translate_app"]
 
@@ -281,7 +280,9 @@ def run(
     if file is not None:
         items += read_lines(file)  # a blank line is refused, naming it (outputs stay line-aligned)
     if not items and po is None:
-        raise TextDataError("nothing to translate; give texts as arguments, --file FILE or --po CATALOGUE")
+        raise typer.BadParameter(
+            "nothing to translate; give texts as arguments, --file FILE or --po CATALOGUE"
+        )
     dc = DecodeConfig(
         beam, length_penalty, coverage_penalty, block_ngram_repeat=block_ngram_repeat, batch_size=batch_size,
         device=device,
