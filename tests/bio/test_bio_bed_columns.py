@@ -40,3 +40,37 @@ def test_a_negative_summit_other_than_minus_1_is_refused(tmp_path: Path) -> None
     bed.write_text("chr1\t100\t300\tp\t0\t.\t1\t1\t1\t-1\nchr1\t100\t300\tp\t0\t.\t1\t1\t1\t-5\n")
     with pytest.raises(BedFormatError, match=r"line 2: summit offset -5 is negative; .* or -1 for none"):
         read_peaks(bed)
+
+
+def test_a_narrowpeak_line_with_columns_appended_keeps_its_summit(tmp_path: Path) -> None:
+    """Pipelines append columns to narrowPeak (a peak ID, a rank, an IDR score...): a line of 11 or more
+    columns whose first 10 have narrowPeak's types was read by its middle, its summit lost, since only a
+    line of exactly 10 columns counted. BED12 and gappedPeak (blockSizes / blockStarts comma lists in
+    columns 11 and 12, blockCount 1 included) still have no summit; nor has a line whose first 10 columns
+    are not narrowPeak's."""
+    narrow = "chr1\t1000\t2000\tp\t0\t.\t5\t1e-3\t2\t150"
+    lines = [
+        narrow + "\tpeak_1",  # 11 columns
+        narrow + "\t7\t0.93\tidr",  # 13 columns, numbers among them
+        narrow + "\t100\t3",  # 12 numeric columns, the 12th no blockStarts (a BED12 block starts at 0)
+        "chr1\t1000\t2000\tgene\t0\t+\t1000\t2000\t0\t1\t1000\t0",  # BED12, one block, no commas
+        "chr1\t1000\t2000\tgene\t0\t+\t1000\t2000\t255,0,0\t2\t100,100,\t0,900,",  # BED12, itemRgb r,g,b
+        "chr1\t1000\t2000\tp\t0\tstrand?\t5\t1e-3\t2\t150\tx",  # column 6 is no strand: not narrowPeak
+        BED12,
+        GAPPED,
+    ]
+    bed = tmp_path / "p.bed"
+    bed.write_text("\n".join(lines) + "\n")
+    assert [p.summit for p in read_peaks(bed)] == [150, 150, 150, None, None, None, None, None]
+
+
+def test_an_appended_narrowpeak_summit_is_checked_as_a_summit(tmp_path: Path) -> None:
+    """The summit of a narrowPeak line with columns appended is checked as a 10-column line's: -5 or one
+    past the peak's end is refused naming the line."""
+    bed = tmp_path / "p.bed"
+    bed.write_text("chr1\t100\t300\tp\t0\t.\t1\t1\t1\t-5\textra\n")
+    with pytest.raises(BedFormatError, match=r"line 1: summit offset -5 is negative"):
+        read_peaks(bed)
+    bed.write_text("chr1\t100\t300\tp\t0\t.\t1\t1\t1\t250\textra\n")
+    with pytest.raises(BedFormatError, match=r"line 1: summit offset 250 lies outside the peak"):
+        read_peaks(bed)

@@ -4,8 +4,10 @@ The file is read through :func:`carrousel.core.files.read_text` (a regular, read
 text file, gzip when it ends in ``.gz``, no NUL bytes, lines under 100,000 characters); ``track``,
 ``browser`` and ``#`` lines are skipped. Every other line must hold ``chrom start end`` with integer
 coordinates, ``0 <= start <= end``, and a narrowPeak summit offset (column 10, ``-1`` for none) inside the
-peak (column 10 is a summit only on a line of exactly 10 columns: in BED12 and gappedPeak it is blockCount,
-and such a peak is read by its middle); the first line that does not is a :class:`~carrousel.bio.errors.BedFormatError` naming the file
+peak (column 10 is a summit on a narrowPeak line: 10 columns, or more whose first 10 have narrowPeak's
+types, as pipelines that append columns write; in BED12 and gappedPeak, told apart by their blockSizes and
+blockStarts comma lists in columns 11 and 12, it is blockCount, and such a peak is read by its middle); the
+first line that does not is a :class:`~carrousel.bio.errors.BedFormatError` naming the file
 and the line. A zero-length interval (``start == end``) is valid BED: a point between bases ``start - 1``
 and ``start`` (UCSC's point insertions). A peak is used as the window centred on its summit or middle, so a
 point is the window centred on it (its only summit offset is 0); as a region to keep background windows
@@ -19,6 +21,7 @@ checked as above, its position in the file standing for the line number (``recor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -35,7 +38,9 @@ from carrousel.core.paths import user_path
 __all__ = ["Intervals", "Peak", "merge_intervals", "read_bed", "read_peaks"]
 
 _MAX_LINE = 100_000
-_NARROWPEAK_COLUMNS = 10  # the only BED layout whose column 10 is a summit offset
+_NARROWPEAK_COLUMNS = 10  # narrowPeak's columns; column 10 is its summit offset
+_BLOCK_LIST = re.compile(r"\d+(,\d+)*,?")  # BED12's blockSizes / blockStarts: "100,100," or "100"
+_STRANDS = frozenset("+-.")
 
 
 class Peak(NamedTuple):
@@ -76,8 +81,7 @@ def read_peaks(path: str | Path) -> list[Peak]:
             f.pop()
         try:
             chrom, start, end = f[0].strip(), int(f[1]), int(f[2])
-            # narrowPeak has exactly 10 columns; column 10 of BED12 / gappedPeak is blockCount, no summit
-            summit = int(f[9]) if len(f) == _NARROWPEAK_COLUMNS else -1
+            summit = _summit(f)
         except (IndexError, ValueError):
             hint = "; remove header lines or start them with '#'" if where == "line" and not out else ""
             raise BedFormatError(
@@ -100,6 +104,28 @@ def read_peaks(path: str | Path) -> list[Peak]:
     if not out:
         raise BedFormatError(f"{p}: no intervals found (only headers or comments)")
     return out
+
+
+def _summit(f: list[str]) -> int:
+    """Column 10 of a BED line as narrowPeak's summit offset (-1: none). A line of exactly 10 columns is
+    narrowPeak (a column 10 that is no integer: ValueError). A longer one is narrowPeak with columns appended
+    where its first 10 have narrowPeak's types (name, score, strand, three numbers, an integer), and
+    columns 11 and 12 are not BED12's (and gappedPeak's) blocks: blockSizes and blockStarts comma lists, the
+    first start 0; there column 10 is blockCount."""
+    if len(f) < _NARROWPEAK_COLUMNS:
+        return -1
+    if len(f) == _NARROWPEAK_COLUMNS:
+        return int(f[9])
+    blocks = [x.strip() for x in f[10:12]]
+    if len(blocks) == 2 and all(_BLOCK_LIST.fullmatch(x) for x in blocks) and blocks[1].split(",")[0] == "0":
+        return -1  # BED12 / gappedPeak: column 10 is blockCount
+    try:
+        for x in (f[4], *f[6:9]):
+            float(x)
+        summit = int(f[9])
+    except ValueError:  # not narrowPeak's types: a BED with other columns there, read by its middle
+        return -1
+    return summit if f[5].strip() in _STRANDS else -1
 
 
 def read_bed(path: str | Path) -> list[tuple[str, int, int, int | None]]:
