@@ -114,10 +114,14 @@ def _peak_windows(
         kept, notes = usable_peaks(peaks, g.lengths, bed, g.path)
         out = np.empty((len(kept), window), dtype=np.uint8)
         for i, p in enumerate(kept):
-            centre = p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2)
-            a = centre - window // 2
+            a = _window_start(p, window)
             out[i] = g.window(p.chrom, a, a + window)
     return out, notes, kept
+
+
+def _window_start(p: Peak, window: int) -> int:
+    """Where the window of ``window`` bases centred on the peak's summit (or middle) starts."""
+    return p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2) - window // 2
 
 
 def _training_windows(path: str | Path, window: int, where: str) -> tuple[np.ndarray, list[str]]:
@@ -267,7 +271,7 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
     * ``positives`` (+ ``negatives``) FASTA: one task; negatives default to GC-matched windows of
       ``genome`` (when given) or dinucleotide-shuffled positives.
     * ``peaks`` + ``genome`` (default genome: the E. coli sample): windows at the peaks' summits, one
-      task; GC-matched genome background that never overlaps a peak.
+      task; GC-matched genome background that never overlaps a peak or its window.
     * planted ``motifs`` in windows of ``genome`` (default: the E. coli sample): one task per motif, with
       shuffled, plain-genome and decoy negatives.
 
@@ -318,8 +322,10 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
             notes += more + check_overlap([w.tobytes() for w in pos], [w.tobytes() for w in neg], pair)
             sources["negatives"] = _source(cfg.negatives)
             negatives = neg_where  # --negatives FILE in a command, negatives='FILE' to a Python caller
-        elif genome is not None:  # background windows never overlap a peak
-            exclude = merge_intervals([(p.chrom, p.start, p.end) for p in kept]) if kept else None
+        elif genome is not None:  # background windows never overlap a peak, nor a positive window
+            ats = [(p, _window_start(p, window)) for p in kept]
+            spans = [(p.chrom, max(min(p.start, a), 0), max(p.end, a + window)) for p, a in ats]
+            exclude = merge_intervals(spans) if kept else None
             neg = gc_matched_windows(genome, pos, 1, rng, exclude)
             negatives = "GC-matched genome windows"
             # fresh GC-matched windows, never trained on: the model's background null (1,000 or more)
