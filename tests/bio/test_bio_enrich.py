@@ -219,3 +219,19 @@ def test_motifs_longer_than_every_target_are_a_warning(tmp_path: Path, write_fas
     assert (
         "1 of 2 motifs" in longer[0] and "CTCF MA0139.2 (15 bp)" in longer[0] and "longest 8 bp" in longer[0]
     )
+
+
+@pytest.mark.parametrize("kind", ["uniform", "input"])
+def test_json_gives_the_pwm_background_order(tmp_path: Path, write_fasta, lcg_dna, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """``bio enrich --json`` gave the PWM background's kind and probabilities, not its Markov order (scan's
+    JSON has ``background_order``) nor what the probabilities were counted on: now ``order`` (0: enrich's
+    background is base frequencies) and ``source``."""
+    fa = write_fasta(tmp_path / "t.fa", {f"s{i}": lcg_dna(120, i + 1) for i in range(12)})
+    res = runner.invoke(app, ["enrich", str(fa), "-m", "CTCF", "--pwm-background", kind, "--json"])
+    assert res.exit_code == 0, res.output
+    pwm = json.loads(res.stdout)["pwm_background"]
+    assert list(pwm) == ["kind", "order", "source", "probabilities"]
+    assert (pwm["kind"], pwm["order"]) == (kind, 0)
+    assert pwm["source"] == ("uniform" if kind == "uniform" else "the targets and the background, both strands "
+                             "(N not counted)")  # fmt: skip
+    assert len(pwm["probabilities"]) == 4 and (kind == "input") == (pwm["probabilities"] != [0.25] * 4)

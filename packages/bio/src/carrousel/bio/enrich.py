@@ -218,6 +218,8 @@ class EnrichResult:
     pvalue: float  # the PWM hit threshold
     pwm_background: str  # uniform | input
     composition: list[float]  # the PWM background's base probabilities (A, C, G, T)
+    pwm_order: int = 0  # the PWM background's Markov order (0: base frequencies; enrich has no order 1)
+    pwm_source: str = "uniform"  # what its probabilities were counted on
     bases: tuple[int, int] = (0, 0)  # A/C/G/T bases tested in the targets and the background (N excluded)
     mask_lower: bool = False  # soft-masked (lower-case) bases read as N on both sides
     seconds: float = 0.0  # wall time of the scans and tests
@@ -239,7 +241,12 @@ class EnrichResult:
             "mask_lower": self.mask_lower,
             "pvalue_threshold": self.pvalue,
             "jaspar_release": self.jaspar_release,
-            "pwm_background": {"kind": self.pwm_background, "probabilities": self.composition},
+            "pwm_background": {
+                "kind": self.pwm_background,
+                "order": self.pwm_order,
+                "source": self.pwm_source,
+                "probabilities": self.composition,
+            },
             "motifs": len(self.rows),
             "significant_q05": sum(1 for r in self.rows if r.qvalue <= 0.05),
             "seconds": round(self.seconds, 3),
@@ -340,6 +347,8 @@ def enrich_sets(
     logger.info("background: %s (%d sequences)", source, len(background))
     kind = cfg.pwm_background
     bg = composition([*targets, *background]) if kind is BackgroundKind.input else Background.uniform()
+    counted = "the targets and the background, both strands (N not counted)"
+    pwm_source = counted if kind is BackgroundKind.input and not bg.fallback else "uniform"
     logger.info("PWM background: %s (A C G T %s)", kind.value, " ".join(f"{x:.3f}" for x in bg.mono))
     t0 = time.perf_counter()
     rows = enrich_motifs(motifs, targets, background, cfg.pvalue, bg, cfg.pseudocount, progress)
@@ -355,6 +364,8 @@ def enrich_sets(
         pvalue=cfg.pvalue,
         pwm_background=kind.value,
         composition=[round(float(x), 4) for x in bg.mono],
+        pwm_order=bg.order,
+        pwm_source=pwm_source,
         bases=(_bases(targets), _bases(background)),
         mask_lower=cfg.mask_lower,
         seconds=seconds,
