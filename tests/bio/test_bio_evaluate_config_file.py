@@ -86,7 +86,7 @@ def test_the_file_is_merged_with_the_flags_once(monkeypatch: pytest.MonkeyPatch,
     """'bio evaluate --config F' checked F's settings (by kind) and merged them with the flags twice: once
     for --pwm-only's checks (core's refuse_merged), once more to build the config (core's overlay). Now
     once: the checked, merged settings build the config the run gets (the same config as before)."""
-    import carrousel.bio.cli as bio_cli
+    import carrousel.bio.cli_settings as bio_cli_settings
     import carrousel.core.config as core_config
 
     checked: list[dict[str, Any]] = []
@@ -101,7 +101,7 @@ def test_the_file_is_merged_with_the_flags_once(monkeypatch: pytest.MonkeyPatch,
         monkeypatch.setattr(module, "file_values", file_values)
 
     counting(core_config)  # overlay's and from_dict's
-    counting(bio_cli)  # the CLI's merged settings
+    counting(bio_cli_settings)  # the CLI's merged settings
     conf = tmp_path / "c.toml"
     conf.write_text('task = "max"\nmotifs = ["CTCF"]\n')
     argv = ("evaluate", *SETS, "--config", str(conf), "--pwm-only", "--device", "cpu")

@@ -12,14 +12,13 @@ if __name__ == "__main__":  # python -m carrousel.bio.cli: signals caught before
 
     launch("carrousel.bio.cli")  # imports this module under its own name, runs main() and exits
 
-import dataclasses
 import math
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 from rich.progress import (
@@ -34,6 +33,7 @@ from rich.progress import (
 from rich.table import Table
 
 from carrousel.bio import __version__
+from carrousel.bio.cli_settings import config_file, merged, with_flags
 from carrousel.bio.config import (
     MAX_BATCH,
     MAX_FILTERS,
@@ -73,16 +73,8 @@ from carrousel.core.cli_device import DeviceOption
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, OutputFolder
-from carrousel.core.config import (
-    MAX_EPOCHS,
-    TomlDocument,
-    file_values,
-    from_dict,
-    naming_file,
-    overlay,
-    read_toml,
-)
-from carrousel.core.errors import ConfigError, MissingExtraError
+from carrousel.core.config import MAX_EPOCHS, from_dict
+from carrousel.core.errors import MissingExtraError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.option_names import option
@@ -96,8 +88,6 @@ app = cli.create_app(
     f"carrousel-bio {__version__}",
 )
 add_sample_commands(app, "bio", SAMPLES)  # samples list / samples place (core.cli_samples)
-
-C = TypeVar("C")
 
 ConfigFile = Annotated[
     Path | None,
@@ -143,74 +133,6 @@ DeviceOpt = DeviceOption
 
 def _path(p: Path | None) -> str | None:
     return str(p) if p is not None else None
-
-
-def _config_file(config: Path | None, release: tuple[str, ...] = ("jaspar_release",)) -> TomlDocument | None:
-    """The settings of the ``--config`` file, read once per command (None: no file); bio refuses an empty one,
-    and a JASPAR release pyjaspar does not ship (``release``: the key's table path, ``("data",
-    "jaspar_release")`` for ``bio train``) as it refuses a typed ``--jaspar-release``, naming the file."""
-    if config is None:
-        return None
-    doc = read_toml(config, "--config", empty_ok=False)
-    *tables, key = release
-    part: Any = doc
-    for table in tables:
-        part = part.get(table) if isinstance(part, dict) else None
-    value = part.get(key) if isinstance(part, dict) else None
-    if isinstance(value, str) and value.strip():  # another kind, or blank: the config's own message
-        try:
-            check_release(value)
-        except JasparReleaseError as exc:
-            where = f"[{'.'.join(tables)}] {key}" if tables else key
-            raise ConfigError(f"{where} in {doc.source}: {exc}") from None
-        except MissingExtraError:  # the lookup itself says so, where a motif needs JASPAR
-            pass
-    return doc
-
-
-def _with_flags(
-    ctx: typer.Context,
-    doc: TomlDocument | None,
-    flags: C,
-    table: dict[str, str],
-    derived: dict[str, Callable[[C], Any]] | None = None,
-) -> C:
-    """``flags`` (the config built from the command line, with the command's defaults), or with a ``--config``
-    file's settings (``doc``, :func:`_config_file`) that config with every field the file sets, except the
-    fields of the flags that were given (``table``: each CLI parameter -> its config field, dotted for a part:
-    ``"fit.epochs"``). ``derived``: field -> its command default from the merged config, where neither sets it."""
-    if doc is None:
-        return flags
-    given = {field for param, field in table.items() if cli.typed(ctx, param)}
-    cfg = overlay(flags, doc, keep=given)
-    late = {k: rule(cfg) for k, rule in (derived or {}).items() if k not in given and k not in doc}
-    try:  # a default derived from the merged settings meets the file's
-        return dataclasses.replace(cfg, **late)  # type: ignore[type-var]
-    except ConfigError as exc:
-        alone = {k: rule(flags) for k, rule in (derived or {}).items() if k not in given}
-        if _refusal(lambda: dataclasses.replace(flags, **alone)) == str(exc):  # type: ignore[type-var]
-            raise  # the command line alone is refused alike: the file plays no part, and is not named
-        with naming_file(doc.source):
-            raise
-
-
-def _refusal(build: Callable[[], object]) -> str | None:
-    """The line of the :class:`ConfigError` that ``build`` raises, or None."""
-    try:
-        build()
-    except ConfigError as exc:
-        return str(exc)
-    return None
-
-
-def _merged(
-    ctx: typer.Context, doc: TomlDocument | None, kind: type, flags: dict[str, Any], table: dict[str, str]
-) -> cli.Merged:
-    """The flags (config field -> value) and the ``--config`` file's settings (``doc``, :func:`_config_file`)
-    merged for the checks across options (core's ``refuse_merged``); the file's values checked by kind
-    (``kind``: the command's config class), as its checks across fields need the flags."""
-    file = None if doc is None else file_values(kind, doc)
-    return cli.merged_settings(ctx, flags, table, file, None if doc is None else doc.source)
 
 
 @contextmanager
@@ -273,17 +195,6 @@ def _refuse_model_only(settings: cli.Merged, error: type[Exception]) -> None:
             f"{option(param, shown)} is not used by a PWM scan (it is the model scan's); drop it, or use "
             "--method model or both"
         )
-
-
-def _settings(
-    ctx: typer.Context, doc: TomlDocument | None, cfg: Any, flags: dict[str, Any], table: dict[str, str]
-) -> cli.Merged:
-    """The :class:`~carrousel.core.cli.Merged` settings of a check (core's ``refuse_merged``) that needs the
-    merged config: ``flags`` (config field -> the command line's value; ``table``: CLI parameter -> field),
-    and the ``--config`` file's (``doc``) taken from ``cfg``, the config the flags and the file were merged
-    into (:func:`_with_flags`): the file is read and merged once."""
-    file = None if doc is None else {f: getattr(cfg, f) for f in flags if f in doc}
-    return cli.merged_settings(ctx, flags, table, file, None if doc is None else doc.source)
 
 
 def _arithmetic(precisions: PrecisionReport) -> str:
@@ -459,11 +370,11 @@ def scan(
         device=device,
         precision=precision,
     )
-    doc = _config_file(config)  # read once: the merge and the PWM scan's refusal both use it
-    cfg = _with_flags(ctx, doc, flags, _SCAN_FLAGS, {"method": _scan_method})
+    doc = config_file(config)  # read once: the merge and the PWM scan's refusal both use it
+    cfg = with_flags(ctx, doc, flags, _SCAN_FLAGS, {"method": _scan_method})
     checked = {f: getattr(flags, f) for f in ("motifs", *_MODEL_ONLY.values())} | {"method": method}
     # typed alone: exit 2; with the file: exit 1, named
-    cli.refuse_merged(_refuse_model_only, _settings(ctx, doc, cfg, checked, _SCAN_FLAGS))
+    cli.refuse_merged(_refuse_model_only, merged(ctx, doc, checked, _SCAN_FLAGS, cfg))
     with _bases_bar(progress) as (set_total, advance):
         result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
     if plot is not None:
@@ -595,7 +506,7 @@ def train(
             precision=precision,
         ),
     )
-    cfg = _with_flags(ctx, _config_file(config, ("data", "jaspar_release")), flags, _TRAIN_FLAGS)
+    cfg = with_flags(ctx, config_file(config, ("data", "jaspar_release")), flags, _TRAIN_FLAGS)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
     with precision_from(PrecisionSource.of(cli.typed(ctx, "precision"), config, "[fit] precision")):
         result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=cli.bars_on())
@@ -668,8 +579,8 @@ def evaluate(
         "device": device,
         "precision": precision,
     }
-    doc = _config_file(config)
-    settings = _merged(ctx, doc, EvaluateConfig, flags, _EVALUATE_FLAGS)  # once: for the checks and the run
+    doc = config_file(config)
+    settings = merged(ctx, doc, flags, _EVALUATE_FLAGS, EvaluateConfig)  # once: for the checks and the run
     cli.refuse_merged(_refuse_pwm_only, settings)  # typed alone: exit 2; with the file: exit 1, named
     to_stdout = check_plot_option(plot, as_json, evaluate_plot.PLOT_EXTRA, evaluate_plot.PLOT_PURPOSE)
     values = settings.values()
@@ -778,8 +689,8 @@ def export_(
         "train_positives": _path(train_positives),
         "train_negatives": _path(train_negatives),
     }
-    doc = _config_file(config)
-    settings = _merged(ctx, doc, ExportConfig, flags, _EXPORT_FLAGS)
+    doc = config_file(config)
+    settings = merged(ctx, doc, flags, _EXPORT_FLAGS, ExportConfig)
     cli.refuse_merged(_refuse_unused_export, settings)  # typed alone: exit 2; with the file: exit 1, named
     values = settings.values()
     cfg = ExportConfig(**values) if doc is None else from_dict(ExportConfig, values, source=doc.source)
@@ -890,7 +801,7 @@ def enrich(
         seed=seed,
         mask_lower=mask_lower,
     )
-    cfg = _with_flags(ctx, _config_file(config), flags, _ENRICH_FLAGS)
+    cfg = with_flags(ctx, config_file(config), flags, _ENRICH_FLAGS)
     with _motifs_bar(progress) as (set_total, advance):
         res = pipeline.enrich(cfg, out, progress=advance, total=set_total)
     if plot is not None:
@@ -987,10 +898,10 @@ def discover(
         epochs=epochs,
         seed=seed,
     )
-    doc = _config_file(config)
-    cfg = _with_flags(ctx, doc, flags, _DISCOVER_FLAGS)
+    doc = config_file(config)
+    cfg = with_flags(ctx, doc, flags, _DISCOVER_FLAGS)
     inputs = {"model": flags.model, "sequences": flags.sequences}
-    cli.refuse_merged(_refuse_no_input, _settings(ctx, doc, cfg, inputs, _DISCOVER_FLAGS))  # before any work
+    cli.refuse_merged(_refuse_no_input, merged(ctx, doc, inputs, _DISCOVER_FLAGS, cfg))  # before any work
     found = pipeline.discover(cfg, out, progress=cli.bars_on())
     if as_json:
         cli.emit_json(found.summary())
