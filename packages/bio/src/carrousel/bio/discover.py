@@ -10,15 +10,19 @@ and a report. :func:`carrousel.bio.pipeline.discover` writes the files.
   (in-silico knock-out on up to ``rank_windows`` windows read). The task output is the model's only
   output, or else the one with the highest mean logit on the windows read. Motifs are listed by
   contribution, largest first.
-* Task motif: the discovered motif that best matches (smallest Tomtom p-value) the motif the model
-  carries for the task output (a JASPAR matrix for the shipped panel, the task filter's motif for a
-  model trained on sequences).
+* Task motif: for a model trained on sequences, whose motif for the task output is its task filter's
+  (``task0_filter21``: :func:`task_motif`), that filter's discovered motif (``filter21``); else (a JASPAR
+  matrix: the shipped panel; the task filter fired in too few windows) the discovered motif that best
+  matches the model's motif (smallest Tomtom p-value). Before, the best match was marked in every case:
+  another filter (``filter32``) where the task filter reads differently on the windows given.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,12 +50,15 @@ __all__ = [
     "find_motifs",
     "logo_captions",
     "render_report",
+    "task_filter",
     "task_motif",
     "trained_figures",
     "trim",
 ]
 
 logger = logging.getLogger(__name__)
+
+_TASK_FILTER = re.compile(r"task\d+_filter(\d+)")  # task_motif's IDs
 
 
 def _features(model: nn.Module, x: Tensor) -> Tensor:
@@ -195,6 +202,15 @@ def task_motif(model: DanQ, pos: np.ndarray, neg: np.ndarray, task: int = 0) -> 
     return Motif(f"task{task}", f"task{task}", np.full((model.config.kernel, 4), 1.0), "model")
 
 
+def task_filter(motif: Motif, info: Mapping[str, Any] | None = None) -> int | None:
+    """The filter a model's motif was read from (:func:`task_motif`'s ``task{k}_filter{f}``), or None: a
+    JASPAR matrix (the panel), or a network whose filters ``bio export --distill-filters`` renumbered
+    (``info``: the model's, which records it)."""
+    found = _TASK_FILTER.fullmatch(motif.id)
+    kept = dict((info or {}).get("distilled") or {}).get("filters") or {}
+    return None if found is None or kept.get("before") != kept.get("after") else int(found[1])
+
+
 # ---------------------------------------------------------------------------------------------- report
 @dataclass
 class Discovery:
@@ -207,8 +223,9 @@ class Discovery:
     files: dict[str, str] = field(default_factory=dict)
     contributions: dict[str, float] = field(default_factory=dict)  # mean logit drop when knocked out
     task: str = ""  # the model output the contributions are measured on
-    task_motif: str | None = None  # ID of the discovered motif that best matches the task's motif
+    task_motif: str | None = None  # the task filter's discovered motif, else the best match of the task's
     task_match: Match | None = None  # that comparison (target: the model's motif for the task)
+    task_filter: int | None = None  # the filter the model's task motif was read from (None: not a filter's)
     trained: dict[str, Any] | None = None  # the model trained for this run: windows, epochs, held-out val
 
     @check_args
@@ -233,6 +250,7 @@ class Discovery:
             if self.task_motif is None or tm is None
             else {
                 "id": self.task_motif,
+                "task_filter": self.task_filter,  # the filter the reference was read from (None: not one's)
                 "reference": tm.target_id,
                 "reference_name": tm.target_name,
                 "pvalue": tm.pvalue,
@@ -319,9 +337,12 @@ def find_motifs(
     cfg: MotifExtraction | None = None,
     task_motifs: list[Motif] | None = None,
     output_names: list[str] | None = None,
+    task_filters: list[int | None] | None = None,
 ) -> Discovery:
     """Filters -> motifs (read on ``codes``), ranked by contribution -> their best matches among
-    ``targets``; the motif best matching ``task_motifs[task output]`` is marked (no files written:
+    ``targets``; the task motif is marked: the motif of filter ``task_filters[task output]`` (the filter
+    ``task_motifs[task output]`` was read from, :func:`task_filter`) where it was found and compares with
+    it, else the motif best matching ``task_motifs[task output]`` (no files written:
     :func:`carrousel.bio.pipeline.discover` writes the motifs, logos and report).
 
     A task motif that is not among ``targets`` (a trained model's own filter motif) joins the
@@ -337,14 +358,20 @@ def find_motifs(
     reference = task_motifs[output] if task_motifs and output < len(task_motifs) else None
     ids = {t.id for t in targets}
     pool = targets + ([reference] if reference is not None and reference.id not in ids else [])
+    own = task_filters[output] if task_filters and output < len(task_filters) else None
     matches: dict[str, list[Match]] = {}
-    task_id, task_match = None, None
+    compared: dict[str, Match] = {}  # motif ID -> its comparison with the task's motif
     for m in motifs:
         res = search(m, pool, cfg.min_overlap)
         matches[m.id] = [x for x in res if x.target_id in ids][: cfg.top_matches]
         ref = next((x for x in res if reference is not None and x.target_id == reference.id), None)
-        if ref is not None and (task_match is None or ref.pvalue < task_match.pvalue):
-            task_id, task_match = m.id, ref
+        if ref is not None:
+            compared[m.id] = ref
+    same = next((m.id for f, m, _ in found if f == own and m.id in compared), None)
+    best = min(compared, key=lambda k: compared[k].pvalue, default=None)  # the first of equal p-values
+    task_id = same or best
+    if own is not None and same is None:
+        logger.info("task filter %d: no motif to compare (too few sites); marking %s", own, best)
     return Discovery(
         motifs,
         {m.id: n for _, m, n in found},
@@ -352,7 +379,8 @@ def find_motifs(
         contributions={m.id: float(drops[f]) for f, m, _ in found},
         task=task,
         task_motif=task_id,
-        task_match=task_match,
+        task_match=None if task_id is None else compared[task_id],
+        task_filter=own,
     )
 
 

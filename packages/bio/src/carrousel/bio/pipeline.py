@@ -38,7 +38,7 @@ from carrousel.bio.config import (
 from carrousel.bio.config_checks import refuse_pwm_only_without_motifs
 from carrousel.bio.data import discover_windows, training_set
 from carrousel.bio.deploy import export_model
-from carrousel.bio.discover import Discovery, find_motifs, logo_captions, render_report
+from carrousel.bio.discover import Discovery, find_motifs, logo_captions, render_report, task_filter
 from carrousel.bio.enrich import MIN_SEQUENCES, EnrichResult, enrich_sets
 from carrousel.bio.errors import DiscoverConfigError, EnrichConfigError, EvaluateConfigError, SequenceSetError
 from carrousel.bio.evaluate import Evaluation, evaluate_windows, evaluation_windows
@@ -371,6 +371,7 @@ def discover(cfg: DiscoverConfig, out: str | Path, progress: bool = False) -> Di
             cfg.extraction,
             task_motifs=list(model.motifs),
             output_names=[m.name for m in model.motifs],
+            task_filters=[task_filter(m, model.info) for m in model.motifs],
         )
         if cfg.model is None:
             found.trained = {"windows": run.windows, "epochs": run.epochs, "val": run.val}
