@@ -13,7 +13,7 @@ import pytest
 
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.data import load_histories
-from carrousel.finance.errors import FrameError
+from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.frame_check import read_frame
 from carrousel.finance.frames import Forecaster, cross_validation, to_frame, validate_frame
 from carrousel.finance.pipeline import forecast
@@ -154,3 +154,30 @@ def test_day_first_dates_with_two_digit_years_are_read_day_first_throughout(form
     days = pd.bdate_range("2024-01-22", periods=10)  # 22/01/24 ... 02/02/24: first fields above 12 and not
     df = pd.DataFrame({"unique_id": "A", "ds": days.strftime(form), "y": np.linspace(10, 11, 10)})
     assert validate_frame(df)["ds"].tolist() == days.tolist()
+
+
+@pytest.mark.parametrize("form", ["%d/%m/%y", "%m/%d/%Y", "%d.%m.%Y"])
+def test_numeric_dates_no_row_settles_are_refused_as_the_price_files_refuse_them(
+    tmp_path: Path, form: str
+) -> None:
+    """Every first and second field at most 12 (02/01/24 ... 12/01/24): the price files' reader says
+    "ambiguous date"; the frames' read them month-first without a word (2 January read as 1 February). Both
+    say the same line now, through the one shared reader (calendar.numeric_dates)."""
+    from carrousel.finance.data import read_price_csv
+
+    days = pd.bdate_range("2024-01-02", "2024-01-12")
+    df = pd.DataFrame({"unique_id": "A", "ds": days.strftime(form), "y": np.linspace(10, 11, len(days))})
+    with pytest.raises(FrameError) as caught:
+        validate_frame(df)
+    path = tmp_path / "prices.csv"
+    df.rename(columns={"ds": "Date", "y": "Close"})[["Date", "Close"]].to_csv(path, index=False)
+    with pytest.raises(PriceDataError) as price_file:
+        read_price_csv(path)
+    first = days[0].strftime(form)
+    line = (
+        f"ambiguous date {first!r} in data row 1 (day-first or month-first?); write every date as YYYY-MM-DD"
+    )
+    assert str(caught.value) == line and str(price_file.value) == f"{path}: {line}"
+    more = pd.bdate_range("2024-01-02", "2024-01-15")  # the 15th: a field above 12 settles the order
+    settled = df.reindex(range(len(more))).assign(unique_id="A", ds=more.strftime(form), y=1.0)
+    assert validate_frame(settled)["ds"].tolist() == more.tolist()

@@ -27,6 +27,7 @@ __all__ = [
     "get_calendar",
     "many_missing",
     "many_off",
+    "numeric_dates",
     "trading_dates",
     "warn_gaps",
 ]
@@ -277,20 +278,34 @@ def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
     if iso.all():
         parsed = pd.to_datetime(text.str[:10], errors="coerce", format="%Y-%m-%d")
     else:
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-        dayfirst = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
-        differ = parsed.notna() & dayfirst.notna() & (parsed != dayfirst)
-        order = field_order(text) if differ.any() else None
-        if order == "day":
-            parsed = dayfirst
-        elif differ.any() and order is None:
-            row = int(differ.to_numpy().argmax())
-            raise PriceDataError(
-                f"ambiguous date {text.iloc[row]!r} in data row {row + 1} (day-first or month-first?); "
-                "write every date as YYYY-MM-DD"
-            )
+        parsed = numeric_dates(text)
     idx = pd.DatetimeIndex(parsed)
     return (idx.tz_localize(None) if idx.tz is not None else idx).normalize()
+
+
+def numeric_dates(text: pd.Series, error: type[PriceDataError] = PriceDataError) -> pd.Series:
+    """Text dates that are not all ``YYYY-MM-DD`` (``1/4/1999``) read month-first, or day-first where the
+    column shows it (:func:`field_order`); NaT where a value is no date. The price files' reader
+    (:func:`trading_dates`) and the frames' (:func:`~carrousel.finance.frame_dates.frame_days`) both
+    read the day/month order through here.
+
+    Raises:
+        error: some value is another day day-first than month-first (``05/01/24``) and no row settles the
+            order: "ambiguous date", naming the first such value and its row.
+    """
+    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    dayfirst = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
+    differ = parsed.notna() & dayfirst.notna() & (parsed != dayfirst)
+    if not differ.any():
+        return parsed
+    order = field_order(text)
+    if order is None:
+        row = int(differ.to_numpy().argmax())
+        raise error(
+            f"ambiguous date {text.iloc[row]!r} in data row {row + 1} (day-first or month-first?); "
+            "write every date as YYYY-MM-DD"
+        )
+    return dayfirst if order == "day" else parsed
 
 
 def field_order(text: pd.Series) -> str | None:

@@ -2,7 +2,8 @@
 
 * Timestamps, text dates and ``datetime.date`` objects are read by pandas; text stamps whose UTC offsets
   differ (``-05:00`` and ``-04:00`` across a DST change, which pandas refuses) as their wall-clock times;
-  day-first text (``31.12.2012``, ``31/12/12``) when its fields show it, as the price files' reader does.
+  day-first text (``31.12.2012``, ``31/12/12``) when its fields show it, as the price files' reader does;
+  numeric text whose day/month order no row settles (``05/01/24``, ``03/02/24``) is its "ambiguous date".
 * A time zone is dropped, keeping the wall-clock date in that zone.
 * A time of day is dropped, as the price files' reader drops it (a daily bar stamped ``16:00``, or a New
   York midnight held in UTC, ``05:00``); several rows of a series on one day at different times (intraday
@@ -20,12 +21,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from carrousel.finance.calendar import field_order
+from carrousel.finance.calendar import field_order, numeric_dates
 from carrousel.finance.errors import FrameError
 
 __all__ = ["frame_days"]
 
 _OFFSET = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:[+-]\d{2}:?\d{2}|Z)$"  # a time's UTC offset (or Z)
+_ISO = r"\d{4}-\d{2}-\d{2}"  # YYYY-MM-DD: no day/month order to settle (ISO beside others: not dates)
 _NOT_DATES = "column ds holds values that are not dates; use e.g. 2010-01-04"
 
 
@@ -48,6 +50,8 @@ def frame_days(ds: pd.Series, ids: pd.Series) -> pd.Series:
     else:
         try:
             days = _dates(ds)
+        except FrameError:  # an ambiguous date: its own line
+            raise
         except (ValueError, TypeError):
             raise FrameError(_NOT_DATES) from None
     if days.isna().any():
@@ -103,11 +107,14 @@ def _dates(col: pd.Series) -> pd.Series:
     as a time zone is dropped.
 
     Raises:
+        FrameError: numeric dates whose day/month order no row settles.
         ValueError, TypeError: a value that is no date.
     """
     text_col = col.dtype == object or pd.api.types.is_string_dtype(col)
     if text_col and field_order(text := col.astype(str).str.strip()) == "day":
         return _day_first(text)  # first: pandas read 05/01/24 month-first beside 31/01/24 day-first
+    if text_col and not text.str.match(_ISO).any():  # 05/01/24, 03/02/24: was read month-first without a word
+        numeric_dates(text, FrameError)  # "ambiguous date", as the price files' reader says
     with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
         warnings.simplefilter("ignore", UserWarning)
         try:
