@@ -226,3 +226,31 @@ def test_the_progress_bar_ends_each_epoch_on_its_newest_figures(
     assert [row["lr"] for row in shown] == [f"{lr:.2e}" for lr in last_lr]
     assert len(set(last_lr)) == 2  # the schedule moved: the two epochs end on different rates
     assert [row["loss"] for row in shown] == [f"{h['train_loss']:.4g}" for h in result.history]
+
+
+def test_an_early_stopping_callback_without_validation_follows_the_train_config(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``TrainConfig.monitor`` is resolved before any step when fit gets no validation loader (``val_loss``
+    is ``train_loss``, any other ``val_`` key refused). An ``EarlyStopping`` given as a callback was not:
+    ``EarlyStopping("val_loss")`` and ``EarlyStopping("val_f1")`` failed only after a whole epoch ("only
+    ['epoch', 'train_loss', ...] are logged"). Now the callback resolves its key the same way."""
+    train = DataLoader(TensorDataset(*linear_data(64)), batch_size=16)
+    cfg = TrainConfig(epochs=3, progress=False, device="cpu")
+    metric = Trainer(mlp(), RegressionTask(), cfg, callbacks=[EarlyStopping("val_f1", mode="max")])
+    with pytest.raises(ConfigError) as caught:
+        metric.fit(train)
+    assert str(caught.value) == (
+        "EarlyStopping monitor 'val_f1' needs a validation loader and fit got none (without one only "
+        "train_loss is logged, no task metric); pass fit(val_loader=...) or set "
+        "EarlyStopping(monitor='train_loss', mode='min')"
+    )
+    assert metric.step == 0 and metric.history == []  # before: a whole epoch trained first
+    es = EarlyStopping("val_loss", patience=1)
+    with caplog.at_level("INFO", logger="carrousel.core.train.callbacks"):
+        result = Trainer(mlp(), RegressionTask(), cfg, callbacks=[es]).fit(train)
+    assert len(result.history) >= 1 and es.best == min(h["train_loss"] for h in result.history)
+    assert "no validation loader: EarlyStopping monitors train_loss, not val_loss" in caplog.messages
+    val = DataLoader(TensorDataset(*linear_data(32, seed=2)), batch_size=16)
+    Trainer(mlp(), RegressionTask(), cfg, callbacks=[es]).fit(train, val)  # the same callback, validated
+    assert es.monitor == es.logged == "val_loss"

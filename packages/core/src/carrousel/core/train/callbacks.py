@@ -28,6 +28,7 @@ from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
 from carrousel.core.curves import finite_history, history_csv
 from carrousel.core.errors import ConfigError
+from carrousel.core.train.config import key_without_validation
 from carrousel.core.train.task import check_monitor
 
 if TYPE_CHECKING:
@@ -183,26 +184,38 @@ class EarlyStopping(Callback):
         self.wait = 0
         # (monitor, mode) the trainer checked already: its built-in one (TrainConfig(patience=...))
         self.checked: tuple[str, str] | None = None
+        self.logged: str | None = None  # the key read this fit: monitor, or train_loss in val_loss's place
 
     def on_fit_start(self, trainer: Trainer) -> None:
-        """Checks ``mode`` against the trainer's task metric it monitors (:func:`check_monitor`), unless the
-        trainer checked that monitor and mode already (its built-in early stopping, set by ``TrainConfig``)."""
-        if self.checked != (self.monitor, self.mode):
-            check_monitor(trainer.task, self.monitor, self.mode, owner=type(self).__name__)
+        """Resolves the monitored key as ``TrainConfig.monitor`` is: in a fit with no validation loader
+        (``trainer.validating`` False) ``val_loss`` is ``train_loss`` and any other ``val_`` key is a ConfigError before any step
+        (:func:`~carrousel.core.train.config.key_without_validation`; was "only [...] are logged" after a
+        whole epoch). Then checks ``mode`` against the trainer's task metric it monitors
+        (:func:`check_monitor`), unless the trainer checked that monitor and mode already (its built-in
+        early stopping, set by ``TrainConfig``)."""
+        name, key = type(self).__name__, self.monitor
+        if not trainer.validating:
+            key = key_without_validation(key, f"{name} monitor", f"{name}(monitor='train_loss', mode='min')")
+            if key != self.monitor:
+                logger.info("no validation loader: %s monitors %s, not %s", name, key, self.monitor)
+        if self.checked != (key, self.mode):
+            check_monitor(trainer.task, key, self.mode, owner=name)
+        self.logged = key
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        if self.monitor not in logs:
+        key = self.logged or self.monitor
+        if key not in logs:
             raise ConfigError(
-                f"early stopping monitors {self.monitor!r} but only {sorted(logs)} are logged; "
+                f"early stopping monitors {key!r} but only {sorted(logs)} are logged; "
                 "pick one of those (or pass a val_loader)"
             )
-        value = logs[self.monitor]
+        value = logs[key]
         if is_better(value, self.best, self.mode, self.min_delta):
             self.best, self.wait = value, 0
             return
         self.wait += 1
         if self.wait >= self.patience:
-            logger.info("early stopping: %s did not improve for %d epochs", self.monitor, self.wait)
+            logger.info("early stopping: %s did not improve for %d epochs", key, self.wait)
             trainer.should_stop = True
 
     def state_dict(self) -> dict[str, Any]:

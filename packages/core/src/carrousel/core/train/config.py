@@ -9,7 +9,7 @@ from typing import Literal
 from carrousel.core.config import check_device, check_numbers
 from carrousel.core.errors import ConfigError
 
-__all__ = ["TrainConfig"]
+__all__ = ["TrainConfig", "key_without_validation"]
 
 _OPTIMIZERS = ("adam", "adamw", "sgd")
 _SCHEDULERS = ("none", "step", "cosine", "onecycle", "plateau")
@@ -134,12 +134,31 @@ class TrainConfig:
             ConfigError: any other ``val_`` key, before any step: its ``train_`` twin is never logged (training
                 logs its loss, not the task metrics), so the fit failed after a whole epoch ("not logged").
         """
-        for setting, key in (("monitor", self.monitor), ("tie_break", self.tie_break)):
-            if key is not None and key.startswith("val_") and key != "val_loss":
-                fix = "monitor='train_loss', mode='min'" if setting == "monitor" else "tie_break=None"
-                raise ConfigError(
-                    f"{setting} {key!r} needs a validation loader and fit got none (without one only "
-                    f"train_loss is logged, no task metric); pass fit(val_loader=...) or set TrainConfig({fix})"
-                )
-        tie = "train_loss" if self.tie_break == "val_loss" else self.tie_break
-        return ("train_loss" if self.monitor == "val_loss" else self.monitor), tie
+        monitor = key_without_validation(
+            self.monitor, "monitor", "TrainConfig(monitor='train_loss', mode='min')"
+        )
+        if self.tie_break is None:
+            return monitor, None
+        return monitor, key_without_validation(self.tie_break, "tie_break", "TrainConfig(tie_break=None)")
+
+
+def key_without_validation(key: str, setting: str, fix: str) -> str:
+    """A monitored ``key`` as logged in a fit with no validation loader: ``val_loss`` is ``train_loss``,
+    logged in its place; keys not starting with ``val_`` stay. :meth:`TrainConfig.keys_without_validation`
+    and :class:`~carrousel.core.train.EarlyStopping` both resolve their keys here.
+
+    Args:
+        key: the logged key, e.g. ``"val_loss"``.
+        setting: what names ``key``, first in the message (``"monitor"``, ``"tie_break"``).
+        fix: the setting that needs no validation loader, e.g. ``"TrainConfig(tie_break=None)"``.
+
+    Raises:
+        ConfigError: any other ``val_`` key, before any step: its ``train_`` twin is never logged (training
+            logs its loss, not the task metrics), so the fit failed after a whole epoch ("not logged").
+    """
+    if key.startswith("val_") and key != "val_loss":
+        raise ConfigError(
+            f"{setting} {key!r} needs a validation loader and fit got none (without one only train_loss is "
+            f"logged, no task metric); pass fit(val_loader=...) or set {fix}"
+        )
+    return "train_loss" if key == "val_loss" else key

@@ -146,7 +146,7 @@ class Trainer:
         self.batches_per_epoch: int | None = None
         self._net: nn.Module = self.model  # what forward runs on: the model or its DDP wrapper
         self.train_loader: Any = None
-        self._monitor, self._tie_break = cfg.monitor, cfg.tie_break  # as logged: _resolve_monitor
+        self._monitor, self._tie_break, self.validating = cfg.monitor, cfg.tie_break, True  # _resolve_monitor
         self._batch_logs, self._batch_calls, self._defer = True, True, False  # reads: _pick_reads
         self._reset_fit_state()
 
@@ -312,7 +312,7 @@ class Trainer:
             logger.info("no validation loader: monitoring %s, breaking ties on %s", monitor, tie)
         check_monitor(self.task, monitor, cfg.mode)
         check_tie_break(self.task, tie)  # lower wins: no higher-is-better metric
-        self._monitor, self._tie_break = monitor, tie
+        self._monitor, self._tie_break, self.validating = monitor, tie, has_val
         if self._early is not None:  # checked just now, under TrainConfig's name: not again by the callback
             self._early.monitor, self._early.checked = monitor, (monitor, self.config.mode)
 
