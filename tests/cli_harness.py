@@ -120,8 +120,10 @@ def config_flags(text: str | None, name: str = "c.toml") -> list[str]:
 
 
 def assert_clean_failure(outcome: Outcome, code: int = 1, needle: str | None = None) -> None:
-    """One ``error:`` line (exit 1 or 2) naming ``needle``, no traceback, no result on stdout."""
+    """One ``error:`` line (exit 1 or 2) naming ``needle``, no traceback, no result on stdout (errors go to
+    stderr; no command promises a JSON error document on stdout)."""
     lines = outcome.error_lines()
+    assert outcome.stdout == "", f"a failure printed on stdout: {outcome.stdout[:300]!r}"
     assert outcome.code == code, f"exit {outcome.code}, expected {code}; stderr: {outcome.stderr!r}"
     assert len(lines) == 1, f"expected one line on stderr, got: {outcome.stderr!r}"
     assert lines[0].startswith("error: "), lines[0]

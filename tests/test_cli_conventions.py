@@ -325,3 +325,14 @@ def test_every_epochs_option_is_bounded_by_cores_max_epochs(invoke: Callable[...
     assert [(where, opt) for where, opt, bounds in ranged if bounds != (1, MAX_EPOCHS)] == []
     for where, opt, _ in ranged:
         assert_clean_failure(invoke(*where, opt, str(MAX_EPOCHS + 1)), 2, opt)
+
+
+def test_a_clean_failure_leaves_stdout_empty() -> None:
+    """The harness's assert_clean_failure said "no result on stdout" and never looked at stdout: a command
+    that printed (part of) a result and then failed passed it. Errors go to stderr and no command promises
+    a JSON error document on stdout (README, "streams" and ``--json``), so a failure's stdout is empty."""
+    failed = Outcome(1, "", "error: p.csv: no such file; check the path\n")
+    assert_clean_failure(failed, 1, "no such file")
+    for printed in ('{"rows": 3}\n', "AAPL  2011-01-03  101.2\n"):
+        with pytest.raises(AssertionError, match=r"^a failure printed on stdout"):
+            assert_clean_failure(Outcome(1, printed, failed.stderr), 1, "no such file")
