@@ -181,3 +181,17 @@ def test_numeric_dates_no_row_settles_are_refused_as_the_price_files_refuse_them
     more = pd.bdate_range("2024-01-02", "2024-01-15")  # the 15th: a field above 12 settles the order
     settled = df.reindex(range(len(more))).assign(unique_id="A", ds=more.strftime(form), y=1.0)
     assert validate_frame(settled)["ds"].tolist() == more.tolist()
+
+
+@pytest.mark.parametrize("form", ["%Y/%m/%d", "%Y.%m.%d", "%Y/%m/%d %H:%M"])
+def test_year_first_dates_are_no_day_month_puzzle_for_either_reader(tmp_path: Path, form: str) -> None:
+    """``2010/01/04`` is year-month-day: the price files' reader called it an "ambiguous date" (pandas'
+    day-first reading gave 1 April); the frames' read it, and still do through the shared reader."""
+    from carrousel.finance.data import read_price_csv
+
+    days = pd.bdate_range("2010-01-04", "2010-01-12")
+    df = pd.DataFrame({"unique_id": "A", "ds": days.strftime(form), "y": np.linspace(10, 11, len(days))})
+    assert validate_frame(df)["ds"].tolist() == days.tolist()
+    path = tmp_path / "prices.csv"
+    df.rename(columns={"ds": "Date", "y": "Close"})[["Date", "Close"]].to_csv(path, index=False)
+    assert read_price_csv(path).index.tolist() == days.tolist()  # before: "ambiguous date '2010/01/04'"

@@ -285,7 +285,8 @@ def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
 
 def numeric_dates(text: pd.Series, error: type[PriceDataError] = PriceDataError) -> pd.Series:
     """Text dates that are not all ``YYYY-MM-DD`` (``1/4/1999``) read month-first, or day-first where the
-    column shows it (:func:`field_order`); NaT where a value is no date. The price files' reader
+    column shows it (:func:`field_order`); year-first ones (``2010/01/04``) year-month-day; NaT where a
+    value is no date. The price files' reader
     (:func:`trading_dates`) and the frames' (:func:`~carrousel.finance.frame_dates.frame_days`) both
     read the day/month order through here.
 
@@ -295,7 +296,9 @@ def numeric_dates(text: pd.Series, error: type[PriceDataError] = PriceDataError)
     """
     parsed = pd.to_datetime(text, errors="coerce", format="mixed")
     dayfirst = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
-    differ = parsed.notna() & dayfirst.notna() & (parsed != dayfirst)
+    # year first (2010/01/04, 20100104) is year-month-day: no order to settle (dayfirst read 1 April)
+    yearfirst = text.str.match(r"(?:19|20)\d{2}(?:\D|\d{4}\b)")
+    differ = parsed.notna() & dayfirst.notna() & (parsed != dayfirst) & ~yearfirst
     if not differ.any():
         return parsed
     order = field_order(text)
