@@ -275,7 +275,7 @@ def _score(
     da = dp = dd = None
     if called is not None:
         hits = int(np.sum(called))
-        da, dp = hits / len(called), direction_p(hits, len(called), up_rate)
+        da, dp = hits / len(called), direction_p(hits, len(called), up_rate, float(np.mean(y[:, 0] < 0)))
         ref = _direction_hits(bt, DIRECTION_REFERENCE) if DIRECTION_REFERENCE in bt.forecasts else None
         if name != DIRECTION_REFERENCE:
             dd = mcnemar_p(called, ref if ref is not None else np.zeros(len(called), bool))

@@ -2,7 +2,7 @@
 
 * :func:`binomial_p` / :func:`direction_p`: one-sided binomial tests of directional accuracy; the latter
   against the accuracy a no-skill forecaster gets by always calling the more frequent direction
-  (``max(up_rate, 1 - up_rate)``), so "always up" in a rising market is not significant.
+  (``max(up_rate, down_rate)``), so "always up" in a rising market is not significant.
 * :func:`mcnemar_p`: the exact McNemar test of one forecaster's correct calls against another's on the same
   origins (e.g. the network's directions against drift's).
 * :func:`naive_scale`: Hyndman's MASE scale, the in-sample MAE of the one-step naive forecast.
@@ -44,15 +44,19 @@ def binomial_p(successes: int, trials: int, rate: float = 0.5) -> float:
 
 
 @check_args
-def direction_p(hits: int, trials: int, up_rate: float) -> float:
+def direction_p(hits: int, trials: int, up_rate: float, down_rate: float | None = None) -> float:
     """p-value of ``hits`` correct up/down calls against always calling the majority direction.
 
     Args:
         hits: correct calls.
         trials: calls made.
         up_rate: share of up moves among the outcomes (the series' base rate).
+        down_rate: share of down moves (None: ``1 - up_rate``, no outcome unchanged). An unchanged price is
+            neither call's hit, so with such outcomes "always down" is right on ``down_rate`` of them, not on
+            ``1 - up_rate``: that bar was set too high, and the p-value too large.
     """
-    return binomial_p(hits, trials, min(max(up_rate, 1.0 - up_rate), 1.0 - 1e-12))
+    down = 1.0 - up_rate if down_rate is None else down_rate
+    return binomial_p(hits, trials, min(max(up_rate, down), 1.0 - 1e-12))
 
 
 def mcnemar_p(hits: np.ndarray, ref_hits: np.ndarray) -> float:
