@@ -66,7 +66,8 @@ class BacktestResult:
         refits: number of refits of the network.
         window: expanding or rolling.
         scales: ticker -> MASE scale: in-sample MAE of the one-step naive price forecast over the
-            history before the first test origin.
+            ticker's history before its first test origin (a series listed during the test period: before
+            its own first origin, so that every scored ticker has one).
         target_dates: ``(n, H)`` dates of the forecast targets (None when unknown).
         members: ``(N, n, H, Q)`` each seed-ensemble member's own calibrated forecast (None: one network).
         member_seeds: the seed of each member.
@@ -182,8 +183,7 @@ def run_backtest(
     meta: dict[str, list[np.ndarray]] = {"ticker": [], "date": [], "price": [], "actual": [], "ds": []}
     by_member: list[np.ndarray] = []  # (N, n_block, H, Q) per block and ticker, for the members' spread
     fits: list[dict[str, str]] = []  # what the automatic baselines picked, per block and ticker
-    first = refits[0].start
-    scales = {s.ticker: naive_scale(s.close[: int(np.searchsorted(s.dates, first))]) for s in series_list}
+    scales: dict[str, float] = {}  # MASE scale of each ticker: its history before its own first test origin
     for b, refit in enumerate(refits):
         cuts, fitted = refit.cuts, refit.fitted
         for s in series_list:
@@ -191,6 +191,7 @@ def run_backtest(
             if len(origins) == 0:
                 continue
             done = baselines[b, s.ticker] if baselines is not None else fit_one(s, refit, origins, cfg)
+            scales.setdefault(s.ticker, naive_scale(s.close[: int(origins[0])]))
             base, chosen = done.forecasts, done.chosen
             if fitted.members > 1:  # the ensemble and its members from one pass of each member
                 net, each = fitted.predict_both(s, origins, garch=base["garch"])

@@ -6,7 +6,7 @@ Point forecasts are the median quantile, turned into prices as ``C[t] * exp(q50)
   averaged over tickers (each counts once; pooled price errors let the highest price rule; the random walk
   scores 1.0, below 1 is better than "tomorrow = today"). ``mae`` / the random walk's ``mae``: pooled.
 * ``mase``: Hyndman's MASE, the price errors scaled by the in-sample MAE of the one-step naive forecast
-  over the history before the first test origin (per ticker).
+  over the history before each ticker's own first test origin.
 * direction: next-day up/down calls, tested (one-sided binomial) against always calling the direction
   that was more frequent in the test windows (the series' base rate of up moves, ``up_rate``), and
   against drift's calls on the same origins (one-sided exact McNemar test, ``direction_vs_drift_p``).
