@@ -1,9 +1,9 @@
 """Walk-forward backtest: refit every N origins on data before them, forecast each block in one pass.
 
 The test origins are the last ``test_days`` trading dates (of all tickers together) whose ``H``-day outcome
-is known. They are cut into blocks of ``refit_every`` dates; for each block the network and the
-baselines are refitted on what was observable at the block's first date (expanding or rolling window),
-then the whole block is forecast in batched passes. Every model is scored on exactly the same windows.
+is known. They are cut into blocks of ``refit_every`` dates; for each block the network (on an expanding
+or rolling window) and the baselines (on their own windows, :mod:`carrousel.finance.baselines`) are refitted on
+what was observable at the block's first date, then the whole block is forecast in batched passes. Every model is scored on exactly the same windows.
 
 The network's refits come first, all of them (:func:`backtest_refits`: under ``torchrun`` every rank takes
 part in each refit's collective steps), then the baselines (:func:`fit_baselines`: under ``torchrun`` each
