@@ -4,7 +4,7 @@ consecutive batches (a state carried from one batch to the next continues each r
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from carrousel.core.files import read_text
 from carrousel.core.option_names import option
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["read_corpus", "stream_batches"]
+__all__ = ["after_prompt", "prompt_read", "read_corpus", "stream_batches"]
 
 
 _CR = re.compile(r"\r\n?")
@@ -52,3 +52,25 @@ def stream_batches(ids: np.ndarray, streams: int, segment: int) -> list[dict[str
     x = torch.as_tensor(ids[: per_row * streams], dtype=torch.long).view(streams, per_row)
     y = torch.as_tensor(ids[1 : per_row * streams + 1], dtype=torch.long).view(streams, per_row)
     return [{"x": x[:, s : s + segment], "y": y[:, s : s + segment]} for s in range(0, per_row, segment)]
+
+
+def prompt_read(prompt: str, kind: str) -> str:
+    """The prompt a subword or word tokenizer (``kind`` not ``char``) reads: without its trailing spaces.
+
+    Such a tokenizer marks a space as the ``▁`` that starts the next word, so a prompt's trailing space was
+    a lone ``▁``, a double space to the model (``It was `` + ``▁the``: ``It was  the``); the next word's own
+    ``▁`` stands for it (:func:`after_prompt` keeps the prompt's spacing in the pieces shown after it)."""
+    return prompt if kind == "char" else prompt.rstrip(" ")
+
+
+def after_prompt(pieces: Iterator[str], prompt: str, kind: str) -> Iterator[str]:
+    """``pieces`` to show after ``prompt`` as given: where :func:`prompt_read` left out its trailing spaces,
+    the spaces that open the continuation are dropped up to as many (the prompt shows them already)."""
+    owed = len(prompt) - len(prompt_read(prompt, kind))
+    for piece in pieces:
+        if owed:
+            kept = piece.lstrip(" ")
+            piece, owed = piece[min(owed, len(piece) - len(kept)) :], 0 if kept else owed - len(piece)
+            if not piece:
+                continue
+        yield piece

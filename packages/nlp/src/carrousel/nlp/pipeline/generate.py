@@ -40,7 +40,7 @@ from carrousel.nlp.baselines import NGramLM, perplexity_of
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
 from carrousel.nlp.errors import NLPConfigError, TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
-from carrousel.nlp.lm_data import read_corpus, stream_batches
+from carrousel.nlp.lm_data import after_prompt, prompt_read, read_corpus, stream_batches
 from carrousel.nlp.lm_export import exported_lm
 from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, check_converged, fit_checked, train_config
@@ -251,7 +251,7 @@ class TextGenerator:
             raise TextDataError(f"prompt={prompt!r:.40} is not text; give a string ('' starts afresh)")
         if prompt:
             _warn_unknown(self.tokenizer, prompt)
-        ids = self.tokenizer.encode(prompt) if prompt else []
+        ids = self.tokenizer.encode(prompt_read(prompt, self.tokenizer.kind)) if prompt else []
         if not ids:  # no prompt: start as at the beginning of a line
             ids = self.tokenizer.encode("\n") or [self.tokenizer.eos_id]
         return ids
@@ -272,7 +272,8 @@ class TextGenerator:
         characters the vocabulary lacks are named in one warning, logged here, before the first piece.
         """
         context = self._start(prompt)  # now, not at the first next(): the warning precedes any output
-        return self._sample(prompt, context, max_tokens, temperature, top_k, top_p, seed)
+        pieces = self._sample(prompt, context, max_tokens, temperature, top_k, top_p, seed)
+        return after_prompt(pieces, prompt, self.tokenizer.kind)  # shown after the prompt as given
 
     def _sample(
         self,
@@ -288,9 +289,8 @@ class TextGenerator:
         generator = torch.Generator(device=device)
         generator.manual_seed(seed if seed is not None else int(torch.seed() % (2**63)))
         banned = (self.tokenizer.pad_id, self.tokenizer.unk_id, self.tokenizer.bos_id)
-        # Only the tokens since the last piece are decoded, after those of the piece before as context
-        # (ids[start:shown]); decoding the whole text at each token made a long run quadratic (100,000
-        # tokens: 20 KB in two minutes).
+        # Only the tokens since the last piece are decoded, after the piece before's (ids[start:shown]) as
+        # context; decoding the whole text at each token made a long run quadratic (100,000 tokens: 20 KB in 2 min)
         ids = list(context) if prompt else []
         start, shown = 0, len(ids)
         before = self.tokenizer.decode(ids)  # the text of ids[start:shown], made again only when they move
