@@ -77,7 +77,7 @@ def _normalizer(lowercase: bool, keep_fullwidth: bool = False) -> normalizers.No
 
 
 def _build(
-    cfg: TokenizerConfig, alphabet: Sequence[str] = (), keep_fullwidth: bool = False
+    cfg: TokenizerConfig, alphabet: Sequence[str] = (), keep_fullwidth: bool = False, lines: bool = False
 ) -> tuple[Tokenizer, trainers.Trainer]:
     specials = list(SPECIALS)
     if cfg.kind == "char":
@@ -120,6 +120,7 @@ def _build(
         tok.pre_tokenizer = pre_tokenizers.Sequence(
             [
                 pre_tokenizers.Metaspace(),
+                *([pre_tokenizers.Split("\n", behavior="isolated")] if lines else []),  # after: no ▁ added
                 pre_tokenizers.Punctuation(),
                 pre_tokenizers.Digits(individual_digits=True),
                 pre_tokenizers.Split(Regex(_CJK), behavior="isolated"),
@@ -367,6 +368,7 @@ def train_tokenizer(
     keep_fullwidth: bool = False,
     emoji: str = "keep",
     fold: str = "none",
+    lines: bool = False,
 ) -> TextTokenizer:
     """Trains a tokenizer on ``texts`` (the training split only).
 
@@ -376,13 +378,15 @@ def train_tokenizer(
     ``emoji``: ``"names"`` reads emoji as their names, here and in every later encoding
     (:mod:`carrousel.nlp.emoji_names`); ``"keep"`` as written. ``fold``: ``"unknown"`` folds, in every later
     encoding, the characters the trained vocabulary lacks (:mod:`carrousel.nlp.char_fold`); ``"none"`` not.
+    ``lines``: a subword or word tokenizer reads each ``\n`` as a token of its own (a word language model's
+    multi-line text); else a line break stays inside the word around it (``man\nthe``: one, mostly unknown).
 
     Raises:
         TokenizerError: when the texts yield no vocabulary beyond the special tokens, or ``emoji`` or ``fold``
             is not a reading.
     """
     _check_readings(emoji, fold)  # before the training, not after it
-    tok, trainer = _build(cfg, alphabet, keep_fullwidth)
+    tok, trainer = _build(cfg, alphabet, keep_fullwidth, lines)
     tok.train_from_iterator((read_emoji(t, emoji) for t in texts), trainer)
     if tok.get_vocab_size() <= len(SPECIALS):
         raise TokenizerError(

@@ -142,7 +142,7 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     fit = cfg.fit
     torch.manual_seed(fit.seed)
     pieces = (train_text[i : i + _TRAIN_CHUNK] for i in range(0, len(train_text), _TRAIN_CHUNK))
-    tokenizer = train_tokenizer(pieces, cfg.tokenizer)
+    tokenizer = train_tokenizer(pieces, cfg.tokenizer, lines=cfg.tokenizer.kind == "word")  # \n: a word
     train_ids = np.asarray(tokenizer.encode(train_text), dtype=np.int64)
     held_ids = np.asarray(tokenizer.encode(held_text), dtype=np.int64)
     streams = max(1, min(fit.batch_size, (len(held_ids) - 1) // (2 * cfg.bptt)))
