@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from carrousel.nlp.lm_data import after_prompt, prompt_read
 from carrousel.nlp.pipeline import TextGenerator
@@ -30,3 +31,24 @@ def test_the_spacing_helpers() -> None:
     assert list(after_prompt(iter([" ", " the", " end"]), "It was  ", "word")) == ["the", " end"]
     assert list(after_prompt(iter([",", " so"]), "It was ", "bpe")) == [",", " so"]
     assert list(after_prompt(iter([" the"]), "It was ", "char")) == [" the"]
+
+
+@pytest.mark.parametrize("kind", ["bpe", "char"])
+def test_no_prompt_starts_from_the_line_break_alone(tmp_path: Path, kind: str) -> None:
+    """Before, a subword model without a prompt read ``▁`` then ``\\n``: a space before the line break."""
+    gen = TextGenerator.from_pretrained(_tiny_lm(tmp_path, kind))
+    seen: list[list[int]] = []
+    network = gen.model
+
+    class Recording(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(self, ids: torch.Tensor, state: object = None) -> object:
+            seen.append(ids.tolist()[0])
+            return self.network(ids, state)
+
+    gen.model = Recording()
+    "".join(gen.stream("", max_tokens=2, seed=0))
+    assert [gen.tokenizer.id_to_token(i) for i in seen[0]] == ["\n"]

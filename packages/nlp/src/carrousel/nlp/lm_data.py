@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -14,7 +15,10 @@ from carrousel.core.files import read_text
 from carrousel.core.option_names import option
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["after_prompt", "prompt_read", "read_corpus", "stream_batches"]
+if TYPE_CHECKING:
+    from carrousel.nlp.tokenization import TextTokenizer
+
+__all__ = ["after_prompt", "line_start", "prompt_read", "read_corpus", "stream_batches"]
 
 
 _CR = re.compile(r"\r\n?")
@@ -74,3 +78,11 @@ def after_prompt(pieces: Iterator[str], prompt: str, kind: str) -> Iterator[str]
             if not piece:
                 continue
         yield piece
+
+
+def line_start(tokenizer: TextTokenizer) -> list[int]:
+    """The ids a continuation without a prompt starts from, the beginning of a line: the line break's own
+    token where the vocabulary holds one. A subword or word tokenizer encodes ``"\\n"`` alone as ``▁`` and
+    ``\\n`` (a space before the line break) or ``[UNK]``; without such a token, that encoding, else ``[EOS]``."""
+    own = tokenizer.word_ids("\n")
+    return own if own and tokenizer.unk_id not in own else tokenizer.encode("\n") or [tokenizer.eos_id]

@@ -40,7 +40,7 @@ from carrousel.nlp.baselines import NGramLM, perplexity_of
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
 from carrousel.nlp.errors import NLPConfigError, TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
-from carrousel.nlp.lm_data import after_prompt, prompt_read, read_corpus, stream_batches
+from carrousel.nlp.lm_data import after_prompt, line_start, prompt_read, read_corpus, stream_batches
 from carrousel.nlp.lm_export import exported_lm
 from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, check_converged, fit_checked, train_config
@@ -253,7 +253,7 @@ class TextGenerator:
             _warn_unknown(self.tokenizer, prompt)
         ids = self.tokenizer.encode(prompt_read(prompt, self.tokenizer.kind)) if prompt else []
         if not ids:  # no prompt: start as at the beginning of a line
-            ids = self.tokenizer.encode("\n") or [self.tokenizer.eos_id]
+            ids = line_start(self.tokenizer)
         return ids
 
     @check_args
