@@ -5,13 +5,16 @@ bfloat16, and printed only when measured (an older report prints as before)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
+from carrousel.core.bundle import Bundle
 from carrousel.core.export import report as report_mod
-from carrousel.core.export.report import BF16_RUNNER, deployment_table, measure_latency
+from carrousel.core.export.report import BF16_RUNNER, deployment_table, folder_bytes, measure_latency
+from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
 
 
 def _doc(**bf16: object) -> dict[str, object]:
@@ -94,3 +97,19 @@ def test_runners_are_sampled_in_rounds_so_a_burst_of_load_hits_each_alike(
                           bf16_device=None)  # fmt: skip
     assert order == ["eager", "deployed"] + ["eager", "deployed"] * 3  # warm-ups, then three rounds
     assert out["1"] == {"eager": 1e3, "deployed": 1e3}  # each sample: one call over one (fake) second
+
+
+def test_folder_bytes_counts_only_the_bundle_not_the_training_report(tmp_path: Path) -> None:
+    """A train command's history.csv/training.png sit beside the bundle, outside its manifest: an export's
+    "before" size counted them, so an int8 export that grew looked smaller."""
+    cfg = SequenceRegressorConfig(RecurrentConfig(3, 8), out_features=2)
+    bundle = Bundle(kind="test.regressor", model=SequenceRegressor(cfg), files={"vocab.txt": b"a\nb\n"})
+    folder = bundle.save(tmp_path / "model")
+    listed = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    (folder / "history.csv").write_text("epoch,loss\n" + "1,0.5\n" * 2000)
+    (folder / "training.png").write_bytes(b"\x89PNG" + b"\0" * 50_000)
+    assert folder_bytes(folder) == listed
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.bin").write_bytes(b"\0" * 10)
+    assert folder_bytes(plain) == 10

@@ -13,6 +13,7 @@ runners); where the device has no bfloat16 the key says why it was skipped.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import math
 import os
@@ -27,6 +28,7 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
+from carrousel.core.bundle_files import BUNDLE_FILE
 from carrousel.core.device import inference_dtype, run_in_precision
 from carrousel.core.errors import ConfigError
 
@@ -48,8 +50,16 @@ BF16_REPEATS = 3  # its samples (the median of 3, not 5: the secondary column mu
 
 
 def folder_bytes(folder: str | Path) -> int:
-    """Total size of the files under ``folder``."""
-    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(folder) for f in files)
+    """Size on disk of the bundle in ``folder``: its ``bundle.json`` and the files its manifest lists, so
+    that a train command's ``history.csv``/``training.png`` (outside the manifest) or anything else left
+    in the folder is not counted as model; a folder without a readable manifest: every file under it."""
+    root = Path(folder)
+    try:
+        listed = json.loads((root / BUNDLE_FILE).read_text(encoding="utf-8"))["files"]
+        names = [BUNDLE_FILE, *listed]
+    except (OSError, ValueError, KeyError, TypeError):
+        return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(root) for f in files)
+    return sum((root / name).stat().st_size for name in names if (root / name).is_file())
 
 
 def parameter_count(model: nn.Module) -> int:
