@@ -33,7 +33,7 @@ from rich.progress import (
 from rich.table import Table
 
 from carrousel.bio import __version__
-from carrousel.bio.cli_settings import config_file, merged, with_flags
+from carrousel.bio.cli_settings import config_file, merged, train_settings, with_flags
 from carrousel.bio.config import (
     MAX_BATCH,
     MAX_FILTERS,
@@ -506,7 +506,7 @@ def train(
             precision=precision,
         ),
     )
-    cfg = with_flags(ctx, config_file(config, ("data", "jaspar_release")), flags, _TRAIN_FLAGS)
+    cfg = train_settings(ctx, config, flags, _TRAIN_FLAGS)  # no training data: a usage error (exit 2)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
     with precision_from(PrecisionSource.of(cli.typed(ctx, "precision"), config, "[fit] precision")):
         result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=cli.bars_on())

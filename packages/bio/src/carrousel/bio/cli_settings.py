@@ -1,7 +1,8 @@
 """The ``--config`` file of bio's commands (part of the command line, with :mod:`carrousel.bio.cli`): read
 once (:func:`config_file`), merged with the flags into the command's config (:func:`with_flags`), and the
 flags and the file's settings that the checks across options read (:func:`merged`, core's
-``refuse_merged``).
+``refuse_merged``); ``bio train``'s merged config, refused as a usage error without training data
+(:func:`train_settings`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from typing import Any, TypeVar
 
 import typer
 
+from carrousel.bio.config import TrainConfig
+from carrousel.bio.config_checks import refuse_no_training_source
 from carrousel.bio.errors import JasparReleaseError
 from carrousel.bio.jaspar_release import check_release
 from carrousel.core import cli
 from carrousel.core.config import TomlDocument, file_values, naming_file, overlay, read_toml
 from carrousel.core.errors import ConfigError, MissingExtraError
 
-__all__ = ["config_file", "merged", "with_flags"]
+__all__ = ["config_file", "merged", "train_settings", "with_flags"]
 
 C = TypeVar("C")
 
@@ -100,3 +103,14 @@ def merged(
     else:
         file = {f: getattr(of, f) for f in flags if f in doc}
     return cli.merged_settings(ctx, flags, table, file, None if doc is None else doc.source)
+
+
+def train_settings(
+    ctx: typer.Context, config: Path | None, flags: TrainConfig, table: dict[str, str]
+) -> TrainConfig:
+    """``bio train``'s config: ``flags`` with the ``--config`` file's settings (:func:`with_flags`; its ``[data]
+    jaspar_release`` checked by :func:`config_file`), refused as a usage error (exit 2) when neither names
+    training data (no ``--motif``, ``--positives`` or ``--peaks``), before any data is read."""
+    cfg = with_flags(ctx, config_file(config, ("data", "jaspar_release")), flags, table)
+    refuse_no_training_source(cfg.data, typer.BadParameter)
+    return cfg

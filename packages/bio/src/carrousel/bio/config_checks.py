@@ -3,7 +3,7 @@
 spelling (:func:`store_release`), a scan setting its method never reads refused (:func:`refuse_unused_scan_options`),
 an export setting for a training the export does not run refused (:func:`refuse_unused_export_options`), an
 evaluation of PWMs only with a model or without motifs refused (:func:`refuse_pwm_only_model`,
-:func:`refuse_pwm_only_without_motifs`)."""
+:func:`refuse_pwm_only_without_motifs`), a training without data refused (:func:`refuse_no_training_source`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from carrousel.core.args import check_args
 from carrousel.core.option_names import option
 
 __all__ = [
+    "no_training_source",
+    "refuse_no_training_source",
     "refuse_pwm_only_model",
     "refuse_pwm_only_without_motifs",
     "refuse_unused_export_options",
@@ -140,3 +142,18 @@ def refuse_pwm_only_without_motifs(pwm_only: bool, motifs: Sequence[str], error:
     """
     if pwm_only and not motifs:
         raise error(f"{option('pwm_only', True, '--pwm-only')} needs {option('motifs', flag='--motif')}")
+
+
+def no_training_source() -> str:
+    """The line that refuses a ``bio train`` with no training data (the reader's and the CLI's)."""
+    return (
+        f"give {option('motifs', flag='--motif', metavar='IDs')} (planted training), "
+        f"{option('positives')}/{option('negatives')} or {option('peaks')}/{option('genome')}"
+    )
+
+
+def refuse_no_training_source(data: Any, error: type[Exception]) -> None:
+    """Refuses a training data config (``TrainDataConfig``) that names no source: no motif to plant, no
+    positives, no peaks (:func:`no_training_source`). ``error``: the CLI's usage error (exit 2), or another."""
+    if not data.motifs and data.positives is None and data.peaks is None:
+        raise error(no_training_source())

@@ -20,6 +20,7 @@ import numpy as np
 
 from carrousel.bio.bed import Intervals, Peak, merge_intervals, read_peaks
 from carrousel.bio.config import SynthConfig, TrainDataConfig
+from carrousel.bio.config_checks import no_training_source
 from carrousel.bio.errors import MotifError, TrainConfigError
 from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.genome import Genome, open_genome
@@ -340,10 +341,7 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
         tasks = named[:1]  # the task's motif; every named motif seeds the filters
     else:
         if not named:
-            raise TrainConfigError(
-                f"give {option('motifs', flag='--motif', metavar='IDs')} (planted training), {option('positives')}/{option('negatives')} or "
-                f"{option('peaks')}/{option('genome')}"
-            )
+            raise TrainConfigError(no_training_source())
         assert genome is not None
         n_neg = cfg.n_negatives or max(cfg.per_motif * len(named) // 4, 500)
         if cfg.per_motif < MIN_TRAIN_PER_CLASS or 2 * n_neg + n_neg // 2 < MIN_TRAIN_PER_CLASS:
