@@ -185,3 +185,12 @@ def test_finite_history_rounds_to_significant_digits_so_a_small_learning_rate_st
     kept it); significant digits keep every figure's first digits, large or small."""
     rows = finite_history([{"epoch": 3, "lr": 1.2e-08, "loss": 1234.56789, "grad_norm": 3e-12}], digits=6)
     assert rows == [{"epoch": 3, "lr": 1.2e-08, "loss": 1234.57, "grad_norm": 3e-12}]
+
+
+def test_finite_history_writes_counts_as_the_integers_history_csv_writes() -> None:
+    """The trainer logs ``epoch`` as a float: history.csv wrote 1, the JSON history (finance train-global
+    --json, speech's provenance) 1.0."""
+    history = [{"epoch": 1.0, "member": 2.0, "train_loss": 0.5, "lr": 1.0}]
+    for rows in (finite_history(history), finite_history(history, digits=6)):
+        assert json.dumps(rows) == '[{"epoch": 1, "member": 2, "train_loss": 0.5, "lr": 1.0}]'
+    assert history_csv(history).splitlines()[1] == "1,2,0.5,1.0"

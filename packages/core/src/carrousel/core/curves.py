@@ -75,7 +75,8 @@ def _cell(key: str, value: Any) -> Any:
 @check_args
 def finite_history(history: Sequence[Row], digits: int | None = None) -> list[dict[str, float | None]]:
     """The history as it may reach a JSON output (a result, a bundle's provenance): a non-finite figure (an
-    epoch whose every step was skipped has no loss or norm) becomes None, and with ``digits`` every other
+    epoch whose every step was skipped has no loss or norm) becomes None, a count (``epoch``, ``member``:
+    the trainer logs floats) the integer :func:`history_csv` writes (1, not 1.0), and with ``digits`` every other
     float is rounded to that many significant digits (``digits=6``: 0.123456789 -> 0.123457, a learning
     rate of 1.23456789e-08 -> 1.23457e-08, which rounding to decimal places made 0.0).
 
@@ -85,12 +86,11 @@ def finite_history(history: Sequence[Row], digits: int | None = None) -> list[di
     if digits is not None and digits < 1:
         raise ConfigError(f"digits must be >= 1 (significant digits), got {digits}")
 
-    def cell(value: float) -> float | None:
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
+    def cell(key: str, value: float) -> float | None:
+        value = _cell(key, value)  # a count (epoch, member) as the integer history.csv writes
         return float(f"{value:.{digits}g}") if digits is not None and isinstance(value, float) else value
 
-    return [{k: cell(v) for k, v in row.items()} for row in history]
+    return [{k: cell(k, v) for k, v in row.items()} for row in history]
 
 
 def history_csv(history: Sequence[Row]) -> str:

@@ -121,10 +121,10 @@ class GlobalResult:
         """Every member's per-epoch logs, one after another (each member's from epoch 1)."""
         return [row for rows in self.histories for row in rows]
 
-    def summary(self) -> dict[str, dict[str, float]]:
+    def summary(self) -> dict[str, dict[str, float | int]]:
         """Per model: mean pinball, coverage and rel. MAE over the held-out series, series won on pinball, and
         series where the network's pinball loss is significantly lower / higher than this model's (one-sided
-        DM p below :data:`~carrousel.finance.evaluate.ALPHA` on that series, unadjusted)."""
+        DM p below :data:`~carrousel.finance.evaluate.ALPHA` on that series, unadjusted); the counts are integers."""
         if not self.holdout:
             return {}
         models = list(next(iter(self.holdout.values())))
@@ -134,9 +134,9 @@ class GlobalResult:
                 "pinball": float(np.mean([s[m].pinball for s in self.holdout.values()])),
                 "coverage": float(np.mean([s[m].coverage for s in self.holdout.values()])),
                 "rel_mae": float(np.mean([s[m].rel_mae for s in self.holdout.values()])),
-                "lowest_pinball_series": float(sum(b == m for b in best)),
-                "network_better_series": float(sum(_below(s[m].better_p) for s in self.holdout.values())),
-                "network_worse_series": float(sum(_below(s[m].worse_p) for s in self.holdout.values())),
+                "lowest_pinball_series": int(sum(b == m for b in best)),
+                "network_better_series": int(sum(_below(s[m].better_p) for s in self.holdout.values())),
+                "network_worse_series": int(sum(_below(s[m].worse_p) for s in self.holdout.values())),
             }
             for m in models
         }
