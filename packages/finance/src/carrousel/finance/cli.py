@@ -52,7 +52,7 @@ from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.option_names import option
 from carrousel.finance import __version__
 from carrousel.finance.cli_global import CalendarOpt, register
-from carrousel.finance.cli_unused import refuse_unused
+from carrousel.finance.cli_unused import refuse_unused, typed_tickers
 from carrousel.finance.config import (
     MAX_HIDDEN,
     MAX_HORIZON,
@@ -89,7 +89,7 @@ def _onoff(flag: bool) -> str:
     return "on" if flag else "off"
 
 
-Tickers = Annotated[list[str], typer.Argument(help="One or more symbols (several train one global model).")]
+Tickers = Annotated[list[str] | None, typer.Argument(help="Symbols (default: --config's [data] tickers).")]
 Horizon = Annotated[
     int | None,
     typer.Option(
@@ -267,7 +267,7 @@ def _pick(value: Any, default: Any) -> Any:
 
 
 def _config(
-    tickers: list[str],
+    tickers: list[str] | None,
     *,
     source: Source | None = None,
     csv: Path | None = None,
@@ -303,7 +303,7 @@ def _config(
         base = replace(base, window=saved.window, model=saved.model)
     base = load_config(config, base)
     d, w, m, t, b = base.data, base.window, base.model, base.train, base.backtest
-    symbols = tuple(s.strip().upper() for item in tickers for s in item.split(",") if s.strip())
+    symbols = typed_tickers(tickers, config, d.tickers)  # none typed: the --config file's, or a usage error
     csv_path = str(csv) if csv is not None else d.csv_path
     read = "csv" if csv is not None and source in (None, Source.auto) else _pick(source, d.source)
     return FinanceConfig(
@@ -477,7 +477,7 @@ def _render_board(board: dict[str, Any] | None, saved: str | None = None, asked:
 @command(app)
 def forecast(
     ctx: typer.Context,
-    tickers: Tickers,
+    tickers: Tickers = None,
     horizon: Horizon = None,
     quantiles: Quantiles = None,
     arch: ArchOpt = None,
@@ -611,7 +611,7 @@ def export_(
 @command(app)
 def backtest(
     ctx: typer.Context,
-    tickers: Tickers,
+    tickers: Tickers = None,
     horizon: Horizon = None,
     quantiles: Quantiles = None,
     arch: ArchOpt = None,

@@ -1,6 +1,7 @@
 """The ``finance forecast`` / ``finance backtest`` refusal of an option beside another that makes it do
-nothing (:func:`refuse_unused`), on the flags and the ``--config`` file merged. Part of the command line
-(:mod:`carrousel.finance.cli` calls it before any prices are read)."""
+nothing (:func:`refuse_unused`), on the flags and the ``--config`` file merged, and their tickers: typed, or the
+file's ``[data] tickers`` (:func:`typed_tickers`). Part of the command line (:mod:`carrousel.finance.cli` calls
+them before any prices are read)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from carrousel.core.cli import Merged, merged_settings, refuse_merged, typed
 from carrousel.core.config import TomlDocument, dotted_fields
 from carrousel.finance.config import Source
 
-__all__ = ["refuse_unused"]
+__all__ = ["refuse_unused", "typed_tickers"]
 
 
 # forecast options that only the backtest reads, and those a reused --model-dir ignores (nothing is trained):
@@ -126,3 +127,20 @@ def _check(
             "with it",
             param_hint=f"'{named(name)}'",
         )
+
+
+def typed_tickers(
+    tickers: list[str] | None, config: Path | TomlDocument | None, merged: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The run's symbols: those typed (upper case; ``AAPL,MSFT`` is two), else the ``--config`` file's ``[data]
+    tickers`` (``merged``: the file's settings over the defaults), so that the file's value reaches the run
+    rather than being always overridden by a required argument.
+
+    Raises:
+        typer.BadParameter: no symbol typed and none in the file (a usage error, exit 2).
+    """
+    symbols = tuple(s.strip().upper() for item in tickers or () for s in item.split(",") if s.strip())
+    data = config.get("data") if isinstance(config, TomlDocument) else None
+    if symbols or (isinstance(data, dict) and "tickers" in data):
+        return symbols or merged
+    raise typer.BadParameter("give one or more TICKERS (AAPL MSFT), or [data] tickers in the --config file")

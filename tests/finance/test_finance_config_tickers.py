@@ -1,0 +1,42 @@
+"""``finance forecast|backtest``: the ``--config`` file's ``[data] tickers`` reaches the run. The TICKERS
+argument was required and always won, so the file's value was accepted and never used (README: "every
+field the file sets reaches the run"); now the argument may be left out when the file gives the tickers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carrousel.finance.cli import app
+from carrousel.finance.config import FinanceConfig
+from tests.cli_harness import Outcome, assert_clean_failure, config_of
+
+
+def _cfg(monkeypatch: pytest.MonkeyPatch, command: str, *argv: str) -> FinanceConfig:
+    target = {"forecast": "forecast", "backtest": "backtest"}[command]
+    pick = lambda args: next(a for a in args if isinstance(a, FinanceConfig))  # noqa: E731
+    return config_of(monkeypatch, app, "carrousel.finance.pipeline", target, command, *argv, pick=pick)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("command", ["forecast", "backtest"])
+def test_the_files_tickers_reach_the_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str
+) -> None:
+    conf = tmp_path / "run.toml"
+    conf.write_text('[data]\ntickers = ["MSFT", "GOOG"]\nsource = "sample"\n')
+    cfg = _cfg(monkeypatch, command, "--config", str(conf))
+    assert cfg.data.tickers == ("MSFT", "GOOG")
+    typed = _cfg(monkeypatch, command, "aapl", "--config", str(conf))  # typed tickers win, as every flag
+    assert typed.data.tickers == ("AAPL",)
+
+
+@pytest.mark.parametrize("text", [None, "[train]\nepochs = 2\n"])
+def test_no_tickers_anywhere_is_a_usage_error(invoke: Any, tmp_path: Path, text: str | None) -> None:
+    argv = ["backtest", "--source", "sample"]
+    if text is not None:
+        (conf := tmp_path / "run.toml").write_text(text)
+        argv += ["--config", str(conf)]
+    outcome: Outcome = invoke("finance", *argv)
+    assert_clean_failure(outcome, 2, "[data] tickers")  # not the default AAPL
