@@ -64,6 +64,17 @@ def test_required_fields_come_from_the_command_line(tmp_path: Path) -> None:
     assert read_tables(None, {"fit": Fit}) == {"fit": None}
 
 
+def test_tables_from_a_document_already_read_name_its_file(tmp_path: Path) -> None:
+    """A command that looks at the file first (nlp generate train: ``[data] files`` for ``--text``) hands its
+    document over, so the file is read once; messages still name the file."""
+    doc = read_toml(_file(tmp_path, '[data]\nfiles = ["a.txt"]\n[fit]\nepochs = "x"\n'))
+    with pytest.raises(ConfigError, match=r"run\.toml"):
+        read_tables(doc, {"fit": Fit, "data": Data})
+    doc = read_toml(_file(tmp_path, '[data]\nfiles = ["a.txt"]\n'))
+    data = read_tables(doc, {"fit": Fit, "data": Data})["data"]
+    assert data is not None and data.given == {"files": ("a.txt",)}
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [

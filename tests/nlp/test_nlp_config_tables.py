@@ -128,3 +128,29 @@ def test_a_wrong_value_names_the_file_the_table_and_the_key(
     outcome = invoke("nlp", "translate", "train", "--pairs", "p.tsv", "-o", "m", "--config", "cfg.toml")
     assert_clean_failure(outcome, 1)  # before: "--config cfg.toml [fit]: FitConfig.epochs: expected int, ..."
     assert outcome.error_lines() == ["error: [fit] epochs in cfg.toml: expected an integer, got 'ten'"]
+
+
+def test_generate_train_reads_the_files_of_the_config_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``[data] files`` was accepted and never used: --text was required and always won. Now --text may be
+    left out when the file names the files; typed, it wins as every flag does."""
+    conf = tmp_path / "lm.toml"
+    conf.write_text('[data]\nfiles = ["a.txt", "b.txt"]\nholdout = 0.2\n')
+    args = ["generate", "train", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    cfg = _config_of(monkeypatch, generate, "train_lm", *args)
+    assert (cfg.data.files, cfg.data.holdout) == (("a.txt", "b.txt"), 0.2)
+    typed = _config_of(monkeypatch, generate, "train_lm", *args, "--text", "c.txt")
+    assert (typed.data.files, typed.data.holdout) == (("c.txt",), 0.2)
+
+
+@pytest.mark.parametrize("text", [None, "[data]\nholdout = 0.2\n"])
+def test_generate_train_without_text_anywhere_is_a_usage_error(
+    invoke: Any, tmp_path: Path, text: str | None
+) -> None:
+    argv = ["generate", "train", "-o", str(tmp_path / "m")]
+    if text is not None:
+        (conf := tmp_path / "lm.toml").write_text(text)
+        argv += ["--config", str(conf)]
+    assert_clean_failure(invoke("nlp", *argv), 2, "[data] files")
+    assert not (tmp_path / "m").exists()

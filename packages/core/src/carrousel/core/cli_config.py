@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from carrousel.core.config import from_dict, read_toml
+from carrousel.core.config import TomlDocument, from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.option_names import named_path, option
 
@@ -44,7 +44,7 @@ class Table(Generic[T]):
 
 
 def read_tables(
-    path: str | Path | None,
+    path: str | Path | TomlDocument | None,
     classes: Mapping[str, type[Any]],
     extra: Mapping[str, Mapping[str, Any]] | None = None,
     flag: str | None = None,
@@ -53,7 +53,8 @@ def read_tables(
     for every table without a file).
 
     Args:
-        path: the ``--config`` file, or None.
+        path: the ``--config`` file, or None; or the file's document already read (:func:`read_toml`), for a
+            command that looks at it first (``nlp generate train``: ``[data] files`` instead of ``--text``).
         classes: table name -> its config class (``{"fit": FitConfig}``).
         extra: table name -> fields the command line fixes (required fields such as input files); they
             complete the table for validation and win over it.
@@ -68,7 +69,8 @@ def read_tables(
         return dict.fromkeys(classes)
     if flag is None:
         flag = option("path", flag="--config")  # the command's --config, or the argument a Python caller gave
-    doc = read_toml(path, flag)
+    doc = path if isinstance(path, TomlDocument) else read_toml(path, flag)
+    path = doc.source if isinstance(path, TomlDocument) else path
     where = named_path(path, flag)  # --config run.toml / path='run.toml'
     stray = sorted(set(doc) - set(classes))
     if stray:

@@ -21,7 +21,7 @@ from carrousel.core.cli import (
 from carrousel.core.cli_config import merged, read_tables
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import Above, Below, OutputFolder
-from carrousel.core.config import MAX_THREADS
+from carrousel.core.config import MAX_THREADS, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.provenance import precision_words
 from carrousel.nlp.cli._common import (
@@ -60,6 +60,16 @@ Texts = Annotated[
     list[Path],
     typer.Option("--text", "-t", metavar="FILE", help="UTF-8 text file(s), joined in order (repeat)."),
 ]
+TrainTexts = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--text",
+        "-t",
+        metavar="FILE",
+        help="UTF-8 text file(s), joined in order (repeat) [default: [data] files of --config].",
+        show_default=False,
+    ),
+]
 Holdout = Annotated[
     float | None,
     typer.Option(help="Share at the end held out [default: 0.1; evaluate: the model's]."),
@@ -71,8 +81,8 @@ Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'n
 
 @command(generate_app, "train")
 def train(
-    text: Texts,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle."), OutputFolder()],
+    text: TrainTexts = None,
     holdout: Holdout = None,
     tokenizer: Annotated[TokenizerKind | None, typer.Option(help="Token level [default: char].")] = None,
     vocab_size: Annotated[int | None, typer.Option(min=8, help="Vocabulary size cap [default: 512].")] = None,
@@ -109,16 +119,21 @@ def train(
     """Train a language model on text files, holding out their tail."""
     from carrousel.nlp.pipeline.generate import train_lm
 
-    files = tuple(str(p) for p in text)
+    files = tuple(str(p) for p in text or ())
+    doc = read_toml(config) if config is not None else None  # read once: its [data] files stand in for --text
+    if not files and not (isinstance(part := (doc or {}).get("data"), dict) and "files" in part):
+        raise typer.BadParameter(
+            "give --text FILE (repeat for several), or [data] files in the --config file"
+        )
     tables = read_tables(
-        config,
+        doc,
         {"data": LMDataConfig, "tokenizer": TokenizerConfig, "model": LMNetConfig, "fit": FitConfig},
-        {"data": {"files": files}},
+        {"data": {"files": files}} if files else None,
     )
     data, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
     base_bptt = bptt if bptt is not None else 100
     cfg = LMTrainConfig(
-        data=merged(data, LMDataConfig(files), holdout=holdout),
+        data=merged(data, data.value if data is not None else LMDataConfig(files), holdout=holdout),
         tokenizer=merged(
             tok,
             TokenizerConfig(kind="char", vocab_size=512, min_frequency=1, lowercase=False),
