@@ -64,3 +64,23 @@ def test_a_wrong_value_names_the_file_the_table_and_the_key(
     outcome = invoke("speech", "train", "--data", "m.tsv", "--out", "m", "--config", "cfg.toml")
     assert_clean_failure(outcome, 1)  # before: "TrainConfig.epochs: expected int, got 'ten'"
     assert outcome.error_lines() == [f"error: {message}"]
+
+
+def test_the_files_data_reaches_the_run_and_data_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The file's ``data`` was accepted and never used: --data was required and always replaced it."""
+    args = _train(tmp_path, 'data = ["a.tsv", "b.tsv"]\nval_data = ["v.tsv"]\n')
+    cfg = _config_of(monkeypatch, args[0], *args[3:])  # without "--data m.tsv"
+    assert (cfg.data, cfg.val_data) == (("a.tsv", "b.tsv"), ("v.tsv",))
+    assert _config_of(monkeypatch, *args).data == ("m.tsv",)  # typed, it wins as every flag
+
+
+@pytest.mark.parametrize("text", [None, "epochs = 2\n"])
+def test_no_corpus_anywhere_is_a_usage_error(invoke: Any, tmp_path: Path, text: str | None) -> None:
+    argv = ["train", "--out", str(tmp_path / "m")]
+    if text is not None:
+        (conf := tmp_path / "run.toml").write_text(text)
+        argv += ["--config", str(conf)]
+    assert_clean_failure(invoke("speech", *argv), 2, "data in the --config file")
+    assert not (tmp_path / "m").exists()

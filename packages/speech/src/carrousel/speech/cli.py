@@ -43,7 +43,7 @@ from carrousel.speech.config import (
     TrainConfig,
     TranscribeConfig,
 )
-from carrousel.speech.config_checks import check_train_data
+from carrousel.speech.config_checks import check_train_data, train_corpus
 from carrousel.speech.errors import AudioError
 from carrousel.speech.samples import SAMPLES
 from carrousel.speech.vocab import KINDS
@@ -134,6 +134,7 @@ Data = Annotated[
         "or sample:GROUP (repeatable).",
     ),
 ]
+TrainData = Annotated[list[str] | None, *Data.__metadata__]  # speech train: or the --config file's data
 
 
 def _decode(beam: int, nbest: int, lm: Path | None, model_lm: bool, lm_weight: float, word_bonus: float,
@@ -253,10 +254,10 @@ def synth_corpus(
 
 @cli.command(app)
 def train(
-    data: Data,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Model folder to write (a bundle)."), OutputFolder()
     ],
+    data: TrainData = None,
     val_data: Annotated[
         list[str] | None, typer.Option("--val-data", help="Validation corpus (repeatable).")
     ] = None,
@@ -343,9 +344,8 @@ def train(
     flags |= {"max_utterances": max_utterances, "seed": seed, "threads": threads, "device": device}
     flags |= {"val_fraction": val_fraction, "workers": workers}
     flags["precision"] = precision.value if precision else None  # None: the --config file's, else fp32
-    doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data)}
-    if val_data:
-        doc["val_data"] = list(val_data)
+    doc |= {k: v for k, v in flags.items() if v is not None} | train_corpus(data, doc, typer.BadParameter)
+    doc |= {"val_data": list(val_data)} if val_data else {}
     if init_from is not None:
         doc["init_from"] = str(init_from)
     if unidirectional:

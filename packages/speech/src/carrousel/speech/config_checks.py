@@ -7,13 +7,14 @@ Torch-free.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from carrousel.core.args import check_args
 from carrousel.core.option_names import option
 from carrousel.speech.errors import SpeechConfigError
 
-__all__ = ["check", "check_train_data", "finite", "pair", "within"]
+__all__ = ["check", "check_train_data", "finite", "pair", "train_corpus", "within"]
 
 
 def check(ok: object, message: str) -> None:
@@ -63,3 +64,19 @@ def check_train_data(
             f"{option('train_data')} is for {option('prune')} or {option('distill')} (the training corpus); "
             f"give {f} or {h}"
         )
+
+
+def train_corpus(
+    data: Sequence[str] | None, settings: Mapping[str, Any], error: type[Exception] = SpeechConfigError
+) -> dict[str, list[str]]:
+    """``speech train``'s ``data`` over its ``--config`` file's ``settings``: the corpora typed (``--data``),
+    else nothing (the file's ``data`` reaches the run: a required ``--data`` always won over it before).
+
+    Raises:
+        error: no corpus typed and none in the file (``speech train`` gives ``typer.BadParameter``: exit 2).
+    """
+    if data:
+        return {"data": list(data)}
+    if "data" in settings:
+        return {}
+    raise error(f"give {option('data', metavar='CORPUS')} (repeatable), or data in the --config file")
