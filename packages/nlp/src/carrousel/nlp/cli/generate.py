@@ -121,7 +121,8 @@ def train(
 
     files = tuple(str(p) for p in text or ())
     doc = read_toml(config) if config is not None else None  # read once: its [data] files stand in for --text
-    if not files and not (isinstance(part := (doc or {}).get("data"), dict) and "files" in part):
+    part = doc.get("data") if doc is not None else None
+    if not files and not (isinstance(part, dict) and "files" in part):
         raise typer.BadParameter(
             "give --text FILE (repeat for several), or [data] files in the --config file"
         )
