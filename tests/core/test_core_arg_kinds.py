@@ -21,7 +21,7 @@ ALLOW = {
     "carrousel.core.args.as_int": "checker",
     "carrousel.core.decode.search.gnmt_length_penalty": "per hypothesis at every beam-search step",
     "carrousel.core.decode.search.checked_step": _HOT,
-    "carrousel.core.decode.search.select_state": _HOT,
+    "carrousel.core.decode.rows.select_state": _HOT,
     "carrousel.core.nn.attention.last_pool": _HOT,
     "carrousel.core.nn.attention.mask_from_lengths": _HOT,
     "carrousel.core.nn.attention.masked_softmax": _HOT,

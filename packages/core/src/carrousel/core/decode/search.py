@@ -19,7 +19,7 @@ greedy search, ``B*K`` or fewer for beam search: finished items are dropped), ``
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,6 +27,13 @@ import torch
 from torch import Tensor
 
 from carrousel.core.args import check_args
+from carrousel.core.decode.rows import (
+    map_state,
+    row_limits,
+    select_state,
+    state_batch_size,
+    state_device,
+)
 from carrousel.core.device import wide_float
 from carrousel.core.errors import ConfigError, ShapeError
 
@@ -74,73 +81,6 @@ class Hypothesis:
     extras: Tensor | None = None
 
 
-def map_state(fn: Callable[[Tensor], Tensor], state: Any) -> Any:
-    """Applies ``fn`` to every tensor in a nested state, keeping its structure.
-
-    Tuples (named tuples included), lists and dicts are rebuilt; None and other leaves are returned as is.
-
-    Example:
-        >>> h, c = map_state(lambda t: t * 2, (torch.ones(2), torch.ones(3)))
-        >>> h.tolist(), c.tolist()
-        ([2.0, 2.0], [2.0, 2.0, 2.0])
-    """
-    if isinstance(state, Tensor):
-        return fn(state)
-    if isinstance(state, tuple) and hasattr(state, "_fields"):
-        return type(state)(*(map_state(fn, s) for s in state))
-    if isinstance(state, tuple | list):
-        return type(state)(map_state(fn, s) for s in state)
-    if isinstance(state, Mapping):
-        items = {k: map_state(fn, v) for k, v in state.items()}
-        return type(state)(items) if isinstance(state, dict) else items
-    return state
-
-
-def select_state(state: Any, index: Tensor, batch_dim: int = 0) -> Any:
-    """Picks the rows ``index`` of every tensor in a nested state along its batch dimension.
-
-    Args:
-        state: a tensor or nested tuple / list / dict of tensors, batch on ``batch_dim``.
-        index: ``(M,)`` int64 rows to take (repeats allowed: this expands and reorders beams).
-        batch_dim: the batch dimension of every state tensor, 0 or 1.
-
-    Returns:
-        The state with ``M`` rows.
-    """
-    return map_state(lambda t: t.index_select(batch_dim, index.to(t.device)), state)
-
-
-def _leaves(state: Any) -> list[Tensor]:
-    found: list[Tensor] = []
-    map_state(lambda t: found.append(t) or t, state)  # type: ignore[func-returns-value]
-    return found
-
-
-def _batch_size(state: Any, batch_dim: int, batch_size: int | None) -> int:
-    if batch_dim not in (0, 1):
-        raise ConfigError(f"state_batch_dim must be 0 or 1, got {batch_dim}")
-    shapes = [tuple(t.shape) for t in _leaves(state)]
-    sizes = {s[batch_dim] if len(s) > batch_dim else None for s in shapes}
-    if batch_size is not None:
-        sizes.add(batch_size)
-    if not shapes and batch_size is None:
-        raise ConfigError("the state holds no tensor to read the batch size from; pass batch_size")
-    if None in sizes or len(sizes) != 1:
-        raise ShapeError(
-            f"state tensors {shapes} do not share one batch size on dim {batch_dim}"
-            + (f" equal to batch_size={batch_size}" if batch_size is not None else "")
-            + "; pass state_batch_dim=1 for (layers, batch, hidden) states"
-        )
-    size = sizes.pop()
-    assert size is not None
-    return size
-
-
-def _device(state: Any) -> torch.device:
-    leaves = _leaves(state)
-    return leaves[0].device if leaves else torch.device("cpu")
-
-
 def checked_step(step: StepFunction, labels: Tensor, state: Any, n: int) -> tuple[Tensor, Any, Tensor | None]:
     """``step(labels, state)`` with its result checked: ``(log_probs (n, V), state, extras (n, ...) or None)``.
 
@@ -164,11 +104,11 @@ def checked_step(step: StepFunction, labels: Tensor, state: Any, n: int) -> tupl
     return log_probs, out[1], extras
 
 
-def _check(bos: int, eos: int, max_len: int, min_len: int) -> None:
+def _check(bos: int, eos: int, min_len: int) -> None:
     if bos < 0 or eos < 0:
         raise ConfigError(f"bos and eos must be label indices >= 0, got {bos} and {eos}")
-    if max_len < 0 or min_len < 0:
-        raise ConfigError(f"max_len and min_len must be >= 0, got {max_len} and {min_len}")
+    if min_len < 0:
+        raise ConfigError(f"min_len must be >= 0, got {min_len}")
 
 
 def _check_vocab(log_probs: Tensor, eos: int) -> int:
@@ -226,7 +166,7 @@ def greedy_search(
     state: Any,
     bos: int,
     eos: int,
-    max_len: int,
+    max_len: int | Tensor,
     batch_size: int | None = None,
     *,
     min_len: int = 0,
@@ -241,7 +181,8 @@ def greedy_search(
         state: the initial state for ``B`` sequences, or None when the step function keeps none.
         bos: the label fed at the first step.
         eos: the label that ends a sequence.
-        max_len: the most steps per sequence (``eos`` included).
+        max_len: the most steps per sequence (``eos`` included), or a ``(B,)`` integer tensor of each
+            sequence's own: a sequence that reaches its limit is cut there, whatever the batch holds.
         batch_size: ``B``; needed only when the state holds no tensor.
         min_len: steps before ``eos`` may be emitted.
         state_batch_dim: the batch dimension of the state tensors, 0 or 1.
@@ -253,15 +194,18 @@ def greedy_search(
         ConfigError: invalid arguments, or no batch size to read.
         ShapeError: a state or step output of the wrong shape.
     """
-    _check(bos, eos, max_len, min_len)
-    B = _batch_size(state, state_batch_dim, batch_size)
-    labels = torch.full((B,), bos, dtype=torch.long, device=_device(state))
-    rows = list(range(B))  # the sequence each row belongs to
+    _check(bos, eos, min_len)
+    B = state_batch_size(state, state_batch_dim, batch_size)
+    limits = row_limits(max_len, B)
+    rows = [b for b in range(B) if limits[b] > 0]  # the sequence each row belongs to
+    labels = torch.full((len(rows),), bos, dtype=torch.long, device=state_device(state))
+    if len(rows) < B:
+        state = select_state(state, torch.tensor(rows, dtype=torch.long), state_batch_dim)
     emitted: list[list[int]] = [[] for _ in range(B)]
     extras: list[list[Tensor]] = [[] for _ in range(B)]
     log_prob, finished = [0.0] * B, [False] * B
     no_extras: Tensor | None = None  # (0, ...): the extras of a sequence that emitted no label
-    for t in range(max_len):
+    for t in range(max(limits[b] for b in rows) if rows else 0):
         log_probs, state, ex = checked_step(step, labels, state, len(rows))
         V = _check_vocab(log_probs, eos)
         if ex is not None and no_extras is None:
@@ -276,10 +220,11 @@ def greedy_search(
             if label == eos:
                 finished[b] = True
                 continue
-            keep.append(r)
             emitted[b].append(label)
             if ex is not None:
                 extras[b].append(ex[r])
+            if t + 1 < limits[b]:
+                keep.append(r)
         if not keep:
             break
         labels = best
@@ -305,7 +250,7 @@ def beam_search(
     state: Any,
     bos: int,
     eos: int,
-    max_len: int,
+    max_len: int | Tensor,
     beam_size: int = 5,
     *,
     length_penalty: float = 0.0,
@@ -321,7 +266,7 @@ def beam_search(
     taken, those ending in ``eos`` among the top ``K`` are set aside as finished (never extended again)
     and the ``K`` best others live on. An item stops when it has ``n_best`` finished hypotheses and the
     ``n_best``-th best scores at least as well as any live beam could at any later length (exact when the
-    log-probs are <= 0 and the coverage penalty is <= 0), or at ``max_len``, where its live beams join the
+    log-probs are <= 0 and the coverage penalty is <= 0), or at its ``max_len``, where its live beams join the
     finished ones as unfinished hypotheses.
 
     Args:
@@ -330,7 +275,8 @@ def beam_search(
         state: the initial state for ``B`` items (expanded to ``K`` beams each), or None.
         bos: the label fed at the first step.
         eos: the label that ends a hypothesis.
-        max_len: the most steps per hypothesis (``eos`` included).
+        max_len: the most steps per hypothesis (``eos`` included), or a ``(B,)`` integer tensor of each
+            item's own: an item's search, and so its result, does not depend on the other items' limits.
         beam_size: ``K``, live beams per item.
         length_penalty: GNMT's ``alpha``: scores are ``log_prob / ((5 + length) / 6) ** alpha`` with
             ``length`` the scored steps (``eos`` included); 0 ranks by raw log-prob, larger values favour
@@ -349,20 +295,22 @@ def beam_search(
         ConfigError: invalid arguments, or no batch size to read.
         ShapeError: a state or step output of the wrong shape, or a coverage penalty without extras.
     """
-    _check(bos, eos, max_len, min_len)
+    _check(bos, eos, min_len)
     if beam_size < 1 or not 1 <= n_best <= beam_size:
         raise ConfigError(f"need beam_size >= 1 and 1 <= n_best <= beam_size, got {beam_size} and {n_best}")
-    B, K = _batch_size(state, state_batch_dim, batch_size), beam_size
-    device = _device(state)
-    state = select_state(state, torch.arange(B, device=device).repeat_interleave(K), state_batch_dim)
-    labels = torch.full((B * K,), bos, dtype=torch.long, device=device)
+    B, K = state_batch_size(state, state_batch_dim, batch_size), beam_size
+    limits, device = row_limits(max_len, B), state_device(state)
+    items = [b for b in range(B) if limits[b] > 0]  # the item each group of K rows belongs to
+    done: list[list[Hypothesis]] = [
+        [] if limits[b] > 0 else [Hypothesis([], 0.0, 0.0, False)] for b in range(B)
+    ]
+    state = select_state(state, torch.tensor(items, dtype=torch.long).repeat_interleave(K), state_batch_dim)
+    labels = torch.full((len(items) * K,), bos, dtype=torch.long, device=device)
     wide = wide_float(device)  # beam scores in float64 (float32 on MPS, which has no float64)
-    beam_lp = torch.full((B, K), -math.inf, dtype=wide, device=device)
+    beam_lp = torch.full((len(items), K), -math.inf, dtype=wide, device=device)
     beam_lp[:, 0] = 0.0  # all beams start equal: only the first one is extended at the first step
-    history = torch.zeros((B, K, 0), dtype=torch.long, device=device)
+    history = torch.zeros((len(items), K, 0), dtype=torch.long, device=device)
     ex_history: Tensor | None = None  # (n, K, t, ...) extras along each live beam
-    items = list(range(B))  # the item each group of K rows belongs to
-    done: list[list[Hypothesis]] = [[] for _ in range(B)]
 
     def hypothesis(
         seq: list[int], log_prob: float, length: int, finished: bool, ex: Tensor | None
@@ -377,7 +325,7 @@ def beam_search(
         # a copy: a view of the beams' (n, K, t, ...) history would keep the whole batch's alive with it
         return Hypothesis(seq, score, log_prob, finished, ex.clone() if ex is not None else None)
 
-    for t in range(max_len):
+    for t in range(max(limits[b] for b in items) if items else 0):
         n = len(items)
         log_probs, state, ex = checked_step(step, labels, state, n * K)
         V = _check_vocab(log_probs, eos)
@@ -411,20 +359,24 @@ def beam_search(
             new = ex.view(n, K, *ex.shape[1:])[rows, live_source].unsqueeze(2)
             ex_history = torch.cat([ex_history[rows, live_source], new], dim=2)
         beam_lp, labels = live_lp, live_label.reshape(-1)
-        if t + 1 == max_len:
-            break
         # An item is done when its n_best-th finished hypothesis beats the best any live beam can reach:
         # log-probs only fall, so a beam's score is at most its log-prob over the largest penalty ahead.
+        # At its own max_len, its live beams join the finished ones as unfinished hypotheses.
         best_live = live_lp[:, 0].tolist()
         keep = []
         for i, b in enumerate(items):
-            bound = max(best_live[i] / gnmt_length_penalty(L, length_penalty) for L in (t + 2, max_len))
+            if t + 1 >= limits[b]:
+                for k, lp in enumerate(beam_lp[i].tolist()):
+                    if math.isfinite(lp):
+                        ex_k = ex_history[i, k] if ex_history is not None else None
+                        done[b].append(hypothesis(history[i, k].tolist(), lp, t + 1, False, ex_k))
+                continue
+            bound = max(best_live[i] / gnmt_length_penalty(L, length_penalty) for L in (t + 2, limits[b]))
             scores = sorted((h.score for h in done[b]), reverse=True)
             if len(scores) < n_best or scores[n_best - 1] < bound:
                 keep.append(i)
         reorder = (rows * K + live_source).reshape(-1)
         if not keep:
-            items = []
             break
         if len(keep) < n:
             kept = torch.tensor(keep, device=device)
@@ -434,10 +386,4 @@ def beam_search(
             ex_history = ex_history[kept] if ex_history is not None else None
             items = [items[i] for i in keep]
         state = select_state(state, reorder, state_batch_dim)
-    # Items still searching at max_len: their live beams compete as unfinished hypotheses.
-    for i, b in enumerate(items):
-        for k, lp in enumerate(beam_lp[i].tolist()):
-            if math.isfinite(lp):
-                ex_k = ex_history[i, k] if ex_history is not None else None
-                done[b].append(hypothesis(history[i, k].tolist(), lp, max_len, False, ex_k))
     return [sorted(hyps, key=lambda h: -h.score)[:n_best] for hyps in done]
