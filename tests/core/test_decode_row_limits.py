@@ -60,7 +60,8 @@ def test_a_scalar_limit_is_the_same_limit_for_every_sequence() -> None:
     as_tensor = beam_search(step, state, BOS, EOS, torch.full((4,), 7), beam_size=2)
     assert [[h.labels for h in hs] for hs in as_int] == [[h.labels for h in hs] for hs in as_tensor]
     assert [h.labels for h in greedy_search(step, state, BOS, EOS, 7)] == [
-        h.labels for h in greedy_search(step, state, BOS, EOS, [7, 7, 7, 7])  # type: ignore[arg-type]
+        h.labels
+        for h in greedy_search(step, state, BOS, EOS, [7, 7, 7, 7])  # type: ignore[arg-type]
     ]
 
 

@@ -46,7 +46,8 @@ def decode_batch(
         beam: 1 for greedy search, else the beam size.
         length_penalty: GNMT ``alpha`` of the beam search.
         coverage_penalty: GNMT ``beta`` of the beam search (0: off).
-        max_ratio: at most ``max_ratio * longest source + 10`` output tokens.
+        max_ratio: at most ``max_ratio * its source's length + 10`` output tokens per source (its own
+            source's, not the batch's longest: a translation does not depend on what it is batched with).
         block_ngram_repeat: ``n``: no hypothesis may repeat an ``n``-gram of its own tokens
             (:class:`~carrousel.core.decode.NgramBlockedStep`; 0: off).
 
@@ -83,7 +84,7 @@ def decode_nbest(
     src = torch.zeros(len(sources), int(lengths.max()), dtype=torch.long)
     for i, s in enumerate(sources):
         src[i, : len(s)] = torch.as_tensor(list(s), dtype=torch.long)
-    max_len = int(max_ratio * int(lengths.max())) + 10
+    max_len = torch.tensor([int(max_ratio * n) + 10 for n in lengths.tolist()], dtype=torch.long)
     with torch.no_grad():
         state, step = model.start(src.to(device), lengths), model.step
         if block_ngram_repeat > 0:
