@@ -35,7 +35,7 @@ from carrousel.core.train.lr_finder import LRFinderResult, find_lr, suggest_lr
 from carrousel.core.train.optim import build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.sampler import BucketBatchSampler
-from carrousel.core.train.seed import get_rng_state, set_rng_state, set_seed
+from carrousel.core.train.seed import draw_seed, get_rng_state, set_rng_state, set_seed
 from carrousel.core.train.task import Task
 from carrousel.core.train.trainer import Trainer
 
@@ -66,6 +66,7 @@ __all__ = [
     "check_held_out",
     "distillation_loss",
     "distilled_summary",
+    "draw_seed",
     "find_latest",
     "find_lr",
     "finite_parameters",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,13 @@ import torch
 
 from carrousel.core.args import check_args
 
-__all__ = ["DeterministicGuard", "get_rng_state", "set_rng_state", "set_seed"]
+__all__ = ["DeterministicGuard", "draw_seed", "get_rng_state", "set_rng_state", "set_seed"]
+
+
+def draw_seed() -> int:
+    """A fresh seed, ``0 <= seed < 2**31``, from the operating system's entropy, for a run given no seed to
+    use and report (so that it can be repeated); no random number generator's state is touched."""
+    return secrets.randbelow(2**31)
 
 
 @check_args

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -191,17 +192,23 @@ def run(
     temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature (0: greedy).")] = 0.8,
     top_k: Annotated[int, typer.Option(min=0, help="Sample among the k most likely (0: all).")] = 0,
     top_p: Annotated[float, typer.Option(max=1.0, help="Nucleus sampling mass (1: all)."), Above(0.0)] = 1.0,
-    seed: Annotated[int | None, typer.Option(min=0, help="Seed for reproducible output.")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, help="Seed for reproducible output (default: drawn; --json reports it)."),
+    ] = None,
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
     as_json: JsonFlag = False,
 ) -> None:
     """Generate text, streamed to stdout as it is sampled."""
+    from carrousel.core.train import draw_seed
     from carrousel.nlp.pipeline.generate import TextGenerator
 
     cfg = GenerateConfig(
         str(model), prompt, max_tokens, temperature, top_k, top_p, seed, device, precision.value
     )
+    if cfg.seed is None:  # drawn here, so that --json can report it and the run can be repeated
+        cfg = replace(cfg, seed=draw_seed())
     gen = TextGenerator.from_pretrained(cfg.model, cfg.device, cfg.precision)
     pieces = gen.stream(cfg.prompt, cfg.max_tokens, cfg.temperature, cfg.top_k, cfg.top_p, cfg.seed)
     if as_json:

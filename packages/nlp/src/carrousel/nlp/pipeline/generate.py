@@ -33,7 +33,7 @@ from carrousel.core.files import check_output_dir
 from carrousel.core.option_names import option
 from carrousel.core.provenance import PrecisionReport, bundle_precision_report, upgrade_hint
 from carrousel.core.text import name_some, percent
-from carrousel.core.train import Trainer
+from carrousel.core.train import Trainer, draw_seed
 from carrousel.core.train.distributed import leave_to_rank_zero, shard_streams
 from carrousel.core.train.inference import evaluating
 from carrousel.nlp.baselines import NGramLM, perplexity_of
@@ -287,7 +287,7 @@ class TextGenerator:
     ) -> Iterator[str]:
         device = next(self.model.parameters()).device
         generator = torch.Generator(device=device)
-        generator.manual_seed(seed if seed is not None else int(torch.seed() % (2**63)))
+        generator.manual_seed(seed if seed is not None else draw_seed())  # torch's own generator untouched
         banned = (self.tokenizer.pad_id, self.tokenizer.unk_id, self.tokenizer.bos_id)
         # Only the tokens since the last piece are decoded, after the piece before's (ids[start:shown]) as
         # context; decoding the whole text at each token made a long run quadratic (100,000 tokens: 20 KB in 2 min)
