@@ -271,9 +271,6 @@ SIZE_ALLOWLIST: dict[str, str] = {
         "the one encoder over every cell type: config, fused path and per-layer path share the length and "
         "state checks; splitting would scatter one forward() over files"
     ),
-    "packages/core/src/carrousel/core/decode/search.py": (
-        "greedy and batched beam search share the step-state reordering and hypothesis bookkeeping"
-    ),
     "packages/core/src/carrousel/core/train/trainer.py": (
         "one Trainer class whose step, state and checkpoint methods share private fit state"
     ),
