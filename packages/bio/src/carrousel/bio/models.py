@@ -5,6 +5,7 @@ null calibration (saved and loaded as a core bundle by :mod:`carrousel.bio.pipel
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -314,6 +315,14 @@ class MotifModel:
         ``--json`` reports them."""
         run = self.exported if self.runtime is not None else None
         return precision_report(trained_precision(self.info), self.precision, run)
+
+    @property
+    def own_motifs(self) -> bool:
+        """The motifs were read from the network's filters (trained without motifs), not given: as training
+        records it (``info["motifs_from_filters"]``), else (saved before it did) by their ``task{k}...`` IDs."""
+        told = self.info.get("motifs_from_filters")
+        ids = all(re.fullmatch(r"task\d+(_filter\d+)?", m.id) for m in self.motifs)
+        return told if isinstance(told, bool) else bool(self.motifs) and ids
 
     @property
     def window(self) -> int:

@@ -363,7 +363,8 @@ def discover(cfg: DiscoverConfig, out: str | Path, progress: bool = False) -> Di
             model = load_model(tmp / "model")
         else:
             model = load_model(cfg.model)
-        codes = discover_windows(model.window, cfg.sequences, model.motifs, cfg.seed)
+        given = [] if model.own_motifs else model.motifs  # its own: plain genome windows, none planted
+        codes = discover_windows(model.window, cfg.sequences, given, cfg.seed)
         found = find_motifs(
             model.model,
             codes,

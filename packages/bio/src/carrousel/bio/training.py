@@ -251,6 +251,7 @@ def fit_model(
         ]
         if per:
             metrics["macro_auroc"] = float(np.mean(per))
+    from_filters = not motifs  # recorded: discovery then reads plain genome windows, not planted ones
     if not motifs:
         motifs = [task_motif(model, x[y[:, k] > 0], x[y[:, k] == 0], k) for k in range(y.shape[1])]
     src = null_source if null_source is not None else x[y.sum(axis=1) == 0]
@@ -265,6 +266,7 @@ def fit_model(
     }
     meta: dict[str, Any] = {"train": trainer_settings}
     meta.update(info or {})
+    meta["motifs_from_filters"] = from_filters
     meta["val"] = {k: _plain(float(v)) for k, v in metrics.items()}
     if background is not None:
         meta["background_null"] = int(background.null.shape[1])
