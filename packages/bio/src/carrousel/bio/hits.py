@@ -161,6 +161,7 @@ class ScanResult:
     background: list[float] = field(default_factory=list)  # PWM background base probabilities (A, C, G, T)
     background_kind: str = "uniform"  # where they came from: uniform | input
     background_order: int = 0  # the background's Markov order: 0 (base frequencies) | 1 (previous base too)
+    background_transitions: list[list[float]] | None = None  # order 1: P(next base | base), rows A C G T
     mask_lower: bool = False  # soft-masked (lower-case) bases were read as N (no site touches them)
     started: float = field(default_factory=time.perf_counter)
     model_null: dict[str, Any] = field(default_factory=dict)  # the model scan's null: source, reason
@@ -186,6 +187,11 @@ class ScanResult:
             "background": [round(x, 4) for x in self.background],
             "background_kind": self.background_kind,
             "background_order": self.background_order,
+            "background_transitions": (
+                None
+                if self.background_transitions is None
+                else [[round(x, 6) for x in row] for row in self.background_transitions]
+            ),
             "mask_lower": self.mask_lower,
             "jaspar_release": self.jaspar_release,
             **(self.precisions or {}),

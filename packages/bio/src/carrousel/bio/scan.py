@@ -223,6 +223,7 @@ def scan_genome(
         background=bg.mono.tolist(),
         background_kind=kind,
         background_order=0 if bg.fallback else bg.order,  # all N: uniform, as background_kind says
+        background_transitions=None if bg.fallback or bg.trans is None else bg.trans.tolist(),
         mask_lower=cfg.mask_lower,
         jaspar_release=cfg.jaspar_release,
         model_null=model_scanner.null.summary() if model_scanner is not None else {},
