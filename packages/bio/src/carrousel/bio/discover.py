@@ -345,9 +345,9 @@ def find_motifs(
     it, else the motif best matching ``task_motifs[task output]`` (no files written:
     :func:`carrousel.bio.pipeline.discover` writes the motifs, logos and report).
 
-    A task motif that is not among ``targets`` (a trained model's own filter motif) joins the
-    comparison as one more target, so E-values count ``len(targets) + 1``; it is never listed among a
-    motif's JASPAR matches."""
+    A task motif that is not among ``targets`` (a trained model's own filter motif) is compared in a
+    second search, of ``targets`` and itself; the JASPAR matches' p-, E- and q-values are the search of
+    ``targets`` alone, as Tomtom against that collection gives them (the extra motif no part of them)."""
     cfg = cfg or MotifExtraction()
     found = filter_motifs(model, codes, cfg)
     output, drops = filter_contributions(model, codes, cfg.rank_windows)
@@ -363,7 +363,8 @@ def find_motifs(
     compared: dict[str, Match] = {}  # motif ID -> its comparison with the task's motif
     for m in motifs:
         res = search(m, pool, cfg.min_overlap)
-        matches[m.id] = [x for x in res if x.target_id in ids][: cfg.top_matches]
+        alone = res if len(pool) == len(targets) else search(m, targets, cfg.min_overlap)  # JASPAR's
+        matches[m.id] = alone[: cfg.top_matches]
         ref = next((x for x in res if reference is not None and x.target_id == reference.id), None)
         if ref is not None:
             compared[m.id] = ref
