@@ -119,3 +119,20 @@ def test_start_at_sound_moves_only_words_begun_in_the_margin() -> None:
     moved = start_at_sound(words, [(0.4, 0.7), (1.2, 1.5)])
     assert [(w.start, w.end) for w in moved] == [(0.0, 0.2), (0.7, 0.9), (1.0, 1.3)]
     assert start_at_sound([Word("x", 0.1, 0.15, 1.0)], [(0.0, 0.3)])[0].start == 0.15  # at most its end
+
+
+@pytest.mark.parametrize("before", [0.5, 4.5])
+@pytest.mark.parametrize("after", [0.05, 0.15, 0.25])
+def test_a_word_said_just_after_a_chunks_start_keeps_its_first_letter(said, write_wav, before, after) -> None:
+    # said 0.05-0.25 s after a chunk's start (8 s, chunks of 4 s) after a pause: the chunk's audio is
+    # trimmed to start 0.3 s before the sound and the network emits the "s" of "seven" there, before the
+    # chunk's part. The part before emitted it only when its own audio was trimmed there too (nothing said
+    # since 0.5 s): "seven" timed 0.3 s early (main: 7.74 s for 8.05 s); when it heard speech earlier
+    # (said at 4.5 s), its "s" came after 8 s: in no part, main read "even" (or "ven")
+    own = speech_bounds(said, 16000, margin=0.0)[0] / 16000  # espeak's own silence before the sound
+    y = _with_pauses(said, [before, 8.0 + after - own], 12.0)
+    sound = speech_bounds(y[7 * 16000 :], 16000, margin=0.0)[0] / 16000 + 7.0
+    assert 8.0 <= sound < 8.3, sound
+    (t,) = Recognizer.from_pretrained().transcribe_files([str(write_wav("edge.wav", y))], chunk_seconds=4.0)
+    assert t.text == "seven three nine two seven three nine two", t.words
+    assert sound - 0.02 <= t.words[4].start <= sound + 0.1, (sound, t.words[4])

@@ -155,6 +155,18 @@ def transcribe_long(
         first = round(start / sr / fs)  # the recording's frame nearest the chunk's first
         lo = max(0, round(k * chunk_seconds / fs) - first)
         hi = max(lo, round((k + 1) * chunk_seconds / fs) - first)
+        if trim and lead < lo <= onset / fs:  # its sound starts in its part, its margin before it
+            # the network emits the first letter at the trimmed audio's first frame, in the margin before
+            # the sound: there, in the part before, it was dropped ("eight" read "ight" when said within
+            # 0.3 s after a chunk's start). The margin's frames come from this chunk: the part before
+            # gives up its last frames (silence to both chunks), those not yet decoded. The sound follows
+            # at least OVERLAP (>= WORD_PAUSE) of silence, where words end: what is pending is decoded
+            # apart, so the early letter never joins the word before it
+            back = min(lo - lead, len(pending))
+            blank_sum -= float(np.exp(pending[len(pending) - back :, blank]).sum())
+            pending, frames, lo = pending[: len(pending) - back], frames - back, lo - back
+            words.extend(decode(pending, recognizer.alphabet, cfg, fs, lm, offset * fs)[0].words)
+            pending, offset = pending[:0], offset + len(pending)
         if trim and lo <= lead and onset < hi * fs:  # this chunk's part holds where its sound starts
             sounds.append(((first + lead - 0.5) * fs, first * fs + onset))
         pending = np.concatenate([pending, lp[lo:hi]])
