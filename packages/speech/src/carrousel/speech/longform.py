@@ -165,8 +165,9 @@ def transcribe_long(
             back = min(lo - lead, len(pending))
             blank_sum -= float(np.exp(pending[len(pending) - back :, blank]).sum())
             pending, frames, lo = pending[: len(pending) - back], frames - back, lo - back
-            words.extend(decode(pending, recognizer.alphabet, cfg, fs, lm, offset * fs)[0].words)
-            pending, offset = pending[:0], offset + len(pending)
+            if len(pending):
+                words.extend(decode(pending, recognizer.alphabet, cfg, fs, lm, offset * fs)[0].words)
+                pending, offset = pending[:0], offset + len(pending)
         if trim and lo <= lead and onset < hi * fs:  # this chunk's part holds where its sound starts
             sounds.append(((first + lead - 0.5) * fs, first * fs + onset))
         pending = np.concatenate([pending, lp[lo:hi]])
