@@ -4,11 +4,38 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 warnings.filterwarnings("ignore", message="Zero motifs returned")
+
+
+TWO_SITES = ("TTGACGT", "GCATGCA")  # filter 0's and filter 1's in two_detectors()
+
+
+def two_detectors() -> tuple[Any, np.ndarray]:
+    """A tiny DanQ whose filters 0 and 1 detect exactly ``TWO_SITES`` (the output reads filter 0 alone), and 200
+    random windows (200, 50) of base codes: site 0 planted in the first 100, site 1 in windows 50 to 149."""
+    import torch
+
+    from carrousel.bio.fasta import encode
+    from carrousel.bio.models import DanQ, DanQConfig
+
+    model = DanQ(DanQConfig(n_outputs=1, filters=4, kernel=7, hidden=4, window=50))
+    with torch.no_grad():
+        for f, site in enumerate(TWO_SITES):
+            w = np.full((4, 7), -1.0, dtype=np.float32)
+            w[encode(site), np.arange(7)] = 1.0
+            model.conv.weight[f] = torch.from_numpy(w)
+            model.conv.bias[f] = -6.0
+        model.head.weight.zero_()
+        model.head.weight[0, -4] = 3.0
+    codes = np.random.default_rng(0).integers(0, 4, size=(200, 50)).astype(np.uint8)
+    codes[:100, 20:27] = encode(TWO_SITES[0])
+    codes[50:150, 5:12] = encode(TWO_SITES[1])
+    return model.eval(), codes
 
 
 def _sample(name: str) -> Path:

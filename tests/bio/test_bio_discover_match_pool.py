@@ -8,43 +8,23 @@ task motif still gets its own comparison."""
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from carrousel.bio.config import MotifExtraction
 from carrousel.bio.discover import find_motifs
 from carrousel.bio.fasta import encode
-from carrousel.bio.models import DanQ, DanQConfig
 from carrousel.bio.motifs import Motif
 from carrousel.bio.tomtom import search
-
-SITES = ("TTGACGT", "GCATGCA")
-
-
-def _model_and_windows() -> tuple[DanQ, np.ndarray]:
-    """Filters 0 and 1 detect the two sites; 200 random windows, site 0 in the first 100, site 1 in 50..149."""
-    model = DanQ(DanQConfig(n_outputs=1, filters=4, kernel=7, hidden=4, window=50))
-    with torch.no_grad():
-        for f, site in enumerate(SITES):
-            w = np.full((4, 7), -1.0, dtype=np.float32)
-            w[encode(site), np.arange(7)] = 1.0
-            model.conv.weight[f] = torch.from_numpy(w)
-            model.conv.bias[f] = -6.0
-        model.head.weight.zero_()
-        model.head.weight[0, -4] = 3.0
-    codes = np.random.default_rng(0).integers(0, 4, size=(200, 50)).astype(np.uint8)
-    codes[:100, 20:27] = encode(SITES[0])
-    codes[50:150, 5:12] = encode(SITES[1])
-    return model.eval(), codes
+from tests.bio.conftest import TWO_SITES, two_detectors
 
 
 def test_jaspar_matches_are_against_jaspar_alone() -> None:
-    model, codes = _model_and_windows()
+    model, codes = two_detectors()
     rng = np.random.default_rng(1)
     targets = [
         Motif(f"MA{i}", f"t{i}", rng.integers(0, 30, size=(8, 4)).astype(float) + 1) for i in range(30)
     ]
     targets[3] = Motif("MA3", "like0", np.eye(4)[encode("ATTGACGTA")] * 40 + 2)
-    own = Motif("task0_filter0", "task0_filter0", np.eye(4)[encode(SITES[0])] * 50 + 1)
+    own = Motif("task0_filter0", "task0_filter0", np.eye(4)[encode(TWO_SITES[0])] * 50 + 1)
     found = find_motifs(
         model, codes, targets, MotifExtraction(min_sites=5), task_motifs=[own], task_filters=[0]
     )

@@ -13,43 +13,23 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 
 from carrousel.bio import pipeline
 from carrousel.bio.config import DiscoverConfig, MotifExtraction
 from carrousel.bio.discover import find_motifs, task_filter
 from carrousel.bio.fasta import encode
-from carrousel.bio.models import DanQ, DanQConfig
+from carrousel.bio.models import DanQConfig
 from carrousel.bio.motifs import Motif
 from carrousel.bio.training import fit_model
 from carrousel.core.train import TrainConfig
-
-SITES = ("TTGACGT", "GCATGCA")  # filter 0's and filter 1's
-
-
-def _two_detectors() -> tuple[DanQ, np.ndarray]:
-    """A tiny DanQ whose filters 0 and 1 detect exactly the two sites (the output reads filter 0 alone),
-    and 200 random windows: site 0 planted in the first 100, site 1 in windows 50 to 149."""
-    model = DanQ(DanQConfig(n_outputs=1, filters=4, kernel=7, hidden=4, window=50))
-    with torch.no_grad():
-        for f, site in enumerate(SITES):
-            w = np.full((4, 7), -1.0, dtype=np.float32)
-            w[encode(site), np.arange(7)] = 1.0
-            model.conv.weight[f] = torch.from_numpy(w)
-            model.conv.bias[f] = -6.0
-        model.head.weight.zero_()
-        model.head.weight[0, -4] = 3.0
-    codes = np.random.default_rng(0).integers(0, 4, size=(200, 50)).astype(np.uint8)
-    codes[:100, 20:27] = encode(SITES[0])
-    codes[50:150, 5:12] = encode(SITES[1])
-    return model.eval(), codes
+from tests.bio.conftest import TWO_SITES, two_detectors
 
 
 @pytest.mark.parametrize("filters", [None, [0]])
 def test_the_task_filters_own_motif_is_the_task_motif(filters: list[int | None] | None) -> None:
-    model, codes = _two_detectors()
+    model, codes = two_detectors()
     # the model's motif for its output, read from filter 0 elsewhere, now closer to filter 1's matrix
-    reference = Motif("task0_filter0", "task0_filter0", np.eye(4)[encode(SITES[1])] * 50 + 1)
+    reference = Motif("task0_filter0", "task0_filter0", np.eye(4)[encode(TWO_SITES[1])] * 50 + 1)
     found = find_motifs(
         model,
         codes,
@@ -88,7 +68,7 @@ def test_discover_passes_the_models_task_filter(tmp_path: Path, monkeypatch: pyt
     x = rng.integers(0, 4, size=(80, 40)).astype(np.uint8)
     y = np.zeros((80, 1), dtype=np.float32)
     y[:40, 0] = 1
-    x[:40, 10:17] = encode(SITES[0])
+    x[:40, 10:17] = encode(TWO_SITES[0])
     fit = fit_model(
         x, y, [], DanQConfig(n_outputs=1, filters=4, kernel=7, hidden=4, window=40),
         TrainConfig(epochs=1, lr=1e-2, device="cpu", progress=False, seed=0), batch_size=32, n_null=50,

@@ -118,15 +118,20 @@ def test_an_export_whose_check_raises_leaves_a_training_module_training() -> Non
     assert net.training  # and after a check that passes, as before
 
 
-def test_onnx_module_refuses_negative_token_ids_the_eager_network_refuses() -> None:
-    """An exported embedding's Gather reads id -3 as the third-last row: OnnxModule returned numbers for
-    ids the eager classifier refuses (ShapeError), without a word. Now the same refusal, before the run."""
+def _id_classifier() -> tuple[SequenceClassifier, torch.Tensor, torch.Tensor, dict[str, dict[int, str]]]:
+    """A seeded token-id classifier (50 ids), ids (3, 12), lengths (3,) and its dynamic axes."""
     torch.manual_seed(0)
     net = SequenceClassifier(
         SequenceClassifierConfig(RecurrentConfig(8, 16), num_classes=3, num_embeddings=50)
     ).eval()
     ids, lengths = torch.randint(1, 50, (3, 12)), torch.tensor([12, 7, 4])
-    dyn = {"ids": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+    return net, ids, lengths, {"ids": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+
+
+def test_onnx_module_refuses_negative_token_ids_the_eager_network_refuses() -> None:
+    """An exported embedding's Gather reads id -3 as the third-last row: OnnxModule returned numbers for
+    ids the eager classifier refuses (ShapeError), without a word. Now the same refusal, before the run."""
+    net, ids, lengths, dyn = _id_classifier()
     onnx = OnnxModule(export_onnx(net, (ids, lengths), ["ids", "lengths"], dyn))
     bad = ids.clone()
     bad[0, 0] = -3
@@ -145,12 +150,7 @@ def test_run_onnx_and_the_export_check_refuse_negative_ids_as_onnx_module_does()
     ``run_onnx``; the export check says it as an ExportError, not "does not run at other sizes"."""
     from carrousel.core.export import onnx_session, run_onnx
 
-    torch.manual_seed(0)
-    net = SequenceClassifier(
-        SequenceClassifierConfig(RecurrentConfig(8, 16), num_classes=3, num_embeddings=50)
-    ).eval()
-    ids, lengths = torch.randint(1, 50, (3, 12)), torch.tensor([12, 7, 4])
-    dyn = {"ids": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+    net, ids, lengths, dyn = _id_classifier()
     blob = export_onnx(net, (ids, lengths), ["ids", "lengths"], dyn)
     bad = ids.clone()
     bad[1, 2] = -3

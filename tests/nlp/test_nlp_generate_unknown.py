@@ -20,10 +20,10 @@ from tests.nlp.conftest import Run
 TEXT = "The cat sat on the mat, and the dog sat on the log.\nA cat and a dog ran to the mat.\n" * 20
 
 
-def _tiny_lm(folder: Path, kind: str) -> Path:
-    """A one-epoch language model over :data:`TEXT` (well under a second)."""
+def tiny_lm(folder: Path, kind: str, corpus: str = TEXT) -> Path:
+    """A one-epoch language model over ``corpus`` (default :data:`TEXT`; well under a second)."""
     text = folder / "text.txt"
-    text.write_text(TEXT, encoding="utf-8")
+    text.write_text(corpus, encoding="utf-8")
     torch.manual_seed(0)
     cfg = LMTrainConfig(
         LMDataConfig((str(text),), holdout=0.2),
@@ -75,7 +75,7 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 def test_unknown_prompt_pieces_are_named_in_one_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str, prompt: str, message: str
 ) -> None:
-    gen = TextGenerator.from_pretrained(_tiny_lm(tmp_path, kind))
+    gen = TextGenerator.from_pretrained(tiny_lm(tmp_path, kind))
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="carrousel"):
         pieces = gen.stream(prompt, max_tokens=5, seed=0)
@@ -92,7 +92,7 @@ def test_unknown_prompt_pieces_are_named_in_one_warning(
 def test_many_unknown_characters_are_counted_and_a_few_named(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    gen = TextGenerator.from_pretrained(_tiny_lm(tmp_path, "char"))
+    gen = TextGenerator.from_pretrained(tiny_lm(tmp_path, "char"))
     with caplog.at_level(logging.WARNING, logger="carrousel"):
         "".join(gen.stream("猫が座った。犬も座った。", max_tokens=3, seed=0))
     assert _warnings(caplog) == [
@@ -102,7 +102,7 @@ def test_many_unknown_characters_are_counted_and_a_few_named(
 
 
 def test_cli_shows_the_warning_as_one_line_on_stderr(tmp_path: Path, nlp: Callable[..., Run]) -> None:
-    model = _tiny_lm(tmp_path, "char")
+    model = tiny_lm(tmp_path, "char")
     run = nlp(
         "generate", "run", "--model", str(model), "--prompt", "The caZ", "--max-tokens", "5", "--seed", "1"
     )
@@ -124,7 +124,7 @@ def test_evaluate_names_the_held_out_tokens_the_vocabulary_lacks(
     from carrousel.nlp.config import LMEvaluateConfig
     from carrousel.nlp.pipeline.generate import evaluate_lm, split_text
 
-    model = _tiny_lm(tmp_path, "char")
+    model = tiny_lm(tmp_path, "char")
     other = tmp_path / "ja.txt"
     other.write_text("猫が座った。犬も座った。The cat sat.\n" * 30, encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="carrousel"):
@@ -152,7 +152,7 @@ def test_evaluate_counts_the_tokens_it_reports_and_a_small_share_is_not_zero(
     from carrousel.nlp.config import LMEvaluateConfig
     from carrousel.nlp.pipeline.generate import evaluate_lm
 
-    model = _tiny_lm(tmp_path, "char")
+    model = tiny_lm(tmp_path, "char")
     text = tmp_path / "one_unknown.txt"
     text.write_text(TEXT + "The Zoo.\n", encoding="utf-8")  # one 'Z' in the held-out tail
     with caplog.at_level(logging.WARNING, logger="carrousel"):

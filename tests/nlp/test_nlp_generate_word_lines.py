@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
-from carrousel.nlp.config import FitConfig, LMDataConfig, LMNetConfig, LMTrainConfig, TokenizerConfig
-from carrousel.nlp.pipeline import TextGenerator, train_lm
+from carrousel.nlp.pipeline import TextGenerator
+from tests.nlp.test_nlp_generate_unknown import tiny_lm
 
 # 13 words in lines of 7: the line breaks fall between different words each time
 WORDS = ["the", "cat", "sat", "on", "the", "mat", "and", "the", "dog", "ran", "to", "the", "log"]
@@ -21,19 +19,7 @@ TEXT = "\n".join(" ".join(WORDS[(i + j) % 13] for j in range(7)) for i in range(
 
 
 def _word_lm(folder: Path, kind: str = "word") -> Path:
-    text = folder / "text.txt"
-    text.write_text(TEXT, encoding="utf-8")
-    torch.manual_seed(0)
-    cfg = LMTrainConfig(
-        LMDataConfig((str(text),), holdout=0.2),
-        tokenizer=TokenizerConfig(kind=kind, vocab_size=60, min_frequency=1, lowercase=False),
-        model=LMNetConfig(embed_dim=8, hidden_size=8, dropout=0.0),
-        fit=FitConfig(epochs=1, batch_size=2, progress=False),
-        bptt=10,
-        segment=40,
-    )
-    train_lm(cfg, folder / "lm")
-    return folder / "lm"
+    return tiny_lm(folder, kind, TEXT)
 
 
 def test_a_word_model_reads_every_word_of_a_wrapped_text(tmp_path: Path) -> None:
