@@ -136,3 +136,15 @@ def test_a_word_said_just_after_a_chunks_start_keeps_its_first_letter(said, writ
     (t,) = Recognizer.from_pretrained().transcribe_files([str(write_wav("edge.wav", y))], chunk_seconds=4.0)
     assert t.text == "seven three nine two seven three nine two", t.words
     assert sound - 0.02 <= t.words[4].start <= sound + 0.1, (sound, t.words[4])
+
+
+@pytest.mark.parametrize("starts", [[1.2], [5.2], [0.3, 7.0]])
+def test_a_short_chunk_never_cuts_a_word_from_its_early_first_letter(said, write_wav, starts) -> None:
+    # a 2 s chunk starting in silence, its sound 1-1.3 s in: the network emits the "s" of "seven" at the
+    # trimmed audio's first frame, 0.3 s before the sound, then blank frames to it. Only 1 s of frames is
+    # searched for the longest blank run to cut at, and that run was the one after the "s": main read
+    # "s even three nine two" (the walk's "t hree", "s ix" too)
+    own = speech_bounds(said, 16000, margin=0.0)[0] / 16000  # espeak's own silence before the sound
+    y = _with_pauses(said, [s - own for s in starts], starts[-1] + 4.0)
+    (t,) = Recognizer.from_pretrained().transcribe_files([str(write_wav("short.wav", y))], chunk_seconds=2.0)
+    assert t.text == " ".join(["seven three nine two"] * len(starts)), t.words

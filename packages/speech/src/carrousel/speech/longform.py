@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -146,6 +147,7 @@ def transcribe_long(
     offset, loud, done = 0, False, 0.0
     blank_sum, frames = 0.0, 0
     sounds: list[tuple[float, float]] = []  # (trimmed audio's start, its sound's start): start_at_sound
+    holds: list[tuple[int, int]] = []  # recording frames (trimmed start, sound's start): never cut between
     for k, (start, x) in enumerate(iter_chunks(path, sr, chunk_seconds, OVERLAP)):
         loud = loud or float(np.max(np.abs(x - x.mean()))) >= SILENCE_PEAK
         lp, lead, onset = _chunk_log_probs(recognizer, x, trim)
@@ -170,14 +172,19 @@ def transcribe_long(
                 pending, offset = pending[:0], offset + len(pending)
         if trim and lo <= lead and onset < hi * fs:  # this chunk's part holds where its sound starts
             sounds.append(((first + lead - 0.5) * fs, first * fs + onset))
+        if trim and lo <= lead < min(hi, onset / fs):  # its early first letter is in its part
+            # the letter at the trimmed start, blank frames to the sound: a cut there read "s even"
+            holds.append((first + lead, first + math.ceil(onset / fs)))
         pending = np.concatenate([pending, lp[lo:hi]])
         blank_sum += float(np.exp(lp[lo:hi, blank]).sum())
         frames += len(lp[lo:hi])
         if len(pending) >= round(chunk_seconds / fs):  # a chunk's frames (333 or 334 of 10 s)
-            cut = _cut_point(pending, blank)
-            hyp = decode(pending[:cut], recognizer.alphabet, cfg, fs, lm, offset * fs)[0]
-            words.extend(hyp.words)
-            pending, offset = pending[cut:], offset + cut
+            holds = [(b, e) for b, e in holds if e >= offset]
+            cut = _cut_point(pending, blank, [(b - offset, e - offset) for b, e in holds])
+            if cut:  # 0: a word's early first letter starts the frames: they wait for the word
+                hyp = decode(pending[:cut], recognizer.alphabet, cfg, fs, lm, offset * fs)[0]
+                words.extend(hyp.words)
+                pending, offset = pending[cut:], offset + cut
         done = _report(on_chunk, done, min((k + 1) * chunk_seconds, seconds), seconds)
         logger.debug("%s: %.0f of %.0f s transcribed", path, done, seconds)
     if not loud:
@@ -220,16 +227,37 @@ def _report(on_chunk: ChunkProgress | None, done: float, position: float, second
     return position
 
 
-def _cut_point(lp: np.ndarray, blank: int) -> int:
-    """Where to cut frames for decoding: the middle of the longest confident-blank run in the second half."""
+def _cut_point(lp: np.ndarray, blank: int, holds: Sequence[tuple[int, int]] = ()) -> int:
+    """Where to cut frames for decoding: the middle of the longest confident-blank run in the second half.
+
+    Never within a hold ``(begin, end)``: a word's early first letter (emitted at the first frame of a
+    trimmed chunk, ``begin``) and the blank frames after it to its sound (``end``) and on to its next
+    letter. With 1 s of frames searched, the run after the letter was often the longest: "s even",
+    "t hree"; without it, a blank inside the word ("thre e"). The silence before such a letter (all of
+    its run, in either half) is a candidate too; a cut still within a hold (all the frames, when no run
+    is found) goes before the letter."""
     half = len(lp) // 2
-    is_blank = lp[half:, blank] > np.log(0.95)
-    best, best_len, start = len(lp), 0, None
-    for i, b in enumerate(np.r_[is_blank, False]):
-        if b and start is None:
-            start = i
-        elif not b and start is not None:
-            if i - start > best_len:
-                best, best_len = half + (start + i) // 2, i - start
-            start = None
+    is_blank = lp[:, blank] > np.log(0.95)
+    runs = [(max(start, half), stop) for start, stop in _blank_runs(is_blank) if stop > half]
+    spans = []
+    for begin, end in holds:
+        begin, end = max(begin, 0), max(end, begin, 0)
+        while end < len(lp) and is_blank[end]:  # the network hears the sound a few frames late
+            end += 1
+        spans.append((begin, end))
+        runs = [r for r in runs if r[1] <= begin or r[0] > end]  # a run is blank: within or without
+        runs += [r for r in _blank_runs(is_blank) if r[1] == begin and begin > 0]  # the silence before
+    best, best_len = len(lp), 0
+    for start, stop in runs:
+        if stop - start > best_len:
+            best, best_len = (start + stop) // 2, stop - start
+    for begin, end in spans:
+        if begin < best <= end:
+            best = begin
     return best
+
+
+def _blank_runs(is_blank: np.ndarray) -> list[tuple[int, int]]:
+    """The ``[start, stop)`` frame spans of the runs of ``True`` in ``is_blank``, in order."""
+    edges = np.flatnonzero(np.diff(np.r_[False, is_blank, False].astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
