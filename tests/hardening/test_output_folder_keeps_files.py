@@ -40,7 +40,7 @@ CASES: dict[str, Callable[[Path], list[str | Path]]] = {
     "nlp-translate-export": _nlp_export("translate"),
     "nlp-generate-export": _nlp_export("generate"),
     "speech-train": _speech,
-    "bio-train": lambda d: ["bio", "train"],
+    "bio-train": lambda d: ["bio", "train", "--motif", "CTCF"],  # data named: no usage error first
     "bio-discover": _fasta,
     "finance-export": lambda d: ["finance", "export", "--model-dir", d / "model"],
     "finance-forecast": lambda d: ["finance", "forecast", "AAPL", "--source", "sample"],

@@ -14,12 +14,12 @@ import torch
 
 from carrousel.nlp.lm_data import after_prompt, prompt_read
 from carrousel.nlp.pipeline import TextGenerator
-from tests.nlp.test_nlp_generate_unknown import _tiny_lm
+from tests.nlp.test_nlp_generate_unknown import tiny_lm
 
 
 @pytest.mark.parametrize("kind", ["word", "bpe"])
 def test_a_trailing_space_reads_and_shows_as_one_space(tmp_path: Path, kind: str) -> None:
-    gen = TextGenerator.from_pretrained(_tiny_lm(tmp_path, kind))
+    gen = TextGenerator.from_pretrained(tiny_lm(tmp_path, kind))
     for seed in range(4):
         spaced = "".join(gen.stream("The cat ", max_tokens=12, temperature=1.0, seed=seed))
         plain = "".join(gen.stream("The cat", max_tokens=12, temperature=1.0, seed=seed))
@@ -36,7 +36,7 @@ def test_the_spacing_helpers() -> None:
 @pytest.mark.parametrize("kind", ["bpe", "char"])
 def test_no_prompt_starts_from_the_line_break_alone(tmp_path: Path, kind: str) -> None:
     """Before, a subword model without a prompt read ``▁`` then ``\\n``: a space before the line break."""
-    gen = TextGenerator.from_pretrained(_tiny_lm(tmp_path, kind))
+    gen = TextGenerator.from_pretrained(tiny_lm(tmp_path, kind))
     seen: list[list[int]] = []
     network = gen.model
 
