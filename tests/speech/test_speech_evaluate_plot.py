@@ -4,6 +4,7 @@ refused before any work."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,22 +46,38 @@ def corpus(tmp_path: Path, write_wav, tone) -> tuple[str, Path]:  # type: ignore
     return model, tsv
 
 
-def test_evaluate_plot_writes_the_error_chart(
+@pytest.fixture
+def plotted(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     corpus: tuple[str, Path],
+) -> Callable[..., tuple[Any, str]]:
+    """``plotted(read, *flags)`` runs ``speech evaluate --plot`` on the corpus (its TSV as it is then; the
+    PNG at ``tmp_path/e.png`` unless ``--plot`` is among ``flags``): it succeeds, draws one figure, and
+    gives what ``read(fig)`` said of it and stdout."""
+
+    def run(read: Callable[[Any], Any], *flags: str) -> tuple[Any, str]:
+        drawn = record_figures(monkeypatch, plots, read)
+        model, tsv = corpus
+        plot = [] if "--plot" in flags else ["--plot", str(tmp_path / "e.png")]
+        code, out, err = speech(
+            capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv), *plot, *flags
+        )
+        assert code == 0, err
+        (shown,) = drawn
+        return shown, out
+
+    return run
+
+
+def test_evaluate_plot_writes_the_error_chart(
+    plotted: Callable[..., tuple[Any, str]], tmp_path: Path
 ) -> None:
-    drawn = record_figures(monkeypatch, plots, _shown)
-    model, tsv = corpus
     png = tmp_path / "out" / "errors.png"
-    code, out, err = speech(
-        capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv), "--plot", str(png), "--json"
-    )
-    assert code == 0, err
+    fig, out = plotted(_shown, "--plot", str(png), "--json")
     doc = json.loads(out)
     assert png.read_bytes()[:8] == PNG_MAGIC
-    (fig,) = drawn
     assert fig["titles"] == ["per-utterance error rates", "error rate against utterance length"]
     assert fig["xlabels"] == ["error rate of the utterance", "utterance length (reference words)"]
     assert f"corpus CER {doc['totals']['cer']:.3f}" in fig["legend"]
@@ -115,12 +132,7 @@ def test_evaluate_plot_to_stdout_with_json_is_a_usage_error(
     assert code == 2 and "--json" in err and len(err.strip().splitlines()) == 1
 
 
-def test_evaluate_plot_counts_and_lengths_are_whole_numbers(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    corpus: tuple[str, Path],
-) -> None:
+def test_evaluate_plot_counts_and_lengths_are_whole_numbers(plotted: Callable[..., tuple[Any, str]]) -> None:
     """Before, a small corpus (3 utterances, as sample:tidigits --max-utterances 3) had histogram counts
     0.2, 0.4, ... utterances and lengths 1.5, 2.5 ... words on the axes."""
 
@@ -129,21 +141,13 @@ def test_evaluate_plot_counts_and_lengths_are_whole_numbers(
         fig.canvas.draw()
         return list(hist.get_yticks()), list(spread.get_xticks())
 
-    drawn = record_figures(monkeypatch, plots, ticks)
-    model, tsv = corpus
-    code, _, err = speech(capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv),
-                          "--plot", str(tmp_path / "e.png"))  # fmt: skip
-    assert code == 0, err
-    ((counts, lengths),) = drawn
+    (counts, lengths), _ = plotted(ticks)
     assert counts and all(float(c).is_integer() for c in counts), counts
     assert lengths and all(float(n).is_integer() for n in lengths), lengths
 
 
 def test_evaluate_plot_lengths_are_whole_numbers_when_all_utterances_are_alike(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    corpus: tuple[str, Path],
+    plotted: Callable[..., tuple[Any, str]], corpus: tuple[str, Path]
 ) -> None:
     """Every utterance of one length (a digit-string test set of five digits each): matplotlib's view of
     one x value is 4.74-5.26 words, and the integer locator gave up, labelling 4.74, 4.80, ... words."""
@@ -156,21 +160,14 @@ def test_evaluate_plot_lengths_are_whole_numbers_when_all_utterances_are_alike(
         assert -0.1 * top < bottom <= 0.0, (bottom, top)
         return [t for t in spread.get_xticks() if lo <= t <= hi]
 
-    drawn = record_figures(monkeypatch, plots, lengths)
-    model, tsv = corpus
+    _, tsv = corpus
     tsv.write_text("path\ttranscript\na.wav\tgo left\nb.wav\tstop now\nc.wav\tturn right\n", encoding="utf-8")
-    code, _, err = speech(capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv),
-                          "--plot", str(tmp_path / "e.png"))  # fmt: skip
-    assert code == 0, err
-    ((ticks),) = drawn
+    ticks, _ = plotted(lengths)
     assert 2.0 in ticks and all(float(n).is_integer() for n in ticks), ticks
 
 
 def test_evaluate_plot_draws_wer_and_cer_bars_side_by_side(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    corpus: tuple[str, Path],
+    plotted: Callable[..., tuple[Any, str]], tmp_path: Path
 ) -> None:
     """Before, the WER and CER histograms were two step outlines over the same bins: where both had
     utterances in one bin (here every utterance, WER and CER alike, falls in a few bins) one hid the other."""
@@ -184,15 +181,8 @@ def test_evaluate_plot_draws_wer_and_cer_bars_side_by_side(
             if isinstance(c, BarContainer)
         ]
 
-    drawn = record_figures(monkeypatch, plots, bars)
-    model, tsv = corpus
-    png = tmp_path / "e.png"
-    code, _, err = speech(
-        capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv), "--plot", str(png)
-    )
-    assert code == 0, err
-    assert png.read_bytes()[:8] == PNG_MAGIC
-    ((cer, wer),) = drawn  # one bar series per rate
+    (cer, wer), _ = plotted(bars)  # one bar series per rate
+    assert (tmp_path / "e.png").read_bytes()[:8] == PNG_MAGIC
     assert sum(h for *_, h in cer) == 3 and sum(h for *_, h in wer) == 3  # each utterance counted once
     filled = [(a, b) for a, b, h in cer if h], [(a, b) for a, b, h in wer if h]
     overlaps = [(c, w) for c in filled[0] for w in filled[1] if min(c[1], w[1]) - max(c[0], w[0]) > 1e-9]
