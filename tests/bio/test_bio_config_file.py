@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from carrousel.bio.cli import app
-from tests.cli_harness import assert_clean_failure, config_of
+from tests.cli_harness import assert_clean_failure, config_flags, config_of
 
 
 def _scan_config(monkeypatch: pytest.MonkeyPatch, *argv: str) -> Any:
@@ -99,8 +99,9 @@ def test_a_model_option_the_file_takes_part_in_names_the_file(
     makes a PWM scan (its motifs or its method): one line naming the file, exit 1, before any work (core's
     refuse_merged). Fails on main: a usage error (exit 2), the file's key in the line or no file at all."""
     monkeypatch.chdir(tmp_path)
-    Path("scan.toml").write_text(text)
-    outcome = invoke("bio", "scan", "g.fa", "--config", "scan.toml", *flags)  # g.fa missing: never read
+    outcome = invoke(
+        "bio", "scan", "g.fa", *config_flags(text, "scan.toml"), *flags
+    )  # g.fa missing: never read
     assert_clean_failure(outcome, 1, f"error: --config scan.toml: {line}")
     assert "--method model or both" in outcome.stderr
 
@@ -121,8 +122,7 @@ def test_a_model_option_typed_alone_in_a_pwm_scan_stays_a_usage_error(
     the typed flag overrides, or the method the typed motif gives anyway): exit 2, the line of the same flags without a file. The first fails
     on main: the file's 'calls' was refused first, whatever was typed."""
     monkeypatch.chdir(tmp_path)
-    Path("scan.toml").write_text(text)
-    outcome = invoke("bio", "scan", "g.fa", "--config", "scan.toml", *flags)
+    outcome = invoke("bio", "scan", "g.fa", *config_flags(text, "scan.toml"), *flags)
     assert_clean_failure(outcome, 2, line)
     assert "scan.toml" not in outcome.stderr
 
@@ -165,10 +165,9 @@ def test_a_pwm_option_in_a_model_scan_names_the_file_only_where_it_takes_part(
     0.01 is not used by a model scan"), though F plays no part. Now the line of the same flags without a
     file (exit 1 as before); F is named where its settings make the refusal. Fails on main (F named)."""
     monkeypatch.chdir(tmp_path)
-    Path("scan.toml").write_text(text)
     Path("g.fa").write_text(">chr1\n" + "ACGT" * 40 + "\n")
     outcome = invoke(
-        "bio", "scan", "g.fa", "--config", "scan.toml", *flags, "--no-progress", "-o", "hits.tsv"
+        "bio", "scan", "g.fa", *config_flags(text, "scan.toml"), *flags, "--no-progress", "-o", "hits.tsv"
     )
     if named is None:
         assert outcome.code == 0, outcome.stderr

@@ -48,8 +48,7 @@ def test_the_files_part_in_a_refused_pwm_only_names_the_file(
     """Exit 1 (a bad --config file in bio), one line naming it. Fails on main: the pipeline's or the
     config's line without the file."""
     monkeypatch.chdir(tmp_path)
-    Path("c.toml").write_text(text)
-    assert_clean_failure(invoke("bio", "evaluate", *SETS, "--config", "c.toml", *flags), 1, f"error: {line}")
+    assert_clean_failure(invoke("bio", "evaluate", *SETS, *config_flags(text), *flags), 1, f"error: {line}")
 
 
 @pytest.mark.parametrize(

@@ -61,8 +61,7 @@ def test_the_files_option_without_its_training_names_the_file(
     naming the file, nothing written. Fails on main: 'c.toml: ...' without --config, and a file's
     finetune_epochs without prune or distill ran (exit 0)."""
     monkeypatch.chdir(tmp_path)
-    Path("c.toml").write_text(text)
-    outcome = invoke("bio", "export", "-o", "out", "--config", "c.toml", *flags)
+    outcome = invoke("bio", "export", "-o", "out", *config_flags(text), *flags)
     assert_clean_failure(outcome, 1, f"error: --config c.toml: {line}")
     assert not Path("out").exists()
 
