@@ -72,3 +72,10 @@ def test_temperature_then_filters_keeps_banned_and_plain_draws() -> None:
             int(sample_next(logits[:1], 1e-3, banned=[top], generator=torch.Generator().manual_seed(s)))
             != top
         )
+
+
+def test_banned_labels_on_logits_not_2d_are_a_shape_error() -> None:
+    # the bans were set by hand before the logits' shape was checked: an IndexError ("too many indices")
+    for temperature in (0.0, 1.0):
+        with pytest.raises(ShapeError, match="rows, labels"):
+            sample_next(torch.zeros(5), temperature=temperature, banned=[0])

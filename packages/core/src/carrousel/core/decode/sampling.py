@@ -92,9 +92,8 @@ def sample_next(
     """
     _check(temperature, top_k, top_p)
     x = logits.float()
-    if banned:
-        x = x.clone()
-        x[:, list(banned)] = float("-inf")
+    if banned:  # banned before the temperature: the fallback's shift below takes the max of the rest
+        x = filter_logits(x, banned=banned)
     if temperature == 0:
         return filter_logits(x, top_k, top_p).argmax(dim=-1)
     # temperature first, then the filters: the nucleus is that of the distribution drawn from (it was taken
