@@ -141,7 +141,7 @@ def test_a_pin_keeps_the_files_open_not_their_bytes(tmp_path: Path, monkeypatch:
     from carrousel.core.bundle import pinned_bundles
     from carrousel.core.bundle_pins import pinned
 
-    monkeypatch.setattr("carrousel.core.bundle_files.KEEP_BYTES", 0)  # every file kept open
+    monkeypatch.setattr("carrousel.core.bundle_pins.KEEP_BYTES", 0)  # every file kept open
     folder = _bundle(1).save(tmp_path / "m")
     before = _open_fds(tmp_path)
     with pinned_bundles():
@@ -171,7 +171,7 @@ def test_a_same_size_overwrite_with_its_mtime_put_back_is_caught(
     no write: the second load still reads the first files. (Files kept open: over KEEP_BYTES, 0 here.)"""
     from carrousel.core.bundle import pinned_bundles
 
-    monkeypatch.setattr("carrousel.core.bundle_files.KEEP_BYTES", 0)
+    monkeypatch.setattr("carrousel.core.bundle_pins.KEEP_BYTES", 0)
 
     folder = _bundle(1).save(tmp_path / "m")
     weights = folder / "model.safetensors"
@@ -223,7 +223,7 @@ def test_a_pin_keeps_small_files_as_bytes_and_at_most_the_weights_open(
     small bundle, 1 (the weights) for one whose weights are larger. Both still read as first read after
     another run replaced the folder, and a small file written over in place reads as first read."""
     from carrousel.core.bundle import pinned_bundles
-    from carrousel.core.bundle_files import KEEP_BYTES
+    from carrousel.core.bundle_pins import KEEP_BYTES
 
     assert KEEP_BYTES == 1 << 20
     small = _with_parts(1).save(tmp_path / "small")
@@ -234,7 +234,7 @@ def test_a_pin_keeps_small_files_as_bytes_and_at_most_the_weights_open(
         assert _version(load_bundle(small)) == (1, 1, 1, "1")
         assert _open_fds(tmp_path) == before  # was before + 5
         with monkeypatch.context() as patched:
-            patched.setattr("carrousel.core.bundle_files.KEEP_BYTES", weights - 1)  # only the weights over it
+            patched.setattr("carrousel.core.bundle_pins.KEEP_BYTES", weights - 1)  # only the weights over it
             assert _version(load_bundle(large)) == (1, 1, 1, "1")
         assert _open_fds(tmp_path) == before + 1  # the weights
         with open(small / "assets" / "tok.txt", "r+b") as fh:  # a small file written over in place

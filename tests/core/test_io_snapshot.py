@@ -153,7 +153,8 @@ def test_pinned_module_folders_keep_small_weights_as_bytes_not_open(
         assert _fds_under(tmp_path) == 0  # before: 3
         _replaced_by_another_run(folders[0], 2)
         assert _version(load_module(folders[0])) == (1, 1)
-    monkeypatch.setattr(core_io, "KEEP_BYTES", 0)  # larger weights: kept open, as a bundle's, until the end
+    # larger weights: kept open, as a bundle's, until the end
+    monkeypatch.setattr("carrousel.core.bundle_pins.KEEP_BYTES", 0)
     with pinned_bundles():
         assert _version(load_module(folders[1])) == (1, 1) and _fds_under(tmp_path) == 1
         _replaced_by_another_run(folders[1], 2)

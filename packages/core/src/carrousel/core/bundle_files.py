@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle_pins import KEEP_BYTES, Kept
+from carrousel.core.bundle_pins import Kept, keep_read
 from carrousel.core.errors import BundleError, CarrouselError
 
 __all__ = [
@@ -274,11 +274,7 @@ def read_listed(
             if isinstance(exc, IsADirectoryError):
                 raise BundleError(f"{path} is a folder, not a file; copy or train the model again") from None
             raise
-        small = len(blob) <= KEEP_BYTES  # a small file: its bytes kept, not a descriptor
-        if kept is None or small:
-            os.close(handle)
-        if kept is not None:
-            kept[rel] = (blob if small else handle, first)
+        keep_read(kept, rel, handle, blob, first)
         blobs[rel] = blob
     return blobs
 

@@ -32,7 +32,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-__all__ = ["KEEP_BYTES", "Kept", "forget", "pin", "pinned", "pinned_bundles", "pins_active", "release"]
+from carrousel.core.args import check_args
+
+__all__ = [
+    "KEEP_BYTES",
+    "Kept",
+    "forget",
+    "keep_read",
+    "pin",
+    "pinned",
+    "pinned_bundles",
+    "pins_active",
+    "release",
+]
 
 # file -> (open descriptor, or the bytes first read of a small file; its bundle_files.stamp when first read:
 # size, mtime_ns, ctime_ns, links)
@@ -60,6 +72,23 @@ def pinned_bundles() -> Iterator[None]:
         _PINS.reset(token)
         for _, _, kept in pins.values():
             release(kept)
+
+
+@check_args
+def keep_read(
+    kept: Kept | None, rel: str, handle: int, blob: bytes, first: tuple[int, int, int, int]
+) -> None:
+    """Files ``rel``, just read through ``handle`` as ``blob`` (its stamp ``first`` taken before), in
+    ``kept`` for :func:`~carrousel.core.bundle_files.read_kept`: a small file's bytes (at most
+    :data:`KEEP_BYTES`), its descriptor closed, else the open descriptor (the caller closes it:
+    :func:`release`). Without ``kept`` the descriptor is closed. The one rule of
+    :func:`~carrousel.core.bundle_files.read_listed` and :func:`carrousel.core.io.load_module`'s reads."""
+    if kept is not None and len(blob) > KEEP_BYTES:
+        kept[rel] = (handle, first)
+        return
+    os.close(handle)
+    if kept is not None:
+        kept[rel] = (blob, first)
 
 
 def release(kept: Kept) -> None:

@@ -33,7 +33,7 @@ from safetensors.torch import load, save
 
 from carrousel.core.atomic import atomic_dir, atomic_write_bytes, atomic_write_text
 from carrousel.core.bundle_files import BUNDLE_FILE, open_at, read_kept, read_open, read_snapshot, stamp
-from carrousel.core.bundle_pins import KEEP_BYTES, Kept, pin, pinned
+from carrousel.core.bundle_pins import Kept, keep_read, pin, pinned
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import (
@@ -268,10 +268,7 @@ def _read_saved(root: Path, fd: int | None, name: str, kept: Kept | None = None)
     except BaseException:
         os.close(handle)
         raise
-    if kept is not None:  # a small file's bytes, its descriptor closed (as bundle_files.read_listed keeps)
-        kept[name] = (blob if len(blob) <= KEEP_BYTES else handle, first)
-    if kept is None or kept[name][0] is blob:  # was open until the block's end: 1 descriptor per folder
-        os.close(handle)
+    keep_read(kept, name, handle, blob, first)  # as bundle_files.read_listed keeps the listed files
     return blob
 
 
