@@ -69,8 +69,10 @@ def read_tables(
         return dict.fromkeys(classes)
     if flag is None:
         flag = option("path", flag="--config")  # the command's --config, or the argument a Python caller gave
-    doc = path if isinstance(path, TomlDocument) else read_toml(path, flag)
-    path = doc.source if isinstance(path, TomlDocument) else path
+    if isinstance(path, TomlDocument):  # read already: named as the file it came from
+        doc, path = path, path.source
+    else:
+        doc = read_toml(path, flag)
     where = named_path(path, flag)  # --config run.toml / path='run.toml'
     stray = sorted(set(doc) - set(classes))
     if stray:
