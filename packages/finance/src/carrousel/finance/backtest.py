@@ -191,7 +191,8 @@ def run_backtest(
             if len(origins) == 0:
                 continue
             done = baselines[b, s.ticker] if baselines is not None else fit_one(s, refit, origins, cfg)
-            scales.setdefault(s.ticker, naive_scale(s.close[: int(origins[0])]))
+            if s.ticker not in scales:  # its first block: the history before its own first origin
+                scales[s.ticker] = naive_scale(s.close[: int(origins[0])])
             base, chosen = done.forecasts, done.chosen
             if fitted.members > 1:  # the ensemble and its members from one pass of each member
                 net, each = fitted.predict_both(s, origins, garch=base["garch"])
