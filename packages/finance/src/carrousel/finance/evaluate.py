@@ -279,8 +279,8 @@ def _score(
         ref = _direction_hits(bt, DIRECTION_REFERENCE) if DIRECTION_REFERENCE in bt.forecasts else None
         if name != DIRECTION_REFERENCE:
             dd = mcnemar_p(called, ref if ref is not None else np.zeros(len(called), bool))
-    scale = np.array([bt.scales.get(str(t), np.nan) for t in bt.tickers])
-    scaled = np.abs(point_np - truth_np) / scale[:, None]
+    abs_err = np.abs(point_np - truth_np)  # (n, H) price errors
+    scaled = abs_err / np.array([bt.scales.get(str(t), np.nan) for t in bt.tickers])[:, None]
     mase = float(np.mean(scaled)) if bt.scales else None
     cov, pin, wink, crps = _interval_scores(f.reshape(-1, len(qs)), y.reshape(-1), qs)
     step_mase = [float(np.mean(scaled[:, h])) if bt.scales else None for h in range(bt.horizon)]
@@ -288,7 +288,7 @@ def _score(
     err = mae(point, truth)
     return ModelScore(
         model=name, mae=err, rmse=rmse(point, truth), mape=100.0 * mape(point, truth),
-        rel_mae=per_series_ratio(np.abs(point_np - truth_np), rw_err, np.asarray(bt.tickers)), mase=mase if mase is not None and np.isfinite(mase) else None,
+        rel_mae=per_series_ratio(abs_err, rw_err, np.asarray(bt.tickers)), mase=mase if mase is not None and np.isfinite(mase) else None,
         directional_accuracy=da, direction_p=dp, coverage=cov, nominal_coverage=float(qs[-1] - qs[0]),
         pinball=pin, winkler=wink, crps=crps, dm_stat=None if dm is None else dm[0],
         dm_p=None if dm is None else dm[1], per_step=steps,
