@@ -123,17 +123,16 @@ def _dates(col: pd.Series) -> pd.Series:
             if not text_col:
                 raise
             local = text.str.replace(_OFFSET, r"\1", regex=True)
-            if local.equals(text):
-                return _day_first(text)
+            if local.equals(text):  # no offset to drop (day-first text was read above): no dates
+                raise
             return pd.to_datetime(local, format="mixed")
 
 
 def _day_first(text: pd.Series) -> pd.Series:
     """Day-first text dates (``31.12.2012``, ``31/12/2012``), as the price files' reader takes them: every
     value ``D/M/Y`` with some first field above 12 and no second one (the reader's
-    :func:`~carrousel.finance.calendar.field_order` says ``"day"``; else ValueError: no dates)."""
-    if field_order(text) != "day":
-        raise ValueError("not dates")
+    :func:`~carrousel.finance.calendar.field_order` says ``"day"``, checked by the caller; ValueError: a
+    value that is no such date)."""
     days = pd.to_datetime(text, format="mixed", dayfirst=True, errors="coerce")
     if days.isna().any():
         raise ValueError("not dates")
