@@ -1,5 +1,5 @@
 """``bio discover --config FILE``: the model or the sequences it needs may come from the file; with
-neither, one usage line before any work (core's ``cli.refuse_merged`` on the flags and the file merged).
+neither, one usage line before any work (checked on the flags and the file merged).
 Before, the CLI checked the flags only, and skipped the check whenever a file was given: the pipeline then
 said the same line, exit 1."""
 

@@ -847,13 +847,6 @@ _DISCOVER_FLAGS = {
 }
 
 
-def _refuse_no_input(settings: cli.Merged, error: type[Exception]) -> None:
-    """``bio discover`` reads a model or trains one on sequences: one of them, from the flags or the
-    ``--config`` file (a file cannot unset one, so a refusal is always the command line's: exit 2)."""
-    if settings["model"] is None and settings["sequences"] is None:
-        raise error("give a model (--model) or sequences to train on (SEQUENCES --control)")
-
-
 @cli.command(app)
 def discover(
     ctx: typer.Context,
@@ -898,10 +891,11 @@ def discover(
         epochs=epochs,
         seed=seed,
     )
-    doc = config_file(config)
-    cfg = with_flags(ctx, doc, flags, _DISCOVER_FLAGS)
-    inputs = {"model": flags.model, "sequences": flags.sequences}
-    cli.refuse_merged(_refuse_no_input, merged(ctx, doc, inputs, _DISCOVER_FLAGS, cfg))  # before any work
+    cfg = with_flags(ctx, config_file(config), flags, _DISCOVER_FLAGS)
+    # a model, or sequences to train one on: from the flags or the --config file, which cannot unset one, so
+    # a refusal is always the command line's (exit 2), before any work
+    if cfg.model is None and cfg.sequences is None:
+        raise typer.BadParameter("give a model (--model) or sequences to train on (SEQUENCES --control)")
     found = pipeline.discover(cfg, out, progress=cli.bars_on())
     if as_json:
         cli.emit_json(found.summary())
