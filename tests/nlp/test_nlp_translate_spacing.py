@@ -50,8 +50,7 @@ def test_whitespace_changes_no_translation(
 
 
 def test_read_spaced_is_the_training_pairs_reading() -> None:
-    from carrousel.nlp.parallel import sift_pairs
-    from carrousel.nlp.pipeline.translate_vocab import read_spaced
+    from carrousel.nlp.parallel import read_spaced, sift_pairs
 
     raw = [("  open\tthe  file \n", "die Datei öffnen"), ("close it", "schließen")]
     kept, _ = sift_pairs(raw, max_ratio=None, max_words=None)

@@ -73,6 +73,7 @@ __all__ = [
     "ParallelSplit",
     "clean_pairs",
     "read_pairs",
+    "read_spaced",
     "sift_pairs",
     "split_pairs",
     "vary_case",
@@ -83,7 +84,6 @@ logger = logging.getLogger(__name__)
 # bound on a TSV, JSONL or aligned text file and on its decompressed text (each is read whole)
 PAIRS_MAX_BYTES = DEFAULT_MAX_BYTES
 Pair = tuple[str, str]
-_SPACE = re.compile(r"\s+")
 _WORDLIKE = re.compile(r"\w")
 
 
@@ -252,8 +252,9 @@ def read_pairs(
     return pairs
 
 
-def _norm(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+def read_spaced(text: str) -> str:
+    """``text`` as the pairs are read: each run of whitespace one space, none around."""
+    return " ".join(text.split())  # str.split's whitespace is the regex \s's
 
 
 def _words(text: str) -> float:
@@ -306,7 +307,7 @@ def sift_pairs(
     lengths = max_ratio is not None or max_words is not None
     dropped = {"empty": 0, "length": 0, "duplicate": 0} if lengths else {"empty": 0, "duplicate": 0}
     for s, t in pairs:
-        s, t = _norm(s), _norm(t)
+        s, t = read_spaced(s), read_spaced(t)
         if not s or not t:
             dropped["empty"] += 1
             continue

@@ -30,6 +30,7 @@ from carrousel.nlp.consensus import consensus
 from carrousel.nlp.copying import copy_unknown_words
 from carrousel.nlp.data import check_texts
 from carrousel.nlp.lexical_bias import LEXICON_FILE, BiasedNetwork, fit_lexicon, lexicon_from_bytes
+from carrousel.nlp.parallel import read_spaced
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.pipeline.translate_known import bundle_unknown
 from carrousel.nlp.pipeline.translate_train import (
@@ -48,7 +49,6 @@ from carrousel.nlp.pipeline.translate_vocab import (
     Vocabularies,
     encode_pairs,
     encode_sources,
-    read_spaced,
 )
 from carrousel.nlp.placeholders import mask_pair, unmask
 from carrousel.nlp.seq2seq import Seq2Seq

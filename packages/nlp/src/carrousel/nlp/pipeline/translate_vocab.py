@@ -19,7 +19,6 @@ The training pairs go to the network as id pairs (:func:`encode_pairs`), or with
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from carrousel.core.text import counted
 from carrousel.nlp.bpe_dropout import BpeDropout
 from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.data import warn_truncated
+from carrousel.nlp.parallel import read_spaced
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.placeholders import mask
 from carrousel.nlp.tokenization import FULLWIDTH_KEPT, SPECIALS, TextTokenizer, train_tokenizer
@@ -46,7 +46,6 @@ __all__ = [
     "encode_pairs",
     "encode_sources",
     "pair_loader",
-    "read_spaced",
     "train_vocabularies",
 ]
 
@@ -54,15 +53,6 @@ TARGET_TOKENIZER_FILE = "target_tokenizer.json"  # the target side's tokenizer (
 # shared one with the target's normaliser)
 # what NFKC makes of each character a target side keeps
 _FOLD = str.maketrans({c: unicodedata.normalize("NFKC", c) for c in FULLWIDTH_KEPT})
-_SPACES = re.compile(r"\s+")
-
-
-def read_spaced(text: str) -> str:
-    """``text`` as the training pairs were read (``carrousel.nlp.parallel.sift_pairs``): each run of whitespace
-    one space, none around. A translator reads its inputs so: before, a trailing space or a doubled one was a
-    lone ``▁`` token no training source held (git's test sources with their spaces doubled: greedy BLEU 36.05
-    -> 31.85; with a space after each, 223 of 251 of the network's translations changed)."""
-    return _SPACES.sub(" ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -188,6 +178,9 @@ def encode_sources(
         Per text, the masked text and the pieces to put back (:func:`carrousel.nlp.placeholders.unmask`),
         and its source ids.
     """
+    # before, a trailing space or a doubled one was a lone ``▁`` token no training source held (git's test
+    # sources with their spaces doubled: greedy BLEU 36.05 -> 31.85; with a space after each, 223 of 251 of
+    # the network's translations changed)
     spaced = [read_spaced(t) for t in texts]
     masked = [mask(t, unknown) if placeholders else (t, []) for t in spaced]
     encoded = tokenizer.encode_batch([m for m, _ in masked]) if masked else []
