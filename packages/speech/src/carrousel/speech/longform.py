@@ -38,6 +38,7 @@ __all__ = [
     "chunked_seconds",
     "no_progress",
     "reads_in_chunks",
+    "sound_span",
     "transcribe_long",
     "transcription_progress",
 ]
@@ -205,17 +206,29 @@ def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> tuple
     apart, one frame more or less in about a quarter of the chunks). With them the first frame of the
     trimmed audio and the seconds where its sound starts (0 and 0.0 untrimmed)."""
     sr, fs = recognizer.features.sample_rate, recognizer.frame_seconds
-    start, end = speech_bounds(x, sr) if trim else (0, len(x))
+    start, end, onset = sound_span(x, sr, trim)
     lp = recognizer.log_probs([recognizer.input_features(x[start:end])])[0]
     if (start, end) == (0, len(x)):
-        return lp, 0, speech_bounds(x, sr, margin=0.0)[0] / sr if trim else 0.0
+        return lp, 0, onset
     silence = np.full((1, lp.shape[1]), SURE_BLANK_OTHERS, np.float32)
     silence[0, recognizer.alphabet.blank] = 0.0
     n = int(recognizer.model.output_lengths(torch.tensor([recognizer.extractor.num_frames(len(x))]))[0])
     lead = min(round(start / sr / fs), n)
     lp = lp[: n - lead]  # at most the last frame of the trailing margin (silence) goes
     padded = np.concatenate([np.repeat(silence, lead, 0), lp, np.repeat(silence, n - lead - len(lp), 0)])
-    return padded, lead, speech_bounds(x, sr, margin=0.0)[0] / sr
+    return padded, lead, onset
+
+
+@check_args
+def sound_span(x: np.ndarray, rate: int, trim: bool) -> tuple[int, int, float]:
+    """The samples ``[start, end)`` of ``x`` that transcription reads and the seconds where its sound starts:
+    with ``trim``, its sound with a margin of silence either side
+    (:func:`~carrousel.speech.audio.speech_bounds`) and that sound's first sample; else all of it, and 0.0.
+    A short file's features and a long one's chunks alike (:class:`~carrousel.speech.recognizer.Recognizer`)."""
+    if not trim:
+        return 0, len(x), 0.0
+    start, end = speech_bounds(x, rate)
+    return start, end, speech_bounds(x, rate, margin=0.0)[0] / rate
 
 
 def _report(on_chunk: ChunkProgress | None, done: float, position: float, seconds: float) -> float:

@@ -36,7 +36,7 @@ from carrousel.core.provenance import (
     precision_report,
     trained_precision,
 )
-from carrousel.speech.audio import audio_info, read_audio, resample, speech_bounds
+from carrousel.speech.audio import audio_info, read_audio, resample
 from carrousel.speech.config import DecodeConfig, FeatureConfig
 from carrousel.speech.decoding import decode, start_at_sound
 from carrousel.speech.errors import (
@@ -48,7 +48,7 @@ from carrousel.speech.errors import (
 )
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end
 from carrousel.speech.lm import WordLM
-from carrousel.speech.longform import ChunkProgress, reads_in_chunks, transcribe_long
+from carrousel.speech.longform import ChunkProgress, reads_in_chunks, sound_span, transcribe_long
 from carrousel.speech.models import CTCModel, streaming_settings
 from carrousel.speech.streaming import GreedyStream
 from carrousel.speech.text import Alphabet
@@ -273,8 +273,7 @@ class Recognizer:
             return self.extractor.normalize(torch.from_numpy(ceps)), 0.0, 0.0
         rate = self.features.sample_rate
         audio = read_audio(path, rate)
-        start, end = speech_bounds(audio, rate) if trim else (0, len(audio))
-        onset = speech_bounds(audio, rate, margin=0.0)[0] / rate if trim else 0.0
+        start, end, onset = sound_span(audio, rate, trim)
         return self.input_features(audio[start:end]), start / rate, onset
 
     # ---------------------------------------------------------------------------------- transcribe
