@@ -237,6 +237,11 @@ _SCALES_SAID = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion
 _CENTS_SAID, _CENTS_NAMED, _CENTS_UNIT, _UNITS_UNSAID = 0, 1, 2, 3
 
 
+def _decimal(n: int, frac: str | None) -> str:
+    """``n`` and its decimal digits ``frac`` as said: ``(2, "5")`` -> ``"two point five"``."""
+    return number_words(n) + (f" point {spell_digits(frac)}" if frac else "")
+
+
 def _money(m: re.Match[str], pick: Pick) -> str:
     end = "" if m["unit"] else "2"  # the symbol before the amount, or after it
     sign, symbol, whole, frac = m[f"sign{end}"], m[f"unit{end}"], m[f"whole{end}"], m[f"frac{end}"]
@@ -247,8 +252,7 @@ def _money(m: re.Match[str], pick: Pick) -> str:
     n = int(whole.replace(",", ""))
     said = " minus " if sign else " "
     if scale or (frac and len(frac) != 2):  # "$2.5 million", "$2.5": a number of dollars
-        amount = number_words(n) + (f" point {spell_digits(frac)}" if frac else "")
-        return f"{said}{amount} {scale or ''} {many} "
+        return f"{said}{_decimal(n, frac)} {scale or ''} {many} "
     hundredths = int(frac or 0)
     units = f"{number_words(n)} {one if n == 1 else many}"
     if not hundredths:  # "$5", "$5.00"
@@ -270,8 +274,9 @@ def _money(m: re.Match[str], pick: Pick) -> str:
 
 def _cents(m: re.Match[str]) -> str:
     n, frac = int(m["whole"].replace(",", "")), m["frac"]
-    amount = number_words(n) + (f" point {spell_digits(frac)}" if frac else "")
-    return f"{' minus ' if m['sign'] else ' '}{amount} {'cent' if n == 1 and not frac else 'cents'} "
+    return (
+        f"{' minus ' if m['sign'] else ' '}{_decimal(n, frac)} {'cent' if n == 1 and not frac else 'cents'} "
+    )
 
 
 def money_to_words(text: str, pick: Pick = lambda ways: ways[0]) -> str:
