@@ -48,6 +48,7 @@ from carrousel.speech import augment as aug
 from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info, read_audio, read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig
 from carrousel.speech.corpora import CORPORA, corpus_kind, read_corpus
+from carrousel.speech.corpus_spec import corpus_parts
 from carrousel.speech.errors import AudioError, CorpusError, SpeechConfigError
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, spec_augment
 from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
@@ -58,7 +59,6 @@ from carrousel.speech.task import ctc_frames_needed
 from carrousel.speech.text import Alphabet, number_readings
 
 __all__ = [
-    "CORPUS_PREFIXES",
     "SpeechDataset",
     "Utterance",
     "load_corpora",
@@ -70,10 +70,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-# The prefixes that force a layout: ``librispeech:ROOT``; the last, corpora.py's (kaldi:, ljspeech:, vctk:, timit:)
-CORPUS_PREFIXES: tuple[str, ...] = ("sample", "manifest", "commonvoice", "folder", "librispeech")
-CORPUS_PREFIXES += ("speechcommands", "audiofolder", *CORPORA)
 
 
 @dataclass(frozen=True)
@@ -151,11 +147,7 @@ def load_corpus(spec: str, name: str = "data") -> list[Utterance]:
         CorpusError: nothing found, an unknown layout, a malformed manifest, or a recording that cannot
             be read.
     """
-    kind, _, rest = spec.partition(":")
-    if kind in CORPUS_PREFIXES and rest:
-        target = rest
-    else:
-        kind, target = "", spec
+    kind, target, split = corpus_parts(spec)
     if kind == "sample":
         if target not in GROUPS:
             raise CorpusError(f"unknown sample group {target!r}; choose one of {', '.join(GROUPS)}")
@@ -163,8 +155,7 @@ def load_corpus(spec: str, name: str = "data") -> list[Utterance]:
             return [_utterance(p, t, speaker=target) for p, t in sample_recordings(target)]
         except DataError as exc:
             raise CorpusError(str(exc)) from None
-    path_text, _, split = target.partition("#")
-    path = user_path(path_text)  # "manifest:~/m.tsv" too: the prefix is no part of the path
+    path = user_path(target)  # "manifest:~/m.tsv" too: the prefix is no part of the path
     if not path.exists():
         raise CorpusError(f"{option(name, str(path))}: no such file or folder; check the path")
     if not kind and path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:  # not a manifest's binary bytes

@@ -14,28 +14,21 @@ import os
 from typing import Any
 
 from carrousel.core.paths import user_path
-from carrousel.speech.data import CORPUS_PREFIXES
+from carrousel.speech.corpus_spec import corpus_parts
 
 __all__ = ["recorded_corpora", "resolved_corpora"]
-
-
-def _parts(spec: str) -> tuple[str, str, str]:
-    """``(prefix, path, rest)`` of a corpus spec as :func:`~carrousel.speech.data.load_corpus` reads it:
-    ``"kaldi:data/train#dev"`` -> ``("kaldi:", "data/train", "#dev")``; a ``sample:`` group has no path."""
-    kind, _, target = spec.partition(":")
-    prefix = f"{kind}:" if kind in CORPUS_PREFIXES and target else ""
-    if kind == "sample" and target:
-        return spec, "", ""
-    path, hash_, split = (target if prefix else spec).partition("#")
-    return prefix, path, hash_ + split
 
 
 def resolved_corpora(specs: tuple[str, ...] | list[str]) -> list[str]:
     """``specs`` with each path made absolute from the current folder (``~`` expanded)."""
     out = []
     for spec in specs:
-        prefix, path, rest = _parts(str(spec))
-        out.append(prefix + os.path.abspath(user_path(path)) + rest if path else str(spec))
+        kind, path, split = corpus_parts(str(spec))
+        if kind == "sample" or not path:  # a sample group: no path
+            out.append(str(spec))
+            continue
+        prefix, rest = f"{kind}:" if kind else "", "" if split is None else f"#{split}"
+        out.append(prefix + os.path.abspath(user_path(path)) + rest)
     return out
 
 
@@ -57,5 +50,5 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _found(spec: str) -> bool:
     """Whether the path of ``spec`` exists (a ``sample:`` group has none: True)."""
-    path = _parts(spec)[1]
-    return not path or os.path.exists(path)
+    kind, path, _ = corpus_parts(spec)
+    return kind == "sample" or not path or os.path.exists(path)
