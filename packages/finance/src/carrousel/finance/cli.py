@@ -290,7 +290,7 @@ def _config(
     conformal: bool | None = None,
     ensemble: bool | None = None,
     enabled: bool | None = None,
-    config: TomlDocument | None = None,
+    config: Path | TomlDocument | None = None,
     saved: FinanceConfig | None = None,
     calendar: str | None = None,
 ) -> FinanceConfig:

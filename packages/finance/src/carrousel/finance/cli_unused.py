@@ -130,7 +130,7 @@ def _check(
 
 
 def typed_tickers(
-    tickers: list[str] | None, config: TomlDocument | None, merged: tuple[str, ...]
+    tickers: list[str] | None, config: Path | TomlDocument | None, merged: tuple[str, ...]
 ) -> tuple[str, ...]:
     """The run's symbols: those typed (upper case; ``AAPL,MSFT`` is two), else the ``--config`` file's ``[data]
     tickers`` (``merged``: the file's settings over the defaults), so that the file's value reaches the run
@@ -140,7 +140,7 @@ def typed_tickers(
         typer.BadParameter: no symbol typed and none in the file (a usage error, exit 2).
     """
     symbols = tuple(s.strip().upper() for item in tickers or () for s in item.split(",") if s.strip())
-    data = config.get("data") if config is not None else None
+    data = config.get("data") if isinstance(config, TomlDocument) else None
     if symbols or (isinstance(data, dict) and "tickers" in data):
         return symbols or merged
     raise typer.BadParameter("give one or more TICKERS (AAPL MSFT), or [data] tickers in the --config file")
