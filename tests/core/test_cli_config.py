@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from carrousel.core.cli_config import merged, pick, read_tables
+from carrousel.core.cli_config import flag_or_file, merged, pick, read_tables
 from carrousel.core.config import TomlDocument, from_dict, overlay, read_toml
 from carrousel.core.errors import CarrouselError, ConfigError
 from carrousel.core.option_names import flags_named
@@ -191,3 +191,20 @@ def test_read_tables_names_the_python_argument_to_a_python_caller(
         assert str(flat.value) == said.format("flat.toml") + ": fit must be a table ([fit]), not 3"
     with flags_named(), pytest.raises(ConfigError, match=r"^--settings run\.toml: unknown table\(s\) fitt"):
         read_tables("run.toml", {"fit": Fit}, flag="--settings")
+
+
+def test_flag_or_file_takes_the_flag_else_the_files_setting_else_refuses(tmp_path: Path) -> None:
+    """One rule for a setting that the flag or the file gives (nlp generate's --text, speech train's --data,
+    finance's TICKERS): the flag typed wins, else the file's, else the command's line, whatever the file is."""
+    path = _file(tmp_path, '[data]\nfiles = ["a.txt"]\n')
+    for config in (path, str(path), read_toml(path), {"data": {"files": []}}):  # a file, read or not
+        assert flag_or_file(False, config, "data.files", "give it") is True  # set, even empty
+        assert flag_or_file(True, config, "data.files", "give it") is False  # the flag wins
+    assert flag_or_file(False, {"data": ["x"]}, "data", "m") is True  # a top-level value
+    for config in (None, {}, {"data": ["a.txt"]}, {"data": {"other": 1}}, _file(tmp_path, "")):
+        with pytest.raises(KeyError, match="give --text or"):
+            flag_or_file(False, config, "data.files", "give --text or [data] files", KeyError)
+    with pytest.raises(ConfigError, match="give it"):  # the default error: exit 1
+        flag_or_file(False, None, "data.files", "give it")
+    with pytest.raises(ConfigError, match="typed=1 is an int, not a bool"):
+        flag_or_file(1, None, "data.files", "give it")  # type: ignore[arg-type]

@@ -14,6 +14,11 @@ A table that sets some fields leaves the others at the command's defaults (which
 config class's), and every field it sets reaches the run, also those no flag maps to. Flags are passed
 as ``None`` when not given, so a flag's default never hides the file's value.
 
+A setting a run cannot go without (input files, say) is typed, or set by the file: :func:`flag_or_file`
+says which one the run takes, or raises the command's one line naming both ways to give it:
+
+    from_file = flag_or_file(bool(files), config, "data.files", "give --text FILE, or [data] files ...")
+
 Plain Python (no command-line library): the domains' ``cli`` modules use it, and so can a notebook.
 """
 
@@ -25,11 +30,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from carrousel.core.args import check_args
 from carrousel.core.config import TomlDocument, from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.option_names import named_path, option
 
-__all__ = ["Table", "merged", "pick", "read_tables"]
+__all__ = ["Table", "flag_or_file", "merged", "pick", "read_tables"]
 
 T = TypeVar("T")
 
@@ -117,3 +123,40 @@ def merged(base: Table[Any] | None, defaults: T, **flags: Any) -> T:
     over = dict(base.given) if base is not None else {}
     over.update({key: _flag(value) for key, value in flags.items() if value is not None})
     return dataclasses.replace(defaults, **over)  # type: ignore[type-var]
+
+
+@check_args
+def flag_or_file(
+    typed: bool,
+    config: str | Path | Mapping[str, Any] | None,
+    field: str,
+    message: str,
+    error: type[Exception] = ConfigError,
+) -> bool:
+    """Where a setting that the run needs comes from: the flag when the command line ``typed`` it (it wins
+    over the file, as every flag), else the ``--config`` file when it sets ``field``; neither is an error.
+
+    Args:
+        typed: whether the command line gave the setting (a non-empty value).
+        config: the ``--config`` file (read here), its document already read (:func:`read_toml`), or a
+            plain mapping of its settings; None: no file.
+        field: the setting in the file, dotted through its tables (``"data.files"``: ``[data] files``;
+            ``"data"``: a top-level ``data``).
+        message: the command's one line naming both ways to give it.
+        error: raised with ``message`` (a command passes its usage error: exit 2).
+
+    Returns:
+        True when the run takes the file's value (the flag was not typed), False when it takes the flag's.
+
+    Raises:
+        error: the flag was not typed and the file does not set ``field`` (or there is no file).
+        ConfigError: ``config`` is a file that cannot be read as TOML (see :func:`read_toml`).
+    """
+    if typed:
+        return False
+    doc: Any = read_toml(config) if isinstance(config, str | Path) else config
+    for key in field.split("."):
+        if not isinstance(doc, Mapping) or key not in doc:
+            raise error(message)
+        doc = doc[key]
+    return True

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from carrousel.core.args import check_args
+from carrousel.core.cli_config import flag_or_file
 from carrousel.core.option_names import option
 from carrousel.speech.errors import SpeechConfigError
 
@@ -75,8 +76,5 @@ def train_corpus(
     Raises:
         error: no corpus typed and none in the file (``speech train`` gives ``typer.BadParameter``: exit 2).
     """
-    if data:
-        return {"data": list(data)}
-    if "data" in settings:
-        return {}
-    raise error(f"give {option('data', metavar='CORPUS')} (repeatable), or data in the --config file")
+    message = f"give {option('data', metavar='CORPUS')} (repeatable), or data in the --config file"
+    return {} if flag_or_file(bool(data), settings, "data", message, error) else {"data": list(data or ())}

@@ -19,7 +19,7 @@ from carrousel.core.cli import (
     epochs_option,
     print_deployment,
 )
-from carrousel.core.cli_config import merged, read_tables
+from carrousel.core.cli_config import flag_or_file, merged, read_tables
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.config import MAX_THREADS, read_toml
@@ -122,11 +122,8 @@ def train(
 
     files = tuple(str(p) for p in text or ())
     doc = read_toml(config) if config is not None else None  # read once: its [data] files stand in for --text
-    part = doc.get("data") if doc is not None else None
-    if not files and not (isinstance(part, dict) and "files" in part):
-        raise typer.BadParameter(
-            "give --text FILE (repeat for several), or [data] files in the --config file"
-        )
+    message = "give --text FILE (repeat for several), or [data] files in the --config file"
+    flag_or_file(bool(files), doc, "data.files", message, typer.BadParameter)
     tables = read_tables(
         doc,
         {"data": LMDataConfig, "tokenizer": TokenizerConfig, "model": LMNetConfig, "fit": FitConfig},
