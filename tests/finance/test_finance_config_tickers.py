@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 
-from carrousel.finance.cli import app
+from carrousel.finance.cli import _config, app
 from carrousel.finance.config import FinanceConfig
 from tests.cli_harness import Outcome, assert_clean_failure, config_of
 
@@ -40,3 +41,15 @@ def test_no_tickers_anywhere_is_a_usage_error(invoke: Any, tmp_path: Path, text:
         argv += ["--config", str(conf)]
     outcome: Outcome = invoke("finance", *argv)
     assert_clean_failure(outcome, 2, "[data] tickers")  # not the default AAPL
+
+
+def test_a_python_caller_passing_the_file_gets_its_tickers(tmp_path: Path) -> None:
+    """``_config`` takes the ``--config`` file as a Path from Python (tests/finance/test_config.py does):
+    its ``[data] tickers`` were looked up only in a document already read, so a Path was a usage error."""
+    conf = tmp_path / "run.toml"
+    conf.write_text('[data]\ntickers = ["MSFT", "GOOG"]\n')
+    assert _config(None, config=conf).data.tickers == ("MSFT", "GOOG")
+    assert _config(["aapl"], config=conf).data.tickers == ("AAPL",)  # typed tickers win
+    (bare := tmp_path / "bare.toml").write_text("[train]\nepochs = 2\n")
+    with pytest.raises(typer.BadParameter, match=r"\[data\] tickers in the --config file"):
+        _config(None, config=bare)

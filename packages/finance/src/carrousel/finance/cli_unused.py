@@ -14,6 +14,7 @@ import typer
 
 from carrousel.core.args import check_args
 from carrousel.core.cli import Merged, merged_settings, refuse_merged, typed
+from carrousel.core.cli_config import flag_or_file
 from carrousel.core.config import TomlDocument, dotted_fields
 from carrousel.finance.config import Source
 
@@ -134,13 +135,16 @@ def typed_tickers(
 ) -> tuple[str, ...]:
     """The run's symbols: those typed (upper case; ``AAPL,MSFT`` is two), else the ``--config`` file's ``[data]
     tickers`` (``merged``: the file's settings over the defaults), so that the file's value reaches the run
-    rather than being always overridden by a required argument.
+    rather than being always overridden by a required argument. ``config`` is the file's document (the
+    command line reads it once) or, from Python, the file itself (core's ``flag_or_file`` reads it).
 
     Raises:
         typer.BadParameter: no symbol typed and none in the file (a usage error, exit 2).
     """
     symbols = tuple(s.strip().upper() for item in tickers or () for s in item.split(",") if s.strip())
-    data = config.get("data") if isinstance(config, TomlDocument) else None
-    if symbols or (isinstance(data, dict) and "tickers" in data):
-        return symbols or merged
-    raise typer.BadParameter("give one or more TICKERS (AAPL MSFT), or [data] tickers in the --config file")
+    message = "give one or more TICKERS (AAPL MSFT), or [data] tickers in the --config file"
+    return (
+        merged
+        if flag_or_file(bool(symbols), config, "data.tickers", message, typer.BadParameter)
+        else symbols
+    )
