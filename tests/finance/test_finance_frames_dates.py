@@ -195,3 +195,14 @@ def test_year_first_dates_are_no_day_month_puzzle_for_either_reader(tmp_path: Pa
     path = tmp_path / "prices.csv"
     df.rename(columns={"ds": "Date", "y": "Close"})[["Date", "Close"]].to_csv(path, index=False)
     assert read_price_csv(path).index.tolist() == days.tolist()  # before: "ambiguous date '2010/01/04'"
+
+
+@pytest.mark.parametrize("ds", [["1/2/2024", "zz"], ["zz", "1/2/2024"], ["1/13/2024", "zz"]])
+def test_a_value_that_is_no_date_is_named_not_a_neighbours_ambiguity(ds: list[str]) -> None:
+    """``["1/2/2024", "zz"]`` said "ambiguous date '1/2/2024' ... write every date as YYYY-MM-DD": a fix for
+    the wrong value (a lone 1/2/2024 is ambiguous, but 'zz' is the problem). Now 'zz' is named, as the
+    column whose month-first order a row settles (1/13/2024) already said it is no date."""
+    df = pd.DataFrame({"unique_id": "A", "ds": ds, "y": [10.0, 10.5]})
+    with pytest.raises(FrameError) as caught:
+        validate_frame(df)
+    assert str(caught.value) == "column ds holds values that are not dates (first: 'zz'); use e.g. 2010-01-04"

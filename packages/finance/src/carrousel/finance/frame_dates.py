@@ -3,7 +3,8 @@
 * Timestamps, text dates and ``datetime.date`` objects are read by pandas; text stamps whose UTC offsets
   differ (``-05:00`` and ``-04:00`` across a DST change, which pandas refuses) as their wall-clock times;
   day-first text (``31.12.2012``, ``31/12/12``) when its fields show it, as the price files' reader does;
-  numeric text whose day/month order no row settles (``05/01/24``, ``03/02/24``) is its "ambiguous date".
+  numeric text whose day/month order no row settles (``05/01/24``, ``03/02/24``) is its "ambiguous date",
+  unless some value is no date at all (``zz``): that value is named first, the real problem.
 * A time zone is dropped, keeping the wall-clock date in that zone.
 * A time of day is dropped, as the price files' reader drops it (a daily bar stamped ``16:00``, or a New
   York midnight held in UTC, ``05:00``); several rows of a series on one day at different times (intraday
@@ -114,6 +115,7 @@ def _dates(col: pd.Series) -> pd.Series:
     if text_col and field_order(text := col.astype(str).str.strip()) == "day":
         return _day_first(text)  # first: pandas read 05/01/24 month-first beside 31/01/24 day-first
     if text_col and not text.str.match(_ISO).any():  # 05/01/24, 03/02/24: was read month-first without a word
+        _refuse_no_dates(col, text)  # 'zz' beside 1/2/2024: that value, not "ambiguous date '1/2/2024'"
         numeric_dates(text, FrameError)  # "ambiguous date", as the price files' reader says
     with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
         warnings.simplefilter("ignore", UserWarning)
@@ -126,6 +128,15 @@ def _dates(col: pd.Series) -> pd.Series:
             if local.equals(text):  # no offset to drop (day-first text was read above): no dates
                 raise
             return pd.to_datetime(local, format="mixed")
+
+
+def _refuse_no_dates(col: pd.Series, text: pd.Series) -> None:
+    """FrameError naming the first value of ``col`` (``text``: as text) that is no date read month-first
+    or day-first (a missing one is left to "missing date(s)")."""
+    read = [pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=d).notna() for d in (False, True)]
+    bad = (~read[0] & ~read[1] & col.notna()).to_numpy()
+    if bad.any():
+        raise FrameError(_NOT_DATES.replace(";", f" (first: {text.iloc[int(bad.argmax())]!r});", 1))
 
 
 def _day_first(text: pd.Series) -> pd.Series:
