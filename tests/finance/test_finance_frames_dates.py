@@ -197,6 +197,30 @@ def test_year_first_dates_are_no_day_month_puzzle_for_either_reader(tmp_path: Pa
     assert read_price_csv(path).index.tolist() == days.tolist()  # before: "ambiguous date '2010/01/04'"
 
 
+@pytest.mark.parametrize(
+    ("ds", "kind"),
+    [
+        ([20100104, 20100104, 20100105, 20100105], int),
+        ([20100104.0, 20100104.0, 20100105.0, 20100105.0], float),
+        ([np.int64(20100104), 20100104, 20100105, 20100105], int),
+    ],
+)
+def test_yyyymmdd_numbers_in_an_object_column_are_given_back_as_numbers(ds: list[float], kind: type) -> None:
+    """An object column of 20100104-style numbers (pd.Series(..., dtype=object), a frame built row by row)
+    was read as the dates it spells but given back as timestamps, where an int64 or float64 column gets its
+    numbers back: a cross-validation's ds no longer merged with the frame's. Now the numbers, in an object
+    column, as the caller's."""
+    from carrousel.finance.frame_check import FrameDtypes
+
+    held = _frame().assign(ds=pd.Series(ds, dtype=object))
+    out = validate_frame(held)
+    assert out["ds"].tolist() == DAYS
+    back = FrameDtypes.of(held).restore(out.copy())
+    assert back["ds"].dtype == object and back["ds"].tolist() == held["ds"].tolist()  # before: stamps
+    assert {type(v) for v in back["ds"]} == {kind}
+    assert len(held.merge(back, on=["unique_id", "ds"])) == len(held)
+
+
 @pytest.mark.parametrize("ds", [["1/2/2024", "zz"], ["zz", "1/2/2024"], ["1/13/2024", "zz"]])
 def test_a_value_that_is_no_date_is_named_not_a_neighbours_ambiguity(ds: list[str]) -> None:
     """``["1/2/2024", "zz"]`` said "ambiguous date '1/2/2024' ... write every date as YYYY-MM-DD": a fix for

@@ -292,7 +292,9 @@ class FrameDtypes:
         clock: with ``stamps``, each series' time of day on its last row (wall clock), given to the dates
             after it (a forecast's sessions).
         numbers: the dtype of the caller's ``ds`` when it holds ``20100104``-style numbers (integers, or
-            whole floats: ``20100104.0``), given back so (floats were given back as timestamps).
+            whole floats: ``20100104.0``), given back so (floats were given back as timestamps); for
+            numbers held in an object column, the dtype of its values (int64, or float64 beside a float).
+        boxed: the numbers are held in an object column: given back in one (they came back as timestamps).
     """
 
     ids: dict[str, object]
@@ -301,6 +303,7 @@ class FrameDtypes:
     stamps: pd.Series | None = None
     clock: dict[str, pd.Timedelta] | None = None
     numbers: np.dtype | None = None
+    boxed: bool = False
 
     @classmethod
     def of(cls, df: pd.DataFrame) -> FrameDtypes:
@@ -323,6 +326,9 @@ class FrameDtypes:
                 clock = times.groupby("id")["time"].last().to_dict()
         numeric = pd.api.types.is_numeric_dtype(ds) and not pd.api.types.is_bool_dtype(ds)
         numbers = ds.dtype if numeric else None  # validated: 20100104-style (floats too: a CSV's blank cell)
+        held = pd.api.types.infer_dtype(ds) if ds.dtype == object else ""  # numbers in an object column
+        if held in ("integer", "floating", "mixed-integer-float"):
+            numbers = np.dtype(np.int64 if held == "integer" else np.float64)
         return cls(
             dict(zip(uniq.astype(str).tolist(), uniq.tolist(), strict=True)),
             uid.dtype,
@@ -330,6 +336,7 @@ class FrameDtypes:
             stamps,
             clock,
             numbers,
+            bool(held) and numbers is not None,
         )
 
     def id(self, text: str) -> object:
@@ -341,7 +348,8 @@ class FrameDtypes:
         text = out["unique_id"].astype(str).to_numpy()
         out["unique_id"] = out["unique_id"].map(self.id).astype(self.id_dtype)
         for col in dates if self.numbers is not None else ():
-            out[col] = pd.to_datetime(out[col]).dt.strftime("%Y%m%d").astype(self.numbers)
+            days = pd.to_datetime(out[col]).dt.strftime("%Y%m%d").astype(self.numbers)
+            out[col] = days.astype(object) if self.boxed else days
         for col in dates if self.ds_dtype is not None else ():
             days = pd.to_datetime(out[col])
             out[col] = _as_dates(days, self.ds_dtype)
