@@ -100,3 +100,34 @@ def test_cosine_anneals_over_the_epochs_max_steps_lets_run(max_steps: int | None
     cfg = TrainConfig(epochs=10, max_steps=max_steps, lr=0.1, scheduler="cosine")
     sched = build_scheduler(build_optimizer(model, cfg), cfg, 4)
     assert sched.T_max == want
+
+
+def test_weight_decay_goes_by_dimensions_and_no_decay_names_exceptions() -> None:
+    """The docstring said the decayed group holds "matrices": it holds every parameter of 2 or more
+    dimensions, an embedding table and the peephole vectors (stored (3, hidden)) too, which stays the default
+    (the trained figures depend on it). ``no_decay`` name patterns take parameters out of it."""
+    from carrousel.core.nn.cells import PeepholeLSTMCell
+
+    model = torch.nn.ModuleDict({"embed": torch.nn.Embedding(5, 3), "cell": PeepholeLSTMCell(3, 4)})
+    names = {id(p): n for n, p in model.named_parameters()}
+    decayed = lambda groups: sorted(names[id(p)] for p in groups[0]["params"])  # noqa: E731
+    assert decayed(param_groups(model, 0.1)) == [
+        "cell.peephole",
+        "cell.weight_hh",
+        "cell.weight_ih",
+        "embed.weight",
+    ]  # the default, unchanged
+    groups = param_groups(model, 0.1, no_decay=("*.peephole", "embed.*"))
+    assert decayed(groups) == ["cell.weight_hh", "cell.weight_ih"] and groups[0]["weight_decay"] == 0.1
+    assert groups[1]["weight_decay"] == 0.0 and len(groups[1]["params"]) == len(names) - 2
+    assert decayed(param_groups(model, 0.1, no_decay="*.peephole")) == decayed(  # type: ignore[arg-type]
+        param_groups(model, 0.1, no_decay=("*.peephole",))
+    )
+    scaled = param_groups(model, 0.1, (("embed.", 0.5),), no_decay=("embed.*",))  # with lr_scales: its own
+    assert [(len(g["params"]), g["weight_decay"], g.get("lr_scale")) for g in scaled] == [
+        (3, 0.1, None),
+        (len(names) - 4, 0.0, None),
+        (1, 0.0, 0.5),
+    ]
+    with pytest.raises(ConfigError, match=r"^no_decay: no trainable parameter's name matches 'peephole';"):
+        param_groups(model, 0.1, no_decay=("peephole",))  # the full name: cell.peephole

@@ -26,7 +26,7 @@ class TrainConfig:
     max_steps: int | None = None  # stop after this many optimiser steps (None: no limit)
     lr: float = 1e-3  # peak learning rate
     optimizer: str = "adamw"  # adam | adamw | sgd
-    weight_decay: float = 0.0  # decoupled (adamw) or L2 (adam, sgd) weight decay
+    weight_decay: float = 0.0  # decoupled (adamw) or L2 (adam, sgd), on every 2-D+ parameter (param_groups)
     lr_scales: tuple[tuple[str, float], ...] = ()  # (name prefix, factor): the parameters whose names start
     # with the prefix (model.named_parameters(); the first match counts) learn at lr * factor, in optimiser
     # groups of their own that every scheduler scales alike; () or factor 1: one lr, the groups as before

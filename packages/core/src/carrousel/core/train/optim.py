@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import math
 from typing import Any
@@ -29,9 +30,16 @@ SCHEDULER_PER_STEP = frozenset({"onecycle"})
 
 
 def param_groups(
-    model: nn.Module, weight_decay: float, lr_scales: tuple[tuple[str, float], ...] = ()
+    model: nn.Module,
+    weight_decay: float,
+    lr_scales: tuple[tuple[str, float], ...] = (),
+    no_decay: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """Splits parameters into a decayed group (matrices) and a non-decayed one (biases, norms).
+    """Splits parameters into a decayed group and a non-decayed one by their number of dimensions alone:
+    every parameter with 2 or more dimensions is decayed, every 0-D or 1-D one (biases, norm gains and
+    shifts) is not. So besides the weight matrices, an embedding table and any vector a module stores as a
+    2-D tensor (the peephole weights of ``PeepholeLSTMCell``, ``(3, hidden)``) are decayed too; ``no_decay``
+    takes named parameters out of the decayed group (the default keeps every trained figure as it was).
 
     Args:
         model: the model whose trainable parameters (``requires_grad``) are grouped.
@@ -39,29 +47,42 @@ def param_groups(
         lr_scales: ``(name prefix, factor)`` pairs (:attr:`TrainConfig.lr_scales`): a parameter whose name
             starts with a prefix (the first match) goes to a pair of groups of its own, which carry
             ``lr_scale`` (the factor) after the unscaled groups; factor 1 or no match: unscaled.
+        no_decay: name patterns (``fnmatch``: ``"*.peephole"``, ``"embed.*"``) of parameters never decayed,
+            whatever their number of dimensions; a parameter's full name (``model.named_parameters()``)
+            is matched.
 
     Raises:
-        ConfigError: a prefix names no trainable parameter.
+        ConfigError: a prefix or a pattern names no trainable parameter.
     """
+    patterns = (no_decay,) if isinstance(no_decay, str) else tuple(no_decay)  # one pattern, not its letters
     buckets: dict[float, tuple[list[nn.Parameter], list[nn.Parameter]]] = {1.0: ([], [])}
     used: set[str] = set()
+    matched: set[str] = set()
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
         prefix, factor = next(((x, float(f)) for x, f in lr_scales if name.startswith(x)), ("", 1.0))
         used.add(prefix)
-        decay, no_decay = buckets.setdefault(factor, ([], []))
-        (decay if p.dim() >= 2 else no_decay).append(p)
+        kept = {x for x in patterns if fnmatch.fnmatchcase(name, x)}
+        matched |= kept
+        decay, plain = buckets.setdefault(factor, ([], []))
+        (decay if p.dim() >= 2 and not kept else plain).append(p)
+    stray = [x for x in patterns if x not in matched]
+    if stray:
+        raise ConfigError(
+            f"no_decay: no trainable parameter's name matches {stray[0]!r}; the names are "
+            "model.named_parameters()'s (e.g. '*.peephole')"
+        )
     unused = [x for x, _ in lr_scales if x not in used]
     if unused:
         raise ConfigError(f"lr_scales: no trainable parameter's name starts with {unused[0]!r}")
     groups: list[dict[str, Any]] = []
-    for factor, (decay, no_decay) in buckets.items():
+    for factor, (decay, plain) in buckets.items():
         scale = {} if factor == 1.0 else {"lr_scale": factor}
         if decay or factor == 1.0:  # the first group exists even when empty, as before
             groups.append({"params": decay, "weight_decay": weight_decay, **scale})
-        if no_decay:
-            groups.append({"params": no_decay, "weight_decay": 0.0, **scale})
+        if plain:
+            groups.append({"params": plain, "weight_decay": 0.0, **scale})
     return groups
 
 
