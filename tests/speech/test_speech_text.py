@@ -229,6 +229,9 @@ def test_decades_read_as_said() -> None:
         ("in her early 30s", "in her early thirties", ("in her early thirty seconds",)),
         ("music of the mid-80s", "music of the mid eighties", ("music of the mid eighty seconds",)),
         ("80s music", "eighties music", ("eighty seconds music",)),  # no context: a decade, as before
+        # the word just before decides: "the last 30s" is seconds ("last"), "over-30s" the age group
+        ("in the last 30s", "in the last thirty seconds", ("in the last thirties",)),
+        ("over-30s", "over thirties", ("over thirty seconds",)),
         ("the '30s clip", "the thirties clip", ()),  # an apostrophe: a decade only
         ("a 1960s video", "a nineteen sixties video", ()),  # four digits: never seconds
         ("5s", "five s", ()),  # no decade, no context: no clear reading, as before
@@ -267,3 +270,12 @@ def test_more_money_readings() -> None:
     assert score_utterance("a.wav", "It costs 50¢", "it costs fifty cents").wer == 0.0
     assert normalize("the 2000s and 3000s") == "the two thousands and three thousands"  # said so
     assert normalize("bus$5") == "bus five"  # as before: the end of a word is no country prefix
+
+
+@pytest.mark.parametrize("written", ["A$5", "a$5", "A$ 5"])
+def test_australian_dollars_read_like_us_and_canadian(written: str) -> None:
+    # before: "A$5" (lower-cased "a$5" inside normalize) read "a five": "a" was taken for no prefix, and
+    # the "$" after a letter for no currency; never "a five dollars" either (the article is no "a" here)
+    assert number_readings(written) == ("five australian dollars", "five dollars")
+    assert normalize("A$2.50 and a $5 ticket") == "two australian dollars fifty and a five dollars ticket"
+    assert score_utterance("a.wav", "It costs A$5", "it costs five australian dollars").wer == 0.0

@@ -220,9 +220,10 @@ CURRENCIES = {
     "£": ("pound", "pounds", "penny", "pence"),
     "€": ("euro", "euros", "cent", "cents"),
 }
-# the dollars a prefix names: US$5 "five us dollars" (or "five dollars": scoring accepts either), C$5
-DOLLAR_PREFIXES = {"us": "us", "c": "canadian", "ca": "canadian", "au": "australian", "nz": "new zealand",
-                   "hk": "hong kong"}  # fmt: skip
+# the dollars a prefix names: US$5 "five us dollars" (or "five dollars": scoring accepts either), C$5, A$5
+# (lower-cased "a$5" too: the prefix, not the article; before, "A$5" read "a five")
+DOLLAR_PREFIXES = {"us": "us", "c": "canadian", "ca": "canadian", "a": "australian", "au": "australian",
+                   "nz": "new zealand", "hk": "hong kong"}  # fmt: skip
 _AMOUNT = r"(?P<whole{0}>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<frac{0}>\d+))?"
 _SCALE = r"(?:\s?(?P<scale>thousand|million|billion|trillion)|(?P<short>k|m|mn|bn))?(?!\w)"
 _SYMBOLS = "".join(map(re.escape, CURRENCIES))
