@@ -94,3 +94,19 @@ def test_json_is_pure_with_a_bar_on_a_terminal(capsys, monkeypatch, write_wav, t
     assert doc["final"]["final"] and doc["final"]["time"] == pytest.approx(3.0)
     code, piped, plain = _speech(capsys, monkeypatch, False, "stream", "--model", model, "--json", wav)
     assert code == 0 and json.loads(piped) == doc and "streaming" not in plain  # a pipe: no bar
+
+
+def test_json_partials_carry_the_run_precision(capsys, monkeypatch, write_wav) -> None:
+    # before: only the final update said it; every partial had "precision": null, "trained_precision": null
+    from carrousel.speech import pipeline
+
+    r, _ = scripted(3)
+    monkeypatch.setattr(pipeline, "load_model", lambda model, device: r)
+    noise = np.random.default_rng(0).normal(0, 0.1, 16000 * 5).astype(np.float32)
+    wav = str(write_wav("a.wav", noise))
+    code, out, _ = _speech(capsys, monkeypatch, False, "stream", "--model", "m", "--json", wav)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["partials"] and any(p["segment_end"] for p in doc["partials"])
+    for update in [*doc["partials"], doc["final"]]:
+        assert (update["trained_precision"], update["precision"]) == ("fp32", "fp32"), update

@@ -388,5 +388,6 @@ def stream(cfg: StreamConfig, path: str, progress: Progress | None = None) -> It
     """
     refuse_features(path)
     recognizer = load_model(cfg.model or shipped_model_path("stream"), cfg.device)
+    precisions = recognizer.precisions()  # every update says it, the partials too (before: null in them)
     for update in stream_file(recognizer, path, cfg.chunk_ms, cfg.max_seconds, progress):
-        yield replace(update, **recognizer.precisions()) if update.final else update
+        yield replace(update, **precisions)

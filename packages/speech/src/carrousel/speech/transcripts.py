@@ -46,8 +46,8 @@ class Partial:
     text: str  # the current segment so far (the whole transcript in the final update)
     final: bool = False  # the last update (end of the stream)
     words: tuple[Word, ...] = field(default_factory=tuple)  # words with times (final update only)
-    trained_precision: str | None = None  # final update only: the model's training arithmetic
-    precision: str | None = None  # final update only: what the network ran in (as Transcript's)
+    trained_precision: str | None = None  # the model's training arithmetic (``speech stream``: every update)
+    precision: str | None = None  # what the network ran in (as Transcript's; ``speech stream``: every update)
     segment_end: bool = False  # the segment is closed (a pause, or SEGMENT_WORDS words): its text is final
 
 
