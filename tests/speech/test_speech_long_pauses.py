@@ -148,3 +148,53 @@ def test_a_short_chunk_never_cuts_a_word_from_its_early_first_letter(said, write
     y = _with_pauses(said, [s - own for s in starts], starts[-1] + 4.0)
     (t,) = Recognizer.from_pretrained().transcribe_files([str(write_wav("short.wav", y))], chunk_seconds=2.0)
     assert t.text == " ".join(["seven three nine two"] * len(starts)), t.words
+
+
+@pytest.mark.parametrize("beam", [1, 4])
+def test_an_early_first_letter_joins_no_word_said_long_after_its_sound(beam: int) -> None:
+    # features trimmed to 0.3 s before a sound: the network emitted the "g" of a word there and nothing else
+    # of it; "sheila", said 2 s later, was read "gsheila" (a first letter at the first frame always stayed)
+    margin = ["_"] * 10  # 0.3 s: the sound starts at frame 10
+    late = frames("g", *margin, *PAUSE, *PAUSE[:20], "s", "h", "e", "i", "l", "a")
+    (hyp,) = decode(late, ENGLISH, DecodeConfig(beam=beam), FRAME, sound_start=10 * FRAME)
+    assert hyp.text == "g sheila"
+    # its own word, said at the sound, still keeps it; and without a known sound (--no-trim) as before
+    (own,) = decode(TWO_SEVEN[3:], ENGLISH, DecodeConfig(beam=beam), FRAME, sound_start=len(PAUSE) * FRAME)
+    assert own.text == "seven" and decode(late, ENGLISH, DecodeConfig(beam=beam), FRAME)[0].text == "gsheila"
+
+
+def test_a_long_recording_splits_an_early_letter_from_a_word_seconds_later(write_wav, monkeypatch) -> None:
+    # a recording in 4 s chunks: a word said at 4.2 s, read by the network as only its "g" at the trimmed
+    # chunk's first frame (0.3 s before its sound, as it emits a first letter), then "sheila" at 6.5 s.
+    # Before: the frames from that trimmed start were decoded as one piece, "gsheila" from 3.9 to 6.7 s
+    from carrousel.speech import longform
+    from tests.speech.test_speech_recognizer import tiny
+
+    rec, rate = tiny(), 16000
+    y = 1e-3 * np.random.default_rng(0).standard_normal(12 * rate).astype(np.float32)
+    for at in (4.2, 6.5):
+        y[int(at * rate) : int((at + 0.3) * rate)] += 0.3 * np.sin(np.arange(int(0.3 * rate)) / 3)
+    path = str(write_wav("gap.wav", y))
+    fs, index = rec.frame_seconds, {s: i for i, s in enumerate(ENGLISH.symbols)}
+    at: list[int] = []
+    chunks = longform.iter_chunks
+    monkeypatch.setattr(
+        longform, "iter_chunks", lambda *a: ((at.append(s), (s, x))[1] for s, x in chunks(*a))
+    )
+
+    def scripted(recognizer: Recognizer, x: np.ndarray, trim: bool) -> tuple[np.ndarray, int, float]:
+        begin, end, onset = longform.sound_span(x, rate, trim)
+        n = recognizer.extractor.num_frames(len(x)) // recognizer.model.subsample
+        lp = np.full((n, ENGLISH.size), -30.0, np.float32)
+        lp[:, 0] = 0.0
+        lead = round(begin / rate / fs)
+        said = [(lead, "g")] if (begin, end) != (0, len(x)) else []  # the early letter
+        said += [(round((6.5 - at[-1] / rate) / fs) + 2 * k, c) for k, c in enumerate("sheila")]
+        for t, c in said:
+            if 0 <= t < n:
+                lp[t, 0], lp[t, index[c]] = -30.0, 0.0
+        return lp, lead, onset
+
+    monkeypatch.setattr(longform, "_chunk_log_probs", scripted)
+    (t,) = rec.transcribe_files([path], chunk_seconds=4.0)
+    assert t.text == "g sheila", t.words

@@ -214,6 +214,7 @@ def decode(
     frame_seconds: float,
     lm: WordLM | None = None,
     offset: float = 0.0,
+    sound_start: float | None = None,
 ) -> list[Hypothesis]:
     """Decodes one utterance's ``(T, C)`` log-probabilities.
 
@@ -224,6 +225,10 @@ def decode(
         frame_seconds: seconds per output frame (for timestamps).
         lm: the word LM, when ``config.lm`` names one (loaded by the caller once).
         offset: seconds added to every timestamp (the chunk's start in a long recording).
+        sound_start: seconds from the first frame to where the sound starts, for features trimmed to a
+            margin before it: a character at the first frame (the early first letter the network emits
+            there) is kept with the next one only when that one starts within :data:`WORD_PAUSE` of the
+            sound. None: always (features that start in a silence of unknown length).
 
     Returns:
         Up to ``config.nbest`` hypotheses with distinct texts: first the best of a beam of ``config.beam``
@@ -238,7 +243,7 @@ def decode(
         return [Hypothesis("", 0.0, 0.0, ())]
     if not config.uses_beam:
         best = ctc_greedy_decode(log_probs, blank=alphabet.blank)[0]
-        best = _split_at_pauses(_trim(best, alphabet), alphabet, frame_seconds)
+        best = _split_at_pauses(_trim(best, alphabet), alphabet, frame_seconds, sound_start)
         text = alphabet.decode(best.labels)
         return [Hypothesis(text, best.log_prob, best.log_prob, _words(best, alphabet, frame_seconds, offset))]
     scorer = WordScorer(alphabet, config, lm)
@@ -266,7 +271,7 @@ def decode(
             kept[aligned.end_frames].tolist(),
             aligned.confidences,
         )
-        aligned = _split_at_pauses(aligned, alphabet, frame_seconds)
+        aligned = _split_at_pauses(aligned, alphabet, frame_seconds, sound_start)
         text = alphabet.decode(aligned.labels) if aligned.start_frames else shown
         if any(h.text == text for h in out):  # "twoseven" split at its pause is "two seven" again
             continue
@@ -339,12 +344,17 @@ def _trim(result: CTCResult, alphabet: Alphabet) -> CTCResult:
     )
 
 
-def _split_at_pauses(result: CTCResult, alphabet: Alphabet, frame_seconds: float) -> CTCResult:
+def _split_at_pauses(
+    result: CTCResult, alphabet: Alphabet, frame_seconds: float, sound_start: float | None = None
+) -> CTCResult:
     """``result`` with a space between two characters more than :data:`WORD_PAUSE` apart (a word ends
     at a long silence even when the network emitted no space there); unchanged without frames. A first
     character at the first frame is kept with what follows: given features that begin in a long silence
-    (``--no-trim``, a click before it), the network emits the first letter of the first word there."""
+    (``--no-trim``, a click before it), the network emits the first letter of the first word there. With
+    ``sound_start`` (:func:`decode`) only while what follows starts within WORD_PAUSE of the sound: a
+    word read as that letter alone was glued to the next one said seconds later (``g`` + ``sheila``)."""
     gap = WORD_PAUSE / frame_seconds
+    sound = None if sound_start is None else sound_start / frame_seconds
     labels, starts, ends, confs = [], [], [], []
     for i, label in enumerate(result.labels):
         if (
@@ -353,7 +363,11 @@ def _split_at_pauses(result: CTCResult, alphabet: Alphabet, frame_seconds: float
             and label != alphabet.space
             and result.labels[i - 1] != alphabet.space
             and result.start_frames[i] - result.end_frames[i - 1] - 1 >= gap
-            and not (i == 1 and result.start_frames[0] == 0)
+            and not (
+                i == 1
+                and result.start_frames[0] == 0
+                and (sound is None or result.start_frames[1] - sound < gap)
+            )
         ):
             labels.append(alphabet.space)
             starts.append(result.end_frames[i - 1] + 1)

@@ -169,7 +169,7 @@ def transcribe_long(
             blank_sum -= float(np.exp(pending[len(pending) - back :, blank]).sum())
             pending, frames, lo = pending[: len(pending) - back], frames - back, lo - back
             if len(pending):
-                words.extend(decode(pending, recognizer.alphabet, cfg, fs, lm, offset * fs)[0].words)
+                words.extend(_decode(recognizer, pending, cfg, lm, offset, holds))
                 pending, offset = pending[:0], offset + len(pending)
         if trim and lo <= lead and onset < hi * fs:  # this chunk's part holds where its sound starts
             sounds.append(((first + lead - 0.5) * fs, first * fs + onset))
@@ -183,21 +183,36 @@ def transcribe_long(
             holds = [(b, e) for b, e in holds if e >= offset]
             cut = _cut_point(pending, blank, [(b - offset, e - offset) for b, e in holds])
             if cut:  # 0: a word's early first letter starts the frames: they wait for the word
-                hyp = decode(pending[:cut], recognizer.alphabet, cfg, fs, lm, offset * fs)[0]
-                words.extend(hyp.words)
+                words.extend(_decode(recognizer, pending[:cut], cfg, lm, offset, holds))
                 pending, offset = pending[cut:], offset + cut
         done = _report(on_chunk, done, min((k + 1) * chunk_seconds, seconds), seconds)
         logger.debug("%s: %.0f of %.0f s transcribed", path, done, seconds)
     if not loud:
         raise SilentAudioError(f"{path} is silent (peak below -60 dBFS); check the recording level")
     if len(pending):
-        words.extend(decode(pending, recognizer.alphabet, cfg, fs, lm, offset * fs)[0].words)
+        words.extend(_decode(recognizer, pending, cfg, lm, offset, holds))
     _report(on_chunk, done, seconds, seconds)  # the end, whatever the last chunk's rounding
     words = list(start_at_sound(words, sounds))
     text = " ".join(w.word for w in words)
     return Transcript(
         path, text, tuple(words), seconds, blank_confidence=round(blank_sum / max(frames, 1), 4)
     )
+
+
+def _decode(
+    recognizer: Recognizer,
+    lp: np.ndarray,
+    cfg: DecodeConfig,
+    lm: WordLM | None,
+    offset: int,
+    holds: Sequence[tuple[int, int]],
+) -> tuple[Word, ...]:
+    """The words of the recording's frames ``lp`` from frame ``offset``. Frames that start at a trimmed
+    chunk's start (a hold's) have their sound that many frames in: an early first letter there stays only
+    with a word said within WORD_PAUSE of that sound (before: any word, ``g`` + ``sheila`` 2 s later)."""
+    fs = recognizer.frame_seconds
+    sound = next(((e - b) * fs for b, e in holds if b == offset), None)
+    return decode(lp, recognizer.alphabet, cfg, fs, lm, offset * fs, sound)[0].words
 
 
 def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> tuple[np.ndarray, int, float]:
