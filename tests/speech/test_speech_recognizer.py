@@ -40,9 +40,9 @@ def test_long_recording_is_stitched_from_chunks(monkeypatch, write_wav, tone) ->
     pieces: list[tuple[int, float]] = []
     real_decode = rec_mod.decode
 
-    def spy(lp, alphabet, cfg, fs, lm=None, offset=0.0):  # type: ignore[no-untyped-def]
+    def spy(lp, alphabet, cfg, fs, lm=None, offset=0.0, sound_start=None):  # type: ignore[no-untyped-def]
         pieces.append((len(lp), offset))
-        return real_decode(lp, alphabet, cfg, fs, lm, offset)
+        return real_decode(lp, alphabet, cfg, fs, lm, offset, sound_start)
 
     monkeypatch.setattr(longform, "decode", spy)
     r = tiny()
