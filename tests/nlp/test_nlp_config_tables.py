@@ -135,6 +135,9 @@ def test_generate_train_reads_the_files_of_the_config_file(
 ) -> None:
     """``[data] files`` was accepted and never used: --text was required and always won. Now --text may be
     left out when the file names the files; typed, it wins as every flag does."""
+    monkeypatch.chdir(tmp_path)  # the config's files are checked before the run (see the test below)
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("some text\n", encoding="utf-8")
     conf = tmp_path / "lm.toml"
     conf.write_text('[data]\nfiles = ["a.txt", "b.txt"]\nholdout = 0.2\n')
     args = ["generate", "train", "-o", str(tmp_path / "m"), "--config", str(conf)]
@@ -153,4 +156,16 @@ def test_generate_train_without_text_anywhere_is_a_usage_error(
         (conf := tmp_path / "lm.toml").write_text(text)
         argv += ["--config", str(conf)]
     assert_clean_failure(invoke("nlp", *argv), 2, "[data] files")
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_missing_file_of_the_config_file_names_the_setting_and_the_file(
+    invoke: Any, tmp_path: Path
+) -> None:
+    """Before: 'error: --text /x/gone.txt not found', naming a flag that was never typed."""
+    conf = tmp_path / "lm.toml"
+    conf.write_text(f'[data]\nfiles = ["{(tmp_path / "gone.txt").as_posix()}"]\n')
+    outcome = invoke("nlp", "generate", "train", "-o", str(tmp_path / "m"), "--config", str(conf))
+    assert_clean_failure(outcome, 1, f"[data] files in {conf}: {tmp_path / 'gone.txt'} not found")
+    assert "--text" not in outcome.stderr
     assert not (tmp_path / "m").exists()

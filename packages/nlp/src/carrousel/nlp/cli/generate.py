@@ -24,6 +24,7 @@ from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.config import MAX_THREADS, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
+from carrousel.core.files import check_input_file
 from carrousel.core.provenance import precision_words
 from carrousel.nlp.cli._common import (
     Cell,
@@ -166,6 +167,9 @@ def train(
         bptt=base_bptt,
         segment=4 * base_bptt,
     )
+    if not files and config is not None:  # the files came from the config: its messages name it, not --text
+        for f in cfg.data.files:
+            check_input_file(f, f"[data] files in {config}:", "text")
     with fit_precision_from(precision, config):
         r = train_lm(cfg, out)
     if as_json:
