@@ -56,3 +56,24 @@ def test_an_oov_fallback_reads_padded_texts_alike(sentiment_model: Path, tmp_pat
             b.tokens,
             b.unknown_words_mapped,
         )
+
+
+def test_a_line_break_or_tab_inside_a_text_separates_words(tmp_path: Path) -> None:
+    """Before: the tokenizers split at spaces only, so ``good\\nbad`` was one word (``▁good`` then ``\\nbad``
+    in unknown pieces) for a model that does not fold unknown characters, and ``good\\r\\nbad`` read a stray
+    ``▁`` (two folded spaces) for one that does (the shipped model)."""
+    from carrousel.nlp.config import TokenizerConfig
+    from carrousel.nlp.data import read_as
+    from carrousel.nlp.tokenization import train_tokenizer
+
+    tok = train_tokenizer(["good movie bad plot"] * 5, TokenizerConfig("word", 50, 1, False))
+    spaced = encode_texts(tok, ["good bad movie plot"], 64)[0].tolist()
+    for text in ("good\nbad\r\nmovie\tplot", "good\rbad\u2028movie\x0cplot"):
+        assert encode_texts(tok, [text], 64)[0].tolist() == spaced
+        assert read_as(text) == "good bad movie plot"
+
+
+def test_the_shipped_model_reads_a_crlf_as_one_space(shipped: SentimentModel) -> None:
+    one, crlf = shipped(["good bad", "good\r\nbad"])
+    assert crlf.tokens == one.tokens == ["good", "bad"]
+    assert crlf.probabilities == one.probabilities

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import gzip
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,7 @@ logger = logging.getLogger(__name__)
 
 _FASTTEXT_PREFIX = "__label__"
 CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
+_BREAK = re.compile(r"\r\n|[^\S ]")  # a line break (CRLF one) or whitespace other than a space
 _SPREADSHEETS = (".xlsx", ".xls", ".ods", ".numbers")
 # a table file's suffix -> the datasets builder reading it (any other file: fastText text lines); parquet is
 # the hub's own file format (its data sets' parquet conversion)
@@ -313,10 +315,13 @@ def stratified_split(labels: Sequence[str], fraction: float, seed: int) -> tuple
 
 @check_args
 def read_as(text: str) -> str:
-    """``text`` as a sentiment model reads it: without the whitespace around it. The fastText reader strips
-    its lines, a table cell or a typed text may not: ``"dull . "`` and ``"dull ."`` must read alike (before,
-    the trailing space was one more token, ``▁``, and moved the probabilities by up to 0.04)."""
-    return text.strip()
+    r"""``text`` as a sentiment model reads it: without the whitespace around it, and each line break
+    (``\r\n`` one) or other whitespace character inside it (tab, NBSP) read as one space. The fastText
+    reader strips its lines, a table cell or a typed text may not: ``"dull . "`` and ``"dull ."`` must read
+    alike (before, the trailing space was one more token, ``▁``, and moved the probabilities by up to 0.04).
+    The tokenizers split words at spaces only: ``"good\nbad"`` was one word (``▁good``, then ``\nbad`` in
+    unknown pieces) unless the model folds unknown characters, and ``"good\r\nbad"`` read a stray ``▁``."""
+    return _BREAK.sub(" ", text.strip())
 
 
 @check_args

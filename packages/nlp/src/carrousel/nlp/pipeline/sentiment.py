@@ -131,7 +131,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             labels,
         )
     train_texts = [texts[i] for i in train_idx] + (soft.extra if soft else [])
-    tokenizer = train_tokenizer(train_texts, cfg.tokenizer, emoji=cfg.emoji, fold=cfg.fold)
+    tokenizer = train_tokenizer(map(read_as, train_texts), cfg.tokenizer, emoji=cfg.emoji, fold=cfg.fold)
     if soft is not None:  # the teacher scores again the rows the student's tokenizer folds
         soft = distill.read_as_student(soft, tokenizer, train_texts, [texts[i] for i in val_idx], y[val_idx])
     ids = encode_texts(tokenizer, texts, cfg.data.max_length)
