@@ -58,6 +58,7 @@ def test_evaluate_plot_writes_roc_and_pr_png(
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)  # --json is still strict JSON alone on stdout
     assert png.read_bytes()[:8] == PNG_MAGIC
+    assert doc["plots"] == [str(png)]  # the chart written, as finance's forecast lists its charts
     (texts,) = drawn
     assert texts["titles"] == ["ROC", "precision-recall"]
     assert texts["xlabels"] == ["false positive rate", "recall"]

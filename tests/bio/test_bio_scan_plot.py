@@ -50,6 +50,7 @@ def test_scan_plot_of_a_peak_set_is_the_json_counts_and_shows_the_motif_at_the_c
     assert res.code == 0, res.stderr
     doc = json.loads(res.stdout)  # --json is still strict JSON alone on stdout
     assert png.read_bytes()[:8] == PNG_MAGIC and png.stat().st_size > 20_000
+    assert doc["plots"] == [str(png)]  # the chart written, as finance's forecast lists its charts
     (fig,) = drawn
     per = sorted(doc["hits_per_motif"].items(), key=lambda kv: -kv[1]["hits"])
     assert fig["labels"] == [f"{v['name']} {k}" for k, v in per]

@@ -70,7 +70,9 @@ def test_translate_evaluate_plot_draws_the_json_scores(
         "bleu_tokenize_note",
         "bleu_signature",
         "dropped",
+        "plots",
     }
+    assert doc["plots"] == [str(png)]  # the chart written, as finance's forecast lists its charts
     assert doc["bleu_tokenize"] == "13a"  # German: sacrebleu's default, as before
     assert png.read_bytes()[:8] == PNG_MAGIC
     (fig,) = drawn
@@ -104,6 +106,7 @@ def test_generate_evaluate_plot_draws_the_json_perplexities(
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     assert "token_nll" not in doc and "baseline_token_nll" not in doc  # per-token figures: the chart's only
+    assert doc["plots"] == [str(png)]  # the chart written (before: not in the document)
     assert png.read_bytes()[:8] == PNG_MAGIC
     (fig,) = drawn
     assert fig["ticks"] == ["LSTM", "unigram", "3-gram KN"]

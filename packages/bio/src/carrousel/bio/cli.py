@@ -377,12 +377,11 @@ def scan(
     cli.refuse_merged(_refuse_model_only, merged(ctx, doc, checked, _SCAN_FLAGS, cfg))
     with _bases_bar(progress) as (set_total, advance):
         result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
-    if plot is not None:
-        scan_plot.scan_png(result, plot, genome.name, _calls(cfg))
+    charts = [] if plot is None else [str(scan_plot.scan_png(result, plot, genome.name, _calls(cfg)))]
     if png_to_stdout:
         return
     if as_json:
-        summary = result.summary()
+        summary = {**result.summary(), "plots": charts}  # the key finance's forecast gives its charts
         if out is not None:
             summary["out"] = str(out)
         cli.emit_json(summary)
@@ -586,13 +585,11 @@ def evaluate(
     values = settings.values()
     cfg = EvaluateConfig(**values) if doc is None else from_dict(EvaluateConfig, values, source=doc.source)
     res = pipeline.evaluate(cfg)
-    if plot is not None:
-        evaluate_plot.evaluation_png(
-            res, plot, f"{Path(cfg.positives or '').name} vs {Path(cfg.negatives or '').name}"
-        )
+    data = f"{Path(cfg.positives or '').name} vs {Path(cfg.negatives or '').name}"
+    charts = [] if plot is None else [str(evaluate_plot.evaluation_png(res, plot, data))]
     if as_json or to_stdout:
         if as_json:
-            cli.emit_json(res.summary())
+            cli.emit_json({**res.summary(), "plots": charts})
         return
     caption = f"model output {res.task}: {res.task_reason}" if res.per_output else None
     title = f"{res.n_pos} positives vs {res.n_neg} negatives"

@@ -257,10 +257,10 @@ def evaluate(
     data = LMDataConfig(tuple(str(p) for p in text), holdout)
     r = evaluate_lm(LMEvaluateConfig(str(model), data, order_list, device, precision.value))
     if plot is not None:
-        charts.language_model_png(r, plot, charts.names([model]), charts.names(data.files))
+        plot = charts.language_model_png(r, plot, charts.names([model]), charts.names(data.files))
     if as_json or to_stdout:
-        if as_json:
-            emit_json(r.summary())
+        if as_json:  # "plots": the chart written, under the key finance's forecast gives its charts
+            emit_json({**r.summary(), "plots": [str(plot)] if plot is not None else []})
         return
     echo(
         f"held-out tokens  {r.held_out_tokens} scored (model {precision_words(r.trained_precision, r.precision)})"

@@ -357,10 +357,10 @@ def evaluate(
     cfg = TranslateEvaluateConfig(str(model), files, split.value, dc, limit, examples, members, bleu_tokenize)
     r = evaluate_translator(cfg)
     if plot is not None:
-        charts.translation_png(r, plot, charts.names((cfg.model, *members)), charts.names(files))
+        plot = charts.translation_png(r, plot, charts.names((cfg.model, *members)), charts.names(files))
     if as_json or to_stdout:
-        if as_json:
-            emit_json(r.summary())
+        if as_json:  # "plots": the chart written, under the key finance's forecast gives its charts
+            emit_json({**r.summary(), "plots": [str(plot)] if plot is not None else []})
         return
     echo(f"pairs       {r.pairs} (model {shares.precision_words(r.trained_precision, r.precision)})")
     echo(f"{'system':<12} {'BLEU':>6} {'chrF':>6}  (BLEU tokenized with {r.bleu_tokenize})")
