@@ -99,3 +99,15 @@ def test_bad_shapes_and_bins_are_refused() -> None:
         expected_calibration_error(np.full((2, 2), 0.5), [0, 1], bins=0)
     with pytest.raises(ConfigError, match="bins"):
         expected_calibration_error(np.full((2, 2), 0.5), [0, 1], bins=15.0)  # type: ignore[arg-type]
+
+
+def test_expected_calibration_error_of_given_predictions_bins_their_probabilities() -> None:
+    """Two rows of P(class 1) 0.55 and 0.45, both class 0: the argmax puts them in one bin (confidence 0.55,
+    half right: ECE 0.05); a cut of 0.6 gives both class 0 (confidences 0.45 and 0.55, both right: 0.5).
+    Before, the ECE took the argmax only, whatever labels an accuracy beside it counted."""
+    p = np.array([[0.45, 0.55], [0.55, 0.45]])
+    assert expected_calibration_error(p, [0, 0]) == pytest.approx(0.05)
+    assert expected_calibration_error(p, [0, 0], predicted=[0, 0]) == pytest.approx(0.5)
+    assert expected_calibration_error(p, [0, 0], predicted=p.argmax(axis=1)) == pytest.approx(0.05)
+    with pytest.raises(ShapeError):
+        expected_calibration_error(p, [0, 0], predicted=[0, 2])

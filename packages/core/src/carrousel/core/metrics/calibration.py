@@ -114,16 +114,24 @@ def brier_score(probs: object, labels: object) -> float:
 
 
 @check_args
-def expected_calibration_error(probs: object, labels: object, bins: int = 15) -> float:
-    """ECE of the argmax's confidence (Guo et al. 2017): rows binned by max probability into ``bins`` equal
-    widths of ``[0, 1]``; the mean over rows of ``|accuracy - confidence|`` of their bin; nan when there are
-    no rows."""
+def expected_calibration_error(
+    probs: object, labels: object, bins: int = 15, predicted: object | None = None
+) -> float:
+    """ECE of the predictions' confidence (Guo et al. 2017): rows binned by the probability of the class they
+    were given into ``bins`` equal widths of ``[0, 1]``; the mean over rows of ``|accuracy - confidence|`` of
+    their bin; nan when there are no rows.
+
+    ``predicted``: the ``(N,)`` class each row was given where that is not the argmax (a decision cut other
+    than 0.5 on two classes), so that the ECE is of the predictions an accuracy beside it counts; None: the
+    argmax, its confidence the largest probability.
+    """
     if bins < 1:
         raise ConfigError(f"bins must be >= 1, got {bins}")
     p, y = _rows(probs, labels, "expected_calibration_error")
     if not len(y):
         return math.nan
-    conf, hit = p.max(axis=1), (p.argmax(axis=1) == y).astype(np.float64)
+    given = p.argmax(axis=1) if predicted is None else _rows(p, predicted, "expected_calibration_error")[1]
+    conf, hit = p[np.arange(len(y)), given], (given == y).astype(np.float64)
     which = np.clip(np.ceil(conf * bins).astype(np.int64) - 1, 0, bins - 1)
     total = 0.0
     for b in np.unique(which):

@@ -70,7 +70,8 @@ class SentimentEvaluation:
     dropped: int = 0  # rows left out by the label reading (neutral for a two-class model, a map's "-")
     # calibration of the probabilities (lower is better): mean negative log-likelihood of the true class,
     # Brier score (sum over classes of the squared error, mean over rows), expected calibration error of the
-    # most probable class (15 equal bins); None only for an evaluation made before they were reported
+    # predicted class (15 equal bins; the class the model's cut gives, as accuracy counts it, not the argmax:
+    # before 2026-12-07 the argmax's); None only for an evaluation made before they were reported
     log_loss: float | None = None
     brier: float | None = None
     ece: float | None = None
@@ -144,7 +145,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         dropped=reading.dropped,
         log_loss=log_loss(probs, y),
         brier=brier_score(probs, y),
-        ece=expected_calibration_error(probs, y),
+        ece=expected_calibration_error(probs, y, predicted=pred),  # of the labels accuracy counts (the cut)
         macro_f1=f1(pred, y, "macro"),
     )
     if out is not None:
