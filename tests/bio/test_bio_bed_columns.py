@@ -74,3 +74,20 @@ def test_an_appended_narrowpeak_summit_is_checked_as_a_summit(tmp_path: Path) ->
     bed.write_text("chr1\t100\t300\tp\t0\t.\t1\t1\t1\t250\textra\n")
     with pytest.raises(BedFormatError, match=r"line 1: summit offset 250 lies outside the peak"):
         read_peaks(bed)
+
+
+def test_a_narrowpeak_line_with_two_appended_integers_ending_in_0_keeps_its_summit(tmp_path: Path) -> None:
+    """Before: ``7`` and ``0`` in columns 11 and 12 passed as BED12's one-block blockSizes / blockStarts, so
+    the line was read as BED12 by its middle and its summit (150) was lost. Blocks without a comma are one
+    block: BED12 only with a blockCount of 1 (the one-block BED12 above still is)."""
+    narrow = "chr1\t1000\t2000\tp\t0\t.\t5\t1e-3\t2\t150"
+    lines = [
+        narrow + "\t7\t0",
+        narrow + "\t12\t0\tidr",
+        "chr1\t1000\t2000\tgene\t0\t+\t1000\t2000\t0\t1\t1000\t0",  # BED12, one block, no commas
+        "chr1\t1000\t2000\tgene\t0\t+\t1000\t2000\t0\t1\t1000,\t0,",  # BED12, one block, commas
+        BED12,
+    ]
+    bed = tmp_path / "p.bed"
+    bed.write_text("\n".join(lines) + "\n")
+    assert [p.summit for p in read_peaks(bed)] == [150, 150, None, None, None]

@@ -111,13 +111,16 @@ def _summit(f: list[str]) -> int:
     narrowPeak (a column 10 that is no integer: ValueError). A longer one is narrowPeak with columns appended
     where its first 10 have narrowPeak's types (name, score, strand, three numbers, an integer), and
     columns 11 and 12 are not BED12's (and gappedPeak's) blocks: blockSizes and blockStarts comma lists, the
-    first start 0; there column 10 is blockCount."""
+    first start 0; there column 10 is blockCount. A list without a comma is one block, so two plain integers
+    are blocks only with a blockCount of 1: ``150  7  0`` after a narrowPeak line is a summit of 150 and two
+    appended numbers (it was read as BED12, its summit lost, since ``7`` and ``0`` pass as one-block lists)."""
     if len(f) < _NARROWPEAK_COLUMNS:
         return -1
     if len(f) == _NARROWPEAK_COLUMNS:
         return int(f[9])
     blocks = [x.strip() for x in f[10:12]]
-    if len(blocks) == 2 and all(_BLOCK_LIST.fullmatch(x) for x in blocks) and blocks[1].split(",")[0] == "0":
+    listed = all(_BLOCK_LIST.fullmatch(x) for x in blocks) and blocks[1].split(",")[0] == "0"
+    if len(blocks) == 2 and listed and ("," in "".join(blocks) or f[9].strip() == "1"):
         return -1  # BED12 / gappedPeak: column 10 is blockCount
     try:
         for x in (f[4], *f[6:9]):
