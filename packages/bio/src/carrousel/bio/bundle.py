@@ -1,7 +1,8 @@
 """Saved ``bio`` models: a core bundle (:mod:`carrousel.core.bundle`) of kind ``"bio.danq"``::
 
     model/
-      bundle.json               kind bio.danq, the DanQ config, assets (outputs, calibration settings)
+      bundle.json               kind bio.danq, the DanQ config, assets (outputs, calibration settings,
+                                the one-hot base order: ``one_hot_bases`` "ACGT", rows of the input)
                                 and data (provenance: command, seed, windows, trainer settings,
                                 validation figures, input files' sha256)
       model.safetensors         the network's weights
@@ -14,8 +15,9 @@
 
 Besides core's checks (checksums, kind, format version, config bounds before any allocation, finite
 weights and arrays), loading checks what is bio's: the motifs asset parses into valid matrices, one per
-output, the null holds at least :data:`MIN_NULL` scores per output and the calibration's tail fraction
-lies in (0, 1). Re-exported by :mod:`carrousel.bio.pipeline`.
+output, the null holds at least :data:`MIN_NULL` scores per output, the calibration's tail fraction
+lies in (0, 1) and the recorded one-hot base order is this code's (:data:`carrousel.bio.dna.ALPHABET`; a
+bundle saved before it was recorded has none and loads). Re-exported by :mod:`carrousel.bio.pipeline`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.bio.calibration import NullCalibration
+from carrousel.bio.dna import ALPHABET
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.models import DanQ, MotifModel
 from carrousel.bio.motifs import parse_motifs, write_jaspar
@@ -54,6 +57,7 @@ MOTIFS_FILE = "motifs.jaspar"
 NULL_ARRAY = "null"
 BACKGROUND_ARRAY = "background"
 MIN_NULL = 20  # null scores per output a saved calibration must hold
+BASES_ASSET = "one_hot_bases"  # the asset recording the one-hot rows' base order (ALPHABET)
 
 
 def default_model_path() -> Path:
@@ -72,6 +76,7 @@ def to_bundle(model: MotifModel) -> Bundle:
         assets={
             "outputs": [{"id": m.id, "name": m.name} for m in model.motifs],
             "calibration": {"tail_fraction": model.calibration.tail_fraction},
+            BASES_ASSET: ALPHABET,  # the network's input rows: a reader without carrousel needs the order
         },
         arrays=arrays,
         files={MOTIFS_FILE: write_jaspar(model.motifs).encode("utf-8")},
@@ -118,6 +123,12 @@ def load_model(path: str | Path | None = None, device: str = "cpu", precision: s
     if not isinstance(network, DanQ) or MOTIFS_FILE not in bundle.files or NULL_ARRAY not in bundle.arrays:
         raise BundleError(
             f"{folder} lacks the network, motifs or calibration of a bio.danq model; {fix_or_upgrade(bundle)}"
+        )
+    bases = bundle.assets.get(BASES_ASSET, ALPHABET)  # absent: saved before it was recorded, in this order
+    if bases != ALPHABET:
+        raise BundleError(
+            f"{folder}: its network reads one-hot rows in the base order {bases!r}, this carrousel in "
+            f"{ALPHABET!r}; its scores would be of other bases: {fix_or_upgrade(bundle)}"
         )
     source = str(folder / "assets" / MOTIFS_FILE)
     try:
