@@ -10,18 +10,21 @@ its fix (:func:`carrousel.core.cli_errors.os_error_text`: ``ulimit -n`` for too 
 from __future__ import annotations
 
 import errno
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from carrousel.core.args import check_args
-from carrousel.core.encodings import UTF16_BOMS, decode_text
+from carrousel.core.encodings import UTF16_BOMS, decode_text, file_lines
 from carrousel.core.errors import DataError
 
 __all__ = ["RESOURCE_ERRNOS", "STDIN", "decode_checked", "is_stream", "read_failure", "read_stream"]
 
 STDIN = "-"  # as a path of read_text with ``streams=True``: the process's standard input
+
+_LINE_END = re.compile(r"[\r\n]")  # the end of a line: \n, \r\n (its \r) or \r alone
 
 RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.ENOSPC})
 """``errno`` values of a read that failed for want of a resource of the process or system, not the file's."""
@@ -143,13 +146,13 @@ def decode_checked(raw: bytes, where: str, what: str, max_line: int | None, enco
     else:
         _refuse_nul(raw[: 1 << 20], where, what, "a binary file")
         text = decode_text(raw, encodings, where)
-    if max_line is not None:
+    if max_line is not None:  # lines as file_lines splits them: an old Mac's CR-only file is many lines
         start = 0
         while start < len(text):
-            end = text.find("\n", start)
-            end = len(text) if end < 0 else end
+            found = _LINE_END.search(text, start)
+            end = len(text) if found is None else found.start()
             if end - start > max_line:
-                line = text.count("\n", 0, start) + 1
+                line = len(file_lines(text[:start])) + 1
                 raise DataError(
                     f"{where}: line {line} is over {max_line:,} characters; is this really {what}?"
                 )
