@@ -56,7 +56,7 @@ def test_data_encoding_is_judged_on_the_first_16_mb_without_reading_the_rest(tmp
     say, and only those 16 MB are read (before: the whole file was read into memory, then cut)."""
     import tracemalloc
 
-    from carrousel.nlp.data import _encoding_of
+    from carrousel.nlp.data_encoding import data_encoding as _encoding_of
 
     big = tmp_path / "big.csv"
     with open(big, "wb") as fh:
@@ -81,7 +81,7 @@ def test_a_utf8_character_cut_by_the_16_mb_head_is_still_utf8(tmp_path: Path) ->
     """A UTF-8 data file whose ``é`` straddles the 16 MB mark is UTF-8 (before: its head ended in half a
     character and the file was read as Windows-1252, with a warning); a Latin-1 ``é`` there, followed by
     ASCII, still makes it Windows-1252."""
-    from carrousel.nlp.data import _encoding_of
+    from carrousel.nlp.data_encoding import data_encoding as _encoding_of
 
     for name, char, expected in (("utf8.csv", "é".encode(), "utf-8"), ("latin1.csv", b"\xe9", "cp1252")):
         path = tmp_path / name

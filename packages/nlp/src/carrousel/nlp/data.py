@@ -27,7 +27,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
-from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, file_lines, first_encoding, undecodable
+from carrousel.core.encodings import LEGACY_TEXT, file_lines
 from carrousel.core.files import check_input_file, read_text
 from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import user_spec
@@ -36,6 +36,7 @@ from carrousel.nlp import hf_data
 from carrousel.nlp.class_shares import warn_class_shares
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data_columns import pick_columns, pick_text_column
+from carrousel.nlp.data_encoding import check_json_encoding, data_encoding
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
 from carrousel.nlp.table_cells import check_fields, csv_delimiter, flat_columns, plain_cells
@@ -71,8 +72,6 @@ _TABLES = {
     ".csv": "csv", ".tsv": "csv", ".tab": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
     ".parquet": "parquet",
 }  # fmt: skip
-_SNIFF_BYTES = 1 << 24  # a data file's encoding is judged on its first 16 MB
-_UTF8_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes after the first of a UTF-8 character
 _QUOTE_LEFT_OPEN = "%s: a double quote in row %d is not closed on its line; reading the TSV's quotes as text"
 
 
@@ -87,23 +86,6 @@ class LabelledTexts:
 
     def __len__(self) -> int:
         return len(self.texts)
-
-
-def _encoding_of(path: Path, flag: str = "--data", legacy: bool = True) -> str:
-    """The encoding of a local data file (gzip: of its text), judged on its first :data:`_SNIFF_BYTES` as
-    read_lines judges a file: UTF-8, else (``legacy``) Windows-1252 with a warning; else refused."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:  # the head only: a large file is not held in memory to look at 16 MB of it
-        head = fh.read(_SNIFF_BYTES)
-        if len(head) == _SNIFF_BYTES:  # cut inside the file: a UTF-8 character cut in two is finished
-            more = fh.read(3)
-            head += more[: len(more) - len(more.lstrip(_UTF8_CONTINUATION))]
-    if head.startswith(UTF16_BOMS):  # Excel's "Unicode text", PowerShell's >
-        return "utf-16"
-    encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
-    if (enc := first_encoding(head, encodings, str(path))) is None:  # before: the loader's error, no byte
-        raise TextDataError(undecodable(head, encodings, named_path(path, flag)))
-    return "utf-8" if enc == "utf-8-sig" else enc
 
 
 def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -> tuple[Any, str]:
@@ -123,7 +105,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     kwargs: dict[str, Any] = {}
     fmt = _TABLES.get(suffix, "text")
     if fmt == "csv":
-        kwargs["encoding"] = _encoding_of(path, flag)
+        kwargs["encoding"] = data_encoding(path, flag)
         kwargs["delimiter"] = csv_delimiter(path, kwargs["encoding"], flag, "," if suffix == ".csv" else "\t")
         if header and kwargs["delimiter"] != "\t":  # a TSV's quote left open is read again below
             check_fields(path, kwargs["encoding"], kwargs["delimiter"], flag)
@@ -136,8 +118,10 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
         raise TextDataError(
             f"{named_path(path, flag)}: a spreadsheet is not read; save it as CSV (UTF-8) and give that"
         )
+    elif fmt == "json":  # datasets reads JSON lines as UTF-8 only
+        check_json_encoding(path, flag)
     elif fmt == "text":  # datasets reads a gzip-compressed text file as UTF-8 whatever encoding it is given
-        kwargs["encoding"] = _encoding_of(path, flag, legacy=path.suffix != ".gz")
+        kwargs["encoding"] = data_encoding(path, flag, legacy=path.suffix != ".gz")
     builder_log = logging.getLogger("datasets")  # its reader logs "Failed to read file ..." before raising
     level = builder_log.level
     builder_log.setLevel(logging.CRITICAL)

@@ -1,0 +1,66 @@
+"""The encoding of a local labelled-text file, judged before ``datasets`` reads it.
+
+CSV, TSV and fastText files that are not UTF-8 are read as Windows-1252 with a warning (UTF-16 with a
+byte-order mark as UTF-16). ``datasets`` reads JSON lines as UTF-8 only, so a JSON lines file that is
+Windows-1252 or UTF-16 text is refused in one line naming the conversion (before: a raw
+``UnicodeDecodeError``, or "cannot be read as JSON (ArrowInvalid: line 1: Expecting value)"). A damaged
+gzip file is one line naming it (before: "internal error (EOFError ...)").
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+
+from carrousel.core.args import check_args
+from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, first_encoding, undecodable
+from carrousel.core.option_names import named_path
+from carrousel.nlp.errors import TextDataError
+
+__all__ = ["SNIFF_BYTES", "check_json_encoding", "data_encoding"]
+
+SNIFF_BYTES = 1 << 24  # a data file's encoding is judged on its first 16 MB
+_UTF8_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes after the first of a UTF-8 character
+_DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+@check_args
+def data_encoding(path: Path, flag: str = "--data", legacy: bool = True) -> str:
+    """The encoding of a local data file (gzip: of its text), judged on its first :data:`SNIFF_BYTES` as
+    read_lines judges a file: UTF-8, else (``legacy``) Windows-1252 with a warning; else refused.
+
+    Raises:
+        TextDataError: a damaged gzip file, or bytes that none of the encodings tried reads.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:  # the head only: a large file is not held in memory for 16 MB of it
+            head = fh.read(SNIFF_BYTES)
+            if len(head) == SNIFF_BYTES:  # cut inside the file: a UTF-8 character cut in two is finished
+                more = fh.read(3)
+                head += more[: len(more) - len(more.lstrip(_UTF8_CONTINUATION))]
+    except _DAMAGED as exc:
+        raise TextDataError(
+            f"{named_path(path, flag)} is a damaged gzip file ({exc}); download or compress it again"
+        ) from None
+    if head.startswith(UTF16_BOMS):  # Excel's "Unicode text", PowerShell's >
+        return "utf-16"
+    encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
+    if (enc := first_encoding(head, encodings, str(path))) is None:  # before: the loader's error, no byte
+        raise TextDataError(undecodable(head, encodings, named_path(path, flag)))
+    return "utf-8" if enc == "utf-8-sig" else enc
+
+
+def check_json_encoding(path: Path, flag: str = "--data") -> None:
+    """Refuses a JSON lines file that ``datasets`` would not read as UTF-8 text (a UTF-8 byte-order mark is
+    fine): Windows-1252 bytes name their first bad byte and ``iconv``, UTF-16 its conversion.
+
+    Raises:
+        TextDataError: a damaged gzip file, UTF-16 text or bytes that are not UTF-8.
+    """
+    if data_encoding(path, flag, legacy=False) == "utf-16":
+        raise TextDataError(
+            f"{named_path(path, flag)} is UTF-16 text; JSON lines are read as UTF-8: convert it "
+            "(iconv -f utf-16 -t utf-8)"
+        )
