@@ -51,6 +51,7 @@ from carrousel.bio.fasta_bytes import (
     iter_segments,
     letters_fix,
     open_fasta,
+    refuse_binary,
 )
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.args import check_args
@@ -279,7 +280,9 @@ def read_sequences(path: str | Path, mask_lower: bool = False) -> tuple[list[str
     names: list[str] = []
     seqs: list[str] = []
     empty: list[str] = []
+    cr_only = False  # a title holding a carriage return: lines ending in CR alone?
     for title, seq in _titled_sequences(path):
+        cr_only = cr_only or "\r" in title
         seq = "".join(seq.split())
         seq = (mask_lower_case(seq) if mask_lower else seq).upper()
         name = title.split()[0] if title.split() else f"seq{len(names) + 1}"
@@ -293,7 +296,8 @@ def read_sequences(path: str | Path, mask_lower: bool = False) -> tuple[list[str
         names.append(name)
         seqs.append(seq)
     if not seqs:
-        raise FastaFormatError(f"{path}: no FASTA records with sequence found")
+        hint = "; do its lines end in CR alone? convert them to LF" if cr_only else ""
+        raise FastaFormatError(f"{path}: no FASTA records with sequence found{hint}")
     _fc.warn_empty(path, empty)
     if mask_lower and not any(set(s) & set("ACGTU") for s in seqs):
         _fc.warn_all_masked(path)
@@ -312,9 +316,7 @@ def _titled_sequences(path: str | Path) -> Iterator[tuple[str, str]]:
         raw = fh.read(DEFAULT_MAX_BYTES + 1)
     if len(raw) > DEFAULT_MAX_BYTES:
         raise FastaFormatError(f"{path} is over {DEFAULT_MAX_BYTES >> 30} GiB; give a smaller file")
-    raw = raw.removeprefix(UTF8_BOM)
-    if b"\x00" in raw:
-        raise FastaFormatError(f"{path} holds NUL bytes: it is a binary file, not FASTA text")
+    refuse_binary(path, raw := raw.removeprefix(UTF8_BOM))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -17,6 +17,7 @@ from typing import BinaryIO
 from carrousel.bio import fasta_comments as _fc
 from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.twobit import TwoBit, is_twobit
+from carrousel.core.encodings import UTF16_BOMS
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 from carrousel.core.files_text import read_failure
@@ -31,6 +32,7 @@ __all__ = [
     "iter_segments",
     "letters_fix",
     "open_fasta",
+    "refuse_binary",
 ]
 
 READ_BLOCK = 1 << 20  # bytes read from the file at a time
@@ -104,6 +106,22 @@ def open_fasta(path: str | Path) -> Iterator[BinaryIO]:
         raise read_failure(exc, str(p), "check the file", FastaFormatError) from None
 
 
+def refuse_binary(path: str | Path, head: bytes) -> None:
+    """Refuses the first bytes of a FASTA file (after any UTF-8 byte-order mark) that hold NUL bytes: text
+    with a UTF-16 byte-order mark (Windows' "Unicode", PowerShell's ``>``) is named so, with its conversion
+    (before: "holds NUL bytes: it is a binary file"); anything else is a binary file.
+
+    Raises:
+        FastaFormatError: UTF-16 text or NUL bytes.
+    """
+    if head.startswith(UTF16_BOMS):
+        raise FastaFormatError(
+            f"{path} is UTF-16 text; FASTA is read as UTF-8: convert it (iconv -f utf-16 -t utf-8)"
+        )
+    if b"\x00" in head:
+        raise FastaFormatError(f"{path} holds NUL bytes: it is a binary file, not FASTA text")
+
+
 def iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
     """Yields ``(header, b"")`` at each record start and ``(None, sequence_bytes)`` for sequence data (of a
     UCSC ``.2bit`` file too: :mod:`carrousel.bio.twobit`)."""
@@ -124,8 +142,7 @@ def iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
                 if first:
                     first = False
                     data = data.removeprefix(UTF8_BOM)
-                    if b"\x00" in data:
-                        raise FastaFormatError(f"{path} holds NUL bytes: it is a binary file, not FASTA text")
+                    refuse_binary(path, data)
                 buf += data
             while buf:
                 if buf[:1] == b">":
