@@ -37,7 +37,7 @@ from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info
 from carrousel.speech.errors import AudioError, CorpusError
-from carrousel.speech.manifests import ManifestRow
+from carrousel.speech.manifests import ManifestRow, read_transcript
 from carrousel.speech.segments import SegmentTimes
 
 __all__ = ["CORPORA", "corpus_kind", "read_corpus", "read_kaldi", "read_ljspeech", "read_timit", "read_vctk"]
@@ -247,9 +247,7 @@ def read_vctk(root: Path, mic: str | None = None) -> list[ManifestRow]:
         if not txt.is_file():
             untranscribed += 1
             continue
-        rows.append(
-            ManifestRow(rec, txt.read_text(encoding="utf-8", errors="replace"), None, rec.parent.name)
-        )
+        rows.append(ManifestRow(rec, read_transcript(txt), None, rec.parent.name))
     if untranscribed:
         logger.warning(
             "VCTK %s: %d recordings have no transcript in txt/ and are left out", root, untranscribed
@@ -259,7 +257,7 @@ def read_vctk(root: Path, mic: str | None = None) -> list[ManifestRow]:
 
 def _timit_text(txt: Path) -> str:
     """The words of a TIMIT ``.TXT`` (``BEGIN END words``)."""
-    fields = txt.read_text(encoding="utf-8", errors="replace").split(maxsplit=2)
+    fields = read_transcript(txt).split(maxsplit=2)
     if len(fields) < 3 or not (fields[0].isdigit() and fields[1].isdigit()):
         raise CorpusError(f"{txt} is not a TIMIT transcript ('BEGIN_SAMPLE END_SAMPLE words')")
     return fields[2]

@@ -52,7 +52,7 @@ from carrousel.speech.corpus_spec import corpus_parts
 from carrousel.speech.errors import AudioError, CorpusError, SpeechConfigError
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, spec_augment
 from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
-from carrousel.speech.manifests import common_voice_manifest, is_common_voice, read_manifest
+from carrousel.speech.manifests import common_voice_manifest, is_common_voice, read_manifest, read_transcript
 from carrousel.speech.samples import GROUPS, sample_recordings
 from carrousel.speech.segments import SegmentTimes
 from carrousel.speech.task import ctc_frames_needed
@@ -96,7 +96,7 @@ def read_folder(root: Path) -> list[Utterance]:
         for ext in (".txt", ".lab"):
             label = audio.with_suffix(ext)
             if label.is_file():
-                out.append(_utterance(audio, label.read_text(encoding="utf-8", errors="replace")))
+                out.append(_utterance(audio, read_transcript(label)))
                 break
     return out
 

@@ -30,14 +30,23 @@ import logging
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from carrousel.core.encodings import file_lines
+from carrousel.core.encodings import UTF16_BOMS, decode_text, file_lines
+from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
+from carrousel.core.files_text import read_failure
 from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.speech.errors import CorpusError
 from carrousel.speech.segments import SegmentTimes
 
-__all__ = ["COLUMNS", "ManifestRow", "common_voice_manifest", "is_common_voice", "read_manifest"]
+__all__ = [
+    "COLUMNS",
+    "ManifestRow",
+    "common_voice_manifest",
+    "is_common_voice",
+    "read_manifest",
+    "read_transcript",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -180,13 +189,16 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     """
     path = user_path(path)  # recordings named relative to it are found beside it
     text = read_text(path, option("data"), "manifest")
-    if path.suffix.lower() in (".jsonl", ".json"):
+    suffix = (
+        Path(path.stem).suffix.lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    )  # x.csv.gz
+    if suffix in (".jsonl", ".json"):
         return _jsonl(path, text)
-    comma = path.suffix.lower() == ".csv"
+    comma = suffix == ".csv"
     lines = file_lines(text)  # a TSV is unquoted: Common Voice's sentences hold bare quotes ("Stop," ...)
     table = list(csv.reader(lines) if comma else csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
     header = table[0] if table else []
-    hint = f"; a {path.suffix or '.tsv'} separates its columns by {'commas' if comma else 'tabs'}"
+    hint = f"; a {suffix or '.tsv'} separates its columns by {'commas' if comma else 'tabs'}"
     cols = _columns(header, f"{path}", hint=hint if len(header) == 1 else "")
     index = {role: header.index(col) for role, col in cols.items()}
     body = [(n, row) for n, row in enumerate(table[1:], 2) if row and "".join(row).strip()]
@@ -200,6 +212,28 @@ def read_manifest(path: Path) -> list[ManifestRow]:
         where = f"{path}: line {n}"
         out.append(_row(base, values["path"], row[index["transcript"]], values, cols, where, times))
     return out
+
+
+def read_transcript(path: Path) -> str:
+    """The text of one recording's transcript file (``.txt``, ``.lab``): UTF-8 (a byte-order mark skipped)
+    or, after its byte-order mark, UTF-16 (Windows' "Unicode"); an empty file is an empty transcript. Before,
+    bytes that were not UTF-8 became U+FFFD and UTF-16 letters were read apart: a silently wrong transcript.
+
+    Raises:
+        CorpusError: the file cannot be read, or is not UTF-8 text (naming its first bad byte and iconv).
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise read_failure(exc, str(path), "check the file", CorpusError) from None
+    try:
+        if raw.startswith(UTF16_BOMS):
+            return raw.decode("utf-16")
+        return decode_text(raw, ("utf-8-sig",), str(path))
+    except UnicodeDecodeError:
+        raise CorpusError(f"{path} starts as UTF-16 but is not UTF-16 text; convert it to UTF-8") from None
+    except DataError as exc:
+        raise CorpusError(str(exc)) from None
 
 
 def is_common_voice(root: Path) -> bool:
