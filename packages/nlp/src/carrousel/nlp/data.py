@@ -39,7 +39,7 @@ from carrousel.nlp.data_columns import pick_columns, pick_text_column
 from carrousel.nlp.data_encoding import check_json_encoding, data_encoding
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
-from carrousel.nlp.table_cells import check_fields, csv_delimiter, flat_columns, plain_cells
+from carrousel.nlp.table_cells import check_fields, csv_delimiter, flat_columns, loose_quote_line, plain_cells
 from carrousel.nlp.text_checks import check_texts
 from carrousel.nlp.tokenization import TextTokenizer
 
@@ -73,6 +73,9 @@ _TABLES = {
     ".parquet": "parquet",
 }  # fmt: skip
 _QUOTE_LEFT_OPEN = "%s: a double quote in row %d is not closed on its line; reading the TSV's quotes as text"
+_QUOTE_CLOSED_EARLY = (
+    "%s: line %d has a text that starts with a quotation and goes on; reading the TSV's quotes as text"
+)
 
 
 @dataclass(frozen=True)
@@ -127,9 +130,14 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     builder_log.setLevel(logging.CRITICAL)
     try:
         ds = datasets.load_dataset(fmt, data_files=files, split="train", **kwargs)
-        if kwargs.get("delimiter") == "\t" and (row := hf_data.first_row_with_tab(ds)) is not None:
+        tsv = kwargs.get("delimiter") == "\t"
+        if tsv and (row := hf_data.first_row_with_tab(ds)) is not None:
             logger.warning(_QUOTE_LEFT_OPEN, named_path(path, flag), row)
-            ds = datasets.load_dataset(fmt, data_files=files, split="train", quoting=csv.QUOTE_NONE, **kwargs)
+        elif tsv and (row := loose_quote_line(path, kwargs["encoding"])) is not None:
+            logger.warning(_QUOTE_CLOSED_EARLY, named_path(path, flag), row)
+        else:
+            return flat_columns(ds), fmt
+        ds = datasets.load_dataset(fmt, data_files=files, split="train", quoting=csv.QUOTE_NONE, **kwargs)
         return flat_columns(ds), fmt
     except Exception as exc:  # datasets raises many types for a malformed file
         root = exc  # the reader's own error (pandas: "Expected 3 fields in line 7, saw 4"), not the wrapper's

@@ -8,6 +8,9 @@
 * JSON objects nested in a column (``{"review": {"text": ..., "stars": 5}}``, and Parquet or hub structs)
   become columns named by their path (``review.text``, ``review.stars``), so ``--text-col review.text``
   reads them; before, the column ``review`` was read as texts, each one the object's Python spelling.
+* A TSV text that starts with a quotation and goes on after it (``"Wow" said the critic``: hand-written or
+  ``printf`` TSVs do not quote their texts) is found by :func:`loose_quote_line`, and the file is read with
+  its quotes as text (before: CSV quoting took the quotes away, ``Wow said the critic``, silently).
 * A cell holding a list or an object where one text or label belongs is refused naming its row (before: its
   Python spelling, ``['a', 'b']``, was read as a text or label).
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import csv
 import gzip
 import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,11 +28,12 @@ from typing import Any
 from carrousel.core.option_names import named_path
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["check_fields", "csv_delimiter", "flat_columns", "plain_cells"]
+__all__ = ["check_fields", "csv_delimiter", "flat_columns", "loose_quote_line", "plain_cells"]
 
 logger = logging.getLogger(__name__)
 
 
+_CLOSED_THEN_MORE = re.compile(r'"(?:[^"]|"")*"[^"\t]')  # a quoted start, then more text in the field
 _SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}  # a separator -> its name in messages
 
 
@@ -77,6 +82,18 @@ def check_fields(path: Path, encoding: str, delimiter: str, flag: str = "--data"
                     f"{named_path(path, flag)}: line {rows.line_num} has {len(row)} fields, the header {width}; quote a "
                     f'text holding a {name} ("I loved it{delimiter} truly")'
                 )
+
+
+def loose_quote_line(path: Path, encoding: str) -> int | None:
+    """The first line (from 1) of a TSV with a field that starts with a double quote, closes it and goes on
+    (``"Wow" said the critic``), which CSV quoting reads as ``Wow said the critic``; None when there is none.
+    A field quoted whole (``"a ""b"" c"``) is no such field."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding=encoding, newline="") as fh:
+        for n, line in enumerate(fh, 1):
+            if '"' in line and any(_CLOSED_THEN_MORE.match(f) for f in line.rstrip("\r\n").split("\t")):
+                return n
+    return None
 
 
 def flat_columns(ds: Any) -> Any:
