@@ -59,3 +59,11 @@ def test_json_lines_with_a_utf8_bom_and_crlf_read_as_the_plain_file(tmp_path: Pa
     (plain := tmp_path / "plain.jsonl").write_text(JSONL, encoding="utf-8")
     (bom := tmp_path / "bom.jsonl").write_bytes(codecs.BOM_UTF8 + JSONL.replace("\n", "\r\n").encode())
     assert _load(plain) == _load(bom) == ROWS
+
+
+@pytest.mark.parametrize("name", ["w.csv", "w.tsv", "w.jsonl", "w.txt", "w.csv.gz"])
+def test_a_data_file_of_only_whitespace_says_so(tmp_path: Path, name: str) -> None:
+    blank = b"\n \n\r\n\t\n"
+    (p := tmp_path / name).write_bytes(gzip.compress(blank) if name.endswith(".gz") else blank)
+    with pytest.raises(TextDataError, match=r"holds only whitespace; give a text data file with data$"):
+        load_texts(TextDataConfig(source=str(p)))

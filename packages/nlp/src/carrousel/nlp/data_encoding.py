@@ -4,7 +4,8 @@ CSV, TSV and fastText files that are not UTF-8 are read as Windows-1252 with a w
 byte-order mark as UTF-16). ``datasets`` reads JSON lines as UTF-8 only, so a JSON lines file that is
 Windows-1252 or UTF-16 text is refused in one line naming the conversion (before: a raw
 ``UnicodeDecodeError``, or "cannot be read as JSON (ArrowInvalid: line 1: Expecting value)"). A damaged
-gzip file is one line naming it (before: "internal error (EOFError ...)").
+gzip file is one line naming it (before: "internal error (EOFError ...)"), and so is a file of only
+whitespace (before, a CSV's: "line 2 has 1 fields, the header 0; quote a text holding a comma").
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def data_encoding(path: Path, flag: str = "--data", legacy: bool = True) -> str:
     read_lines judges a file: UTF-8, else (``legacy``) Windows-1252 with a warning; else refused.
 
     Raises:
-        TextDataError: a damaged gzip file, or bytes that none of the encodings tried reads.
+        TextDataError: a damaged gzip file, bytes that none of the encodings tried reads, or only whitespace.
     """
     opener = gzip.open if path.suffix == ".gz" else open
     try:
@@ -45,10 +46,15 @@ def data_encoding(path: Path, flag: str = "--data", legacy: bool = True) -> str:
             f"{named_path(path, flag)} is a damaged gzip file ({exc}); download or compress it again"
         ) from None
     if head.startswith(UTF16_BOMS):  # Excel's "Unicode text", PowerShell's >
-        return "utf-16"
-    encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
-    if (enc := first_encoding(head, encodings, str(path))) is None:  # before: the loader's error, no byte
-        raise TextDataError(undecodable(head, encodings, named_path(path, flag)))
+        enc = "utf-16"
+    else:
+        encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
+        if (enc := first_encoding(head, encodings, str(path))) is None:  # before: the loader's error, no byte
+            raise TextDataError(undecodable(head, encodings, named_path(path, flag)))
+    if not head.decode(enc, "replace").strip():  # before: "line 2 has 1 fields, the header 0" for a CSV
+        raise TextDataError(
+            f"{named_path(path, flag)} holds only whitespace; give a text data file with data"
+        )
     return "utf-8" if enc == "utf-8-sig" else enc
 
 
