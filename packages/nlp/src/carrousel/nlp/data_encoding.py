@@ -45,12 +45,11 @@ def data_encoding(path: Path, flag: str = "--data", legacy: bool = True) -> str:
         raise TextDataError(
             f"{named_path(path, flag)} is a damaged gzip file ({exc}); download or compress it again"
         ) from None
-    if head.startswith(UTF16_BOMS):  # Excel's "Unicode text", PowerShell's >
-        enc = "utf-16"
-    else:
-        encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
-        if (enc := first_encoding(head, encodings, str(path))) is None:  # before: the loader's error, no byte
-            raise TextDataError(undecodable(head, encodings, named_path(path, flag)))
+    encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
+    utf16 = head.startswith(UTF16_BOMS)  # Excel's "Unicode text", PowerShell's >
+    enc = "utf-16" if utf16 else first_encoding(head, encodings, str(path))
+    if enc is None:  # before: the loader's error, no byte
+        raise TextDataError(undecodable(head, encodings, named_path(path, flag)))
     if not head.decode(enc, "replace").strip():  # before: "line 2 has 1 fields, the header 0" for a CSV
         raise TextDataError(
             f"{named_path(path, flag)} holds only whitespace; give a text data file with data"
