@@ -77,3 +77,15 @@ def test_a_gzip_manifest_reads_as_its_plain_twin(tmp_path: Path, suffix: str) ->
     (plain := tmp_path / f"m{suffix}").write_text(text)
     (packed := tmp_path / f"z{suffix}.gz").write_bytes(gzip.compress(text.encode()))
     assert _read(packed) == _read(plain) == [("u0.wav", TEXTS[0], 0.5), ("u1.wav", TEXTS[1], 0.75)]
+
+
+def test_a_windows_1252_librispeech_transcript_names_its_file(tmp_path: Path) -> None:
+    """Before: a raw UnicodeDecodeError naming no file."""
+    chapter = tmp_path / "19" / "198"
+    _recordings(chapter)
+    (chapter / "u0.wav").rename(chapter / "19-198-0000.wav")
+    (chapter / "19-198.trans.txt").write_bytes("19-198-0000 CAFÉ OPEN\n".encode("cp1252"))
+    with pytest.raises(
+        CorpusError, match=r"19-198\.trans\.txt is not UTF-8 text: byte 0xc9 .*iconv -f cp1252"
+    ):
+        load_corpus(f"librispeech:{tmp_path}")

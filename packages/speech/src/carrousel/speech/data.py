@@ -105,7 +105,7 @@ def read_librispeech(root: Path) -> list[Utterance]:
     """A LibriSpeech tree: ``SPEAKER/CHAPTER/SPEAKER-CHAPTER.trans.txt`` with ``ID TEXT`` lines."""
     out = []
     for trans in sorted(root.rglob("*.trans.txt")):
-        for line in file_lines(trans.read_text(encoding="utf-8")):
+        for line in file_lines(read_transcript(trans)):
             uid, _, words = line.strip().partition(" ")
             if uid:
                 out.append(_utterance(trans.parent / f"{uid}.flac", words, speaker=uid.split("-")[0]))
