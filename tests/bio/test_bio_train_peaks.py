@@ -198,3 +198,21 @@ def test_shared_negatives_name_both_files(tmp_path: Path, source: str, flags: bo
         f"--{source} {first} and --negatives {neg}" if flags else f"{source}='{first}' and negatives='{neg}'"
     )
     assert f"30 of 30 positive sequences also appear among the negatives ({pair})" in str(info.value)
+
+
+def test_gc_matched_background_reads_the_gc_of_bases_not_n(tmp_path: Path) -> None:
+    """A peak window padded with N (run off a record's end) or holding an N run is matched by the GC of its
+    bases: before, N counted as A/T, so a half-N window of GC 0.8 got background windows of GC 0.4."""
+    rng = np.random.default_rng(0)
+
+    def stretch(gc: float, n: int) -> str:
+        return "".join(rng.choice(list("ACGT"), n, p=[(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2]))
+
+    fa = tmp_path / "g.fa"
+    fa.write_text(">chrA\n" + "".join(stretch(gc, 5_000) for gc in (0.2, 0.4, 0.6, 0.8)) + "\n")
+    targets = np.full((20, 200), 4, dtype=np.uint8)  # 100 bases of GC 0.8, then 100 N
+    targets[:, :100] = ALPHABET.searchsorted(np.array([list(stretch(0.8, 100)) for _ in range(20)]))
+    matched = gc_matched_windows(fa, targets, 1, np.random.default_rng(1))
+    target_gc = ((targets == 1) | (targets == 2)).sum(axis=1) / (targets < 4).sum(axis=1)
+    matched_gc = ((matched == 1) | (matched == 2)).mean(axis=1)
+    assert abs(matched_gc.mean() - target_gc.mean()) < 0.05, (matched_gc.mean(), target_gc.mean())

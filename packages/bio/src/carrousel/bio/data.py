@@ -21,6 +21,7 @@ import numpy as np
 from carrousel.bio.bed import Intervals, Peak, merge_intervals, read_peaks
 from carrousel.bio.config import SynthConfig, TrainDataConfig
 from carrousel.bio.config_checks import no_training_source
+from carrousel.bio.dna import gc_fraction
 from carrousel.bio.errors import MotifError, TrainConfigError
 from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.genome import Genome, open_genome
@@ -173,6 +174,9 @@ def gc_matched_windows(
 ) -> np.ndarray:
     """Genome windows whose GC content matches each target window (within 2.5%, nearest otherwise).
 
+    A window's GC content is the share of G and C among its bases other than N, so that a target padded
+    with N (a peak near a record's end) or holding an N run is matched by its sequence, not its padding.
+
     The candidates are :func:`genome_windows` (random record and position, read by position): memory
     grows with the number of targets, never with the genome.
 
@@ -185,10 +189,10 @@ def gc_matched_windows(
     """
     w = targets.shape[1]
     pool = genome_windows(genome, w, max(20 * targets.shape[0] * n_per, 2000), rng, exclude)
-    pool_gc = ((pool == 1) | (pool == 2)).mean(axis=1)
+    pool_gc = gc_fraction(pool)
     order = np.argsort(pool_gc)
     sorted_gc = pool_gc[order]
-    tgc = ((targets == 1) | (targets == 2)).mean(axis=1)
+    tgc = gc_fraction(targets)
     used = np.zeros(pool.shape[0], dtype=bool)
     picks = []
     for g in np.repeat(tgc, n_per):

@@ -17,6 +17,7 @@ __all__ = [
     "AMBIGUOUS",
     "decode",
     "encode",
+    "gc_fraction",
     "mask_lower_case",
     "one_hot",
     "reverse_complement",
@@ -114,6 +115,15 @@ def _checked(coded: bytes, raw: bytes, record: str, offset: int, hint: bool = Tr
 def decode(codes: np.ndarray) -> str:
     """Codes 0..4 back to ``ACGTN`` letters."""
     return np.frombuffer(b"ACGTN", dtype=np.uint8)[np.asarray(codes, dtype=np.intp)].tobytes().decode()
+
+
+def gc_fraction(codes: np.ndarray) -> np.ndarray:
+    """``(..., n)`` codes -> ``(...)`` share of G and C among the bases other than N (0 where all are N).
+
+    N is no base: a window padded with N, or holding an N run, has the GC content of its sequence.
+    """
+    codes = np.asarray(codes)
+    return ((codes == 1) | (codes == 2)).sum(axis=-1) / np.maximum((codes < 4).sum(axis=-1), 1)
 
 
 def reverse_complement(codes: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.discover import task_motif
+from carrousel.bio.dna import gc_fraction
 from carrousel.bio.errors import TrainingDataError
 from carrousel.bio.fasta import one_hot
 from carrousel.bio.models import DanQ, DanQConfig, MotifModel, predict_logits
@@ -83,7 +84,7 @@ def gc_stratified_split(
     """
     if fraction <= 0 or x.shape[0] < 2:
         return np.zeros(0, dtype=np.int64), np.arange(x.shape[0])
-    gc = ((x == 1) | (x == 2)).sum(axis=1) / np.maximum((x < 4).sum(axis=1), 1)
+    gc = gc_fraction(x)
     _, cls = np.unique(y > 0, axis=0, return_inverse=True)
     val: list[np.ndarray] = []
     for c in np.unique(cls):
