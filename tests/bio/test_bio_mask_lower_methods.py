@@ -162,3 +162,27 @@ def test_model_scan_finds_sites_in_clean_stretches_of_a_window_or_more(tmp_path,
     assert seen["model", False] == [True, True, True]  # case ignored: the model finds all three
     assert seen["model", True] == [True, False, False]
     assert seen["both", True] == [True, False, True]  # the PWM tests the short stretch's site
+
+
+def test_mask_lower_tests_clean_records_shorter_than_the_window(tmp_path, toy) -> None:
+    """Records shorter than the model's window are scanned as one window padded with N; with no lower case
+    in the file, ``--mask-lower`` changes nothing. Before, the padding counted as touching an N: every
+    short record was left untested (``windows_masked``), 0 hits and a warning about soft-masked bases the
+    file does not have, while the shuffled null drew those same padded records as clean."""
+    records = [
+        _lcg(20, 100 + i) + (SITE if i % 2 else _lcg(len(SITE), 200 + i)) + _lcg(16, 300 + i)
+        for i in range(30)
+    ]
+    fa = tmp_path / "short.fa"
+    fa.write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(records)))  # 50 bases each, window 60
+    args = ["scan", str(fa), "--model", str(toy["model"]), "--method", "model", "--no-progress", "--json"]
+    runs = []
+    for extra in ([], ["--mask-lower"]):
+        bed = tmp_path / f"s{len(extra)}.bed"
+        res = runner.invoke(app, [*args, "-o", str(bed), *extra])
+        assert res.exit_code == 0, res.output
+        runs.append((bed.read_text(), json.loads(res.stdout)["model_stages"], res.stderr))
+    (plain, plain_stages, _), (masked, stages, err) = runs
+    assert stages["windows_masked"] == 0 and stages["tests"] == plain_stages["tests"] == 30
+    assert masked == plain and plain.count("\n") >= 10  # the sites are found either way
+    assert "soft-masked" not in err

@@ -65,7 +65,8 @@ class ModelScanner:
         site_pvalue: the PWM method's site p-value threshold, whose window rate the pwm-rate rule matches.
         mask_lower: the chunks read soft-masked bases as N (``ScanConfig.mask_lower``): a window touching
             one (or an N) is not tested (``windows_masked``), as a PWM scan never tests a site touching one
-            and as the nulls' windows are drawn, so no site placed in a tested window touches one.
+            and as the nulls' windows are drawn, so no site placed in a tested window touches one; a
+            record shorter than the window is tested when its own bases are clean (its N padding is no mask).
     """
 
     @check_args
@@ -181,6 +182,9 @@ class ModelScanner:
         if self.mask_lower:  # HOMER -mask: no score uses a masked base, so a window touching one is not
             # tested (as a PWM site touching one is not, and as the nulls' windows are drawn)
             whole = clean.all(axis=1)
+            if chunk.start == 0 and chunk.last and chunk.codes.size < self.window:  # a short record's one
+                # window: its N padding is no mask (the shuffled null draws it so too); its bases must be clean
+                whole[:] = bool((chunk.codes < 4).all())
             self.stages["windows_masked"] += int((informative & ~whole).sum())
             informative &= whole
         if informative.any():
