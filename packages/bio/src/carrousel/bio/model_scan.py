@@ -181,10 +181,10 @@ class ModelScanner:
         self.stages["windows_mostly_n"] += int((~informative).sum())
         if self.mask_lower:  # HOMER -mask: no score uses a masked base, so a window touching one is not
             # tested (as a PWM site touching one is not, and as the nulls' windows are drawn)
-            whole = clean.all(axis=1)
+            whole = np.asarray(clean.all(axis=1))
             if chunk.start == 0 and chunk.last and chunk.codes.size < self.window:  # a short record's one
                 # window: its N padding is no mask (the shuffled null draws it so too); its bases must be clean
-                whole[:] = bool((chunk.codes < 4).all())
+                whole = np.full(whole.shape, bool((chunk.codes < 4).all()))
             self.stages["windows_masked"] += int((informative & ~whole).sum())
             informative &= whole
         if informative.any():
