@@ -112,6 +112,19 @@ def test_a_trimmed_recordings_first_word_starts_at_its_sound(said, write_wav, le
     assert sound - 0.02 <= t.words[0].start <= sound + 0.1, (sound, t.words[0])
 
 
+@pytest.mark.parametrize(("lead", "chunk"), [(0.8, 30.0), (1.5, 30.0), (2.0, 4.0)])
+def test_an_untrimmed_recordings_first_word_starts_at_its_sound(said, write_wav, lead, chunk) -> None:
+    # --no-trim: the features start at 0 s, in the silence before the sound, and the network emits the "s"
+    # of "seven" at their first frame; the word was timed from 0.0 s (0.0-2.3 s for a sound at 1.5 s), in a
+    # short file and in the first chunk of a long one, as trimmed ones were before start_at_sound
+    y = _with_pauses(said, [lead], lead + 3.0 if chunk > 10 else 12.0)
+    sound = speech_bounds(y, 16000, margin=0.0)[0] / 16000
+    rec = Recognizer.from_pretrained()
+    (t,) = rec.transcribe_files([str(write_wav("x.wav", y))], chunk_seconds=chunk, trim=False)
+    assert t.text.startswith("seven three nine two")
+    assert sound - 0.02 <= t.words[0].start <= sound + 0.1, (sound, t.words[0])
+
+
 def test_start_at_sound_moves_only_words_begun_in_the_margin() -> None:
     from carrousel.speech.decoding import start_at_sound
 

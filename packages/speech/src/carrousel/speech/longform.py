@@ -171,7 +171,7 @@ def transcribe_long(
             if len(pending):
                 words.extend(_decode(recognizer, pending, cfg, lm, offset, holds))
                 pending, offset = pending[:0], offset + len(pending)
-        if trim and lo <= lead and onset < hi * fs:  # this chunk's part holds where its sound starts
+        if lo <= lead and onset < hi * fs:  # this chunk's part holds where its sound starts (untrimmed: 0)
             sounds.append(((first + lead - 0.5) * fs, first * fs + onset))
         if trim and lo <= lead < min(hi, onset / fs):  # its early first letter is in its part
             # the letter at the trimmed start, blank frames to the sound: a cut there read "s even"
@@ -219,7 +219,7 @@ def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> tuple
     """``(T, C)`` log-probs of a chunk's samples ``x``; with ``trim``, of its sound only, the frames of the
     silence either side blank, ``T`` the untrimmed chunk's frame count (before: the two silences rounded
     apart, one frame more or less in about a quarter of the chunks). With them the first frame of the
-    trimmed audio and the seconds where its sound starts (0 and 0.0 untrimmed)."""
+    trimmed audio (0 untrimmed) and the seconds where its sound starts."""
     sr, fs = recognizer.features.sample_rate, recognizer.frame_seconds
     start, end, onset = sound_span(x, sr, trim)
     lp = recognizer.log_probs([recognizer.input_features(x[start:end])])[0]
@@ -238,12 +238,15 @@ def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> tuple
 def sound_span(x: np.ndarray, rate: int, trim: bool) -> tuple[int, int, float]:
     """The samples ``[start, end)`` of ``x`` that transcription reads and the seconds where its sound starts:
     with ``trim``, its sound with a margin of silence either side
-    (:func:`~carrousel.speech.audio.speech_bounds`) and that sound's first sample; else all of it, and 0.0.
+    (:func:`~carrousel.speech.audio.speech_bounds`), else all of it; and, either way, that sound's first
+    sample (untrimmed too: the network emits the first letter at the first frame it is given, so with
+    ``--no-trim`` the first word was timed from 0 s however late its sound began).
     A short file's features and a long one's chunks alike (:class:`~carrousel.speech.recognizer.Recognizer`)."""
+    onset = speech_bounds(x, rate, margin=0.0)[0] / rate
     if not trim:
-        return 0, len(x), 0.0
+        return 0, len(x), onset
     start, end = speech_bounds(x, rate)
-    return start, end, speech_bounds(x, rate, margin=0.0)[0] / rate
+    return start, end, onset
 
 
 def _report(on_chunk: ChunkProgress | None, done: float, position: float, seconds: float) -> float:
