@@ -26,7 +26,7 @@ from carrousel.speech.config import DecodeConfig
 from carrousel.speech.decoding import Word, decode, start_at_sound
 from carrousel.speech.errors import AudioError, SilentAudioError
 from carrousel.speech.lm import WordLM
-from carrousel.speech.transcripts import Transcript
+from carrousel.speech.transcripts import Transcript, within_recording
 
 if TYPE_CHECKING:
     from carrousel.speech.recognizer import Recognizer
@@ -192,7 +192,7 @@ def transcribe_long(
     if len(pending):
         words.extend(_decode(recognizer, pending, cfg, lm, offset, holds))
     _report(on_chunk, done, seconds, seconds)  # the end, whatever the last chunk's rounding
-    words = list(start_at_sound(words, sounds))
+    words = list(within_recording(start_at_sound(words, sounds), seconds))
     text = " ".join(w.word for w in words)
     return Transcript(
         path, text, tuple(words), seconds, blank_confidence=round(blank_sum / max(frames, 1), 4)

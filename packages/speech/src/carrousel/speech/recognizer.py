@@ -52,7 +52,7 @@ from carrousel.speech.longform import ChunkProgress, reads_in_chunks, sound_span
 from carrousel.speech.models import CTCModel, streaming_settings
 from carrousel.speech.streaming import GreedyStream
 from carrousel.speech.text import Alphabet
-from carrousel.speech.transcripts import Partial, Transcript, blank_mean, skipped
+from carrousel.speech.transcripts import Partial, Transcript, blank_mean, skipped, within_recording
 
 __all__ = ["KIND", "Recognizer", "mono_samples", "shipped_model_path"]
 
@@ -313,7 +313,10 @@ class Recognizer:
                 batch, self.log_probs([b[1] for b in batch]), strict=True
             ):
                 hyps = decode(lp, self.alphabet, cfg, self.frame_seconds, lm, offset=lead)
-                hyps = [replace(h, words=start_at_sound(h.words, [(lead, onset)])) for h in hyps]
+                hyps = [
+                    replace(h, words=within_recording(start_at_sound(h.words, [(lead, onset)]), secs))
+                    for h in hyps
+                ]
                 nbest = tuple(hyps) if cfg.nbest > 1 else ()
                 blank = blank_mean(lp, self.alphabet.blank)
                 yield Transcript(p, hyps[0].text, hyps[0].words, secs, nbest, blank)

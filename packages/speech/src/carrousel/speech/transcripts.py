@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -10,7 +12,7 @@ from carrousel.core.args import check_args
 from carrousel.speech.decoding import Hypothesis, Word
 from carrousel.speech.errors import AudioError
 
-__all__ = ["Partial", "Transcript", "blank_mean", "skipped"]
+__all__ = ["Partial", "Transcript", "blank_mean", "skipped", "within_recording"]
 
 
 @dataclass(frozen=True)
@@ -61,3 +63,13 @@ def skipped(path: str, exc: AudioError | OSError) -> Transcript:
 def blank_mean(lp: np.ndarray, blank: int) -> float:
     """Mean posterior of the blank over the ``(T, C)`` log-probabilities' frames (0.0 for no frame)."""
     return round(float(np.exp(lp[:, blank]).mean()), 4) if len(lp) else 0.0
+
+
+@check_args
+def within_recording(words: Sequence[Word], seconds: float) -> tuple[Word, ...]:
+    """``words`` with no time past ``seconds``, the recording's end. The network's output frames are
+    ``ceil(feature frames / subsample)``, so the last one can end past the audio (up to 5 ms for 30 ms
+    frames): a word said up to the end of a recording cut at its last sound ended there (``end`` 0.660 s
+    in a 0.6575 s file)."""
+    end = math.floor(seconds * 1000) / 1000  # times are in ms: rounded down, still within
+    return tuple(w if w.end <= seconds else replace(w, start=min(w.start, end), end=end) for w in words)
