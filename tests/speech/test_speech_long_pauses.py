@@ -131,7 +131,12 @@ def test_start_at_sound_moves_only_words_begun_in_the_margin() -> None:
     words = [Word("a", 0.0, 0.2, 1.0), Word("seven", 0.5, 0.9, 1.0), Word("two", 1.0, 1.3, 1.0)]
     moved = start_at_sound(words, [(0.4, 0.7), (1.2, 1.5)])
     assert [(w.start, w.end) for w in moved] == [(0.0, 0.2), (0.7, 0.9), (1.0, 1.3)]
-    assert start_at_sound([Word("x", 0.1, 0.15, 1.0)], [(0.0, 0.3)])[0].start == 0.15  # at most its end
+    # a word wholly in the margin (one letter at the first frame) moves to the sound with its length; it was
+    # left at its end, before its sound and 0 s long (0.15-0.15)
+    (x,) = start_at_sound([Word("x", 0.1, 0.15, 1.0)], [(0.0, 0.3)])
+    assert (x.start, x.end) == (0.3, 0.35)
+    a, b = start_at_sound([Word("a", 0.0, 0.03, 1.0), Word("b", 0.3, 0.5, 1.0)], [(0.0, 0.28)])
+    assert (a.start, a.end, b.start) == (0.28, 0.3, 0.3)  # up to the next word's start: still ordered
 
 
 @pytest.mark.parametrize("before", [0.5, 4.5])

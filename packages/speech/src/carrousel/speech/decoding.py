@@ -198,12 +198,20 @@ def start_at_sound(words: Sequence[Word], sounds: Sequence[tuple[float, float]])
     speech_bounds`), and the network emits a word's first letter at the first frame it is given: the first
     word was timed up to that margin (0.3 s) early. Each of ``sounds`` is ``(cut, onset)``: the trimmed
     audio starts at ``cut`` seconds, its sound at ``onset``; a word starting in ``[cut, onset)`` starts at
-    ``onset`` (at most at its end).
+    ``onset``, and one that also ended there (one letter) is moved to it whole, its length kept (up to the next
+    word's start).
     """
     out = []
-    for w in words:
+    for i, w in enumerate(words):
         onset = next((on for cut, on in sounds if cut <= w.start < on), None)
-        out.append(w if onset is None else replace(w, start=min(round(onset, 3), w.end)))
+        start = round(onset, 3) if onset is not None else w.start
+        if onset is None or w.end > start:
+            out.append(replace(w, start=start))
+            continue
+        # all of it in the margin (a letter emitted at the first frame: "j" 0.00-0.03 s, its sound at 0.26 s,
+        # was 0.03-0.03 s): moved to the sound with its length, up to where the next word starts
+        after = words[i + 1].start if i + 1 < len(words) else math.inf
+        out.append(replace(w, start=start, end=max(start, min(round(start + w.end - w.start, 3), after))))
     return tuple(out)
 
 
