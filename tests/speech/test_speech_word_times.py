@@ -12,7 +12,7 @@ import pytest
 
 from carrousel.speech.audio import read_audio, speech_bounds
 from carrousel.speech.decoding import Word
-from carrousel.speech.recognizer import Recognizer
+from carrousel.speech.recognizer import Recognizer, shipped_model_path
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +52,13 @@ def test_within_recording_ends_words_at_the_recording_end() -> None:
     out = within_recording(words, 0.6575)
     assert [(w.start, w.end) for w in out] == [(0.1, 0.4), (0.5, 0.657), (0.657, 0.657)]
     assert out[0] is words[0] and out[1].word == "one" and out[1].confidence == 0.8
+
+
+def test_no_streamed_word_ends_after_the_stream(said) -> None:
+    rec = Recognizer.from_pretrained(shipped_model_path("stream"))
+    late = []
+    for k in range(len(said) // 480 - 12, len(said) // 480 - 2):
+        n = 400 + 160 * 3 * k
+        final = list(rec.stream(iter(np.array_split(said[:n], 4))))[-1]
+        late += [(n / 16000, w) for w in final.words if w.end > n / 16000 or w.start > w.end]
+    assert not late, late

@@ -394,4 +394,5 @@ class Recognizer:
                 yield Partial(round(consumed / sr, 3), greedy.text)
         lp_all = np.concatenate(frames) if frames else np.zeros((0, self.alphabet.size), np.float32)
         final = decode(lp_all, self.alphabet, DecodeConfig(), self.frame_seconds)[0]
-        yield Partial(round(consumed / sr, 3), final.text, True, final.words)
+        words = within_recording(final.words, consumed / sr)  # the last frame can end past the audio
+        yield Partial(round(consumed / sr, 3), final.text, True, words)
