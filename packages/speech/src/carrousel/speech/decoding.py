@@ -198,8 +198,7 @@ def start_at_sound(words: Sequence[Word], sounds: Sequence[tuple[float, float]])
     speech_bounds`), and the network emits a word's first letter at the first frame it is given: the first
     word was timed up to that margin (0.3 s) early. Each of ``sounds`` is ``(cut, onset)``: the trimmed
     audio starts at ``cut`` seconds, its sound at ``onset``; a word starting in ``[cut, onset)`` starts at
-    ``onset``, and one that also ended there (one letter) is moved to it whole, its length kept (up to the next
-    word's start).
+    ``onset``; one also ending there (one letter) moves to it whole, its length kept (up to the next word).
     """
     out = []
     for i, w in enumerate(words):
@@ -208,8 +207,7 @@ def start_at_sound(words: Sequence[Word], sounds: Sequence[tuple[float, float]])
         if onset is None or w.end > start:
             out.append(replace(w, start=start))
             continue
-        # all of it in the margin (a letter emitted at the first frame: "j" 0.00-0.03 s, its sound at 0.26 s,
-        # was 0.03-0.03 s): moved to the sound with its length, up to where the next word starts
+        # all of it in the margin ("j" at 0.03-0.03 s, its sound at 0.26 s): moved whole, up to the next word
         after = words[i + 1].start if i + 1 < len(words) else math.inf
         out.append(replace(w, start=start, end=max(start, min(round(start + w.end - w.start, 3), after))))
     return tuple(out)
