@@ -93,7 +93,17 @@ def test_predict_json_is_strict_and_complete(sentiment_model: Path, tmp_path: Pa
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))
     assert [d["label"] for d in doc] == ["neg", "pos"]
-    keys = {"text", "label", "probabilities", "tokens", "attention", "truncated", "read", "sentences"}
+    keys = {
+        "text",
+        "label",
+        "probabilities",
+        "tokens",
+        "attention",
+        "truncated",
+        "read",
+        "sentences",
+        "unknown_only",
+    }
     assert set(doc[0]) == keys | {"trained_precision", "precision"}  # the model's and the run's arithmetic
     assert [(d["read"], d["sentences"]) for d in doc] == [("whole", 1)] * 2  # short texts: read whole
     assert sum(doc[1]["attention"]) == pytest.approx(1.0, abs=1e-4) and len(doc[1]["tokens"]) == 3

@@ -31,7 +31,7 @@ from carrousel.core.encodings import LEGACY_TEXT, file_lines
 from carrousel.core.files import check_input_file, read_text
 from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import user_spec
-from carrousel.core.text import counted, name_some
+from carrousel.core.text import counted
 from carrousel.nlp import hf_data
 from carrousel.nlp.class_shares import warn_class_shares
 from carrousel.nlp.config import TextDataConfig
@@ -40,7 +40,7 @@ from carrousel.nlp.data_encoding import check_json_encoding, data_encoding
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
 from carrousel.nlp.table_cells import check_fields, csv_delimiter, flat_columns, loose_quote_line, plain_cells
-from carrousel.nlp.text_checks import check_texts
+from carrousel.nlp.text_checks import check_texts, warn_unread
 from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
@@ -323,9 +323,12 @@ def encode_texts(
     max_length: int,
     warn: bool = True,
     encoded: Sequence[Sequence[int]] | None = None,
+    unread: bool = True,
 ) -> list[np.ndarray]:
     """Token ids per text, cut to ``max_length`` (a warning counts the truncated texts, unless ``warn`` is
-    False: the caller then counts them itself); at least one id.
+    False: the caller then counts them itself); at least one id. ``unread``: a warning names the texts of
+    which the model knows no word (:func:`warn_unread`; False: the caller names them, numbered as it was given
+    them, or they are no one's rows, as a transfer set's augmented copies).
 
     A text is read without the whitespace around it (:func:`read_as`): a trailing space or line end would
     be one more token (``▁``) the texts trained on (stripped) never ended in. Very long texts are cut to
@@ -344,10 +347,8 @@ def encode_texts(
         out.append(np.asarray(ids or [tokenizer.unk_id], dtype=np.int64))
     if cut and warn:
         warn_truncated(cut, len(texts), max_length)
-    if unread := tokenizer.unread(out):
-        shown = name_some(n + 1 for n in unread)
-        logger.warning("%d of %d texts (text %s) hold no word the model knows, only [UNK] (another language?): "
-                       "their labels mean nothing", len(unread), len(texts), shown)  # fmt: skip
+    if unread:
+        warn_unread(tokenizer.unread(out), len(texts))
     return out
 
 

@@ -3,14 +3,19 @@ before any work: a list, a tuple, a generator, a pandas column or a 1-D NumPy ar
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
+from carrousel.core.args import check_args
 from carrousel.core.listed import check_listed
+from carrousel.core.text import name_some
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 
-__all__ = ["check_texts"]
+__all__ = ["check_texts", "warn_unread"]
+
+logger = logging.getLogger(__name__)
 
 
 def check_texts(texts: Iterable[str], where: str) -> list[str]:
@@ -47,3 +52,13 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
             what = f"byte 0x{c - 0xDC00:02x}, not UTF-8" if c >= 0xDC80 else f"a lone surrogate U+{c:04X}"
             raise TextDataError(f"{where}: text {i} holds {what}; give UTF-8 text (iconv -f cp1252 -t utf-8)")
     return [t if type(t) is str else str(t) for t in out]
+
+
+@check_args
+def warn_unread(unread: Sequence[int], total: int) -> None:
+    """The one warning for the texts (``unread``: their indices, from 0, among ``total``) of which the model
+    knows no word, only ``[UNK]`` (:meth:`TextTokenizer.unread`); none when ``unread`` is empty. A caller
+    reading texts in blocks, or by sentence, gives the indices and the count of the texts it was given."""
+    if unread:
+        logger.warning("%d of %d texts (text %s) hold no word the model knows, only [UNK] (another language?): "
+                       "their labels mean nothing", len(unread), total, name_some(n + 1 for n in unread))  # fmt: skip

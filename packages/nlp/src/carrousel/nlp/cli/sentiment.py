@@ -98,6 +98,7 @@ def predict(
     from carrousel.nlp.data import is_table, read_column, read_lines, warn_truncated
     from carrousel.nlp.pipeline import common
     from carrousel.nlp.pipeline.sentiment import SentimentModel
+    from carrousel.nlp.text_checks import warn_unread
 
     if not texts and file is None:
         raise typer.BadParameter("give texts as arguments or --file FILE")
@@ -121,10 +122,13 @@ def predict(
     classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     block = cfg.batch_size * PREDICT_BLOCK_BATCHES  # written block by block: memory stays bounded
     listing = JsonListWriter(lambda text: echo(text, nl=False)) if as_json else None
-    cut, precisions = 0, classify.precisions()
-    for at in range(0, len(inputs), block):
-        for p in classify(inputs[at : at + block], cfg.batch_size, cfg.max_length, warn=False, long=cfg.long):
+    cut, precisions, unread = 0, classify.precisions(), list[int]()
+    for at in range(0, len(inputs), block):  # warned once at the end, the texts numbered from the first
+        for i, p in enumerate(
+            classify(inputs[at : at + block], cfg.batch_size, cfg.max_length, warn=False, long=cfg.long), at
+        ):
             cut += p.truncated
+            unread += [i] if p.unknown_only else []
             if listing is not None:
                 listing.add(rounded_prediction(p, precisions))
                 continue
@@ -134,6 +138,7 @@ def predict(
         listing.close()
     if cut:
         warn_truncated(cut, len(inputs), common.token_limit(cfg.max_length, classify.max_length))
+    warn_unread(unread, len(inputs))
 
 
 @command(sentiment_app, "evaluate")

@@ -25,6 +25,7 @@ __all__ = [
     "check_converged",
     "class_labels",
     "drop_excluded",
+    "embedding_lr_scales",
     "excluded_texts",
     "fit_checked",
     "lengths_and_ids",
@@ -35,6 +36,19 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 TOKENIZER_FILE = "tokenizer.json"  # the tokenizer inside every nlp bundle (assets/)
+
+
+@check_args
+def embedding_lr_scales(
+    trained: torch.nn.Module, embedding: torch.nn.Module, scale: float
+) -> tuple[tuple[str, float], ...]:
+    """Core's ``lr_scales`` for an ``embedding`` learning at the learning rate times ``scale``: its weight's
+    name in ``trained`` (the model, or with ``--hint`` the wrapper holding it beside a training-only
+    projection); () at 1."""
+    if scale == 1.0:
+        return ()
+    name = next(n for n, p in trained.named_parameters() if p is embedding.weight)
+    return ((name, scale),)
 
 
 def train_config(fit: Any, monitor: str = "val_loss", **extra: Any) -> TrainConfig:

@@ -30,7 +30,6 @@ from carrousel.nlp.config import SentimentTrainConfig
 from carrousel.nlp.data import (
     CHARS_PER_TOKEN_CAP,
     TextClassDataset,
-    check_texts,
     encode_texts,
     load_texts,
     make_loader,
@@ -63,6 +62,7 @@ from carrousel.nlp.pipeline.sentiment_reading import (
 from carrousel.nlp.pipeline.sentiment_types import SentimentPrediction, SentimentTrainResult
 from carrousel.nlp.repeats import text_split
 from carrousel.nlp.task import SentimentTask
+from carrousel.nlp.text_checks import check_texts, warn_unread
 from carrousel.nlp.tokenization import train_tokenizer
 from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
 
@@ -83,17 +83,6 @@ KIND = "nlp.sentiment"
 def shipped_model_path() -> Path:
     """Folder of the English sentiment BiLSTM shipped inside the package (``make sentiment-model``)."""
     return Path(str(resources.files("carrousel.nlp") / "shipped" / "sentiment"))
-
-
-def _embedding_scale(
-    trained: torch.nn.Module, model: SentimentClassifier, cfg: SentimentTrainConfig
-) -> tuple[tuple[str, float], ...]:
-    """Core's ``lr_scales`` for ``cfg.embedding_lr_scale``: the embedding's name in ``trained`` (the model,
-    or with ``--hint`` the wrapper holding it beside a training-only projection); () at 1."""
-    if cfg.embedding_lr_scale == 1.0:
-        return ()
-    name = next(n for n, p in trained.named_parameters() if p is model.embedding.weight)
-    return ((name, cfg.embedding_lr_scale),)
 
 
 def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrainResult:
@@ -153,7 +142,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         val_loader = make_loader(TextClassDataset(val_ids, val_y), 256, False, 0, pin)
     else:
         task = distill.distillation_task(cfg, len(labels))
-        extra = encode_texts(tokenizer, soft.extra, cfg.data.max_length)
+        extra = encode_texts(tokenizer, soft.extra, cfg.data.max_length, unread=False)  # no one's rows
         hard = y[train_idx].tolist() + soft.extra_labels
         train_ids = [ids[i] for i in train_idx] + extra
         train_loader = distill.make_distill_loader(
@@ -163,7 +152,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             val_ids, val_y, soft.val_logits, 256, False, 0, soft.val_features, pin
         )
     trained = model if soft is None or soft.train_features is None else distill.hint_student(model, soft)
-    scales = _embedding_scale(trained, model, cfg)
+    scales = common.embedding_lr_scales(trained, model.embedding, cfg.embedding_lr_scale)
     trainer = Trainer(trained, task, train_config(fit, lr_scales=scales))  # --hint: a projection trains too
     result = fit_checked(trainer, train_loader, val_loader, fit.lr)
     final = trainer.evaluate(val_loader)
@@ -197,9 +186,9 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     threshold, at_cut = None, None
     if len(labels) == 2:  # the decision threshold, chosen on the held-out rows (carrousel.nlp.decision)
         split = ([texts[i] for i in val_idx], y[val_idx], [texts[i] for i in train_idx], y[train_idx])
-        threshold, rows, at_cut = place_threshold(
-            partial(SentimentModel(bundle).predict_proba, long=DEFAULT_READING), *split, cfg.threshold, soft
-        )  # read as prediction reads by default (long texts by sentence); "long" absent: read whole
+        read = partial(SentimentModel(bundle).predict_proba, long=DEFAULT_READING, warn=False)  # warned above
+        threshold, rows, at_cut = place_threshold(read, *split, cfg.threshold, soft)
+        # read as prediction reads by default (long texts by sentence); "long" absent: read whole
         made = {"threshold": {"criterion": cfg.threshold, "rows": rows, "long": DEFAULT_READING}}
         assets, provenance = {**bundle.assets, "threshold": threshold}, {**bundle.data, **made}
         bundle = replace(bundle, assets=assets, data=provenance)
@@ -320,21 +309,23 @@ class SentimentModel:
 
     @check_args
     def predict_proba(
-        self, texts: Iterable[str], batch_size: int = 64, long: str = DEFAULT_READING
+        self, texts: Iterable[str], batch_size: int = 64, long: str = DEFAULT_READING, warn: bool = True
     ) -> np.ndarray:
-        """Class probabilities ``(N, C)`` in the order of :attr:`labels` (``texts``, ``long``: as :meth:`__call__`)."""
+        """Class probabilities ``(N, C)`` in the order of :attr:`labels` (``texts``, ``long``, ``warn``: as
+        :meth:`__call__`)."""
         check_reading(long)  # before any work
         if not (texts := check_texts(texts, "input")):
             return np.zeros((0, len(self.labels)))
-        ids, cut, extra, _ = self._encode(texts, self.max_length)
+        ids, cut, extra, _, unread = self._encode(texts, self.max_length)
         plan = SentenceReading.plan(texts, cut, long)  # from the token counts: split texts are not read whole
         probs = self._run(ids, batch_size, extra, plan.split)[0]
         if plan.flat:
             sentences = self._encode(plan.flat, self.max_length)
             flat = self._run(sentences.ids, batch_size, sentences.extra)[0]
             probs, cut = plan.combine(probs, flat)[0], plan.still_cut(cut, sentences.cut)
-        if any(cut):
+        if warn and any(cut):
             warn_truncated(sum(cut), len(texts), self.max_length)
+        warn_unread(unread if warn else [], len(texts))  # numbered as given: not by block nor by sentence
         return probs
 
     @check_args(skip=("max_length",))  # token_limit checks it, in the model's words (NLPConfigError)
@@ -347,7 +338,8 @@ class SentimentModel:
         long: str = DEFAULT_READING,
     ) -> list[SentimentPrediction]:
         """Predicts every text (a list, a pandas column, a NumPy array of strings), with tokens and attention.
-        ``warn=False``: no truncation warning (a caller predicting in blocks counts ``truncated`` itself).
+        ``warn=False``: no warning of texts cut or of only ``[UNK]`` (a caller predicting in blocks counts
+        ``truncated`` and ``unknown_only`` itself).
         ``long`` (:data:`carrousel.nlp.long_texts.READINGS`): ``truncated`` reads a text longer than the limit
         sentence by sentence (its ``read``, ``sentences``; tokens and attention of its most decided sentence),
         ``sentences`` every text of several sentences, ``whole`` none (each cut at the limit).
@@ -367,15 +359,17 @@ class SentimentModel:
         if plan.flat:
             flat = self._predictions(plan.flat, self._encode(plan.flat, limit), batch_size, limit)
             out = plan.merged(texts, out, flat, self.labels, self.threshold)
+        out = [replace(p, unknown_only=i in encoded.unread) for i, p in enumerate(out)]  # as read whole
         if warn and any(cut := [p.truncated for p in out]):
             warn_truncated(sum(cut), len(texts), limit)
+        warn_unread(encoded.unread if warn else [], len(texts))
         return out
 
     def _predictions(
         self, texts: list[str], encoded: Encoded, batch_size: int, limit: int, skip: Set[int] = frozenset()
     ) -> list[SentimentPrediction]:
         """The texts but ``skip``, read whole, cut at ``limit`` tokens (``encoded``: their :meth:`_encode`)."""
-        ids, cut, extra, mapped = encoded
+        ids, cut, extra, mapped, _ = encoded
         probs, weights = self._run(ids, batch_size, extra, skip)
         chosen, attention = decide(probs, self.threshold), self.model.attention is not None
         out = []

@@ -82,6 +82,9 @@ class Encoded(NamedTuple):
     cut: list[bool]  # per text whether it was cut
     extra: np.ndarray | None  # (K, D) vectors of the ids past the vocabulary (an OOV fallback), else None
     mapped: list[int]  # per text its unknown words given one of them
+    unread: list[
+        int
+    ]  # the texts (indices) of which the model knows no word, only [UNK] (TextTokenizer.unread)
 
 
 @check_args
@@ -89,8 +92,9 @@ def encode_for_model(
     tokenizer: TextTokenizer, oov: OovFallback | None, texts: list[str], limit: int
 ) -> Encoded:
     """What a sentiment model reads of ``texts``: the ids per text (cut to ``limit``), whether each was cut
-    (its callers warn: by sentence, a cut text may be read uncut), and with an OOV fallback (``oov``) the
-    ``(K, D)`` vectors of the ids past the vocabulary its unknown words got and their count per text."""
+    (its callers warn: by sentence, a cut text may be read uncut), with an OOV fallback (``oov``) the
+    ``(K, D)`` vectors of the ids past the vocabulary its unknown words got and their count per text, and
+    the texts of which it knows no word (its callers warn, numbering the texts as they were given them)."""
     cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
     texts = [read_as(t) for t in texts]  # as encode_texts reads them (spans point into these)
     encoded, spans = None, None
@@ -98,13 +102,14 @@ def encode_for_model(
         texts = [tokenizer.prepare(t) for t in texts]  # spans point into the text with emoji named
         encoded, spans = tokenizer.encode_batch_spans([t[:cap] for t in texts])
     # one extra id tells if it was cut
-    full = encode_texts(tokenizer, texts, limit + 1, warn=False, encoded=encoded)
+    full = encode_texts(tokenizer, texts, limit + 1, warn=False, encoded=encoded, unread=False)
     cut = [len(ids) > limit for ids in full]
     ids = [x[:limit] for x in full]
+    unread = tokenizer.unread(ids)  # before the fallback's ids past the vocabulary
     if oov is None:
-        return Encoded(ids, cut, None, [0] * len(ids))
+        return Encoded(ids, cut, None, [0] * len(ids), unread)
     ids, extra, counts = oov.expand(tokenizer, texts, ids, tokenizer.vocab_size, cap, spans)
-    return Encoded(ids, cut, extra, counts)
+    return Encoded(ids, cut, extra, counts, unread)
 
 
 @check_args

@@ -57,3 +57,4 @@ class SentimentPrediction:
     # (carrousel.nlp.long_texts; by default a text longer than the model's max_length)
     read: str = "whole"
     sentences: int = 1  # sentences read on their own ("whole": 1)
+    unknown_only: bool = False  # the model knows no word of the text, only [UNK]: its label means nothing
