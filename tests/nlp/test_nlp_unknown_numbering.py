@@ -99,3 +99,22 @@ def test_distillation_names_the_data_rows_alone(
         sentiment.train_sentiment(cfg, tmp_path / "m")
     said = _unread([r.getMessage() for r in caplog.records])
     assert len(said) == 1 and said[0].startswith("3 of 60 texts (text 10, 30, 50) hold no word"), said
+
+
+def test_evaluate_names_the_data_row_past_dropped_rows(
+    caplog: pytest.LogCaptureFixture, sentiment_model: Path, tmp_path: Path
+) -> None:
+    """Rows the label reading drops (``meh=-``) come before the text in runes: it is named by its data row."""
+    from carrousel.nlp.config import SentimentEvaluateConfig, TextDataConfig
+    from carrousel.nlp.pipeline.sentiment_eval import evaluate_sentiment
+
+    rows = [("a brilliant film", "pos"), ("so so", "meh"), ("fine", "meh"), (RUNES, "neg"), ("awful", "neg")]
+    data = write_csv(tmp_path / "d.csv", rows)
+    cfg = SentimentEvaluateConfig(
+        str(sentiment_model), TextDataConfig(str(data)), label_map="pos=pos,neg=neg,meh=-"
+    )
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        got = evaluate_sentiment(cfg)
+    assert got.rows == 3 and got.dropped == 2
+    said = _unread([r.getMessage() for r in caplog.records])
+    assert len(said) == 1 and said[0].startswith("1 of 3 texts (text 4) hold no word"), said

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import asdict, replace
 from functools import partial
 from importlib import resources
@@ -309,10 +309,16 @@ class SentimentModel:
 
     @check_args
     def predict_proba(
-        self, texts: Iterable[str], batch_size: int = 64, long: str = DEFAULT_READING, warn: bool = True
+        self,
+        texts: Iterable[str],
+        batch_size: int = 64,
+        long: str = DEFAULT_READING,
+        warn: bool = True,
+        numbers: Sequence[int] | None = None,
     ) -> np.ndarray:
         """Class probabilities ``(N, C)`` in the order of :attr:`labels` (``texts``, ``long``, ``warn``: as
-        :meth:`__call__`)."""
+        :meth:`__call__`; ``numbers``: each text's row in the caller's data, from 0, as the warning of texts
+        of only ``[UNK]`` names them; None: its place in ``texts``)."""
         check_reading(long)  # before any work
         if not (texts := check_texts(texts, "input")):
             return np.zeros((0, len(self.labels)))
@@ -325,7 +331,8 @@ class SentimentModel:
             probs, cut = plan.combine(probs, flat)[0], plan.still_cut(cut, sentences.cut)
         if warn and any(cut):
             warn_truncated(sum(cut), len(texts), self.max_length)
-        warn_unread(unread if warn else [], len(texts))  # numbered as given: not by block nor by sentence
+        unread = [numbers[i] for i in unread] if numbers is not None else unread  # not by block nor sentence
+        warn_unread(unread if warn else [], len(texts))
         return probs
 
     @check_args(skip=("max_length",))  # token_limit checks it, in the model's words (NLPConfigError)

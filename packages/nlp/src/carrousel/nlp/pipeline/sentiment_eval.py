@@ -111,7 +111,8 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     index = {name: i for i, name in enumerate(model.labels)}
     y = torch.tensor([index[label] for label in reading.labels if label is not None])
     texts = data.texts if not reading.dropped else [data.texts[i] for i in kept]
-    probs = torch.from_numpy(model.predict_proba(texts, cfg.batch_size, long=cfg.long)).float()
+    rows = kept if reading.dropped else None  # the warnings name a text by its row in the data
+    probs = torch.from_numpy(model.predict_proba(texts, cfg.batch_size, long=cfg.long, numbers=rows)).float()
     c, arithmetic = len(model.labels), model.precisions()
     average: Average = "binary" if c == 2 else "macro"
     pred = torch.from_numpy(decide(probs.numpy(), model.threshold))
