@@ -244,6 +244,13 @@ def training_origins(series: SeriesData, cut: int, cfg: FinanceConfig) -> np.nda
     return origins[-cfg.train.max_windows :]
 
 
+def training_order(series_list: list[SeriesData]) -> list[SeriesData]:
+    """The series sorted by name: the order a fit windows them in, so that one network over several series
+    does not depend on the order they came in (a frame's rows, the tickers typed; before, ``MSFT AAPL``
+    trained another network than ``AAPL MSFT``)."""
+    return sorted(series_list, key=lambda s: s.ticker)
+
+
 @dataclass(frozen=True, eq=False)
 class TrainingWindows:
     """Scaled windows and targets of every ticker up to its cut-off, split for early stopping.
@@ -277,7 +284,7 @@ def training_windows(
     horizon, lookback = cfg.window.horizon, cfg.window.lookback
     parts: dict[str, list[np.ndarray]] = {"xt": [], "yt": [], "xv": [], "yv": []}
     scalers: dict[str, Scaler] = {}
-    for s in series_list:
+    for s in training_order(series_list):
         cut = cuts.get(s.ticker)
         if cut is None:
             continue

@@ -41,6 +41,7 @@ from carrousel.finance.features import (
     fit_scaler,
     input_features,
     target_scales,
+    training_order,
     training_origins,
 )
 
@@ -200,7 +201,7 @@ def panel_windows(
     scalers: dict[str, Scaler] = {}
     names: list[str] = []
     start = 0
-    for s in series_list:
+    for s in training_order(series_list):  # by name: the fit does not depend on their order
         cut = cuts.get(s.ticker)
         origins = training_origins(s, cut, cfg) if cut is not None else np.empty(0, np.int64)
         if cut is None or len(origins) < MIN_SERIES_ORIGINS:
