@@ -67,3 +67,20 @@ def test_a_run_given_twice_is_shown_once_with_a_warning(
     assert f"{a / 'run.json'} (the same run as {a})" in warning
     code, out, err = run_entry(capsys, "finance", "evaluate", a, b)
     assert code == 0 and "more than once" not in err
+
+
+def test_runs_of_the_same_tickers_in_another_order_are_not_said_to_differ(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``finance backtest MSFT AAPL`` and ``finance backtest AAPL MSFT`` score the same windows; before, a
+    warning said their figures did not compare one to one ("differs ... in tickers (AAPL,MSFT vs
+    MSFT,AAPL)"). Another set of tickers is still named."""
+    a = _run(tmp_path / "a", ["MSFT", "AAPL"], "2012-01-03", 5)
+    b = _run(tmp_path / "b", ["AAPL", "MSFT"], "2012-01-03", 5)
+    c = _run(tmp_path / "c", ["AAPL", "IBM"], "2012-01-03", 5)
+    code, _, err = run_entry(capsys, "finance", "evaluate", a, b)
+    assert code == 0 and "differ" not in err, err
+    code, _, err = run_entry(capsys, "finance", "evaluate", a, b, c)
+    warning = " ".join(err.split())
+    assert code == 0 and f"{c} differs from {a} in tickers (AAPL,IBM vs MSFT,AAPL)" in warning, err
+    assert f"{b} differs" not in warning

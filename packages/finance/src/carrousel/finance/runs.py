@@ -257,7 +257,7 @@ def warn_different_windows(runs: list[Path]) -> None:
         diff = [
             f"{label} ({row[key]} vs {first[key]})"
             for key, label in labels.items()
-            if None not in (row[key], first[key]) and row[key] != first[key]
+            if None not in (row[key], first[key]) and _window_key(key, row) != _window_key(key, first)
         ]
         if diff:
             parts.append(f"{name} differs from {name0} in " + ", ".join(diff))
@@ -266,6 +266,12 @@ def warn_different_windows(runs: list[Path]) -> None:
             "runs not scored on the same windows, so their figures do not compare one to one: %s",
             "; ".join(parts),
         )
+
+
+def _window_key(key: str, row: dict[str, Any]) -> object:
+    """What :func:`warn_different_windows` compares of a run's ``key``: its tickers as a set (``MSFT AAPL``
+    and ``AAPL MSFT`` score the same windows; before, a warning said they did not), else the value."""
+    return sorted(str(row[key]).split(",")) if key == "tickers" else row[key]
 
 
 _STEP_KEYS = ("mae", "mase", "pinball", "coverage", "winkler", "crps", "directional_accuracy")  # per-step
