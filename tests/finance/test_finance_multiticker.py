@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from carrousel.finance.cli import app
 from carrousel.finance.config import DataConfig
 from carrousel.finance.data import load_history, read_price_csv
-from carrousel.finance.errors import TickerNotFoundError
+from carrousel.finance.errors import FrameError, TickerNotFoundError
 from carrousel.finance.frame_check import FrameDtypes, read_frame, validate_frame
 from carrousel.finance.price_columns import normalise_columns
 
@@ -148,6 +148,21 @@ def test_a_wide_table_with_spreadsheet_gaps_reads_as_with_blanks(
     np.testing.assert_allclose(
         got.frame["close"].to_numpy(), rows["MSFT"]["adj_close"].to_numpy(), rtol=1e-12
     )
+
+
+def test_a_wide_table_whose_date_column_is_ds_reads_as_the_pivot_it_came_from(
+    tmp_path: Path, rows: dict[str, pd.DataFrame]
+) -> None:
+    """``long.pivot(index="ds", columns="unique_id", values="y")`` saved (header ``ds,AAPL,MSFT``) or with its
+    index as a column: read as the wide table it is, as the pivot itself was (before: "the frame lacks
+    column(s) unique_id, y"). A table with ``ds`` and a column that is no price is still that error."""
+    want = _nixtla(rows, tmp_path / "nixtla.csv")
+    pivot = want.pivot(index="ds", columns="unique_id", values="y")
+    pd.testing.assert_frame_equal(validate_frame(pivot), want)
+    pd.testing.assert_frame_equal(validate_frame(pivot.reset_index()), want)
+    pd.testing.assert_frame_equal(read_frame(_csv(pivot, tmp_path / "pivot.csv")), want)
+    with pytest.raises(FrameError, match="lacks column"):
+        validate_frame(pivot.reset_index().assign(AAPL="x"))
 
 
 @pytest.mark.parametrize(

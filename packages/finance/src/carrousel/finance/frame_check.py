@@ -72,7 +72,10 @@ def long_layout(df: pd.DataFrame) -> pd.DataFrame:
     """
     names = {str(c).strip().lower() for c in df.columns.get_level_values(0)}
     if names & set(REQUIRED):
-        return df
+        wide = _wide_with_ds(df) if names & set(REQUIRED) == {"ds"} else None
+        if wide is None:
+            return df
+        df = wide
     if isinstance(df.columns, pd.MultiIndex) and df.columns.nlevels == 2:
         df = split_tickers(df)
     wide = wide_to_long(df, REQUIRED)
@@ -91,6 +94,18 @@ def long_layout(df: pd.DataFrame) -> pd.DataFrame:
         out = out.drop(columns="adj_close")
     out = out.rename(columns={"adj_close": "close"})
     return out.rename(columns=_NIXTLA)
+
+
+def _wide_with_ds(df: pd.DataFrame) -> pd.DataFrame | None:
+    """A wide table whose date column is named ``ds`` (``df.pivot(index="ds", columns="unique_id",
+    values="y")`` with its index as a column, or saved to a file) as a long ``Date, Ticker, Close`` table;
+    None for any other table (before: "the frame lacks column(s) unique_id, y", while the same pivot with
+    ``ds`` as its index was read)."""
+    if any(standard_name(c) == "date" for c in df.columns) or isinstance(df.columns, pd.MultiIndex):
+        return None
+    return wide_to_long(
+        df.rename(columns=lambda c: "Date" if str(c).strip().lower() == "ds" else c), REQUIRED
+    )
 
 
 def validate_frame(df: object) -> pd.DataFrame:
