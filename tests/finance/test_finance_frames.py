@@ -54,6 +54,20 @@ def test_a_malformed_frame_is_one_clear_error(change: Callable[[pd.DataFrame], o
     assert needle in message and "\n" not in message
 
 
+def test_a_duplicate_row_out_of_date_order_is_the_duplicate_error_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A row repeated at the end of a frame (``pd.concat([df, df.iloc[[k]]])``): before, a warning that the rows
+    "were not in date order: sorted by date", as if the frame were taken, then the duplicate-dates error."""
+    df = pd.concat([_frame(), _frame().iloc[[0]]], ignore_index=True)  # A's 2010-01-04 again, after 01-05
+    with (
+        caplog.at_level("WARNING", logger="carrousel.finance.frame_check"),
+        pytest.raises(FrameError, match=r"series A has duplicate dates \(first 2010-01-04\)"),
+    ):
+        validate_frame(df)
+    assert not caplog.records, caplog.text
+
+
 def test_validate_frame_keeps_interleaved_series_and_types_the_columns() -> None:
     out = validate_frame(_frame().assign(extra=1, volume=[1, 2, 3, 4]))
     assert list(out.columns) == ["unique_id", "ds", "y", "volume"]

@@ -163,16 +163,24 @@ def validate_frame(df: object) -> pd.DataFrame:
             what = "prices must be positive" if col != "volume" else "volumes must not be negative"
             raise FrameError(f"column {col}: {what} (series {out['unique_id'][i]} on {out['ds'][i].date()})")
         out[col] = values
+    _no_duplicate_dates(out)  # before the rows are sorted: no "sorted by date" warning for a refused frame
     out = _in_date_order(out)
     for uid, rows in out.groupby("unique_id", sort=False):
-        step = rows["ds"].diff().iloc[1:]
-        if (step == pd.Timedelta(0)).any():
-            when = rows["ds"].iloc[1:][(step == pd.Timedelta(0)).to_numpy()].iloc[0].date()
-            raise FrameError(
-                f"series {uid} has duplicate dates (first {when}); keep one row per series and date"
-            )
         check_daily(pd.DatetimeIndex(rows["ds"]), f"series {uid}", FrameError)
     return out
+
+
+def _no_duplicate_dates(out: pd.DataFrame) -> None:
+    """FrameError naming the first series (in the frame's order) with a date twice, and its earliest such
+    date; checked before the rows are put in date order (before: a series with a duplicate row out of order
+    drew "rows were not in date order: sorted by date", then the error)."""
+    twice = out.duplicated(["unique_id", "ds"])
+    if not twice.any():
+        return
+    bad = set(out["unique_id"][twice])
+    uid = next(u for u in pd.unique(out["unique_id"]) if u in bad)
+    when = out["ds"][twice & (out["unique_id"] == uid)].min().date()
+    raise FrameError(f"series {uid} has duplicate dates (first {when}); keep one row per series and date")
 
 
 def _named(df: pd.DataFrame) -> pd.DataFrame:
