@@ -52,6 +52,7 @@ def test_enrich_plot_bars_are_the_tables_top_rows(
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)  # --json is still strict JSON alone on stdout
     assert png.read_bytes()[:8] == PNG_MAGIC and png.stat().st_size > 5000
+    assert doc["plots"] == [str(png)]  # the key of every command with --plot (before: no key)
     (fig,) = drawn
     top = doc["results"][:5]
     assert fig["labels"] == [f"{r['motif_name']} {r['motif_id']}" for r in top]
@@ -83,3 +84,11 @@ def test_enrich_png_on_stdout_with_another_stdout_output_is_a_usage_error(
     res = runner.invoke(app, ["enrich", str(p), "--background", str(n), "--plot", "/dev/stdout", *extra])
     assert res.exit_code == 2, res.output
     assert names in res.stderr and "stdout" in res.stderr and not res.stdout
+
+
+def test_enrich_json_without_plot_lists_no_plots(small_sets: tuple[Path, Path]) -> None:
+    """``"plots"``: [] without --plot, as bio scan, bio evaluate and finance forecast give it."""
+    p, n = small_sets
+    res = runner.invoke(app, ["enrich", str(p), "--background", str(n), "-m", PANEL[0], "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["plots"] == []

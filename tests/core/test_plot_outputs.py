@@ -54,3 +54,12 @@ def test_can_draw_says_whether_matplotlib_imports(monkeypatch: pytest.MonkeyPatc
     for name in ("matplotlib", "matplotlib.pyplot"):
         monkeypatch.setitem(sys.modules, name, None)  # an import of it now fails as if not installed
     assert not can_draw()
+
+
+def test_plots_written_is_the_json_key_of_every_chart_option() -> None:
+    """Every command with --plot gives its --json document ``"plots"`` through this one helper: the paths
+    written, as text, [] where no chart was asked for."""
+    from carrousel.core.cli_outputs import plots_written
+
+    assert plots_written(None) == [] and plots_written() == []
+    assert plots_written(Path("out") / "a.png", None, "b.png") == [str(Path("out") / "a.png"), "b.png"]

@@ -149,3 +149,17 @@ def test_predict_plot_on_the_out_path_is_refused_before_any_work(
     same = tmp_path / "p.png"
     out = invoke("finance", "predict", "--data", missing, "--model-dir", missing, "--plot", same, "-o", same)
     assert_clean_failure(out, 2, "it is also --out's path")
+
+
+def test_predict_json_lists_the_written_plot(
+    saved: tuple[Path, Path], tmp_path: Path, invoke: Callable[..., Outcome]
+) -> None:
+    """``finance predict --json`` gives ``"plots"`` as every command with ``--plot`` does (finance forecast,
+    bio scan...): the PNG written, [] without ``--plot``. Before, the document did not say a chart was written."""
+    table, model = saved
+    png = tmp_path / "grid.png"
+    plotted = invoke("finance", "predict", "--data", table, "--model-dir", model, "--json", "--plot", png)
+    assert plotted.code == 0, plotted.stderr
+    assert json.loads(plotted.stdout)["plots"] == [str(png)] and png.read_bytes()[:8] == PNG_MAGIC
+    plain = invoke("finance", "predict", "--data", table, "--model-dir", model, "--json")
+    assert plain.code == 0 and json.loads(plain.stdout)["plots"] == [], plain.stderr

@@ -54,6 +54,22 @@ def test_translate_run_plot_is_checked_before_any_work(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_translate_run_json_lists_the_written_plot(
+    nlp: Callable[..., Run], undertrained: Path, tmp_path: Path
+) -> None:
+    """``translate run --json`` gives ``"plots"`` as every command with --plot does (translate evaluate, bio
+    scan, finance forecast...): the attention PNG written, [] without --plot; the translations stay last."""
+    base = ("translate", "run", "--model", str(undertrained), "hello", "--json")
+    png = tmp_path / "a.png"
+    plotted = nlp(*base, "--plot", str(png))
+    assert plotted.returncode == 0, plotted.stderr
+    doc = json.loads(plotted.stdout)
+    assert doc["plots"] == [str(png)] and png.read_bytes()[:8] == PNG_MAGIC
+    assert list(doc)[-1] == "translations" and len(doc["translations"]) == 1
+    plain = nlp(*base)
+    assert plain.returncode == 0 and json.loads(plain.stdout)["plots"] == [], plain.stderr
+
+
 def test_translate_run_plot_on_stdout_is_the_png_alone(
     undertrained: Path, capfdbinary: pytest.CaptureFixture[bytes]
 ) -> None:

@@ -78,12 +78,23 @@ def test_evaluate_plot_writes_the_error_chart(
     fig, out = plotted(_shown, "--plot", str(png), "--json")
     doc = json.loads(out)
     assert png.read_bytes()[:8] == PNG_MAGIC
+    assert doc["plots"] == [str(png)]  # the key of every command with --plot (before: no key)
     assert fig["titles"] == ["per-utterance error rates", "error rate against utterance length"]
     assert fig["xlabels"] == ["error rate of the utterance", "utterance length (reference words)"]
     assert f"corpus CER {doc['totals']['cer']:.3f}" in fig["legend"]
     title = " ".join(fig["suptitle"].split())  # the title wraps a long model path (pytest-xdist's tmp paths)
     assert title.startswith("digits.tsv: 3 utterances, WER ") and "(model " in title
     assert fig["points"] == 3  # one CER point per utterance
+
+
+def test_evaluate_json_without_plot_lists_no_plots(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, corpus: tuple[str, Path]
+) -> None:
+    """``"plots"``: [] without --plot, as finance forecast, bio scan and nlp generate evaluate give it."""
+    model, tsv = corpus
+    code, out, err = speech(capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv), "--json")
+    assert code == 0, err
+    assert json.loads(out)["plots"] == []
 
 
 @pytest.mark.parametrize(

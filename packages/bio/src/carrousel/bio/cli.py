@@ -70,7 +70,7 @@ from carrousel.bio.samples import SAMPLES
 from carrousel.core import cli
 from carrousel.core.atomic import is_stdout
 from carrousel.core.cli_device import DeviceOption
-from carrousel.core.cli_outputs import check_plot_option
+from carrousel.core.cli_outputs import check_plot_option, plots_written
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_EPOCHS, from_dict
@@ -377,11 +377,11 @@ def scan(
     cli.refuse_merged(_refuse_model_only, merged(ctx, doc, checked, _SCAN_FLAGS, cfg))
     with _bases_bar(progress) as (set_total, advance):
         result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
-    charts = [] if plot is None else [str(scan_plot.scan_png(result, plot, genome.name, _calls(cfg)))]
+    chart = scan_plot.scan_png(result, plot, genome.name, _calls(cfg)) if plot is not None else None
     if png_to_stdout:
         return
     if as_json:
-        summary = {**result.summary(), "plots": charts}  # the key finance's forecast gives its charts
+        summary = {**result.summary(), "plots": plots_written(chart)}  # the key of every --plot
         if out is not None:
             summary["out"] = str(out)
         cli.emit_json(summary)
@@ -586,10 +586,10 @@ def evaluate(
     cfg = EvaluateConfig(**values) if doc is None else from_dict(EvaluateConfig, values, source=doc.source)
     res = pipeline.evaluate(cfg)
     data = f"{Path(cfg.positives or '').name} vs {Path(cfg.negatives or '').name}"
-    charts = [] if plot is None else [str(evaluate_plot.evaluation_png(res, plot, data))]
+    chart = evaluate_plot.evaluation_png(res, plot, data) if plot is not None else None
     if as_json or to_stdout:
         if as_json:
-            cli.emit_json({**res.summary(), "plots": charts})
+            cli.emit_json({**res.summary(), "plots": plots_written(chart)})
         return
     caption = f"model output {res.task}: {res.task_reason}" if res.per_output else None
     title = f"{res.n_pos} positives vs {res.n_neg} negatives"
@@ -801,15 +801,14 @@ def enrich(
     cfg = with_flags(ctx, config_file(config), flags, _ENRICH_FLAGS)
     with _motifs_bar(progress) as (set_total, advance):
         res = pipeline.enrich(cfg, out, progress=advance, total=set_total)
-    if plot is not None:
-        enrich_plot.enrichment_png(res, plot, top)
+    chart = enrich_plot.enrichment_png(res, plot, top) if plot is not None else None
     if png_to_stdout:
         return
     if to_stdout:
         cli.echo(res.to_tsv(), nl=False)
         return
     if as_json:
-        cli.emit_json(res.summary())
+        cli.emit_json({**res.summary(), "plots": plots_written(chart)})  # the key of every --plot
         return
     table = Table(
         title=f"Known motifs: {res.n_targets} targets vs {res.n_background} background sequences",

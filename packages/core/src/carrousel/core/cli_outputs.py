@@ -19,7 +19,7 @@ except ImportError as e:
         e, "typer", "carrousel-core[cli]", "the CLI output checks (carrousel.core.cli_outputs)"
     ) from None
 
-__all__ = ["check_plot_option", "stdout_only"]
+__all__ = ["check_plot_option", "plots_written", "stdout_only"]
 
 
 def stdout_only(path: Path | None, as_json: bool, flag: str) -> bool:
@@ -32,6 +32,15 @@ def stdout_only(path: Path | None, as_json: bool, flag: str) -> bool:
             "it names stdout, where --json prints; give one of them", param_hint=f"'{flag}'"
         )
     return True
+
+
+def plots_written(*paths: str | os.PathLike[str] | None) -> list[str]:
+    """A ``--json`` document's ``"plots"``: the paths of the charts written, ``[]`` without ``--plot``.
+
+    Every command with a chart option gives this key, the written PNGs' paths as strings (None: not
+    written, left out), so a script reads where the charts went without parsing the tables.
+    """
+    return [str(p) for p in paths if p is not None]
 
 
 def check_plot_option(

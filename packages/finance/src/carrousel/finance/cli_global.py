@@ -28,7 +28,7 @@ from carrousel.core.cli import (
     stdout,
 )
 from carrousel.core.cli_device import device_option
-from carrousel.core.cli_outputs import check_plot_option, stdout_only
+from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.curves import can_plot
 from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
@@ -307,6 +307,7 @@ def register(app: typer.Typer) -> None:
                     "out": None if out is None else str(out),
                     "aci": aci,
                     "skipped": skipped,
+                    "plots": plots_written(plot),  # the chart written, the key of every --plot
                 }
             )
             return

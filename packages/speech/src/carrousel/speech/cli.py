@@ -21,7 +21,7 @@ import typer
 
 from carrousel.core import cli
 from carrousel.core.cli_device import DeviceOption, device_option
-from carrousel.core.cli_outputs import check_plot_option
+from carrousel.core.cli_outputs import check_plot_option, plots_written
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, Below, NonBlank, OutputFolder
 from carrousel.core.config import MAX_THREADS, from_dict, read_toml
@@ -517,11 +517,10 @@ def evaluate(
         max_utterances=max_utterances,
     )
     result = pipeline.evaluate(cfg, cli.progress)
-    if plot is not None:
-        plots.evaluation_png(result, plot)
+    chart = plots.evaluation_png(result, plot) if plot is not None else None
     if as_json or to_stdout:
-        if as_json:
-            cli.emit_json(result)
+        if as_json:  # "plots": the chart written, the key of every command with --plot
+            cli.emit_json({**cli.to_jsonable(result), "plots": plots_written(chart)})
         return
     tot = result.totals
     cli.echo(

@@ -20,7 +20,7 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import flag_or_file, merged, read_tables
-from carrousel.core.cli_outputs import check_plot_option
+from carrousel.core.cli_outputs import check_plot_option, plots_written
 from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.config import MAX_THREADS, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -260,7 +260,7 @@ def evaluate(
         plot = charts.language_model_png(r, plot, charts.names([model]), charts.names(data.files))
     if as_json or to_stdout:
         if as_json:  # "plots": the chart written, under the key finance's forecast gives its charts
-            emit_json({**r.summary(), "plots": [str(plot)] if plot is not None else []})
+            emit_json({**r.summary(), "plots": plots_written(plot)})
         return
     echo(
         f"held-out tokens  {r.held_out_tokens} scored (model {precision_words(r.trained_precision, r.precision)})"

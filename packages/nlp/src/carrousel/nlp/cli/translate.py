@@ -20,7 +20,7 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import merged, pick, read_tables
-from carrousel.core.cli_outputs import check_plot_option
+from carrousel.core.cli_outputs import check_plot_option, plots_written
 from carrousel.core.cli_values import Above, JsonListWriter, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -295,7 +295,8 @@ def run(
         return fill_catalogue(po, po_out, translator, dc, as_json)
     listing = None  # --json: the translations stream out block by block too, inside the one document
     if as_json:
-        doc = {"beam": beam, **translator.precisions(dc.precision)}
+        # "plots": the attention chart, written with the first block, before the document starts
+        doc = {"beam": beam, **translator.precisions(dc.precision), "plots": plots_written(plot)}
         listing = JsonListWriter(lambda text: echo(text, nl=False), within=doc, key="translations")
     block = dc.batch_size * RUN_BLOCK_BATCHES  # translated, then written, block by block: bounded memory
     for at in range(0, len(items), block):
@@ -360,7 +361,7 @@ def evaluate(
         plot = charts.translation_png(r, plot, charts.names((cfg.model, *members)), charts.names(files))
     if as_json or to_stdout:
         if as_json:  # "plots": the chart written, under the key finance's forecast gives its charts
-            emit_json({**r.summary(), "plots": [str(plot)] if plot is not None else []})
+            emit_json({**r.summary(), "plots": plots_written(plot)})
         return
     echo(f"pairs       {r.pairs} (model {shares.precision_words(r.trained_precision, r.precision)})")
     echo(f"{'system':<12} {'BLEU':>6} {'chrF':>6}  (BLEU tokenized with {r.bleu_tokenize})")
