@@ -168,3 +168,18 @@ def test_the_missing_teacher_extra_names_the_callers_setting(monkeypatch: pytest
         with naming, pytest.raises(MissingExtraError) as err:
             minilm_folder()
         assert str(err.value) == f"the MiniLM teacher ({said}) {fix}"
+
+
+def test_a_setting_from_a_file_is_named_as_the_file_holds_it() -> None:
+    """``settings_from_file``: inside a command, a setting read from a config file is named as that file
+    holds it (not by a flag never typed); outside the block, and for a Python caller, as before."""
+    from carrousel.core.option_names import flags_named, option, settings_from_file
+
+    held = {"data.files": "[data] files in lm.toml:"}
+    with flags_named():
+        with settings_from_file(held):
+            assert option("data.files", ("a.txt",), flag="--text") == "[data] files in lm.toml: a.txt"
+            assert option("data.holdout", 0.2) == "--holdout 0.2"  # not from the file: its flag
+        assert option("data.files", flag="--text") == "--text"
+    with settings_from_file(held):
+        assert option("data.files", ("a.txt",)) == "data.files=('a.txt',)"

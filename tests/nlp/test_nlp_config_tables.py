@@ -169,3 +169,27 @@ def test_a_missing_file_of_the_config_file_names_the_setting_and_the_file(
     assert_clean_failure(outcome, 1, f"[data] files in {conf}: {tmp_path / 'gone.txt'} not found")
     assert "--text" not in outcome.stderr
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (b"some text\x00\x01 and more\n", "holds NUL bytes: it is a binary file"),
+        ("café au lait\n".encode("latin-1"), "is not UTF-8 text: byte 0xe9 on line 1"),
+    ],
+)
+def test_a_binary_or_non_utf8_file_of_the_config_file_names_the_setting(
+    invoke: Any, tmp_path: Path, raw: bytes, problem: str
+) -> None:
+    """Such a file passed the early check (it exists, is not empty) and failed when the corpus was read, as
+    'error: --text /x/bad.txt ...', naming a flag that was never typed; now the config's setting, as a
+    missing file's message does. Typed with --text, the message still names --text."""
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(raw)
+    conf = tmp_path / "lm.toml"
+    conf.write_text(f'[data]\nfiles = ["{bad.as_posix()}"]\n')
+    outcome = invoke("nlp", "generate", "train", "-o", str(tmp_path / "m"), "--config", str(conf))
+    assert_clean_failure(outcome, 1, f"[data] files in {conf}: {bad} {problem}")
+    typed = invoke("nlp", "generate", "train", "-o", str(tmp_path / "t"), "--text", str(bad))
+    assert_clean_failure(typed, 1, f"--text {bad} {problem}")
+    assert not (tmp_path / "m").exists() and not (tmp_path / "t").exists()

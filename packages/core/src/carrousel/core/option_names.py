@@ -22,11 +22,15 @@ from collections.abc import Iterator
 
 from carrousel.core.args import check_args
 
-__all__ = ["flags_named", "name_flags", "named_path", "naming_flags", "option"]
+__all__ = ["flags_named", "name_flags", "named_path", "naming_flags", "option", "settings_from_file"]
 
 # True inside a CLI command: settings are named by their flags (a context variable: another thread, a
 # notebook's Python call beside a running command, keeps the Python names).
 _FLAGS: contextvars.ContextVar[bool] = contextvars.ContextVar("carrousel_flags_named", default=False)
+# Settings a command took from a file rather than a flag, by Python name: how a message names them there.
+_FROM_FILE: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "carrousel_settings_from_file", default=None
+)
 _NO_VALUE = object()
 
 
@@ -38,6 +42,21 @@ def flags_named() -> Iterator[None]:
         yield
     finally:
         _FLAGS.reset(token)
+
+
+@contextlib.contextmanager
+def settings_from_file(names: dict[str, str]) -> Iterator[None]:
+    """Within the body, inside a CLI command, :func:`option` names each setting of ``names`` (Python name ->
+    how its file holds it) as that file does, not by the flag the user did not type: a command whose
+    ``[data] files`` came from ``--config run.toml`` runs ``settings_from_file({"data.files": "[data] files
+    in run.toml:"})``, so a bad file among them reads ``[data] files in run.toml: a.txt is not UTF-8...``,
+    not ``--text a.txt ...``. A Python caller's messages keep the Python names.
+    """
+    token = _FROM_FILE.set({**(_FROM_FILE.get() or {}), **names})
+    try:
+        yield
+    finally:
+        _FROM_FILE.reset(token)
 
 
 @check_args
@@ -78,8 +97,10 @@ def option(name: str, value: object = _NO_VALUE, flag: str | None = None, metava
         items = tuple(os.fspath(v) if isinstance(v, os.PathLike) else v for v in value)
         value = ", ".join(map(str, items)) if naming_flags() else items
     if naming_flags():
-        named = flag or "--" + name.rpartition(".")[2].replace("_", "-")
-        on_off = flag is not None and isinstance(value, bool)  # --no-backtest says its value itself
+        held = (_FROM_FILE.get() or {}).get(name)  # from a file: named as it holds it (settings_from_file)
+        named = held or flag or "--" + name.rpartition(".")[2].replace("_", "-")
+        # --no-backtest says its value itself
+        on_off = not held and flag is not None and isinstance(value, bool)
         if value is _NO_VALUE:
             return f"{named} {metavar}" if metavar else named
         return named if on_off else f"{named} {value}"

@@ -25,6 +25,7 @@ from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.config import MAX_THREADS, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.files import check_input_file
+from carrousel.core.option_names import settings_from_file
 from carrousel.core.provenance import precision_words
 from carrousel.nlp.cli._common import (
     Cell,
@@ -167,10 +168,11 @@ def train(
         bptt=base_bptt,
         segment=4 * base_bptt,
     )
-    if not files and config is not None:  # the files came from the config: its messages name it, not --text
-        for f in cfg.data.files:
-            check_input_file(f, f"[data] files in {config}:", "text")
-    with fit_precision_from(precision, config):
+    # the files came from the config: its messages name it, not --text (a binary or non-UTF-8 one too)
+    from_file = {"data.files": f"[data] files in {config}:"} if not files and config is not None else {}
+    with settings_from_file(from_file), fit_precision_from(precision, config):
+        for f in cfg.data.files if from_file else ():
+            check_input_file(f, from_file["data.files"], "text")
         r = train_lm(cfg, out)
     if as_json:
         emit_json(r)
