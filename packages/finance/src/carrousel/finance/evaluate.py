@@ -13,9 +13,9 @@ Point forecasts are the median quantile, turned into prices as ``C[t] * exp(q50)
 * intervals: coverage of the outermost interval, pinball loss, Winkler score and CRPS (approximated from
   the quantiles), in percent log return; every figure also per horizon step.
 * verdict: Diebold-Mariano tests (HLN-corrected, loss = absolute log-return error of the median averaged
-  over the horizon, per origin date) of the network against every baseline, Holm-adjusted over those
-  comparisons. The best baseline is the one with the lowest mean loss; the network beats a baseline when
-  its adjusted p is below 0.05 (and, against the random walk, its relative MAE is below 1).
+  over the horizon, per origin date) of the network against every baseline, Holm-adjusted over the distinct
+  ones (identical losses, as zero return's and the random walk's or EWMA's and drift's, count once). Best
+  baseline: lowest mean loss; beaten when the adjusted p < 0.05 (the random walk: and rel. MAE < 1).
 * intervals: the same tests with the pinball loss (mean over the horizon steps and quantile levels, per
   origin date) as the loss, Holm-adjusted over their own family, and a second line: whether the network's
   quantiles beat those of the baseline with the lowest mean pinball loss (``interval_verdict``).
@@ -39,7 +39,7 @@ from carrousel.finance.scoring import (
     crps_from_quantiles,
     diebold_mariano,
     direction_p,
-    holm,
+    holm_distinct,
     mcnemar_p,
     per_series_ratio,
     winkler,
@@ -194,9 +194,9 @@ def pinball_rows(f: np.ndarray, y: np.ndarray, qs: tuple[float, ...]) -> np.ndar
 def _compare(
     net: str, baselines: list[str], loss: dict[str, np.ndarray], horizon: int
 ) -> tuple[Comparison, ...]:
-    """DM tests of ``net``'s per-date ``loss`` against every baseline's, Holm-adjusted over them."""
+    """DM tests of ``net``'s per-date ``loss`` against every baseline's, Holm-adjusted over the distinct ones."""
     tests = [diebold_mariano(loss[net], loss[b], horizon) for b in baselines]
-    adjusted = holm([p for _, p in tests])
+    adjusted = holm_distinct([p for _, p in tests], [loss[b] for b in baselines])
     return tuple(
         Comparison(b, float(loss[b].mean()), stat, p, pa)
         for b, (stat, p), pa in zip(baselines, tests, adjusted, strict=True)

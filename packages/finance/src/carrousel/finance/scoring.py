@@ -8,7 +8,8 @@
 * :func:`naive_scale`: Hyndman's MASE scale, the in-sample MAE of the one-step naive forecast.
 * :func:`per_series_ratio`: a relative error over several series, each series counted once (``rel_mae``).
 * :func:`diebold_mariano`: the DM test with the Harvey-Leybourne-Newbold small-sample correction.
-* :func:`holm`: Holm's step-down adjustment of several p-values.
+* :func:`holm`: Holm's step-down adjustment of several p-values; :func:`holm_distinct` counts tests computed
+  from identical samples (the same test twice) once.
 * :func:`winkler` and :func:`crps_from_quantiles`: interval score and CRPS approximated from quantiles.
 """
 
@@ -28,6 +29,7 @@ __all__ = [
     "diebold_mariano",
     "direction_p",
     "holm",
+    "holm_distinct",
     "mcnemar_p",
     "naive_scale",
     "per_series_ratio",
@@ -127,6 +129,23 @@ def holm(pvalues: list[float]) -> list[float]:
         running = max(running, min(1.0, (m - rank) * float(pvalues[i])))
         adjusted[i] = running
     return adjusted.tolist()
+
+
+def holm_distinct(pvalues: list[float], samples: list[np.ndarray]) -> list[float]:
+    """:func:`holm` over the distinct tests only (same order as given): tests whose ``samples`` are identical
+    arrays (e.g. the per-date losses of two baselines with the same point forecasts, such as the random walk
+    and zero return) are one test, counted once in the family, and share its adjusted p-value.
+
+    Args:
+        pvalues: each test's unadjusted p-value (identical samples must give identical p-values).
+        samples: the array each test was computed from (with the rest of the tests' inputs shared).
+    """
+    if len(samples) != len(pvalues):
+        raise ValueError(f"{len(pvalues)} p-values but {len(samples)} samples; give one sample per test")
+    first = [next(j for j in range(i + 1) if np.array_equal(samples[j], s)) for i, s in enumerate(samples)]
+    kept = sorted(set(first))
+    adjusted = dict(zip(kept, holm([pvalues[j] for j in kept]), strict=True))
+    return [adjusted[j] for j in first]
 
 
 def winkler(lower: np.ndarray, upper: np.ndarray, y: np.ndarray, coverage: float) -> float:
