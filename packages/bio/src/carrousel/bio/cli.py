@@ -13,7 +13,6 @@ if __name__ == "__main__":  # python -m carrousel.bio.cli: signals caught before
     launch("carrousel.bio.cli")  # imports this module under its own name, runs main() and exits
 
 import math
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,7 +69,7 @@ from carrousel.bio.samples import SAMPLES
 from carrousel.core import cli
 from carrousel.core.atomic import is_stdout
 from carrousel.core.cli_device import DeviceOption
-from carrousel.core.cli_outputs import check_plot_option, plots_written
+from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_EPOCHS, from_dict
@@ -339,8 +338,8 @@ def scan(
     from carrousel.bio.formats import iter_hits_text
     from carrousel.bio.scan_run import scan as run_scan  # pipeline.scan, without importing torch
 
-    if out is not None and (str(out) == "-" or os.path.realpath(out) == os.path.realpath("/dev/stdout")):
-        out = None  # stdout: the hits are printed in place, as without --out
+    if out is not None and stdout_only(Path("/dev/stdout") if str(out) == "-" else out, as_json, "--out"):
+        out = None  # stdout: the hits are printed in place, as without --out (beside --json: usage error)
     if plot is not None and is_stdout(plot) and out is None and not as_json:
         raise typer.BadParameter(
             "it names stdout, where the hits print; write them with --out FILE", param_hint="'--plot'"
