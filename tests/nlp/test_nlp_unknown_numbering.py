@@ -43,7 +43,7 @@ def test_predict_file_names_the_line_across_blocks(
     )
     assert outcome.code == 0, outcome.stderr
     said = _unread(outcome.stderr.splitlines())
-    assert len(said) == 1 and "1 of 40 texts (text 34) hold no word" in said[0], outcome.stderr
+    assert len(said) == 1 and "1 of 40 texts (text 34) holds no word" in said[0], outcome.stderr
 
 
 def test_a_text_read_by_sentence_is_named_as_a_text(
@@ -55,8 +55,8 @@ def test_a_text_read_by_sentence_is_named_as_a_text(
         got = model(texts, long="sentences")
         probs = model.predict_proba(texts, long="sentences")
     said = _unread([r.getMessage() for r in caplog.records])
-    assert said == ["1 of 2 texts (text 2) hold no word the model knows, only [UNK] (another language?): "
-                    "their labels mean nothing"] * 2  # fmt: skip
+    assert said == ["1 of 2 texts (text 2) holds no word the model knows, only [UNK] (another language?): "
+                    "its label means nothing"] * 2  # fmt: skip
     assert [p.read for p in got] == ["sentences", "whole"]
     assert [p.unknown_only for p in got] == [False, True]
     np.testing.assert_allclose(probs, [[p.probabilities[c] for c in model.labels] for p in got], atol=1e-6)
@@ -98,7 +98,7 @@ def test_distillation_names_the_data_rows_alone(
     with caplog.at_level(logging.WARNING, logger="carrousel"):
         sentiment.train_sentiment(cfg, tmp_path / "m")
     said = _unread([r.getMessage() for r in caplog.records])
-    assert len(said) == 1 and said[0].startswith("3 of 60 texts (text 10, 30, 50) hold no word"), said
+    assert len(said) == 1 and said[0].startswith("3 of 60 texts (texts 10, 30, 50) hold no word"), said
 
 
 def test_evaluate_names_the_data_row_past_dropped_rows(
@@ -117,4 +117,4 @@ def test_evaluate_names_the_data_row_past_dropped_rows(
         got = evaluate_sentiment(cfg)
     assert got.rows == 3 and got.dropped == 2
     said = _unread([r.getMessage() for r in caplog.records])
-    assert len(said) == 1 and said[0].startswith("1 of 3 texts (text 4) hold no word"), said
+    assert len(said) == 1 and said[0].startswith("1 of 3 texts (text 4) holds no word"), said

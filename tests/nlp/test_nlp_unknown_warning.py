@@ -32,10 +32,25 @@ def test_texts_of_only_unknown_words_are_named_in_one_warning(
     assert len(got) == len(texts)  # still predicted: a warning, not an error
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 1, messages
-    assert messages[0].startswith("3 of 6 texts (text 1, 3, 4) hold no word the model knows, only [UNK]")
+    assert messages[0].startswith("3 of 6 texts (texts 1, 3, 4) hold no word the model knows, only [UNK]")
 
 
 def test_known_text_gives_no_warning(caplog: pytest.LogCaptureFixture, shipped: SentimentModel) -> None:
     with caplog.at_level(logging.WARNING, logger="carrousel"):
         shipped.predict_proba(["a moving film, 10/10 😀", "tedious"])
     assert not caplog.records
+
+
+def test_one_text_of_one_is_named_in_the_singular(caplog: pytest.LogCaptureFixture) -> None:
+    # before: "1 of 1 texts (text 1) hold no word ...: their labels mean nothing"
+    from carrousel.nlp.text_checks import warn_unread
+
+    with caplog.at_level(logging.WARNING, logger="carrousel.nlp.text_checks"):
+        warn_unread([0], 1)
+        warn_unread([0, 3], 9)
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [
+        "1 of 1 text (text 1) holds no word the model knows, only [UNK] (another language?): its label means nothing",
+        "2 of 9 texts (texts 1, 4) hold no word the model knows, only [UNK] (another language?): their labels mean"
+        " nothing",
+    ]

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from carrousel.core.args import check_args
 from carrousel.core.listed import check_listed
-from carrousel.core.text import name_some
+from carrousel.core.text import counted, name_some
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 
 __all__ = ["check_texts", "warn_unread"]
@@ -60,5 +60,8 @@ def warn_unread(unread: Sequence[int], total: int) -> None:
     knows no word, only ``[UNK]`` (:meth:`TextTokenizer.unread`); none when ``unread`` is empty. A caller
     reading texts in blocks, or by sentence, gives the indices and the count of the texts it was given."""
     if unread:
-        logger.warning("%d of %d texts (text %s) hold no word the model knows, only [UNK] (another language?): "
-                       "their labels mean nothing", len(unread), total, name_some(n + 1 for n in unread))  # fmt: skip
+        one = len(unread) == 1  # "1 of 1 text (text 1) holds ...", "2 of 9 texts (texts 1, 4) hold ..."
+        which = f"{'text' if one else 'texts'} {name_some(n + 1 for n in unread)}"
+        verb, labels = ("holds", "its label means") if one else ("hold", "their labels mean")
+        logger.warning("%d of %s (%s) %s no word the model knows, only [UNK] (another language?): %s nothing",
+                       len(unread), counted(total, "text"), which, verb, labels)  # fmt: skip
