@@ -165,11 +165,17 @@ def print_evaluation(r: Any) -> None:
         echo(f"labels     data read as the model's: {r.label_map_text}")
     echo(f"accuracy   {r.accuracy:.3f} (majority class: {r.majority_accuracy:.3f})")
     of = f"binary, of class {r.labels[-1]}" if r.average == "binary" else r.average  # the second label's
+    absent = getattr(r, "classes_absent", [])
+    if r.average != "binary" and absent:  # the undefined recall of a class without a row is not counted 0
+        of += f" over the classes present; no {', '.join(absent)} row"
     echo(f"precision  {_shown(r.precision, 'nothing predicted ' + r.labels[-1])} ({of})")
     echo(f"recall     {_shown(r.recall, 'no ' + r.labels[-1] + ' row')}")
     echo(f"F1         {_shown(r.f1, 'no ' + r.labels[-1] + ' row')}")
     if r.average == "binary" and r.macro_f1 is not None:  # on a 99:1 set the binary F1 alone can mislead
-        echo(f"macro F1   {r.macro_f1:.3f} (both classes weighed alike)")
+        alike = "both classes weighed alike"
+        if absent:  # one class has rows: its F1 alone
+            alike = f"{next(x for x in r.labels if x not in absent)} alone: no {absent[0]} row"
+        echo(f"macro F1   {r.macro_f1:.3f} ({alike})")
     echo(f"ROC-AUC    {auc}")
     if r.log_loss is not None:  # how far the probabilities can be taken at their word (lower is better)
         echo(f"calibration log loss {r.log_loss:.3f}, Brier {r.brier:.3f}, ECE {r.ece:.3f}")

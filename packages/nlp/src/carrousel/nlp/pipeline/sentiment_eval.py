@@ -5,6 +5,7 @@ with ``metrics.json`` and the PNG charts written here, as the CLI does."""
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from carrousel.core.metrics import (
 from carrousel.core.option_names import named_path, naming_flags, option
 from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
+from carrousel.core.text import counted, name_some
 from carrousel.nlp import plots
 from carrousel.nlp.config import SentimentEvaluateConfig
 from carrousel.nlp.data import load_texts
@@ -37,7 +39,9 @@ from carrousel.nlp.label_map import parse_label_map, resolve_labels
 from carrousel.nlp.label_scales import drops
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
-__all__ = ["SentimentEvaluation", "evaluate_sentiment"]
+__all__ = ["SentimentEvaluation", "evaluate_sentiment", "macro_over_present"]
+
+logger = logging.getLogger(__name__)
 
 _METRICS = "metrics.json"  # every evaluation folder holds it: the mark of an earlier output
 
@@ -79,6 +83,10 @@ class SentimentEvaluation:
     # which is the second label's alone and stays high on a set that label fills 99:1 whatever the model does
     # on the other class; for more classes the same as ``f1``. None only for an evaluation made before it
     macro_f1: float | None = None
+    # the model's classes without a row in the data: their recall is undefined, so every macro figure
+    # (precision, recall, F1 of a 3-class model; macro_f1) averages the classes present (scikit-learn's
+    # labels=<present>; its default counted such a class's recall as 0 once predicted), said in a warning
+    classes_absent: list[str] = field(default_factory=list)
 
 
 def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = None) -> SentimentEvaluation:
@@ -124,6 +132,14 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         average == "macro" or bool((y == 1).any()),
         average == "macro" or bool((pred == 1).any()),
     )
+    absent = [model.labels[k] for k in range(c) if not bool((y == k).any())]
+    if absent:
+        logger.warning(
+            "%s holds no row of class %s: macro figures are over the %s present; %s recall is undefined",
+            cfg.data.source, name_some(absent, quote=True), counted(c - len(absent), "class", "classes"),
+            "its" if len(absent) == 1 else "their",
+        )  # fmt: skip
+    macro = macro_over_present(confusion.tolist())
     auc = None
     if len(set(y.tolist())) == c:
         auc = roc_auc(probs[:, 1] if c == 2 else probs, y)
@@ -131,9 +147,9 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         rows=len(y),
         labels=model.labels,
         accuracy=accuracy(pred, y),
-        precision=precision(pred, y, average) if has_pred else None,
-        recall=recall(pred, y, average) if has_true else None,
-        f1=f1(pred, y, average) if has_true else None,
+        precision=(precision(pred, y, average) if average == "binary" else macro[0]) if has_pred else None,
+        recall=(recall(pred, y, average) if average == "binary" else macro[1]) if has_true else None,
+        f1=(f1(pred, y, average) if average == "binary" else macro[2]) if has_true else None,
         roc_auc=auc,
         majority_accuracy=float(torch.bincount(y, minlength=c).max()) / len(y),
         confusion=confusion.tolist(),
@@ -147,7 +163,8 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         log_loss=log_loss(probs, y),
         brier=brier_score(probs, y),
         ece=expected_calibration_error(probs, y, predicted=pred),  # of the labels accuracy counts (the cut)
-        macro_f1=f1(pred, y, "macro"),
+        macro_f1=macro[2],
+        classes_absent=absent,
     )
     if out is not None:
         name = cfg.data.source if len(cfg.data.source) <= 40 else Path(cfg.data.source).name
@@ -156,6 +173,19 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
             result, model, data.texts, cfg, Path(out), name, charts, dict(sorted(gone.items()))
         )
     return result
+
+
+def macro_over_present(confusion: list[list[int]]) -> tuple[float, float, float]:
+    """Macro precision, recall and F1 of a confusion matrix (rows: true, columns: predicted) over the classes
+    with a true row, as scikit-learn's ``labels=<those classes>``; a zero division counts 0 (a present class
+    never predicted: precision 0). A class absent from the data is left out even when it was predicted (its
+    wrong predictions still lower the recall of the classes they were taken from)."""
+    scores = []
+    for k, row in enumerate(confusion):
+        actual, predicted, tp = sum(row), sum(r[k] for r in confusion), row[k]
+        if actual:
+            scores.append((tp / predicted if predicted else 0.0, tp / actual, 2 * tp / (predicted + actual)))
+    return tuple(sum(col) / len(scores) for col in zip(*scores, strict=True))  # type: ignore[return-value]
 
 
 def _as_recorded(mapping: dict[str, str] | None) -> dict[str, str | None] | None:
