@@ -24,6 +24,7 @@ import pandas as pd
 from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 from carrousel.finance.backtest_baselines import BaselineFit, block_origins, fit_baselines, fit_one
+from carrousel.finance.backtest_checks import warn_partial_coverage, warn_scored_gaps
 from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.conformal import AciState, adaptive_conformal_state
 from carrousel.finance.errors import PriceDataError
@@ -226,6 +227,9 @@ def run_backtest(
             aci[rows], state = adaptive_conformal_state(net[rows], actual[rows], qs, cfg.backtest.aci_gamma)
             states[str(t)] = replace(state, last_origin=str(dates[rows[-1]].date()))
         forecasts[aci_name(cfg.model.arch)] = aci
+    target_dates = np.concatenate(meta["ds"])
+    warn_scored_gaps(series_list, tickers, dates, target_dates, cfg.data.calendar)
+    warn_partial_coverage(tickers, dates)
     return BacktestResult(
         model_name=cfg.model.arch,
         quantiles=qs,
@@ -238,7 +242,7 @@ def run_backtest(
         refits=len(refits),
         window=cfg.backtest.window,
         scales=scales,
-        target_dates=np.concatenate(meta["ds"]),
+        target_dates=target_dates,
         members=np.concatenate(by_member, axis=1) if by_member else None,
         member_seeds=tuple(cfg.train.seed + i for i in range(cfg.model.members)) if by_member else (),
         baseline_fits=tuple(fits),
