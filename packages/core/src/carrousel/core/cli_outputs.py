@@ -8,7 +8,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from carrousel.core.args import check_args
 from carrousel.core.atomic import is_stdout, writes_in_place
+from carrousel.core.cli import is_quiet
 from carrousel.core.optional import missing_extra
 from carrousel.core.plots import check_png
 
@@ -19,7 +21,16 @@ except ImportError as e:
         e, "typer", "carrousel-core[cli]", "the CLI output checks (carrousel.core.cli_outputs)"
     ) from None
 
-__all__ = ["check_plot_option", "plots_written", "stdout_only"]
+__all__ = ["check_plot_option", "plots_written", "stdout_only", "summary_hidden"]
+
+
+@check_args
+def summary_hidden(written: bool) -> bool:
+    """Whether a command prints nothing more on stdout: under ``-q`` (errors only) once its results were
+    written to a file or folder (``-o FILE``, ``--out DIR``), which hold them; its tables and lines there
+    are then a summary. Results that go nowhere else (a table without ``-o``, ``--json``) print even under
+    ``-q``: they are the command's output, not its chatter."""
+    return written and is_quiet()
 
 
 def stdout_only(path: Path | None, as_json: bool, flag: str) -> bool:

@@ -43,7 +43,7 @@ from carrousel.core.cli import (
     stdout,
 )
 from carrousel.core.cli_device import device_option
-from carrousel.core.cli_outputs import check_plot_option
+from carrousel.core.cli_outputs import check_plot_option, summary_hidden
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import TomlDocument, read_toml
@@ -535,7 +535,7 @@ def forecast(
     if as_json:
         emit_json(doc)
         return
-    if to_stdout:
+    if to_stdout or summary_hidden(out_dir is not None):  # -q: the --out folder holds it all
         return
     _render_forecast(doc)
     saved_on = (result.saved_at[:10] if result.saved_at else "an unrecorded date") if result.reused else None
@@ -657,10 +657,10 @@ def backtest(
     doc = done.to_dict()
     if as_json:
         emit_json(doc)
-        return
-    for data in doc["data"]:
-        _data_line(data["ticker"], data)
-    _render_board(doc["backtest"])
+    elif not summary_hidden(out_dir is not None):  # -q: the --out folder (run.json) holds the scores
+        for data in doc["data"]:
+            _data_line(data["ticker"], data)
+        _render_board(doc["backtest"])
 
 
 @command(app)

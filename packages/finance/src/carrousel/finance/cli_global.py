@@ -28,7 +28,7 @@ from carrousel.core.cli import (
     stdout,
 )
 from carrousel.core.cli_device import device_option
-from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only
+from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.curves import can_plot
 from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
@@ -287,7 +287,7 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             with atomic_path(out) as tmp:
                 _write_table(pred, tmp, parquet)
-        if to_stdout or png_out:  # stdout holds that file alone
+        if to_stdout or png_out or summary_hidden(out is not None and not as_json):  # -q: the file
             return
         rows = [  # NaN (no ACI state for the series) as null
             {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in r.items()}
