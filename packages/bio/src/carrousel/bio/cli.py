@@ -69,7 +69,7 @@ from carrousel.bio.samples import SAMPLES
 from carrousel.core import cli
 from carrousel.core.atomic import is_stdout
 from carrousel.core.cli_device import DeviceOption
-from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only
+from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_EPOCHS, from_dict
@@ -377,7 +377,7 @@ def scan(
     with _bases_bar(progress) as (set_total, advance):
         result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
     chart = scan_plot.scan_png(result, plot, genome.name, _calls(cfg)) if plot is not None else None
-    if png_to_stdout:
+    if png_to_stdout or summary_hidden(out is not None and not as_json):  # -q: the --out file holds the hits
         return
     if as_json:
         summary = {**result.summary(), "plots": plots_written(chart)}  # the key of every --plot
