@@ -12,6 +12,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from carrousel.core.args import check_args
 from carrousel.core.option_names import option
 from carrousel.core.text import counted, name_some
 from carrousel.finance.calendar import get_calendar
@@ -24,6 +25,7 @@ __all__ = ["scored_gaps", "warn_partial_coverage", "warn_scored_gaps"]
 logger = logging.getLogger(__name__)
 
 
+@check_args
 def scored_gaps(
     s: SeriesData, origins: pd.DatetimeIndex, last_targets: pd.DatetimeIndex, horizon: int, calendar: str
 ) -> str | None:
