@@ -4,7 +4,7 @@ Before, the macro figures counted the absent class's undefined recall (and the p
 predictions) as 0, scikit-learn's default, with no word: on the rows below recall 0.333 where the two classes
 present score 0.5 each, while the binary case already said n/a. Now the macro figures are over the classes
 present (scikit-learn's ``labels=<present>``), one warning names the absent class, and ``--json`` lists it
-in ``classes_absent``.
+in ``classes_absent``. (Also here, on the same tiny model: ``evaluate --out DIR -q`` prints nothing.)
 """
 
 from __future__ import annotations
@@ -88,3 +88,18 @@ def test_cli_json_lists_the_absent_classes(
     assert "no row of class 'neutral'" in run.stderr
     text = nlp("sentiment", "evaluate", "--model", str(three_class / "model"), "--data", str(data))
     assert "(macro over the classes present; no neutral row)" in text.stdout
+
+
+def test_evaluate_quiet_with_an_out_folder_prints_nothing(
+    three_class: Path, nlp: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # -q is errors only (README): before, the whole report printed though metrics.json holds it
+    monkeypatch.setattr(SentimentModel, "predict_proba", _fixed)
+    data = write_csv(
+        three_class / "all.csv", [("awful", "negative"), ("a film", "neutral"), ("great", "positive")]
+    )
+    base = ["sentiment", "evaluate", "--model", str(three_class / "model"), "--data", str(data)]
+    run = nlp(*base, "--out", str(tmp_path / "eval"), "-q")
+    assert run.returncode == 0 and run.stdout == "" and run.stderr == "", run
+    assert (tmp_path / "eval" / "metrics.json").exists()
+    assert "accuracy" in nlp(*base, "-q").stdout  # no folder: the report is the output

@@ -20,6 +20,7 @@ from carrousel.core.cli import (
     print_deployment,
     typed,
 )
+from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.cli_values import JsonListWriter, NonBlank, OutputFolder
 from carrousel.core.config import MAX_EPOCHS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -183,8 +184,8 @@ def evaluate(
     r = evaluate_mapped(cfg, out)
     if as_json:
         emit_json(r)
-        return
-    print_evaluation(r)
+    elif not summary_hidden(out is not None):  # -q: --out's metrics.json holds the report
+        print_evaluation(r)
 
 
 @command(sentiment_app, "export")
