@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -44,7 +45,7 @@ from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
     check_export_out,
-    export_bundle,
+    export_measured,
     folder_bytes,
     load_runtime,
     measure_latency,
@@ -187,36 +188,43 @@ def export_model(cfg: ExportConfig, out: str | Path, progress: bool = False) -> 
         calibration, where = calibration_windows(shipped, cfg)
     spec = export_spec(shipped.model, calibration)
     spec = replace(spec, meta={**spec.meta, "calibration": where})
-    folder, asset = export_bundle(to_bundle(shipped), out, spec, cfg.precision, cfg.exporter)
-    runtime = load_runtime(load_bundle(folder, kind=KIND), config=shipped.model.config)
-    deployed = replace(shipped, runtime=runtime)
-    before, note = _auroc(eager, sets, cfg.motifs, cfg.jaspar_release)
-    after, _ = _auroc(deployed, sets, cfg.motifs, cfg.jaspar_release)
-    if cfg.prune > 0 or cfg.distill > 0:
-        note += f" (before: the full model; after: the {'pruned one' if cfg.prune else 'distilled student'}, deployed)"
     codes = np.random.default_rng(0).integers(0, 4, (max(BATCHES), model.window), dtype=np.uint8)
     net = eager.model.eval()
-    latency = measure_latency(
-        {
-            "eager": lambda b: predict_logits(net, codes[:b], b, fast=True),
-            "deployed": lambda b: predict_logits(shipped.model, codes[:b], b, runtime=runtime),
-        },
-        BATCHES,
-    )
-    report = DeploymentReport.measured(
-        folder,
-        asset,
-        KIND,
-        network=shipped.model,  # the deployed network's parameters (pruned: fewer)
-        source_bytes=source_bytes,
-        latency_ms=latency,
-        items="window",
-        metric="auroc",
-        before=before,
-        after=after,
-        metric_note=note,
-        extra=extra,
-        bf16_metric=lambda: _auroc(replace(eager, precision="bf16"), sets, cfg.motifs, cfg.jaspar_release)[0],
-    )
-    logger.info("exported %s to %s: %s", source, folder, report.speedups)
+
+    def measure(staged: Path, asset: dict[str, Any]) -> DeploymentReport:
+        """Scored and timed before it replaces ``out``: an interrupted run keeps an earlier export."""
+        runtime = load_runtime(load_bundle(staged, kind=KIND), config=shipped.model.config)
+        deployed = replace(shipped, runtime=runtime)
+        before, note = _auroc(eager, sets, cfg.motifs, cfg.jaspar_release)
+        after, _ = _auroc(deployed, sets, cfg.motifs, cfg.jaspar_release)
+        if cfg.prune > 0 or cfg.distill > 0:
+            note += f" (before: the full model; after: the {'pruned one' if cfg.prune else 'distilled student'}, deployed)"
+        latency = measure_latency(
+            {
+                "eager": lambda b: predict_logits(net, codes[:b], b, fast=True),
+                "deployed": lambda b: predict_logits(shipped.model, codes[:b], b, runtime=runtime),
+            },
+            BATCHES,
+        )
+        return DeploymentReport.measured(
+            out,
+            asset,
+            KIND,
+            network=shipped.model,  # the deployed network's parameters (pruned: fewer)
+            source_bytes=source_bytes,
+            latency_ms=latency,
+            items="window",
+            metric="auroc",
+            before=before,
+            after=after,
+            metric_note=note,
+            extra=extra,
+            bf16_metric=lambda: _auroc(
+                replace(eager, precision="bf16"), sets, cfg.motifs, cfg.jaspar_release
+            )[0],
+            staged=staged,
+        )
+
+    report = export_measured(to_bundle(shipped), out, spec, cfg.precision, cfg.exporter, measure)
+    logger.info("exported %s to %s: %s", source, out, report.speedups)
     return report

@@ -37,7 +37,7 @@ from carrousel.core.export import (
     ExportSpec,
     check_export_out,
     check_fused,
-    export_bundle,
+    export_measured,
     folder_bytes,
     fuse_members,
     load_runtime,
@@ -183,12 +183,6 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         base, extra["distilled"] = distilled_forecaster(base, cfg)
     fitted = base.fitted
     fuse = DeployPrecision(cfg.precision) is DeployPrecision.INT8  # fp32: fusing measured slower at batch 64
-    folder, asset = export_bundle(
-        base.to_bundle(), out, export_spec(fitted, fuse), cfg.precision, cfg.exporter
-    )
-    runtime = load_runtime(load_bundle(folder, kind=KIND))
-    fitted = replace(fitted, runtime=runtime)
-    figures, note = _score({"before": full, "after": fitted}, cfg, saved, histories)
     x = (
         np.random.default_rng(0)
         .standard_normal(
@@ -197,32 +191,42 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         .astype(np.float32)
     )
     net = full.model.eval()
-    assert runtime is not None
-    runners: dict[str, Any] = {
-        "eager": lambda b: predict(net, x[:b], b),
-        "deployed": lambda b: predict(runtime, x[:b], b),
-    }
-    report = DeploymentReport.measured(
-        folder,
-        asset,
-        KIND,
-        network=fitted.model,  # the deployed network's parameters (pruned: fewer)
-        source_bytes=folder_bytes(found),
-        latency_ms=measure_latency(runners, BATCHES),
-        items="forecast",
-        metric="pinball",
-        before=figures["pinball_before"],
-        after=figures["pinball_after"],
-        metric_note=f"mean pinball loss of the calibrated quantiles (log returns) over {note}"
-        + _VARIANT_NOTES.get("pruned" if cfg.prune > 0 else "distilled" if cfg.distill > 0 else "", ""),
-        extra={
-            "mae_before": round(figures["mae_before"], 6),
-            "mae_after": round(figures["mae_after"], 6),
-            **extra,
-        },
-        bf16_metric=lambda: _score({"bf16": replace(full, precision="bf16")}, cfg, saved, histories)[0][
-            "pinball_bf16"
-        ],
-    )
-    logger.info("exported %s to %s: %s", found, folder, report.speedups)
+
+    def measure(staged: Path, asset: dict[str, Any]) -> DeploymentReport:
+        """Scored and timed before it replaces ``out``: an interrupted run keeps an earlier export."""
+        runtime = load_runtime(load_bundle(staged, kind=KIND))
+        deployed = replace(fitted, runtime=runtime)
+        figures, note = _score({"before": full, "after": deployed}, cfg, saved, histories)
+        assert runtime is not None
+        runners: dict[str, Any] = {
+            "eager": lambda b: predict(net, x[:b], b),
+            "deployed": lambda b: predict(runtime, x[:b], b),
+        }
+        return DeploymentReport.measured(
+            out,
+            asset,
+            KIND,
+            network=deployed.model,  # the deployed network's parameters (pruned: fewer)
+            source_bytes=folder_bytes(found),
+            latency_ms=measure_latency(runners, BATCHES),
+            items="forecast",
+            metric="pinball",
+            before=figures["pinball_before"],
+            after=figures["pinball_after"],
+            metric_note=f"mean pinball loss of the calibrated quantiles (log returns) over {note}"
+            + _VARIANT_NOTES.get("pruned" if cfg.prune > 0 else "distilled" if cfg.distill > 0 else "", ""),
+            extra={
+                "mae_before": round(figures["mae_before"], 6),
+                "mae_after": round(figures["mae_after"], 6),
+                **extra,
+            },
+            bf16_metric=lambda: _score({"bf16": replace(full, precision="bf16")}, cfg, saved, histories)[0][
+                "pinball_bf16"
+            ],
+            staged=staged,
+        )
+
+    spec = export_spec(fitted, fuse)
+    report = export_measured(base.to_bundle(), out, spec, cfg.precision, cfg.exporter, measure)
+    logger.info("exported %s to %s: %s", found, out, report.speedups)
     return report

@@ -25,7 +25,7 @@ from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
     check_export_out,
-    export_bundle,
+    export_measured,
     folder_bytes,
     load_runtime,
     measure_latency,
@@ -148,10 +148,6 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
         speech_export_spec(shipped.model, calibration),
         meta={"calibration": extra["calibration"]} if cfg.static_conv else {},
     )
-    folder, asset = export_bundle(shipped.to_bundle(provenance), out, spec, cfg.precision, cfg.exporter)
-    after = _rates(str(folder), cfg.data) if cfg.data else None
-    runtime = load_runtime(load_bundle(folder, kind=KIND))
-    assert runtime is not None
     batches = {b: latency_batch(eager.model.config.n_features, b) for b in BATCHES}
     net = eager.model.eval()
 
@@ -163,26 +159,38 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
     if (cfg.prune > 0 or cfg.distill > 0) and cfg.data:
         variant = "pruned one" if cfg.prune > 0 else "distilled student"
         note += f" (before: the full model; after: the {variant}, deployed)"
-    latency = measure_latency({"eager": run_eager, "deployed": lambda b: runtime.run(*batches[b])}, BATCHES)
-    report = DeploymentReport.measured(
-        folder,
-        asset,
-        KIND,
-        network=shipped.model,  # the deployed network's parameters (pruned: fewer)
-        source_bytes=folder_bytes(source),
-        latency_ms=latency,
-        items="utterance",
-        metric="wer",
-        before=before[0] if before else None,
-        after=after[0] if after else None,
-        metric_note=note,
-        extra={
-            "frames_per_utterance": FRAMES,
-            "cer_before": before[1] if before else None,
-            "cer_after": after[1] if after else None,
-            **extra,
-        },
-        bf16_metric=lambda: _rates(str(source), cfg.data, "bf16")[0],
-    )
-    logger.info("exported %s to %s: %s", source, folder, report.speedups)
+
+    def measure(staged: Path, asset: dict[str, Any]) -> DeploymentReport:
+        """Scored and timed before it replaces ``out``: an interrupted run keeps an earlier export."""
+        after = _rates(str(staged), cfg.data) if cfg.data else None
+        runtime = load_runtime(load_bundle(staged, kind=KIND))
+        assert runtime is not None
+        latency = measure_latency(
+            {"eager": run_eager, "deployed": lambda b: runtime.run(*batches[b])}, BATCHES
+        )
+        return DeploymentReport.measured(
+            out,
+            asset,
+            KIND,
+            network=shipped.model,  # the deployed network's parameters (pruned: fewer)
+            source_bytes=folder_bytes(source),
+            latency_ms=latency,
+            items="utterance",
+            metric="wer",
+            before=before[0] if before else None,
+            after=after[0] if after else None,
+            metric_note=note,
+            extra={
+                "frames_per_utterance": FRAMES,
+                "cer_before": before[1] if before else None,
+                "cer_after": after[1] if after else None,
+                **extra,
+            },
+            bf16_metric=lambda: _rates(str(source), cfg.data, "bf16")[0],
+            staged=staged,
+        )
+
+    bundle = shipped.to_bundle(provenance)
+    report = export_measured(bundle, out, spec, cfg.precision, cfg.exporter, measure)
+    logger.info("exported %s to %s: %s", source, out, report.speedups)
     return report

@@ -6,7 +6,7 @@
   sizes than the example), :func:`quantize_int8`, :class:`OnnxModule`;
 * :mod:`~carrousel.core.export.quant`: :func:`quantize_static_int8` (calibrated int8 convolutions);
 * :mod:`~carrousel.core.export.deploy`: :func:`export_bundle` / :func:`load_runtime`, the helper behind
-  every domain's ``export`` command;
+  every domain's ``export`` command (:func:`export_measured`: measured before it replaces the folder);
 * :mod:`~carrousel.core.export.precision`: :func:`reduced_precision` (a network run in bf16 / fp16
   autocast, the one way a domain offers ``--precision``);
 * :mod:`~carrousel.core.export.fuse`: :func:`fuse_members` (an ensemble's parallel members as one network
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         ExportSpec,
         check_export_out,
         export_bundle,
+        export_measured,
         load_runtime,
         strip_export,
     )
@@ -73,6 +74,7 @@ _LAZY = {  # name -> the module that defines it, imported on first use
             "ExportSpec",
             "check_export_out",
             "export_bundle",
+            "export_measured",
             "load_runtime",
             "strip_export",
         ),
@@ -133,6 +135,7 @@ __all__ = [
     "check_torchscript_only",
     "check_variant",
     "export_bundle",
+    "export_measured",
     "export_onnx",
     "export_program",
     "exportable",

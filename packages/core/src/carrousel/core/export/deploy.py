@@ -26,10 +26,10 @@ and loaded with ``load_runtime(bundle, part=...)``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from torch import Tensor, nn
@@ -48,6 +48,7 @@ __all__ = [
     "ExportSpec",
     "check_export_out",
     "export_bundle",
+    "export_measured",
     "load_runtime",
     "strip_export",
 ]
@@ -55,6 +56,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 EXPORT_ASSET = "export"  # the bundle asset describing the ONNX file
+R = TypeVar("R")
 
 
 def check_export_out(out: str | Path, source: str | Path, kind: str | None = None) -> None:
@@ -151,6 +153,38 @@ def export_bundle(
             does not reproduce it at other sizes.
         BundleError / OutputError: the folder cannot be written (see :meth:`Bundle.save`).
     """
+    return _export(bundle, folder, spec, precision, exporter, None)
+
+
+def export_measured(
+    bundle: Bundle,
+    folder: str | Path,
+    spec: ExportSpec,
+    precision: DeployPrecision | str,
+    exporter: Exporter | str,
+    measure: Callable[[Path, dict[str, Any]], R],
+) -> R:
+    """:func:`export_bundle`, measured before it replaces ``folder``: ``measure(staged, asset)`` runs on the
+    complete new folder under its temporary name (load it, time it, score it there) and its result is
+    returned once that folder has taken ``folder``'s place. An export that fails or is interrupted while
+    measured (Ctrl-C, SIGTERM, a bad evaluation file) leaves an earlier ``folder`` as it was.
+
+    Raises:
+        What :func:`export_bundle` raises, and what ``measure`` raises (the new folder is then removed).
+    """
+    held: list[R] = []
+    _export(bundle, folder, spec, precision, exporter, lambda tmp, asset: held.append(measure(tmp, asset)))
+    return held[0]
+
+
+def _export(
+    bundle: Bundle,
+    folder: str | Path,
+    spec: ExportSpec,
+    precision: DeployPrecision | str,
+    exporter: Exporter | str,
+    measure: Callable[[Path, dict[str, Any]], object] | None,
+) -> tuple[Path, dict[str, Any]]:
     prec, which = _deploy_precision(precision), check_exporter(exporter)
     for part in spec.parts:  # before any work
         if not part.isidentifier() or part == "model":
@@ -166,9 +200,8 @@ def export_bundle(
     asset = {**asset, "exporter": which.value, "torch": torch.__version__, **dict(spec.meta)}
     if parts:
         asset["parts"] = parts
-    out = replace(base, assets={**base.assets, EXPORT_ASSET: asset}, files={**base.files, **blobs}).save(
-        folder
-    )
+    staged = replace(base, assets={**base.assets, EXPORT_ASSET: asset}, files={**base.files, **blobs})
+    out = staged.save(folder, None if measure is None else lambda tmp: measure(tmp, asset))
     logger.info("exported %s (%s, %s) to %s", bundle.kind, prec.value, which.value, out)
     return out, asset
 

@@ -216,12 +216,16 @@ class DeploymentReport:
         extra: dict[str, Any] | None = None,
         bf16_metric: Callable[[], float | None] | None = None,
         bf16_device: torch.device | str = "cpu",
+        staged: str | Path | None = None,
     ) -> DeploymentReport:
         """The report of an export by :func:`~carrousel.core.export.export_bundle`: ``folder`` and its
         ``asset`` give the precision, exporter, sizes and check figure; the caller gives the network (its
         parameters are counted), the measured latency (:func:`measure_latency`: its bf16 runner goes to
         ``bf16``) and the task metric before and after; ``bf16_metric`` scores the eager model in bf16
-        autocast (called here, when ``before`` was measured and ``bf16_device`` has bfloat16)."""
+        autocast (called here, when ``before`` was measured and ``bf16_device`` has bfloat16); ``staged``: the
+        folder's files still under their temporary name (:func:`~carrousel.core.export.export_measured`),
+        where the sizes are read."""
+        where = Path(folder if staged is None else staged)
         return cls(
             folder=str(folder),
             kind=kind,
@@ -229,9 +233,9 @@ class DeploymentReport:
             exporter=asset["exporter"],
             parameters=parameter_count(network),
             source_bytes=source_bytes,
-            bundle_bytes=folder_bytes(folder),
+            bundle_bytes=folder_bytes(where),
             onnx_bytes=sum(
-                (Path(folder) / "assets" / entry["file"]).stat().st_size
+                (where / "assets" / entry["file"]).stat().st_size
                 for entry in (asset, *asset.get("parts", {}).values())
             ),
             latency_ms={b: {k: v for k, v in d.items() if k != BF16_RUNNER} for b, d in latency_ms.items()},

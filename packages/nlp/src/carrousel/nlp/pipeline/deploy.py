@@ -24,7 +24,7 @@ from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
     check_export_out,
-    export_bundle,
+    export_measured,
     folder_bytes,
     measure_latency,
 )
@@ -110,45 +110,54 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
         variant = pruned_variant(eager, cfg)
         bundle, extra["pruned"] = variant.bundle, variant.summary
     model: SentimentClassifier = bundle.model  # type: ignore[assignment]
-    folder, asset = export_bundle(bundle, out, sentiment_export_spec(model), cfg.precision, cfg.exporter)
-    deployed = SentimentModel(load_bundle(folder, kind=KIND))
-    after = None
-    if cfg.data is not None:
-        after = evaluate_sentiment(
-            SentimentEvaluateConfig(str(folder), cfg.data, label_map=cfg.label_map)
-        ).accuracy
     vocab = eager.model.config.vocab_size
     batches = {b: _batch(vocab, b, TOKENS, 2) for b in BATCHES}
     graph = ProbsAndWeights(eager.model.eval()).eval()
-    runtime = deployed.runtime  # the session the loader opened for the exported file
-    assert runtime is not None
 
     def run_eager(b: int) -> object:
         with torch.inference_mode():
             return graph(*batches[b])
 
-    latency = measure_latency({"eager": run_eager, "deployed": lambda b: runtime.run(*batches[b])}, BATCHES)
-    report = DeploymentReport.measured(
-        folder,
-        asset,
-        KIND,
-        network=model,  # the deployed network's parameters (pruned: fewer)
-        source_bytes=folder_bytes(source),
-        latency_ms=latency,
-        items="text",
-        metric="accuracy",
-        before=before,
-        after=after,
-        metric_note=(
-            f"accuracy on {cfg.data.source}" if cfg.data is not None else "no evaluation data (give --data)"
-        )
-        + (" (before: the full model; after: the pruned one, deployed)" if cfg.prune > 0 else ""),
-        extra=extra,
-        bf16_metric=lambda: (
-            evaluate_sentiment(
-                SentimentEvaluateConfig(str(source), cfg.data, precision="bf16", label_map=cfg.label_map)  # type: ignore[arg-type]
+    def measure(staged: Path, asset: dict[str, Any]) -> DeploymentReport:
+        """Scored and timed before it replaces ``out``: an interrupted run keeps an earlier export."""
+        deployed = SentimentModel(load_bundle(staged, kind=KIND))
+        after = None
+        if cfg.data is not None:
+            after = evaluate_sentiment(
+                SentimentEvaluateConfig(str(staged), cfg.data, label_map=cfg.label_map)
             ).accuracy
-        ),
-    )
-    logger.info("exported %s to %s: %s", source, folder, report.speedups)
+        runtime = deployed.runtime  # the session the loader opened for the exported file
+        assert runtime is not None
+        latency = measure_latency(
+            {"eager": run_eager, "deployed": lambda b: runtime.run(*batches[b])}, BATCHES
+        )
+        return DeploymentReport.measured(
+            out,
+            asset,
+            KIND,
+            network=model,  # the deployed network's parameters (pruned: fewer)
+            source_bytes=folder_bytes(source),
+            latency_ms=latency,
+            items="text",
+            metric="accuracy",
+            before=before,
+            after=after,
+            metric_note=(
+                f"accuracy on {cfg.data.source}"
+                if cfg.data is not None
+                else "no evaluation data (give --data)"
+            )
+            + (" (before: the full model; after: the pruned one, deployed)" if cfg.prune > 0 else ""),
+            extra=extra,
+            bf16_metric=lambda: (
+                evaluate_sentiment(
+                    SentimentEvaluateConfig(str(source), cfg.data, precision="bf16", label_map=cfg.label_map)  # type: ignore[arg-type]
+                ).accuracy
+            ),
+            staged=staged,
+        )
+
+    spec = sentiment_export_spec(model)
+    report = export_measured(bundle, out, spec, cfg.precision, cfg.exporter, measure)
+    logger.info("exported %s to %s: %s", source, out, report.speedups)
     return report

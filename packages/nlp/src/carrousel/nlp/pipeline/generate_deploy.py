@@ -13,6 +13,7 @@ import logging
 import math
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,7 +22,7 @@ from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
     check_export_out,
-    export_bundle,
+    export_measured,
     folder_bytes,
     measure_latency,
     strip_export,
@@ -71,10 +72,6 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
         data = LMDataConfig(files, float(eager.bundle.assets.get("holdout", 0.1)))
     before = _perplexity(eager, data)  # a bad file fails before any export work
     start = time.perf_counter()
-    folder, asset = export_bundle(eager.bundle, out, lm_export_spec(eager.model), cfg.precision, cfg.exporter)
-    deployed = TextGenerator(load_bundle(folder, kind=KIND))
-    assert isinstance(deployed.model, OnnxLanguageModel)
-    after = _perplexity(deployed, data)
     step = LMStep(eager.model).eval()
     g = torch.Generator().manual_seed(2)
     vocab = eager.model.config.vocab_size
@@ -83,34 +80,45 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
         st = eager.model.init_state(b)
         ids = torch.randint(1, vocab, (b, 1), generator=g)
         inputs[b] = (ids, st.h) if st.c is None else (ids, st.h, st.c)
-    runtime = deployed.model.runtime
 
     def run_eager(b: int) -> object:
         with torch.inference_mode():
             return step(*inputs[b])
 
-    latency = measure_latency({"eager": run_eager, "deployed": lambda b: runtime.run(*inputs[b])}, BATCHES)
-    report = DeploymentReport.measured(
-        folder,
-        asset,
-        KIND,
-        network=eager.model,
-        source_bytes=folder_bytes(cfg.model),
-        latency_ms=latency,
-        items="stream",
-        metric="perplexity",
-        before=before,
-        after=after,
-        metric_note=(
-            f"perplexity per token on the held-out {percent(data.holdout)} of {', '.join(data.files)}"
-            if data is not None
-            else "no perplexity: the training text is no longer there (give --text)"
-        ),
-        extra={
-            "graph": "one step: tokens + state -> logits + state",
-            "export_seconds": round(time.perf_counter() - start, 2),
-        },
-        bf16_metric=lambda: _perplexity(TextGenerator(eager.bundle, "bf16"), data),
-    )
-    logger.info("exported %s to %s: %s", cfg.model, folder, report.speedups)
+    def measure(staged: Path, asset: dict[str, Any]) -> DeploymentReport:
+        """Scored and timed before it replaces ``out``: an interrupted run keeps an earlier export."""
+        deployed = TextGenerator(load_bundle(staged, kind=KIND))
+        assert isinstance(deployed.model, OnnxLanguageModel)
+        after = _perplexity(deployed, data)
+        runtime = deployed.model.runtime
+        latency = measure_latency(
+            {"eager": run_eager, "deployed": lambda b: runtime.run(*inputs[b])}, BATCHES
+        )
+        return DeploymentReport.measured(
+            out,
+            asset,
+            KIND,
+            network=eager.model,
+            source_bytes=folder_bytes(cfg.model),
+            latency_ms=latency,
+            items="stream",
+            metric="perplexity",
+            before=before,
+            after=after,
+            metric_note=(
+                f"perplexity per token on the held-out {percent(data.holdout)} of {', '.join(data.files)}"
+                if data is not None
+                else "no perplexity: the training text is no longer there (give --text)"
+            ),
+            extra={
+                "graph": "one step: tokens + state -> logits + state",
+                "export_seconds": round(time.perf_counter() - start, 2),
+            },
+            bf16_metric=lambda: _perplexity(TextGenerator(eager.bundle, "bf16"), data),
+            staged=staged,
+        )
+
+    spec = lm_export_spec(eager.model)
+    report = export_measured(eager.bundle, out, spec, cfg.precision, cfg.exporter, measure)
+    logger.info("exported %s to %s: %s", cfg.model, out, report.speedups)
     return report

@@ -12,12 +12,13 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
     check_export_out,
-    export_bundle,
+    export_measured,
     folder_bytes,
     measure_latency,
     strip_export,
@@ -66,44 +67,46 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
     # an exported bundle keeps its weights: re-exporting it starts from them (its ONNX files replaced)
     eager = Translator(strip_export(load_bundle(cfg.model, kind=KIND)))
     start = time.perf_counter()
-    folder, asset = export_bundle(
-        eager.bundle, out, translate_export_spec(eager.model, networks_of(eager.bundle.model)[1:]),
-        cfg.precision, cfg.exporter,
-    )  # fmt: skip
-    deployed = Translator(load_bundle(folder, kind=KIND))
     pairs = tuple(str(p) for p in eager.bundle.data.get("pairs", ()))
-    scored = _test_bleu(eager, pairs, cfg.limit)
-    after = _test_bleu(deployed, pairs, cfg.limit) if scored is not None else None
     batches = {b: [WORDS] * b for b in BATCHES}
 
     def timed(tr: Translator, precision: str = "fp32") -> Callable[[int], object]:
         greedy = DecodeConfig(beam=1, batch_size=64, precision=precision)
         return lambda b: tr.translate(batches[b], greedy)
 
-    # bf16 timed as --precision bf16 decodes (ReducedSeq2Seq: float32 state and log-probabilities per step)
-    runners = {"eager": timed(eager), "deployed": timed(deployed)}
-    latency = measure_latency(runners, BATCHES, bf16_runner=timed(eager, "bf16"))
-    report = DeploymentReport.measured(
-        folder,
-        asset,
-        KIND,
-        network=eager.bundle.model,
-        source_bytes=folder_bytes(cfg.model),
-        latency_ms=latency,
-        items="sentence",
-        metric="BLEU",
-        before=_bleu_only(scored),
-        after=_bleu_only(after),
-        metric_note=(
-            f"greedy BLEU (tokenize {scored[1]}) on the first {cfg.limit} test pairs"
-            if scored is not None
-            else "no BLEU: the bundle's pair files are not found (or --limit 0)"
-        ),
-        extra={
-            "graph": "decoder step + encoder",
-            "export_seconds": round(time.perf_counter() - start, 2),
-        },
-        bf16_metric=lambda: _bleu_only(_test_bleu(eager, pairs, cfg.limit, "bf16")),
-    )
-    logger.info("exported %s to %s: %s", cfg.model, folder, report.speedups)
+    def measure(staged: Path, asset: dict[str, Any]) -> DeploymentReport:
+        """Scored and timed before it replaces ``out``: an interrupted run keeps an earlier export."""
+        deployed = Translator(load_bundle(staged, kind=KIND))
+        scored = _test_bleu(eager, pairs, cfg.limit)
+        after = _test_bleu(deployed, pairs, cfg.limit) if scored is not None else None
+        # bf16 timed as --precision bf16 decodes (ReducedSeq2Seq: float32 state and log-probabilities per step)
+        runners = {"eager": timed(eager), "deployed": timed(deployed)}
+        latency = measure_latency(runners, BATCHES, bf16_runner=timed(eager, "bf16"))
+        return DeploymentReport.measured(
+            out,
+            asset,
+            KIND,
+            network=eager.bundle.model,
+            source_bytes=folder_bytes(cfg.model),
+            latency_ms=latency,
+            items="sentence",
+            metric="BLEU",
+            before=_bleu_only(scored),
+            after=_bleu_only(after),
+            metric_note=(
+                f"greedy BLEU (tokenize {scored[1]}) on the first {cfg.limit} test pairs"
+                if scored is not None
+                else "no BLEU: the bundle's pair files are not found (or --limit 0)"
+            ),
+            extra={
+                "graph": "decoder step + encoder",
+                "export_seconds": round(time.perf_counter() - start, 2),
+            },
+            bf16_metric=lambda: _bleu_only(_test_bleu(eager, pairs, cfg.limit, "bf16")),
+            staged=staged,
+        )
+
+    spec = translate_export_spec(eager.model, networks_of(eager.bundle.model)[1:])
+    report = export_measured(eager.bundle, out, spec, cfg.precision, cfg.exporter, measure)
+    logger.info("exported %s to %s: %s", cfg.model, out, report.speedups)
     return report

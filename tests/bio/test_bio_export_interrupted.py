@@ -1,0 +1,38 @@
+"""``bio export`` interrupted while it measures the new export (Ctrl-C, SIGTERM: exit 130) leaves the
+earlier export in ``--out`` byte for byte (before: the new folder was swapped in first, then measured)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.bio.bundle import default_model_path
+from carrousel.bio.cli import app
+
+pytest.importorskip("onnxruntime")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import carrousel.bio.deploy as deploy
+
+    out = tmp_path / "out"
+    shutil.copytree(default_model_path(), out)  # the earlier output, of the same kind
+    before = _files(out)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(deploy, "measure_latency", interrupted)
+    res = CliRunner().invoke(app, ["export", "-o", str(out), "--precision", "fp32"])
+    assert res.exit_code == 130, res.output
+    assert _files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staged folder left behind

@@ -1,0 +1,52 @@
+"""``nlp generate / sentiment / translate export`` interrupted while they measure the new export (Ctrl-C,
+SIGTERM: exit 130) leave the earlier export in ``--out`` byte for byte (before: the new folder was swapped
+in first, then scored and timed)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.nlp.cli import app
+from carrousel.nlp.pipeline.sentiment import shipped_model_path
+
+pytest.importorskip("onnxruntime")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _interrupted(*args: object, **kwargs: object) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("command", ["generate", "sentiment", "translate"])
+def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    import carrousel.nlp.pipeline.deploy as sentiment
+    import carrousel.nlp.pipeline.generate_deploy as generate
+    import carrousel.nlp.pipeline.translate_deploy as translate
+
+    module = {"generate": generate, "sentiment": sentiment, "translate": translate}[command]
+    model = {
+        "generate": lambda: request.getfixturevalue("lm_model"),
+        "sentiment": shipped_model_path,
+        "translate": lambda: request.getfixturevalue("toy_translator"),
+    }[command]()
+    out = tmp_path / "out"
+    shutil.copytree(model, out)  # the earlier output, of the same kind
+    before = _files(out)
+    monkeypatch.setattr(module, "measure_latency", _interrupted)
+    args = [command, "export", "-o", str(out), "--precision", "fp32"]
+    res = CliRunner().invoke(app, [*args, *([] if command == "sentiment" else ["--model", str(model)])])
+    assert res.exit_code == 130, res.output
+    assert _files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staged folder left behind
