@@ -42,6 +42,8 @@ def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
 
     monkeypatch.setattr(deploy, "measure_latency", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        export_forecaster(ExportConfig(model_dir=str(tmp_path / "model"), precision="fp32", eval_days=60), out)
+        export_forecaster(
+            ExportConfig(model_dir=str(tmp_path / "model"), precision="fp32", eval_days=60), out
+        )
     assert _files(out) == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["out"]  # no staged folder left behind

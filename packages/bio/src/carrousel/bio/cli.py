@@ -77,6 +77,7 @@ from carrousel.core.errors import MissingExtraError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.option_names import option
+from carrousel.core.output_stage import staged_outputs
 from carrousel.core.provenance import PrecisionReport, precision_words
 
 __all__ = ["app", "main"]
@@ -374,9 +375,9 @@ def scan(
     checked = {f: getattr(flags, f) for f in ("motifs", *_MODEL_ONLY.values())} | {"method": method}
     # typed alone: exit 2; with the file: exit 1, named
     cli.refuse_merged(_refuse_model_only, merged(ctx, doc, checked, _SCAN_FLAGS, cfg))
-    with _bases_bar(progress) as (set_total, advance):
+    with staged_outputs(), _bases_bar(progress) as (set_total, advance):  # hits and chart: both or neither
         result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
-    chart = scan_plot.scan_png(result, plot, genome.name, _calls(cfg)) if plot is not None else None
+        chart = scan_plot.scan_png(result, plot, genome.name, _calls(cfg)) if plot is not None else None
     if png_to_stdout or summary_hidden(out is not None and not as_json):  # -q: the --out file holds the hits
         return
     if as_json:

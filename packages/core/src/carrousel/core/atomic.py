@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from pathlib import Path
 from carrousel.core.args import check_args
 from carrousel.core.errors import CarrouselError, ConfigError, OutputError
 from carrousel.core.folder_swap import replace_folder
+from carrousel.core.output_stage import hold_replace
 from carrousel.core.paths import user_path
 
 __all__ = [
@@ -279,7 +281,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             with open(tmp, "rb+") as fh:
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, target)
+            if not hold_replace(tmp, target):  # inside staged_outputs: renamed with the command's others
+                os.replace(tmp, target)
         except OSError as exc:
             raise _cannot_write(target, exc) from None
         _fsync_dir(target.parent)
@@ -341,7 +344,9 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         try:
-            replace_folder(tmp, target, _temp_prefix(target))
+            put = functools.partial(replace_folder, tmp, target, _temp_prefix(target))
+            if not hold_replace(tmp, target, put):  # inside staged_outputs: moved with the command's others
+                put()
         except OSError as exc:
             if exc.errno in (errno.ENOTEMPTY, errno.EEXIST) and target.is_dir():  # a concurrent writer won
                 raise OutputError(

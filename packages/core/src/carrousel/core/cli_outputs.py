@@ -1,5 +1,7 @@
 """Output options of the domain CLIs that are more than a path: a chart (``--plot FILE.png``) and a file
 option that may name standard output, where a command's tables and ``--json`` also go (extra ``[cli]``).
+:func:`~carrousel.core.output_stage.staged_outputs` (re-exported): a command writing a chart beside
+another file puts both in place together, or neither.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from carrousel.core.args import check_args
 from carrousel.core.atomic import is_stdout, writes_in_place
 from carrousel.core.cli import is_quiet
 from carrousel.core.optional import missing_extra
+from carrousel.core.output_stage import staged_outputs
 from carrousel.core.plots import check_png
 
 try:  # the carrousel-core[cli] extra
@@ -21,7 +24,7 @@ except ImportError as e:
         e, "typer", "carrousel-core[cli]", "the CLI output checks (carrousel.core.cli_outputs)"
     ) from None
 
-__all__ = ["check_plot_option", "plots_written", "stdout_only", "summary_hidden"]
+__all__ = ["check_plot_option", "plots_written", "staged_outputs", "stdout_only", "summary_hidden"]
 
 
 @check_args

@@ -33,6 +33,7 @@ from carrousel.core.cli_values import OutputFolder
 from carrousel.core.curves import can_plot
 from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
 from carrousel.core.files import check_output_dir, check_output_file
+from carrousel.core.output_stage import staged_outputs
 from carrousel.core.provenance import precision_report
 from carrousel.finance.calendar_pick import AUTO
 from carrousel.finance.config import (
@@ -253,10 +254,8 @@ def register(app: typer.Typer) -> None:
         from carrousel.finance.predict_plot import PLOT_EXTRA, PLOT_PURPOSE, predict_png
 
         dash = out is not None and str(out) == "-"  # stdout, as bio scan's -o - (before: refused)
-        others = {"--out": None if dash else out}
-        png_out = check_plot_option(
-            plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others
-        )  # True: PNG on stdout
+        others = {"--out": None if dash else out}  # png_out: True for the PNG alone on stdout
+        png_out = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others)
         to_stdout = stdout_only(Path("/dev/stdout") if dash else out, as_json, "--out")  # CSV alone there
         if png_out and to_stdout:
             raise typer.BadParameter("--out names stdout too; give one of them there", param_hint="'--plot'")
@@ -278,15 +277,16 @@ def register(app: typer.Typer) -> None:
         frame = read_frame(data)
         pred = model.predict(frame, h=horizon)  # too-short series skipped, named in a warning
         skipped = pred.attrs.get("skipped", [])
-        if plot is not None:
-            more = f"; {len(skipped)} series skipped (too short)" if skipped else ""
-            predict_png(frame, pred, plot, f"data: {data}; model: {model_dir}{more}")
-        if dash:
-            echo(pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False), nl=False)
-            return
-        if out is not None:
-            with atomic_path(out) as tmp:
-                _write_table(pred, tmp, parquet)
+        with staged_outputs():  # chart and table: both replaced, or (a full disk) neither
+            if plot is not None:
+                more = f"; {len(skipped)} series skipped (too short)" if skipped else ""
+                predict_png(frame, pred, plot, f"data: {data}; model: {model_dir}{more}")
+            if dash:
+                echo(pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False), nl=False)
+                return
+            if out is not None:
+                with atomic_path(out) as tmp:
+                    _write_table(pred, tmp, parquet)
         if to_stdout or png_out or summary_hidden(out is not None and not as_json):  # -q: the file
             return
         rows = [  # NaN (no ACI state for the series) as null

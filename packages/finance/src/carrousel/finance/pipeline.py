@@ -26,6 +26,7 @@ from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
 from carrousel.core.files import check_output_dir
 from carrousel.core.option_names import named_path, option
+from carrousel.core.output_stage import staged_outputs
 from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
 from carrousel.core.provenance import precision_report
@@ -230,7 +231,8 @@ def _write_forecast(
     model_dir: Path | None,
     table_format: str = "csv",
 ) -> None:
-    """Writes charts, bundles and run.json; the run folder ``out`` appears whole or not at all."""
+    """Writes charts, bundles and run.json; the run folder ``out`` appears whole or not at all, and a write
+    that fails (a full disk) leaves every earlier chart, model and run folder as it was."""
 
     def write(tmp: Path | None) -> None:
         charted = zip(result.histories, result.forecasts, result.plots, strict=True) if result.plots else ()
@@ -246,11 +248,13 @@ def _write_forecast(
             atomic_write_text(tmp / RUN_FILE, _json(result.to_dict()))
             _write_forecasts(tmp, result.backtest, table_format)
 
-    if out is None:
-        write(None)
-    else:
-        with atomic_dir(out) as tmp:
-            write(tmp)
+    with staged_outputs():  # charts, --model-dir and the run folder: all in place, or (a full disk) none
+        if out is None:
+            write(None)
+        else:
+            with atomic_dir(out) as tmp:
+                write(tmp)
+    if out is not None:
         logger.info("run written to %s", out)
     for chart in result.plots:
         logger.info("fan chart written to %s", chart)
