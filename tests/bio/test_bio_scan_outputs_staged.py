@@ -1,5 +1,6 @@
-"""``bio scan -o h.bed --plot p.png`` on a full disk: the chart's write fails (exit 1, one line) and the
-earlier hits file and chart are both left byte for byte (before: h.bed was already replaced by then)."""
+"""``bio scan -o h.bed --plot p.png`` (and ``bio enrich -o e.tsv --plot e.png``) on a full disk: the chart's
+write fails (exit 1, one line) and the earlier hits (table) and chart are both left byte for byte (before:
+h.bed / e.tsv was already replaced by then)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,27 @@ def test_a_full_disk_at_the_chart_keeps_the_earlier_hits_and_chart(
     assert bed.read_bytes() == b"earlier hits\n"
     assert png.read_bytes() == b"earlier chart"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["genome.fa", "h.bed", "p.png"]  # no temporaries
+
+
+def test_a_full_disk_at_the_enrich_chart_keeps_the_earlier_table_and_chart(
+    peak_pair: Callable[..., tuple[Path, Path]],
+    tmp_path: Path,
+    invoke: Callable[..., Outcome],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matplotlib.figure import Figure
+
+    p, n = peak_pair(150, ("peaks.fa", "bg.fa"))
+    tsv, png = tmp_path / "e.tsv", tmp_path / "e.png"
+    tsv.write_bytes(b"earlier table\n")
+    png.write_bytes(b"earlier chart")
+
+    def disk_full(self: Figure, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", disk_full)
+    res = invoke("bio", "enrich", p, "--background", n, "-m", "MA0139.2", "-o", tsv, "--plot", png)
+    assert_clean_failure(res, 1, "e.png")
+    assert tsv.read_bytes() == b"earlier table\n"
+    assert png.read_bytes() == b"earlier chart"
+    assert not [q.name for q in tmp_path.iterdir() if q.name.startswith(".")]  # no temporaries

@@ -799,9 +799,9 @@ def enrich(
         mask_lower=mask_lower,
     )
     cfg = with_flags(ctx, config_file(config), flags, _ENRICH_FLAGS)
-    with _motifs_bar(progress) as (set_total, advance):
+    with staged_outputs(), _motifs_bar(progress) as (set_total, advance):  # table and chart: both or neither
         res = pipeline.enrich(cfg, out, progress=advance, total=set_total)
-    chart = enrich_plot.enrichment_png(res, plot, top) if plot is not None else None
+        chart = enrich_plot.enrichment_png(res, plot, top) if plot is not None else None
     if png_to_stdout:
         return
     if to_stdout:
