@@ -193,3 +193,22 @@ def test_a_binary_or_non_utf8_file_of_the_config_file_names_the_setting(
     typed = invoke("nlp", "generate", "train", "-o", str(tmp_path / "t"), "--text", str(bad))
     assert_clean_failure(typed, 1, f"--text {bad} {problem}")
     assert not (tmp_path / "m").exists() and not (tmp_path / "t").exists()
+
+
+def test_sentiment_data_of_the_config_file_names_the_setting_and_the_file(
+    invoke: Any, tmp_path: Path
+) -> None:
+    """A missing or unreadable ``[data] source`` of ``--config`` was 'error: --data /x/gone.csv: no such
+    file', naming a flag that was never typed; now the config's setting, as ``nlp generate train``'s
+    ``[data] files``. Typed with --data, the message still names --data."""
+    gone, bad = tmp_path / "gone.csv", tmp_path / "bad.txt"
+    bad.write_text("no label here\n")
+    for source, problem in ((gone, "no such file"), (bad, "line 1 does not start with __label__")):
+        conf = tmp_path / "run.toml"
+        conf.write_text(f'[data]\nsource = "{source.as_posix()}"\n')
+        outcome = invoke("nlp", "sentiment", "train", "-o", str(tmp_path / "m"), "--config", str(conf))
+        assert_clean_failure(outcome, 1, f"[data] source in {conf}: {source}: {problem}")
+        assert "--data" not in outcome.stderr.split(problem)[0]
+        typed = invoke("nlp", "sentiment", "train", "-o", str(tmp_path / "t"), "--data", str(source))
+        assert_clean_failure(typed, 1, f"--data {source}: {problem}")
+    assert not (tmp_path / "m").exists() and not (tmp_path / "t").exists()
