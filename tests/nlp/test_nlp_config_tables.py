@@ -212,3 +212,21 @@ def test_sentiment_data_of_the_config_file_names_the_setting_and_the_file(
         typed = invoke("nlp", "sentiment", "train", "-o", str(tmp_path / "t"), "--data", str(source))
         assert_clean_failure(typed, 1, f"--data {source}: {problem}")
     assert not (tmp_path / "m").exists() and not (tmp_path / "t").exists()
+
+
+def test_translate_train_without_pairs_reads_the_config_files_pairs(
+    monkeypatch: pytest.MonkeyPatch, invoke: Any, tmp_path: Path
+) -> None:
+    """``[data] pairs`` was a valid key, but ``--pairs`` was required and always replaced it: a config kept
+    in git could not name its data (exit 2, 'Missing option --pairs'). Now the file's pairs are read
+    without the flag, the flag wins over them, and neither given is a usage error naming both."""
+    conf = tmp_path / "mt.toml"
+    conf.write_text('[data]\npairs = ["from_file.tsv"]\n')
+    args = ["translate", "train", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    assert _config_of(monkeypatch, translate, "train_translator", *args).data.pairs == ("from_file.tsv",)
+    typed = _config_of(monkeypatch, translate, "train_translator", *args, "--pairs", "typed.tsv")
+    assert typed.data.pairs == ("typed.tsv",)
+    conf.write_text("[data]\nvalid = 0.1\n")
+    outcome = invoke("nlp", "translate", "train", "-o", str(tmp_path / "m"), "--config", str(conf))
+    assert_clean_failure(outcome, 2, "give --pairs SOURCE (twice for two aligned files), or [data] pairs")
+    assert not (tmp_path / "m").exists()

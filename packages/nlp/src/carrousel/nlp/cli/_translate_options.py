@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import enum
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from carrousel.core.cli_config import flag_or_file
 from carrousel.core.cli_values import NonBlank
+from carrousel.core.config import TomlDocument, read_toml
+from carrousel.core.option_names import settings_from_file
 from carrousel.nlp.config import MAX_LENGTH_PENALTY
 
 __all__ = [
@@ -39,22 +43,29 @@ __all__ = [
     "RunFile",
     "RunTexts",
     "Split",
+    "TrainPairs",
+    "train_pairs",
 ]
 
-Pairs = Annotated[
-    list[Path],
+_PAIRS_HELP = (
+    "A gettext catalogue (.mo, or its .po source: fuzzy drafts left out as msgfmt does), TSV "
+    "(source<TAB>target) or JSONL file, a TMX translation memory (.tmx, .tmx.gz) or an XLIFF 1.2/2.x "
+    "file (.xlf, .xliff: untranslated units left out), a Qt Linguist catalogue (.ts: unfinished messages left "
+    "out, or the .qm lrelease compiles); TSV, JSONL, TMX, XLIFF, .ts, .qm and text files may be "
+    "gzip-compressed (.tsv.gz); or twice: two keyed catalogues of one program, source language first, "
+    "joined by key (Java .properties, Android strings.xml, JSON i18n .json, Apple .strings, .NET .resx), or "
+    "two aligned text files; "
+    "or an HF datasets translation set: a folder written by save_to_disk (FOLDER#split for a "
+    "DatasetDict) or a hub name (NAME[:CONFIG][#split], e.g. wmt16:de-en#test)."
+)
+Pairs = Annotated[list[Path], typer.Option("--pairs", metavar="SOURCE", help=_PAIRS_HELP)]
+TrainPairs = Annotated[
+    list[Path] | None,
     typer.Option(
         "--pairs",
         metavar="SOURCE",
-        help="A gettext catalogue (.mo, or its .po source: fuzzy drafts left out as msgfmt does), TSV "
-        "(source<TAB>target) or JSONL file, a TMX translation memory (.tmx, .tmx.gz) or an XLIFF 1.2/2.x "
-        "file (.xlf, .xliff: untranslated units left out), a Qt Linguist catalogue (.ts: unfinished messages left "
-        "out, or the .qm lrelease compiles); TSV, JSONL, TMX, XLIFF, .ts, .qm and text files may be "
-        "gzip-compressed (.tsv.gz); or twice: two keyed catalogues of one program, source language first, "
-        "joined by key (Java .properties, Android strings.xml, JSON i18n .json, Apple .strings, .NET .resx), or "
-        "two aligned text files; "
-        "or an HF datasets translation set: a folder written by save_to_disk (FOLDER#split for a "
-        "DatasetDict) or a hub name (NAME[:CONFIG][#split], e.g. wmt16:de-en#test).",
+        help=_PAIRS_HELP + " [default: [data] pairs of --config]",
+        show_default=False,
     ),
 ]
 RareWords = Annotated[
@@ -238,3 +249,16 @@ BleuTokenize = Annotated[
         "ko-mecab or none.",
     ),
 ]
+
+
+def train_pairs(
+    pairs: list[Path] | None, config: Path | None
+) -> tuple[TomlDocument | None, tuple[str, ...], AbstractContextManager[None]]:
+    """``nlp translate train``'s pairs: the ``--pairs`` typed (they win), else the ``--config`` file's ``[data]
+    pairs``; neither is a usage error. Returns the file's document (read once), the typed files (empty when
+    the file's stand in) and the block in which messages name the file's setting, not ``--pairs``."""
+    files = tuple(str(p) for p in pairs or ())
+    doc = read_toml(config) if config is not None else None
+    message = "give --pairs SOURCE (twice for two aligned files), or [data] pairs in the --config file"
+    from_file = flag_or_file(bool(files), doc, "data.pairs", message, typer.BadParameter)
+    return doc, files, settings_from_file({"pairs": f"[data] pairs in {config}:"} if from_file else {})

@@ -54,6 +54,8 @@ from carrousel.nlp.cli._translate_options import (
     RunFile,
     RunTexts,
     Split,
+    TrainPairs,
+    train_pairs,
 )
 from carrousel.nlp.cli._translate_po import fill_catalogue, po_output
 from carrousel.nlp.config import (
@@ -91,8 +93,8 @@ class Attention(enum.StrEnum):
 
 @command(translate_app, "train")
 def train(
-    pairs: Pairs,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle."), OutputFolder()],
+    pairs: TrainPairs = None,
     src: Annotated[str | None, typer.Option("--src", help="Source language code [default: en].")] = None,
     tgt: Annotated[str | None, typer.Option("--tgt", help="Target language code [default: de].")] = None,
     valid: shares.ValidShare = None,
@@ -184,16 +186,16 @@ def train(
     """Train a translator on parallel text, holding out validation and test pairs."""
     from carrousel.nlp.pipeline.translate import train_translator
 
-    files = tuple(str(p) for p in pairs)
+    doc, files, named = train_pairs(pairs, config)  # typed, else the file's [data] pairs (read once)
     kinds = {"data": TranslateDataConfig, "tokenizer": TokenizerConfig, "model": TranslateNetConfig}
-    tables = read_tables(config, kinds | {"fit": FitConfig}, {"data": {"pairs": files}})
+    tables = read_tables(doc, kinds | {"fit": FitConfig}, {"data": {"pairs": files}} if pairs else None)
     data, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
     fit_flags: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "patience": patience}
     fit_flags |= {"seed": train_seed if train_seed is not None else seed, "threads": threads}
     fit_flags |= {"ema_decay": ema_decay, "precision": precision}
     cfg = TranslateTrainConfig(
         data=TranslateDataConfig(
-            pairs=files,
+            pairs=files or data.value.pairs if data is not None else files,
             src=pick(src, data, "src", "en"),
             tgt=pick(tgt, data, "tgt", "de"),
             valid=pick(valid, data, "valid", 0.05),
@@ -222,7 +224,7 @@ def train(
         members=members if members is not None else 3,
         workers=workers if workers is not None else 0,
     )
-    with shares.fit_precision_from(precision, config):
+    with named, shares.fit_precision_from(precision, config):  # file pairs: named as the file holds them
         r = train_translator(cfg, out)
     if as_json:
         emit_json(r)
