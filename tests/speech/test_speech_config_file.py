@@ -84,3 +84,17 @@ def test_no_corpus_anywhere_is_a_usage_error(invoke: Any, tmp_path: Path, text: 
         argv += ["--config", str(conf)]
     assert_clean_failure(invoke("speech", *argv), 2, "data in the --config file")
     assert not (tmp_path / "m").exists()
+
+
+def test_a_missing_corpus_of_the_file_names_the_setting_and_the_file(invoke: Any, tmp_path: Path) -> None:
+    """Before: 'error: --data /x/gone.tsv: no such file or folder', naming a flag that was never typed (the
+    corpora came from the file's ``data``). Typed with --data, the message still names --data."""
+    gone = tmp_path / "gone.tsv"
+    conf = tmp_path / "run.toml"
+    conf.write_text(f'data = ["{gone.as_posix()}"]\nepochs = 1\n', encoding="utf-8")
+    outcome = invoke("speech", "train", "--out", str(tmp_path / "m"), "--config", str(conf))
+    assert_clean_failure(outcome, 1, f"data in {conf}: {gone}: no such file or folder")
+    assert "--data" not in outcome.stderr
+    typed = invoke("speech", "train", "--out", str(tmp_path / "t"), "--data", str(gone))
+    assert_clean_failure(typed, 1, f"--data {gone}: no such file or folder")
+    assert not (tmp_path / "m").exists() and not (tmp_path / "t").exists()

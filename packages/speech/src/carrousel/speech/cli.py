@@ -43,7 +43,7 @@ from carrousel.speech.config import (
     TrainConfig,
     TranscribeConfig,
 )
-from carrousel.speech.config_checks import check_train_data, train_corpus
+from carrousel.speech.config_checks import check_train_data, corpora_named, train_corpus
 from carrousel.speech.errors import AudioError
 from carrousel.speech.samples import SAMPLES
 from carrousel.speech.vocab import KINDS
@@ -346,8 +346,7 @@ def train(
     flags["precision"] = precision.value if precision else None  # None: the --config file's, else fp32
     doc |= {k: v for k, v in flags.items() if v is not None} | train_corpus(data, doc, typer.BadParameter)
     doc |= {"val_data": list(val_data)} if val_data else {}
-    if init_from is not None:
-        doc["init_from"] = str(init_from)
+    doc |= {"init_from": str(init_from)} if init_from is not None else {}
     if unidirectional:
         doc["bidirectional"] = False
     if not isinstance(feats := doc.get("features", {}), dict):
@@ -365,8 +364,8 @@ def train(
             "freq_masks": 0,
             "time_masks": 0,
         }
-    cfg = from_dict(TrainConfig, doc)
-    with precision_from(PrecisionSource.of(precision is not None, config, "precision")):
+    cfg, source = from_dict(TrainConfig, doc), PrecisionSource.of(precision is not None, config, "precision")
+    with precision_from(source), corpora_named(data, config):  # the file's corpora: named as it holds them
         result = pipeline.train(cfg, out, cli.progress)
     if as_json:
         cli.emit_json(result)
