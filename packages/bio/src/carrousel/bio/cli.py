@@ -32,7 +32,7 @@ from rich.progress import (
 from rich.table import Table
 
 from carrousel.bio import __version__
-from carrousel.bio.cli_settings import config_file, merged, train_settings, with_flags
+from carrousel.bio.cli_settings import config_file, merged, train_block, train_settings, with_flags
 from carrousel.bio.config import (
     MAX_BATCH,
     MAX_FILTERS,
@@ -75,7 +75,6 @@ from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_EPOCHS, from_dict
 from carrousel.core.errors import MissingExtraError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
-from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.option_names import option
 from carrousel.core.output_stage import staged_outputs
 from carrousel.core.provenance import PrecisionReport, precision_words
@@ -507,13 +506,13 @@ def train(
     )
     cfg = train_settings(ctx, config, flags, _TRAIN_FLAGS)  # no training data: a usage error (exit 2)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
-    with precision_from(PrecisionSource.of(cli.typed(ctx, "precision"), config, "[fit] precision")):
+    with train_block(ctx, config):  # the arithmetic typed or the file's; the file's data files named by it
         result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=cli.bars_on())
     if as_json:
         cli.emit_json(result.summary())
     else:
         shown = {k: f"{v:.3f}" if v is not None else "-" for k, v in result.val.items()}
-        note = f" (negatives: {result.negatives})" if not result.negatives.startswith("--") else ""
+        note = f" (negatives: {result.negatives})" if result.negatives[:1] not in ("-", "[") else ""
         cli.echo(
             f"trained {result.tasks} task(s) on {result.windows} windows, {result.epochs} epochs: held-out "
             f"AUROC {shown.get('auroc', '-')} AUPRC {shown.get('auprc', '-')} -> {out}{note}"

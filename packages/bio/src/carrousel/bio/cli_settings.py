@@ -7,6 +7,7 @@ flags and the file's settings that the checks across options read (:func:`merged
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,8 +22,10 @@ from carrousel.bio.jaspar_release import check_release
 from carrousel.core import cli
 from carrousel.core.config import TomlDocument, file_values, naming_file, overlay, read_toml
 from carrousel.core.errors import ConfigError, MissingExtraError
+from carrousel.core.export.choices import PrecisionSource, precision_from
+from carrousel.core.option_names import settings_from_file
 
-__all__ = ["config_file", "merged", "train_settings", "with_flags"]
+__all__ = ["config_file", "merged", "train_block", "train_settings", "with_flags"]
 
 C = TypeVar("C")
 
@@ -114,3 +117,21 @@ def train_settings(
     cfg = with_flags(ctx, config_file(config, ("data", "jaspar_release")), flags, table)
     refuse_no_training_source(cfg.data, typer.BadParameter)
     return cfg
+
+
+_TRAIN_FILES = ("positives", "negatives", "peaks", "genome")  # bio train's [data] files
+
+
+def train_block(ctx: typer.Context, config: Path | None) -> contextlib.ExitStack:
+    """The block ``bio train`` trains in (entered here): the training arithmetic typed or the ``--config``
+    file's (core's ``precision_from``), and each data file the file gave rather than a flag named as the
+    file holds it (``[data] positives in run.toml: pos.fa not found``), not by a flag never typed."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(
+        precision_from(PrecisionSource.of(cli.typed(ctx, "precision"), config, "[fit] precision"))
+    )
+    held = {
+        n: f"[data] {n} in {config}:" for n in _TRAIN_FILES if config is not None and not cli.typed(ctx, n)
+    }
+    stack.enter_context(settings_from_file(held))
+    return stack
