@@ -48,11 +48,10 @@ from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import TomlDocument, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
-from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.option_names import option
 from carrousel.finance import __version__
 from carrousel.finance.cli_global import CalendarOpt, register
-from carrousel.finance.cli_unused import refuse_unused, typed_tickers
+from carrousel.finance.cli_unused import refuse_unused, run_block, typed_tickers
 from carrousel.finance.config import (
     MAX_HIDDEN,
     MAX_HORIZON,
@@ -526,7 +525,7 @@ def forecast(
     refuse_unused(ctx, model_dir if saved is not None else None, out_dir, toml)  # on the merged settings
     with (
         progress("loading data, backtesting and training"),
-        precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")),
+        run_block(precision is not None, config, csv),  # the arithmetic; the file's CSV named by it
     ):
         result = run_forecast(
             cfg, model_dir=model_dir, out_dir=out_dir, plot=plot, table_format=table_format.value
@@ -651,7 +650,7 @@ def backtest(
     refuse_unused(ctx, None, out_dir, toml, backtests=True)  # on the merged settings, before any prices
     with (
         progress("backtesting"),
-        precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")),
+        run_block(precision is not None, config, csv),  # the arithmetic; the file's CSV named by it
     ):
         done = run_backtest(cfg, out_dir=out_dir, table_format=table_format.value)
     doc = done.to_dict()

@@ -5,6 +5,7 @@ them before any prices are read)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from functools import partial
@@ -16,9 +17,11 @@ from carrousel.core.args import check_args
 from carrousel.core.cli import Merged, merged_settings, refuse_merged, typed
 from carrousel.core.cli_config import flag_or_file
 from carrousel.core.config import TomlDocument, dotted_fields
+from carrousel.core.export.choices import PrecisionSource, precision_from
+from carrousel.core.option_names import settings_from_file
 from carrousel.finance.config import Source
 
-__all__ = ["refuse_unused", "typed_tickers"]
+__all__ = ["refuse_unused", "run_block", "typed_tickers"]
 
 
 # forecast options that only the backtest reads, and those a reused --model-dir ignores (nothing is trained):
@@ -148,3 +151,16 @@ def typed_tickers(
         if flag_or_file(bool(symbols), config, "data.tickers", message, typer.BadParameter)
         else symbols
     )
+
+
+@check_args
+def run_block(precision_typed: bool, config: Path | None, csv: Path | None) -> contextlib.ExitStack:
+    """The block ``finance forecast`` / ``backtest`` run in (entered here): the training arithmetic typed
+    (``precision_typed``) or the ``--config`` file's (core's ``precision_from``), and a CSV file the file
+    names (``[data] csv_path``, no ``--csv`` typed) named as the file holds it (``[data] csv_path in
+    run.toml: prices.csv not found``), not by a ``--csv`` flag never typed."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(precision_from(PrecisionSource.of(precision_typed, config, "[train] precision")))
+    held = {"csv_path": f"[data] csv_path in {config}:"} if config is not None and csv is None else {}
+    stack.enter_context(settings_from_file(held))
+    return stack
