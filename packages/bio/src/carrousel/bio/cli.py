@@ -510,7 +510,7 @@ def train(
         result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=cli.bars_on())
     if as_json:
         cli.emit_json(result.summary())
-    else:
+    elif not summary_hidden(True):  # -q: bundle.json (data: val, windows, sources) and history.csv hold it
         shown = {k: f"{v:.3f}" if v is not None else "-" for k, v in result.val.items()}
         note = f" (negatives: {result.negatives})" if result.negatives[:1] not in ("-", "[") else ""
         cli.echo(

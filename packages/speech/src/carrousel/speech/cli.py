@@ -21,7 +21,7 @@ import typer
 
 from carrousel.core import cli
 from carrousel.core.cli_device import DeviceOption, device_option
-from carrousel.core.cli_outputs import check_plot_option, plots_written
+from carrousel.core.cli_outputs import check_plot_option, plots_written, summary_hidden
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, Below, NonBlank, OutputFolder
 from carrousel.core.config import MAX_THREADS, from_dict, read_toml
@@ -244,7 +244,7 @@ def synth_corpus(
     result = pipeline.synth_corpus(cfg, cli.progress)
     if as_json:
         cli.emit_json(result)
-    else:
+    elif not summary_hidden(True):  # -q: manifest.tsv holds it (a row per utterance: seconds, speaker)
         cli.echo(
             f"{counted(result.utterances, 'utterance')}, {result.seconds / 60:.1f} min of audio, "
             f"{counted(result.voices, 'voice')} "
@@ -367,8 +367,9 @@ def train(
     cfg, source = from_dict(TrainConfig, doc), PrecisionSource.of(precision is not None, config, "precision")
     with precision_from(source), corpora_named(data, config):  # the file's corpora: named as it holds them
         result = pipeline.train(cfg, out, cli.progress)
-    if as_json:
-        cli.emit_json(result)
+    if as_json or summary_hidden(True):  # -q: bundle.json's provenance ("train") holds every figure below
+        if as_json:
+            cli.emit_json(result)
         return
     cer = f"{result.val_cer:.3f}" if result.val_cer is not None else "n/a"
     hours = result.audio_hours  # a small corpus in minutes: "(0.00 h)" before
