@@ -39,8 +39,22 @@ def test_scan_json_gives_the_order_one_transition_matrix(tmp_path, write_fasta, 
     assert doc["background_order"] == 1 and trans.shape == (4, 4) and np.isfinite(trans).all()
     assert np.abs(trans.sum(axis=1) - 1).max() < 1e-5
     parts = [p for s in seqs.values() for p in s.split("N") if p]
-    assert np.abs(trans - _expected(parts)).max() < 1e-6  # rounded to 6 decimals
+    assert np.abs(trans - _expected(parts)).max() < 1e-12  # full precision (before: rounded to 6 decimals)
     assert not np.allclose(trans, trans.sum(axis=0) / 4)  # not the base frequencies repeated
     order0 = json.loads(runner.invoke(app, base).stdout)
     uniform = json.loads(runner.invoke(app, [*base[:4], "--json"]).stdout)
     assert order0["background_transitions"] is None and uniform["background_transitions"] is None
+
+
+def test_scan_json_gives_the_background_at_full_precision(tmp_path, write_fasta, lcg_dna) -> None:
+    """Before: ``background`` was rounded to 4 decimals, so the p-values (computed under the unrounded base
+    frequencies) could not be reproduced from the JSON."""
+    seqs = {"chr1": "AAATTTATAT" * 20 + lcg_dna(211, 3) + "NNNN" + "CCGCGG" * 15, "chr2": lcg_dna(307, 5)}
+    fa = write_fasta(tmp_path / "g.fa", seqs)
+    res = runner.invoke(app, ["scan", str(fa), "-m", "CTCF", "--background", "input", "--json"])
+    assert res.exit_code == 0, res.output
+    got = np.array(json.loads(res.stdout)["background"])
+    text = "".join(seqs.values())
+    counts = np.array([text.count(b) for b in "ACGT"], dtype=float)
+    counts = counts + counts[::-1] + 1  # both strands, plus 1 each
+    assert np.abs(got - counts / counts.sum()).max() < 1e-12

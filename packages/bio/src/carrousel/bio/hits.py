@@ -184,13 +184,15 @@ class ScanResult:
                 k: {"name": names.get(k.split(":")[0], ""), "hits": v} for k, v in per.items()
             },
             "tests_per_motif": self.tests,
-            "background": [round(x, 4) for x in self.background],
+            # full precision: the p-values are computed under these exact numbers, so rounding them (4
+            # decimals before) left the p-values irreproducible from the JSON
+            "background": [float(x) for x in self.background],
             "background_kind": self.background_kind,
             "background_order": self.background_order,
             "background_transitions": (
                 None
                 if self.background_transitions is None
-                else [[round(x, 6) for x in row] for row in self.background_transitions]
+                else [[float(x) for x in row] for row in self.background_transitions]
             ),
             "mask_lower": self.mask_lower,
             "jaspar_release": self.jaspar_release,
