@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from carrousel.bio.bed import Intervals, Peak, merge_intervals, read_peaks
+from carrousel.bio.bigbed import is_bigbed
 from carrousel.bio.config import SynthConfig, TrainDataConfig
 from carrousel.bio.config_checks import no_training_source
 from carrousel.bio.dna import gc_fraction
@@ -131,7 +132,9 @@ def _training_windows(path: str | Path, window: int, where: str) -> tuple[np.nda
     names, seqs = read_sequences(path)
     check_lengths([len(s) for s in seqs], window, where)
     x, notes = drop_only_n(
-        fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window), where
+        fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window),
+        where,
+        [f"record {n!r}" for n in names],
     )
     check_count(x.shape[0], MIN_TRAIN_PER_CLASS, where, notes=notes)
     return x, notes
@@ -316,7 +319,8 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
                 )
             where = named_path(cfg.peaks, option("peaks"))
             pos, notes, kept = _peak_windows(read_peaks(cfg.peaks), cfg.peaks, genome, window)
-            pos, dropped = drop_only_n(pos, where)
+            unit = "record" if is_bigbed(cfg.peaks) else "line"  # a bigBed's peaks are numbered by record
+            pos, dropped = drop_only_n(pos, where, [f"{unit} {p.line}" for p in kept])
             notes += dropped
             check_count(pos.shape[0], MIN_TRAIN_PER_CLASS, where, notes=notes)
             sources["peaks"] = _source(cfg.peaks)

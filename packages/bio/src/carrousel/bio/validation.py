@@ -2,9 +2,9 @@
 
 * Training (``bio train``, and the training step of ``bio discover``): both classes present with at least
   :data:`MIN_TRAIN_PER_CLASS` windows each; no sequence shorter than the window (the error names how many
-  and the ``--window`` that fits); windows holding only N dropped (a warning; an error when too few are
-  left); positives and negatives sharing half of the smaller set or more refused (fewer shared: a
-  warning with the count).
+  and the ``--window`` that fits); windows holding only N dropped (a warning naming the first BED lines
+  or FASTA records; an error when too few are left); positives and negatives sharing half of the smaller
+  set or more refused (fewer shared: a warning with the count).
 * Peaks (``--peaks`` on ``--genome``): peaks on records the genome lacks, or starting (or centred) past
   their record's end, are skipped with one warning naming the first BED line; none left is an error
   naming the line and the record's length.
@@ -112,13 +112,23 @@ def check_matched_lengths(pos: np.ndarray, neg: np.ndarray, error: type[BioError
         )
 
 
-def drop_only_n(x: np.ndarray, where: str) -> tuple[np.ndarray, list[str]]:
-    """``x`` without the windows holding no A, C, G or T, and a warning when some were dropped."""
+def drop_only_n(x: np.ndarray, where: str, labels: Sequence[str] = ()) -> tuple[np.ndarray, list[str]]:
+    """``x`` without the windows holding no A, C, G or T, and a warning when some were dropped.
+
+    Args:
+        x: ``(N, W)`` window codes (4 = N).
+        where: the class and its source (``"--peaks peaks.bed"``), for the message.
+        labels: where each window came from (``"line 7"``, ``"record 'r2'"``); the warning names the first
+            3 dropped (``line 4, line 9 and 2 more``; none given: the count alone).
+    """
     keep = (x < 4).any(axis=1)
     if keep.all():
         return x, []
     n = int((~keep).sum())
-    return x[keep], [f"{n} of {x.shape[0]} sequences in {where} hold only N (no A, C, G or T); dropped"]
+    which = f": {name_some([labels[i] for i in np.flatnonzero(~keep)], 3)}" if labels else ""
+    return x[keep], [
+        f"{n} of {x.shape[0]} sequences in {where} hold only N (no A, C, G or T){which}; dropped"
+    ]
 
 
 @check_args
