@@ -125,7 +125,7 @@ def drop_only_n(x: np.ndarray, where: str, labels: Sequence[str] = ()) -> tuple[
     if keep.all():
         return x, []
     n = int((~keep).sum())
-    which = f": {name_some([labels[i] for i in np.flatnonzero(~keep)], 3)}" if labels else ""
+    which = f": {name_some([labels[int(i)] for i in np.flatnonzero(~keep)], 3)}" if labels else ""
     return x[keep], [
         f"{n} of {x.shape[0]} sequences in {where} hold only N (no A, C, G or T){which}; dropped"
     ]
