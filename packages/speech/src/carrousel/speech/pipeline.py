@@ -55,6 +55,7 @@ from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 from carrousel.speech.streaming import refuse_features, stream_file
 from carrousel.speech.task import CTCTask
 from carrousel.speech.text import UNWRITABLE_REFERENCE, UNWRITABLE_TRAINING, Alphabet, warn_unwritable
+from carrousel.speech.train_checks import refuse_feature_files
 from carrousel.speech.training_record import resolved_corpora
 from carrousel.speech.transcripts import Partial, Transcript
 
@@ -157,6 +158,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     _threads(cfg.threads)
     utts = with_durations(load_corpora(cfg.data, cfg.max_utterances, cfg.seed))
+    refuse_feature_files(utts, cfg.data)  # before: "not readable audio" on the first .mfc
     if cfg.val_data:
         train_utts, val_utts = utts, with_durations(load_corpora(cfg.val_data, name="val_data"))
     else:
