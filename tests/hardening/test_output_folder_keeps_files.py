@@ -72,7 +72,7 @@ def _record_work(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     monkeypatch.setattr(SentimentModel, "predict_proba", spy("predict", SentimentModel.predict_proba))
     for name in DEPLOYS:
         module = importlib.import_module(f"carrousel.{name}")
-        monkeypatch.setattr(module, "export_bundle", spy("export", module.export_bundle))
+        monkeypatch.setattr(module, "export_measured", spy("export", module.export_measured))
     return work
 
 
