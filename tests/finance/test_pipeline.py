@@ -13,6 +13,7 @@ import pytest
 
 import carrousel.finance.pipeline as pipeline_mod
 from carrousel.core.errors import BundleError
+from carrousel.core.provenance import run_provenance
 from carrousel.finance.calendar import get_calendar
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.errors import ForecasterBundleError
@@ -169,7 +170,7 @@ def test_python_api_writes_the_same_files_as_the_cli(
         assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes()
     docs = [json.loads((tmp_path / run / "run.json").read_text()) for run in ("api", "cli")]
     assert docs[0]["plots"] == [str(tmp_path / "api" / "fan_AAPL.png")]
-    expected = json.loads(json.dumps(api.to_dict()))
+    expected = json.loads(json.dumps({**api.to_dict(), **run_provenance()}))  # run.json: and who wrote it
     for doc in (*docs, expected):
         del doc["plots"], doc["bundle"]
     assert docs[0] == docs[1] == expected

@@ -4,9 +4,10 @@ A bundle is what a pipeline trains and a command loads again (``bio scan --model
 everything needed to use it, with no pickle anywhere::
 
     model/
-      bundle.json          format, format_version, kind, carrousel_version, created, module (registered
-                           name), config (JSON), assets (named JSON values: label map, scalers...),
-                           data (training-data provenance), files (size, sha256 of every file below)
+      bundle.json          format, format_version, kind, carrousel_version, versions (Python, torch,
+                           numpy), created, module (registered name), config (JSON), assets (named JSON
+                           values: label map, scalers...), data (training-data provenance), files (size,
+                           sha256 of every file below)
       model.safetensors    the weights
       arrays.safetensors   named numeric assets (calibration tables...), when there are any
       assets/NAME          named file assets (a tokenizer, a vocabulary, a motif file...), when any
@@ -66,8 +67,8 @@ from carrousel.core.io import MODULES, keep_saved_dtypes, registered_config
 from carrousel.core.json_finite import loads_finite
 from carrousel.core.nn.shapes import state_shapes
 from carrousel.core.paths import user_path
-from carrousel.core.provenance import carrousel_version, fix_or_upgrade, upgrade_command
-from carrousel.core.text import name_some
+from carrousel.core.provenance import carrousel_version, fix_or_upgrade, software_versions, upgrade_command
+from carrousel.core.text import model_repr, name_some  # model_repr: kept importable from here
 
 __all__ = [
     "ARRAYS_FILE",
@@ -91,12 +92,6 @@ _MAX_MANIFEST_BYTES = 64 << 20  # a manifest is small JSON; anything bigger is n
 _Read = tuple[dict[str, Any], dict[str, bytes]]  # a folder's checked manifest and the bytes of its files
 
 
-def model_repr(obj: object, **fields: Any) -> str:
-    """``Name(field=value, ...)``: one line for a loaded model's ``__repr__`` (a notebook cell showed
-    ``<... object at 0x7f...>``; its bundle, network and arrays are left out)."""
-    return f"{type(obj).__name__}({', '.join(f'{k}={v!r}' for k, v in fields.items())})"
-
-
 @dataclass(frozen=True, eq=False)
 class Bundle:
     """A trained network with its preprocessing and provenance.
@@ -111,6 +106,7 @@ class Bundle:
         data: provenance of the training data (hashes, ranges, sources), JSON.
         created: UTC time the bundle was made (ISO 8601).
         carrousel_version: the carrousel version that wrote it.
+        versions: the Python, torch and numpy versions that wrote it ({} for a bundle saved before).
     """
 
     kind: str
@@ -121,6 +117,7 @@ class Bundle:
     data: Mapping[str, Any] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     carrousel_version: str = field(default_factory=carrousel_version)
+    versions: Mapping[str, str] = field(default_factory=lambda: software_versions())
 
     def __post_init__(self) -> None:
         check_kind(self.kind)  # kind="", "  " or "a/b" was saved without a word
@@ -170,6 +167,7 @@ class Bundle:
             "format_version": BUNDLE_FORMAT_VERSION,
             "kind": self.kind,
             "carrousel_version": self.carrousel_version,
+            "versions": dict(self.versions),
             "created": self.created,
             "module": name,
             "config": to_dict(cfg),
@@ -336,9 +334,7 @@ def _build(root: Path, doc: dict[str, Any], blob: bytes) -> torch.nn.Module:
 
 
 def load_bundle(
-    folder: str | Path,
-    kind: str | Iterable[str] | None = None,
-    map_location: str | torch.device = "cpu",
+    folder: str | Path, kind: str | Iterable[str] | None = None, map_location: str | torch.device = "cpu"
 ) -> Bundle:
     """Loads a bundle written by :meth:`Bundle.save` (no pickle involved).
 
@@ -396,4 +392,5 @@ def load_bundle(
         data=doc["data"] if isinstance(doc.get("data"), dict) else {},
         created=str(doc.get("created", "?")),
         carrousel_version=str(doc.get("carrousel_version", "?")),
+        versions=software_versions(doc),
     )

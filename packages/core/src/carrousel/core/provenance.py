@@ -7,11 +7,14 @@ exported bundle's ONNX file's, :func:`exported_precision`, whatever the command 
 :func:`bundle_precision_report` reads both of a loaded bundle, :func:`precision_words` says them in text output.
 :func:`upgrade_hint` says what to do with a bundle written by a newer carrousel than the one installed
 (:func:`upgrade_command`: the pip command), and :func:`fix_or_upgrade` picks between it and a loader's own fix
-("train it again") where a bundle's contents cannot be used: every domain says it in the same words.
+("train it again") where a bundle's contents cannot be used: every domain says it in the same words. :func:`software_versions`
+is what every run record (a bundle's ``bundle.json``, a domain's run file) says of the software that wrote it
+besides :func:`carrousel_version`: Python's, torch's and numpy's versions; :func:`run_provenance` both.
 """
 
 from __future__ import annotations
 
+import platform
 import re
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
@@ -27,6 +30,8 @@ __all__ = [
     "fix_or_upgrade",
     "precision_report",
     "precision_words",
+    "run_provenance",
+    "software_versions",
     "trained_precision",
     "upgrade_command",
     "upgrade_hint",
@@ -91,6 +96,29 @@ def carrousel_version() -> str:
     """The installed carrousel version (``carrousel-core``'s; all packages share it), "0.0.0" uninstalled:
     :data:`carrousel.core.__version__`, read once when the package was imported."""
     return __version__
+
+
+def software_versions(record: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The versions of the software a run record is written with, besides carrousel's: those installed,
+    ``{"python": "3.12.3", "torch": "2.5.1", "numpy": "2.1.0"}`` (``"?"`` for a package not installed; read
+    from the installed distributions, so torch is not imported here), or those ``record`` holds under
+    ``versions`` (a manifest or run file read back; {} where it holds none: written before they were)."""
+    if record is not None:
+        found = record.get("versions")
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, Mapping) else {}
+    found = {"python": platform.python_version()}
+    for name in ("torch", "numpy"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "?"
+    return found
+
+
+def run_provenance() -> dict[str, Any]:
+    """What a run file records of the software that wrote it: ``carrousel_version``
+    (:func:`carrousel_version`) and ``versions`` (:func:`software_versions`), as a bundle's manifest does."""
+    return {"carrousel_version": carrousel_version(), "versions": software_versions()}
 
 
 def _release(text: str) -> tuple[int, ...] | None:

@@ -1,6 +1,6 @@
 """Words for messages: a list named in a line of an error or a warning (:func:`name_some`), a count with
 its noun in the right number (:func:`counted`), a share as a percentage that never reads as none or all when
-it is neither (:func:`percent`).
+it is neither (:func:`percent`); a loaded model's one-line ``repr`` (:func:`model_repr`).
 
 A message that lists what went wrong names the first few and counts the rest, so that a long list keeps the
 line short and a short one does not hide that there were more (``labels 'a', 'b', 'c', 'd', 'e' and 4
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 
-__all__ = ["counted", "name_some", "percent"]
+__all__ = ["counted", "model_repr", "name_some", "percent"]
 
 
 @check_args
@@ -76,3 +77,9 @@ def percent(share: float) -> str:
     if p >= 99.95:
         return ">99.9%"
     return f"{p:.1f}%" if p >= 99.5 else f"{p:.0f}%"
+
+
+def model_repr(obj: object, **fields: Any) -> str:
+    """``Name(field=value, ...)``: one line for a loaded model's ``__repr__`` (a notebook cell showed
+    ``<... object at 0x7f...>``; its bundle, network and arrays are left out)."""
+    return f"{type(obj).__name__}({', '.join(f'{k}={v!r}' for k, v in fields.items())})"

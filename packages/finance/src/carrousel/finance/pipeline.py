@@ -29,7 +29,7 @@ from carrousel.core.option_names import named_path, option
 from carrousel.core.output_stage import staged_outputs
 from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
-from carrousel.core.provenance import precision_report
+from carrousel.core.provenance import precision_report, run_provenance
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
 from carrousel.finance.backtest_baselines import fit_baselines
@@ -151,8 +151,9 @@ def _series(histories: list[PriceHistory], cfg: FinanceConfig) -> list[SeriesDat
 
 
 def _json(doc: dict[str, Any]) -> str:
+    """``run.json``: the run's document and the software that wrote it (carrousel, Python, torch, numpy)."""
     try:
-        return json.dumps(doc, indent=2, allow_nan=False)
+        return json.dumps({**doc, **run_provenance()}, indent=2, allow_nan=False)
     except ValueError:
         raise FinanceError(
             "a result holds a non-finite number, so run.json is not written; report it"
