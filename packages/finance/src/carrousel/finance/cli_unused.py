@@ -19,7 +19,7 @@ from carrousel.core.cli_config import flag_or_file
 from carrousel.core.config import TomlDocument, dotted_fields
 from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.option_names import settings_from_file
-from carrousel.finance.config import Source
+from carrousel.finance.config import BacktestConfig, Source
 
 __all__ = ["refuse_unused", "run_block", "typed_tickers"]
 
@@ -50,6 +50,10 @@ _FIELDS = {
     "device": "train.device",
 }
 _FIELDS |= {name: f"backtest.{name}" for name in ("conformal", "ensemble", "window", *_BACKTEST_ONLY)}
+# the backtest-only settings' defaults: what a run without the backtest records in its run.json's config
+_UNUSED = {
+    _FIELDS[name]: getattr(BacktestConfig(), name) for name in _BACKTEST_ONLY if name != "table_format"
+}
 
 
 @check_args
@@ -118,7 +122,7 @@ def _check(
             param_hint=f"'{named('csv')}'",
         )
     if given["backtest.enabled"] is False:
-        for name in filter(lambda n: given.given(_FIELDS[n]), _BACKTEST_ONLY):
+        for name in filter(partial(_changed, given), _BACKTEST_ONLY):
             raise error(
                 f"not used with {named('enabled')} (no backtest is run); drop {named(name)}, or drop "
                 f"{named('enabled')} to run the backtest with it",
@@ -131,6 +135,17 @@ def _check(
             "with it",
             param_hint=f"'{named(name)}'",
         )
+
+
+def _changed(given: Merged, name: str) -> bool:
+    """Whether option ``name`` is typed, or set by the ``--config`` file to another value than its default. A
+    run without the backtest records the backtest-only settings at their defaults in run.json's ``config``
+    (``[backtest] refit_every = 250``), which do nothing there either: that file is taken back unchanged
+    (before, it was refused: "not used with [backtest] enabled = false")."""
+    field = _FIELDS[name]
+    if field in given.typed:
+        return True
+    return field in given.file and not (field in _UNUSED and given.file[field] == _UNUSED[field])
 
 
 def typed_tickers(
