@@ -10,7 +10,7 @@ from pathlib import Path
 
 from carrousel.core.folder_swap import exchange
 
-__all__ = ["swapped_in_by_another_run"]
+__all__ = ["files_in", "swapped_in_by_another_run"]
 
 
 def swapped_in_by_another_run(new: Path, target: Path) -> None:
@@ -22,3 +22,8 @@ def swapped_in_by_another_run(new: Path, target: Path) -> None:
     else:
         os.rename(target, target.parent / f"{new.name}.old")
         os.rename(new, target)
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by its relative path, with its bytes: two calls compare a folder's contents."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

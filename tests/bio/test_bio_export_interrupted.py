@@ -11,12 +11,9 @@ from typer.testing import CliRunner
 
 from carrousel.bio.bundle import default_model_path
 from carrousel.bio.cli import app
+from tests.folder_swaps import files_in
 
 pytest.importorskip("onnxruntime")
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
@@ -26,7 +23,7 @@ def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
 
     out = tmp_path / "out"
     shutil.copytree(default_model_path(), out)  # the earlier output, of the same kind
-    before = _files(out)
+    before = files_in(out)
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -34,5 +31,5 @@ def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
     monkeypatch.setattr(deploy, "measure_latency", interrupted)
     res = CliRunner().invoke(app, ["export", "-o", str(out), "--precision", "fp32"])
     assert res.exit_code == 130, res.output
-    assert _files(out) == before
+    assert files_in(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staged folder left behind

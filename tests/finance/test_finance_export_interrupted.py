@@ -13,12 +13,9 @@ import pytest
 from carrousel.finance.bundle import find_bundle
 from carrousel.finance.config import ExportConfig, FinanceConfig
 from carrousel.finance.pipeline import export_forecaster, forecast
+from tests.folder_swaps import files_in
 
 pytest.importorskip("onnxruntime")
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
@@ -35,7 +32,7 @@ def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
     assert found is not None
     out = tmp_path / "exports" / "out"
     shutil.copytree(found, out)  # the earlier output, of the same kind
-    before = _files(out)
+    before = files_in(out)
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -45,5 +42,5 @@ def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
         export_forecaster(
             ExportConfig(model_dir=str(tmp_path / "model"), precision="fp32", eval_days=60), out
         )
-    assert _files(out) == before
+    assert files_in(out) == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["out"]  # no staged folder left behind

@@ -12,12 +12,9 @@ from typer.testing import CliRunner
 
 from carrousel.nlp.cli import app
 from carrousel.nlp.pipeline.sentiment import shipped_model_path
+from tests.folder_swaps import files_in
 
 pytest.importorskip("onnxruntime")
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _interrupted(*args: object, **kwargs: object) -> None:
@@ -43,10 +40,10 @@ def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
     }[command]()
     out = tmp_path / "out"
     shutil.copytree(model, out)  # the earlier output, of the same kind
-    before = _files(out)
+    before = files_in(out)
     monkeypatch.setattr(module, "measure_latency", _interrupted)
     args = [command, "export", "-o", str(out), "--precision", "fp32"]
     res = CliRunner().invoke(app, [*args, *([] if command == "sentiment" else ["--model", str(model)])])
     assert res.exit_code == 130, res.output
-    assert _files(out) == before
+    assert files_in(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staged folder left behind
