@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from train_helpers import RegressionTask, linear_data, mlp
 
 from carrousel.core.errors import ConfigError
-from carrousel.core.train import EarlyStopping, TensorBoardLogger, TrainConfig, Trainer
+from carrousel.core.train import Callback, EarlyStopping, TensorBoardLogger, TrainConfig, Trainer
 
 
 class _Stub:
@@ -254,3 +254,32 @@ def test_an_early_stopping_callback_without_validation_follows_the_train_config(
     val = DataLoader(TensorDataset(*linear_data(32, seed=2)), batch_size=16)
     Trainer(mlp(), RegressionTask(), cfg, callbacks=[es]).fit(train, val)  # the same callback, validated
     assert es.monitor == es.logged == "val_loss"
+
+
+def test_an_early_stopping_callback_reused_in_a_new_fit_starts_anew_and_a_resume_keeps_its_state(
+    tmp_path: Path,
+) -> None:
+    """An ``EarlyStopping`` given to a second, fresh fit kept the first fit's ``best`` and ``wait``: the new
+    model's first epoch, worse than the old best, counted as no improvement and (patience 1) stopped the
+    fit at once. A fresh fit now starts them anew; a resume still restores the checkpoint's."""
+    train = DataLoader(TensorDataset(*linear_data(64)), batch_size=16)
+    cfg = TrainConfig(epochs=3, progress=False, device="cpu", lr=0.05)
+    es = EarlyStopping("train_loss", patience=1)
+    Trainer(mlp(), RegressionTask(), cfg, callbacks=[es]).fit(train)
+    es.best = -1.0  # as after a fit no new epoch can beat
+    again = Trainer(mlp(seed=3), RegressionTask(), cfg, callbacks=[es]).fit(train)
+    assert len(again.history) == 3 and es.best == min(h["train_loss"] for h in again.history)
+
+    seen: list[tuple[float | None, int]] = []
+
+    class Probe(Callback):
+        def on_fit_start(self, trainer: Trainer) -> None:  # called after the early stopping's
+            seen.append((resumed.best, resumed.wait))
+
+    saving = TrainConfig(epochs=2, progress=False, device="cpu", checkpoint_dir=str(tmp_path))
+    first = EarlyStopping("train_loss", patience=5)
+    Trainer(mlp(), RegressionTask(), saving, callbacks=[first]).fit(train)
+    resumed = EarlyStopping("train_loss", patience=5)
+    more = TrainConfig(epochs=3, progress=False, device="cpu", checkpoint_dir=str(tmp_path))
+    Trainer(mlp(), RegressionTask(), more, callbacks=[resumed, Probe()]).fit(train, resume="auto")
+    assert seen == [(first.best, first.wait)] and first.best is not None

@@ -185,6 +185,7 @@ class EarlyStopping(Callback):
         # (monitor, mode) the trainer checked already: its built-in one (TrainConfig(patience=...))
         self.checked: tuple[str, str] | None = None
         self.logged: str | None = None  # the key read this fit: monitor, or train_loss in val_loss's place
+        self.restored = False  # load_state_dict ran since the last fit started (a resume): keep best/wait
 
     def on_fit_start(self, trainer: Trainer) -> None:
         """Resolves the monitored key as ``TrainConfig.monitor`` is: in a fit with no validation loader
@@ -192,7 +193,11 @@ class EarlyStopping(Callback):
         (:func:`~carrousel.core.train.config.key_without_validation`; was "only [...] are logged" after a
         whole epoch). Then checks ``mode`` against the trainer's task metric it monitors
         (:func:`check_monitor`), unless the trainer checked that monitor and mode already (its built-in
-        early stopping, set by ``TrainConfig``)."""
+        early stopping, set by ``TrainConfig``). A fresh fit starts ``best`` and ``wait`` anew; a resumed
+        one keeps what the checkpoint restored (the trainer loads it before this hook)."""
+        if not self.restored:  # reused in a new fit, the last fit's best/wait stopped it at once
+            self.best, self.wait = None, 0
+        self.restored = False
         name, key = type(self).__name__, self.monitor
         if not trainer.validating:
             key = key_without_validation(key, f"{name} monitor", f"{name}(monitor='train_loss', mode='min')")
@@ -223,6 +228,7 @@ class EarlyStopping(Callback):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best, self.wait = state["best"], state["wait"]
+        self.restored = True
 
 
 class ProgressBar(Callback):
