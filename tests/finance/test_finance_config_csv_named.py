@@ -22,3 +22,19 @@ def test_a_missing_csv_of_the_config_is_named_by_its_setting_and_the_file(
     assert outcome.stderr.strip() == f"error: [data] csv_path in {conf}: {gone} not found; check the path"
     typed = invoke("finance", command, "AAPL", "--csv", str(gone))
     assert typed.code == 1 and typed.stderr.strip() == f"error: --csv {gone} not found; check the path"
+
+
+@pytest.mark.parametrize("command", ["forecast", "backtest"])
+def test_a_csv_of_a_dash_says_standard_input_is_not_read(invoke: Any, tmp_path: Path, command: str) -> None:
+    """``--csv -`` (a dash for standard input, as many tools take it) said "--csv - not found; check the
+    path". Now one line says that standard input is not read and to save the prices to a file."""
+    typed = invoke("finance", command, "AAPL", "--csv", "-")
+    assert typed.code == 1 and not typed.stdout and "Traceback" not in typed.stderr
+    assert typed.stderr.strip() == (
+        "error: --csv -: standard input is not read for prices; save them to a file first and pass --csv FILE"
+    )
+    conf = tmp_path / "run.toml"
+    conf.write_text('[data]\ntickers = ["AAPL"]\ncsv_path = "-"\n')
+    held = invoke("finance", command, "--config", str(conf))
+    assert held.code == 1 and len(held.stderr.strip().splitlines()) == 1
+    assert "standard input is not read" in held.stderr and "not found" not in held.stderr

@@ -119,6 +119,9 @@ class DataConfig:
             )
         if self.source == "csv" and not self.csv_path:
             raise FinanceConfigError(f"source 'csv' needs a file; pass {option('csv_path', 'PATH', '--csv')}")
+        if self.csv_path is not None and str(self.csv_path).strip() == "-":  # was "--csv - not found"
+            raise FinanceConfigError(f"{option('csv_path', '-', '--csv')}: standard input is not read for "
+                                     f"prices; save them to a file first and pass {option('csv_path', 'FILE', '--csv')}")  # fmt: skip
         if self.min_history < 30:
             raise FinanceConfigError(f"min_history={self.min_history} is too small; use at least 30 days")
         if not (math.isfinite(self.timeout) and self.timeout > 0):
