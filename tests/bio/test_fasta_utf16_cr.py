@@ -2,8 +2,8 @@
 
 Before: UTF-16 text was "holds NUL bytes: it is a binary file, not FASTA text", which sends the user looking
 for a wrong file, not an encoding; now it names UTF-16 and the ``iconv`` conversion, from the streaming reader
-(``bio scan``) and the whole-file one (training sequences) alike, gzip-compressed too. A CR-only file got the
-CR hint from the streaming reader only; ``read_sequences`` said "no FASTA records with sequence found".
+(``bio scan``) and the whole-file one (training sequences) alike, gzip-compressed too. A CR-only file (once
+refused with a hint to convert it) now reads as its LF twin: tests/bio/test_fasta_cr_only.py.
 """
 
 from __future__ import annotations
@@ -41,13 +41,6 @@ def test_utf16_fasta_names_its_encoding(tmp_path: Path, reader, codec: str, gz: 
 def test_a_binary_file_is_still_named_binary(tmp_path: Path, reader) -> None:
     (p := tmp_path / "b.fa").write_bytes(b">x\nAC\x00GT\n")
     with pytest.raises(FastaFormatError, match="holds NUL bytes: it is a binary file"):
-        reader(p)
-
-
-@pytest.mark.parametrize("reader", _readers(), ids=["read_sequences", "iter_records"])
-def test_cr_only_fasta_gets_the_line_end_hint(tmp_path: Path, reader) -> None:
-    (p := tmp_path / "mac.fa").write_bytes(FASTA.replace("\n", "\r").encode())
-    with pytest.raises(FastaFormatError, match=r"do its lines end in CR alone\? convert them to LF$"):
         reader(p)
 
 

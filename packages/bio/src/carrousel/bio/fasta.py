@@ -12,8 +12,8 @@ with one warning (:mod:`carrousel.bio.fasta_comments`). A truncated or corrupt a
 file), other text before the first header, a comment line inside a record (naming its line), an empty
 header, a duplicate record name (streaming) and a file whose records hold no sequence are each one
 :class:`~carrousel.bio.errors.FastaFormatError` line naming the file. A UTF-8 byte-order mark is skipped;
-lower case (soft-masking), ``N`` runs, IUPAC codes, ``U``, CRLF line ends and lines of any length are
-valid. Both readers also take a UCSC ``.2bit`` genome (recognised by its signature whatever its name:
+lower case (soft-masking), ``N`` runs, IUPAC codes, ``U``, CRLF line ends, CR alone (an old Mac's, read
+as LF: :func:`~carrousel.bio.fasta_bytes.open_fasta`) and lines of any length are valid. Both readers also take a UCSC ``.2bit`` genome (recognised by its signature whatever its name:
 :mod:`carrousel.bio.twobit`), read as the FASTA ``twoBitToFa`` writes of it.
 """
 

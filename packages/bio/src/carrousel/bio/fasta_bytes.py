@@ -8,6 +8,7 @@ signature) is split the same way, its letters decoded by :mod:`carrousel.bio.two
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,7 +92,8 @@ def check_fasta_file(path: str | Path) -> Path:
 @contextmanager
 def open_fasta(path: str | Path) -> Iterator[BinaryIO]:
     """The checked file opened for reading bytes (decompressed when gzip); read errors of a damaged
-    archive or of the disk become one FastaFormatError naming the file."""
+    archive or of the disk become one FastaFormatError naming the file. A file whose first line ends in CR
+    alone (an old Mac's) is read with each CR as LF, as the LF file."""
     p = check_fasta_file(path)
     try:
         with open(p, "rb") as fh:
@@ -99,11 +101,38 @@ def open_fasta(path: str | Path) -> Iterator[BinaryIO]:
         if p.name.lower().endswith(".gz") and magic != _GZIP_MAGIC:
             raise _damaged(p, "no gzip header")
         with gzip.open(p, "rb") if magic == _GZIP_MAGIC else open(p, "rb") as fh:
-            yield fh  # type: ignore[misc]
+            cr_only = _lone_cr(fh.read(_LINE_END_PEEK))
+            fh.seek(0)
+            yield io.BufferedReader(_CrAsLf(fh)) if cr_only else fh  # type: ignore[misc]
     except _DAMAGED as exc:
         raise _damaged(p, exc) from None
     except OSError as exc:
         raise read_failure(exc, str(p), "check the file", FastaFormatError) from None
+
+
+_LINE_END_PEEK = 1 << 16  # bytes read for the file's first line end
+
+
+def _lone_cr(head: bytes) -> bool:
+    """Whether the first line end in ``head`` is a CR alone (an old Mac's line ends), not CRLF or LF."""
+    cr = head.find(b"\r")
+    return 0 <= cr < len(head) - 1 and head[cr + 1] != 0x0A and b"\n" not in head[:cr]
+
+
+class _CrAsLf(io.RawIOBase):
+    """A file whose lines end in CR alone, read with LF line ends (each CR read as LF), so every reader of
+    the bytes splits its lines as those of the LF file."""
+
+    def __init__(self, fh: io.BufferedIOBase) -> None:
+        self._fh = fh
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._fh.read(len(b)).replace(b"\r", b"\n")
+        b[: len(data)] = data
+        return len(data)
 
 
 def refuse_binary(path: str | Path, head: bytes) -> None:
