@@ -4,6 +4,7 @@ it succeeds, and none when it raises (a full disk at the second, Ctrl-C): the ea
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,25 @@ def test_a_block_that_succeeds_puts_every_output_in_place(tmp_path: Path) -> Non
             (tmp / "x").write_text("new x")
     assert (a.read_text(), b.read_text(), (d / "x").read_text()) == ("new a", "new b", "new x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.png", "run"]
+
+
+def test_a_rename_that_fails_at_the_block_end_says_what_atomic_path_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, _ = _earlier(tmp_path)
+    real = os.replace
+
+    def full(src: object, dst: object) -> None:
+        if Path(str(dst)) == a:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OutputError) as caught, staged_outputs():
+        atomic_write_text(a, "new a")
+        atomic_write_text(b, "new b")
+    assert str(caught.value) == (  # the words of an unstaged write (test_storage_races), not a shorter twin
+        f"cannot write {a} (No space left on device); choose a writable path with free space"
+    )
+    assert (a.read_text(), b.read_text()) == ("earlier a", "earlier b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.png", "run"]  # no temporaries

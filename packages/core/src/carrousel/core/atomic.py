@@ -26,7 +26,7 @@ from pathlib import Path
 from carrousel.core.args import check_args
 from carrousel.core.errors import CarrouselError, ConfigError, OutputError
 from carrousel.core.folder_swap import replace_folder
-from carrousel.core.output_stage import hold_replace
+from carrousel.core.output_stage import put_or_hold
 from carrousel.core.paths import user_path
 
 __all__ = [
@@ -281,11 +281,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             with open(tmp, "rb+") as fh:
                 fh.flush()
                 os.fsync(fh.fileno())
-            if not hold_replace(tmp, target):  # inside staged_outputs: renamed with the command's others
-                os.replace(tmp, target)
         except OSError as exc:
             raise _cannot_write(target, exc) from None
-        _fsync_dir(target.parent)
+        put_or_hold(tmp, functools.partial(_put, tmp, target, False))  # staged_outputs: held
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -343,24 +341,29 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         raise _cannot_write(target, exc) from None
     try:
         yield tmp
-        try:
-            put = functools.partial(replace_folder, tmp, target, _temp_prefix(target))
-            if not hold_replace(tmp, target, put):  # inside staged_outputs: moved with the command's others
-                put()
-        except OSError as exc:
-            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST) and target.is_dir():  # a concurrent writer won
-                raise OutputError(
-                    f"{target} was written by another run at the same time (its complete output is kept); "
-                    "give each run its own folder, or run again to replace it"
-                ) from None
-            raise _cannot_write(target, exc) from None
-        _fsync_dir(target.parent)
+        put_or_hold(tmp, functools.partial(_put, tmp, target, True))  # staged_outputs: held
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         named = _named(exc, tmp, target)
         if named is exc:
             raise
         raise named from exc
+
+
+def _put(tmp: Path, target: Path, folder: bool) -> None:  # now, or at a staged_outputs block's end
+    try:
+        if folder:
+            replace_folder(tmp, target, _temp_prefix(target))
+        else:
+            os.replace(tmp, target)
+    except OSError as exc:
+        if folder and exc.errno in (errno.ENOTEMPTY, errno.EEXIST) and target.is_dir():  # another run won
+            raise OutputError(
+                f"{target} was written by another run at the same time (its complete output is kept); "
+                "give each run its own folder, or run again to replace it"
+            ) from None
+        raise _cannot_write(target, exc) from None
+    _fsync_dir(target.parent)
 
 
 def _named(exc: BaseException, tmp: Path, target: Path) -> BaseException:

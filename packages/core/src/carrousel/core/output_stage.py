@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from carrousel.core.errors import OutputError
+__all__ = ["put_or_hold", "staged_outputs"]
 
-__all__ = ["hold_replace", "staged_outputs"]
-
-_Held = list[tuple[Path, Path, Callable[[], object] | None]]
+_Held = list[tuple[Path, Callable[[], object]]]
 _HELD: contextvars.ContextVar[_Held | None] = contextvars.ContextVar("carrousel_staged_outputs", default=None)
 
 
@@ -49,33 +46,27 @@ def staged_outputs() -> Iterator[None]:
         raise
     finally:
         _HELD.reset(token)
-    for i, (tmp, target, put) in enumerate(held):
+    for i, (_, put) in enumerate(held):
         try:
-            if put is None:
-                os.replace(tmp, target)
-            else:
-                put()
-        except BaseException as exc:
+            put()  # raises OutputError naming its target (atomic_path's and atomic_dir's own messages)
+        except BaseException:
             _remove(held[i:])
-            if isinstance(exc, OSError):
-                reason = exc.strerror or type(exc).__name__
-                raise OutputError(f"cannot write {target} ({reason}); choose a writable path") from None
             raise
 
 
-def hold_replace(tmp: Path, target: Path, put: Callable[[], object] | None = None) -> bool:
-    """Called by ``atomic_path`` (``atomic_dir``) with its complete temporary file (folder): inside
-    :func:`staged_outputs`, keeps it to be put over ``target`` at the block's end (``put()``, default a
-    rename) and returns True; outside, returns False (the caller puts it now)."""
+def put_or_hold(tmp: Path, put: Callable[[], object]) -> None:
+    """Called by ``atomic_path`` (``atomic_dir``) with its complete temporary file (folder) and ``put``,
+    which puts it over its target (the rename, its error message, the parent folder's fsync): calls it now,
+    or inside :func:`staged_outputs` keeps it to be called at the block's end."""
     held = _HELD.get()
     if held is None:
-        return False
-    held.append((tmp, target, put))
-    return True
+        put()
+    else:
+        held.append((tmp, put))
 
 
 def _remove(held: _Held) -> None:
-    for tmp, _, _ in held:
+    for tmp, _ in held:
         if tmp.is_dir() and not tmp.is_symlink():
             shutil.rmtree(tmp, ignore_errors=True)
         else:
