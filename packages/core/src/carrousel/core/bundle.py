@@ -117,7 +117,7 @@ class Bundle:
     data: Mapping[str, Any] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     carrousel_version: str = field(default_factory=carrousel_version)
-    versions: Mapping[str, str] = field(default_factory=lambda: software_versions())
+    versions: Mapping[str, str] = field(default_factory=software_versions)
 
     def __post_init__(self) -> None:
         check_kind(self.kind)  # kind="", "  " or "a/b" was saved without a word
