@@ -771,12 +771,10 @@ def enrich(
     """Known-motif enrichment (as HOMER): % of targets vs background with a PWM hit, fold, p-value."""
     from carrousel.bio import enrich_plot, pipeline
 
-    to_stdout = out is not None and (str(out) == "-" or is_stdout(out))
-    if to_stdout:  # the TSV alone on stdout, as bio scan's hits (before: a file named '-', or TSV + table)
-        if as_json:
-            raise typer.BadParameter(
-                "it names stdout, where --json prints; give one of them", param_hint="'--out'"
-            )
+    # the TSV alone on stdout, as bio scan's hits (before: a file named '-', or TSV + table); beside --json:
+    # a usage error
+    to_stdout = stdout_only(Path("/dev/stdout") if str(out) == "-" else out, as_json, "--out")
+    if to_stdout:
         if plot is not None and is_stdout(plot):
             raise typer.BadParameter(
                 "it names stdout, where --out prints; give one of them", param_hint="'--plot'"
