@@ -349,8 +349,9 @@ class FrameDtypes:
                 clock = times.groupby("id")["time"].last().to_dict()
         numeric = pd.api.types.is_numeric_dtype(ds) and not pd.api.types.is_bool_dtype(ds)
         numbers = ds.dtype if numeric else None  # validated: 20100104-style (floats too: a CSV's blank cell)
-        held = pd.api.types.infer_dtype(ds) if ds.dtype == object else ""  # numbers in an object column
-        if held in ("integer", "floating", "mixed-integer-float"):
+        held = pd.api.types.infer_dtype(ds) if ds.dtype == object else ""
+        boxed = held in ("integer", "floating", "mixed-integer-float")  # numbers in an object column
+        if boxed:
             numbers = np.dtype(np.int64 if held == "integer" else np.float64)
         return cls(
             dict(zip(uniq.astype(str).tolist(), uniq.tolist(), strict=True)),
@@ -359,7 +360,7 @@ class FrameDtypes:
             stamps,
             clock,
             numbers,
-            bool(held) and numbers is not None,
+            boxed,
         )
 
     def id(self, text: str) -> object:
