@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -122,16 +122,14 @@ def train_settings(
 _TRAIN_FILES = ("positives", "negatives", "peaks", "genome")  # bio train's [data] files
 
 
-def train_block(ctx: typer.Context, config: Path | None) -> contextlib.ExitStack:
-    """The block ``bio train`` trains in (entered here): the training arithmetic typed or the ``--config``
+@contextlib.contextmanager
+def train_block(ctx: typer.Context, config: Path | None) -> Iterator[None]:
+    """The block ``bio train`` trains in: the training arithmetic typed or the ``--config``
     file's (core's ``precision_from``), and each data file the file gave rather than a flag named as the
     file holds it (``[data] positives in run.toml: pos.fa not found``), not by a flag never typed."""
-    stack = contextlib.ExitStack()
-    stack.enter_context(
-        precision_from(PrecisionSource.of(cli.typed(ctx, "precision"), config, "[fit] precision"))
-    )
     held = {
         n: f"[data] {n} in {config}:" for n in _TRAIN_FILES if config is not None and not cli.typed(ctx, n)
     }
-    stack.enter_context(settings_from_file(held))
-    return stack
+    source = PrecisionSource.of(cli.typed(ctx, "precision"), config, "[fit] precision")
+    with precision_from(source), settings_from_file(held):
+        yield

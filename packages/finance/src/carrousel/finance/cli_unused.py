@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -169,13 +169,15 @@ def typed_tickers(
 
 
 @check_args
-def run_block(precision_typed: bool, config: Path | None, csv: Path | None) -> contextlib.ExitStack:
-    """The block ``finance forecast`` / ``backtest`` run in (entered here): the training arithmetic typed
+@contextlib.contextmanager
+def run_block(precision_typed: bool, config: Path | None, csv: Path | None) -> Iterator[None]:
+    """The block ``finance forecast`` / ``backtest`` run in: the training arithmetic typed
     (``precision_typed``) or the ``--config`` file's (core's ``precision_from``), and a CSV file the file
     names (``[data] csv_path``, no ``--csv`` typed) named as the file holds it (``[data] csv_path in
     run.toml: prices.csv not found``), not by a ``--csv`` flag never typed."""
-    stack = contextlib.ExitStack()
-    stack.enter_context(precision_from(PrecisionSource.of(precision_typed, config, "[train] precision")))
     held = {"csv_path": f"[data] csv_path in {config}:"} if config is not None and csv is None else {}
-    stack.enter_context(settings_from_file(held))
-    return stack
+    with (
+        precision_from(PrecisionSource.of(precision_typed, config, "[train] precision")),
+        settings_from_file(held),
+    ):
+        yield
