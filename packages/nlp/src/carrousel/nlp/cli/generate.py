@@ -125,7 +125,7 @@ def train(
     files = tuple(str(p) for p in text or ())
     doc = read_toml(config) if config is not None else None  # read once: its [data] files stand in for --text
     message = "give --text FILE (repeat for several), or [data] files in the --config file"
-    flag_or_file(bool(files), doc, "data.files", message, typer.BadParameter)
+    in_file = flag_or_file(bool(files), doc, "data.files", message, typer.BadParameter)
     tables = read_tables(
         doc,
         {"data": LMDataConfig, "tokenizer": TokenizerConfig, "model": LMNetConfig, "fit": FitConfig},
@@ -169,7 +169,7 @@ def train(
         segment=4 * base_bptt,
     )
     # the files came from the config: its messages name it, not --text (a binary or non-UTF-8 one too)
-    from_file = {"data.files": f"[data] files in {config}:"} if not files and config is not None else {}
+    from_file = {"data.files": f"[data] files in {config}:"} if in_file else {}
     with settings_from_file(from_file), fit_precision_from(precision, config):
         for f in cfg.data.files if from_file else ():
             check_input_file(f, from_file["data.files"], "text")
