@@ -361,12 +361,12 @@ class SentimentModel:
         if not (texts := check_texts(texts, "input")):
             return []
         encoded = self._encode(texts, limit)  # the token counts say which texts are split: not read whole
-        plan = SentenceReading.plan(texts, encoded.cut, long)
+        plan, unread = SentenceReading.plan(texts, encoded.cut, long), set(encoded.unread)
         out = self._predictions(texts, encoded, batch_size, limit, plan.split)
         if plan.flat:
             flat = self._predictions(plan.flat, self._encode(plan.flat, limit), batch_size, limit)
             out = plan.merged(texts, out, flat, self.labels, self.threshold)
-        out = [replace(p, unknown_only=i in encoded.unread) for i, p in enumerate(out)]  # as read whole
+        out = [replace(p, unknown_only=i in unread) for i, p in enumerate(out)]  # as read whole; set: O(1)
         if warn and any(cut := [p.truncated for p in out]):
             warn_truncated(sum(cut), len(texts), limit)
         warn_unread(encoded.unread if warn else [], len(texts))
