@@ -165,7 +165,7 @@ def print_evaluation(r: Any) -> None:
         echo(f"labels     data read as the model's: {r.label_map_text}")
     echo(f"accuracy   {r.accuracy:.3f} (majority class: {r.majority_accuracy:.3f})")
     of = f"binary, of class {r.labels[-1]}" if r.average == "binary" else r.average  # the second label's
-    absent = getattr(r, "classes_absent", [])
+    absent = r.classes_absent
     if r.average != "binary" and absent:  # the undefined recall of a class without a row is not counted 0
         of += f" over the classes present; no {', '.join(absent)} row"
     echo(f"precision  {_shown(r.precision, 'nothing predicted ' + r.labels[-1])} ({of})")
