@@ -12,8 +12,10 @@ import typer
 from typer.core import TyperGroup
 
 from carrousel.core.cli import Above, Below, TrainPrecisionOrConfig, echo
+from carrousel.core.cli_config import flag_or_file
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
+from carrousel.core.config import TomlDocument, read_toml
 from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
 from carrousel.core.provenance import precision_words
 
@@ -42,6 +44,7 @@ __all__ = [
     "ValidShare",
     "fit_precision_from",
     "group",
+    "inputs_or_config",
     "print_evaluation",
     "rounded_prediction",
     "rounded_translation",
@@ -205,3 +208,17 @@ def rounded_prediction(p: SentimentPrediction, precisions: PrecisionReport) -> d
 def rounded_translation(t: Translation) -> Translation:
     """``t`` as ``--json`` shows it: its score and nll to :data:`JSON_PLACES` decimals."""
     return replace(t, score=round(t.score, JSON_PLACES), nll=round(t.nll, JSON_PLACES))
+
+
+def inputs_or_config(
+    typed: list[Path] | None, config: Path | None, field: str, name: str, message: str
+) -> tuple[TomlDocument | None, tuple[str, ...], dict[str, str]]:
+    """A train command's input files: those typed (they win), else the ``--config`` file's ``field``
+    (``"data.pairs"``: ``[data] pairs``); neither is a usage error (``message``). Returns the file's document
+    (read once), the typed files (empty when the file's stand in) and, when the file's stand in, how its
+    messages name the setting ``name`` (for ``settings_from_file``: not by a flag never typed), else {}."""
+    files = tuple(str(p) for p in typed or ())
+    doc = read_toml(config) if config is not None else None
+    table, _, key = field.rpartition(".")
+    in_file = flag_or_file(bool(files), doc, field, message, typer.BadParameter)
+    return doc, files, {name: f"[{table}] {key} in {config}:"} if in_file else {}

@@ -4,16 +4,12 @@
 from __future__ import annotations
 
 import enum
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from carrousel.core.cli_config import flag_or_file
 from carrousel.core.cli_values import NonBlank
-from carrousel.core.config import TomlDocument, read_toml
-from carrousel.core.option_names import settings_from_file
 from carrousel.nlp.config import MAX_LENGTH_PENALTY
 
 __all__ = [
@@ -44,7 +40,6 @@ __all__ = [
     "RunTexts",
     "Split",
     "TrainPairs",
-    "train_pairs",
 ]
 
 _PAIRS_HELP = (
@@ -249,16 +244,3 @@ BleuTokenize = Annotated[
         "ko-mecab or none.",
     ),
 ]
-
-
-def train_pairs(
-    pairs: list[Path] | None, config: Path | None
-) -> tuple[TomlDocument | None, tuple[str, ...], AbstractContextManager[None]]:
-    """``nlp translate train``'s pairs: the ``--pairs`` typed (they win), else the ``--config`` file's ``[data]
-    pairs``; neither is a usage error. Returns the file's document (read once), the typed files (empty when
-    the file's stand in) and the block in which messages name the file's setting, not ``--pairs``."""
-    files = tuple(str(p) for p in pairs or ())
-    doc = read_toml(config) if config is not None else None
-    message = "give --pairs SOURCE (twice for two aligned files), or [data] pairs in the --config file"
-    from_file = flag_or_file(bool(files), doc, "data.pairs", message, typer.BadParameter)
-    return doc, files, settings_from_file({"pairs": f"[data] pairs in {config}:"} if from_file else {})

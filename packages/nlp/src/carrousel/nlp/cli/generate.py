@@ -19,10 +19,10 @@ from carrousel.core.cli import (
     epochs_option,
     print_deployment,
 )
-from carrousel.core.cli_config import flag_or_file, merged, read_tables
+from carrousel.core.cli_config import merged, read_tables
 from carrousel.core.cli_outputs import check_plot_option, plots_written
 from carrousel.core.cli_values import Above, Below, OutputFolder
-from carrousel.core.config import MAX_THREADS, read_toml
+from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.files import check_input_file
 from carrousel.core.option_names import settings_from_file
@@ -38,6 +38,7 @@ from carrousel.nlp.cli._common import (
     TrainDevice,
     fit_precision_from,
     group,
+    inputs_or_config,
 )
 from carrousel.nlp.config import (
     FitConfig,
@@ -122,10 +123,8 @@ def train(
     """Train a language model on text files, holding out their tail."""
     from carrousel.nlp.pipeline.generate import train_lm
 
-    files = tuple(str(p) for p in text or ())
-    doc = read_toml(config) if config is not None else None  # read once: its [data] files stand in for --text
     message = "give --text FILE (repeat for several), or [data] files in the --config file"
-    in_file = flag_or_file(bool(files), doc, "data.files", message, typer.BadParameter)
+    doc, files, from_file = inputs_or_config(text, config, "data.files", "data.files", message)  # read once
     tables = read_tables(
         doc,
         {"data": LMDataConfig, "tokenizer": TokenizerConfig, "model": LMNetConfig, "fit": FitConfig},
@@ -169,7 +168,6 @@ def train(
         segment=4 * base_bptt,
     )
     # the files came from the config: its messages name it, not --text (a binary or non-UTF-8 one too)
-    from_file = {"data.files": f"[data] files in {config}:"} if in_file else {}
     with settings_from_file(from_file), fit_precision_from(precision, config):
         for f in cfg.data.files if from_file else ():
             check_input_file(f, from_file["data.files"], "text")

@@ -24,6 +24,7 @@ from carrousel.core.cli_outputs import check_plot_option, plots_written
 from carrousel.core.cli_values import Above, JsonListWriter, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
+from carrousel.core.option_names import settings_from_file
 from carrousel.nlp.cli import _common as shares
 from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group
 from carrousel.nlp.cli._translate_options import (
@@ -55,7 +56,6 @@ from carrousel.nlp.cli._translate_options import (
     RunTexts,
     Split,
     TrainPairs,
-    train_pairs,
 )
 from carrousel.nlp.cli._translate_po import fill_catalogue, po_output
 from carrousel.nlp.config import (
@@ -186,7 +186,8 @@ def train(
     """Train a translator on parallel text, holding out validation and test pairs."""
     from carrousel.nlp.pipeline.translate import train_translator
 
-    doc, files, named = train_pairs(pairs, config)  # typed, else the file's [data] pairs (read once)
+    message = "give --pairs SOURCE (twice for two aligned files), or [data] pairs in the --config file"
+    doc, files, named = shares.inputs_or_config(pairs, config, "data.pairs", "pairs", message)
     kinds = {"data": TranslateDataConfig, "tokenizer": TokenizerConfig, "model": TranslateNetConfig}
     tables = read_tables(doc, kinds | {"fit": FitConfig}, {"data": {"pairs": files}} if pairs else None)
     data, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
@@ -224,7 +225,7 @@ def train(
         members=members if members is not None else 3,
         workers=workers if workers is not None else 0,
     )
-    with named, shares.fit_precision_from(precision, config):  # file pairs: named as the file holds them
+    with settings_from_file(named), shares.fit_precision_from(precision, config):  # file pairs: as held
         r = train_translator(cfg, out)
     if as_json:
         emit_json(r)
