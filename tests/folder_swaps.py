@@ -1,16 +1,22 @@
 """Another run's save of a model folder, as a test makes it happen during a command: renames only, not this
 process's own :func:`carrousel.core.folder_swap.replace_folder` (which tells core's bundle pins that the
-folder changed, so the command would read it afresh)."""
+folder changed, so the command would read it afresh). Also an export interrupted while it measures the new
+folder, which must leave the earlier one in place."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 from carrousel.core.folder_swap import exchange
 
-__all__ = ["files_in", "swapped_in_by_another_run"]
+__all__ = ["files_in", "interrupted_while_measured", "swapped_in_by_another_run"]
 
 
 def swapped_in_by_another_run(new: Path, target: Path) -> None:
@@ -27,3 +33,22 @@ def swapped_in_by_another_run(new: Path, target: Path) -> None:
 def files_in(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` by its relative path, with its bytes: two calls compare a folder's contents."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _interrupted(*args: object, **kwargs: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def interrupted_while_measured(
+    monkeypatch: pytest.MonkeyPatch, deploy: ModuleType, earlier: Path, out: Path
+) -> Iterator[None]:
+    """``out`` made a copy of the folder ``earlier`` (an earlier export of the same kind) and ``deploy``'s
+    ``measure_latency`` interrupted (Ctrl-C): the export the block runs into ``out`` must leave it byte for
+    byte, with no staged folder left beside it."""
+    shutil.copytree(earlier, out)
+    before = files_in(out)
+    monkeypatch.setattr(deploy, "measure_latency", _interrupted)
+    yield
+    assert files_in(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == [out.name]  # no staged folder left behind

@@ -3,7 +3,6 @@ export in the output folder byte for byte (before: the new folder was swapped in
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from carrousel.finance.bundle import find_bundle
 from carrousel.finance.config import ExportConfig, FinanceConfig
 from carrousel.finance.pipeline import export_forecaster, forecast
-from tests.folder_swaps import files_in
+from tests.folder_swaps import interrupted_while_measured
 
 pytest.importorskip("onnxruntime")
 
@@ -31,16 +30,6 @@ def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
     found = find_bundle(tmp_path / "model")
     assert found is not None
     out = tmp_path / "exports" / "out"
-    shutil.copytree(found, out)  # the earlier output, of the same kind
-    before = files_in(out)
-
-    def interrupted(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(deploy, "measure_latency", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        export_forecaster(
-            ExportConfig(model_dir=str(tmp_path / "model"), precision="fp32", eval_days=60), out
-        )
-    assert files_in(out) == before
-    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]  # no staged folder left behind
+    export = ExportConfig(model_dir=str(tmp_path / "model"), precision="fp32", eval_days=60)
+    with interrupted_while_measured(monkeypatch, deploy, found, out), pytest.raises(KeyboardInterrupt):
+        export_forecaster(export, out)

@@ -4,7 +4,6 @@ in first, then scored and timed)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,9 @@ from typer.testing import CliRunner
 
 from carrousel.nlp.cli import app
 from carrousel.nlp.pipeline.sentiment import shipped_model_path
-from tests.folder_swaps import files_in
+from tests.folder_swaps import interrupted_while_measured
 
 pytest.importorskip("onnxruntime")
-
-
-def _interrupted(*args: object, **kwargs: object) -> None:
-    raise KeyboardInterrupt
 
 
 @pytest.mark.parametrize("command", ["generate", "sentiment", "translate"])
@@ -39,11 +34,7 @@ def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
         "translate": lambda: request.getfixturevalue("toy_translator"),
     }[command]()
     out = tmp_path / "out"
-    shutil.copytree(model, out)  # the earlier output, of the same kind
-    before = files_in(out)
-    monkeypatch.setattr(module, "measure_latency", _interrupted)
     args = [command, "export", "-o", str(out), "--precision", "fp32"]
-    res = CliRunner().invoke(app, [*args, *([] if command == "sentiment" else ["--model", str(model)])])
-    assert res.exit_code == 130, res.output
-    assert files_in(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staged folder left behind
+    with interrupted_while_measured(monkeypatch, module, model, out):
+        res = CliRunner().invoke(app, [*args, *([] if command == "sentiment" else ["--model", str(model)])])
+        assert res.exit_code == 130, res.output

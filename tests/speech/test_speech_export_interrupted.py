@@ -3,7 +3,6 @@ earlier export in ``--out`` byte for byte (before: the new folder was swapped in
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from typer.testing import CliRunner
 
 from carrousel.speech.cli import app
 from carrousel.speech.recognizer import shipped_model_path
-from tests.folder_swaps import files_in
+from tests.folder_swaps import interrupted_while_measured
 
 pytest.importorskip("onnxruntime")
 
@@ -22,14 +21,6 @@ def test_an_export_interrupted_while_measured_keeps_the_earlier_one(
     import carrousel.speech.deploy as deploy
 
     out = tmp_path / "out"
-    shutil.copytree(shipped_model_path(), out)  # the earlier output, of the same kind
-    before = files_in(out)
-
-    def interrupted(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(deploy, "measure_latency", interrupted)
-    res = CliRunner().invoke(app, ["export", "-o", str(out), "--precision", "fp32"])
-    assert res.exit_code == 130, res.output
-    assert files_in(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staged folder left behind
+    with interrupted_while_measured(monkeypatch, deploy, shipped_model_path(), out):
+        res = CliRunner().invoke(app, ["export", "-o", str(out), "--precision", "fp32"])
+        assert res.exit_code == 130, res.output
