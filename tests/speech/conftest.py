@@ -6,6 +6,7 @@ import csv
 import io
 import random
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,6 +63,19 @@ def espeak() -> None:
     """Skips the test when espeak-ng is missing (`make system` installs it)."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (make system)")
+
+
+@pytest.fixture(scope="session")
+def said(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """espeak-ng's "seven three nine two" at 16 kHz, as it writes it (skips without espeak-ng)."""
+    from carrousel.speech.audio import read_audio
+
+    path = tmp_path_factory.mktemp("said") / "s.wav"
+    try:
+        subprocess.run(["espeak-ng", "-w", str(path), "seven three nine two"], check=True)
+    except FileNotFoundError:
+        pytest.skip("espeak-ng is not installed (make system)")
+    return read_audio(path, 16000)
 
 
 @pytest.fixture

@@ -8,12 +8,10 @@ of silence had its first word timed from 0 s (its first letter emitted at the ch
 
 from __future__ import annotations
 
-import subprocess
-
 import numpy as np
 import pytest
 
-from carrousel.speech.audio import read_audio, speech_bounds
+from carrousel.speech.audio import speech_bounds
 from carrousel.speech.config import DecodeConfig
 from carrousel.speech.decoding import WORD_PAUSE, Word, decode
 from carrousel.speech.recognizer import Recognizer
@@ -38,17 +36,6 @@ def test_a_short_pause_keeps_the_word() -> None:
     short = frames("t", "w", "o", *PAUSE[: len(PAUSE) // 3], "s")
     (hyp,) = decode(short, ENGLISH, DecodeConfig(), frame_seconds=FRAME)
     assert hyp.text == "twos"
-
-
-@pytest.fixture(scope="module")
-def said(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
-    """espeak-ng's "seven three nine two" at 16 kHz (skips without espeak-ng)."""
-    path = tmp_path_factory.mktemp("said") / "s.wav"
-    try:
-        subprocess.run(["espeak-ng", "-w", str(path), "seven three nine two"], check=True)
-    except FileNotFoundError:
-        pytest.skip("espeak-ng is not installed (make system)")
-    return read_audio(path, 16000)
 
 
 def _with_pauses(said: np.ndarray, starts: list[float], seconds: float) -> np.ndarray:
