@@ -49,6 +49,20 @@ def ar_panel(n: int, rows: int, seed: int = 0, phi: float = 0.5, prefix: str = "
     return pd.concat(parts, ignore_index=True)
 
 
+def saved_global_model(folder: Path, df: pd.DataFrame) -> tuple[Path, Path]:
+    """``df`` written to ``folder/panel.csv`` and a tiny global model trained on it (lookback 10, horizon 3,
+    8 units, one epoch) saved to ``folder/m``: (table, model folder)."""
+    df.to_csv(folder / "panel.csv", index=False)
+    cfg = FinanceConfig(
+        window=WindowConfig(lookback=10, horizon=3),
+        model=ModelConfig(hidden_size=8, members=1),
+        train=replace(TrainSettings(epochs=1), progress=False),
+        backtest=BacktestConfig(auto_baselines=False),
+    )
+    train_global(df, cfg).bundle.save(folder / "m")
+    return folder / "panel.csv", folder / "m"
+
+
 def _cfg(**train: object) -> FinanceConfig:
     return FinanceConfig(
         window=WindowConfig(lookback=20, horizon=3),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +15,8 @@ import pandas as pd
 import pytest
 
 from carrousel.finance import predict_plot
-from carrousel.finance.config import BacktestConfig, FinanceConfig, ModelConfig, TrainSettings, WindowConfig
-from carrousel.finance.multiseries import train_global
 from tests.cli_harness import Outcome, assert_clean_failure, record_figures, run_entry
-from tests.finance.test_finance_global import ar_panel
+from tests.finance.test_finance_global import ar_panel, saved_global_model
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ORDER = [13, 2, 7, 0, 11, 5, 9, 1, 12, 4, 8, 3, 10, 6]  # the table's series order: not sorted by id
@@ -31,15 +28,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("predict_plot")
     df = ar_panel(14, 120, seed=3)
     df = pd.concat([df[df["unique_id"] == f"S{i:03d}"] for i in ORDER], ignore_index=True)
-    df.to_csv(folder / "panel.csv", index=False)
-    cfg = FinanceConfig(
-        window=WindowConfig(lookback=10, horizon=3),
-        model=ModelConfig(hidden_size=8, members=1),
-        train=replace(TrainSettings(epochs=1), progress=False),
-        backtest=BacktestConfig(auto_baselines=False),
-    )
-    train_global(df, cfg).bundle.save(folder / "m")
-    return folder / "panel.csv", folder / "m"
+    return saved_global_model(folder, df)
 
 
 def _drawn(fig: Any) -> dict[str, Any]:

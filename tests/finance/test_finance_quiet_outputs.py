@@ -6,7 +6,6 @@ tests/finance/test_cli.py; ``--json``): they are the command's output."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -14,27 +13,15 @@ import pytest
 from typer.testing import CliRunner
 
 from carrousel.finance.cli import app
-from carrousel.finance.config import BacktestConfig, FinanceConfig, ModelConfig, TrainSettings, WindowConfig
-from carrousel.finance.multiseries import train_global
 from tests.finance.test_cli import TINY
-from tests.finance.test_finance_global import ar_panel
+from tests.finance.test_finance_global import ar_panel, saved_global_model
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("quiet")
-    df = ar_panel(3, 120, seed=3)
-    df.to_csv(folder / "panel.csv", index=False)
-    cfg = FinanceConfig(
-        window=WindowConfig(lookback=10, horizon=3),
-        model=ModelConfig(hidden_size=8, members=1),
-        train=replace(TrainSettings(epochs=1), progress=False),
-        backtest=BacktestConfig(auto_baselines=False),
-    )
-    train_global(df, cfg).bundle.save(folder / "m")
-    return folder / "panel.csv", folder / "m"
+    return saved_global_model(tmp_path_factory.mktemp("quiet"), ar_panel(3, 120, seed=3))
 
 
 def test_predict_quiet_with_an_out_file_prints_nothing(saved: tuple[Path, Path], tmp_path: Path) -> None:
