@@ -4,16 +4,12 @@ random walk and zero return, drift and EWMA) give identical DM tests, which must
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from scipy import stats
 
 from carrousel.finance.backtest import BacktestResult
 from carrousel.finance.evaluate import score_backtest
 from carrousel.finance.scoring import holm
-
-QS = (0.1, 0.5, 0.9)
-Z = stats.norm.ppf(QS)
+from tests.finance.test_finance_interval_tests import Z, one_series_backtest
 
 
 def _twins(n: int = 300, horizon: int = 2, seed: int = 0) -> BacktestResult:
@@ -32,18 +28,7 @@ def _twins(n: int = 300, horizon: int = 2, seed: int = 0) -> BacktestResult:
         "drift": drift + wide,
         "ewma": drift + narrow,
     }
-    return BacktestResult(
-        model_name="lstm",
-        quantiles=QS,
-        horizon=horizon,
-        tickers=np.array(["X"] * n),
-        dates=pd.bdate_range("2015-01-01", periods=n),
-        base_price=np.full(n, 100.0),
-        actual=y,
-        forecasts=forecasts,
-        refits=1,
-        window="expanding",
-    )
+    return one_series_backtest(y, forecasts)
 
 
 def test_twin_baselines_are_one_test_in_the_verdicts_holm_family() -> None:

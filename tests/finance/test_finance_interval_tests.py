@@ -30,6 +30,14 @@ def _backtest(horizon: int, n: int = 400, seed: int = 0) -> BacktestResult:
     noisy = net * np.exp(rng.normal(0, 0.3, (n, 1, 1)))
     forecasts = {"lstm": net, "random_walk": flat.copy(), "zero_return": noisy, "ensemble": net.copy()}
     forecasts["lstm_aci"] = net * 1.01
+    return one_series_backtest(y, forecasts)
+
+
+def one_series_backtest(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> BacktestResult:
+    """The backtest of one series ``X`` (price 100, business days from 2015-01-01, one refit) whose log
+    returns are ``actual`` (origins x horizon) and ``forecasts`` the :data:`QS` quantiles of ``lstm`` and
+    its baselines (origins x horizon x 3)."""
+    n, horizon = actual.shape
     return BacktestResult(
         model_name="lstm",
         quantiles=QS,
@@ -37,7 +45,7 @@ def _backtest(horizon: int, n: int = 400, seed: int = 0) -> BacktestResult:
         tickers=np.array(["X"] * n),
         dates=pd.bdate_range("2015-01-01", periods=n),
         base_price=np.full(n, 100.0),
-        actual=y,
+        actual=actual,
         forecasts=forecasts,
         refits=1,
         window="expanding",
