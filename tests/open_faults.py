@@ -1,9 +1,11 @@
 """Opens of one file that fail with a chosen errno, for the tests of how a command reports an unreadable
-input (too many open files, out of memory, an I/O error) without a traceback."""
+input (too many open files, out of memory, an I/O error) without a traceback; and a write that finds the
+disk full, for the tests that a failed output leaves the earlier ones in place."""
 
 from __future__ import annotations
 
 import builtins
+import errno
 import io
 import os
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 
 from tests.cli_harness import Outcome, assert_clean_failure
 
-__all__ = ["fail_opens", "names_the_limit"]
+__all__ = ["disk_full", "fail_opens", "names_the_limit"]
 
 
 def fail_opens(monkeypatch: pytest.MonkeyPatch, target: Path, code: int, skip: int = 0) -> None:
@@ -30,6 +32,11 @@ def fail_opens(monkeypatch: pytest.MonkeyPatch, target: Path, code: int, skip: i
 
     monkeypatch.setattr(builtins, "open", failing_open)
     monkeypatch.setattr(io, "open", failing_open)
+
+
+def disk_full(*args: object, **kwargs: object) -> None:
+    """Stands in for a write (``Figure.savefig``, ``DataFrame.to_csv``...) on a full disk: raises ENOSPC."""
+    raise OSError(errno.ENOSPC, "No space left on device")
 
 
 def names_the_limit(outcome: Outcome, path: Path, fix: str = "check the file") -> None:

@@ -4,7 +4,6 @@ h.bed / e.tsv was already replaced by then)."""
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from carrousel.bio.motifs import resolve_motifs
 from tests.cli_harness import Outcome, assert_clean_failure
+from tests.open_faults import disk_full
 
 
 def test_a_full_disk_at_the_chart_keeps_the_earlier_hits_and_chart(
@@ -30,9 +30,6 @@ def test_a_full_disk_at_the_chart_keeps_the_earlier_hits_and_chart(
     bed, png = tmp_path / "h.bed", tmp_path / "p.png"
     bed.write_bytes(b"earlier hits\n")
     png.write_bytes(b"earlier chart")
-
-    def disk_full(self: Figure, *args: object, **kwargs: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Figure, "savefig", disk_full)
     res = invoke("bio", "scan", fa, "-m", "CTCF", "-o", bed, "--plot", png)
@@ -54,9 +51,6 @@ def test_a_full_disk_at_the_enrich_chart_keeps_the_earlier_table_and_chart(
     tsv, png = tmp_path / "e.tsv", tmp_path / "e.png"
     tsv.write_bytes(b"earlier table\n")
     png.write_bytes(b"earlier chart")
-
-    def disk_full(self: Figure, *args: object, **kwargs: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Figure, "savefig", disk_full)
     res = invoke("bio", "enrich", p, "--background", n, "-m", "MA0139.2", "-o", tsv, "--plot", png)

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,10 +16,7 @@ from carrousel.finance.config import FinanceConfig
 from carrousel.finance.pipeline import forecast
 from tests.cli_harness import Outcome
 from tests.finance.test_finance_predict_plot import saved  # noqa: F401 (the module's model fixture)
-
-
-def _disk_full(*args: object, **kwargs: object) -> None:
-    raise OSError(errno.ENOSPC, "No space left on device")
+from tests.open_faults import disk_full
 
 
 def test_forecast_charts_are_all_replaced_or_none(
@@ -41,7 +37,7 @@ def test_forecast_charts_are_all_replaced_or_none(
     def second_fails(self: Figure, *args: object, **kwargs: object) -> None:
         calls.append(1)
         if len(calls) == 2:
-            _disk_full()
+            disk_full()
         real(self, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", second_fails)
@@ -62,7 +58,7 @@ def test_predict_chart_is_kept_when_the_table_cannot_be_written(
     csv, png = tmp_path / "pred.csv", tmp_path / "p.png"
     csv.write_bytes(b"earlier table\n")
     png.write_bytes(b"earlier chart")
-    monkeypatch.setattr(pd.DataFrame, "to_csv", _disk_full)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full)
     res = invoke("finance", "predict", "--data", table, "--model-dir", model, "-o", csv, "--plot", png)
     assert res.code == 1 and "Traceback" not in res.stderr  # the data's warnings, then one error line
     assert res.stderr.splitlines()[-1].startswith(f"error: cannot write {csv} (No space left on device)")
