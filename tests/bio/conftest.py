@@ -128,6 +128,27 @@ def rng() -> np.random.Generator:
 SITE = "CCGCGTGGTGGCGC"  # the site the toy learns (planted in its positives)
 
 
+@pytest.fixture
+def planted_windows(tmp_path: Path, lambda_fa: Path):  # type: ignore[no-untyped-def]
+    """``planted_windows(n=150) -> (pos.fa, neg.fa)`` in ``tmp_path``: ``n`` lambda windows of 100 bases
+    (seed 0) with :data:`SITE` planted at a random place (positives) and the same ``n`` without (negatives)."""
+    from carrousel.bio.fasta import decode, iter_records
+
+    def make(n: int = 150) -> tuple[Path, Path]:
+        (_, codes), *_ = list(iter_records(lambda_fa))
+        rng = np.random.default_rng(0)
+        pos, neg = {}, {}
+        for i in range(n):
+            s = int(rng.integers(0, codes.size - 100))
+            win = decode(codes[s : s + 100])
+            neg[f"n{i}"] = win
+            p = int(rng.integers(0, 100 - len(SITE)))
+            pos[f"p{i}"] = win[:p] + SITE + win[p + len(SITE) :]
+        return _write_fasta(tmp_path / "pos.fa", pos), _write_fasta(tmp_path / "neg.fa", neg)
+
+    return make
+
+
 def _fasta(path: Path, lcg_dna, start: int, n: int, site: bool) -> Path:  # type: ignore[no-untyped-def]
     rows = []
     for i in range(start, start + n):

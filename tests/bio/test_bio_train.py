@@ -12,7 +12,7 @@ from carrousel.bio.bed import read_bed
 from carrousel.bio.cli import app
 from carrousel.bio.data import fit_windows, gc_matched_windows, peak_windows
 from carrousel.bio.errors import BedFormatError
-from carrousel.bio.fasta import decode, encode, iter_records
+from carrousel.bio.fasta import decode, encode
 from carrousel.bio.pipeline import load_model
 from tests.cli_harness import assert_training_outputs
 
@@ -43,18 +43,8 @@ def test_fit_windows() -> None:
     assert decode(w[0]) == "TACG" and decode(w[1]) == "NGGN"
 
 
-def test_cli_train_positives_negatives(tmp_path, lambda_fa, write_fasta) -> None:
-    (_, codes), *_ = list(iter_records(lambda_fa))
-    rng = np.random.default_rng(0)
-    site = "CCGCGTGGTGGCGC"
-    pos, neg = {}, {}
-    for i in range(80):
-        s = int(rng.integers(0, codes.size - 100))
-        win = decode(codes[s : s + 100])
-        neg[f"n{i}"] = win
-        p = int(rng.integers(0, 100 - len(site)))
-        pos[f"p{i}"] = win[:p] + site + win[p + len(site) :]
-    pfa, nfa = write_fasta(tmp_path / "pos.fa", pos), write_fasta(tmp_path / "neg.fa", neg)
+def test_cli_train_positives_negatives(tmp_path, planted_windows) -> None:
+    pfa, nfa = planted_windows(80)
     out = tmp_path / "model"
     args = [
         "train",

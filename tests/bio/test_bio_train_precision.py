@@ -14,27 +14,11 @@ import torch
 from typer.testing import CliRunner
 
 from carrousel.bio.cli import app
-from carrousel.bio.fasta import decode, iter_records
+from carrousel.bio.fasta import iter_records
 from carrousel.bio.models import predict_logits
 from carrousel.bio.pipeline import load_model
 from carrousel.core.export import InferencePrecision
 from tests.cli_harness import assert_clean_failure, config_of
-
-SITE = "CCGCGTGGTGGCGC"
-
-
-def _planted(tmp_path: Path, lambda_fa: Path, write_fasta: Any, n: int = 150) -> tuple[Path, Path]:
-    """``n`` lambda windows of 100 bases with ``SITE`` planted (positives) and ``n`` without (negatives)."""
-    (_, codes), *_ = list(iter_records(lambda_fa))
-    rng = np.random.default_rng(0)
-    pos, neg = {}, {}
-    for i in range(n):
-        s = int(rng.integers(0, codes.size - 100))
-        win = decode(codes[s : s + 100])
-        neg[f"n{i}"] = win
-        p = int(rng.integers(0, 100 - len(SITE)))
-        pos[f"p{i}"] = win[:p] + SITE + win[p + len(SITE) :]
-    return write_fasta(tmp_path / "pos.fa", pos), write_fasta(tmp_path / "neg.fa", neg)
 
 
 def _train(pfa: Path, nfa: Path, out: Path, *extra: str) -> Any:
@@ -46,10 +30,10 @@ def _train(pfa: Path, nfa: Path, out: Path, *extra: str) -> Any:
     return CliRunner().invoke(app, [*args, "-o", str(out), "--json", *extra])
 
 
-def test_bf16_training_learns_keeps_float32_weights_and_is_recorded(tmp_path, lambda_fa, write_fasta) -> None:
+def test_bf16_training_learns_keeps_float32_weights_and_is_recorded(tmp_path, planted_windows) -> None:
     """A planted 14-base site: bf16 reaches a held-out AUROC above 0.9 (0.979 measured; fp32 0.981; a model
     that reads nothing scores 0.5), its loss falls, and the saved model is float32 and scans like any other."""
-    pfa, nfa = _planted(tmp_path, lambda_fa, write_fasta)
+    pfa, nfa = planted_windows()
     outcome = _train(pfa, nfa, tmp_path / "bf16", "--precision", "bf16")
     assert outcome.exit_code == 0, outcome.output
     summary = json.loads(outcome.stdout)
@@ -108,12 +92,12 @@ def test_a_wrong_precision_in_the_config_file_is_one_line(invoke: Any, tmp_path:
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_a_diverged_training_names_the_learning_rate(
-    tmp_path, lambda_fa, write_fasta, invoke: Any, precision: str
+    tmp_path, planted_windows, invoke: Any, precision: str
 ) -> None:
     """``--lr 1e35``: a finite step that large leaves NaN/inf weights (the trainer skips only the steps whose
     loss or gradient is not finite). Before: "error: roc_auc: scores contain NaN or infinity", as if the input
     were at fault; now one line saying the training diverged and naming --lr, and no model folder."""
-    pfa, nfa = _planted(tmp_path, lambda_fa, write_fasta, n=60)
+    pfa, nfa = planted_windows(60)
     out = tmp_path / "m"
     args = ["--positives", pfa, "--negatives", nfa, "--window", "100", "--epochs", "2", "--filters", "8"]
     outcome = invoke(
@@ -124,11 +108,11 @@ def test_a_diverged_training_names_the_learning_rate(
     assert not out.exists()
 
 
-def test_an_overflowing_learning_rate_is_a_divergence(tmp_path, lambda_fa, write_fasta, invoke: Any) -> None:
+def test_an_overflowing_learning_rate_is_a_divergence(tmp_path, planted_windows, invoke: Any) -> None:
     """``--lr 1e38``: AdamW's first step (lr / (1 - beta1) = 1e39) is past float32's largest value. Before:
     "internal error (RuntimeError: value cannot be converted to type float without overflow)"; now core's one
     diverged line naming --lr, exit 1, and no model folder."""
-    pfa, nfa = _planted(tmp_path, lambda_fa, write_fasta, n=60)
+    pfa, nfa = planted_windows(60)
     out = tmp_path / "m"
     args = ["--positives", pfa, "--negatives", nfa, "--window", "100", "--epochs", "1", "--filters", "8"]
     outcome = invoke("bio", "train", *args, "--hidden", "4", "--lr", "1e38", "-o", out, "-q")

@@ -7,28 +7,18 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 from typer.testing import CliRunner
 
 from carrousel.bio.cli import app
-from carrousel.bio.fasta import decode, iter_records
 
 
 def test_train_quiet_prints_nothing_the_folder_holds_the_figures(
-    tmp_path: Path, lambda_fa: Path, write_fasta: Any
+    tmp_path: Path, planted_windows: Callable[[int], tuple[Path, Path]]
 ) -> None:
-    (_, codes), *_ = list(iter_records(lambda_fa))
-    rng, site = np.random.default_rng(0), "CCGCGTGGTGGCGC"
-    pos, neg = {}, {}
-    for i in range(40):
-        s = int(rng.integers(0, codes.size - 100))
-        neg[f"n{i}"] = win = decode(codes[s : s + 100])
-        p = int(rng.integers(0, 100 - len(site)))
-        pos[f"p{i}"] = win[:p] + site + win[p + len(site) :]
-    pfa, nfa = write_fasta(tmp_path / "pos.fa", pos), write_fasta(tmp_path / "neg.fa", neg)
+    pfa, nfa = planted_windows(40)
     base = ["train", "--positives", str(pfa), "--negatives", str(nfa), "--window", "100", "--epochs", "1"]
     base += ["--filters", "8", "--kernel", "13", "--hidden", "4"]
     quiet = CliRunner().invoke(app, [*base, "-o", str(tmp_path / "m"), "-q"])
