@@ -6,19 +6,8 @@ per utterance: its seconds and speaker) and ``speech train -o DIR -q`` its ``tra
 from __future__ import annotations
 
 import json
-import sys
 
-import pytest
-
-from carrousel.speech.cli import main
-
-
-def speech(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(sys, "argv", ["speech", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
+from tests.speech.test_speech_cli import speech
 
 
 def test_synth_corpus_quiet_prints_nothing(capsys, monkeypatch, tmp_path, engines) -> None:  # type: ignore[no-untyped-def]
