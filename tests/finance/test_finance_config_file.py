@@ -14,7 +14,7 @@ from carrousel.finance.config import FinanceConfig
 from tests.cli_harness import Outcome, assert_clean_failure, config_of
 
 
-def _config_of(monkeypatch: pytest.MonkeyPatch, module: str, name: str, *argv: str) -> Any:
+def finance_config_of(monkeypatch: pytest.MonkeyPatch, module: str, name: str, *argv: str) -> Any:
     """The config ``finance *argv`` hands to ``module.name`` (replaced, so nothing runs)."""
     return config_of(
         monkeypatch,
@@ -38,13 +38,13 @@ def test_train_global_keeps_the_files_auto_baselines(monkeypatch: pytest.MonkeyP
     args = _train_global_args(
         monkeypatch, tmp_path, "[backtest]\nauto_baselines = true\n[train]\nepochs = 3\n"
     )
-    cfg = _config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args)
+    cfg = finance_config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args)
     assert (cfg.backtest.auto_baselines, cfg.train.epochs) == (True, 3)  # the flag's False won before
-    cfg = _config_of(
+    cfg = finance_config_of(
         monkeypatch, "carrousel.finance.multiseries", "train_global", *args, "--no-auto-baselines"
     )
     assert cfg.backtest.auto_baselines is False
-    plain = _config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args[:-2])
+    plain = finance_config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args[:-2])
     assert plain.backtest.auto_baselines is False  # the command's default without a file
 
 
@@ -54,7 +54,7 @@ def test_forecast_table_keeps_the_other_defaults_and_flags_win(
     conf = tmp_path / "run.toml"
     conf.write_text("[train]\nepochs = 3\nlr = 0.01\n[window]\nhorizon = 4\n")
     args = ["forecast", "AAPL", "--source", "sample", "--config", str(conf), "--epochs", "2"]
-    cfg = _config_of(monkeypatch, "carrousel.finance.pipeline", "forecast", *args)
+    cfg = finance_config_of(monkeypatch, "carrousel.finance.pipeline", "forecast", *args)
     assert (cfg.train.epochs, cfg.train.lr, cfg.window.horizon) == (2, 0.01, 4)
     assert cfg.window.lookback == type(cfg.window)().lookback
 
@@ -115,5 +115,5 @@ def test_train_global_refuses_a_file_setting_it_does_not_use(
 def test_train_global_keeps_the_files_calendar(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     text = '[data]\ncalendar = "XLON"\n[backtest]\naci_gamma = 0.01\nwindow = "rolling"\n'
     args = _train_global_args(monkeypatch, tmp_path, text)
-    cfg = _config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args)
+    cfg = finance_config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args)
     assert (cfg.data.calendar, cfg.backtest.aci_gamma, cfg.backtest.window) == ("XLON", 0.01, "rolling")

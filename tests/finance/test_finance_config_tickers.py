@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 import typer
 
-from carrousel.finance.cli import _config, app
+from carrousel.finance.cli import _config
 from carrousel.finance.config import FinanceConfig
-from tests.cli_harness import Outcome, assert_clean_failure, config_of
+from tests.cli_harness import Outcome, assert_clean_failure
+from tests.finance.test_finance_config_file import finance_config_of
 
 
 def _cfg(monkeypatch: pytest.MonkeyPatch, command: str, *argv: str) -> FinanceConfig:
-    target = {"forecast": "forecast", "backtest": "backtest"}[command]
-    pick = lambda args: next(a for a in args if isinstance(a, FinanceConfig))  # noqa: E731
-    return config_of(monkeypatch, app, "carrousel.finance.pipeline", target, command, *argv, pick=pick)  # type: ignore[no-any-return]
+    """The config ``finance command *argv`` hands to the pipeline's function of that name."""
+    return finance_config_of(monkeypatch, "carrousel.finance.pipeline", command, command, *argv)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("command", ["forecast", "backtest"])
