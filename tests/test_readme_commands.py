@@ -36,6 +36,9 @@ from typer.main import get_command
 
 ROOT = Path(__file__).resolve().parents[1]
 READMES = [ROOT / "README.md", *sorted(ROOT.glob("packages/*/README.md"))]
+# The pages a package README links for its measurements (packages/nlp/docs/results*.md: the figures' sections
+# moved there from the README, their commands with them).
+DOCS = sorted(ROOT.glob("packages/*/docs/*.md"))
 CLIS = ("finance", "bio", "nlp", "speech", "carrousel-data")
 SCRIPT = re.compile(r"(?:benchmarks|examples|scripts)/\w+\.py")
 PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9_]*|.*\.\.\..*")  # FILE, N, P, RUN..., ...
@@ -111,8 +114,10 @@ def _alternatives(words: list[str]) -> list[str]:
 
 
 def _own(path: Path) -> str | None:
-    """The CLI of a package's README (``packages/nlp/README.md``: ``nlp``), else ``None``."""
-    return path.parent.name if path.parent.parent.name == "packages" and path.parent.name in CLIS else None
+    """The CLI of a package's README or docs page (``packages/nlp/README.md``, ``packages/nlp/docs/x.md``:
+    ``nlp``), else ``None``."""
+    package = path.parent.parent if path.parent.name == "docs" else path.parent
+    return package.name if package.parent.name == "packages" and package.name in CLIS else None
 
 
 def readme_commands(path: Path) -> list[tuple[str, str, list[str]]]:
@@ -319,9 +324,25 @@ def test_readme_commands_name_real_commands_options_and_choices(readme: Path) ->
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("page", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_docs_commands_name_real_commands_options_and_choices(page: Path) -> None:
+    """The measurement pages moved out of a package README keep their commands checked: each names
+    sub-commands, options and choices its program has (before the move they were the README's)."""
+    assert readme_commands(page), page  # every page names the commands of its figures
+    problems = [p for p in _problems(page) if p.split(": ", 1)[1] not in ALLOWED]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_nlp_docs_pages_are_checked_with_the_nlp_cli() -> None:
+    """A docs page's bare ``translate evaluate ...`` span is the nlp CLI's, as in its README."""
+    page = ROOT / "packages" / "nlp" / "docs" / "results-translation.md"
+    assert page in DOCS and _own(page) == "nlp"
+    assert len(readme_commands(page)) > 30
+
+
 def test_every_allowed_problem_is_still_in_a_readme() -> None:
     """An allowed problem whose sentence was reworded or removed leaves the list."""
-    found = {p.split(": ", 1)[1] for readme in READMES for p in _problems(readme)}
+    found = {p.split(": ", 1)[1] for readme in [*READMES, *DOCS] for p in _problems(readme)}
     assert set(ALLOWED) <= found, set(ALLOWED) - found
 
 

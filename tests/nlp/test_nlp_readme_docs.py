@@ -1,0 +1,127 @@
+"""The nlp README is the user guide (the PyPI page); its measurement record is in packages/nlp/docs/.
+
+Before, the README was 3,095 lines: how to train, predict, evaluate or export sat among pages of experiment
+logs. The figure sections moved verbatim to docs/results*.md; these tests hold the two together: every
+relative link (README -> docs, docs -> README, docs -> docs) reaches a file and a heading, the README keeps a
+results table per pipeline that links its record, its Python block runs, and the commands reference lists
+every command of the CLI.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.main import get_command
+
+NLP = Path(__file__).resolve().parents[2] / "packages" / "nlp"
+README = NLP / "README.md"
+DOCS = sorted((NLP / "docs").glob("*.md"))
+LINK = re.compile(r"\[[^\]\n]*\]\(([^)\s]+)\)")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation but ``-`` and ``_`` dropped, spaces to ``-``."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors of a page's headings (outside code blocks), a repeated one numbered as GitHub does."""
+    text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.S | re.M)
+    seen: dict[str, int] = {}
+    out = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", text, flags=re.M):
+        slug = _slug(heading)
+        out.add(f"{slug}-{seen[slug]}" if slug in seen else slug)
+        seen[slug] = seen.get(slug, 0) + 1
+    return out
+
+
+def test_slug_is_githubs() -> None:
+    assert _slug("Export (`nlp sentiment export`, needs `carrousel-core[export]`)") == (
+        "export-nlp-sentiment-export-needs-carrousel-coreexport"
+    )
+    assert _slug("Mixed-precision training (`--precision`)") == "mixed-precision-training---precision"
+
+
+@pytest.mark.parametrize("page", [README, *DOCS], ids=lambda p: p.name)
+def test_every_relative_link_reaches_a_file_and_a_heading(page: Path) -> None:
+    links = [m.group(1) for m in LINK.finditer(page.read_text(encoding="utf-8"))]
+    local = [link for link in links if not re.match(r"[a-z]+:", link)]
+    assert local, page  # each page links the others
+    broken = []
+    for link in local:
+        target, _, anchor = link.partition("#")
+        path = (page.parent / target).resolve() if target else page
+        if not path.is_file():
+            broken.append(f"{link}: no such file")
+        elif anchor and anchor not in _anchors(path):
+            broken.append(f"{link}: no heading #{anchor} in {path.name}")
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize("pipeline", ["sentiment", "generation", "translation"])
+def test_readme_has_one_results_table_per_pipeline_linking_its_record(pipeline: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split(f"### {pipeline.capitalize()} results\n", 1)[1].split("\n#", 1)[0]
+    assert f"](docs/results-{pipeline}.md" in section
+    assert section.count("\n|---") == 1  # one table
+    assert "`python benchmarks/" in section or "`nlp " in section  # the command behind it
+
+
+def test_measurement_sections_live_in_docs_not_in_the_readme() -> None:
+    """The figure sections (per-seed tables, tried-and-not-adopted runs) are the docs' pages, once."""
+    readme = README.read_text(encoding="utf-8")
+    docs = "\n".join(p.read_text(encoding="utf-8") for p in DOCS)
+    for heading in (
+        "### Figures (`python benchmarks/bench_nlp_sentiment.py`)",
+        "### Figures (`python benchmarks/bench_nlp_generate.py`)",
+        "### Figures\n",
+        "### Against the new dictionary: German, and a third language (French)",
+        "Weight averaging, tried and not adopted (#13",
+        "**Fallback per clause, tried and not adopted**",
+    ):
+        assert heading not in readme and docs.count(heading) == 1, heading
+    assert len(readme.splitlines()) < 2000
+
+
+def test_commands_reference_lists_every_command() -> None:
+    from carrousel.nlp.cli import app
+
+    def leaves(cmd: Any, path: str) -> list[str]:
+        subs = getattr(cmd, "commands", {})
+        return [x for k, c in subs.items() for x in leaves(c, f"{path} {k}")] if subs else [path]
+
+    text = README.read_text(encoding="utf-8")
+    commands = leaves(get_command(app), "nlp")
+    assert len(commands) >= 14
+    missing = [c for c in commands if f"### `{c}`\n" not in text]
+    assert not missing, missing
+
+
+def test_readme_python_block_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's Python block as written: the shipped model's two predictions, as its comment states."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], "nlp-README-python", "exec", dont_inherit=True), {"__name__": "nlp_readme"})
+    assert capsys.readouterr().out.split("\n")[:2] == ["positive 0.991", "negative 0.913"]
+
+
+def test_readme_config_block_reaches_the_sentiment_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The README's TOML block as written is a `nlp sentiment train --config` file whose values reach the run."""
+    from carrousel.nlp.cli import app
+    from carrousel.nlp.pipeline import sentiment
+    from tests.cli_harness import config_of
+
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) == 1
+    conf = tmp_path / "run.toml"
+    conf.write_text(blocks[0], encoding="utf-8")
+    argv = ["sentiment", "train", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    cfg = config_of(monkeypatch, app, sentiment, "train_sentiment", *argv)
+    assert cfg.data.source == "reviews.csv" and cfg.model.hidden_size == 96
+    assert (cfg.fit.epochs, cfg.fit.threads, cfg.fit.precision) == (20, 1, "fp32")
