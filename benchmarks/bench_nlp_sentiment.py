@@ -35,27 +35,27 @@ keeps all of them (by default only a subset at the training prior of the teacher
 ``TeacherConfig.balance``); every BiLSTM row also
 reports its own validation rows (the 10% its seed held out, at its stored cut): the column a recipe is
 chosen on, never the test columns. ``--general N`` (10,000; adopted by a pre-registered rule on the
-agreement and the own validation rows, see the nlp README) adds N general-English sentences (``nlp.oanc``, then
+agreement and the own validation rows, see packages/nlp/docs/results-sentiment.md) adds N general-English sentences (``nlp.oanc``, then
 ``nlp.wsj``: magazine, letters, travel and news text, tags stripped) to the distilled student's unlabelled
 texts; 2,000 other OANC sentences (seed-fixed, never in a transfer set) are held out, and every distilled
 row reports its AGREEMENT with its teacher there (``general agreement``: the share of equal labels, each
 model at its own decision rule, and in the F1 table the mean absolute difference of P(positive)): what
 distillation should achieve off the movie domain, without human labels; ``--general 0`` gives the
 student of review sentences only. ``--tokenizer bpe --vocab N`` gives the student BPE subwords instead of word
-tokens (tried for the words outside its vocabulary, ``bench_nlp_oov.py``; not adopted, see the nlp README). ``--reuse`` scores the models
+tokens (tried for the words outside its vocabulary, ``bench_nlp_oov.py``; not adopted, see packages/nlp/docs/results-sentiment.md). ``--reuse`` scores the models
 already in ``--keep DIR`` instead of training them again (training is deterministic per seed), each only if
 it was trained with the same config (stored beside it as ``NAME.config.json``), else it is trained again.
 ``--oov-fallback`` adds after each distilled row the same model with the OOV fallback of
 :mod:`carrousel.nlp.oov` (``NAME_oov``: words outside the vocabulary get vectors mapped from MiniLM's word
 pieces, as ``nlp sentiment train --teacher minilm --oov-fallback`` saves it); with ``--reuse`` the kept models
-are rescored with and without it, untrained (see the nlp README). ``--hint BETA`` trains the distilled
+are rescored with and without it, untrained (see packages/nlp/docs/results-sentiment.md). ``--hint BETA`` trains the distilled
 student with the hint term too (``nlp sentiment train --teacher minilm --hint BETA``: its pooled vector,
 through a training-only projection, regresses the teacher's MiniLM embedding, ``BETA * (1 - cos)``; the saved
-model is the same BiLSTM; tried at 0.25 and not adopted, see the nlp README). ``--freeze-embeddings`` keeps
+model is the same BiLSTM; tried at 0.25 and not adopted, see packages/nlp/docs/results-sentiment.md). ``--freeze-embeddings`` keeps
 the distilled student's MiniLM-initialised embeddings fixed and ``--embedding-lr-scale F`` has them learn at
-F times the learning rate (both tried, not adopted: the nlp README, *Frozen embeddings for the distilled
+F times the learning rate (both tried, not adopted: packages/nlp/docs/results-sentiment.md, *Frozen embeddings for the distilled
 student*). ``--alpha A`` sets the weight of the soft term (0.9; 1: soft targets only, no hard labels; a
-one-seed pilot in the nlp README, *Soft targets only*).
+one-seed pilot in packages/nlp/docs/results-sentiment.md, *Soft targets only*).
 """
 
 from __future__ import annotations
@@ -433,7 +433,7 @@ def distilled_pair(
     alpha: float = 0.9,
 ) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process sharing
-    MiniLM's weights (each training embeds its texts afresh: *Same seed, same weights* in the nlp README;
+    MiniLM's weights (each training embeds its texts afresh: *Same seed, same weights* in packages/nlp/docs/results-sentiment.md;
     ``both`` False: only the second; ``oov``: each followed by its row with the OOV fallback)."""
     rest = (held, reuse, ema_decay, tokens, oov, hint, embeddings, alpha)
     first = distilled(train, tests, folder, seed, (), augment, student, True, *rest) if both else []

@@ -564,7 +564,7 @@ class TranslateTrainConfig:
     # tokenizer.vocab_size entries; the pointer copies a source piece to the same target piece)
     bpe_dropout: float = 0.0  # BPE-dropout of the training pairs, both sides, drawn anew each epoch (0: off)
     members: int = 3  # networks trained with training seeds fit.seed, fit.seed + 1... and decoded as one
-    # ensemble (1: a single network; 3 measured best, see the nlp README's "Seed ensembles")
+    # ensemble (1: a single network; 3 measured best, nlp docs/results-translation.md, "Seed ensembles")
     workers: int = 0  # processes training members at once (0: as many as the CPU cores hold at fit.threads)
 
     def __post_init__(self) -> None:
@@ -602,7 +602,7 @@ class DecodeConfig:
     lexical_bias: float = 0.0  # lambda of the lexicon bias lambda * log(p_lex + eps) on the output (0: off)
     lexical_eps: float = 1e-3  # eps of the lexicon bias
     fallback_nll: float = 0.8  # mean -log p per output token above which the dictionary translates (0: off;
-    # 0.8 chosen for the default three-network ensemble, 0.6 before it, for one network: nlp README)
+    # 0.8 chosen for the three-network ensemble, 0.6 before, one network: nlp docs/results-translation.md)
     mbr: bool = True  # consensus (MBR, chrF) among the n-best, the dictionary's and (mbr_copy) the source
     mbr_temperature: float = 1.0  # the n-best's weights softmax(log p / T), summing to 1 (T > 1: flatter)
     mbr_dictionary: float = 0.5  # the dictionary translation's weight beside them (0: candidate only)
