@@ -99,6 +99,18 @@ def test_commands_reference_lists_every_command() -> None:
     assert len(commands) >= 14
     missing = [c for c in commands if f"### `{c}`\n" not in text]
     assert not missing, missing
+    root = get_command(app)
+    absent = []
+    for name in commands:  # each option of the command is a row of its table (--json, -v, -q: said once)
+        cmd = root
+        for word in name.split()[1:]:
+            cmd = cmd.commands[word]
+        section = text.split(f"### `{name}`\n", 1)[1].split("\n### ", 1)[0]
+        for param in cmd.params:
+            names = [o for o in (*param.opts, *param.secondary_opts) if o.startswith("--")]
+            if names and names[0] not in ("--json", "--verbose", "--quiet", "--help"):
+                absent += [f"{name} {o}" for o in names if f"`{o}`" not in section]
+    assert not absent, absent
 
 
 def test_readme_python_block_runs(capsys: pytest.CaptureFixture[str]) -> None:
