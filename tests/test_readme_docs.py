@@ -1,14 +1,17 @@
-"""The nlp README is the user guide (the PyPI page); its measurement record is in packages/nlp/docs/.
+"""A domain README (nlp, finance, speech) is the user guide (the PyPI page); its measurement record is in
+packages/<domain>/docs/.
 
-Before, the README was 3,095 lines: how to train, predict, evaluate or export sat among pages of experiment
-logs. The figure sections moved verbatim to docs/results*.md; these tests hold the two together: every
-relative link (README -> docs, docs -> README, docs -> docs) reaches a file and a heading, the README keeps a
-results table per pipeline that links its record, its Python block runs, and the commands reference lists
-every command of the CLI.
+Before, the READMEs were 1,400-3,100 lines: how to train, predict, evaluate or export sat among pages of
+experiment logs. The figure sections moved verbatim to docs/results*.md; these tests hold the two together, for
+every domain alike: every relative link (README -> docs, docs -> README, docs -> docs) reaches a file and a
+heading, the README keeps a results table per pipeline that links its record, the moved sections are in docs
+and not in the README, the commands reference lists every command and option of the CLI, and nlp's Python and
+TOML blocks run.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 from typing import Any
@@ -16,9 +19,48 @@ from typing import Any
 import pytest
 from typer.main import get_command
 
-NLP = Path(__file__).resolve().parents[2] / "packages" / "nlp"
-README = NLP / "README.md"
-DOCS = sorted((NLP / "docs").glob("*.md"))
+PACKAGES = Path(__file__).resolve().parents[1] / "packages"
+DOMAINS = ("nlp", "finance", "speech")
+README = PACKAGES / "nlp" / "README.md"
+PAGES = [
+    p for d in DOMAINS for p in (PACKAGES / d / "README.md", *sorted((PACKAGES / d / "docs").glob("*.md")))
+]
+# The sections moved out of each README: in its docs pages once, not in the README.
+MOVED = {
+    "nlp": (
+        "### Figures (`python benchmarks/bench_nlp_sentiment.py`)",
+        "### Figures (`python benchmarks/bench_nlp_generate.py`)",
+        "### Figures\n",
+        "### Against the new dictionary: German, and a third language (French)",
+        "Weight averaging, tried and not adopted (#13",
+        "**Fallback per clause, tried and not adopted**",
+    ),
+    "finance": (
+        "**bf16 training** (`finance forecast|backtest|train-global --precision bf16`",
+        "**Pruned variant** (`finance export --model-dir fc/ -o fc-p50/ --prune 0.5",
+        "**Scaling** (`python benchmarks/bench_finance_global.py scaling",
+        "**Tried, not adopted: forecast combination of the two networks**",
+        "**Choosing the target scale** on the validation period",
+        "## The sample series (AAPL, IBM, MSFT, GOOG)",
+        "**Warm-started refits: kept opt-in**",
+    ),
+    "speech": (
+        "**v5, numbers said alone (tried 2026-12-05, not adopted;",
+        "**v7, pauses inside an utterance (tried 2026-12-06, not adopted;",
+        "**Accuracy** (`python benchmarks/bench_speech_accuracy.py [--model DIR]`",
+        "**Speed** (`python benchmarks/bench_speech.py --threads 1`",
+        "**Pruned variant** (`speech export -o DIR --prune 0.25",
+        "**Distilled variant** (`speech export -o DIR --distill H",
+    ),
+}
+# Each README's results tables: (domain, the heading's name, the record it links).
+RESULTS = [
+    ("nlp", "Sentiment", "docs/results-sentiment.md"),
+    ("nlp", "Generation", "docs/results-generation.md"),
+    ("nlp", "Translation", "docs/results-translation.md"),
+    ("finance", "Finance", "docs/results"),
+    ("speech", "Speech", "docs/results-shipped.md"),
+]
 LINK = re.compile(r"\[[^\]\n]*\]\(([^)\s]+)\)")
 
 
@@ -46,7 +88,7 @@ def test_slug_is_githubs() -> None:
     assert _slug("Mixed-precision training (`--precision`)") == "mixed-precision-training---precision"
 
 
-@pytest.mark.parametrize("page", [README, *DOCS], ids=lambda p: p.name)
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(PACKAGES)))
 def test_every_relative_link_reaches_a_file_and_a_heading(page: Path) -> None:
     links = [m.group(1) for m in LINK.finditer(page.read_text(encoding="utf-8"))]
     local = [link for link in links if not re.match(r"[a-z]+:", link)]
@@ -62,41 +104,38 @@ def test_every_relative_link_reaches_a_file_and_a_heading(page: Path) -> None:
     assert not broken, "\n".join(broken)
 
 
-@pytest.mark.parametrize("pipeline", ["sentiment", "generation", "translation"])
-def test_readme_has_one_results_table_per_pipeline_linking_its_record(pipeline: str) -> None:
-    text = README.read_text(encoding="utf-8")
-    section = text.split(f"### {pipeline.capitalize()} results\n", 1)[1].split("\n#", 1)[0]
-    assert f"](docs/results-{pipeline}.md" in section
+@pytest.mark.parametrize(("domain", "name", "record"), RESULTS, ids=[r[1] for r in RESULTS])
+def test_readme_has_one_results_table_per_pipeline_linking_its_record(
+    domain: str, name: str, record: str
+) -> None:
+    text = (PACKAGES / domain / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"### {name} results\n", 1)[1].split("\n#", 1)[0]
+    assert f"]({record}" in section
     assert section.count("\n|---") == 1  # one table
-    assert "`python benchmarks/" in section or "`nlp " in section  # the command behind it
+    assert "`python benchmarks/" in section or f"`{domain} " in section  # the command behind it
 
 
-def test_measurement_sections_live_in_docs_not_in_the_readme() -> None:
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_measurement_sections_live_in_docs_not_in_the_readme(domain: str) -> None:
     """The figure sections (per-seed tables, tried-and-not-adopted runs) are the docs' pages, once."""
-    readme = README.read_text(encoding="utf-8")
-    docs = "\n".join(p.read_text(encoding="utf-8") for p in DOCS)
-    for heading in (
-        "### Figures (`python benchmarks/bench_nlp_sentiment.py`)",
-        "### Figures (`python benchmarks/bench_nlp_generate.py`)",
-        "### Figures\n",
-        "### Against the new dictionary: German, and a third language (French)",
-        "Weight averaging, tried and not adopted (#13",
-        "**Fallback per clause, tried and not adopted**",
-    ):
+    readme = (PACKAGES / domain / "README.md").read_text(encoding="utf-8")
+    docs = "\n".join(p.read_text(encoding="utf-8") for p in sorted((PACKAGES / domain / "docs").glob("*.md")))
+    for heading in MOVED[domain]:
         assert heading not in readme and docs.count(heading) == 1, heading
     assert len(readme.splitlines()) < 2000
 
 
-def test_commands_reference_lists_every_command() -> None:
-    from carrousel.nlp.cli import app
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_commands_reference_lists_every_command(domain: str) -> None:
+    app = importlib.import_module(f"carrousel.{domain}.cli").app
 
     def leaves(cmd: Any, path: str) -> list[str]:
         subs = getattr(cmd, "commands", {})
         return [x for k, c in subs.items() for x in leaves(c, f"{path} {k}")] if subs else [path]
 
-    text = README.read_text(encoding="utf-8")
-    commands = leaves(get_command(app), "nlp")
-    assert len(commands) >= 14
+    text = (PACKAGES / domain / "README.md").read_text(encoding="utf-8")
+    commands = leaves(get_command(app), domain)
+    assert len(commands) >= 8
     missing = [c for c in commands if f"### `{c}`\n" not in text]
     assert not missing, missing
     root = get_command(app)
