@@ -176,3 +176,53 @@ def test_readme_config_block_reaches_the_sentiment_run(
     cfg = config_of(monkeypatch, app, sentiment, "train_sentiment", *argv)
     assert cfg.data.source == "reviews.csv" and cfg.model.hidden_size == 96
     assert (cfg.fit.epochs, cfg.fit.threads, cfg.fit.precision) == (20, 1, "fp32")
+
+
+def _one_block(domain: str, language: str) -> str:
+    blocks = re.findall(
+        rf"```{language}\n(.*?)```", (PACKAGES / domain / "README.md").read_text(encoding="utf-8"), flags=re.S
+    )
+    assert len(blocks) == 1, (domain, language, len(blocks))
+    return blocks[0]
+
+
+def test_finance_readme_config_block_reaches_the_backtest(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """finance's TOML block as written is a `finance backtest --config` file whose values reach the run."""
+    from tests.finance.test_finance_config_file import finance_config_of
+
+    conf = tmp_path / "run.toml"
+    conf.write_text(_one_block("finance", "toml"), encoding="utf-8")
+    module = "carrousel.finance.pipeline"
+    cfg = finance_config_of(monkeypatch, module, "backtest", "backtest", "--config", str(conf))
+    assert cfg.data.tickers == ("AAPL",) and cfg.data.source == "sample"
+    assert (cfg.window.horizon, cfg.window.lookback, cfg.model.arch, cfg.model.members) == (5, 30, "lstm", 3)
+    assert (cfg.train.epochs, cfg.backtest.test_days, cfg.backtest.refit_every) == (10, 500, 250)
+
+
+def test_speech_readme_config_block_reaches_the_training(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """speech's TOML block as written is a `speech train --config` file whose values reach the run (its `data`
+    trains without `--data`)."""
+    from carrousel.speech.cli import app
+    from tests.cli_harness import config_of
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "manifest.tsv").write_text("path\ttranscript\n", encoding="utf-8")
+    conf = tmp_path / "run.toml"
+    conf.write_text(_one_block("speech", "toml"), encoding="utf-8")
+    argv = ["train", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    cfg = config_of(monkeypatch, app, "carrousel.speech.pipeline", "train", *argv)
+    assert [str(d) for d in cfg.data] == ["corpus/manifest.tsv"]
+    assert (cfg.hidden, cfg.layers, cfg.epochs, cfg.lr, cfg.batch_seconds, cfg.seed) == (
+        160,
+        2,
+        12,
+        0.003,
+        32.0,
+        0,
+    )
+    assert cfg.threads == 1
