@@ -226,3 +226,19 @@ def test_speech_readme_config_block_reaches_the_training(
         0,
     )
     assert cfg.threads == 1
+
+
+def test_speech_readme_python_block_transcribes_as_it_states(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """speech's Python block as written, on the recording its text names (espeak-ng's "seven three nine two")."""
+    import shutil
+    import subprocess
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (make system)")
+    monkeypatch.chdir(tmp_path)
+    subprocess.run(["espeak-ng", "-w", "call.wav", "seven three nine two"], check=True)
+    block = _one_block("speech", "python")
+    exec(compile(block, "speech-README-python", "exec", dont_inherit=True), {"__name__": "speech_readme"})
+    assert capsys.readouterr().out.startswith("seven three nine two [('seven', ")
