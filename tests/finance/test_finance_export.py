@@ -66,6 +66,8 @@ def test_export_cli_report_and_transparent_forecast(
     assert "held out" in doc["metric_note"] and "60 origins" in doc["metric_note"]
     assert doc["after"] == pytest.approx(doc["before"], rel=1e-4)  # fp32: the same forecasts
     names = {p.name for p in out.rglob("*") if p.is_file()}
+    assert "report.json" in names  # the printed report, beside the bundle (outside its manifest)
+    names -= {"report.json"}
     assert names == {"bundle.json", "model.safetensors", "arrays.safetensors", "model.fp32.onnx"}  # no pickle
     eager, deployed = ForecasterBundle.from_pretrained(model), ForecasterBundle.from_pretrained(out)
     assert eager.fitted.runtime is None and deployed.fitted.runtime is not None

@@ -370,9 +370,13 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
         yield lambda n: bar.advance(task, n)
 
 
-def print_deployment(doc: Mapping[str, Any]) -> None:
+def print_deployment(doc: Mapping[str, Any], *more: str) -> None:
     """Prints a deployment report (:meth:`carrousel.core.export.DeploymentReport.summary`) as a table, with
-    the columns and rows of :func:`carrousel.core.export.report.deployment_table`."""
+    the columns and rows of :func:`carrousel.core.export.report.deployment_table`, then the lines ``more``
+    (a domain's further figures). Nothing under ``-q``: the export folder's ``report.json`` holds it all
+    (:func:`carrousel.core.export.export_measured`; :func:`carrousel.core.cli_outputs.summary_hidden`)."""
+    if is_quiet():
+        return
     from rich.table import Table
 
     from carrousel.core.export.report import deployment_table
@@ -384,5 +388,5 @@ def print_deployment(doc: Mapping[str, Any]) -> None:
     for row in rows:
         table.add_row(*row)
     stdout.print(table)
-    for line in notes:
+    for line in [*notes, *more]:
         stdout.print(line, highlight=False)

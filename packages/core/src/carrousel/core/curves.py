@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,7 @@ from carrousel.core.plots import can_draw, pyplot, save_png, wrap_to
 __all__ = [
     "CURVE_FILE",
     "HISTORY_FILE",
+    "REPORT_FILE",
     "Fitted",
     "can_plot",
     "curve_metric",
@@ -36,12 +38,14 @@ __all__ = [
     "learning_curve",
     "member_rows",
     "write_history",
+    "write_report",
 ]
 
 logger = logging.getLogger(__name__)
 
 HISTORY_FILE = "history.csv"  # the per-epoch table in a train command's output folder
 CURVE_FILE = "training.png"  # the learning curve beside it
+REPORT_FILE = "report.json"  # what a command printed (its --json document), beside its output
 _WIDE = 30.0  # a loss whose largest value is this many times its smallest is drawn on a log axis
 _WIDTH = 8.0  # inches
 Row = Mapping[str, float]
@@ -286,3 +290,32 @@ def history_writer(result: Fitted, title: str, plot: bool, kept: bool = True) ->
         write_history, history=result.history, title=title, plot=plot, monitor=result.monitor,
         best_epoch=result.best_epoch, kept=kept,
     )  # fmt: skip
+
+
+def write_report(folder: str | Path, doc: Mapping[str, Any], name: str = REPORT_FILE) -> Path:
+    """Writes ``doc`` (a command's ``--json`` document: every figure it prints) as strict, indented JSON
+    into ``folder``, the command's output folder while it is being written (the ``also`` of
+    :meth:`carrousel.core.bundle.Bundle.save`, the ``measure`` step of
+    :func:`carrousel.core.export.export_measured`): the report is kept with the output, or neither is. A
+    non-finite figure (a diverged epoch, a score without data) is written as ``null``, never ``NaN``.
+
+    Raises:
+        TypeError: ``doc`` holds a value without a JSON form (nothing written).
+    """
+    text = json.dumps(_finite_json(doc), indent=2, allow_nan=False)
+    path = Path(folder) / name
+    atomic_write_text(path, text + "\n")
+    return path
+
+
+def _finite_json(value: Any) -> Any:
+    """``value`` with NumPy scalars as Python numbers and non-finite floats as None, recursively."""
+    if isinstance(value, Mapping):
+        return {str(k): _finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_json(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", None) == 0:
+        value = value.item()  # a NumPy (or torch) scalar
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

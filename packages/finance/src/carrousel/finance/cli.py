@@ -603,8 +603,8 @@ def export_(
     if as_json:
         emit_json(doc)
         return
-    print_deployment(doc)
-    stdout.print(f"MAE of the median: {doc['extra']['mae_before']:.6f} -> {doc['extra']['mae_after']:.6f}")
+    mae = f"MAE of the median: {doc['extra']['mae_before']:.6f} -> {doc['extra']['mae_after']:.6f}"
+    print_deployment(doc, mae)  # -q: nothing (the folder's report.json holds it)
 
 
 @command(app)

@@ -1,8 +1,7 @@
 """``finance train-global`` and ``finance predict``: one global network over a long table of many series.
 
 Part of the command line (with :mod:`carrousel.finance.cli`, which registers these commands through
-:func:`register`); the work is done by :mod:`carrousel.finance.multiseries` and
-:mod:`carrousel.finance.frames`.
+:func:`register`); the work is done by :mod:`carrousel.finance.multiseries` and :mod:`.frames`.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from carrousel.core.cli import (
 from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
 from carrousel.core.cli_values import OutputFolder
-from carrousel.core.curves import can_plot
+from carrousel.core.curves import can_plot, write_report
 from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
 from carrousel.core.files import check_output_dir, check_output_file
 from carrousel.core.output_stage import staged_outputs
@@ -210,12 +209,13 @@ def register(app: typer.Typer) -> None:
             check_forecast_precision(cfg.train.precision)  # before the table is read (train_global: after)
             check_training_precision(cfg.train)
             result = train_global(read_frame(data), cfg, holdout_days)  # a bar per epoch (cfg.train.progress)
-        result.bundle.save(model_dir, also=history_report(result, plot))  # with history.csv, training.png
         doc = result.to_dict() | {"model_dir": str(model_dir), "data": str(data)}
+        history = history_report(result, plot)  # history.csv, training.png; report.json: doc, every figure
+        result.bundle.save(model_dir, also=lambda tmp: (history(tmp), write_report(tmp, doc)))
         if as_json:
             emit_json(doc)
-            return
-        _render_train(doc)
+        elif not summary_hidden(True):  # -q: the folder's report.json holds every figure printed
+            _render_train(doc)
 
     @command(app, "predict")
     def predict_cmd(

@@ -596,9 +596,9 @@ def export(
     if as_json:
         cli.emit_json(report.summary())
         return
-    cli.print_deployment(report.summary())
-    if report.extra.get("cer_before") is not None:
-        cli.echo(f"CER {report.extra['cer_before']:.4f} -> {report.extra['cer_after']:.4f}")
+    cer = report.extra.get("cer_before")
+    more = [] if cer is None else [f"CER {cer:.4f} -> {report.extra['cer_after']:.4f}"]
+    cli.print_deployment(report.summary(), *more)  # -q: nothing (the folder's report.json holds it)
 
 
 @cli.command(app)

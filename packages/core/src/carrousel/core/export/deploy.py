@@ -36,10 +36,12 @@ from torch import Tensor, nn
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle
+from carrousel.core.curves import write_report
 from carrousel.core.errors import ExportError
 from carrousel.core.export.choices import DeployPrecision, Exporter, check_exporter
 from carrousel.core.export.onnx import INT8_OPS, OnnxModule, export_onnx, quantize_int8, verify_onnx
 from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
+from carrousel.core.export.report import DeploymentReport
 from carrousel.core.files import check_output_dir, check_spares
 from carrousel.core.option_names import option
 
@@ -167,13 +169,22 @@ def export_measured(
     """:func:`export_bundle`, measured before it replaces ``folder``: ``measure(staged, asset)`` runs on the
     complete new folder under its temporary name (load it, time it, score it there) and its result is
     returned once that folder has taken ``folder``'s place. An export that fails or is interrupted while
-    measured (Ctrl-C, SIGTERM, a bad evaluation file) leaves an earlier ``folder`` as it was.
+    measured (Ctrl-C, SIGTERM, a bad evaluation file) leaves an earlier ``folder`` as it was. A
+    :class:`~carrousel.core.export.report.DeploymentReport` result is also written into the new folder as
+    ``report.json`` (its ``summary()``, what the ``export`` commands print: :func:`write_report`), so the
+    folder keeps the figures with the export, or neither.
 
     Raises:
         What :func:`export_bundle` raises, and what ``measure`` raises (the new folder is then removed).
     """
     held: list[R] = []
-    _export(bundle, folder, spec, precision, exporter, lambda tmp, asset: held.append(measure(tmp, asset)))
+
+    def measured(tmp: Path, asset: dict[str, Any]) -> None:
+        held.append(measure(tmp, asset))
+        if isinstance(held[0], DeploymentReport):
+            write_report(tmp, held[0].summary())
+
+    _export(bundle, folder, spec, precision, exporter, measured)
     return held[0]
 
 
