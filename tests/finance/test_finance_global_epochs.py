@@ -24,7 +24,7 @@ def test_epochs_are_counted_per_member(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     doc = json.loads(done.stdout)
     assert doc["epochs"] == 1 and doc["members"] == 2 and len(doc["history"]) == 2
-    done = runner.invoke(app, [*base, "--model-dir", str(tmp_path / "b"), "-q"])
+    done = runner.invoke(app, [*base, "--model-dir", str(tmp_path / "b")])  # -q would print nothing
     assert done.exit_code == 0, done.output
     assert "182 training windows, 1 epoch(s) (each of 2 members)," in done.stdout
 

@@ -59,7 +59,7 @@ from carrousel.core.cli_options import (
     refuse_idle_finetune,
     typed,
 )
-from carrousel.core.cli_params import name_metavar, param_name, parse_float_range
+from carrousel.core.cli_params import name_metavar, param_name, parse_float_range, refuse_closed_stdout_for
 from carrousel.core.cli_ranks import connect, leave_group, peer_failed, rank_zero_outputs, show_error
 from carrousel.core.cli_start import (
     EXIT_INTERRUPTED,
@@ -206,6 +206,7 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
             # under torchrun rank zero alone writes; errors name flags (--lookback), not Python names; a
             # model folder read twice gives the same files (bundle_pins)
             with _boundary(), rank_zero_outputs(), flags_named(), pinned_bundles():
+                refuse_closed_stdout_for(params, kwargs, is_quiet())  # -q -o FILE: stdout not needed
                 return func(*args, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
@@ -307,7 +308,7 @@ def run(app: typer.Typer, prog: str) -> None:
     """
     args, previous = sys.argv[1:], catch_signals()
     prepare_streams()  # a closed stdout, stderr or stdin; an ASCII locale (see carrousel.core.cli_streams)
-    refuse_closed_stdout(previous)  # stdout closed at start: refused before the command's work
+    refuse_closed_stdout(previous, args)  # stdout closed at start: refused before the command's work
     try:
         try:
             connect()  # under torchrun: the ranks' store, before a peer's failure can stop this one

@@ -1,15 +1,19 @@
 """How :func:`carrousel.core.cli.command` reads a command's parameters when it is declared: the name an
-error gives each one, a plain metavar, a float range that reads NaN as not finite (needs the
-``carrousel-core[cli]`` extra)."""
+error gives each one, a plain metavar, a float range that reads NaN as not finite; and, once their values
+are read, whether the command will print on a closed stdout (needs the ``carrousel-core[cli]`` extra)."""
 
 from __future__ import annotations
 
 import inspect
+import sys
 import typing
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-from carrousel.core.cli_values import Above, Below, FloatRange
+from carrousel.core.cli_streams import CLOSED_STDOUT, ClosedOutput
+from carrousel.core.cli_values import Above, Below, FloatRange, OutputFolder
+from carrousel.core.errors import OutputError
 from carrousel.core.optional import missing_extra
 
 try:  # the carrousel-core[cli] extra
@@ -19,7 +23,10 @@ except ImportError as e:
         e, "typer", "carrousel-core[cli]", "the CLI helper (carrousel.core.cli_params)"
     ) from None
 
-__all__ = ["name_metavar", "param_name", "parse_float_range"]
+__all__ = ["name_metavar", "param_name", "parse_float_range", "refuse_closed_stdout_for", "stdout_needed"]
+
+RESULT_FLAGS = frozenset({"--out", "-o"})  # the option where a command's results go (a file or folder)
+STDOUT_NAMES = frozenset({"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})  # a path option's stdout
 
 
 def param_name(p: inspect.Parameter) -> str:
@@ -68,3 +75,46 @@ def parse_float_range(annotation: Any) -> None:
     if (above, below) != (None, None):  # typer would show (and check) the bound as included
         info.min = info.max = None
         info.help = f"{info.help or ''}  [{bounds.describe()}]".strip()
+
+
+def _decls(p: inspect.Parameter) -> set[str]:
+    """An option's flags; typer keeps the first one of ``Annotated[..., typer.Option("--out", "-o")]`` as
+    its ``default``."""
+    found: set[str] = set()
+    for m in typing.get_args(p.annotation)[1:]:
+        if isinstance(m, typer.models.OptionInfo):
+            first = [m.default] if isinstance(m.default, str) and m.default.startswith("-") else []
+            found.update([*first, *(m.param_decls or ())])
+    return found
+
+
+def stdout_needed(params: Sequence[inspect.Parameter], values: Mapping[str, Any], quiet: bool) -> bool:
+    """Whether a command given ``values`` (by parameter name) prints on stdout: always, except under ``-q``
+    with its results written to a file or folder and no ``--json``
+    (:func:`carrousel.core.cli_outputs.summary_hidden`). The results' option is ``--out`` / ``-o``, or, in
+    a command without one, an option marked :class:`~carrousel.core.cli_values.OutputFolder`
+    (``train-global --model-dir``). A path option naming stdout (``-``, ``/dev/stdout``) prints there."""
+    given = {p.name: values.get(p.name) for p in params}
+    if any(isinstance(v, str | Path) and str(v) in STDOUT_NAMES for v in given.values()):
+        return True
+    if not quiet or any("--json" in _decls(p) and given[p.name] for p in params):
+        return True
+    results = [p for p in params if _decls(p) & RESULT_FLAGS] or [
+        p for p in params if any(isinstance(m, OutputFolder) for m in typing.get_args(p.annotation)[1:])
+    ]
+    return not any(given[p.name] is not None for p in results)
+
+
+def refuse_closed_stdout_for(
+    params: Sequence[inspect.Parameter], values: Mapping[str, Any], quiet: bool
+) -> None:
+    """The closed-stdout check of a command once its options are read (:func:`carrousel.core.cli.command`):
+    a command started with stdout closed (``cmd >&-``) runs only when it will print nothing there
+    (:func:`stdout_needed`: ``-q -o FILE``), else it stops before its work
+    (:func:`carrousel.core.cli_start.refuse_closed_stdout` decided earlier for a command line without ``-q``).
+
+    Raises:
+        OutputError: stdout is closed and the command would print there (one ``error:`` line, exit 1).
+    """
+    if isinstance(sys.stdout, ClosedOutput) and stdout_needed(params, values, quiet):
+        raise OutputError(CLOSED_STDOUT)

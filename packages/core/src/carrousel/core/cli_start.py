@@ -22,7 +22,7 @@ import importlib
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from types import FrameType
@@ -115,20 +115,26 @@ def say_interrupted() -> None:
             pass
 
 
-def refuse_closed_stdout(previous: dict[int, Any] | None = None) -> None:
-    """Ends the command before it runs when it started with stdout closed (``cmd >&-``): every command of
-    the CLIs prints its results or a summary there, so it would fail only after its work (a training of
-    minutes, files written). ``--help`` and ``--version`` too: they print nothing anywhere else. One line
-    ``error:`` on stderr (rank zero's under ``torchrun``), exit 1. A no-op when stdout is open.
+def refuse_closed_stdout(previous: dict[int, Any] | None = None, args: Sequence[str] | None = None) -> None:
+    """Ends the command before it runs when it started with stdout closed (``cmd >&-``): a command prints
+    its results or a summary there, so it would fail only after its work (a training of minutes, files
+    written). ``--help`` and ``--version`` too: they print nothing anywhere else. One line ``error:`` on
+    stderr (rank zero's under ``torchrun``), exit 1. A no-op when stdout is open, and under ``-q`` /
+    ``--quiet`` (``cmd -q -o out.json >&-`` needs no stdout): the command decides once its options are read
+    (:func:`carrousel.core.cli_params.refuse_closed_stdout_for`), still before its work.
 
     Args:
         previous: the signal handlers of before (from :func:`catch_signals`), for :func:`settle`.
+        args: the command line's arguments (default ``sys.argv[1:]``).
 
     Raises:
         SystemExit: with code 1, when stdout was closed at start (see :func:`prepare_streams`).
     """
     if not isinstance(sys.stdout, ClosedOutput):
         return
+    words = set(sys.argv[1:] if args is None else args)
+    if words & {"-q", "--quiet"} and not words & {"--help", "-h", "--version"}:
+        return  # the command's own check decides (cli_params.refuse_closed_stdout_for)
     if launch_rank() == 0:
         try:
             sys.stderr.write(f"error: {CLOSED_STDOUT}\n")
