@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
+from carrousel.core.args import check_args
 from carrousel.core.cli_streams import CLOSED_STDOUT, ClosedOutput
 from carrousel.core.cli_values import Above, Below, FloatRange, OutputFolder
 from carrousel.core.errors import OutputError
@@ -88,6 +89,7 @@ def _decls(p: inspect.Parameter) -> set[str]:
     return found
 
 
+@check_args
 def stdout_needed(params: Sequence[inspect.Parameter], values: Mapping[str, Any], quiet: bool) -> bool:
     """Whether a command given ``values`` (by parameter name) prints on stdout: always, except under ``-q``
     with its results written to a file or folder and no ``--json``
@@ -105,6 +107,7 @@ def stdout_needed(params: Sequence[inspect.Parameter], values: Mapping[str, Any]
     return not any(given[p.name] is not None for p in results)
 
 
+@check_args
 def refuse_closed_stdout_for(
     params: Sequence[inspect.Parameter], values: Mapping[str, Any], quiet: bool
 ) -> None:
