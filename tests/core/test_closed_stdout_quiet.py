@@ -59,6 +59,8 @@ def test_help_with_quiet_and_a_closed_stdout_is_still_refused(tmp_path: Path, fl
 
 
 def test_stdout_needed_reads_the_options() -> None:
+    """A command says which option holds its results (``command(..., quiet_with="out")``); one that
+    names none (``bio discover``, which prints its table under ``-q`` too) is still refused."""
     from carrousel.core.cli_params import stdout_needed
 
     def cmd(
@@ -68,8 +70,10 @@ def test_stdout_needed_reads_the_options() -> None:
     ) -> None: ...
 
     params = list(inspect.signature(cmd, eval_str=True).parameters.values())
-    assert not stdout_needed(params, {"out": Path("f.csv")}, quiet=True)
-    assert stdout_needed(params, {"out": Path("f.csv")}, quiet=False)
-    assert stdout_needed(params, {"out": Path("f.csv"), "as_json": True}, quiet=True)
-    assert stdout_needed(params, {"model_dir": Path("m")}, quiet=True)  # --out is where the results go
-    assert stdout_needed(params, {"out": Path("-")}, quiet=True)
+    assert not stdout_needed(params, {"out": Path("f.csv")}, True, "out")
+    assert stdout_needed(params, {"out": Path("f.csv")}, False, "out")
+    assert stdout_needed(params, {"out": Path("f.csv")}, True)  # the command prints under -q all the same
+    assert stdout_needed(params, {"out": Path("f.csv"), "as_json": True}, True, "out")
+    assert stdout_needed(params, {"model_dir": Path("m")}, True, "out")
+    assert not stdout_needed(params, {"model_dir": Path("m")}, True, "model_dir")
+    assert stdout_needed(params, {"out": Path("-")}, True, "out")

@@ -213,7 +213,7 @@ def _calls(cfg: ScanConfig) -> str:
     return {Method.pwm: pwm, Method.model: model}.get(cfg.method, f"{pwm}; {model}")
 
 
-@cli.command(app)
+@cli.command(app, quiet_with="out")
 def scan(
     ctx: typer.Context,
     genome: Annotated[
@@ -409,7 +409,7 @@ _TRAIN_FLAGS = (
 )
 
 
-@cli.command(app)
+@cli.command(app, quiet_with="out")
 def train(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write."), OutputFolder()],
@@ -624,7 +624,7 @@ def _refuse_unused_export(settings: cli.Merged, error: type[Exception]) -> None:
     cli.check_idle_finetune(settings.given("finetune_epochs"), prune, distill, error)
 
 
-@cli.command(app, name="export")
+@cli.command(app, name="export", quiet_with="out")
 def export_(
     ctx: typer.Context,
     out: Annotated[

@@ -174,8 +174,10 @@ def create_app(name: str, help: str, version: str) -> typer.Typer:
     return app
 
 
-def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
+def command(app: typer.Typer, name: str | None = None, quiet_with: str | None = None) -> Callable[[F], F]:
     """Registers ``func`` as a command of ``app`` with ``-v/--verbose`` and ``-q/--quiet`` added.
+    ``quiet_with``: the parameter of the file or folder that holds the results, with which ``-q`` prints
+    nothing (:func:`~carrousel.core.cli_outputs.summary_hidden`): a closed stdout then does not stop it.
 
     The command body runs inside the error boundary (:func:`_boundary`): logging is set up from the two
     flags, and any exception becomes one ``error:`` line on stderr with exit code 1. It reads each model
@@ -206,7 +208,7 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
             # under torchrun rank zero alone writes; errors name flags (--lookback), not Python names; a
             # model folder read twice gives the same files (bundle_pins)
             with _boundary(), rank_zero_outputs(), flags_named(), pinned_bundles():
-                refuse_closed_stdout_for(params, kwargs, is_quiet())  # -q -o FILE: stdout not needed
+                refuse_closed_stdout_for(params, kwargs, is_quiet(), quiet_with)  # -q -o FILE: no stdout
                 return func(*args, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from carrousel.core.args import check_args
 from carrousel.core.cli_streams import CLOSED_STDOUT, ClosedOutput
-from carrousel.core.cli_values import Above, Below, FloatRange, OutputFolder
+from carrousel.core.cli_values import Above, Below, FloatRange
 from carrousel.core.errors import OutputError
 from carrousel.core.optional import missing_extra
 
@@ -26,7 +26,6 @@ except ImportError as e:
 
 __all__ = ["name_metavar", "param_name", "parse_float_range", "refuse_closed_stdout_for", "stdout_needed"]
 
-RESULT_FLAGS = frozenset({"--out", "-o"})  # the option where a command's results go (a file or folder)
 STDOUT_NAMES = frozenset({"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})  # a path option's stdout
 
 
@@ -90,26 +89,24 @@ def _decls(p: inspect.Parameter) -> set[str]:
 
 
 @check_args
-def stdout_needed(params: Sequence[inspect.Parameter], values: Mapping[str, Any], quiet: bool) -> bool:
+def stdout_needed(
+    params: Sequence[inspect.Parameter], values: Mapping[str, Any], quiet: bool, results: str | None = None
+) -> bool:
     """Whether a command given ``values`` (by parameter name) prints on stdout: always, except under ``-q``
-    with its results written to a file or folder and no ``--json``
-    (:func:`carrousel.core.cli_outputs.summary_hidden`). The results' option is ``--out`` / ``-o``, or, in
-    a command without one, an option marked :class:`~carrousel.core.cli_values.OutputFolder`
-    (``train-global --model-dir``). A path option naming stdout (``-``, ``/dev/stdout``) prints there."""
+    with its ``results`` parameter (the file or folder of its results, ``"out"``; None: the command has
+    none, or still prints) given and no ``--json`` (:func:`carrousel.core.cli_outputs.summary_hidden`). A
+    path option naming stdout (``-``, ``/dev/stdout``) prints there."""
     given = {p.name: values.get(p.name) for p in params}
     if any(isinstance(v, str | Path) and str(v) in STDOUT_NAMES for v in given.values()):
         return True
-    if not quiet or any("--json" in _decls(p) and given[p.name] for p in params):
+    if not quiet or results is None or any("--json" in _decls(p) and given[p.name] for p in params):
         return True
-    results = [p for p in params if _decls(p) & RESULT_FLAGS] or [
-        p for p in params if any(isinstance(m, OutputFolder) for m in typing.get_args(p.annotation)[1:])
-    ]
-    return not any(given[p.name] is not None for p in results)
+    return given.get(results) is None
 
 
 @check_args
 def refuse_closed_stdout_for(
-    params: Sequence[inspect.Parameter], values: Mapping[str, Any], quiet: bool
+    params: Sequence[inspect.Parameter], values: Mapping[str, Any], quiet: bool, results: str | None = None
 ) -> None:
     """The closed-stdout check of a command once its options are read (:func:`carrousel.core.cli.command`):
     a command started with stdout closed (``cmd >&-``) runs only when it will print nothing there
@@ -119,5 +116,5 @@ def refuse_closed_stdout_for(
     Raises:
         OutputError: stdout is closed and the command would print there (one ``error:`` line, exit 1).
     """
-    if isinstance(sys.stdout, ClosedOutput) and stdout_needed(params, values, quiet):
+    if isinstance(sys.stdout, ClosedOutput) and stdout_needed(params, values, quiet, results):
         raise OutputError(CLOSED_STDOUT)

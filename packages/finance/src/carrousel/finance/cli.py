@@ -473,7 +473,7 @@ def _render_board(board: dict[str, Any] | None, saved: str | None = None, asked:
         _print(escape(board["interval_verdict"]))
 
 
-@command(app)
+@command(app, quiet_with="out_dir")
 def forecast(
     ctx: typer.Context,
     tickers: Tickers = None,
@@ -553,7 +553,7 @@ def forecast(
         _print(f"fan chart written to {escape(chart)}")
 
 
-@command(app, name="export")
+@command(app, name="export", quiet_with="out")
 def export_(
     ctx: typer.Context,
     model_dir: Annotated[
@@ -607,7 +607,7 @@ def export_(
     print_deployment(doc, mae)  # -q: nothing (the folder's report.json holds it)
 
 
-@command(app)
+@command(app, quiet_with="out_dir")
 def backtest(
     ctx: typer.Context,
     tickers: Tickers = None,

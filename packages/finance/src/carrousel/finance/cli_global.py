@@ -106,7 +106,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON i
 def register(app: typer.Typer) -> None:
     """Adds ``train-global`` and ``predict`` to the ``finance`` app."""
 
-    @command(app, "train-global")
+    @command(app, "train-global", quiet_with="model_dir")
     def train_global_cmd(
         data: Data,
         model_dir: ModelDirReq,
@@ -217,7 +217,7 @@ def register(app: typer.Typer) -> None:
         elif not summary_hidden(True):  # -q: the folder's report.json holds every figure printed
             _render_train(doc)
 
-    @command(app, "predict")
+    @command(app, "predict", quiet_with="out")
     def predict_cmd(
         data: Data,
         model_dir: Annotated[

@@ -151,7 +151,7 @@ def _decode(beam: int, nbest: int, lm: Path | None, model_lm: bool, lm_weight: f
     )
 
 
-@cli.command(app, "synth-corpus")
+@cli.command(app, "synth-corpus", quiet_with="out")
 def synth_corpus(
     out: Annotated[
         Path,
@@ -252,7 +252,7 @@ def synth_corpus(
         )
 
 
-@cli.command(app)
+@cli.command(app, quiet_with="out")
 def train(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Model folder to write (a bundle)."), OutputFolder()
@@ -539,7 +539,7 @@ def evaluate(
         cli.echo(f"error chart written to {plot}")
 
 
-@cli.command(app, "export")
+@cli.command(app, "export", quiet_with="out")
 def export(
     ctx: typer.Context,
     out: Annotated[

@@ -276,7 +276,7 @@ def evaluate(
         echo(f"perplexity chart written to {plot}")
 
 
-@command(generate_app, "export")
+@command(generate_app, "export", quiet_with="out")
 def export(
     model: Model,
     out: ExportOut,

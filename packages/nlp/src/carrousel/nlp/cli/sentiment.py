@@ -142,7 +142,7 @@ def predict(
     warn_unread(unread, len(inputs))
 
 
-@command(sentiment_app, "evaluate")
+@command(sentiment_app, "evaluate", quiet_with="out")
 def evaluate(
     model: Model = None,
     data: Data = None,
@@ -188,7 +188,7 @@ def evaluate(
         print_evaluation(r)
 
 
-@command(sentiment_app, "export")
+@command(sentiment_app, "export", quiet_with="out")
 def export(
     ctx: typer.Context,
     out: ExportOut,

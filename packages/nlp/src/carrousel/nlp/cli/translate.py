@@ -377,7 +377,7 @@ def evaluate(
         echo(f"BLEU/chrF chart written to {plot}")
 
 
-@command(translate_app, "export")
+@command(translate_app, "export", quiet_with="out")
 def export(
     model: Model,
     out: shares.ExportOut,
