@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 from typing import Any, overload
 
-__all__ = ["expand_user_fields", "user_path", "user_spec"]
+__all__ = ["expand_user_fields", "format_suffix", "is_gzip", "user_path", "user_spec"]
 
 
 def user_path(path: str | os.PathLike[str]) -> Path:
@@ -62,6 +62,22 @@ def user_spec(spec: str | Path) -> str | Path:
         :class:`~pathlib.Path` for a ``Path``.
     """
     return os.path.expanduser(spec) if isinstance(spec, str) else user_path(spec)
+
+
+def is_gzip(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is named as gzip-compressed: it ends in ``.gz``, in any case (``X.CSV.GZ`` too)."""
+    return Path(os.fspath(path)).suffix.lower() == ".gz"
+
+
+def format_suffix(path: str | os.PathLike[str]) -> str:
+    """The suffix that names a file's format, lower case, under a ``.gz`` in any case: ``reviews.csv.gz`` and
+    ``REVIEWS.CSV.GZ`` -> ``.csv``, ``x.tsv`` -> ``.tsv``, ``x.gz`` and ``x`` -> ``""``.
+
+    The one place every package reads a file's format from its name (before, three copies, one of which
+    took ``X.CSV.GZ`` for a ``.gz`` of unknown format).
+    """
+    p = Path(os.fspath(path))
+    return (Path(p.stem).suffix if is_gzip(p) else p.suffix).lower()
 
 
 def expand_user_fields(cfg: Any, *names: str) -> None:

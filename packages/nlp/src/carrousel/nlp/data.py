@@ -30,7 +30,7 @@ from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.encodings import LEGACY_TEXT, file_lines
 from carrousel.core.files import check_input_file, read_text
 from carrousel.core.option_names import named_path, option
-from carrousel.core.paths import user_spec
+from carrousel.core.paths import format_suffix, is_gzip, user_spec
 from carrousel.core.text import counted
 from carrousel.nlp import hf_data
 from carrousel.nlp.class_shares import warn_class_shares
@@ -103,7 +103,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     if not path.exists():
         raise TextDataError(f"{named_path(source, flag)}: no such file; check the path")
     check_input_file(path, flag, "text data")
-    suffix = _suffix(path)
+    suffix = format_suffix(path)
     files = {"train": str(path)}
     kwargs: dict[str, Any] = {}
     fmt = _TABLES.get(suffix, "text")
@@ -113,7 +113,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
         if header and kwargs["delimiter"] != "\t":  # a TSV's quote left open is read again below
             check_fields(path, kwargs["encoding"], kwargs["delimiter"], flag)
         if not header:  # the columns are counted on the first row, of the file as the loader reads it
-            opener = gzip.open if path.suffix == ".gz" else open
+            opener = gzip.open if is_gzip(path) else open
             with opener(path, "rt", encoding=kwargs["encoding"], newline="") as fh:
                 first = next(csv.reader(fh, delimiter=kwargs["delimiter"]), [])
             kwargs["column_names"] = [str(i) for i in range(len(first))]
@@ -124,7 +124,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     elif fmt == "json":  # datasets reads JSON lines as UTF-8 only
         check_json_encoding(path, flag)
     elif fmt == "text":  # datasets reads a gzip-compressed text file as UTF-8 whatever encoding it is given
-        kwargs["encoding"] = data_encoding(path, flag, legacy=path.suffix != ".gz")
+        kwargs["encoding"] = data_encoding(path, flag, legacy=not is_gzip(path))
     builder_log = logging.getLogger("datasets")  # its reader logs "Failed to read file ..." before raising
     level = builder_log.level
     builder_log.setLevel(logging.CRITICAL)
@@ -215,14 +215,9 @@ def load_texts(cfg: TextDataConfig, flag: str | None = None) -> LabelledTexts:
     return LabelledTexts(texts, labels, cfg.source, read)
 
 
-def _suffix(path: Path) -> str:
-    """The suffix that names a file's format, lower case, under a ``.gz`` (``reviews.csv.gz`` -> ``.csv``)."""
-    return (Path(path.stem).suffix if path.suffix == ".gz" else path.suffix).lower()
-
-
 def is_table(path: str | Path) -> bool:
     """Whether a file is a table (CSV, TSV, JSON lines or Parquet, gzip allowed) rather than lines of text."""
-    return _suffix(Path(path)) in _TABLES
+    return format_suffix(Path(path)) in _TABLES
 
 
 def read_column(

@@ -17,6 +17,7 @@ from pathlib import Path
 from carrousel.core.args import check_args
 from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, first_encoding, undecodable
 from carrousel.core.option_names import named_path
+from carrousel.core.paths import is_gzip
 from carrousel.nlp.errors import TextDataError
 
 __all__ = ["SNIFF_BYTES", "check_json_encoding", "data_encoding"]
@@ -34,7 +35,7 @@ def data_encoding(path: Path, flag: str = "--data", legacy: bool = True) -> str:
     Raises:
         TextDataError: a damaged gzip file, bytes that none of the encodings tried reads, or only whitespace.
     """
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if is_gzip(path) else open
     try:
         with opener(path, "rb") as fh:  # the head only: a large file is not held in memory for 16 MB of it
             head = fh.read(SNIFF_BYTES)

@@ -23,6 +23,7 @@ from typing import Any
 
 from carrousel.core.encodings import file_lines
 from carrousel.core.option_names import named_path
+from carrousel.core.paths import is_gzip
 from carrousel.nlp.errors import TextDataError
 
 __all__ = [
@@ -64,7 +65,7 @@ def bad_json_line(path: Path) -> str:
     """Where a JSON-lines file (or a JSON array) first fails to parse, as a reader finds it in an editor:
     ``line 4: Expecting ',' delimiter (column 32)``; "" when it parses (or is gzip-compressed). Arrow's own
     message counts objects from 0 and skips blank lines ("in row 1" for a fourth line)."""
-    if path.suffix == ".gz":
+    if is_gzip(path):
         return ""
     text = path.read_text(encoding="utf-8-sig", errors="replace")
     pieces = [(1, text)] if text.lstrip().startswith("[") else enumerate(file_lines(text), 1)

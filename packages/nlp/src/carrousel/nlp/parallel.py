@@ -58,7 +58,7 @@ from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, read_text
 from carrousel.core.option_names import naming_flags, option
-from carrousel.core.paths import user_path, user_spec
+from carrousel.core.paths import format_suffix, user_path, user_spec
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo, read_po
 from carrousel.nlp.hf_data import is_hf_source, load_hf
@@ -226,8 +226,7 @@ def read_pairs(
         pairs = _read_hf(str(paths[0]), src, tgt)
     elif len(files) == 1:
         f = files[0]
-        suffix = f.suffix.lower()
-        inner = Path(f.stem).suffix.lower() if suffix == ".gz" else suffix  # .tsv of .tsv.gz
+        suffix, inner = f.suffix.lower(), format_suffix(f)  # .tsv of .tsv.gz
         if inner in XML_SUFFIXES:
             pairs = read_tmx_xliff(f, src, tgt, model=model_tgt)
         elif inner in (".ts", ".qm"):

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from carrousel.core.option_names import named_path
+from carrousel.core.paths import is_gzip
 from carrousel.nlp.errors import TextDataError
 
 __all__ = ["check_fields", "csv_delimiter", "flat_columns", "loose_quote_line", "plain_cells"]
@@ -48,7 +49,7 @@ def csv_delimiter(path: Path, encoding: str, flag: str, expected: str) -> str:
         flag: the option that named it, for the warning (``--data``).
         expected: the separator its suffix says.
     """
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if is_gzip(path) else open
     with opener(path, "rt", encoding=encoding, newline="") as fh:
         line = fh.readline()
     # one physical line is enough: a header (or a first row) with a quoted line break is not another's
@@ -71,7 +72,7 @@ def check_fields(path: Path, encoding: str, delimiter: str, flag: str = "--data"
     first row as naming an index column, shifting every label, and a later one as a bare parser error. A pass
     of its own, kept whole: 0.86 s of 21.1 s CPU (4%) in load_texts of a 200 MB CSV
     (``benchmarks/bench_nlp_data_check.py``). ``flag``: the option that named the file, for the message."""
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if is_gzip(path) else open
     with opener(path, "rt", encoding=encoding, newline="") as fh:
         rows = csv.reader(fh, delimiter=delimiter)
         width = len(next(rows, []))
@@ -88,7 +89,7 @@ def loose_quote_line(path: Path, encoding: str) -> int | None:
     """The first line (from 1) of a TSV with a field that starts with a double quote, closes it and goes on
     (``"Wow" said the critic``), which CSV quoting reads as ``Wow said the critic``; None when there is none.
     A field quoted whole (``"a ""b"" c"``) is no such field."""
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if is_gzip(path) else open
     with opener(path, "rt", encoding=encoding, newline="") as fh:
         for n, line in enumerate(fh, 1):
             if '"' in line and any(_CLOSED_THEN_MORE.match(f) for f in line.rstrip("\r\n").split("\t")):

@@ -43,7 +43,7 @@ from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 from carrousel.core.files_text import read_failure
-from carrousel.core.paths import user_path
+from carrousel.core.paths import is_gzip, user_path
 from carrousel.nlp.errors import TextDataError
 
 __all__ = [
@@ -155,7 +155,7 @@ def xml_events(path: Path) -> Iterator[Event]:
     guarding = True
     pull: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     stack: list[ET.Element] = []
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    opener = gzip.open if is_gzip(path) else open
     try:
         with opener(path, "rb") as fh:
             while True:

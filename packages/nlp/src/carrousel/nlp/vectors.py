@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from carrousel.core.args import check_args
 from carrousel.core.files import check_input_file
 from carrousel.core.option_names import option
-from carrousel.core.paths import user_path
+from carrousel.core.paths import is_gzip, user_path
 from carrousel.nlp.errors import TeacherError, TextDataError
 from carrousel.nlp.tokenization import SPECIALS, TextTokenizer
 
@@ -162,7 +162,7 @@ def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
         TextDataError: the file is missing or holds lines of different dimensions or non-numbers.
     """
     p = check_input_file(user_path(path), option("embeddings"), "word-vector")
-    opener = gzip.open if p.suffix == ".gz" else open
+    opener = gzip.open if is_gzip(p) else open
     found: dict[str, np.ndarray] = {}
     dim = 0
     with opener(p, "rt", encoding="utf-8", errors="replace") as fh:  # type: ignore[operator]

@@ -35,7 +35,7 @@ from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.files_text import read_failure
 from carrousel.core.option_names import option
-from carrousel.core.paths import user_path
+from carrousel.core.paths import format_suffix, user_path
 from carrousel.speech.errors import CorpusError
 from carrousel.speech.segments import SegmentTimes
 
@@ -189,9 +189,7 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     """
     path = user_path(path)  # recordings named relative to it are found beside it
     text = read_text(path, option("data"), "manifest")
-    suffix = (
-        Path(path.stem).suffix.lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
-    )  # x.csv.gz
+    suffix = format_suffix(path)  # .csv of x.csv.gz
     if suffix in (".jsonl", ".json"):
         return _jsonl(path, text)
     comma = suffix == ".csv"
