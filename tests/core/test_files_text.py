@@ -96,3 +96,14 @@ def test_the_cli_lines_of_a_full_file_table_and_of_no_memory() -> None:
     )
     enomem = cli.error_line(OSError(errno.ENOMEM, os.strerror(errno.ENOMEM), "/d/t.txt"))
     assert enomem == "/d/t.txt: out of memory; use a smaller input, batch size or model"
+
+
+@pytest.mark.parametrize("raw", [b"", b" \n", b"\xff\xfe", b"\xff\xfe \x00\n\x00"])
+def test_decode_checked_takes_blank_text_when_told(raw: bytes) -> None:
+    """``blank_ok``: an empty or whitespace-only input (UTF-8, or UTF-16 after its byte-order mark) is text, for a
+    file whose emptiness means something (speech's transcript of silence); without it, one line refuses it."""
+    from carrousel.core.files_text import decode_checked
+
+    assert decode_checked(raw, "t.txt", "transcript", None, ("utf-8-sig",), blank_ok=True).strip() == ""
+    with pytest.raises(DataError, match=r"^t\.txt holds only whitespace; give a transcript file with data$"):
+        decode_checked(raw, "t.txt", "transcript", None, ("utf-8-sig",))

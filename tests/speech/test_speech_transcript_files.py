@@ -89,3 +89,26 @@ def test_a_windows_1252_librispeech_transcript_names_its_file(tmp_path: Path) ->
         CorpusError, match=r"19-198\.trans\.txt is not UTF-8 text: byte 0xc9 .*iconv -f cp1252"
     ):
         load_corpus(f"librispeech:{tmp_path}")
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (
+            codecs.BOM_UTF16_LE + b"\x00\xd8",
+            r"u0\.txt starts as UTF-16 but is not UTF-16 text; convert it to UTF-8",
+        ),
+        (b"RIFF\x00\x00WAVE", r"u0\.txt holds NUL bytes: it is a binary file, not transcript text"),
+    ],
+)
+def test_a_transcript_is_read_by_cores_decoder(tmp_path: Path, raw: bytes, words: str) -> None:
+    """``read_transcript`` calls core's ``decode_checked`` (``blank_ok``: an empty file is a transcript of
+    silence) rather than its own copy of the UTF-16 branch: a broken UTF-16 file is the same line as before,
+    and a binary file (a recording named ``.txt``) is refused rather than read as text with NUL characters."""
+    names = _recordings(tmp_path)
+    (tmp_path / names[0]).with_suffix(".txt").write_bytes(raw)
+    (tmp_path / names[1]).with_suffix(".txt").write_bytes(b"")
+    with pytest.raises(CorpusError, match=words):
+        load_corpus(str(tmp_path))
+    (tmp_path / names[0]).with_suffix(".txt").write_text("hello")
+    assert [(u.text, u.no_speech) for u in load_corpus(str(tmp_path))] == [("hello", False), ("", True)]

@@ -123,7 +123,15 @@ def _refuse_nul(head: bytes, where: str, what: str, noun: str) -> None:
 
 
 @check_args
-def decode_checked(raw: bytes, where: str, what: str, max_line: int | None, encodings: Iterable[str]) -> str:
+def decode_checked(
+    raw: bytes,
+    where: str,
+    what: str,
+    max_line: int | None,
+    encodings: Iterable[str],
+    *,
+    blank_ok: bool = False,
+) -> str:
     """``raw`` decoded with the first of ``encodings`` that fits, after the NUL and line-length checks; text
     that starts with a UTF-16 byte-order mark (Windows' "Unicode", PowerShell's ``>``) is read as UTF-16.
 
@@ -133,9 +141,12 @@ def decode_checked(raw: bytes, where: str, what: str, max_line: int | None, enco
         what: what it should hold, for messages.
         max_line: when given, a line longer than this many characters is an error.
         encodings: encodings tried in order.
+        blank_ok: an empty or whitespace-only input is text too (returned as it is), for a file whose
+            emptiness means something (a recording's transcript of silence).
 
     Raises:
-        DataError: NUL bytes, bytes that no encoding decodes, a line over ``max_line``, only whitespace.
+        DataError: NUL bytes, bytes that no encoding decodes, a line over ``max_line``, only whitespace
+            (unless ``blank_ok``).
     """
     if raw.startswith(UTF16_BOMS):  # its NUL bytes are the high halves of ASCII letters
         try:
@@ -157,6 +168,6 @@ def decode_checked(raw: bytes, where: str, what: str, max_line: int | None, enco
                     f"{where}: line {line} is over {max_line:,} characters; is this really {what}?"
                 )
             start = end + 1
-    if not text.strip():
+    if not blank_ok and not text.strip():
         raise DataError(f"{where} holds only whitespace; give a {what} file with data")
     return text

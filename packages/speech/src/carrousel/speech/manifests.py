@@ -30,10 +30,10 @@ import logging
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from carrousel.core.encodings import UTF16_BOMS, decode_text, file_lines
+from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
-from carrousel.core.files_text import read_failure
+from carrousel.core.files_text import decode_checked, read_failure
 from carrousel.core.option_names import option
 from carrousel.core.paths import format_suffix, user_path
 from carrousel.speech.errors import CorpusError
@@ -218,18 +218,15 @@ def read_transcript(path: Path) -> str:
     bytes that were not UTF-8 became U+FFFD and UTF-16 letters were read apart: a silently wrong transcript.
 
     Raises:
-        CorpusError: the file cannot be read, or is not UTF-8 text (naming its first bad byte and iconv).
+        CorpusError: the file cannot be read, is not UTF-8 text (naming its first bad byte and iconv), is not
+            UTF-16 text after a UTF-16 byte-order mark, or holds NUL bytes (a binary file).
     """
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise read_failure(exc, str(path), "check the file", CorpusError) from None
-    try:
-        if raw.startswith(UTF16_BOMS):
-            return raw.decode("utf-16")
-        return decode_text(raw, ("utf-8-sig",), str(path))
-    except UnicodeDecodeError:
-        raise CorpusError(f"{path} starts as UTF-16 but is not UTF-16 text; convert it to UTF-8") from None
+    try:  # core's decoder: UTF-16 after its byte-order mark, NUL bytes refused; empty is a transcript
+        return decode_checked(raw, str(path), "transcript", None, ("utf-8-sig",), blank_ok=True)
     except DataError as exc:
         raise CorpusError(str(exc)) from None
 
