@@ -385,3 +385,23 @@ def test_two_process_gloo_reduction(tmp_path: Path) -> None:
     for name, value in expected.items():
         assert results[0][name] == pytest.approx(value, rel=1e-9), name
         assert results[1][name] == pytest.approx(value, rel=1e-9), name
+
+
+def test_macro_over_the_target_classes_leaves_out_a_class_only_predicted() -> None:
+    """``target_classes=True``: macro figures over the classes the targets hold (scikit-learn's
+    ``labels=<classes in y_true>``), moved from nlp's sentiment evaluation; class 1 is predicted twice and
+    never a target. By default it counts (0 precision, 0 recall), as scikit-learn's default does."""
+    from carrousel.core.metrics import Precision, f1, precision, recall
+
+    target, preds = torch.tensor([0, 0, 2, 2]), torch.tensor([0, 1, 1, 2])
+    over = {"target_classes": True}
+    assert precision(preds, target, "macro", **over) == pytest.approx(1.0)  # 1/1, 1/1
+    assert recall(preds, target, "macro", **over) == pytest.approx(0.5)  # 1/2, 1/2
+    assert f1(preds, target, "macro", **over) == pytest.approx(2 / 3)
+    assert precision(preds, target, "macro") == pytest.approx(2 / 3)
+    assert recall(preds, target, "macro") == pytest.approx(1 / 3)
+    assert f1(preds, target, "macro") == pytest.approx(4 / 9)
+    m = Precision("macro", target_classes=True)  # batch-accumulated: the same
+    m.update(preds[:2], target[:2])
+    m.update(preds[2:], target[2:])
+    assert m.compute() == pytest.approx(1.0)

@@ -13,7 +13,9 @@ Targets are integer (or bool) class indices ``(...)``; positions where the targe
 ``ignore_index`` are skipped. State is a handful of per-class counts, so batch-accumulated and
 cross-process values are exact. Zero divisions (a class never predicted, say) count as 0, as in
 scikit-learn's default; ``macro`` averages over the classes that occur in the targets or predictions,
-also as scikit-learn does by default.
+also as scikit-learn does by default, or with ``target_classes=True`` over those that occur in the targets
+alone (scikit-learn's ``labels=<the classes in y_true>``): a class the data holds no row of is left out even
+when it was predicted, while its wrong predictions still lower the recall of the classes they were taken from.
 """
 
 from __future__ import annotations
@@ -182,6 +184,7 @@ class _ClassCounts(Metric):
         threshold: float = 0.5,
         num_classes: int | None = None,
         ignore_index: int | None = None,
+        target_classes: bool = False,
     ) -> None:
         super().__init__()
         if average not in ("binary", "macro"):
@@ -195,6 +198,7 @@ class _ClassCounts(Metric):
         self.threshold = threshold
         self.num_classes = num_classes
         self.ignore_index = ignore_index
+        self.target_classes = target_classes
 
     def update(self, preds: Values, target: Values) -> None:
         """Adds a batch: ``preds`` logits ``(..., C)``, scores or labels ``(...)``; ``target`` ``(...)``."""
@@ -232,7 +236,7 @@ class _ClassCounts(Metric):
         values = self._per_class(tp, predicted, actual)
         if self.average == "binary":
             return float(values[self.pos_label])
-        present = (predicted + actual) > 0
+        present = actual > 0 if self.target_classes else (predicted + actual) > 0
         return float(values[present].mean())
 
 
@@ -254,6 +258,8 @@ class Precision(_ClassCounts):
         threshold: cut-off for binary scores of the target's shape.
         num_classes: fixes the class count (checked); otherwise learned from the labels seen.
         ignore_index: target value to skip (padding).
+        target_classes: ``macro`` averages over the classes present in the targets only, not over those
+            predicted but absent from them (see the module docstring).
     """
 
     kind = "precision"
@@ -303,10 +309,18 @@ def precision(
     pos_label: int = 1,
     threshold: float = 0.5,
     ignore_index: int | None = None,
+    target_classes: bool = False,
 ) -> float:
     """Precision, binary or macro; see :class:`Precision`."""
     return _functional(
-        Precision, preds, target, average, pos_label=pos_label, threshold=threshold, ignore_index=ignore_index
+        Precision,
+        preds,
+        target,
+        average,
+        pos_label=pos_label,
+        threshold=threshold,
+        ignore_index=ignore_index,
+        target_classes=target_classes,
     )
 
 
@@ -319,10 +333,18 @@ def recall(
     pos_label: int = 1,
     threshold: float = 0.5,
     ignore_index: int | None = None,
+    target_classes: bool = False,
 ) -> float:
     """Recall, binary or macro; see :class:`Recall`."""
     return _functional(
-        Recall, preds, target, average, pos_label=pos_label, threshold=threshold, ignore_index=ignore_index
+        Recall,
+        preds,
+        target,
+        average,
+        pos_label=pos_label,
+        threshold=threshold,
+        ignore_index=ignore_index,
+        target_classes=target_classes,
     )
 
 
@@ -335,8 +357,16 @@ def f1(
     pos_label: int = 1,
     threshold: float = 0.5,
     ignore_index: int | None = None,
+    target_classes: bool = False,
 ) -> float:
     """F1 score, binary or macro; see :class:`F1`."""
     return _functional(
-        F1, preds, target, average, pos_label=pos_label, threshold=threshold, ignore_index=ignore_index
+        F1,
+        preds,
+        target,
+        average,
+        pos_label=pos_label,
+        threshold=threshold,
+        ignore_index=ignore_index,
+        target_classes=target_classes,
     )

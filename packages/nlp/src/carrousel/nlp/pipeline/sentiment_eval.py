@@ -39,7 +39,7 @@ from carrousel.nlp.label_map import parse_label_map, resolve_labels
 from carrousel.nlp.label_scales import drops
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
-__all__ = ["SentimentEvaluation", "evaluate_sentiment", "macro_over_present"]
+__all__ = ["SentimentEvaluation", "evaluate_sentiment"]
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,8 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
             cfg.data.source, name_some(absent, quote=True), counted(c - len(absent), "class", "classes"),
             "its" if len(absent) == 1 else "their",
         )  # fmt: skip
-    macro = macro_over_present(confusion.tolist())
+    # macro over the classes with a row (scikit-learn's labels=<those>): core's target_classes
+    macro = [fn(pred, y, "macro", target_classes=True) for fn in (precision, recall, f1)]
     auc = None
     if len(set(y.tolist())) == c:
         auc = roc_auc(probs[:, 1] if c == 2 else probs, y)
@@ -173,19 +174,6 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
             result, model, data.texts, cfg, Path(out), name, charts, dict(sorted(gone.items()))
         )
     return result
-
-
-def macro_over_present(confusion: list[list[int]]) -> tuple[float, float, float]:
-    """Macro precision, recall and F1 of a confusion matrix (rows: true, columns: predicted) over the classes
-    with a true row, as scikit-learn's ``labels=<those classes>``; a zero division counts 0 (a present class
-    never predicted: precision 0). A class absent from the data is left out even when it was predicted (its
-    wrong predictions still lower the recall of the classes they were taken from)."""
-    scores = []
-    for k, row in enumerate(confusion):
-        actual, predicted, tp = sum(row), sum(r[k] for r in confusion), row[k]
-        if actual:
-            scores.append((tp / predicted if predicted else 0.0, tp / actual, 2 * tp / (predicted + actual)))
-    return tuple(sum(col) / len(scores) for col in zip(*scores, strict=True))  # type: ignore[return-value]
 
 
 def _as_recorded(mapping: dict[str, str] | None) -> dict[str, str | None] | None:
