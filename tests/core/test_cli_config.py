@@ -208,3 +208,27 @@ def test_flag_or_file_takes_the_flag_else_the_files_setting_else_refuses(tmp_pat
         flag_or_file(False, None, "data.files", "give it")
     with pytest.raises(ConfigError, match="typed=1 is an int, not a bool"):
         flag_or_file(1, None, "data.files", "give it")  # type: ignore[arg-type]
+
+
+def test_settings_block_names_the_precision_and_the_files_settings_where_they_came_from() -> None:
+    """``settings_block``: the one block bio, finance and nlp train commands run in (each wrote it before):
+    precision checks name ``--precision`` when typed (or no file), else the file's key; the settings the
+    file gave are named as it holds them; both end with the block."""
+    from carrousel.core.cli_config import settings_block
+    from carrousel.core.device import check_precision
+    from carrousel.core.option_names import option
+
+    held = {"data.files": "[data] files in run.toml:"}
+    with flags_named():
+        with settings_block(False, "run.toml", "[fit] precision", held):
+            assert option("data.files", "a.txt") == "[data] files in run.toml: a.txt"
+            with pytest.raises(ConfigError, match=r'^\[fit\] precision = "fp16" in run\.toml needs a CUDA'):
+                check_precision("fp16", "cpu")
+        for typed, config in ((True, "run.toml"), (False, None)):
+            with settings_block(typed, config, "[fit] precision"):
+                assert option("data.files", "a.txt") == "--files a.txt"
+                with pytest.raises(ConfigError, match=r"^--precision fp16 needs a CUDA"):
+                    check_precision("fp16", "cpu")
+        assert option("data.files", "a.txt") == "--files a.txt"
+        with pytest.raises(ConfigError, match=r"^--precision fp16 needs a CUDA"):
+            check_precision("fp16", "cpu")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,10 +20,9 @@ from carrousel.bio.config_checks import refuse_no_training_source
 from carrousel.bio.errors import JasparReleaseError
 from carrousel.bio.jaspar_release import check_release
 from carrousel.core import cli
+from carrousel.core.cli_config import settings_block
 from carrousel.core.config import TomlDocument, file_values, naming_file, overlay, read_toml
 from carrousel.core.errors import ConfigError, MissingExtraError
-from carrousel.core.export.choices import PrecisionSource, precision_from
-from carrousel.core.option_names import settings_from_file
 
 __all__ = ["config_file", "merged", "train_block", "train_settings", "with_flags"]
 
@@ -122,14 +121,11 @@ def train_settings(
 _TRAIN_FILES = ("positives", "negatives", "peaks", "genome")  # bio train's [data] files
 
 
-@contextlib.contextmanager
-def train_block(ctx: typer.Context, config: Path | None) -> Iterator[None]:
-    """The block ``bio train`` trains in: the training arithmetic typed or the ``--config``
-    file's (core's ``precision_from``), and each data file the file gave rather than a flag named as the
-    file holds it (``[data] positives in run.toml: pos.fa not found``), not by a flag never typed."""
+def train_block(ctx: typer.Context, config: Path | None) -> contextlib.AbstractContextManager[None]:
+    """The block ``bio train`` trains in (core's ``settings_block``): the training arithmetic typed or the
+    ``--config`` file's, and each data file the file gave rather than a flag named as the file holds it
+    (``[data] positives in run.toml: pos.fa not found``), not by a flag never typed."""
     held = {
         n: f"[data] {n} in {config}:" for n in _TRAIN_FILES if config is not None and not cli.typed(ctx, n)
     }
-    source = PrecisionSource.of(cli.typed(ctx, "precision"), config, "[fit] precision")
-    with precision_from(source), settings_from_file(held):
-        yield
+    return settings_block(cli.typed(ctx, "precision"), config, "[fit] precision", held)

@@ -19,23 +19,29 @@ says which one the run takes, or raises the command's one line naming both ways 
 
     from_file = flag_or_file(bool(files), config, "data.files", "give --text FILE, or [data] files ...")
 
+A train command runs inside :func:`settings_block` once it knows where its settings came from: its
+precision checks name ``--precision`` or the file's key, and a setting the file gave names the file, not a flag
+never typed (one block for every domain: before, bio, finance and nlp each wrote it).
+
 Plain Python (no command-line library): the domains' ``cli`` modules use it, and so can a notebook.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from carrousel.core.args import check_args
 from carrousel.core.config import TomlDocument, from_dict, read_toml
 from carrousel.core.errors import ConfigError
-from carrousel.core.option_names import named_path, option
+from carrousel.core.export.choices import PrecisionSource, precision_from
+from carrousel.core.option_names import named_path, option, settings_from_file
 
-__all__ = ["Table", "flag_or_file", "merged", "pick", "read_tables"]
+__all__ = ["Table", "flag_or_file", "merged", "pick", "read_tables", "settings_block"]
 
 T = TypeVar("T")
 
@@ -160,3 +166,32 @@ def flag_or_file(
             raise error(message)
         doc = doc[key]
     return True
+
+
+@check_args
+@contextlib.contextmanager
+def settings_block(
+    precision_typed: bool,
+    config: str | Path | None,
+    precision_key: str,
+    held: Mapping[str, str] | None = None,
+) -> Iterator[None]:
+    """The block a command runs in once it knows which settings its ``--config`` file gave.
+
+    Precision checks (:func:`carrousel.core.device.check_precision`, a domain's own) name the
+    ``--precision`` flag when it was typed or no file was given, else ``precision_key`` in ``config``
+    (:func:`~carrousel.core.export.choices.precision_from`); and each setting of ``held`` is named as the
+    file holds it (:func:`~carrousel.core.option_names.settings_from_file`).
+
+    Args:
+        precision_typed: whether ``--precision`` was typed (it wins over the file).
+        config: the ``--config`` file, or None.
+        precision_key: the file's precision key as messages name it (``"[fit] precision"``).
+        held: Python name -> how the file holds it (``{"data.files": "[data] files in run.toml:"}``);
+            settings the file did not give are left out.
+    """
+    with (
+        precision_from(PrecisionSource.of(precision_typed, config, precision_key)),
+        settings_from_file(dict(held or {})),
+    ):
+        yield

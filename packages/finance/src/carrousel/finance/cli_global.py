@@ -26,11 +26,12 @@ from carrousel.core.cli import (
     epochs_option,
     stdout,
 )
+from carrousel.core.cli_config import settings_block
 from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.curves import can_plot, write_report
-from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
+from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.files import check_output_dir, check_output_file
 from carrousel.core.output_stage import staged_outputs
 from carrousel.core.provenance import precision_report
@@ -97,8 +98,7 @@ CalendarOpt = Annotated[
         "for US data), or an exchange_calendars code: XNYS, XLON, XETR, XTKS..., 24/5, 24/7.",
     ),
 ]
-# core's --precision of a run (same flag and help), None when not given so that a --config file's
-# [train] precision holds (predict: fp32); the train commands take core's TrainPrecisionOrConfig
+# core's --precision of a run, None when not given: a --config's [train] precision holds (predict: fp32)
 PrecisionOpt = Annotated[InferencePrecision | None, *RunPrecision.__metadata__]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")]
 
@@ -205,7 +205,7 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         check_output_dir(model_dir, "--model-dir", "bundle.json", FinanceConfigError, KIND)  # before any work
         plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
-        with precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")):
+        with settings_block(precision is not None, config, "[train] precision"):
             check_forecast_precision(cfg.train.precision)  # before the table is read (train_global: after)
             check_training_precision(cfg.train)
             result = train_global(read_frame(data), cfg, holdout_days)  # a bar per epoch (cfg.train.progress)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -15,10 +15,8 @@ import typer
 
 from carrousel.core.args import check_args
 from carrousel.core.cli import Merged, merged_settings, refuse_merged, typed
-from carrousel.core.cli_config import flag_or_file
+from carrousel.core.cli_config import flag_or_file, settings_block
 from carrousel.core.config import TomlDocument, dotted_fields
-from carrousel.core.export.choices import PrecisionSource, precision_from
-from carrousel.core.option_names import settings_from_file
 from carrousel.finance.config import BacktestConfig, Source
 
 __all__ = ["refuse_unused", "run_block", "typed_tickers"]
@@ -169,15 +167,12 @@ def typed_tickers(
 
 
 @check_args
-@contextlib.contextmanager
-def run_block(precision_typed: bool, config: Path | None, csv: Path | None) -> Iterator[None]:
+def run_block(
+    precision_typed: bool, config: Path | None, csv: Path | None
+) -> contextlib.AbstractContextManager[None]:
     """The block ``finance forecast`` / ``backtest`` run in: the training arithmetic typed
     (``precision_typed``) or the ``--config`` file's (core's ``precision_from``), and a CSV file the file
     names (``[data] csv_path``, no ``--csv`` typed) named as the file holds it (``[data] csv_path in
-    run.toml: prices.csv not found``), not by a ``--csv`` flag never typed."""
+    run.toml: prices.csv not found``), not by a ``--csv`` flag never typed (core's ``settings_block``)."""
     held = {"csv_path": f"[data] csv_path in {config}:"} if config is not None and csv is None else {}
-    with (
-        precision_from(PrecisionSource.of(precision_typed, config, "[train] precision")),
-        settings_from_file(held),
-    ):
-        yield
+    return settings_block(precision_typed, config, "[train] precision", held)

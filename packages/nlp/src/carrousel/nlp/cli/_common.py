@@ -12,11 +12,11 @@ import typer
 from typer.core import TyperGroup
 
 from carrousel.core.cli import Above, Below, TrainPrecisionOrConfig, echo
-from carrousel.core.cli_config import flag_or_file
+from carrousel.core.cli_config import flag_or_file, settings_block
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import TomlDocument, read_toml
-from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
+from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.provenance import precision_words
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ __all__ = [
     "TokenizerKind",
     "TrainDevice",
     "ValidShare",
-    "fit_precision_from",
+    "fit_settings",
     "group",
     "inputs_or_config",
     "print_evaluation",
@@ -147,12 +147,13 @@ TrainDevice = Annotated[str | None, device_option("auto")]
 FitPrecision = TrainPrecisionOrConfig
 
 
-def fit_precision_from(
-    precision: InferencePrecision | None, config: Path | None
+def fit_settings(
+    precision: InferencePrecision | None, config: Path | None, held: dict[str, str] | None = None
 ) -> AbstractContextManager[None]:
-    """A train run's precision checks name the ``--precision`` flag, or ``[fit] precision`` in ``--config``
-    when the file set it (core's :func:`~carrousel.core.export.choices.precision_from`)."""
-    return precision_from(PrecisionSource.of(precision is not None, config, "[fit] precision"))
+    """The block a train run runs in (core's :func:`~carrousel.core.cli_config.settings_block`): its
+    precision checks name the ``--precision`` flag, or ``[fit] precision`` in ``--config`` when the file set
+    it, and each setting of ``held`` the file gave is named as the file holds it, not by a flag never typed."""
+    return settings_block(precision is not None, config, "[fit] precision", held)
 
 
 def _shown(value: float | None, why: str) -> str:

@@ -15,7 +15,6 @@ from carrousel.core.cli import Merged, bars_on, echo, emit_json, epochs_option, 
 from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
-from carrousel.core.option_names import settings_from_file
 from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
@@ -27,7 +26,7 @@ from carrousel.nlp.cli._common import (
     Teacher,
     TokenizerKind,
     TrainDevice,
-    fit_precision_from,
+    fit_settings,
 )
 from carrousel.nlp.cli._sentiment_data import (
     Data,
@@ -227,7 +226,7 @@ def train(
         )
     # the data came from the config: its messages name it, not --data (a missing or unreadable file too)
     from_file = {"data.source": f"[data] source in {config}:"} if not data and config is not None else {}
-    with settings_from_file(from_file), fit_precision_from(precision, config):
+    with fit_settings(precision, config, from_file):
         result = train_sentiment(cfg, out)
     if as_json:
         emit_json(result)

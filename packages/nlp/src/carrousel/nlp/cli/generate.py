@@ -25,7 +25,6 @@ from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.files import check_input_file
-from carrousel.core.option_names import settings_from_file
 from carrousel.core.provenance import precision_words
 from carrousel.nlp.cli._common import (
     Cell,
@@ -36,7 +35,7 @@ from carrousel.nlp.cli._common import (
     JsonFlag,
     TokenizerKind,
     TrainDevice,
-    fit_precision_from,
+    fit_settings,
     group,
     inputs_or_config,
 )
@@ -168,7 +167,7 @@ def train(
         segment=4 * base_bptt,
     )
     # the files came from the config: its messages name it, not --text (a binary or non-UTF-8 one too)
-    with settings_from_file(from_file), fit_precision_from(precision, config):
+    with fit_settings(precision, config, from_file):
         for f in cfg.data.files if from_file else ():
             check_input_file(f, from_file["data.files"], "text")
         r = train_lm(cfg, out)

@@ -24,7 +24,6 @@ from carrousel.core.cli_outputs import check_plot_option, plots_written
 from carrousel.core.cli_values import Above, JsonListWriter, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
-from carrousel.core.option_names import settings_from_file
 from carrousel.nlp.cli import _common as shares
 from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group
 from carrousel.nlp.cli._translate_options import (
@@ -225,7 +224,7 @@ def train(
         members=members if members is not None else 3,
         workers=workers if workers is not None else 0,
     )
-    with settings_from_file(named), shares.fit_precision_from(precision, config):  # file pairs: as held
+    with shares.fit_settings(precision, config, named):  # file pairs: as held
         r = train_translator(cfg, out)
     if as_json:
         emit_json(r)
