@@ -119,3 +119,17 @@ def test_an_overflowing_learning_rate_is_a_divergence(tmp_path, planted_windows,
     assert_clean_failure(outcome, 1, "the training diverged: optimiser step 1 overflowed the float32 weights")
     assert "lower --lr (now 1e+38)" in outcome.stderr and "internal error" not in outcome.stderr
     assert not out.exists()
+
+
+def test_a_diverged_training_names_the_files_learning_rate(tmp_path, planted_windows, invoke: Any) -> None:
+    """``[fit] lr = 1e38`` in ``--config run.toml``, no ``--lr`` typed: the diverged line names the file's
+    setting (core's ``file_key``). Before: "lower --lr (now 1e+38)", a flag the user never gave; a typed
+    ``--lr`` still wins and is named."""
+    pfa, nfa = planted_windows(60)
+    (run := tmp_path / "run.toml").write_text("[fit]\nlr = 1e38\nepochs = 1\n")
+    args = ["--positives", pfa, "--negatives", nfa, "--window", "100", "--filters", "8", "--hidden", "4"]
+    outcome = invoke("bio", "train", *args, "--config", run, "-o", tmp_path / "m", "-q")
+    assert_clean_failure(outcome, 1, "the training diverged")
+    assert f"lower [fit] lr in {run} (now 1e+38)" in outcome.stderr and "--lr" not in outcome.stderr
+    outcome = invoke("bio", "train", *args, "--config", run, "--lr", "1e37", "-o", tmp_path / "m", "-q")
+    assert "lower --lr (now 1e+37)" in outcome.stderr, outcome.stderr

@@ -14,7 +14,7 @@ import pytest
 from carrousel.core.cli_config import flag_or_file, merged, pick, read_tables
 from carrousel.core.config import TomlDocument, from_dict, overlay, read_toml
 from carrousel.core.errors import CarrouselError, ConfigError
-from carrousel.core.option_names import flags_named
+from carrousel.core.option_names import flags_named, option
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,3 +232,15 @@ def test_settings_block_names_the_precision_and_the_files_settings_where_they_ca
         assert option("data.files", "a.txt") == "--files a.txt"
         with pytest.raises(ConfigError, match=r"^--precision fp16 needs a CUDA"):
             check_precision("fp16", "cpu")
+
+
+def test_file_key_names_a_setting_as_its_file_holds_it(tmp_path: Path) -> None:
+    """``file_key``: the one spelling of ``[table] key in FILE`` (core's config messages, and the domains'
+    ``settings_from_file`` names, which each spelled it themselves)."""
+    from carrousel.core.option_names import file_key, settings_from_file
+
+    assert file_key("fit.lr", "run.toml") == "[fit] lr in run.toml"
+    assert file_key("a.b.c", tmp_path / "r.toml") == f"[a.b] c in {tmp_path / 'r.toml'}"
+    assert file_key("lr", "run.toml") == "lr in run.toml"
+    with flags_named(), settings_from_file({"fit.lr": file_key("fit.lr", "run.toml")}):
+        assert option("fit.lr") == "[fit] lr in run.toml"

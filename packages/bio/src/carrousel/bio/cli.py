@@ -504,9 +504,9 @@ def train(
             precision=precision,
         ),
     )
-    cfg = train_settings(ctx, config, flags, _TRAIN_FLAGS)  # no training data: a usage error (exit 2)
+    cfg = train_settings(ctx, doc := config_file(config, ("data", "jaspar_release")), flags, _TRAIN_FLAGS)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
-    with train_block(ctx, config):  # the arithmetic typed or the file's; the file's data files named by it
+    with train_block(ctx, config, doc):  # the arithmetic and settings (data files, lr) typed or the file's
         result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=cli.bars_on())
     if as_json:
         cli.emit_json(result.summary())

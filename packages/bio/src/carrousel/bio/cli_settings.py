@@ -23,6 +23,7 @@ from carrousel.core import cli
 from carrousel.core.cli_config import settings_block
 from carrousel.core.config import TomlDocument, file_values, naming_file, overlay, read_toml
 from carrousel.core.errors import ConfigError, MissingExtraError
+from carrousel.core.option_names import file_key
 
 __all__ = ["config_file", "merged", "train_block", "train_settings", "with_flags"]
 
@@ -108,12 +109,12 @@ def merged(
 
 
 def train_settings(
-    ctx: typer.Context, config: Path | None, flags: TrainConfig, table: dict[str, str]
+    ctx: typer.Context, doc: TomlDocument | None, flags: TrainConfig, table: dict[str, str]
 ) -> TrainConfig:
     """``bio train``'s config: ``flags`` with the ``--config`` file's settings (:func:`with_flags`; its ``[data]
     jaspar_release`` checked by :func:`config_file`), refused as a usage error (exit 2) when neither names
     training data (no ``--motif``, ``--positives`` or ``--peaks``), before any data is read."""
-    cfg = with_flags(ctx, config_file(config, ("data", "jaspar_release")), flags, table)
+    cfg = with_flags(ctx, doc, flags, table)
     refuse_no_training_source(cfg.data, typer.BadParameter)
     return cfg
 
@@ -121,11 +122,18 @@ def train_settings(
 _TRAIN_FILES = ("positives", "negatives", "peaks", "genome")  # bio train's [data] files
 
 
-def train_block(ctx: typer.Context, config: Path | None) -> contextlib.AbstractContextManager[None]:
+def train_block(
+    ctx: typer.Context, config: Path | None, doc: TomlDocument | None = None
+) -> contextlib.AbstractContextManager[None]:
     """The block ``bio train`` trains in (core's ``settings_block``): the training arithmetic typed or the
     ``--config`` file's, and each data file the file gave rather than a flag named as the file holds it
-    (``[data] positives in run.toml: pos.fa not found``), not by a flag never typed."""
-    held = {
-        n: f"[data] {n} in {config}:" for n in _TRAIN_FILES if config is not None and not cli.typed(ctx, n)
-    }
+    (``[data] positives in run.toml: pos.fa not found``), not by a flag never typed; so is the learning
+    rate a diverged training tells to lower, when the file (``doc``, :func:`config_file`) set it
+    (``lower [fit] lr in run.toml (now 1e+38)``, not ``--lr``)."""
+    if config is None:
+        return settings_block(cli.typed(ctx, "precision"), config, "[fit] precision")
+    held = {n: file_key(f"data.{n}", config) + ":" for n in _TRAIN_FILES if not cli.typed(ctx, n)}
+    fit = (doc or {}).get("fit")
+    if isinstance(fit, dict) and "lr" in fit and not cli.typed(ctx, "lr"):
+        held["fit.lr"] = file_key("fit.lr", config)
     return settings_block(cli.typed(ctx, "precision"), config, "[fit] precision", held)

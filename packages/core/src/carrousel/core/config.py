@@ -26,7 +26,7 @@ from carrousel.core.config_numbers import check_numbers
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
 from carrousel.core.files_text import read_failure
-from carrousel.core.option_names import named_path, option
+from carrousel.core.option_names import file_key, named_path, option
 from carrousel.core.paths import user_path
 
 __all__ = [
@@ -130,9 +130,7 @@ class _Where:
     def key(self, key: str) -> str:
         if self.source is None:
             return f"{self.cls}.{key}"
-        return (
-            f"[{'.'.join(self.tables)}] {key} in {self.source}" if self.tables else f"{key} in {self.source}"
-        )
+        return file_key(".".join((*self.tables, key)), self.source)
 
     @property
     def here(self) -> str:

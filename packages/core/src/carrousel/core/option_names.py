@@ -22,7 +22,15 @@ from collections.abc import Iterator
 
 from carrousel.core.args import check_args
 
-__all__ = ["flags_named", "name_flags", "named_path", "naming_flags", "option", "settings_from_file"]
+__all__ = [
+    "file_key",
+    "flags_named",
+    "name_flags",
+    "named_path",
+    "naming_flags",
+    "option",
+    "settings_from_file",
+]
 
 # True inside a CLI command: settings are named by their flags (a context variable: another thread, a
 # notebook's Python call beside a running command, keeps the Python names).
@@ -57,6 +65,19 @@ def settings_from_file(names: dict[str, str]) -> Iterator[None]:
         yield
     finally:
         _FROM_FILE.reset(token)
+
+
+def file_key(name: str, source: str | os.PathLike[str]) -> str:
+    """How a message names the setting ``name`` where a config file gave it (for :func:`settings_from_file`
+    and a config's checks): ``file_key("fit.lr", "run.toml")`` is ``[fit] lr in run.toml``, a nested table
+    ``[a.b] c in run.toml``, a top-level key ``lr in run.toml``.
+
+    Args:
+        name: the setting's Python name, dotted by its TOML tables (``"data.files"``, ``"fit.lr"``).
+        source: the file as the user named it.
+    """
+    table, _, key = name.rpartition(".")
+    return f"[{table}] {key} in {os.fspath(source)}" if table else f"{key} in {os.fspath(source)}"
 
 
 @check_args

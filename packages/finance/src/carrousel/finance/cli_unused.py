@@ -17,6 +17,7 @@ from carrousel.core.args import check_args
 from carrousel.core.cli import Merged, merged_settings, refuse_merged, typed
 from carrousel.core.cli_config import flag_or_file, settings_block
 from carrousel.core.config import TomlDocument, dotted_fields
+from carrousel.core.option_names import file_key
 from carrousel.finance.config import BacktestConfig, Source
 
 __all__ = ["refuse_unused", "run_block", "typed_tickers"]
@@ -174,5 +175,5 @@ def run_block(
     (``precision_typed``) or the ``--config`` file's (core's ``precision_from``), and a CSV file the file
     names (``[data] csv_path``, no ``--csv`` typed) named as the file holds it (``[data] csv_path in
     run.toml: prices.csv not found``), not by a ``--csv`` flag never typed (core's ``settings_block``)."""
-    held = {"csv_path": f"[data] csv_path in {config}:"} if config is not None and csv is None else {}
+    held = {"csv_path": file_key("data.csv_path", config) + ":"} if config is not None and csv is None else {}
     return settings_block(precision_typed, config, "[train] precision", held)

@@ -17,6 +17,7 @@ from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import TomlDocument, read_toml
 from carrousel.core.export.choices import InferencePrecision
+from carrousel.core.option_names import file_key
 from carrousel.core.provenance import precision_words
 
 if TYPE_CHECKING:
@@ -220,6 +221,5 @@ def inputs_or_config(
     messages name the setting ``name`` (for ``settings_from_file``: not by a flag never typed), else {}."""
     files = tuple(str(p) for p in typed or ())
     doc = read_toml(config) if config is not None else None
-    table, _, key = field.rpartition(".")
     in_file = flag_or_file(bool(files), doc, field, message, typer.BadParameter)
-    return doc, files, {name: f"[{table}] {key} in {config}:"} if in_file else {}
+    return doc, files, {name: file_key(field, config) + ":"} if in_file and config else {}

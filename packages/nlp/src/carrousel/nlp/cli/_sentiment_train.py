@@ -15,6 +15,7 @@ from carrousel.core.cli import Merged, bars_on, echo, emit_json, epochs_option, 
 from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
+from carrousel.core.option_names import file_key
 from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
@@ -225,7 +226,9 @@ def train(
             _refuse_oov_fallback, merged_settings(ctx, kind, {"tokenizer": "kind"}, file, str(config))
         )
     # the data came from the config: its messages name it, not --data (a missing or unreadable file too)
-    from_file = {"data.source": f"[data] source in {config}:"} if not data and config is not None else {}
+    from_file = (
+        {"data.source": file_key("data.source", config) + ":"} if not data and config is not None else {}
+    )
     with fit_settings(precision, config, from_file):
         result = train_sentiment(cfg, out)
     if as_json:
