@@ -80,3 +80,27 @@ def test_bad_limits_are_refused_in_one_line(max_len: object, words: str) -> None
     step = CellStep(seed=1)
     with pytest.raises(ConfigError):
         greedy_search(step, step.initial(3), BOS, EOS, max_len)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("limits", [0, [0, 4]])
+def test_a_zero_limit_is_one_empty_hypothesis_with_or_without_coverage(limits: int | list[int]) -> None:
+    """``max_len=0`` (an item's limit 0): never stepped, one empty unfinished hypothesis (score 0, no extras),
+    the same with a coverage penalty as without (it has no attention to measure; an EOS-only hypothesis would
+    take a step past the limit, which counts ``eos``). Chosen over refusing 0, which a per-item tensor may
+    hold; another item of the batch is searched as usual, its coverage penalty applied."""
+    from carrousel.core.decode import gnmt_coverage_penalty
+
+    step = CellStep(seed=6)
+    state = step.initial(1 if isinstance(limits, int) else len(limits))
+    max_len = limits if isinstance(limits, int) else torch.tensor(limits)
+    plain = beam_search(step, state, BOS, EOS, max_len, beam_size=3, n_best=2)
+    covered = beam_search(
+        step, state, BOS, EOS, max_len, beam_size=3, n_best=2, coverage_penalty=gnmt_coverage_penalty(0.2)
+    )
+    for hyps in (plain[0], covered[0]):
+        assert [(h.labels, h.score, h.log_prob, h.finished, h.extras) for h in hyps] == [
+            ([], 0.0, 0.0, False, None)
+        ]
+    if not isinstance(limits, int):
+        assert [h.labels for h in covered[1]] and all(h.extras is not None for h in covered[1])
+        assert covered[1][0].score < plain[1][0].score or covered[1][0].labels != plain[1][0].labels

@@ -277,6 +277,9 @@ def beam_search(
         eos: the label that ends a hypothesis.
         max_len: the most steps per hypothesis (``eos`` included), or a ``(B,)`` integer tensor of each
             item's own: an item's search, and so its result, does not depend on the other items' limits.
+            An item whose limit is 0 is never stepped: it gets one empty, unfinished hypothesis (score and
+            log-prob 0, no extras), with or without a coverage penalty, which has no attention to measure
+            (an EOS-only hypothesis would take a step past the limit).
         beam_size: ``K``, live beams per item.
         length_penalty: GNMT's ``alpha``: scores are ``log_prob / ((5 + length) / 6) ** alpha`` with
             ``length`` the scored steps (``eos`` included); 0 ranks by raw log-prob, larger values favour
