@@ -133,7 +133,7 @@ def train_block(
     if config is None:
         return settings_block(cli.typed(ctx, "precision"), config, "[fit] precision")
     held = {n: file_key(f"data.{n}", config) + ":" for n in _TRAIN_FILES if not cli.typed(ctx, n)}
-    fit = (doc or {}).get("fit")
+    fit = doc.get("fit") if doc is not None else None
     if isinstance(fit, dict) and "lr" in fit and not cli.typed(ctx, "lr"):
         held["fit.lr"] = file_key("fit.lr", config)
     return settings_block(cli.typed(ctx, "precision"), config, "[fit] precision", held)
