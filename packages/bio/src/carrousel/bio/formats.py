@@ -53,6 +53,7 @@ from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, is_special
 from carrousel.core.errors import CarrouselError, OutputError
 from carrousel.core.option_names import option
+from carrousel.core.paths import format_suffix
 
 __all__ = [
     "FORMATS",
@@ -266,7 +267,7 @@ def format_for(path: str | Path | None, fmt: HitFormat | str | None) -> HitForma
             raise ScanConfigError(f"unknown hit format {fmt!r}; choose one of {', '.join(FORMATS)}") from None
     if path is None or is_special(path) or str(Path(path).parent) in ("/dev", "/dev/fd", "/proc/self/fd"):
         return HitFormat.bed
-    ext = Path(Path(path).name.lower().removesuffix(".gz")).suffix.lstrip(".")
+    ext = format_suffix(path).lstrip(".")  # bed of x.BED.gz
     if ext not in _EXTENSIONS:
         what = f"'.{ext}' is not the extension of a hit format" if ext else "no extension"
         raise ScanConfigError(
