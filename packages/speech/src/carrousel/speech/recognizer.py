@@ -50,7 +50,7 @@ from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end
 from carrousel.speech.lm import WordLM
 from carrousel.speech.longform import ChunkProgress, reads_in_chunks, sound_span, transcribe_long
 from carrousel.speech.models import CTCModel, streaming_settings
-from carrousel.speech.streaming import GreedyStream
+from carrousel.speech.streaming import transcribe_stream
 from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Partial, Transcript, blank_mean, skipped, within_recording
 
@@ -369,30 +369,5 @@ class Recognizer:
             raise AudioError(
                 "got one array, not chunks of audio; pass iter([audio]) or np.array_split(audio, n)"
             )
-        fx, hop, sr = self.extractor, self.features.hop_samples, self.features.sample_rate
-        norm, state = fx.norm_state(), self.model.init_stream()
-        buffer, previous = np.zeros(0, np.float32), None
-        frames: list[np.ndarray] = []
-        greedy, consumed = GreedyStream(self.alphabet, self.frame_seconds), 0
-        for i, chunk in enumerate(chunks):
-            samples = mono_samples(chunk, f"stream chunk {i}: ")  # as input_features checks a whole array
-            buffer = np.concatenate([buffer, samples.astype(np.float32, copy=False)])
-            consumed += len(chunk)
-            n = fx.num_frames(len(buffer))
-            if n == 0:
-                continue
-            raw = fx.raw(buffer[: (n - 1) * hop + self.features.win_samples], previous=previous)
-            previous, buffer = float(buffer[n * hop - 1]), buffer[n * hop :]
-            feats = fx.normalize(raw, norm)
-            with torch.no_grad():
-                lp, state = self.model.stream(feats[None].to(self.device), state)
-            frames.append(lp[0].float().cpu().numpy())
-            closed, changed = greedy.push(frames[-1])  # the new frames only: bounded work per chunk
-            for text in closed:
-                yield Partial(round(consumed / sr, 3), text, segment_end=True)
-            if changed and greedy.text:
-                yield Partial(round(consumed / sr, 3), greedy.text)
-        lp_all = np.concatenate(frames) if frames else np.zeros((0, self.alphabet.size), np.float32)
-        final = decode(lp_all, self.alphabet, DecodeConfig(), self.frame_seconds)[0]
-        words = within_recording(final.words, consumed / sr)  # the last frame can end past the audio
-        yield Partial(round(consumed / sr, 3), final.text, True, words)
+        checked = (mono_samples(c, f"stream chunk {i}: ") for i, c in enumerate(chunks))  # as input_features
+        yield from transcribe_stream(self, checked)

@@ -11,22 +11,32 @@ segment's text is final. The recording's transcript is decoded once, from every 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
 from carrousel.core.args import check_args
 from carrousel.speech.audio import read_audio
+from carrousel.speech.config import DecodeConfig
+from carrousel.speech.decoding import decode
 from carrousel.speech.errors import AudioError
 from carrousel.speech.longform import Progress, no_progress
 from carrousel.speech.text import Alphabet
-from carrousel.speech.transcripts import Partial
+from carrousel.speech.transcripts import Partial, within_recording
 
 if TYPE_CHECKING:
     from carrousel.speech.recognizer import Recognizer
 
-__all__ = ["PAUSE_SECONDS", "SEGMENT_WORDS", "GreedyStream", "refuse_features", "stream_file"]
+__all__ = [
+    "PAUSE_SECONDS",
+    "SEGMENT_WORDS",
+    "GreedyStream",
+    "refuse_features",
+    "stream_file",
+    "transcribe_stream",
+]
 
 PAUSE_SECONDS = 0.5  # blank frames after some text for this long close a segment
 SEGMENT_WORDS = 16  # a segment also closes at the word space after this many words
@@ -130,3 +140,35 @@ def stream_file(
                 advance(len(audio[i : i + step]) / sr)  # once the recogniser asks for the next chunk
 
         yield from recognizer.stream(chunks())
+
+
+def transcribe_stream(recognizer: Recognizer, chunks: Iterable[np.ndarray]) -> Iterator[Partial]:
+    """The body of :meth:`Recognizer.stream <carrousel.speech.recognizer.Recognizer.stream>`: ``chunks`` of
+    mono float samples at the model's rate (checked there) through the front end, the causal normalisation
+    and the network, chunk by chunk, with :class:`GreedyStream` partials and a final full decode."""
+    fx, hop, sr = recognizer.extractor, recognizer.features.hop_samples, recognizer.features.sample_rate
+    norm, state = fx.norm_state(), recognizer.model.init_stream()
+    buffer, previous = np.zeros(0, np.float32), None
+    frames: list[np.ndarray] = []
+    greedy, consumed = GreedyStream(recognizer.alphabet, recognizer.frame_seconds), 0
+    for chunk in chunks:
+        buffer = np.concatenate([buffer, chunk.astype(np.float32, copy=False)])
+        consumed += len(chunk)
+        n = fx.num_frames(len(buffer))
+        if n == 0:
+            continue
+        raw = fx.raw(buffer[: (n - 1) * hop + recognizer.features.win_samples], previous=previous)
+        previous, buffer = float(buffer[n * hop - 1]), buffer[n * hop :]
+        feats = fx.normalize(raw, norm)
+        with torch.no_grad():
+            lp, state = recognizer.model.stream(feats[None].to(recognizer.device), state)
+        frames.append(lp[0].float().cpu().numpy())
+        closed, changed = greedy.push(frames[-1])  # the new frames only: bounded work per chunk
+        for text in closed:
+            yield Partial(round(consumed / sr, 3), text, segment_end=True)
+        if changed and greedy.text:
+            yield Partial(round(consumed / sr, 3), greedy.text)
+    lp_all = np.concatenate(frames) if frames else np.zeros((0, recognizer.alphabet.size), np.float32)
+    final = decode(lp_all, recognizer.alphabet, DecodeConfig(), recognizer.frame_seconds)[0]
+    words = within_recording(final.words, consumed / sr)  # the last frame can end past the audio
+    yield Partial(round(consumed / sr, 3), final.text, True, words)
