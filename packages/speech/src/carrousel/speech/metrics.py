@@ -13,6 +13,11 @@ An empty reference (a recording without speech) is scored as jiwer and sclite do
 hypothesis is an insertion (its utterance WER is that count; nothing is 0), added to the corpus errors
 while the corpus's reference words stay those of the speech; :class:`ErrorCounts` counts these
 utterances and those transcribed as nothing apart (``no_speech``, ``no_speech_empty``).
+
+"oh" and "zero" are one word in digit strings (as TIDIGITS scoring counts them): on both sides, an "oh"
+within a run of digit words ("zero" to "nine", and "oh") holding at least one other digit word is scored
+as "zero" ("room 101", normalised "room one zero one", against "room one oh one": WER 0, was 0.25). An
+"oh" not next to a digit word ("oh no") stays "oh".
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ import jiwer
 
 from carrousel.speech.errors import TranscriptError
 from carrousel.speech.text import normalize, number_readings
+from carrousel.speech.vocab import DIGITS
 
-__all__ = ["ErrorCounts", "UtteranceScore", "error_rates", "score_utterance"]
+__all__ = ["ErrorCounts", "UtteranceScore", "digit_zeros", "error_rates", "score_utterance"]
 
 
 @dataclass(frozen=True)
@@ -78,9 +84,11 @@ def score_utterance(
             raise TranscriptError(
                 f"{path}: {name} is {text!r:.40}, not text; give a string ('' for a recording without speech)"
             )
-    refs = dict.fromkeys([*number_readings(reference), *(normalize(r) for r in readings)])
+    refs = dict.fromkeys(
+        digit_zeros(r) for r in [*number_readings(reference), *(normalize(r) for r in readings)]
+    )
     ref, hyp, words, chars = min(
-        (_aligned(r, h) for r in refs for h in number_readings(hypothesis)),
+        (_aligned(r, digit_zeros(h)) for r in refs for h in number_readings(hypothesis)),
         key=lambda a: (_edits(a[2]), _edits(a[3])),
     )
     return UtteranceScore(
@@ -93,6 +101,24 @@ def score_utterance(
         words.deletions,
         words.insertions,
     )
+
+
+def digit_zeros(text: str) -> str:
+    """``text`` (normalised) with each "oh" in a run of digit words that holds another digit word read
+    "zero": ``"room one oh one"`` -> ``"room one zero one"``, ``"oh oh seven"`` -> ``"zero zero seven"``;
+    ``"oh no"`` and a lone ``"oh"`` stay."""
+    words = text.split()
+    out, run = [], []
+    for word in [*words, ""]:  # "" ends the last run
+        if word == "oh" or word in DIGITS:
+            run.append(word)
+            continue
+        zero = any(w != "oh" for w in run)
+        out += ["zero" if zero and w == "oh" else w for w in run]
+        run = []
+        if word:
+            out.append(word)
+    return " ".join(out)
 
 
 def _aligned(ref: str, hyp: str) -> tuple[str, str, Any, Any]:

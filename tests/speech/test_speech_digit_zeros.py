@@ -1,0 +1,35 @@
+"""'oh' and 'zero' are one word in digit strings when scoring (as TIDIGITS scoring counts them).
+
+Before: references were normalised with "zero" only ("room 101" -> "room one zero one") while the model says
+"oh" for 0 in digit strings: a right "room one oh one" scored WER 0.25."""
+
+from __future__ import annotations
+
+import pytest
+
+from carrousel.speech.metrics import error_rates, score_utterance
+
+
+@pytest.mark.parametrize(
+    ("reference", "hypothesis"),
+    [
+        ("room 101", "room one oh one"),
+        ("room one zero one", "room one oh one"),
+        ("call oh seven", "call zero seven"),
+        ("007", "oh oh seven"),
+    ],
+)
+def test_oh_and_zero_score_as_one_word_in_digit_strings(reference: str, hypothesis: str) -> None:
+    score = score_utterance("a.wav", reference, hypothesis)
+    assert score.wer == 0.0 and score.cer == 0.0, score
+    assert error_rates([score]).wer == 0.0
+
+
+def test_oh_beside_no_digit_word_stays_a_word() -> None:
+    from carrousel.speech.metrics import digit_zeros
+
+    assert digit_zeros("oh no oh") == "oh no oh"
+    assert digit_zeros("oh oh") == "oh oh"
+    assert digit_zeros("room one oh one oh no") == "room one zero one zero no"
+    score = score_utterance("a.wav", "oh no", "zero no")
+    assert score.substitutions == 1  # an exclamation is not a digit
