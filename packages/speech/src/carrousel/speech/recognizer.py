@@ -267,7 +267,7 @@ class Recognizer:
 
     def _file_features(self, path: str, trim: bool) -> tuple[torch.Tensor, float, float]:
         """Normalised features of a whole file, the seconds trimmed from its start and where its sound
-        starts (seconds; 0 untrimmed)."""
+        starts (seconds, untrimmed too; 0 for a ``.mfc`` file, whose audio is not read)."""
         if path.endswith(".mfc"):
             ceps = check_sphinx_front_end(self.features, path)  # the file's cepstra, read once
             return self.extractor.normalize(torch.from_numpy(ceps)), 0.0, 0.0
@@ -306,13 +306,13 @@ class Recognizer:
         check_listed(paths, (str, bytes, os.PathLike), AudioError, "path", show=True)  # a str: by letter
         files = [str(p) for p in paths]
         cfg = decoding or DecodeConfig()
-        batch: list[tuple[str, torch.Tensor, float, float, float]] = []
+        batch: list[tuple[str, torch.Tensor, float, float, float, float | None]] = []
 
         def flush() -> Iterator[Transcript]:
-            for (p, _, secs, lead, onset), lp in zip(
+            for (p, _, secs, lead, onset, sound), lp in zip(
                 batch, self.log_probs([b[1] for b in batch]), strict=True
             ):
-                hyps = decode(lp, self.alphabet, cfg, self.frame_seconds, lm, offset=lead)
+                hyps = decode(lp, self.alphabet, cfg, self.frame_seconds, lm, lead, sound)
                 hyps = [
                     replace(h, words=within_recording(start_at_sound(h.words, [(lead, onset)]), secs))
                     for h in hyps
@@ -338,7 +338,11 @@ class Recognizer:
                 yield from flush()  # keeps the order of the files
                 yield skipped(path, exc)
                 continue
-            batch.append((path, feats, seconds, lead, onset))
+            # where the sound starts in the features, as a long file's trimmed chunk tells decode (before:
+            # not given, an early first letter was glued to a word said seconds later, "g" + "sheila");
+            # None where they start in a silence of unknown length (untrimmed, .mfc), as for long files
+            sound = onset - lead if trim and not mfc else None
+            batch.append((path, feats, seconds, lead, onset, sound))
             if len(batch) >= batch_size:
                 yield from flush()
         yield from flush()
