@@ -340,8 +340,9 @@ class Recognizer:
                 continue
             # where the sound starts in the features, as a long file's trimmed chunk tells decode (before:
             # not given, an early first letter was glued to a word said seconds later, "g" + "sheila");
-            # None where they start in a silence of unknown length (untrimmed, .mfc), as for long files
-            sound = onset - lead if trim and not mfc else None
+            # None where they start in a silence of unknown length (untrimmed, not cut at the start: a click
+            # at 0 s; .mfc), as for long files
+            sound = onset - lead if trim and lead > 0 and not mfc else None
             batch.append((path, feats, seconds, lead, onset, sound))
             if len(batch) >= batch_size:
                 yield from flush()
