@@ -1,8 +1,9 @@
 """Long recordings, transcribed in overlapping chunks read block by block (memory bounded by the chunk).
 
 A recording longer than one chunk (``chunk_seconds`` plus the :data:`OVERLAP` of context read on each side)
-is read by :func:`carrousel.speech.audio.iter_chunks`; the frames of each chunk's centre are joined and cut
-for decoding at pauses (long runs of blank frames), so no frame is decoded twice. After each chunk an
+is read by :func:`carrousel.speech.audio.iter_chunks`; the frames of each chunk's centre are joined (two
+chunks at a frame near their boundary where both read the same letters, :func:`_seam`) and cut for
+decoding at pauses (long runs of blank frames), so no frame is decoded twice. After each chunk an
 optional :data:`ChunkProgress` callback hears how many seconds of the recording are done (the CLI draws
 its bar from it; this module only logs).
 """
@@ -46,6 +47,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 OVERLAP = 1.0  # seconds of context read on each side of a chunk of a long recording
+SEAM = OVERLAP / 2  # two chunks' frames join within this of their parts' boundary (_seam)
+SEAM_CONTEXT = 3  # frames either side of a seam where the two chunks' labels must match (moved)
 SURE_BLANK_OTHERS = -30.0  # log-prob of every other class in a trimmed silence's frames (blank: 0)
 ChunkProgress = Callable[[float, float], None]  # (seconds of the recording done, its seconds), per chunk
 # progress(description, total) -> a context manager yielding advance(n): the CLI's core.cli.progress
@@ -149,6 +152,17 @@ def transcribe_long(
     blank_sum, frames = 0.0, 0
     sounds: list[tuple[float, float]] = []  # (trimmed audio's start, its sound's start): start_at_sound
     holds: list[tuple[int, int]] = []  # recording frames (trimmed start, sound's start): never cut between
+    # the last chunk's frames from SEAM before its part's end, not yet joined: the next chunk takes over
+    # where both read a pause (seam_at: the recording frame of tail[0])
+    tail, tail_at = np.zeros((0, recognizer.alphabet.size), np.float32), 0
+    width = min(round(SEAM / fs), round(chunk_seconds / fs) // 4)
+
+    def join(rows: np.ndarray) -> None:
+        nonlocal pending, blank_sum, frames
+        pending = np.concatenate([pending, rows])
+        blank_sum += float(np.exp(rows[:, blank]).sum())
+        frames += len(rows)
+
     for k, (start, x) in enumerate(iter_chunks(path, sr, chunk_seconds, OVERLAP)):
         loud = loud or float(np.max(np.abs(x - x.mean()))) >= SILENCE_PEAK
         lp, lead, onset = _chunk_log_probs(recognizer, x, trim)
@@ -158,6 +172,12 @@ def transcribe_long(
         first = round(start / sr / fs)  # the recording's frame nearest the chunk's first
         lo = max(0, round(k * chunk_seconds / fs) - first)
         hi = max(lo, round((k + 1) * chunk_seconds / fs) - first)
+        if k:  # the seam with the chunk before: its tail's frames up to it join first
+            seam = first + lo
+            if lead + width <= lo and tail_at >= first:  # the chunk's own frames span the seam's window
+                seam = tail_at + _seam(tail, lp[tail_at - first : tail_at - first + len(tail)], blank)
+            join(tail[: max(0, seam - tail_at)])
+            lo = seam - first
         if trim and lead < lo <= onset / fs:  # its sound starts in its part, its margin before it
             # the network emits the first letter at the trimmed audio's first frame, in the margin before
             # the sound: there, in the part before, it was dropped ("eight" read "ight" when said within
@@ -176,9 +196,9 @@ def transcribe_long(
         if trim and lo <= lead < min(hi, onset / fs):  # its early first letter is in its part
             # the letter at the trimmed start, blank frames to the sound: a cut there read "s even"
             holds.append((first + lead, first + math.ceil(onset / fs)))
-        pending = np.concatenate([pending, lp[lo:hi]])
-        blank_sum += float(np.exp(lp[lo:hi, blank]).sum())
-        frames += len(lp[lo:hi])
+        own = max(lo, hi - width)  # its frames from here wait for the next chunk's seam
+        join(lp[lo:own])
+        tail, tail_at = lp[own : hi + width], first + own
         if len(pending) >= round(chunk_seconds / fs):  # a chunk's frames (333 or 334 of 10 s)
             holds = [(b, e) for b, e in holds if e >= offset]
             cut = _cut_point(pending, blank, [(b - offset, e - offset) for b, e in holds])
@@ -189,6 +209,7 @@ def transcribe_long(
         logger.debug("%s: %.0f of %.0f s transcribed", path, done, seconds)
     if not loud:
         raise SilentAudioError(f"{path} is silent (peak below -60 dBFS); check the recording level")
+    join(tail[: max(0, first + hi - tail_at)])  # the last chunk's frames to its part's end
     if len(pending):
         words.extend(_decode(recognizer, pending, cfg, lm, offset, holds))
     _report(on_chunk, done, seconds, seconds)  # the end, whatever the last chunk's rounding
@@ -286,6 +307,41 @@ def _cut_point(lp: np.ndarray, blank: int, holds: Sequence[tuple[int, int]] = ()
         if begin < best <= end:
             best = begin
     return best
+
+
+def _seam(before: np.ndarray, after: np.ndarray, blank: int) -> int:
+    """Where the frames of two chunks join, counted from the start of ``before`` (the first chunk's frames
+    around their parts' boundary, in its middle) and ``after`` (the next chunk's same frames).
+
+    The two chunks emit a letter a frame or two apart (a chunk starting mid-word hears it from another
+    context, and its first frame is up to a third of a frame off the recording's): joined at the fixed
+    boundary, a letter (or the space) emitted just after it by the first chunk and just before it by the
+    next was in neither part ("four" said at 5.0 s with chunks of 5 s read "our", "eight" "ight"), or in
+    both. The seam is the frame nearest the boundary around which the next chunk's greedy labels are the
+    first's moved by 0, 1 or 2 frames (either way) and the joined labels read as the first chunk's there
+    (no letter skipped or said twice); else the middle of the longest run of frames blank in both; else the
+    boundary."""
+    n = min(len(before), len(after))
+    a, b = before[:n].argmax(axis=1), after[:n].argmax(axis=1)
+    middle = min(len(before) // 2, n)
+    r = SEAM_CONTEXT
+    for t in sorted(range(r + 2, n - r - 1), key=lambda t: abs(t - middle)):
+        for d in (0, 1, -1, 2, -2):  # after[i] is before[i - d]
+            if (b[t - r : t + r] == a[t - r - d : t + r - d]).all() and _letters(
+                np.concatenate([a[t - r : t], b[t : t + r]]), blank
+            ) == _letters(a[t - r : t + r - d], blank):
+                return t
+    runs = _blank_runs((a == blank) & (b == blank))
+    if not runs:
+        return middle
+    start, stop = max(runs, key=lambda run: (run[1] - run[0], -abs((run[0] + run[1]) // 2 - middle)))
+    return (start + stop) // 2
+
+
+def _letters(labels: np.ndarray, blank: int) -> list[int]:
+    """The greedy CTC reading of frame labels: repeats collapsed, blanks dropped."""
+    keep = np.r_[True, labels[1:] != labels[:-1]] & (labels != blank) if len(labels) else labels > 0
+    return [int(c) for c in labels[keep]]
 
 
 def _blank_runs(is_blank: np.ndarray) -> list[tuple[int, int]]:
