@@ -22,7 +22,7 @@ from carrousel.speech.audio import read_audio
 from carrousel.speech.config import DecodeConfig
 from carrousel.speech.decoding import decode
 from carrousel.speech.errors import AudioError
-from carrousel.speech.longform import Progress, no_progress
+from carrousel.speech.longform import SURE_BLANK_OTHERS, Progress, no_progress
 from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Partial, within_recording
 
@@ -40,6 +40,10 @@ __all__ = [
 
 PAUSE_SECONDS = 0.5  # blank frames after some text for this long close a segment
 SEGMENT_WORDS = 16  # a segment also closes at the word space after this many words
+SOUND_RISE_DB = 20.0  # a stream's sound starts at a 10 ms frame this far above the quietest before it
+SOUND_DB = -40.0  # or at one this loud (dBFS RMS), whatever came before (speech from the first frame)
+QUIET_DB = -60.0  # never at one quieter (SILENCE_PEAK's level: digital silence rises from -inf)
+MARGIN_SECONDS = 0.3  # silence kept before the sound, as speech_bounds' margin of a transcribed file
 
 
 class GreedyStream:
@@ -98,6 +102,54 @@ class GreedyStream:
         return text
 
 
+class LeadingSilence:
+    """Holds back a stream's leading silence until its sound starts, as transcription trims a file's.
+
+    The causal normalisation's running statistics start from the corpus's and take in every frame: a second
+    of digital silence (log energies near the floor) before the speech dragged its mean and variance far
+    from it, and the stream model read "seven of clubs" after 1 s of silence as "even ost" (offline, the
+    file trimmed to its sound: "seven oe"). Until the sound starts (a 10 ms frame :data:`SOUND_RISE_DB`
+    above the quietest before it and above :data:`QUIET_DB`, or at :data:`SOUND_DB`), only the last
+    :data:`MARGIN_SECONDS` are kept; what goes before is dropped (in 10 ms frames), and counted as that
+    many output frames (``step`` samples each, rounded) of blank so that the stream's times stay its own.
+
+    Args:
+        hop: samples per 10 ms feature frame.
+        step: samples per output frame (a multiple of ``hop``).
+        rate: the sample rate.
+    """
+
+    def __init__(self, hop: int, step: int, rate: int) -> None:
+        self.hop, self.step = hop, step
+        self.keep = -(-round(MARGIN_SECONDS * rate) // step) * step  # whole output frames
+        self.held = np.zeros(0, np.float32)
+        self.floor = np.inf  # the quietest 10 ms frame (dB) held so far
+        self.dropped = 0  # samples dropped (a multiple of hop)
+        self.open = False
+
+    def push(self, samples: np.ndarray) -> np.ndarray:
+        """The samples to transcribe from this chunk's (none while the silence lasts)."""
+        if self.open:
+            return samples
+        scanned = len(self.held) // self.hop * self.hop  # frames already looked at
+        self.held = np.concatenate([self.held, samples])
+        n = len(self.held) // self.hop
+        frames = self.held[scanned : n * self.hop].reshape(-1, self.hop).astype(np.float64)
+        energy = 10 * np.log10(np.mean(frames * frames, axis=1) + 1e-12)
+        before = np.minimum.accumulate(np.r_[self.floor, energy])[:-1]  # the quietest before each frame
+        sound = (energy >= SOUND_DB) | ((energy >= before + SOUND_RISE_DB) & (energy >= QUIET_DB))
+        if sound.any():
+            onset = scanned + int(np.argmax(sound)) * self.hop
+            start = max(0, onset - self.keep)  # a whole 10 ms frame, as speech_bounds cuts
+            out, self.held, self.open = self.held[start:], self.held[:0], True
+            self.dropped += start
+            return out
+        self.floor = float(min(self.floor, energy.min(initial=np.inf)))
+        drop = max(0, len(self.held) - self.keep - self.hop) // self.step * self.step
+        self.held, self.dropped = self.held[drop:], self.dropped + drop
+        return self.held[:0]
+
+
 def refuse_features(path: str) -> None:
     """Refuses a Sphinx ``.mfc`` feature file (before the model loads; soundfile would say "Format not
     recognised").
@@ -151,9 +203,14 @@ def transcribe_stream(recognizer: Recognizer, chunks: Iterable[np.ndarray]) -> I
     buffer, previous = np.zeros(0, np.float32), None
     frames: list[np.ndarray] = []
     greedy, consumed = GreedyStream(recognizer.alphabet, recognizer.frame_seconds), 0
+    gate = LeadingSilence(hop, hop * recognizer.model.subsample, sr)
     for chunk in chunks:
-        buffer = np.concatenate([buffer, chunk.astype(np.float32, copy=False)])
         consumed += len(chunk)
+        was_open = gate.open
+        buffer = np.concatenate([buffer, gate.push(chunk.astype(np.float32, copy=False))])
+        if gate.open and not was_open:  # the dropped silence as blank frames: times stay the stream's
+            frames.append(_blank_frames(round(gate.dropped / gate.step), recognizer.alphabet))
+            greedy.push(frames[-1])
         n = fx.num_frames(len(buffer))
         if n == 0:
             continue
@@ -172,3 +229,10 @@ def transcribe_stream(recognizer: Recognizer, chunks: Iterable[np.ndarray]) -> I
     final = decode(lp_all, recognizer.alphabet, DecodeConfig(), recognizer.frame_seconds)[0]
     words = within_recording(final.words, consumed / sr)  # the last frame can end past the audio
     yield Partial(round(consumed / sr, 3), final.text, True, words)
+
+
+def _blank_frames(n: int, alphabet: Alphabet) -> np.ndarray:
+    """``n`` frames of log-probabilities sure of the blank (a trimmed silence's, as a long file's)."""
+    lp = np.full((n, alphabet.size), SURE_BLANK_OTHERS, np.float32)
+    lp[:, alphabet.blank] = 0.0
+    return lp
