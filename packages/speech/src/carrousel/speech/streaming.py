@@ -119,6 +119,7 @@ class LeadingSilence:
         rate: the sample rate.
     """
 
+    @check_args
     def __init__(self, hop: int, step: int, rate: int) -> None:
         self.hop, self.step = hop, step
         self.keep = -(-round(MARGIN_SECONDS * rate) // step) * step  # whole output frames
