@@ -17,11 +17,14 @@ from carrousel.speech.metrics import error_rates, score_utterance
         ("room one zero one", "room one oh one"),
         ("call oh seven", "call zero seven"),
         ("007", "oh oh seven"),
+        ("0", "oh"),  # a TIDIGITS utterance of one digit
+        ("zero", "oh"),
     ],
 )
 def test_oh_and_zero_score_as_one_word_in_digit_strings(reference: str, hypothesis: str) -> None:
     score = score_utterance("a.wav", reference, hypothesis)
     assert score.wer == 0.0 and score.cer == 0.0, score
+    assert score.hypothesis == score.reference == hypothesis  # shown as said
     assert error_rates([score]).wer == 0.0
 
 
@@ -33,3 +36,7 @@ def test_oh_beside_no_digit_word_stays_a_word() -> None:
     assert digit_zeros("room one oh one oh no") == "room one zero one zero no"
     score = score_utterance("a.wav", "oh no", "zero no")
     assert score.substitutions == 1  # an exclamation is not a digit
+    year = score_utterance("a.wav", "1905", "nineteen oh five")
+    assert (year.wer, year.reference) == (0.0, "nineteen oh five")
+    wrong = score_utterance("a.wav", "room 101", "room one oh two")
+    assert (wrong.substitutions, wrong.reference) == (1, "room one oh one")

@@ -17,13 +17,16 @@ utterances and those transcribed as nothing apart (``no_speech``, ``no_speech_em
 "oh" and "zero" are one word in digit strings (as TIDIGITS scoring counts them): on both sides, an "oh"
 within a run of digit words ("zero" to "nine", and "oh") holding at least one other digit word is scored
 as "zero" ("room 101", normalised "room one zero one", against "room one oh one": WER 0, was 0.25). An
-"oh" not next to a digit word ("oh no") stays "oh".
+"oh" not next to a digit word ("oh no") stays "oh", unless it stands where the reference says "zero" (a
+TIDIGITS utterance of one digit, "0" or "zero", said "oh"). The scored reference writes such a zero as the
+hypothesis says it where they align (:func:`zeros_as_said`), so the texts shown are as said.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 import jiwer
@@ -32,7 +35,7 @@ from carrousel.speech.errors import TranscriptError
 from carrousel.speech.text import normalize, number_readings
 from carrousel.speech.vocab import DIGITS
 
-__all__ = ["ErrorCounts", "UtteranceScore", "digit_zeros", "error_rates", "score_utterance"]
+__all__ = ["ErrorCounts", "UtteranceScore", "digit_zeros", "error_rates", "score_utterance", "zeros_as_said"]
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,9 @@ def score_utterance(
             raise TranscriptError(
                 f"{path}: {name} is {text!r:.40}, not text; give a string ('' for a recording without speech)"
             )
-    refs = dict.fromkeys(
-        digit_zeros(r) for r in [*number_readings(reference), *(normalize(r) for r in readings)]
-    )
+    refs = dict.fromkeys([*number_readings(reference), *(normalize(r) for r in readings)])
     ref, hyp, words, chars = min(
-        (_aligned(r, digit_zeros(h)) for r in refs for h in number_readings(hypothesis)),
+        (_aligned(zeros_as_said(r, h), h) for r in refs for h in number_readings(hypothesis)),
         key=lambda a: (_edits(a[2]), _edits(a[3])),
     )
     return UtteranceScore(
@@ -119,6 +120,19 @@ def digit_zeros(text: str) -> str:
         if word:
             out.append(word)
     return " ".join(out)
+
+
+def zeros_as_said(reference: str, hypothesis: str) -> str:
+    """``reference`` (normalised) with each digit-string zero written as the ``hypothesis`` says it where
+    their words align once both read "oh" as :func:`digit_zeros` does (``"room one zero one"`` against
+    ``"room one oh one"``: ``"room one oh one"``), and where a lone "oh" stands for its "zero" (``"zero"``,
+    a digit in a reference, against ``"oh"``): scored as one word, shown as said."""
+    ref, said, hyp = digit_zeros(reference).split(), hypothesis.split(), digit_zeros(hypothesis).split()
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, ref, hyp, autojunk=False).get_opcodes():
+        for i in range(i1, i2) if op in ("equal", "replace") and i2 - i1 == j2 - j1 else ():
+            if ref[i] == "zero" and hyp[j1 + i - i1] in ("zero", "oh"):  # the reference says a digit
+                ref[i] = said[j1 + i - i1]
+    return " ".join(ref)
 
 
 def _aligned(ref: str, hyp: str) -> tuple[str, str, Any, Any]:
