@@ -6,8 +6,9 @@ short files in batches through :func:`carrousel.core.train.predict`-style batche
 files in overlapping chunks read block by block (memory bounded by the chunk length; see
 :mod:`carrousel.speech.longform`, which also reports each chunk to an optional callback). A
 unidirectional model with causal normalisation also transcribes a live stream
-(:meth:`Recognizer.stream`), carrying the front end's samples, the normalisation statistics, the
-convolution buffers and the LSTM state from chunk to chunk.
+(:meth:`Recognizer.stream`, run by :func:`carrousel.speech.streaming.transcribe_stream`), carrying the
+front end's samples, the normalisation statistics, the convolution buffers and the LSTM state from chunk
+to chunk.
 """
 
 from __future__ import annotations
