@@ -153,7 +153,7 @@ def transcribe_long(
     sounds: list[tuple[float, float]] = []  # (trimmed audio's start, its sound's start): start_at_sound
     holds: list[tuple[int, int]] = []  # recording frames (trimmed start, sound's start): never cut between
     # the last chunk's frames from SEAM before its part's end, not yet joined: the next chunk takes over
-    # where both read a pause (seam_at: the recording frame of tail[0])
+    # where both read the same letters (tail_at: the recording frame of tail[0])
     tail, tail_at = np.zeros((0, recognizer.alphabet.size), np.float32), 0
     width = min(round(SEAM / fs), round(chunk_seconds / fs) // 4)
 
@@ -175,7 +175,9 @@ def transcribe_long(
         if k:  # the seam with the chunk before: its tail's frames up to it join first
             seam = first + lo
             if lead + width <= lo and tail_at >= first:  # the chunk's own frames span the seam's window
-                seam = tail_at + _seam(tail, lp[tail_at - first : tail_at - first + len(tail)], blank)
+                seam = tail_at + _seam(
+                    tail, lp[tail_at - first : tail_at - first + len(tail)], blank, seam - tail_at
+                )
             join(tail[: max(0, seam - tail_at)])
             lo = seam - first
         if trim and lead < lo <= onset / fs:  # its sound starts in its part, its margin before it
@@ -309,9 +311,9 @@ def _cut_point(lp: np.ndarray, blank: int, holds: Sequence[tuple[int, int]] = ()
     return best
 
 
-def _seam(before: np.ndarray, after: np.ndarray, blank: int) -> int:
+def _seam(before: np.ndarray, after: np.ndarray, blank: int, middle: int) -> int:
     """Where the frames of two chunks join, counted from the start of ``before`` (the first chunk's frames
-    around their parts' boundary, in its middle) and ``after`` (the next chunk's same frames).
+    around their parts' boundary, frame ``middle``) and ``after`` (the next chunk's same frames).
 
     The two chunks emit a letter a frame or two apart (a chunk starting mid-word hears it from another
     context, and its first frame is up to a third of a frame off the recording's): joined at the fixed
@@ -323,7 +325,7 @@ def _seam(before: np.ndarray, after: np.ndarray, blank: int) -> int:
     boundary."""
     n = min(len(before), len(after))
     a, b = before[:n].argmax(axis=1), after[:n].argmax(axis=1)
-    middle = min(len(before) // 2, n)
+    middle = min(middle, n)
     r = SEAM_CONTEXT
     for t in sorted(range(r + 2, n - r - 1), key=lambda t: abs(t - middle)):
         for d in (0, 1, -1, 2, -2):  # after[i] is before[i - d]
