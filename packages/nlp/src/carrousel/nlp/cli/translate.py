@@ -301,8 +301,7 @@ def run(
         doc = {"beam": beam, **translator.precisions(dc.precision), "plots": plots_written(plot)}
         listing = JsonListWriter(lambda text: echo(text, nl=False), within=doc, key="translations")
     block = dc.batch_size * RUN_BLOCK_BATCHES  # translated, then written, block by block: bounded memory
-    for at in range(0, len(items), block):
-        results = translator.translate(items[at : at + block], dc, attention=as_json or plot is not None)
+    for at, results in enumerate(translator.translate_blocks(items, dc, block, as_json or plot is not None)):
         if plot is not None and at == 0:
             attention_plot(results[0], plot)
         for r in results:

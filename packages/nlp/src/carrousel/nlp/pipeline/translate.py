@@ -12,7 +12,7 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -194,22 +194,41 @@ class Translator:
 
     @check_args
     def translate(
-        self, texts: Iterable[str], decode: DecodeConfig | None = None, attention: bool = False
+        self,
+        texts: Iterable[str],
+        decode: DecodeConfig | None = None,
+        attention: bool = False,
+        warn_long: bool = True,
     ) -> list[Translation]:
         """Translates ``texts`` (a list, a pandas column...), in batches of similar length: :meth:`search`,
-        then :meth:`choose`.
+        then :meth:`choose`. ``warn_long``: one warning counts the texts longer than ``max_tokens`` (False:
+        the caller says it, as :meth:`translate_blocks` does).
 
         Raises:
             TextDataError: one string instead of a list; EmptyTextError: a missing, empty or blank text.
         """
         dc = decode or DecodeConfig()
-        return self.choose(self.search(texts, dc), dc, attention)
+        return self.choose(self.search(texts, dc, warn_long), dc, attention)
 
-    def search(self, texts: Iterable[str], decode: DecodeConfig) -> list[Searched]:
+    @check_args
+    def translate_blocks(
+        self, texts: Iterable[str], decode: DecodeConfig, block: int, attention: bool = False
+    ) -> Iterator[list[Translation]]:
+        """:meth:`translate` of ``block`` texts at a time (``nlp translate run``: each block written before the
+        next is translated, so memory is bounded by a block), the texts longer than ``max_tokens`` counted
+        in one warning over them all, before the first block (before, one warning per block counted that
+        block's alone: 19 texts, 3 of them long, in blocks of 16 said ``3 of 3 texts are longer``)."""
+        texts = check_texts(texts, "input")  # every text checked before the first block is translated
+        encode_sources(self.tokenizer, texts, self.unknown, self.placeholders, self.max_tokens)  # the warning
+        for at in range(0, len(texts), block):
+            yield self.translate(texts[at : at + block], decode, attention, warn_long=False)
+
+    @check_args
+    def search(self, texts: Iterable[str], decode: DecodeConfig, warn_long: bool = True) -> list[Searched]:
         """The network's hypotheses per text (the best; with ``mbr`` the beam's n-best); as :meth:`translate`."""
         dc, texts = decode, check_texts(texts, "input")  # a list (or a pandas column...), no blank text
         tok, out_tok = self.tokenizer, self.target_tokenizer
-        masked, ids = encode_sources(tok, texts, self.unknown, self.placeholders, self.max_tokens)
+        masked, ids = encode_sources(tok, texts, self.unknown, self.placeholders, self.max_tokens, warn_long)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Searched | None] = [None] * len(ids)
         nets = [

@@ -171,7 +171,8 @@ def score_pairs(
     tok = choose_bleu_tokenize(tr.tgt, refs, bleu_tokenize)  # before decoding: a bad override fails fast
     bleu_metric = sacrebleu.metrics.BLEU(tokenize=tok.name)
     greedy_cfg = replace(decode, beam=1, length_penalty=1.0, coverage_penalty=0.0)
-    greedy_out, beam_out = tr.translate(sources, greedy_cfg), tr.translate(sources, decode)
+    # the sources cut to max_tokens said once (before: the same warning twice, greedy's and the beam's)
+    greedy_out, beam_out = tr.translate(sources, greedy_cfg), tr.translate(sources, decode, warn_long=False)
     greedy, beam = [t.text for t in greedy_out], [t.text for t in beam_out]
     systems = {
         "greedy": greedy,

@@ -168,11 +168,13 @@ def encode_sources(
     unknown: Callable[[str], bool] | None,
     placeholders: bool,
     max_tokens: int,
+    warn: bool = True,
 ) -> tuple[list[tuple[str, list[str]]], list[list[int]]]:
     """The source texts as the network reads them when it translates (``nlp translate`` and the validation
     scores of training alike): whitespace as in training (:func:`read_spaced`), placeholders masked when
     ``placeholders`` (rare words too where ``unknown`` flags them), encoded, cut to ``max_tokens``, an empty
-    one read as ``[UNK]``.
+    one read as ``[UNK]``; ``warn``: one warning counts the sources cut (False: the caller says it, over
+    more texts than these).
 
     Returns:
         Per text, the masked text and the pieces to put back (:func:`carrousel.nlp.placeholders.unmask`),
@@ -184,7 +186,7 @@ def encode_sources(
     spaced = [read_spaced(t) for t in texts]
     masked = [mask(t, unknown) if placeholders else (t, []) for t in spaced]
     encoded = tokenizer.encode_batch([m for m, _ in masked]) if masked else []
-    if cut := sum(len(s) > max_tokens for s in encoded):  # said, as sentiment predict says it
+    if warn and (cut := sum(len(s) > max_tokens for s in encoded)):  # said, as sentiment predict says it
         first = f"{'its' if cut == 1 else 'their'} first {counted(max_tokens, 'token')}"
         only = f": the network translates {first} only (give one sentence a line)"
         warn_truncated(cut, len(encoded), max_tokens, only)
