@@ -13,8 +13,8 @@ Sources (:func:`read_pairs`):
   Printf placeholders (``%s``, ``%d``) are kept as
   written: they are ordinary tokens that the model learns to copy to the right place.
 * TSV (``.tsv``/``.tab``/``.txt`` with a tab): source, tab, target; a first row naming the columns
-  (``source<TAB>target``) or the languages is a header: ``de<TAB>en`` or ``id<TAB>en<TAB>de`` is read by the
-  columns it names for ``src`` and ``tgt``, and a header of language codes only that names neither is refused.
+  (``source<TAB>target``) or the languages is a header: ``de<TAB>en``, ``id<TAB>en<TAB>de`` or ``German<TAB>English``:
+  read by the columns it names for ``src`` and ``tgt``; a header of language codes only naming neither: refused.
 * JSONL (``.jsonl``/``.json``): one object per line, ``{"en": ..., "de": ...}`` or HF datasets'
   ``{"translation": {"en": ..., "de": ...}}``.
 * TMX translation memories (``.tmx``) and XLIFF files (``.xlf``/``.xliff``, 1.2 and 2.x), also
@@ -63,7 +63,7 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo, read_po
 from carrousel.nlp.hf_data import is_hf_source, load_hf
 from carrousel.nlp.keyed_catalogues import keyed_format, read_keyed
-from carrousel.nlp.language_codes import known_language
+from carrousel.nlp.language_codes import known_language, language_key
 from carrousel.nlp.qt_linguist import read_qm, read_ts
 from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UNSPACED, UNSPACED_SCRIPTS
 from carrousel.nlp.tmx_xliff import XML_SUFFIXES, read_tmx_xliff
@@ -118,7 +118,7 @@ def _tsv_columns(path: Path, cells: list[str], src: str, tgt: str) -> tuple[int,
     names = [c.strip().lower() for c in cells]
     if tuple(names) in _TSV_HEADERS:
         return 0, 1
-    for key in (lambda c: c.strip().lower(), _language):  # the whole tag first, then its language
+    for key in (lambda c: c.strip().lower(), language_key):  # the whole tag, then its language (or name)
         keys = [key(c) for c in cells]
         want = key(src), key(tgt)
         if want[0] != want[1] and all(keys.count(w) == 1 for w in want):
