@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.args import check_args
-from carrousel.core.errors import ExportError, ShapeError
+from carrousel.core.errors import DataError, ExportError, ShapeError
 from carrousel.core.nn.recurrent import check_lengths
 from carrousel.core.optional import require
 
@@ -111,10 +111,18 @@ class OnnxModule(nn.Module):
                 integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the first input with two or
                 more), with the eager message: the graph would return numbers for them instead; and those of
                 :func:`run_onnx` (an empty input to a recurrent graph, a negative integer in any input).
+            DataError: a NaN or infinite value in a floating input at a valid step (before each length, or
+                anywhere without lengths): ONNX Runtime's sigmoid and tanh clamp it into finite outputs
+                where the eager network returns NaN. NaN in the padding runs, as eager ignores it.
         """
+        lengths = None
         if "lengths" in self.input_names and len(inputs) == len(self.input_names):
             at = self.input_names.index("lengths")  # checked as eager checks them; whole floats read as int64
             inputs = (*inputs[:at], _check_lengths(inputs, at), *inputs[at + 1 :])
+            lengths = None if inputs[at] is None else np.asarray(torch.as_tensor(inputs[at]).cpu())
+        for name, value in zip(self.input_names, inputs, strict=False):
+            if name != "lengths":
+                _check_finite(name, value, lengths)
         return run_onnx(self.session, inputs)
 
     def forward(self, *inputs: Tensor) -> Tensor:
@@ -210,3 +218,25 @@ def _check_lengths(inputs: Sequence[Tensor | np.ndarray], at: int) -> Tensor | n
         return inputs[at]
     B, T = tuple(seqs[0].shape)[:2]
     return check_lengths(torch.as_tensor(inputs[at]), int(B), int(T))
+
+
+def _check_finite(name: str, value: Tensor | np.ndarray, lengths: np.ndarray | None) -> None:
+    """Refuses a NaN or infinite value of a floating input ``(B, T, ...)`` before each of ``lengths``
+    (every value without lengths, or where the input's first axes are not ``(B, T)``)."""
+    arr = value.detach().cpu().numpy() if isinstance(value, Tensor) else np.asarray(value)
+    if arr.dtype.kind not in "fc" or not arr.size:
+        return
+    bad = ~np.isfinite(arr)
+    if arr.ndim >= 2 and lengths is not None and lengths.shape == (arr.shape[0],):
+        valid = np.arange(arr.shape[1])[None, :] < lengths[:, None]  # (B, T)
+        bad &= valid.reshape(valid.shape + (1,) * (arr.ndim - 2))
+    count = int(bad.sum())
+    if not count:
+        return
+    first = np.argwhere(bad)[0]
+    where = f"row {first[0]}, step {first[1]}" if arr.ndim >= 2 else f"index {tuple(int(i) for i in first)}"
+    raise DataError(
+        f"input {name} holds {count} NaN or infinite value{'s' if count > 1 else ''} at valid steps (first: "
+        f"{where}); ONNX Runtime would turn them into finite outputs where the eager network gives NaN: "
+        "replace them (torch.nan_to_num) or drop those rows"
+    )

@@ -1,0 +1,63 @@
+"""OnnxModule given NaN or infinite inputs at valid steps: ONNX Runtime's sigmoid/tanh clamp their argument,
+so a NaN became a finite, plausible output (an all-NaN batch gave logits like 0.43, -0.86) where the eager
+network returns NaN. The module now refuses such an input in one line; NaN in the padding past each
+length, which the eager encoder ignores, still runs and matches eager."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+pytest.importorskip("onnxruntime")
+
+from carrousel.core.errors import DataError
+from carrousel.core.export import OnnxModule, export_onnx, quantize_int8
+from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
+
+_DYN = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+
+
+def _model(cell: str) -> SequenceClassifier:
+    torch.manual_seed(0)
+    config = SequenceClassifierConfig(RecurrentConfig(4, 8, cell=cell, bidirectional=True), 3)
+    return SequenceClassifier(config).eval()
+
+
+@pytest.mark.parametrize(("cell", "exporter"), [("lstm", "torchscript"), ("gru", "dynamo")])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_non_finite_value_at_a_valid_step_is_one_error(cell: str, exporter: str, bad: float) -> None:
+    model = _model(cell)
+    x, lengths = torch.randn(3, 6, 4), torch.tensor([6, 4, 2])
+    blob = export_onnx(model, (x, lengths), ["x", "lengths"], _DYN, exporter=exporter)
+    x[1, 2, 3] = bad
+    for graph in (blob, quantize_int8(blob)):
+        with pytest.raises(DataError) as info:
+            OnnxModule(graph)(x, lengths)
+        text = str(info.value)
+        assert "\n" not in text
+        assert text.startswith("input x holds 1 NaN or infinite value at valid steps (first: row 1, step 2)")
+        assert "torch.nan_to_num" in text
+
+
+def test_without_lengths_every_step_is_checked() -> None:
+    model = _model("lstm")
+    x = torch.randn(2, 5, 4)
+    blob = export_onnx(model, (x,), ["x"], {"x": {0: "batch", 1: "time"}})
+    x[0, 4, 0] = float("nan")
+    with pytest.raises(
+        DataError, match=r"^input x holds 1 NaN or infinite value at valid steps \(first: row 0, step 4\)"
+    ):
+        OnnxModule(blob)(x)
+
+
+def test_nan_in_the_padding_still_runs_as_eager() -> None:
+    model = _model("lstm")
+    x, lengths = torch.randn(3, 6, 4), torch.tensor([6, 4, 2])
+    blob = export_onnx(model, (x, lengths), ["x", "lengths"], _DYN)
+    x[1, 4:] = float("nan")
+    x[2, 2:] = float("inf")
+    with torch.no_grad():
+        eager = model(x, lengths)
+    got = OnnxModule(blob)(x, lengths)
+    assert torch.isfinite(got).all()
+    assert torch.allclose(got, eager, atol=1e-5)
