@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from carrousel.core.args import check_args
-from carrousel.core.errors import ConfigError, ShapeError
+from carrousel.core.errors import ConfigError, DataError, ShapeError
 
 __all__ = [
     "brier_score",
@@ -41,6 +41,24 @@ def _rows(values: object, labels: object, name: str) -> tuple[np.ndarray, np.nda
     if len(y) and (y.min() < 0 or y.max() >= x.shape[1]):
         raise ShapeError(f"{name}: labels must lie in [0, {x.shape[1]}), got {y.min()}..{y.max()}")
     return x, y
+
+
+def _probs(values: object, labels: object, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_rows` of probabilities: finite, in ``[0, 1]``, each row summing to 1 (to 1e-3)."""
+    p, y = _rows(values, labels, name)
+    if not p.size:
+        return p, y
+    if not np.isfinite(p).all():
+        raise DataError(f"{name}: probabilities hold NaN or infinity; check the model's outputs and inputs")
+    sums = p.sum(axis=1)
+    worst = int(np.argmax(np.abs(sums - 1.0)))
+    if p.min() < 0.0 or p.max() > 1.0 or abs(sums[worst] - 1.0) > 1e-3:
+        raise DataError(
+            f"{name}: want (N, C) probabilities in [0, 1] summing to 1 per row, got values in "
+            f"[{p.min():.4g}, {p.max():.4g}] and row {worst} summing to {sums[worst]:.4g}; pass "
+            "logits.softmax(-1), not logits"
+        )
+    return p, y
 
 
 @check_args
@@ -99,14 +117,14 @@ def scale_cut(cut: float, temperature: float) -> float:
 def log_loss(probs: object, labels: object) -> float:
     """Mean negative log-likelihood of ``labels`` under ``(N, C)`` probabilities (clipped at 1e-12; rows are
     not renormalised); nan when there are no rows (the accumulating metrics raise DataError there)."""
-    p, y = _rows(probs, labels, "log_loss")
+    p, y = _probs(probs, labels, "log_loss")
     return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], _TINY, 1.0)))) if len(y) else math.nan
 
 
 def brier_score(probs: object, labels: object) -> float:
     """Mean over rows of ``sum_c (p_c - [y == c])^2`` (Brier 1950; for two classes twice the mean square
     error of P(second class)); nan when there are no rows."""
-    p, y = _rows(probs, labels, "brier_score")
+    p, y = _probs(probs, labels, "brier_score")
     if not len(y):
         return math.nan
     onehot = np.eye(p.shape[1])[y]
@@ -124,10 +142,14 @@ def expected_calibration_error(
     ``predicted``: the ``(N,)`` class each row was given where that is not the argmax (a decision cut other
     than 0.5 on two classes), so that the ECE is of the predictions an accuracy beside it counts; None: the
     argmax, its confidence the largest probability.
+
+    Raises:
+        DataError: ``probs`` that are no probabilities (NaN, outside ``[0, 1]``, rows not summing to 1:
+            logits given by mistake), as :func:`log_loss` and :func:`brier_score` refuse them.
     """
     if bins < 1:
         raise ConfigError(f"bins must be >= 1, got {bins}")
-    p, y = _rows(probs, labels, "expected_calibration_error")
+    p, y = _probs(probs, labels, "expected_calibration_error")
     if not len(y):
         return math.nan
     given = p.argmax(axis=1) if predicted is None else _rows(p, predicted, "expected_calibration_error")[1]

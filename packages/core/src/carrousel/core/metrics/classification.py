@@ -58,15 +58,17 @@ def _labels(
 
     Raises:
         ShapeError: when the shapes do not fit or the target is not integral.
-        DataError: when a label is negative, a prediction NaN (where the target is not ignored), or binary
-            scores meet a target class above 1.
+        DataError: when a label is negative, a prediction NaN (where the target is not ignored), binary
+            scores meet a target class above 1, or logits ``(..., C)`` a target class ``>= C``.
     """
     preds, target = preds.detach(), target.detach()
     binary = False
+    columns = 0  # logits (..., C) with C > 1: a target class >= C can never be predicted
     nan = preds.isnan() if preds.is_floating_point() else torch.zeros_like(preds, dtype=torch.bool)
     if preds.is_floating_point() and preds.dim() == target.dim() + 1 and preds.shape[:-1] == target.shape:
         labels = preds.squeeze(-1) >= threshold if preds.shape[-1] == 1 else preds.argmax(-1)
         binary = preds.shape[-1] == 1
+        columns = 0 if binary else preds.shape[-1]
         nan = nan.any(-1)
     elif preds.shape == target.shape:
         labels = preds >= threshold if preds.is_floating_point() else preds
@@ -101,6 +103,11 @@ def _labels(
         )
     if checks[2] and checks[3] < 0:
         raise DataError("class labels must be non-negative; set ignore_index for padding values")
+    if columns and checks[2] and checks[4] >= columns:  # was counted a miss: accuracy 0.25, not an error
+        raise DataError(
+            f"the target holds class {checks[4]}, but the predictions have {columns} columns (classes 0 to "
+            f"{columns - 1}); build the model with num_classes >= {checks[4] + 1} or fix the labels"
+        )
     if binary and checks[2] and checks[4] > 1:  # was a miss: 1/3 for [2., 0., 1.] vs [2, 0, 0]
         raise DataError(
             f"floating predictions of the target's shape are binary scores, cut at threshold {threshold} into "
