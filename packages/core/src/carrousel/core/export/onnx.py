@@ -6,11 +6,12 @@ Two exporters (``Exporter``), both run on :func:`~carrousel.core.export.graph.ex
 
 * ``torchscript`` (``torch.onnx.export(dynamo=False)``, the default): one ONNX ``LSTM``/``GRU``/``RNN`` node
   per recurrent module, which ONNX Runtime's dynamic quantizer turns into ``DynamicQuantizeLSTM``. Exports
-  lstm, gru and rnn encoders, with or without lengths, stacked, bidirectional, residual; refuses projected
-  LSTMs (``proj_size``), which PyTorch's ONNX symbolic does not cover.
+  lstm, gru and rnn encoders, with or without lengths, stacked, bidirectional, residual.
 * ``dynamo`` (``torch.onnx.export(dynamo=True)``, through ``torch.export``): exports lstm and gru encoders
-  with dynamic batch and time; rnn (tanh/relu) and projected LSTM graphs come out fixed to the example's
-  shapes with torch 2.14 / onnxscript 0.7, which :func:`verify_onnx` catches.
+  with dynamic batch and time; rnn (tanh/relu) graphs come out fixed to the example's shapes with torch
+  2.14 / onnxscript 0.7: an axis asked to be dynamic and written fixed is an ExportError after export.
+
+Both refuse projected LSTMs (``proj_size``) before exporting: the ONNX ``LSTM`` node has no projection.
 
 Every export is checked in ONNX Runtime at a batch size and sequence length different from the example
 (:func:`verify_onnx`), the common failure of exported recurrent models being a graph silently fixed to
@@ -113,6 +114,7 @@ def export_onnx(
         raise ExportError(f"{len(input_names)} input names for {len(example)} example inputs; give one each")
     _check_dynamic(dynamic, input_names, output_names)
     # ONNX Runtime runs the file on the CPU: a model on a GPU is traced as a CPU copy, with CPU inputs
+    _refuse_projection(model, which.value)
     graph = PositionalGraph(exportable(model, sequence_lens=which is Exporter.TORCHSCRIPT).cpu())
     example = tuple(t.cpu() if isinstance(t, Tensor) else t for t in example)
     check_torchscript_only(graph, which.value)
@@ -129,7 +131,36 @@ def export_onnx(
         ) from None
     if check_inputs is not None:
         verify_onnx(blob, model, check_inputs, input_names, atol=atol)
+    _check_axes_kept(blob, dynamic, which.value)
     return blob
+
+
+def _refuse_projection(model: nn.Module, exporter: str) -> None:
+    """Refuses a projected LSTM before exporting: the torchscript exporter failed on it after dumping its
+    whole graph to stderr, and the dynamo exporter wrote a file ONNX Runtime cannot run at any size."""
+    for name, module in model.named_modules():
+        proj = getattr(module, "proj_size", 0) if isinstance(module, nn.LSTM) else 0
+        if proj:
+            raise ExportError(
+                f"the {exporter} exporter cannot export {type(model).__name__}: {name or 'the model'} is an "
+                f"LSTM with proj_size={proj}, which the ONNX LSTM node lacks; use proj_size=0, or "
+                "export_program (torch.export) for a PyTorch deployment"
+            )
+
+
+def _check_axes_kept(blob: bytes, dynamic: Mapping[str, Mapping[int, str]], exporter: str) -> None:
+    """Refuses a file in which an axis asked to be dynamic came out fixed to the example's size (the dynamo
+    exporter on rnn_tanh/rnn_relu layers): without ``check_inputs`` it was returned as if dynamic."""
+    onnx = require("onnx", EXTRA, "ONNX export")
+    for spec in onnx.load_model_from_string(blob).graph.input:
+        dims = spec.type.tensor_type.shape.dim
+        for axis, label in dynamic.get(spec.name, {}).items():
+            if -len(dims) <= axis < len(dims) and dims[axis].HasField("dim_value"):
+                raise ExportError(
+                    f"the {exporter} exporter fixed axis {axis} ({label!r}) of input {spec.name} to the "
+                    f"example's size {dims[axis].dim_value}, so the file runs at that size only (rnn_tanh and "
+                    "rnn_relu layers unroll per step under dynamo); use exporter torchscript"
+                )
 
 
 def _check_dynamic(
