@@ -10,7 +10,7 @@ import torch
 
 pytest.importorskip("onnxruntime")
 
-from carrousel.core.errors import DataError
+from carrousel.core.errors import DataError, ShapeError
 from carrousel.core.export import OnnxModule, export_onnx, quantize_int8
 from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
 
@@ -61,3 +61,14 @@ def test_nan_in_the_padding_still_runs_as_eager() -> None:
     got = OnnxModule(blob)(x, lengths)
     assert torch.isfinite(got).all()
     assert torch.allclose(got, eager, atol=1e-5)
+
+
+def test_an_input_of_another_rank_is_named_before_the_lengths() -> None:
+    """A 2-D ``x`` was reported as 'lengths must be (batch,) = (5,), got shape (1,)': its first axes were
+    read as (batch, time)."""
+    model = _model("lstm")
+    x, lengths = torch.randn(3, 6, 4), torch.tensor([6, 4, 2])
+    blob = export_onnx(model, (x, lengths), ["x", "lengths"], _DYN)
+    with pytest.raises(ShapeError) as info:
+        OnnxModule(blob)(torch.randn(5, 4), torch.tensor([5]))
+    assert str(info.value) == "input x must be (batch, time, 4), 3 axes, got shape (5, 4)"

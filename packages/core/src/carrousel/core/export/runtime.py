@@ -107,7 +107,8 @@ class OnnxModule(nn.Module):
         """Every output as NumPy arrays.
 
         Raises:
-            ShapeError: an input named ``lengths`` that the eager encoder would refuse (not ``(B,)``
+            ShapeError: an input with another number of axes than the graph's (named with the graph's
+                axes); an input named ``lengths`` that the eager encoder would refuse (not ``(B,)``
                 integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the first input with two or
                 more), with the eager message: the graph would return numbers for them instead; and those of
                 :func:`run_onnx` (an empty input to a recurrent graph, a negative integer in any input).
@@ -115,6 +116,14 @@ class OnnxModule(nn.Module):
                 anywhere without lengths): ONNX Runtime's sigmoid and tanh clamp it into finite outputs
                 where the eager network returns NaN. NaN in the padding runs, as eager ignores it.
         """
+        for spec, value in zip(self.session.get_inputs(), inputs, strict=False):
+            if isinstance(spec.shape, list) and len(spec.shape) != np.ndim(
+                value
+            ):  # before the lengths, which read B and T off the input
+                want = ", ".join(str(d) for d in spec.shape)
+                raise ShapeError(
+                    f"input {spec.name} must be ({want}), {len(spec.shape)} axes, got shape {tuple(np.shape(value))}"
+                )
         lengths = None
         if "lengths" in self.input_names and len(inputs) == len(self.input_names):
             at = self.input_names.index("lengths")  # checked as eager checks them; whole floats read as int64
