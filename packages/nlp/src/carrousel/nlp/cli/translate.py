@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import enum
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -12,20 +10,16 @@ from carrousel.core.cli import (
     ExportPrecision,
     ExportWith,
     RunPrecision,
-    bars_on,
     command,
     echo,
     emit_json,
-    epochs_option,
     print_deployment,
 )
-from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.cli_outputs import check_plot_option, plots_written
-from carrousel.core.cli_values import Above, JsonListWriter, OutputFolder
-from carrousel.core.config import MAX_THREADS
+from carrousel.core.cli_values import JsonListWriter
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli import _common as shares
-from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group
+from carrousel.nlp.cli._common import Device, JsonFlag, group
 from carrousel.nlp.cli._translate_options import (
     AttentionPlot,
     BatchSize,
@@ -33,7 +27,6 @@ from carrousel.nlp.cli._translate_options import (
     BleuPlot,
     BleuTokenize,
     BlockNgram,
-    CapsNames,
     CopyUnknown,
     Coverage,
     Ensemble,
@@ -50,22 +43,16 @@ from carrousel.nlp.cli._translate_options import (
     Pairs,
     PoIn,
     PoOut,
-    RareWords,
     RunFile,
     RunTexts,
     Split,
-    TrainPairs,
 )
 from carrousel.nlp.cli._translate_po import fill_catalogue, po_output
+from carrousel.nlp.cli._translate_train import train
 from carrousel.nlp.config import (
     DecodeConfig,
-    FitConfig,
-    TokenizerConfig,
-    TranslateDataConfig,
     TranslateEvaluateConfig,
     TranslateExportConfig,
-    TranslateNetConfig,
-    TranslateTrainConfig,
 )
 
 __all__ = ["translate_app"]
@@ -79,168 +66,7 @@ translate_app = group(
     "'nlp translate --model DIR TEXT'), score BLEU/chrF, export to ONNX.",
     run_by_default=True,
 )
-_FIT = FitConfig(epochs=32, batch_size=32, lr=3e-3, patience=3, lr_decay=0.5, threads=1)  # train's defaults
-_TOKENS = TokenizerConfig(kind="bpe", vocab_size=1000, min_frequency=2, lowercase=False)
-
-
-class Attention(enum.StrEnum):
-    """Luong attention scores."""
-
-    general = "general"
-    dot = "dot"
-
-
-@command(translate_app, "train")
-def train(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle."), OutputFolder()],
-    pairs: TrainPairs = None,
-    src: Annotated[str | None, typer.Option("--src", help="Source language code [default: en].")] = None,
-    tgt: Annotated[str | None, typer.Option("--tgt", help="Target language code [default: de].")] = None,
-    valid: shares.ValidShare = None,
-    test: shares.TestShare = None,
-    vocab_size: Annotated[
-        int | None,
-        typer.Option(
-            min=8, max=1_000_000, help="BPE vocabulary size (per language when separate) [default: 1000]."
-        ),
-    ] = None,
-    shared_vocab: Annotated[
-        bool,
-        typer.Option(
-            "--shared-vocab/--separate-vocab",
-            help="One subword vocabulary and embedding for both languages, or one each.",
-        ),
-    ] = True,
-    embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 256].")] = None,
-    hidden_size: Annotated[int | None, typer.Option(min=2, help="Decoder units [default: 256].")] = None,
-    layers: Annotated[int | None, typer.Option(min=1, help="Stacked layers [default: 1].")] = None,
-    attention: Annotated[Attention | None, typer.Option(help="Attention score [default: general].")] = None,
-    dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.3]")] = None,
-    pointer: Annotated[
-        bool | None,
-        typer.Option(
-            "--pointer/--no-pointer",
-            help="Pointer-generator: learn to copy source subwords into the output [default: pointer].",
-        ),
-    ] = None,
-    lexicon: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            help="Entries per source token of an IBM-1 lexicon mixed into the pointer (0: off) [default: 0].",
-        ),
-    ] = None,
-    placeholders: Annotated[
-        bool | None,
-        typer.Option(
-            "--placeholders/--no-placeholders",
-            help="Mask formats, options, paths and numbers as single copied tokens [default: placeholders].",
-        ),
-    ] = None,
-    rare_words: RareWords = None,
-    caps_names: CapsNames = None,
-    bpe_dropout: shares.BpeDropout = None,
-    label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
-    epochs: Annotated[int | None, epochs_option("Most epochs [default: 32].")] = None,
-    batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 32].")] = None,
-    lr: Annotated[float | None, typer.Option(help="Learning rate [default: 0.003]."), Above(0.0)] = None,
-    patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Seeds split and training [default: 0].")] = None,
-    train_seed: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            help="Seeds the training only (the split and vocabulary stay --seed's): members of an ensemble "
-            "for 'run --ensemble' [default: --seed].",
-        ),
-    ] = None,
-    members: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            max=16,
-            help="Networks trained one after another (training seeds --train-seed, +1, ...) and saved in one "
-            "bundle that decodes as an ensemble; 1: a single network, faster to train and decode [default: 3].",
-        ),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            max=64,
-            help="Processes training the members at once (0: as many as the CPU cores hold at --threads "
-            "each); the weights do not depend on it [default: 0].",
-        ),
-    ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(min=0, max=MAX_THREADS, help="CPU threads (0: torch's default) [default: 1]."),
-    ] = None,
-    ema_decay: shares.EmaDecay = None,
-    device: shares.TrainDevice = None,
-    precision: shares.FitPrecision = None,
-    config: ConfigFile = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Train a translator on parallel text, holding out validation and test pairs."""
-    from carrousel.nlp.pipeline.translate import train_translator
-
-    message = "give --pairs SOURCE (twice for two aligned files), or [data] pairs in the --config file"
-    doc, files, named = shares.inputs_or_config(pairs, config, "data.pairs", "pairs", message)
-    kinds = {"data": TranslateDataConfig, "tokenizer": TokenizerConfig, "model": TranslateNetConfig}
-    tables = read_tables(doc, kinds | {"fit": FitConfig}, {"data": {"pairs": files}} if pairs else None)
-    data, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
-    fit_flags: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "patience": patience}
-    fit_flags |= {"seed": train_seed if train_seed is not None else seed, "threads": threads}
-    fit_flags |= {"ema_decay": ema_decay, "precision": precision}
-    cfg = TranslateTrainConfig(
-        data=TranslateDataConfig(
-            pairs=files or data.value.pairs if data is not None else files,
-            src=pick(src, data, "src", "en"),
-            tgt=pick(tgt, data, "tgt", "de"),
-            valid=pick(valid, data, "valid", 0.05),
-            test=pick(test, data, "test", 0.05),
-            max_ratio=pick(None, data, "max_ratio", 3.0),
-            max_words=pick(None, data, "max_words", 80),
-            seed=pick(seed, data, "seed", pick(None, fit, "seed", 0)),
-        ),
-        tokenizer=merged(tok, _TOKENS, vocab_size=vocab_size),
-        model=TranslateNetConfig(
-            embed_dim=pick(embed_dim, net, "embed_dim", 256),
-            hidden_size=pick(hidden_size, net, "hidden_size", 256),
-            num_layers=pick(layers, net, "num_layers", 1),
-            attention=pick(attention, net, "attention", "general"),
-            dropout=pick(dropout, net, "dropout", 0.3),
-            pointer=pick(pointer, net, "pointer", True),
-            lexicon=pick(lexicon, net, "lexicon", 0),
-        ),
-        fit=merged(fit, _FIT, device=device, progress=bars_on(), **fit_flags),
-        label_smoothing=label_smoothing if label_smoothing is not None else 0.1,
-        placeholders=placeholders if placeholders is not None else True,
-        rare_words=rare_words if rare_words is not None else 0,
-        caps_names=caps_names if caps_names is not None else False,
-        shared_vocab=shared_vocab,
-        bpe_dropout=bpe_dropout if bpe_dropout is not None else 0.0,
-        members=members if members is not None else 3,
-        workers=workers if workers is not None else 0,
-    )
-    with shares.fit_settings(precision, config, named):  # file pairs: as held
-        r = train_translator(cfg, out)
-    if as_json:
-        emit_json(r)
-        return
-    echo(f"model       {r.out}")
-    echo(f"pairs       {r.pairs['train']} train, {r.pairs['valid']} valid, {r.pairs['test']} test")
-    if shared_vocab:
-        echo(f"vocabulary  {r.vocab_size} shared BPE entries")
-    else:
-        echo(f"vocabulary  {r.vocab_size} source + {r.target_vocab_size} target BPE entries")
-    echo(f"parameters  {r.parameters}")
-    for m in r.members:
-        who = f"member {m.seed - r.members[0].seed + 1} (seed {m.seed}): " if len(r.members) > 1 else ""
-        echo(f"epochs      {who}{m.epochs} (best {m.best_epoch})")
-        echo(f"valid loss  {who}{m.valid_loss:.4f} per token (label-smoothed)")
-    echo(f"time        {r.seconds:.1f} s ({r.precision})")
+command(translate_app, "train")(train)  # first in the group's help, as before
 
 
 @command(translate_app, "run")

@@ -45,6 +45,8 @@ from carrousel.nlp.lm_export import exported_lm
 from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, check_converged, fit_checked, train_config
 from carrousel.nlp.pipeline.generate_holdout import check_holdout
+from carrousel.nlp.pipeline.generate_types import LMTrainResult
+from carrousel.nlp.pipeline.train_record import train_record
 from carrousel.nlp.task import LanguageModelTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 
@@ -117,21 +119,6 @@ def _token_nll(model: nn.Module, ids: np.ndarray, chunk: int = 1024) -> tuple[fl
     return total, torch.cat(each).cpu().double().numpy()
 
 
-@dataclass
-class LMTrainResult:
-    """What ``nlp generate train`` reports."""
-
-    out: Path  # the bundle folder
-    vocab_size: int  # tokenizer entries
-    train_tokens: int  # tokens trained on
-    held_out_tokens: int  # tokens of the held-out tail
-    epochs: int  # epochs run
-    best_epoch: int | None  # epoch whose weights were kept
-    perplexity: float  # on the held-out tail (one stream)
-    seconds: float  # wall time
-    precision: str = "fp32"  # training arithmetic: fp32, or bf16 / fp16 autocast (weights float32)
-
-
 def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     """Trains a language model on the text minus its held-out tail and saves it as a bundle in ``out``."""
     start = time.perf_counter()
@@ -155,6 +142,17 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     leave_to_rank_zero()  # the held-out perplexity below: rank zero's alone under torchrun
     nll, count = sequence_nll(model, held_ids)
     check_converged(nll / count, result, fit.lr, "the held-out loss per token")  # before anything is saved
+    report = LMTrainResult(
+        out=Path(out),
+        vocab_size=tokenizer.vocab_size,
+        train_tokens=len(train_ids),
+        held_out_tokens=len(held_ids),
+        epochs=len(result.history),
+        best_epoch=result.best_epoch,
+        perplexity=math.exp(nll / count),
+        seconds=time.perf_counter() - start,
+        precision=fit.precision,
+    )
     bundle = Bundle(
         kind=KIND,
         model=model,
@@ -166,6 +164,7 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
             "held_out_tokens": len(held_ids),
             "seed": fit.seed,
             "precision": fit.precision,  # the training arithmetic (absent in older bundles: fp32)
+            **train_record(cfg, report),  # the settings and the figures printed: -q loses nothing
         },
     )
     net = cfg.model
@@ -175,17 +174,7 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
         f"held-out {tokenizer.kind} tokens)"
     )
     bundle.save(out, also=history_writer(result, title, plot))  # with history.csv and training.png
-    return LMTrainResult(
-        out=Path(out),
-        vocab_size=tokenizer.vocab_size,
-        train_tokens=len(train_ids),
-        held_out_tokens=len(held_ids),
-        epochs=len(result.history),
-        best_epoch=result.best_epoch,
-        perplexity=math.exp(nll / count),
-        seconds=time.perf_counter() - start,
-        precision=fit.precision,
-    )
+    return report
 
 
 def _warn_unknown(tokenizer: TextTokenizer, prompt: str) -> None:

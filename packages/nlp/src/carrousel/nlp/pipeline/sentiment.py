@@ -47,6 +47,7 @@ from carrousel.nlp.pipeline.sentiment_reading import (
     reading_assets,
 )
 from carrousel.nlp.pipeline.sentiment_types import SentimentPrediction, SentimentTrainResult
+from carrousel.nlp.pipeline.train_record import train_record
 from carrousel.nlp.repeats import text_split
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import train_tokenizer
@@ -179,8 +180,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         f"{len(labels)} classes)"
         + (f", distilled from the {cfg.teacher.name} teacher" if cfg.teacher is not None else "")
     )
-    bundle.save(out, also=history_writer(result, title, plot))  # with history.csv and training.png
-    return SentimentTrainResult(
+    report = SentimentTrainResult(
         out=Path(out),
         labels=labels,
         train_rows=len(train_idx),
@@ -200,3 +200,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         precision=fit.precision,
         repeats=repeats,
     )
+    record = train_record(cfg, report, ("out", "labels", "repeats"))
+    bundle = replace(bundle, data={**bundle.data, **record})  # the settings and figures: -q loses nothing
+    bundle.save(out, also=history_writer(result, title, plot))  # with history.csv and training.png
+    return report

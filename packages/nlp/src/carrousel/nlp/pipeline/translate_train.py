@@ -54,6 +54,7 @@ from carrousel.nlp.lexical_bias import LEXICON_FILE, fit_lexicon, lexicon_to_byt
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, read_pairs, sift_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import check_converged, fit_checked, train_config
+from carrousel.nlp.pipeline.train_record import train_record
 from carrousel.nlp.pipeline.translate_known import KNOWN_FILE, known_words, unknown_to, word_unknown
 from carrousel.nlp.pipeline.translate_scores import SCORES, ValidScores, can_score
 from carrousel.nlp.pipeline.translate_vocab import (
@@ -338,6 +339,23 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         check_converged(member.valid_loss, fitted, cfg.fit.lr, f"network {i + 1}'s validation loss")
     models, scores = [m.cpu() for m, _, _ in trained], [r for _, r, _ in trained]
     network: nn.Module = models[0] if len(models) == 1 else ensemble_of(models, cfg.fit.seed)
+    first = scores[0]
+    report = TranslateTrainResult(
+        out=Path(out),
+        pairs=split.sizes(),
+        vocab_size=src_size,
+        target_vocab_size=tgt_size,
+        parameters=sum(p.numel() for p in network.parameters() if p.requires_grad),
+        epochs=first.epochs,
+        best_epoch=first.best_epoch,
+        valid_loss=first.valid_loss,
+        seconds=time.perf_counter() - start,
+        valid_curve=first.valid_curve,
+        valid_bleu=first.valid_bleu,
+        valid_chrf=first.valid_chrf,
+        members=scores,
+        precision=cfg.fit.precision,
+    )
     data = cfg.data
     extra = {KNOWN_FILE: json.dumps(sorted(known), ensure_ascii=False).encode("utf-8")} if known else {}
     Bundle(
@@ -370,24 +388,9 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
             "sizes": split.sizes(),
             "seed": cfg.fit.seed,
             "precision": cfg.fit.precision,  # the training arithmetic (absent in older bundles: fp32)
+            **train_record(cfg, report, ("out", "valid_curve")),  # settings, printed figures: -q loses none
         },
     ).save(
         out, also=partial(_report, cfg=cfg, fits=[f for *_, f in trained], train=len(train_items), plot=plot)
     )
-    first = scores[0]
-    return TranslateTrainResult(
-        out=Path(out),
-        pairs=split.sizes(),
-        vocab_size=src_size,
-        target_vocab_size=tgt_size,
-        parameters=sum(p.numel() for p in network.parameters() if p.requires_grad),
-        epochs=first.epochs,
-        best_epoch=first.best_epoch,
-        valid_loss=first.valid_loss,
-        seconds=time.perf_counter() - start,
-        valid_curve=first.valid_curve,
-        valid_bleu=first.valid_bleu,
-        valid_chrf=first.valid_chrf,
-        members=scores,
-        precision=cfg.fit.precision,
-    )
+    return report
