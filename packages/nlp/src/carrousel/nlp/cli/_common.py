@@ -12,13 +12,16 @@ import typer
 from typer.core import TyperGroup
 
 from carrousel.core.cli import Above, Below, TrainPrecisionOrConfig, echo
-from carrousel.core.cli_config import flag_or_file, settings_block
+from carrousel.core.cli_config import Table, flag_or_file, read_tables, settings_block
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import TomlDocument, read_toml
+from carrousel.core.errors import ConfigError
 from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.option_names import file_key
 from carrousel.core.provenance import precision_words
+from carrousel.nlp.config import FitConfig
+from carrousel.nlp.train_record import TOP_TABLE, top_table
 
 if TYPE_CHECKING:
     from carrousel.core.provenance import PrecisionReport
@@ -49,6 +52,7 @@ __all__ = [
     "print_evaluation",
     "rounded_prediction",
     "rounded_translation",
+    "train_tables",
 ]
 
 JSON_PLACES = 4  # decimals of the scores and probabilities in --json (as speech's confidences)
@@ -223,3 +227,24 @@ def inputs_or_config(
     doc = read_toml(config) if config is not None else None
     in_file = flag_or_file(bool(files), doc, field, message, typer.BadParameter)
     return doc, files, {name: file_key(field, config) + ":"} if in_file and config else {}
+
+
+def train_tables(
+    config: Path | TomlDocument | None,
+    parts: dict[str, type[Any]],
+    extra: dict[str, dict[str, Any]] | None,
+    train: type[Any],
+) -> dict[str, Table[Any] | None]:
+    """A train command's ``--config`` tables: ``parts`` (``[data]``, ``[tokenizer]``, ``[model]``), ``[fit]``
+    and ``[train]``, the fields of the train config ``train`` outside those tables (``members``, ``bptt``...),
+    so that every train flag can be set in the file and the ``config`` a bundle records reads back.
+    ``[fit] progress`` is refused in one line: the bars are the display, not a setting (``-q`` hides them)."""
+    tables = read_tables(config, {**parts, "fit": FitConfig, TOP_TABLE: top_table(train)}, extra)
+    fit = tables["fit"]
+    if fit is not None and "progress" in fit.given:
+        where = config.source if isinstance(config, TomlDocument) else config
+        raise ConfigError(
+            f"[fit] progress in {where}: the progress bars are not a training setting and the command "
+            "sets them; leave it out (-q / --quiet hides them)"
+        )
+    return tables

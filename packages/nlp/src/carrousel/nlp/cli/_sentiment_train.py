@@ -6,13 +6,16 @@ and export live there.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from carrousel.core.cli import Merged, bars_on, echo, emit_json, epochs_option, merged_settings, refuse_merged
-from carrousel.core.cli_config import merged, pick, read_tables
+from carrousel.core.cli_config import merged, pick
+from carrousel.core.cli_options import typed as typed_option
+from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.core.option_names import file_key
@@ -28,6 +31,7 @@ from carrousel.nlp.cli._common import (
     TokenizerKind,
     TrainDevice,
     fit_settings,
+    train_tables,
 )
 from carrousel.nlp.cli._sentiment_data import (
     Data,
@@ -58,6 +62,7 @@ from carrousel.nlp.config import (
     TextDataConfig,
     TokenizerConfig,
 )
+from carrousel.nlp.train_record import top_table
 
 __all__ = ["train"]
 
@@ -181,8 +186,15 @@ def train(
             "--unlabelled, --ruled, --augment, --temperature, --alpha, --balance, --oov-fallback and --hint need --teacher"
         )
     kinds = {"data": TextDataConfig, "tokenizer": TokenizerConfig, "model": SentimentNetConfig}
-    tables = read_tables(config, kinds | {"fit": FitConfig}, {"data": {"source": data}} if data else None)
-    base, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
+    tables = train_tables(config, kinds, {"data": {"source": data}} if data else None, SentimentTrainConfig)
+    base, tok, net, fit, own = (tables[name] for name in ("data", "tokenizer", "model", "fit", "train"))
+    flags = {
+        "exclude": str(exclude) if exclude else None,
+        "embeddings": str(embeddings) if embeddings else None,
+    }
+    flags |= {"freeze_embeddings": freeze_embeddings, "threshold": threshold.value, "emoji": emoji.value}
+    flags |= {"fold": fold.value, "unk": unk.value}  # [train] in the file: these when typed win over it
+    typed = {k: v for k, v in flags.items() if typed_option(ctx, k)}
     cfg = SentimentTrainConfig(
         data=data_config(base, data, text_col, label_col, split, header, max_length),
         tokenizer=TokenizerConfig(
@@ -199,9 +211,7 @@ def train(
             val_fraction=val_fraction, seed=seed, threads=threads, ema_decay=ema_decay, device=device,
             precision=precision, progress=bars_on(),
         ),
-        exclude=str(exclude) if exclude else None,
-        embeddings=str(embeddings) if embeddings else None,
-        freeze_embeddings=freeze_embeddings,
+        **asdict(merged(own, top_table(SentimentTrainConfig)(), **typed)),
         teacher=None
         if teacher is None
         else TeacherConfig(
@@ -213,10 +223,6 @@ def train(
             oov_fallback=TeacherConfig.oov_fallback if oov_fallback is None else oov_fallback,
             hint=TeacherConfig.hint if hint is None else hint,
         ),
-        threshold=threshold.value,
-        emoji=emoji.value,
-        fold=fold.value,
-        unk=unk.value,
     )  # fmt: skip
     if oov_fallback:  # the tokenizer the run reads: typed (a usage error), else the file's (named)
         in_file = {"kind": tok.given["kind"]} if tok is not None and "kind" in tok.given else {}
@@ -231,8 +237,9 @@ def train(
     )
     with fit_settings(precision, config, from_file):
         result = train_sentiment(cfg, out)
-    if as_json:
-        emit_json(result)
+    if as_json or summary_hidden(True):  # -q: bundle.json's provenance (config, train) holds every figure
+        if as_json:
+            emit_json(result)
         return
     echo(f"model         {result.out}")
     echo(f"labels        {', '.join(result.labels)}")

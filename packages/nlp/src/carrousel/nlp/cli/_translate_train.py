@@ -7,13 +7,15 @@ export live there.
 from __future__ import annotations
 
 import enum
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from carrousel.core.cli import bars_on, echo, emit_json, epochs_option
-from carrousel.core.cli_config import merged, pick, read_tables
+from carrousel.core.cli_config import merged, pick
+from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.nlp.cli import _common as shares
@@ -26,6 +28,7 @@ from carrousel.nlp.config import (
     TranslateNetConfig,
     TranslateTrainConfig,
 )
+from carrousel.nlp.train_record import top_table
 
 __all__ = ["train"]
 
@@ -54,12 +57,12 @@ def train(
         ),
     ] = None,
     shared_vocab: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--shared-vocab/--separate-vocab",
-            help="One subword vocabulary and embedding for both languages, or one each.",
+            help="One subword vocabulary and embedding for both languages, or one each [default: shared-vocab].",
         ),
-    ] = True,
+    ] = None,
     embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 256].")] = None,
     hidden_size: Annotated[int | None, typer.Option(min=2, help="Decoder units [default: 256].")] = None,
     layers: Annotated[int | None, typer.Option(min=1, help="Stacked layers [default: 1].")] = None,
@@ -137,8 +140,10 @@ def train(
     message = "give --pairs SOURCE (twice for two aligned files), or [data] pairs in the --config file"
     doc, files, named = shares.inputs_or_config(pairs, config, "data.pairs", "pairs", message)
     kinds = {"data": TranslateDataConfig, "tokenizer": TokenizerConfig, "model": TranslateNetConfig}
-    tables = read_tables(doc, kinds | {"fit": FitConfig}, {"data": {"pairs": files}} if pairs else None)
-    data, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
+    tables = shares.train_tables(
+        doc, kinds, {"data": {"pairs": files}} if pairs else None, TranslateTrainConfig
+    )
+    data, tok, net, fit, own = (tables[name] for name in ("data", "tokenizer", "model", "fit", "train"))
     fit_flags: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "patience": patience}
     fit_flags |= {"seed": train_seed if train_seed is not None else seed, "threads": threads}
     fit_flags |= {"ema_decay": ema_decay, "precision": precision}
@@ -164,23 +169,30 @@ def train(
             lexicon=pick(lexicon, net, "lexicon", 0),
         ),
         fit=merged(fit, _FIT, device=device, progress=bars_on(), **fit_flags),
-        label_smoothing=label_smoothing if label_smoothing is not None else 0.1,
-        placeholders=placeholders if placeholders is not None else True,
-        rare_words=rare_words if rare_words is not None else 0,
-        caps_names=caps_names if caps_names is not None else False,
-        shared_vocab=shared_vocab,
-        bpe_dropout=bpe_dropout if bpe_dropout is not None else 0.0,
-        members=members if members is not None else 3,
-        workers=workers if workers is not None else 0,
+        **asdict(  # [train] in the file: the run's own settings (flags win)
+            merged(
+                own,
+                top_table(TranslateTrainConfig)(),
+                label_smoothing=label_smoothing,
+                placeholders=placeholders,
+                rare_words=rare_words,
+                caps_names=caps_names,
+                shared_vocab=shared_vocab,
+                bpe_dropout=bpe_dropout,
+                members=members,
+                workers=workers,
+            )
+        ),
     )
     with shares.fit_settings(precision, config, named):  # file pairs: as held
         r = train_translator(cfg, out)
-    if as_json:
-        emit_json(r)
+    if as_json or summary_hidden(True):  # -q: bundle.json's provenance (config, train) holds every figure
+        if as_json:
+            emit_json(r)
         return
     echo(f"model       {r.out}")
     echo(f"pairs       {r.pairs['train']} train, {r.pairs['valid']} valid, {r.pairs['test']} test")
-    if shared_vocab:
+    if cfg.shared_vocab:
         echo(f"vocabulary  {r.vocab_size} shared BPE entries")
     else:
         echo(f"vocabulary  {r.vocab_size} source + {r.target_vocab_size} target BPE entries")

@@ -19,8 +19,8 @@ from carrousel.core.cli import (
     epochs_option,
     print_deployment,
 )
-from carrousel.core.cli_config import merged, read_tables
-from carrousel.core.cli_outputs import check_plot_option, plots_written
+from carrousel.core.cli_config import merged, pick
+from carrousel.core.cli_outputs import check_plot_option, plots_written, summary_hidden
 from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -38,6 +38,7 @@ from carrousel.nlp.cli._common import (
     fit_settings,
     group,
     inputs_or_config,
+    train_tables,
 )
 from carrousel.nlp.config import (
     FitConfig,
@@ -124,13 +125,14 @@ def train(
 
     message = "give --text FILE (repeat for several), or [data] files in the --config file"
     doc, files, from_file = inputs_or_config(text, config, "data.files", "data.files", message)  # read once
-    tables = read_tables(
+    tables = train_tables(
         doc,
-        {"data": LMDataConfig, "tokenizer": TokenizerConfig, "model": LMNetConfig, "fit": FitConfig},
+        {"data": LMDataConfig, "tokenizer": TokenizerConfig, "model": LMNetConfig},
         {"data": {"files": files}} if files else None,
+        LMTrainConfig,
     )
-    data, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
-    base_bptt = bptt if bptt is not None else 100
+    data, tok, net, fit, own = (tables[name] for name in ("data", "tokenizer", "model", "fit", "train"))
+    base_bptt = pick(bptt, own, "bptt", 100)  # [train] bptt / segment in the file (the flag wins)
     cfg = LMTrainConfig(
         data=merged(data, data.value if data is not None else LMDataConfig(files), holdout=holdout),
         tokenizer=merged(
@@ -164,15 +166,16 @@ def train(
             progress=bars_on(),
         ),
         bptt=base_bptt,
-        segment=4 * base_bptt,
+        segment=pick(None, own, "segment", 4 * base_bptt),
     )
     # the files came from the config: its messages name it, not --text (a binary or non-UTF-8 one too)
     with fit_settings(precision, config, from_file):
         for f in cfg.data.files if from_file else ():
             check_input_file(f, from_file["data.files"], "text")
         r = train_lm(cfg, out)
-    if as_json:
-        emit_json(r)
+    if as_json or summary_hidden(True):  # -q: bundle.json's provenance (config, train) holds every figure
+        if as_json:
+            emit_json(r)
         return
     echo(f"model       {r.out}")
     echo(f"vocabulary  {r.vocab_size} ({cfg.tokenizer.kind})")

@@ -46,9 +46,9 @@ from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, check_converged, fit_checked, train_config
 from carrousel.nlp.pipeline.generate_holdout import check_holdout
 from carrousel.nlp.pipeline.generate_types import LMTrainResult
-from carrousel.nlp.pipeline.train_record import train_record
 from carrousel.nlp.task import LanguageModelTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
+from carrousel.nlp.train_record import train_record
 
 __all__ = [
     "KIND",

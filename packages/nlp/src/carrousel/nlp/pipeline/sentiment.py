@@ -47,10 +47,10 @@ from carrousel.nlp.pipeline.sentiment_reading import (
     reading_assets,
 )
 from carrousel.nlp.pipeline.sentiment_types import SentimentPrediction, SentimentTrainResult
-from carrousel.nlp.pipeline.train_record import train_record
 from carrousel.nlp.repeats import text_split
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import train_tokenizer
+from carrousel.nlp.train_record import train_record
 from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
 
 __all__ = [

@@ -54,7 +54,6 @@ from carrousel.nlp.lexical_bias import LEXICON_FILE, fit_lexicon, lexicon_to_byt
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, read_pairs, sift_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import check_converged, fit_checked, train_config
-from carrousel.nlp.pipeline.train_record import train_record
 from carrousel.nlp.pipeline.translate_known import KNOWN_FILE, known_words, unknown_to, word_unknown
 from carrousel.nlp.pipeline.translate_scores import SCORES, ValidScores, can_score
 from carrousel.nlp.pipeline.translate_vocab import (
@@ -68,6 +67,7 @@ from carrousel.nlp.placeholders import ALPHABET, mask_pair
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq
 from carrousel.nlp.seq2seq_ensemble import ensemble_of
 from carrousel.nlp.task import TranslationTask
+from carrousel.nlp.train_record import train_record
 
 __all__ = [
     "DICTIONARY_FILE",

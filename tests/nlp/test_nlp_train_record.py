@@ -1,0 +1,163 @@
+"""``nlp sentiment|generate|translate train`` record their resolved settings in ``bundle.json`` (provenance
+``config``: the ``--config`` file's tables, ``[train]`` for the run's own fields) and the figures they print
+(``train``): written back as a ``--config`` file, the record trains byte-identical weights; ``-q`` prints
+nothing. Every train flag can be set in the file (``[train] bptt``, ``members``, ``label_smoothing``...);
+``[fit] progress`` is refused in one line. Before, none of this was recorded, ``[train]`` was an unknown
+table and ``[fit] progress`` was accepted and then overridden."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carrousel.nlp.cli import app
+from carrousel.nlp.pipeline import generate, sentiment, translate
+from tests.cli_harness import config_of
+from tests.nlp.conftest import Run
+
+
+def _toml(record: dict[str, dict[str, Any]]) -> str:
+    """The record as a TOML file: one table each, every value JSON-spelt (valid TOML for these values)."""
+    lines = []
+    for name, table in record.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _provenance(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "bundle.json").read_text(encoding="utf-8"))["data"]
+
+
+def _weights(folder: Path) -> str:
+    return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+
+
+def _again(nlp: Callable[..., Run], tmp_path: Path, command: str, first: Path) -> Path:
+    """Trains again from ``first``'s recorded config alone (no flag but the output folder and ``-q``)."""
+    conf = tmp_path / "record.toml"
+    conf.write_text(_toml(_provenance(first)["config"]), encoding="utf-8")
+    second = tmp_path / "again"
+    run = nlp(command, "train", "--config", str(conf), "-o", str(second), "-q")
+    assert (run.returncode, run.stdout) == (0, ""), run.stderr
+    return second
+
+
+def test_generate_record_retrains_the_same_weights(
+    nlp: Callable[..., Run], tmp_path: Path, small_text: Path
+) -> None:
+    first = tmp_path / "lm"
+    flags = ["--embed-dim", "8", "--hidden-size", "16", "--epochs", "2", "--batch-size", "4", "--bptt", "20"]
+    run = nlp("generate", "train", "-t", str(small_text), "-o", str(first), *flags, "--seed", "3", "-q")
+    assert (run.returncode, run.stdout) == (0, ""), run.stderr  # -q: nothing but errors and warnings
+    data = _provenance(first)
+    config, figures = data["config"], data["train"]
+    assert config["train"] == {"bptt": 20, "segment": 80}
+    assert (config["fit"]["epochs"], config["fit"]["seed"], config["fit"]["lr"]) == (2, 3, 3e-3)
+    assert config["tokenizer"]["vocab_size"] == 512 and "progress" not in config["fit"]
+    assert figures["perplexity"] > 1 and figures["seconds"] > 0  # the held-out perplexity it printed
+    assert _weights(_again(nlp, tmp_path, "generate", first)) == _weights(first)
+
+
+def test_sentiment_record_retrains_the_same_weights(
+    nlp: Callable[..., Run], tmp_path: Path, synthetic_csv: Path
+) -> None:
+    first = tmp_path / "clf"
+    flags = ["--tokenizer", "word", "--vocab-size", "200", "--min-frequency", "1", "--embed-dim", "8"]
+    flags += ["--hidden-size", "8", "--epochs", "2", "--lr", "0.01", "--threshold", "f1", "--seed", "2"]
+    run = nlp("sentiment", "train", "--data", str(synthetic_csv), "-o", str(first), *flags, "-q")
+    assert (run.returncode, run.stdout) == (0, ""), run.stderr
+    data = _provenance(first)
+    config, figures = data["config"], data["train"]
+    assert config["train"]["threshold"] == "f1" and config["fit"]["seed"] == 2
+    assert (config["fit"]["weight_decay"], config["fit"]["val_fraction"]) == (1e-4, 0.1)
+    assert config["tokenizer"]["lowercase"] is True and config["data"]["source"] == str(synthetic_csv)
+    assert set(figures["val_at_threshold"]) >= {"accuracy", "f1"}  # the "at the cut" line's figures
+    assert _weights(_again(nlp, tmp_path, "sentiment", first)) == _weights(first)
+
+
+def test_translate_record_retrains_the_same_weights(nlp: Callable[..., Run], tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.tsv"
+    words = {"open": "öffne", "the": "die", "file": "Datei", "close": "schließe"}
+    rows = sorted({f"{a} {b}" for a in words for b in words})
+    pairs.write_text("en\tde\n" + "".join(f"{r}\t{' '.join(words[w] for w in r.split())}\n" for r in rows))
+    first = tmp_path / "mt"
+    flags = [
+        "--vocab-size",
+        "40",
+        "--embed-dim",
+        "8",
+        "--hidden-size",
+        "16",
+        "--epochs",
+        "1",
+        "--valid",
+        "0.2",
+    ]
+    flags += ["--members", "1", "--label-smoothing", "0.2", "--no-placeholders", "--separate-vocab"]
+    run = nlp("translate", "train", "--pairs", str(pairs), "-o", str(first), *flags, "-q")
+    assert (run.returncode, run.stdout) == (0, ""), run.stderr
+    data = _provenance(first)
+    own = data["config"]["train"]
+    assert (own["members"], own["label_smoothing"], own["placeholders"], own["shared_vocab"]) == (
+        1,
+        0.2,
+        False,
+        False,
+    )
+    assert data["train"]["seconds"] > 0  # the training time it printed
+    assert _weights(_again(nlp, tmp_path, "translate", first)) == _weights(first)
+
+
+def _config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, module: Any, name: str, *argv: str
+) -> Any:
+    conf = tmp_path / "c.toml"
+    conf.write_text(text, encoding="utf-8")
+    return config_of(monkeypatch, app, module, name, *argv, "-o", str(tmp_path / "m"), "--config", str(conf))
+
+
+def test_every_train_flag_can_be_set_in_the_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    lm = _config(
+        monkeypatch,
+        tmp_path,
+        "[train]\nbptt = 30\n",
+        generate,
+        "train_lm",
+        "generate",
+        "train",
+        "-t",
+        "t.txt",
+    )
+    assert (lm.bptt, lm.segment) == (30, 120)
+    text = "[train]\nmembers = 2\nlabel_smoothing = 0.05\nshared_vocab = false\n"
+    mt = _config(
+        monkeypatch, tmp_path, text, translate, "train_translator", "translate", "train", "--pairs", "p.tsv"
+    )
+    assert (mt.members, mt.label_smoothing, mt.shared_vocab) == (2, 0.05, False)
+    typed = _config(
+        monkeypatch, tmp_path, text, translate, "train_translator", "translate", "train", "--pairs", "p.tsv",
+        "--members", "1", "--shared-vocab",
+    )  # fmt: skip
+    assert (typed.members, typed.label_smoothing, typed.shared_vocab) == (1, 0.05, True)  # flags win
+    text = '[train]\nthreshold = "accuracy"\nunk = "keep"\n'
+    clf = _config(
+        monkeypatch, tmp_path, text, sentiment, "train_sentiment", "sentiment", "train", "--data", "d.csv"
+    )
+    assert (clf.threshold, clf.unk) == ("accuracy", "keep")
+    args = ("sentiment", "train", "--data", "d.csv", "--threshold", "prior")
+    assert _config(monkeypatch, tmp_path, text, sentiment, "train_sentiment", *args).threshold == "prior"
+
+
+def test_fit_progress_in_the_config_is_refused(nlp: Callable[..., Run], tmp_path: Path) -> None:
+    conf = tmp_path / "c.toml"
+    conf.write_text("[fit]\nprogress = true\n", encoding="utf-8")
+    run = nlp("generate", "train", "-t", "t.txt", "-o", str(tmp_path / "m"), "--config", str(conf))
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert f"[fit] progress in {conf}:" in run.stderr and "-q" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
