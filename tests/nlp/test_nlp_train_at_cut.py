@@ -8,6 +8,7 @@ scikit-learn). ``SentimentTrainResult.val_at_threshold`` (and the summary's `at 
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -55,8 +56,10 @@ def test_the_summary_prints_the_figures_at_the_cut(tmp_path: Path, nlp: Callable
     data = _noisy(tmp_path / "noisy.csv")
     run = nlp(
         "sentiment", "train", "--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "1",
-        "--hidden-size", "8", "--embed-dim", "8", "--threads", "1", "-q",
-    )  # fmt: skip
+        "--hidden-size", "8", "--embed-dim", "8", "--threads", "1",
+    )  # fmt: skip  (not -q: it prints nothing, the bundle's provenance "train" holds the figures)
     assert run.returncode == 0, run.stderr
     line = next(x for x in run.stdout.splitlines() if x.startswith("at the cut"))
     assert "held-out accuracy" in line and "(the saved model's)" in line
+    cut = json.loads((tmp_path / "m" / "bundle.json").read_text())["data"]["train"]["val_at_threshold"]
+    assert f"held-out accuracy {cut['accuracy']:.3f}, F1 {cut['f1']:.3f}" in line

@@ -161,3 +161,34 @@ def test_fit_progress_in_the_config_is_refused(nlp: Callable[..., Run], tmp_path
     assert run.returncode != 0 and "Traceback" not in run.stderr
     assert f"[fit] progress in {conf}:" in run.stderr and "-q" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "table", "named", "flag"),
+    [
+        ("translate", 'pairs = ["a.tsv", "b.tsv", "c.tsv"]', "give one pairs file or two", "--pairs"),
+        ("translate", 'pairs = ["a.tsv"]\nvalid = 0.0', "[data] valid in c.toml: 0.0 leaves no", "--valid"),
+        (
+            "sentiment",
+            'source = "d.csv"\ntext_col = "nope"',
+            "no column 'nope' ([data] text_col in c.toml)",
+            "--text-col",
+        ),
+    ],
+)
+def test_settings_from_the_config_are_named_as_the_file_holds_them(
+    nlp: Callable[..., Run],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    table: str,
+    named: str,
+    flag: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("d.csv").write_text("text,label\ngood,pos\nbad,neg\n", encoding="utf-8")
+    Path("c.toml").write_text(f"[data]\n{table}\n", encoding="utf-8")
+    run = nlp(command, "train", "--config", "c.toml", "-o", "m")
+    assert run.returncode == 1 and named in run.stderr and flag not in run.stderr, run.stderr
+    if command == "translate" and "b.tsv" in table:
+        assert "[data] in c.toml:" in run.stderr and "([data] pairs)" in run.stderr

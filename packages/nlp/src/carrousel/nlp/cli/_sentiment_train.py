@@ -235,6 +235,9 @@ def train(
     from_file = (
         {"data.source": file_key("data.source", config) + ":"} if not data and config is not None else {}
     )
+    for key, flag in (("text_col", text_col), ("label_col", label_col)):  # the file's columns: named so
+        if flag is None and base is not None and key in base.given:
+            from_file[key] = file_key(f"data.{key}", config)
     with fit_settings(precision, config, from_file):
         result = train_sentiment(cfg, out)
     if as_json or summary_hidden(True):  # -q: bundle.json's provenance (config, train) holds every figure

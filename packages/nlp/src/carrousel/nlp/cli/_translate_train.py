@@ -18,6 +18,7 @@ from carrousel.core.cli_config import merged, pick
 from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
+from carrousel.core.option_names import file_key, settings_from_file
 from carrousel.nlp.cli import _common as shares
 from carrousel.nlp.cli._common import ConfigFile, JsonFlag
 from carrousel.nlp.cli._translate_options import CapsNames, RareWords, TrainPairs
@@ -140,51 +141,55 @@ def train(
     message = "give --pairs SOURCE (twice for two aligned files), or [data] pairs in the --config file"
     doc, files, named = shares.inputs_or_config(pairs, config, "data.pairs", "pairs", message)
     kinds = {"data": TranslateDataConfig, "tokenizer": TokenizerConfig, "model": TranslateNetConfig}
-    tables = shares.train_tables(
-        doc, kinds, {"data": {"pairs": files}} if pairs else None, TranslateTrainConfig
-    )
+    with settings_from_file({"pairs": "[data] pairs"} if named else {}):  # its checks: "[data] in FILE: ..."
+        tables = shares.train_tables(
+            doc, kinds, {"data": {"pairs": files}} if pairs else None, TranslateTrainConfig
+        )
     data, tok, net, fit, own = (tables[name] for name in ("data", "tokenizer", "model", "fit", "train"))
     fit_flags: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "patience": patience}
     fit_flags |= {"seed": train_seed if train_seed is not None else seed, "threads": threads}
     fit_flags |= {"ema_decay": ema_decay, "precision": precision}
-    cfg = TranslateTrainConfig(
-        data=TranslateDataConfig(
-            pairs=files or data.value.pairs if data is not None else files,
-            src=pick(src, data, "src", "en"),
-            tgt=pick(tgt, data, "tgt", "de"),
-            valid=pick(valid, data, "valid", 0.05),
-            test=pick(test, data, "test", 0.05),
-            max_ratio=pick(None, data, "max_ratio", 3.0),
-            max_words=pick(None, data, "max_words", 80),
-            seed=pick(seed, data, "seed", pick(None, fit, "seed", 0)),
-        ),
-        tokenizer=merged(tok, _TOKENS, vocab_size=vocab_size),
-        model=TranslateNetConfig(
-            embed_dim=pick(embed_dim, net, "embed_dim", 256),
-            hidden_size=pick(hidden_size, net, "hidden_size", 256),
-            num_layers=pick(layers, net, "num_layers", 1),
-            attention=pick(attention, net, "attention", "general"),
-            dropout=pick(dropout, net, "dropout", 0.3),
-            pointer=pick(pointer, net, "pointer", True),
-            lexicon=pick(lexicon, net, "lexicon", 0),
-        ),
-        fit=merged(fit, _FIT, device=device, progress=bars_on(), **fit_flags),
-        **asdict(  # [train] in the file: the run's own settings (flags win)
-            merged(
-                own,
-                top_table(TranslateTrainConfig)(),
-                label_smoothing=label_smoothing,
-                placeholders=placeholders,
-                rare_words=rare_words,
-                caps_names=caps_names,
-                shared_vocab=shared_vocab,
-                bpe_dropout=bpe_dropout,
-                members=members,
-                workers=workers,
-            )
-        ),
-    )
+    if data is not None and valid is None and "valid" in data.given:  # the file's share: named so
+        named = {**named, "valid": file_key("data.valid", config) + ":"}
+    # the config's checks too name the file's settings as it holds them (pairs, valid), not by flags
     with shares.fit_settings(precision, config, named):  # file pairs: as held
+        cfg = TranslateTrainConfig(
+            data=TranslateDataConfig(
+                pairs=files or data.value.pairs if data is not None else files,
+                src=pick(src, data, "src", "en"),
+                tgt=pick(tgt, data, "tgt", "de"),
+                valid=pick(valid, data, "valid", 0.05),
+                test=pick(test, data, "test", 0.05),
+                max_ratio=pick(None, data, "max_ratio", 3.0),
+                max_words=pick(None, data, "max_words", 80),
+                seed=pick(seed, data, "seed", pick(None, fit, "seed", 0)),
+            ),
+            tokenizer=merged(tok, _TOKENS, vocab_size=vocab_size),
+            model=TranslateNetConfig(
+                embed_dim=pick(embed_dim, net, "embed_dim", 256),
+                hidden_size=pick(hidden_size, net, "hidden_size", 256),
+                num_layers=pick(layers, net, "num_layers", 1),
+                attention=pick(attention, net, "attention", "general"),
+                dropout=pick(dropout, net, "dropout", 0.3),
+                pointer=pick(pointer, net, "pointer", True),
+                lexicon=pick(lexicon, net, "lexicon", 0),
+            ),
+            fit=merged(fit, _FIT, device=device, progress=bars_on(), **fit_flags),
+            **asdict(  # [train] in the file: the run's own settings (flags win)
+                merged(
+                    own,
+                    top_table(TranslateTrainConfig)(),
+                    label_smoothing=label_smoothing,
+                    placeholders=placeholders,
+                    rare_words=rare_words,
+                    caps_names=caps_names,
+                    shared_vocab=shared_vocab,
+                    bpe_dropout=bpe_dropout,
+                    members=members,
+                    workers=workers,
+                )
+            ),
+        )
         r = train_translator(cfg, out)
     if as_json or summary_hidden(True):  # -q: bundle.json's provenance (config, train) holds every figure
         if as_json:
