@@ -11,7 +11,7 @@ ALLOW = {
     "carrousel.nlp.pipeline.translate_scores.ValidScores.on_validation_end": (
         "a trainer hook: called by core's Trainer with its own epoch counter, as core's callbacks are"
     ),
-    "carrousel.nlp.pipeline.sentiment.SentimentModel.__call__(max_length)": (
+    "carrousel.nlp.pipeline.sentiment_model.SentimentModel.__call__(max_length)": (
         "checked in the body by token_limit (NLPConfigError suggesting the model's own limit)"
     ),
 }

@@ -53,11 +53,11 @@ def test_held_out_figures_at_the_cut_are_the_saved_models(tmp_path: Path) -> Non
 
 
 def test_the_summary_prints_the_figures_at_the_cut(tmp_path: Path, nlp: Callable[..., Run]) -> None:
-    data = _noisy(tmp_path / "noisy.csv")
+    data = _noisy(tmp_path / "noisy.csv")  # not -q: it prints nothing (bundle.json's data.train holds it)
     run = nlp(
         "sentiment", "train", "--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "1",
         "--hidden-size", "8", "--embed-dim", "8", "--threads", "1",
-    )  # fmt: skip  (not -q: it prints nothing, the bundle's provenance "train" holds the figures)
+    )  # fmt: skip
     assert run.returncode == 0, run.stderr
     line = next(x for x in run.stdout.splitlines() if x.startswith("at the cut"))
     assert "held-out accuracy" in line and "(the saved model's)" in line

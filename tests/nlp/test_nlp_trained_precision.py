@@ -72,7 +72,8 @@ def test_a_bundle_saved_before_the_record_was_trained_in_fp32(
 ) -> None:
     old = shutil.copytree(bf16_sentiment, tmp_path / "old")
     manifest = json.loads((old / "bundle.json").read_text(encoding="utf-8"))
-    del manifest["data"]["precision"]  # as nlp sentiment train wrote it before it had --precision
+    for key in ("precision", "train", "config"):  # as nlp sentiment train wrote it before it had --precision
+        del manifest["data"][key]  # (and before it recorded its settings and figures)
     (old / "bundle.json").write_text(json.dumps(manifest), encoding="utf-8")
     [item] = _json(nlp, "sentiment", "predict", "--model", old, "a fine film")
     assert (item["trained_precision"], item["precision"]) == ("fp32", "fp32")

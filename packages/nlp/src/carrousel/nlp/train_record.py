@@ -12,7 +12,6 @@ figures the command prints go beside it, under ``train`` (:func:`run_figures`).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import types
 import typing
@@ -24,6 +23,7 @@ __all__ = ["TOP_TABLE", "config_record", "run_figures", "top_table", "train_reco
 
 TOP_TABLE = "train"  # the table of the train config's own fields (outside data/tokenizer/model/fit)
 _DISPLAY = ("progress",)  # [fit] fields that are not training settings
+_OWN: dict[type[Any], type[Any]] = {}  # train config -> its [train] table's class
 
 
 def _nested(tp: Any) -> bool:
@@ -35,17 +35,19 @@ def _nested(tp: Any) -> bool:
     return False
 
 
-@functools.cache
-def top_table(cls: type) -> type:
+def top_table(cls: type[Any]) -> type[Any]:
     """A config class for the ``[train]`` table of ``cls`` (a train config): its fields that are not tables,
-    with their types and defaults (their checks are ``cls``'s, once the config is built)."""
+    with their types and defaults (their checks are ``cls``'s, once the config is built); made once."""
+    if cls in _OWN:
+        return _OWN[cls]
     hints = typing.get_type_hints(cls)
     specs = [
         (f.name, hints[f.name], dataclasses.field(default=f.default))
         for f in dataclasses.fields(cls)
         if not _nested(hints[f.name]) and f.default is not dataclasses.MISSING
     ]
-    return dataclasses.make_dataclass(f"{cls.__name__}Own", specs, frozen=True)
+    _OWN[cls] = dataclasses.make_dataclass(f"{cls.__name__}Own", specs, frozen=True)
+    return _OWN[cls]
 
 
 def config_record(cfg: Any) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -188,7 +188,7 @@ def train(
     kinds = {"data": TextDataConfig, "tokenizer": TokenizerConfig, "model": SentimentNetConfig}
     tables = train_tables(config, kinds, {"data": {"source": data}} if data else None, SentimentTrainConfig)
     base, tok, net, fit, own = (tables[name] for name in ("data", "tokenizer", "model", "fit", "train"))
-    flags = {
+    flags: dict[str, Any] = {
         "exclude": str(exclude) if exclude else None,
         "embeddings": str(embeddings) if embeddings else None,
     }
