@@ -1,7 +1,7 @@
 """The pipelines: one function per command, ``config -> result``, writing every file a run makes.
 
 The CLI calls nothing else; Python callers get the same outputs. :mod:`.sentiment` holds
-``nlp sentiment train|predict``, :mod:`.sentiment_eval` ``evaluate`` (:mod:`.deploy` its ``export``), :mod:`.generate` holds ``nlp generate train|run|evaluate``,
+``nlp sentiment train`` (:mod:`.sentiment_model` ``predict``), :mod:`.sentiment_eval` ``evaluate`` (:mod:`.deploy` its ``export``), :mod:`.generate` holds ``nlp generate train|run|evaluate``,
 :mod:`.translate_train` holds ``nlp translate train``, :mod:`.translate` ``run``, :mod:`.translate_eval` ``evaluate``
 (:mod:`.translate_deploy` ``export``).
 """
