@@ -83,7 +83,7 @@ Holdout = Annotated[
 Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp generate train'.")]
 
 
-@command(generate_app, "train")
+@command(generate_app, "train", quiet_with="out")
 def train(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle."), OutputFolder()],
     text: TrainTexts = None,

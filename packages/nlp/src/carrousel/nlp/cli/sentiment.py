@@ -67,7 +67,7 @@ sentiment_app = group(
 )
 
 
-command(sentiment_app, "train")(train)  # first in the group's help, as before
+command(sentiment_app, "train", quiet_with="out")(train)  # first in the group's help, as before
 
 
 @command(sentiment_app, "predict")

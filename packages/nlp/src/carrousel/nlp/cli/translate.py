@@ -66,7 +66,7 @@ translate_app = group(
     "'nlp translate --model DIR TEXT'), score BLEU/chrF, export to ONNX.",
     run_by_default=True,
 )
-command(translate_app, "train")(train)  # first in the group's help, as before
+command(translate_app, "train", quiet_with="out")(train)  # first in the group's help, as before
 
 
 @command(translate_app, "run")
