@@ -236,7 +236,7 @@ def train(
         {"data.source": file_key("data.source", config) + ":"} if not data and config is not None else {}
     )
     for key, flag in (("text_col", text_col), ("label_col", label_col)):  # the file's columns: named so
-        if flag is None and base is not None and key in base.given:
+        if flag is None and base is not None and key in base.given and config is not None:
             from_file[key] = file_key(f"data.{key}", config)
     with fit_settings(precision, config, from_file):
         result = train_sentiment(cfg, out)

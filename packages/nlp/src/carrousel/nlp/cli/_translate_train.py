@@ -149,7 +149,7 @@ def train(
     fit_flags: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "patience": patience}
     fit_flags |= {"seed": train_seed if train_seed is not None else seed, "threads": threads}
     fit_flags |= {"ema_decay": ema_decay, "precision": precision}
-    if data is not None and valid is None and "valid" in data.given:  # the file's share: named so
+    if data is not None and valid is None and "valid" in data.given and config is not None:  # named so
         named = {**named, "valid": file_key("data.valid", config) + ":"}
     # the config's checks too name the file's settings as it holds them (pairs, valid), not by flags
     with shares.fit_settings(precision, config, named):  # file pairs: as held
