@@ -303,7 +303,9 @@ def test_spreadsheet_rows_with_every_field_empty_are_not_prices(
     assert got.index.equals(pd.DatetimeIndex(raw_aapl.index))
     np.testing.assert_allclose(got["close"].to_numpy(), raw_aapl["close"].to_numpy())
     path.write_text("\n".join([*lines, "," + lines[-1].split(",", 1)[1]]) + "\n")  # a price, no date
-    with pytest.raises(PriceDataError, match="unreadable date"):
+    with pytest.raises(
+        PriceDataError, match=f"missing date in data row {len(lines)};"
+    ):  # was unreadable 'nan'
         read_price_csv(path)
 
 

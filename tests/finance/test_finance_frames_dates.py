@@ -142,7 +142,9 @@ def test_yyyymmdd_whole_floats_are_read_and_given_back_as_the_integers_are(tmp_p
     assert back["ds"].tolist() == floats["ds"].tolist() and back["ds"].dtype == np.float64  # before: stamps
     (tmp_path / "panel.csv").write_text("unique_id,ds,y\nA,20100104,10\n,,\nA,20100105,10.5\n")
     assert read_frame(tmp_path / "panel.csv")["ds"].tolist() == DAYS[1:3]  # the empty row dropped
-    with pytest.raises(FrameError, match=r"^column ds has 1 missing date\(s\); drop those rows$"):
+    with pytest.raises(
+        FrameError, match=r"^column ds has 1 missing date\(s\) \(first: row 1\); drop those rows$"
+    ):
         validate_frame(floats.assign(ds=[20100104.0, np.nan, 20100105.0, 20100105.0]))
 
 
@@ -230,3 +232,41 @@ def test_a_value_that_is_no_date_is_named_not_a_neighbours_ambiguity(ds: list[st
     with pytest.raises(FrameError) as caught:
         validate_frame(df)
     assert str(caught.value) == "column ds holds values that are not dates (first: 'zz'); use e.g. 2010-01-04"
+
+
+@pytest.mark.parametrize(
+    ("dates", "line"),
+    [
+        (["1/2/2024", "zz"], "unreadable date 'zz' in data row 2; use YYYY-MM-DD dates"),
+        (["1/2/2024", "zz", "1/13/2024"], "unreadable date 'zz' in data row 2; use YYYY-MM-DD dates"),
+        (["1/2/2024", "", "1/3/2024"], "missing date in data row 2; fill in the date or delete the row"),
+        (["1/2/2024", "", "1/13/2024"], "missing date in data row 2; fill in the date or delete the row"),
+        (
+            ["2024-01-02", "", "2024-01-03", ""],  # was "unreadable date 'nan'"
+            "missing date in data row 2 (and 1 more, through data row 4); fill in the date or delete the row",
+        ),
+    ],
+)
+def test_the_price_files_reader_names_a_bad_or_blank_date_not_a_neighbours_ambiguity(
+    tmp_path: Path, dates: list[str], line: str
+) -> None:
+    """The price files' reader said "ambiguous date '1/2/2024'" beside 'zz' or a blank cell (which the shared
+    calendar.numeric_dates saw as the text 'nan', no date, so no row settled the order): a fix for the
+    wrong value. Now it names the value that is no date, or the row that has none."""
+    from carrousel.finance.data import read_price_csv
+
+    path = tmp_path / "prices.csv"
+    path.write_text("Date,Close\n" + "".join(f"{d},{10 + i}\n" for i, d in enumerate(dates)))
+    with pytest.raises(PriceDataError) as caught:
+        read_price_csv(path)
+    assert str(caught.value) == f"{path}: {line}"
+
+
+@pytest.mark.parametrize("blank", [None, np.nan, ""])
+def test_a_missing_ds_is_named_not_a_neighbours_ambiguity(blank: object) -> None:
+    """``ds`` ``["1/2/2024", None]`` said "ambiguous date '1/2/2024'" (None read as the text 'None', so no
+    row settled the order); an empty text said it was no date. Now both are missing dates, with the row."""
+    df = pd.DataFrame({"unique_id": "A", "ds": ["1/2/2024", blank], "y": [10.0, 10.5]})
+    with pytest.raises(FrameError) as caught:
+        validate_frame(df)
+    assert str(caught.value) == "column ds has 1 missing date(s) (first: row 1); drop those rows"

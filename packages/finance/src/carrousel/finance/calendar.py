@@ -262,10 +262,13 @@ def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
         idx = pd.DatetimeIndex(values)
         return idx.tz_localize(None) if idx.tz is not None else idx
     text = values.astype(str).str.strip().str.replace(r"^((?:19|20)\d{6})\.0$", r"\1", regex=True)
-    if text.str.fullmatch(r"(19|20)\d{6}").all():  # Stooq's bulk files: 20240102 (20240102.0: read as floats)
+    blank = values.isna() | (text == "")  # NaT below: the caller names it "missing date", not as 'nan'
+    if (
+        text.str.fullmatch(r"(19|20)\d{6}") | blank
+    ).all():  # Stooq's bulk files: 20240102 (20240102.0: floats)
         text = text.str[:4] + "-" + text.str[4:6] + "-" + text.str[6:]
-    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
-    if iso.any() and not iso.all():
+    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}") | blank
+    if (iso & ~blank).any() and not iso.all():
         row = int((~iso).to_numpy().argmax())
         if pd.isna(pd.to_datetime(text.iloc[row], errors="coerce", format="mixed")):
             raise PriceDataError(
@@ -290,12 +293,17 @@ def numeric_dates(text: pd.Series, error: type[PriceDataError] = PriceDataError)
     (:func:`trading_dates`) and the frames' (:func:`~carrousel.finance.frame_dates.frame_days`) both
     read the day/month order through here.
 
+    A value that is no date either way, or a blank one (a blank cell reaches here as the text ``nan``), is
+    the real problem: NaT, for the caller to name ("unreadable date", "missing date"), not "ambiguous date".
+
     Raises:
         error: some value is another day day-first than month-first (``05/01/24``) and no row settles the
             order: "ambiguous date", naming the first such value and its row.
     """
     parsed = pd.to_datetime(text, errors="coerce", format="mixed")
     dayfirst = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
+    if (parsed.isna() & dayfirst.isna()).any():  # 'zz' or a blank cell beside 1/2/2024: that row is named
+        return parsed
     # year first (2010/01/04, 20100104) is year-month-day: no order to settle (dayfirst read 1 April)
     yearfirst = text.str.match(r"(?:19|20)\d{2}(?:\D|\d{4}\b)")
     differ = parsed.notna() & dayfirst.notna() & (parsed != dayfirst) & ~yearfirst

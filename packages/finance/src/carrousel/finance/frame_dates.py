@@ -56,7 +56,10 @@ def frame_days(ds: pd.Series, ids: pd.Series) -> pd.Series:
         except (ValueError, TypeError):
             raise FrameError(_NOT_DATES) from None
     if days.isna().any():
-        raise FrameError(f"column ds has {int(days.isna().sum())} missing date(s); drop those rows")
+        first = int(np.flatnonzero(days.isna())[0])  # a row's position, as unique_id's "missing id(s)" says
+        raise FrameError(
+            f"column ds has {int(days.isna().sum())} missing date(s) (first: row {first}); drop those rows"
+        )
     days = days.dt.tz_localize(None) if days.dt.tz is not None else days
     midnight = days.dt.normalize()
     if midnight.equals(days):
@@ -134,7 +137,7 @@ def _refuse_no_dates(col: pd.Series, text: pd.Series) -> None:
     """FrameError naming the first value of ``col`` (``text``: as text) that is no date read month-first
     or day-first (a missing one is left to "missing date(s)")."""
     read = [pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=d).notna() for d in (False, True)]
-    bad = (~read[0] & ~read[1] & col.notna()).to_numpy()
+    bad = (~read[0] & ~read[1] & col.notna() & (text != "")).to_numpy()  # '' too is a missing date
     if bad.any():
         raise FrameError(_NOT_DATES.replace(";", f" (first: {text.iloc[int(bad.argmax())]!r});", 1))
 

@@ -149,7 +149,14 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
     raw_dates = df.pop("date")
     dates = trading_dates(raw_dates)
     if dates.isna().any():
+        blank = raw_dates.isna().to_numpy() | (raw_dates.astype(str).str.strip() == "").to_numpy()
         row = int(dates.isna().argmax())
+        if blank[row]:  # a blank cell: not "unreadable date 'nan'"
+            rows = np.flatnonzero(blank) + 1
+            more = f" (and {len(rows) - 1} more, through data row {rows[-1]})" if len(rows) > 1 else ""
+            raise PriceDataError(
+                f"missing date in data row {row + 1}{more}; fill in the date or delete the row"
+            )
         value = raw_dates.iloc[row]
         raise PriceDataError(f"unreadable date {str(value)!r} in data row {row + 1}; use YYYY-MM-DD dates")
     tomorrow = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
