@@ -383,4 +383,12 @@ def load_config(path: str | Path | TomlDocument | None, base: FinanceConfig | No
     if path is None:
         return base
     doc = path if isinstance(path, TomlDocument) else read_toml(path, option("path", flag="--config"))
+    held = doc.get("data", {}).get("csv_path") if isinstance(doc.get("data"), dict) else None
+    if (
+        isinstance(held, str) and held.strip() == "-"
+    ):  # was "[data] in FILE: --csv -: ...", a flag never typed
+        raise FinanceConfigError(
+            f"[data] csv_path in {doc.source or path}: '-' (standard input) is not read for prices; save "
+            "them to a file first and give that file"
+        )
     return overlay(base, doc)
