@@ -5,20 +5,31 @@
 walk-forward ones of ``[backtest]`` have no effect on it. A user who writes ``[data] start = ...`` believes it
 is used; :func:`global_settings` refuses each such setting in one line naming the file and the setting,
 before the table is read (as ``finance forecast`` refuses settings that do nothing).
+
+The model folder it writes records what was used (:func:`save_global`): the bundle's ``config`` holds the
+settings the command read and no others (so it is taken back as ``--config`` unchanged), and its ``run``
+asset the table and the held-out days (``--data``, ``--holdout-days``), which are no settings of the file.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from collections.abc import Callable
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from carrousel.core.config import TomlDocument, dotted_fields, read_toml
+from carrousel.core.config import TomlDocument, dotted_fields, read_toml, to_dict
 from carrousel.core.option_names import named_path, option
-from carrousel.finance.config import DataConfig
+from carrousel.finance.config import DataConfig, FinanceConfig
 from carrousel.finance.errors import FinanceConfigError
 
-__all__ = ["UNUSED", "global_settings"]
+if TYPE_CHECKING:
+    from carrousel.finance.bundle import ForecasterBundle
+
+__all__ = ["RUN_ASSET", "UNUSED", "global_settings", "recorded_config", "save_global"]
+
+RUN_ASSET = "run"  # the bundle asset of what train-global was given beside its settings: data, holdout_days
 
 # settings of a --config file that train-global does not read -> why, for the refusal
 UNUSED = {
@@ -53,3 +64,31 @@ def global_settings(path: str | Path | None) -> TomlDocument | None:
                 f"finance train-global ({UNUSED[field]}); drop it from the file"
             )
     return doc
+
+
+def recorded_config(cfg: FinanceConfig) -> dict[str, Any]:
+    """``cfg`` as a global model's bundle records it: every setting ``train-global`` reads, none of
+    :data:`UNUSED` (``[data] tickers = ["AAPL"]``, ``source = "auto"``: defaults it never read, which its
+    ``--config`` refuses), so the record is taken back as the file unchanged. Loaded, a setting left out
+    reads its default, as those were."""
+    doc = to_dict(cfg)
+    for name in UNUSED:
+        table, key = name.split(".")
+        doc[table].pop(key, None)
+    return doc
+
+
+def save_global(
+    bundle: ForecasterBundle,
+    folder: str | Path,
+    data: str | Path,
+    holdout_days: int,
+    also: Callable[[Path], object] | None = None,
+) -> Path:
+    """Writes a global model's ``bundle`` into ``folder`` (as ``bundle.save(folder, also)`` does), recording
+    what was used: its :func:`recorded_config`, and as the ``run`` asset (:data:`RUN_ASSET`) the table read
+    (``data``, as given) and the held-out days."""
+    core = bundle.to_bundle()
+    run = {"data": str(data), "holdout_days": int(holdout_days)}
+    assets = {**core.assets, "config": recorded_config(bundle.config), RUN_ASSET: run}
+    return replace(core, assets=assets).save(folder, also)
