@@ -181,7 +181,9 @@ def test_json_outputs_are_strict(invoke: Callable[..., Outcome], tmp_path: Path)
     assert _strict(out.stdout)["tickers"] == ["AAPL"]  # type: ignore[index]
     out = invoke("finance", "evaluate", run, "--json")
     assert out.code == 0, out.stderr
-    assert isinstance(_strict(out.stdout), list)
+    doc = _strict(out.stdout)  # an object with "plots", as every --json (before: a bare list of rows)
+    assert isinstance(doc, dict) and set(doc) == {"runs", "plots"} and doc["plots"] == []
+    assert doc["runs"] and all(row["run"] == str(run) for row in doc["runs"])
 
 
 # the commands that run a PyTorch network with core's --precision (RunPrecision: fp32, bf16/fp16 autocast)

@@ -76,7 +76,9 @@ def test_evaluate_plot_lines_are_the_per_step_json_figures(
     png = tmp_path / "charts" / "steps.png"
     res = invoke("finance", "evaluate", *runs, "--per-step", "--json", "--plot", png)
     assert res.code == 0, res.stderr
-    rows = json.loads(res.stdout)  # --json is still strict JSON alone on stdout
+    doc = json.loads(res.stdout)  # --json is still strict JSON alone on stdout
+    rows = doc["steps"]
+    assert doc["plots"] == [str(png)]  # the chart written, the key of every --json (before: a bare list)
     assert png.read_bytes()[:8] == PNG_MAGIC and png.stat().st_size > 20_000
     (fig,) = drawn
     panels = fig["panels"]

@@ -47,7 +47,7 @@ def test_runs_on_different_windows_are_named_in_one_warning(
     )
     assert "horizon (3 vs 5)" in lines[0] and "not scored on the same windows" in lines[0]
     code, out, err = run_entry(capsys, "finance", "evaluate", a, c, "--json")
-    assert code == 0 and "differs" in err and json.loads(out)[0]["horizon"] == 5
+    assert code == 0 and "differs" in err and json.loads(out)["runs"][0]["horizon"] == 5
 
 
 def test_a_run_given_twice_is_shown_once_with_a_warning(
@@ -61,7 +61,7 @@ def test_a_run_given_twice_is_shown_once_with_a_warning(
         capsys, "finance", "evaluate", a, b, a / "run.json", tmp_path / "b" / ".." / "a", "--json"
     )
     assert code == 0, err
-    assert [row["run"] for row in json.loads(out)] == [str(a), str(b)]
+    assert [row["run"] for row in json.loads(out)["runs"]] == [str(a), str(b)]
     warning = " ".join(err.split())
     assert warning.count("run given more than once, shown once") == 1, err
     assert f"{a / 'run.json'} (the same run as {a})" in warning

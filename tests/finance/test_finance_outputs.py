@@ -112,7 +112,7 @@ def test_backtest_runs_in_parquet_and_evaluate_per_step_side_by_side(
     runs = [str(tmp_path / "lstm"), str(tmp_path / "gru")]
     shown = runner.invoke(app, ["evaluate", *runs, "--per-step", "--json"])
     assert shown.exit_code == 0, shown.output
-    rows = json.loads(shown.stdout)
+    rows = json.loads(shown.stdout)["steps"]
     assert rows == step_rows([Path(r) for r in runs])
     assert {(r["run"], r["step"]) for r in rows} == {(run, h) for run in runs for h in (1, 2, 3)}
     got = {(r["run"], r["model"], r["step"]): r for r in rows}

@@ -43,7 +43,7 @@ from carrousel.core.cli import (
     stdout,
 )
 from carrousel.core.cli_device import device_option
-from carrousel.core.cli_outputs import check_plot_option, summary_hidden
+from carrousel.core.cli_outputs import check_plot_option, plots_written, summary_hidden
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import TomlDocument, read_toml
@@ -697,8 +697,8 @@ def evaluate(
     if to_stdout:
         return
     if per_step:
-        if as_json:
-            emit_json(steps)
+        if as_json:  # an object, as every --json: the rows and the chart written (plots)
+            emit_json({"steps": steps, "plots": plots_written(plot)})
         else:
             _print(_step_table(steps, runs))
             if plot is not None:
@@ -706,7 +706,7 @@ def evaluate(
         return
     rows = [row for folder in runs for row in read_run_rows(folder)]
     if as_json:
-        emit_json(rows)
+        emit_json({"runs": rows, "plots": plots_written(plot)})  # was the list of rows
         return
     table = Table(title="saved runs: backtest figures per model")
     figure_cols = ("rel. MAE", "MASE", "MAPE %", "dir. acc", "coverage", "pinball %", "DM p")
