@@ -60,3 +60,24 @@ def test_run_json_records_the_software_that_wrote_it(sample_source: Path, tmp_pa
     assert set(doc["versions"]) == {"python", "torch", "numpy"}
     bundle = json.loads((tmp_path / "r" / "model" / "bundle.json").read_text())
     assert bundle["versions"] == doc["versions"]
+
+
+def test_a_reuse_run_is_taken_back_as_its_config_with_its_model(sample_source: Path, tmp_path: Path) -> None:
+    """Fails on main: a run reusing a saved model (--model-dir) records that model's training settings in
+    run.json's config ([train] epochs = 2, [backtest] refit_every = 250...), and --config refused that file
+    given back with the same --model-dir ("[train] epochs = 2: not used with --model-dir ..."). Now the run
+    it makes is the recorded one: the same forecasts and config; another value is still refused."""
+    _forecast("AAPL", "--source", "sample", *NO_BACKTEST, "--out", str(tmp_path / "r1"))
+    model = str(tmp_path / "r1" / "model")
+    reused = _forecast("AAPL", "--source", "sample", "--model-dir", model, "--out", str(tmp_path / "r2"))
+    recorded = json.loads((tmp_path / "r2" / "run.json").read_text())["config"]
+    assert reused["reused_bundle"] and recorded["train"]["epochs"] == 2
+    (tmp_path / "run.toml").write_text(_toml(recorded))
+    again = _forecast(
+        "--config", str(tmp_path / "run.toml"), "--model-dir", model, "--out", str(tmp_path / "r3")
+    )
+    assert again["forecasts"] == reused["forecasts"] and again["config"] == recorded
+    recorded["train"]["epochs"] = 5  # asks for training that a reuse does not do: still refused
+    (tmp_path / "run.toml").write_text(_toml(recorded))
+    refused = runner.invoke(app, ["forecast", "--config", str(tmp_path / "run.toml"), "--model-dir", model])
+    assert refused.exit_code == 1 and "[train] epochs = 5: not used with --model-dir" in refused.output

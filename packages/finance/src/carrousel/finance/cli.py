@@ -522,7 +522,7 @@ def forecast(
         precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
         conformal=conformal, ensemble=ensemble, enabled=enabled, config=toml, saved=saved, calendar=calendar,
     )  # fmt: skip
-    refuse_unused(ctx, model_dir if saved is not None else None, out_dir, toml)  # on the merged settings
+    refuse_unused(ctx, model_dir if saved is not None else None, out_dir, toml, saved=saved)  # merged
     with (
         progress("loading data, backtesting and training"),
         run_block(precision is not None, config, csv),  # the arithmetic; the file's CSV named by it

@@ -18,7 +18,7 @@ from carrousel.core.cli import Merged, merged_settings, refuse_merged, typed
 from carrousel.core.cli_config import flag_or_file, settings_block
 from carrousel.core.config import TomlDocument, dotted_fields
 from carrousel.core.option_names import file_key
-from carrousel.finance.config import BacktestConfig, Source
+from carrousel.finance.config import BacktestConfig, FinanceConfig, Source
 
 __all__ = ["refuse_unused", "run_block", "typed_tickers"]
 
@@ -62,6 +62,7 @@ def refuse_unused(
     out_dir: Path | None,
     doc: TomlDocument | None = None,
     backtests: bool = False,
+    saved: FinanceConfig | None = None,
 ) -> None:
     """Refuses an option beside another that makes it do nothing: ``--table-format`` without ``--out``
     (``out_dir``); a CSV file (``--csv``) with another ``--source``; ``--test-days``/``--refit-every``/
@@ -70,7 +71,9 @@ def refuse_unused(
     backtest`` (``backtests``), ``[backtest] enabled = false``. All but the first read the flags and the
     ``--config`` file (``doc``, merged in already: its values are checked) together: a usage error naming
     both when the command line typed them, one line naming the file when it sets one (core's
-    ``refuse_merged``). Called before any prices are read."""
+    ``refuse_merged``). A file's training setting equal to the reused model's (``saved``: its config) is
+    what that run's run.json records, not a request: taken back unchanged. Called before any prices are
+    read."""
     if out_dir is None and typed(ctx, "table_format"):  # forecast and backtest
         raise typer.BadParameter(
             "not used without --out (the backtest's forecasts table is written only into a run folder); "
@@ -84,7 +87,7 @@ def refuse_unused(
         field: getattr(ctx.params.get(name), "value", ctx.params.get(name)) for name, field in _FIELDS.items()
     }
     settings = merged_settings(ctx, flags, _FIELDS, file, getattr(doc, "source", None))
-    refuse_merged(partial(_check, ctx=ctx, reused=reused, backtests=backtests), settings)
+    refuse_merged(partial(_check, ctx=ctx, reused=reused, backtests=backtests, saved=saved), settings)
 
 
 def _named(ctx: typer.Context, given: Merged, name: str) -> str:
@@ -103,6 +106,7 @@ def _check(
     ctx: typer.Context,
     reused: Path | None,
     backtests: bool,
+    saved: FinanceConfig | None = None,
 ) -> None:
     """:func:`refuse_unused`'s checks of the merged settings (core's ``refuse_merged`` runs them on the
     flags and file together, then on the flags alone): raises ``error`` with one line and its param hint."""
@@ -127,7 +131,8 @@ def _check(
                 f"{named('enabled')} to run the backtest with it",
                 param_hint=f"'{named(name)}'",
             )
-    for name in filter(lambda n: given.given(_FIELDS[n]), _TRAINING_ONLY if reused is not None else ()):
+    asked = partial(_asked, given, saved)  # set, and not to the reused model's own value
+    for name in filter(asked, _TRAINING_ONLY if reused is not None else ()):
         raise error(
             f"not used with --model-dir {reused}, which holds a saved model (it is reused: nothing is "
             f"trained or backtested); drop {named(name)}, or pick another --model-dir to train a new model "
@@ -145,6 +150,19 @@ def _changed(given: Merged, name: str) -> bool:
     if field in given.typed:
         return True
     return field in given.file and not (field in _UNUSED and given.file[field] == _UNUSED[field])
+
+
+def _asked(given: Merged, saved: FinanceConfig | None, name: str) -> bool:
+    """Whether option ``name`` is typed, or set by the ``--config`` file to another value than the reused
+    model's (``saved``). A reuse's run.json records the model's training settings (``[train] epochs = 2``,
+    ``[backtest] refit_every = 250``), which that file given back with the same ``--model-dir`` sets again:
+    taken back unchanged (before, refused: "[train] epochs = 2: not used with --model-dir ...")."""
+    field = _FIELDS[name]
+    table, key = field.split(".")
+    if field in given.typed or saved is None or not hasattr(part := getattr(saved, table), key):
+        return given.given(field)  # typed, no model, or --table-format (the command line's alone)
+    held, value = getattr(part, key), given.file.get(field)
+    return field in given.file and getattr(value, "value", value) != getattr(held, "value", held)
 
 
 def typed_tickers(
