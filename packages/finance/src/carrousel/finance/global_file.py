@@ -19,6 +19,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from carrousel.core.args import check_args
 from carrousel.core.config import TomlDocument, dotted_fields, read_toml, to_dict
 from carrousel.core.option_names import named_path, option
 from carrousel.finance.config import DataConfig, FinanceConfig
@@ -78,6 +79,7 @@ def recorded_config(cfg: FinanceConfig) -> dict[str, Any]:
     return doc
 
 
+@check_args
 def save_global(
     bundle: ForecasterBundle,
     folder: str | Path,
@@ -89,6 +91,6 @@ def save_global(
     what was used: its :func:`recorded_config`, and as the ``run`` asset (:data:`RUN_ASSET`) the table read
     (``data``, as given) and the held-out days."""
     core = bundle.to_bundle()
-    run = {"data": str(data), "holdout_days": int(holdout_days)}
+    run = {"data": str(data), "holdout_days": holdout_days}
     assets = {**core.assets, "config": recorded_config(bundle.config), RUN_ASSET: run}
     return replace(core, assets=assets).save(folder, also)
