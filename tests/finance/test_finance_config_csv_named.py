@@ -43,3 +43,26 @@ def test_a_csv_of_a_dash_says_standard_input_is_not_read(invoke: Any, tmp_path: 
         f"error: [data] csv_path in {conf}: '-' (standard input) is not read for prices; save them to a file "
         "first and give that file"
     )
+
+
+@pytest.mark.parametrize("command", ["forecast", "backtest"])
+def test_a_config_without_a_csv_leaves_the_csv_flag_to_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """A --config file that names no CSV: Yahoo unreachable said "use ... --source csv [data] csv_path in
+    run.toml: PATH for your own file", naming a setting the file does not hold as if it were a flag."""
+    import yfinance
+    from typer.testing import CliRunner
+
+    from carrousel.finance import data as data_mod
+    from carrousel.finance.cli import app
+
+    monkeypatch.setattr(yfinance, "download", lambda *a, **k: None)
+    monkeypatch.setattr(data_mod, "yahoo_reachable", lambda timeout=3.0: False)
+    monkeypatch.setenv("CARROUSEL_CACHE", str(tmp_path))
+    conf = tmp_path / "run.toml"
+    conf.write_text('[data]\ntickers = ["MSFT"]\n[train]\nepochs = 1\n')
+    result = CliRunner().invoke(app, [command, "--config", str(conf)])
+    assert result.exit_code == 1 and "unreachable" in result.output, result.output
+    assert "or --source csv --csv PATH for your own file" in result.output
+    assert "csv_path in" not in result.output
