@@ -4,7 +4,8 @@
   differ (``-05:00`` and ``-04:00`` across a DST change, which pandas refuses) as their wall-clock times;
   day-first text (``31.12.2012``, ``31/12/12``) when its fields show it, as the price files' reader does;
   numeric text whose day/month order no row settles (``05/01/24``, ``03/02/24``) is its "ambiguous date",
-  unless some value is no date at all (``zz``): that value is named first, the real problem.
+  unless some value is no date at all (``zz``): that value is named first, the real problem; a missing one
+  (None, NaN, ``''``) is "missing date(s)", with the first one's row.
 * A time zone is dropped, keeping the wall-clock date in that zone.
 * A time of day is dropped, as the price files' reader drops it (a daily bar stamped ``16:00``, or a New
   York midnight held in UTC, ``05:00``); several rows of a series on one day at different times (intraday
