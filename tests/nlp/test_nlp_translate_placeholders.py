@@ -64,6 +64,21 @@ def test_a_pair_shares_symbols_and_reordering_is_restored() -> None:
     assert mask_pair("open it", "öffne --force")[1] == "öffne --force"
 
 
+def test_a_literal_percent_and_a_separated_number_are_one_piece_each() -> None:
+    """printf's ``%%`` is a literal percent sign: ``%%s`` is ``%%`` then ``s``, no ``%s`` placeholder (before:
+    ``%`` left as text and ``%s`` masked); ``1,024`` and ``3,5`` are one number (before: ``1``, ``,``, ``024``)."""
+    assert mask("100%% sure")[1] == ["100", "%%"]
+    assert mask("%%s")[1] == ["%%"]
+    assert mask("%%%s and %%")[1] == ["%%", "%s", "%%"]
+    numbers = ["1,024", "1.024", "3,5", "1", "2", "3"]
+    assert mask("1,024 bytes, 1.024 bytes, 3,5 MB; 1, 2 and 3.")[1] == numbers
+    for text in ("100%% sure", "%%s", "copied 1,024 of 3,5 files."):
+        masked, pieces = mask(text)
+        assert unmask(masked, pieces) == text and "%" not in masked and "," not in masked.rstrip(".")
+    source, target = mask_pair("%%s: 1,024 files", "%%s: 1,024 Dateien")
+    assert target == source.replace("files", "Dateien")
+
+
 def test_the_tokenizer_keeps_every_symbol_as_one_token() -> None:
     texts = [mask(m)[0] for m in MESSAGES] * 3
     tok = train_tokenizer(texts, TokenizerConfig("bpe", 200, 1, False), ALPHABET)
@@ -94,10 +109,11 @@ def translator(trained: Path) -> Translator:
 
 def test_a_trained_translator_reproduces_pieces_it_never_saw(translator: Translator) -> None:
     texts = ["read the %.250s file", "open --force now", "read 4096 files", "open all %1$s"]
-    pieces = ["%.250s", "--force", "4096", "%1$s"]  # none occurs in the training pairs
+    texts += ["read 1,024 files", "open %% now"]  # one piece each (before: 1 , 024; % %)
+    pieces = ["%.250s", "--force", "4096", "%1$s", "1,024", "%%"]  # none occurs in the training pairs
     done = translator.translate(texts, DecodeConfig(beam=3))
     hits = sum(piece in t.text for t, piece in zip(done, pieces, strict=True))
-    assert hits == 4, [t.text for t in done]
+    assert hits == len(texts), [t.text for t in done]
     assert not any(c in t.text for t in done for c in ALPHABET)
 
 

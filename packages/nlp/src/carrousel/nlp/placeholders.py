@@ -4,7 +4,9 @@ Software messages carry pieces that a translation must reproduce exactly: printf
 ``%.250s``, ``%1$s``, ``%<PRIuMAX>``, ``%(name)s``), brace fields (``{0}``), shell variables (``$HOME``),
 command-line options (``--force``, ``-f``), paths and URLs (``/etc/apt``, ``https://...``), code
 identifiers (``initialize_job_control``, ``GIT_AUTHOR_DATE``, ``core.fsyncMethod``: a name with an
-underscore, or a lower-case dotted name; kind ``path``) and numbers.
+underscore, or a lower-case dotted name; kind ``path``) and numbers (``1,024``, ``3,5`` and ``1.024`` one
+number each, copied as written). printf's ``%%`` (a literal percent sign) is one format piece, so that
+``%%s`` is ``%%`` then ``s``, not ``%`` then a ``%s`` placeholder.
 Split into subwords they are easy to mangle (``%.250s`` -> ``%.25s``). Masking them is the usual
 remedy of production NMT for such "non-translatables": before training and decoding each occurrence
 is replaced by one private-use character that names its kind and its position among the sentence's
@@ -60,7 +62,7 @@ ALPHABET = tuple(
 _PATTERNS = (
     (
         "format",
-        r"%(?:\d+\$)?[-+#0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[a-zA-Z]"
+        r"%%|%(?:\d+\$)?[-+#0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[a-zA-Z]"
         r"|%<\w+>|%\(\w+\)[a-zA-Z]|\{\d*\}|\{[a-zA-Z_]\w*\}|\$\{\w+\}|\$[A-Za-z_]\w*",
     ),
     (
@@ -70,7 +72,7 @@ _PATTERNS = (
         r"|[a-z][a-zA-Z0-9]+(?:\.[a-zA-Z][\w-]*)+)(?![\w/])",  # ... and dotted (core.bare, trust.c)
     ),
     ("option", r"(?<![\w-])--?[a-zA-Z][\w-]*(?:=[\w.-]+)?"),
-    ("number", r"(?<![\w.])\d+(?:\.\d+)*(?![\w])"),
+    ("number", r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])"),  # 1,024 and 3,5 are one number each
 )
 _ANY = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _PATTERNS))
 # a placeholder (``m.lastgroup`` its kind) or else a word (``m.lastgroup == "word"``): words outside placeholders
