@@ -45,6 +45,30 @@ def test_header_of_other_languages_is_refused(tmp_path: Path) -> None:
         read_pairs([ragged], "en", "de")
 
 
+def test_header_of_other_language_names_is_refused_as_codes_are(tmp_path: Path) -> None:
+    """``French<TAB>Spanish`` for an en -> de run is refused naming the header and --src/--tgt, as ``fr<TAB>es``
+    is (before: read as a pair and trained on); a pair that names one language twice stays a pair."""
+    path = _tsv(tmp_path / "p.tsv", "French\tSpanish", [f"{s}\t{t}" for s, t in _ROWS])
+    with pytest.raises(
+        TextDataError,
+        match=r"p.tsv line 1 names the languages French, Spanish, not src='en' and tgt='de'; .*src='fr' tgt='es'",
+    ):
+        read_pairs([path], "en", "de")
+    same = _tsv(tmp_path / "s.tsv", "French\tFrançais", [f"{s}\t{t}" for s, t in _ROWS])
+    assert read_pairs([same], "en", "fr") == [("French", "Français"), *_ROWS]
+
+
+@pytest.mark.parametrize(
+    "header", ["source\ttarget", "Source\tTarget", "src\ttgt", "input\toutput", "Text\tTranslation"]
+)
+def test_common_column_names_are_a_header(tmp_path: Path, header: str) -> None:
+    path = _tsv(tmp_path / "p.tsv", header, [f"{s}\t{t}" for s, t in _ROWS])
+    assert read_pairs([path], "en", "de") == _ROWS  # before: input/output and text/translation read as a pair
+    a, b = header.split("\t")
+    more = _tsv(tmp_path / "m.tsv", f"id\t{a}\t{b}", [f"{i}\t{s}\t{t}" for i, (s, t) in enumerate(_ROWS)])
+    assert read_pairs([more], "en", "de") == _ROWS  # more columns beside the named two
+
+
 def test_too_few_pairs_names_what_cleaning_dropped(tmp_path: Path) -> None:
     from carrousel.nlp.config import TranslateDataConfig
     from carrousel.nlp.pipeline.translate_train import load_split

@@ -13,8 +13,9 @@ Sources (:func:`read_pairs`):
   Printf placeholders (``%s``, ``%d``) are kept as
   written: they are ordinary tokens that the model learns to copy to the right place.
 * TSV (``.tsv``/``.tab``/``.txt`` with a tab): source, tab, target; a first row naming the columns
-  (``source<TAB>target``) or the languages is a header: ``de<TAB>en``, ``id<TAB>en<TAB>de`` or ``German<TAB>English``:
-  read by the columns it names for ``src`` and ``tgt``; a header of language codes only naming neither: refused.
+  (``source<TAB>target``, ``input<TAB>output``...) or the languages is a header: ``de<TAB>en``, ``id<TAB>en<TAB>de``
+  or ``German<TAB>English``: read by the columns it names for ``src`` and ``tgt``; a header of language codes or
+  names naming neither: refused (:mod:`carrousel.nlp.tsv_header`).
 * JSONL (``.jsonl``/``.json``): one object per line, ``{"en": ..., "de": ...}`` or HF datasets'
   ``{"translation": {"en": ..., "de": ...}}``.
 * TMX translation memories (``.tmx``) and XLIFF files (``.xlf``/``.xliff``, 1.2 and 2.x), also
@@ -63,10 +64,10 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo, read_po
 from carrousel.nlp.hf_data import is_hf_source, load_hf
 from carrousel.nlp.keyed_catalogues import keyed_format, read_keyed
-from carrousel.nlp.language_codes import known_language, language_key
 from carrousel.nlp.qt_linguist import read_qm, read_ts
 from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UNSPACED, UNSPACED_SCRIPTS
 from carrousel.nlp.tmx_xliff import XML_SUFFIXES, read_tmx_xliff
+from carrousel.nlp.tsv_header import tsv_columns
 
 __all__ = [
     "PAIRS_MAX_BYTES",
@@ -100,39 +101,6 @@ def _read_text(path: Path) -> str:
         raise TextDataError(str(exc)) from None
 
 
-_TSV_HEADERS = {("source", "target"), ("src", "tgt")}  # a first line naming the columns, not a pair
-
-
-def _language(cell: str) -> str:
-    """A header cell's primary language subtag (``pt_BR`` -> ``pt``), lower case."""
-    return re.split(r"[-_]", cell.strip().lower(), maxsplit=1)[0]
-
-
-def _tsv_columns(path: Path, cells: list[str], src: str, tgt: str) -> tuple[int, int] | None:
-    """The source and target columns a first line names (``de<TAB>en`` with ``src='en'`` -> ``(1, 0)``),
-    or None when it is no header but a pair.
-
-    Raises:
-        TextDataError: a first line of language codes only, none of them ``src``'s or ``tgt``'s.
-    """
-    names = [c.strip().lower() for c in cells]
-    if tuple(names) in _TSV_HEADERS:
-        return 0, 1
-    for key in (lambda c: c.strip().lower(), language_key):  # the whole tag, then its language (or name)
-        keys = [key(c) for c in cells]
-        want = key(src), key(tgt)
-        if want[0] != want[1] and all(keys.count(w) == 1 for w in want):
-            return keys.index(want[0]), keys.index(want[1])
-    if len(cells) >= 2 and all(known_language(_language(c)) for c in cells):
-        raise TextDataError(
-            f"{path} line 1 names the languages {', '.join(c.strip() for c in cells)}, not {option('src', src)} and"
-            f" {option('tgt', tgt)}; give the file's codes ({option('src', cells[0].strip())}"
-            f" {option('tgt', cells[1].strip())}), or,"
-            " if line 1 is a pair, put a header line above it"
-        )
-    return None
-
-
 def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
     """Pairs of a TSV file; a first line naming the languages (in either order, more columns too) or the
     columns is a header, and the columns it names for ``src`` and ``tgt`` are read."""
@@ -142,7 +110,7 @@ def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
         if not line.strip():
             continue
         cells = line.split("\t")
-        named, first = _tsv_columns(path, cells, src, tgt) if first else None, False
+        named, first = tsv_columns(path, cells, src, tgt) if first else None, False
         if named:
             columns, width = named, len(cells)
             continue  # a header naming the languages or the columns
