@@ -1,7 +1,8 @@
 """The training settings an nlp bundle records, in the shape of the command's ``--config`` file.
 
 ``nlp sentiment|generate|translate train`` write ``config`` into ``bundle.json``'s provenance (``data``):
-one table per part (``data``, ``tokenizer``, ``model``, ``fit``) and ``train`` for the run's own settings
+one table per part (``data``, ``tokenizer``, ``model``, ``fit``; ``teacher`` for a distilled sentiment
+model, ``nlp sentiment train --teacher``'s settings) and ``train`` for the run's own settings
 (the train config's fields outside those tables: ``bptt``, ``members``, ``label_smoothing``...), every value
 as resolved (flag, else the file's, else the command's default). Written out as TOML, it is a ``--config``
 file that trains the same weights again with the same seed (as speech records ``provenance.config``);
@@ -22,6 +23,7 @@ from carrousel.core.config import to_dict
 __all__ = ["TOP_TABLE", "config_record", "run_figures", "top_table", "train_record"]
 
 TOP_TABLE = "train"  # the table of the train config's own fields (outside data/tokenizer/model/fit)
+_PARTS = ("data", "tokenizer", "model", "fit", "teacher")  # the nested tables recorded (teacher: when set)
 _DISPLAY = ("progress",)  # [fit] fields that are not training settings
 _OWN: dict[type[Any], type[Any]] = {}  # train config -> its [train] table's class
 
@@ -59,7 +61,7 @@ def config_record(cfg: Any) -> dict[str, dict[str, Any]]:
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         if _nested(hints[f.name]):
-            if dataclasses.is_dataclass(value) and f.name in ("data", "tokenizer", "model", "fit"):
+            if dataclasses.is_dataclass(value) and f.name in _PARTS:
                 tables[f.name] = {k: v for k, v in to_dict(value).items() if v is not None}
         elif value is not None:
             own[f.name] = list(value) if isinstance(value, tuple) else value

@@ -18,6 +18,7 @@ from carrousel.core.cli_options import typed as typed_option
 from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
+from carrousel.core.errors import ConfigError
 from carrousel.core.option_names import file_key
 from carrousel.nlp.cli._common import (
     Cell,
@@ -67,6 +68,11 @@ from carrousel.nlp.train_record import top_table
 __all__ = ["train"]
 
 _FOLD, _UNK = Fold(SentimentTrainConfig.fold), Unk(SentimentTrainConfig.unk)  # the config's defaults
+
+
+def _files(paths: list[Path] | None) -> tuple[str, ...] | None:
+    """Typed files as the config holds them; None when none was typed (the ``[teacher]`` table's stand)."""
+    return tuple(str(p) for p in paths) if paths else None
 
 
 def _refuse_oov_fallback(settings: Merged, error: type[Exception]) -> None:
@@ -180,14 +186,17 @@ def train(
     """Train a sentiment classifier (embedding -> BiLSTM -> attention pooling -> classifier)."""
     from carrousel.nlp.pipeline.sentiment import train_sentiment
 
-    given = (augment, temperature, alpha, balance, oov_fallback, hint)
-    if teacher is None and (unlabelled or ruled or any(v is not None for v in given)):
-        raise typer.BadParameter(
-            "--unlabelled, --ruled, --augment, --temperature, --alpha, --balance, --oov-fallback and --hint need --teacher"
-        )
     kinds = {"data": TextDataConfig, "tokenizer": TokenizerConfig, "model": SentimentNetConfig}
+    kinds |= {"teacher": TeacherConfig}  # [teacher]: distillation on, its settings (flags win)
     tables = train_tables(config, kinds, {"data": {"source": data}} if data else None, SentimentTrainConfig)
     base, tok, net, fit, own = (tables[name] for name in ("data", "tokenizer", "model", "fit", "train"))
+    tea = tables["teacher"]
+    given = (augment, temperature, alpha, balance, oov_fallback, hint)
+    if teacher is None and tea is None and (unlabelled or ruled or any(v is not None for v in given)):
+        raise typer.BadParameter(
+            "--unlabelled, --ruled, --augment, --temperature, --alpha, --balance, --oov-fallback and --hint "
+            "need --teacher (or a [teacher] table in --config)"
+        )
     flags: dict[str, Any] = {
         "exclude": str(exclude) if exclude else None,
         "embeddings": str(embeddings) if embeddings else None,
@@ -213,15 +222,11 @@ def train(
         ),
         **asdict(merged(own, top_table(SentimentTrainConfig)(), **typed)),
         teacher=None
-        if teacher is None
-        else TeacherConfig(
-            name=teacher.value,
-            unlabelled=tuple(str(p) for p in unlabelled or ()),
-            ruled=tuple(str(p) for p in ruled or ()),
-            augment=4 if augment is None else augment, temperature=2.0 if temperature is None else temperature,
-            alpha=0.9 if alpha is None else alpha, balance=True if balance is None else balance,
-            oov_fallback=TeacherConfig.oov_fallback if oov_fallback is None else oov_fallback,
-            hint=TeacherConfig.hint if hint is None else hint,
+        if teacher is None and tea is None
+        else merged(
+            tea, TeacherConfig(), name=teacher, unlabelled=_files(unlabelled), ruled=_files(ruled),
+            augment=augment, temperature=temperature, alpha=alpha, balance=balance, oov_fallback=oov_fallback,
+            hint=hint,
         ),
     )  # fmt: skip
     if oov_fallback:  # the tokenizer the run reads: typed (a usage error), else the file's (named)
@@ -231,6 +236,11 @@ def train(
         refuse_merged(
             _refuse_oov_fallback, merged_settings(ctx, kind, {"tokenizer": "kind"}, file, str(config))
         )
+    elif cfg.teacher is not None and cfg.teacher.oov_fallback and cfg.tokenizer.kind != "word":
+        raise ConfigError(  # [teacher] oov_fallback = true: the file's, named so
+            f"{file_key('teacher.oov_fallback', str(config))}: the OOV fallback needs word tokens "
+            f'([tokenizer] kind = "word" or --tokenizer word), not {cfg.tokenizer.kind}'
+        )
     # the data came from the config: its messages name it, not --data (a missing or unreadable file too)
     from_file = (
         {"data.source": file_key("data.source", config) + ":"} if not data and config is not None else {}
@@ -238,6 +248,9 @@ def train(
     for key, flag in (("text_col", text_col), ("label_col", label_col)):  # the file's columns: named so
         if flag is None and base is not None and key in base.given and config is not None:
             from_file[key] = file_key(f"data.{key}", config)
+    for key, files in (("unlabelled", unlabelled), ("ruled", ruled)):  # [teacher]'s files, typed none
+        if not files and tea is not None and key in tea.given and config is not None:
+            from_file[key] = file_key(f"teacher.{key}", config) + ":"
     with fit_settings(precision, config, from_file):
         result = train_sentiment(cfg, out)
     if as_json or summary_hidden(True):  # -q: bundle.json's provenance (config, train) holds every figure
