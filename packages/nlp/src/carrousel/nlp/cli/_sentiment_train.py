@@ -248,6 +248,8 @@ def train(
     for key, flag in (("text_col", text_col), ("label_col", label_col)):  # the file's columns: named so
         if flag is None and base is not None and key in base.given and config is not None:
             from_file[key] = file_key(f"data.{key}", config)
+    if teacher is None and tea is not None:  # the table turned distillation on: named so (a missing wheel)
+        from_file["teacher"] = f"[teacher] in {config}:"
     for key, files in (("unlabelled", unlabelled), ("ruled", ruled)):  # [teacher]'s files, typed none
         if not files and tea is not None and key in tea.given and config is not None:
             from_file[key] = file_key(f"teacher.{key}", config) + ":"
