@@ -272,7 +272,8 @@ SIZE_ALLOWLIST: dict[str, str] = {
         "state checks; splitting would scatter one forward() over files"
     ),
     "packages/core/src/carrousel/core/train/trainer.py": (
-        "one Trainer class whose step, state and checkpoint methods share private fit state"
+        "one Trainer class whose loop and step methods share private fit state (an epoch's end and the "
+        "checkpoints are in train/epoch_end.py)"
     ),
     "packages/bio/src/carrousel/bio/pwm_kernels.py": (
         "the numba kernels are compiled and disk-cached together by one kernels() factory"

@@ -23,7 +23,8 @@ class TrainConfig:
     """
 
     epochs: int = 10  # passes over the training loader (>= 1)
-    max_steps: int | None = None  # stop after this many optimiser steps (None: no limit)
+    max_steps: int | None = None  # stop after this many optimiser steps (None: no limit); a stop inside an
+    # epoch is logged as that epoch's "partial" entry and checkpointed where it stopped (train.epoch_end)
     lr: float = 1e-3  # peak learning rate
     optimizer: str = "adamw"  # adam | adamw | sgd
     weight_decay: float = 0.0  # decoupled (adamw) or L2 (adam, sgd), on every 2-D+ parameter (param_groups)

@@ -15,7 +15,9 @@ Validation values are logged as ``val_loss`` and ``val_<metric>``, training loss
 ``grad_norm`` (mean pre-clip norm), ``lr``, ``skipped_steps`` and ``epoch_time``. With ``ema_decay`` > 0
 validation, the best model and the fitted model use a weight average (:mod:`carrousel.core.train.ema`). See
 :mod:`carrousel.core.train.task` for truncated BPTT, :mod:`carrousel.core.train.distributed` for
-torchrun, :mod:`carrousel.core.train.seed` for deterministic mode and its limits on GPU.
+torchrun, :mod:`carrousel.core.train.seed` for deterministic mode and its limits on GPU,
+:mod:`carrousel.core.train.epoch_end` for an epoch's end (best epoch, history, checkpoints) and a
+``max_steps`` stop inside one.
 """
 
 from __future__ import annotations
@@ -51,19 +53,19 @@ from carrousel.core.train.callbacks import (
     ProgressBar,
     TensorBoardLogger,
     check_callbacks,
-    is_better,
 )
 from carrousel.core.train.checkpoint import CheckpointManager, load_checkpoint, resolve_resume
 from carrousel.core.train.config import TrainConfig
 from carrousel.core.train.diverged import StepOverflowError
 from carrousel.core.train.ema import WeightAverage
+from carrousel.core.train.epoch_end import end_epoch, save_checkpoint, stop_inside_epoch, stop_state
 from carrousel.core.train.figures import StepFigures
 from carrousel.core.train.inference import batch_chunks, evaluate_loop, predict_loop
 from carrousel.core.train.loaders import check_loader, tensors_taken_for_batches
 from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
-from carrousel.core.train.state import capture, epoch_iterator, restore, state_copy
+from carrousel.core.train.state import capture, epoch_iterator, restore
 from carrousel.core.train.task import Task, check_loss, check_monitor, check_parts, check_tie_break
 
 __all__ = ["FitResult", "Trainer"]
@@ -146,7 +148,7 @@ class Trainer:
         self.batches_per_epoch: int | None = None
         self._net: nn.Module = self.model  # what forward runs on: the model or its DDP wrapper
         self.train_loader: Any = None
-        self._monitor, self._tie_break, self.validating = cfg.monitor, cfg.tie_break, True  # _resolve_monitor
+        self.monitor, self.tie_break, self.validating = cfg.monitor, cfg.tie_break, True  # _resolve_monitor
         self._batch_logs, self._batch_calls, self._defer = True, True, False  # reads: _pick_reads
         self._reset_fit_state()
 
@@ -166,8 +168,8 @@ class Trainer:
         self._unsynced = False
         self.stream_state: Any = None
         self.epoch_rng: dict[str, Any] | None = None
-        self._last_ckpt: Path | None = None
-        self._best_ckpt: Path | None = None
+        self.last_checkpoint: Path | None = None
+        self.best_checkpoint: Path | None = None
         if self.ema is not None:
             self.ema.reset(self.model)
 
@@ -189,6 +191,10 @@ class Trainer:
     # --------------------------------------------------------------------------------------------- fit
     def fit(self, train_loader: Any, val_loader: Any = None, resume: str | Path | None = None) -> FitResult:
         """Trains for ``config.epochs`` epochs (or ``max_steps`` steps, or until a callback stops it).
+
+        A ``max_steps`` stop inside an epoch is checkpointed where it stopped and its history entry is
+        marked ``"partial": 1.0``: a resume with a larger budget finishes that epoch as a straight run
+        would (:mod:`carrousel.core.train.epoch_end`).
 
         Args:
             train_loader: an iterable of batches (a ``DataLoader`` is sharded automatically under torchrun).
@@ -266,12 +272,12 @@ class Trainer:
             history=list(self.history),
             best_epoch=self.best_epoch,
             best_score=self.best_score,
-            monitor=self._monitor,
+            monitor=self.monitor,
             steps=self.step,
             skipped_steps=self.skipped,
             stopped_early=self.should_stop,
-            last_checkpoint=str(self._last_ckpt) if self._last_ckpt else None,
-            best_checkpoint=str(self._best_ckpt) if self._best_ckpt else None,
+            last_checkpoint=str(self.last_checkpoint) if self.last_checkpoint else None,
+            best_checkpoint=str(self.best_checkpoint) if self.best_checkpoint else None,
         )
 
     def _setup_distributed(self) -> None:
@@ -312,7 +318,7 @@ class Trainer:
             logger.info("no validation loader: monitoring %s, breaking ties on %s", monitor, tie)
         check_monitor(self.task, monitor, cfg.mode)
         check_tie_break(self.task, tie)  # lower wins: no higher-is-better metric
-        self._monitor, self._tie_break, self.validating = monitor, tie, has_val
+        self.monitor, self.tie_break, self.validating = monitor, tie, has_val
         if self._early is not None:  # checked just now, under TrainConfig's name: not again by the callback
             self._early.monitor, self._early.checked = monitor, (monitor, self.config.mode)
 
@@ -327,7 +333,9 @@ class Trainer:
                 self._train_batch(batch)
                 if self._max_steps_reached() or self.should_stop:
                     break
-            if parts := self.micro % cfg.accumulate:  # flush a partial accumulation window
+            inside = self._max_steps_reached() and not self._epoch_done()  # batches of the epoch left
+            stopped = stop_state(self) if inside else None  # checkpointed before validation: .epoch_end
+            if not inside and (parts := self.micro % cfg.accumulate):  # flush a partial accumulation window
                 # its gradients were each divided by accumulate: step on their mean, as a full window
                 # does (was parts/accumulate of it)
                 for p in self.model.parameters():
@@ -341,7 +349,7 @@ class Trainer:
                     val = {f"val_{k}": v for k, v in self._evaluate(val_loader).items()}
                 self.callbacks.call("on_validation_end", self, self.epoch, val)
                 logs.update(val)
-            self._end_epoch(logs)
+            (stop_inside_epoch(self, logs, stopped) if inside else end_epoch(self, logs))
 
     def _fold_average(self) -> None:
         """Folds the weights into the average when an optimiser step was taken since the last fold."""
@@ -355,6 +363,9 @@ class Trainer:
 
     def _max_steps_reached(self) -> bool:
         return self.config.max_steps is not None and self.step >= self.config.max_steps
+
+    def _epoch_done(self) -> bool:  # a loader without a length: unknown, taken as not (see .epoch_end)
+        return self.batches_per_epoch is not None and self.batch_in_epoch >= self.batches_per_epoch
 
     # ------------------------------------------------------------------------------------------- steps
     def _train_batch(self, batch: Any) -> None:
@@ -391,7 +402,7 @@ class Trainer:
         self._fold_average()  # the weights as the batch left them, callbacks (a pruner's masks) included
         every = cfg.checkpoint_every
         if every and self.micro % cfg.accumulate == 0 and self.step % every == 0 and self.step > 0:
-            self._save_checkpoint(best=False)
+            save_checkpoint(self)
 
     def _batch_end_logs(self, batch: Any, norm: float) -> dict[str, float]:
         """``on_batch_end``'s logs: the batch's figures read now when a callback needs them, else only when
@@ -521,56 +532,6 @@ class Trainer:
             "skipped_steps": float(self.skipped),
             "epoch_time": seconds,
         }
-
-    def _end_epoch(self, logs: dict[str, float]) -> None:
-        cfg = self.config
-        if self.step and self.skipped == self.step:  # "skip" is for a stray bad batch: this trained nothing
-            raise NonFiniteLossError(
-                f"all {self.step} optimiser steps up to epoch {self.epoch + 1} were skipped for a non-finite "
-                "loss or gradient, so nothing was trained; check the inputs and targets for NaN/inf "
-                "(torch.isfinite(x).all()) or lower the learning rate"
-            )
-        if self._monitor not in logs:
-            raise ConfigError(f"monitor {self._monitor!r} is not logged; pick one of {sorted(logs)}")
-        value = logs[self._monitor]
-        if not math.isfinite(value) and all(math.isfinite(h.get(self._monitor, 0.0)) for h in self.history):
-            logger.warning(  # once per fit: no such epoch can be kept as the best, nor stop early
-                "the monitored %s is %s at epoch %d; check the %s batches for NaN/inf (inputs, targets) or "
-                "lower the learning rate",
-                self._monitor, value, self.epoch + 1, "held-out" if self._monitor.startswith("val_") else "training",
-            )  # fmt: skip
-        sched = self.scheduler
-        if sched is not None and cfg.scheduler.lower() not in SCHEDULER_PER_STEP:
-            sched.step(value) if cfg.scheduler.lower() == "plateau" else sched.step()
-        if self._tie_break is not None and self._tie_break not in logs:
-            raise ConfigError(f"tie_break {self._tie_break!r} is not logged; pick one of {sorted(logs)}")
-        tie = None if self._tie_break is None else logs[self._tie_break]
-        improved = is_better(value, self.best_score, cfg.mode, cfg.min_delta) or (
-            tie is not None and value == self.best_score and is_better(tie, self.best_tie, "min")
-        )  # before: an exact tie kept the first epoch, however much lower a later one's tie_break value
-        if improved:
-            self.best_score, self.best_epoch, self.best_tie = value, self.epoch + 1, tie
-            if cfg.restore_best and self.ema is not None:
-                self.best_model = self.ema.averaged_state(self.model)
-            elif cfg.restore_best:
-                self.best_model = state_copy(self.model)
-        self.history.append(logs)
-        self.callbacks.call("on_epoch_end", self, self.epoch, logs)
-        self.epoch += 1
-        self.batch_in_epoch, self.micro, self.sums = 0, 0, [0.0, 0.0, 0.0, 0.0]
-        self._save_checkpoint(best=improved)
-
-    def _save_checkpoint(self, best: bool) -> None:
-        if self.ckpt is None:
-            return
-        self.figures.settle(self)  # no checkpoint of weights a non-finite step went into, unnoticed
-        if self.rank_zero:
-            state = self.state_dict()
-            self._last_ckpt = self.ckpt.save(state, self.epoch, self.step)
-            if best:
-                self._best_ckpt = self.ckpt.save_best(state)
-            self.callbacks.call("on_checkpoint", self, self._last_ckpt)
-        dist_utils.barrier()
 
     # -------------------------------------------------------------------------------- evaluate/predict
     def evaluate(self, loader: Any) -> dict[str, float]:

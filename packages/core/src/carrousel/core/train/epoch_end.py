@@ -1,0 +1,143 @@
+"""An epoch's end and a ``max_steps`` stop inside one: the monitored value, the best epoch, the history and
+the checkpoints of a :class:`~carrousel.core.train.Trainer`.
+
+At an epoch's end (:func:`end_epoch`) the monitored value is checked, an epoch-level scheduler steps, the
+best epoch is kept, the logs join the history, the callbacks hear of it, and a checkpoint of the next
+epoch's start is written. A ``max_steps`` stop with batches of the epoch left (:func:`stop_state`, then
+:func:`stop_inside_epoch`) is checkpointed where it stopped first, before validation (which can draw from
+the random generators) and any bookkeeping, as ``checkpoint_every`` checkpoints: a resume with a larger
+budget continues that epoch exactly. Its logs then join the history marked ``"partial": 1.0`` (the figures
+of the batches trained so far and a validation of the weights at the stop) and its weights may be the best
+ones, but no epoch-level scheduler steps: no epoch ended. A loader without a length gives no way to tell
+its last batch: a stop there is taken as inside the epoch (the resume then finds no batch left and ends it).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import TYPE_CHECKING, Any
+
+from carrousel.core.args import check_args
+from carrousel.core.errors import ConfigError, NonFiniteLossError
+from carrousel.core.train import distributed as dist_utils
+from carrousel.core.train.callbacks import is_better
+from carrousel.core.train.optim import SCHEDULER_PER_STEP
+from carrousel.core.train.state import state_copy
+
+if TYPE_CHECKING:
+    from carrousel.core.train.trainer import Trainer
+
+__all__ = ["PARTIAL", "end_epoch", "save_checkpoint", "stop_inside_epoch", "stop_state"]
+
+logger = logging.getLogger(__name__)
+
+PARTIAL = "partial"
+"""The history key (1.0) of an epoch a ``max_steps`` stop cut short; absent from finished epochs."""
+
+
+def end_epoch(t: Trainer, logs: dict[str, float]) -> None:
+    """The end of epoch ``t.epoch``: best epoch, history, callbacks, then the next epoch's checkpoint.
+
+    Raises:
+        NonFiniteLossError: every optimiser step so far was skipped (nothing was trained).
+        ConfigError: the monitored or tie-break key is not logged.
+    """
+    cfg = t.config
+    value = _monitored(t, logs)
+    sched = t.scheduler
+    if sched is not None and cfg.scheduler.lower() not in SCHEDULER_PER_STEP:
+        sched.step(value) if cfg.scheduler.lower() == "plateau" else sched.step()
+    improved = _keep_best(t, logs, value)
+    t.history.append(logs)
+    t.callbacks.call("on_epoch_end", t, t.epoch, logs)
+    t.epoch += 1
+    t.batch_in_epoch, t.micro, t.sums = 0, 0, [0.0, 0.0, 0.0, 0.0]
+    save_checkpoint(t, best=improved)
+
+
+def stop_state(t: Trainer) -> dict[str, Any] | None:
+    """Checkpoints a ``max_steps`` stop inside an epoch where it stopped (unless ``checkpoint_every`` just
+    did, at this step), before validation; returns that state for ``best.pt`` (None: no checkpoints, or
+    not rank zero)."""
+    if t.ckpt is None:
+        return None
+    t.figures.settle(t)  # on every rank, as save_checkpoint does
+    state = t.state_dict() if t.rank_zero else None
+    every = t.config.checkpoint_every
+    if not (every and t.step % every == 0):  # _train_batch wrote this very state at this step already
+        save_checkpoint(t, state=state)
+    return state
+
+
+def stop_inside_epoch(t: Trainer, logs: dict[str, float], state: dict[str, Any] | None) -> None:
+    """A ``max_steps`` stop inside epoch ``t.epoch``, checkpointed by :func:`stop_state` (``state``): its logs
+    join the history marked :data:`PARTIAL`, its weights may be the best (``best.pt`` is then ``state``);
+    the epoch, its batch position and sums stay as they are and no epoch-level scheduler steps."""
+    value = _monitored(t, logs)
+    logs[PARTIAL] = 1.0
+    improved = _keep_best(t, logs, value)
+    t.history.append(logs)
+    t.callbacks.call("on_epoch_end", t, t.epoch, logs)
+    if improved and state is not None and t.ckpt is not None:
+        t.best_checkpoint = t.ckpt.save_best(state)
+    of = f" of {t.batches_per_epoch}" if t.batches_per_epoch is not None else ""
+    logger.info(
+        "max_steps=%d reached at batch %d%s of epoch %d: its history entry is marked %r%s",
+        t.step, t.batch_in_epoch, of, t.epoch + 1, PARTIAL,
+        f"; resume continues it from {t.last_checkpoint}" if t.last_checkpoint else "",
+    )  # fmt: skip
+
+
+@check_args
+def save_checkpoint(t: Trainer, best: bool = False, state: dict[str, Any] | None = None) -> None:
+    """Writes the trainer's state (or ``state``, captured earlier) as its latest checkpoint, and as
+    ``best.pt`` when ``best``; on rank zero, the other ranks waiting. Nothing without a checkpoint folder."""
+    if t.ckpt is None:
+        return
+    t.figures.settle(t)  # no checkpoint of weights a non-finite step went into, unnoticed
+    if t.rank_zero:
+        state = t.state_dict() if state is None else state
+        t.last_checkpoint = t.ckpt.save(state, t.epoch, t.step)
+        if best:
+            t.best_checkpoint = t.ckpt.save_best(state)
+        t.callbacks.call("on_checkpoint", t, t.last_checkpoint)
+    dist_utils.barrier()
+
+
+def _monitored(t: Trainer, logs: dict[str, float]) -> float:
+    """The monitored value of ``logs``, after the checks every epoch's end makes."""
+    if t.step and t.skipped == t.step:  # "skip" is for a stray bad batch: this trained nothing
+        raise NonFiniteLossError(
+            f"all {t.step} optimiser steps up to epoch {t.epoch + 1} were skipped for a non-finite "
+            "loss or gradient, so nothing was trained; check the inputs and targets for NaN/inf "
+            "(torch.isfinite(x).all()) or lower the learning rate"
+        )
+    if t.monitor not in logs:
+        raise ConfigError(f"monitor {t.monitor!r} is not logged; pick one of {sorted(logs)}")
+    value = logs[t.monitor]
+    if not math.isfinite(value) and all(math.isfinite(h.get(t.monitor, 0.0)) for h in t.history):
+        logger.warning(  # once per fit: no such epoch can be kept as the best, nor stop early
+            "the monitored %s is %s at epoch %d; check the %s batches for NaN/inf (inputs, targets) or "
+            "lower the learning rate",
+            t.monitor, value, t.epoch + 1, "held-out" if t.monitor.startswith("val_") else "training",
+        )  # fmt: skip
+    if t.tie_break is not None and t.tie_break not in logs:
+        raise ConfigError(f"tie_break {t.tie_break!r} is not logged; pick one of {sorted(logs)}")
+    return value
+
+
+def _keep_best(t: Trainer, logs: dict[str, float], value: float) -> bool:
+    """Keeps epoch ``t.epoch`` as the best when its monitored ``value`` improves; returns whether it did."""
+    cfg = t.config
+    tie = None if t.tie_break is None else logs[t.tie_break]
+    improved = is_better(value, t.best_score, cfg.mode, cfg.min_delta) or (
+        tie is not None and value == t.best_score and is_better(tie, t.best_tie, "min")
+    )  # before: an exact tie kept the first epoch, however much lower a later one's tie_break value
+    if improved:
+        t.best_score, t.best_epoch, t.best_tie = value, t.epoch + 1, tie
+        if cfg.restore_best and t.ema is not None:
+            t.best_model = t.ema.averaged_state(t.model)
+        elif cfg.restore_best:
+            t.best_model = state_copy(t.model)
+    return improved

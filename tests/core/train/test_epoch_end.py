@@ -1,0 +1,70 @@
+"""An epoch's end and a ``max_steps`` stop inside one: the history, the checkpoint of the stop, exact resume."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from train_helpers import RegressionTask, linear_data, mlp
+
+from carrousel.core.train import TrainConfig, Trainer, find_latest, load_checkpoint
+from tests.state_dicts import same_state
+
+# 13 batches of 16 an epoch, 2 per optimiser step: 7 steps an epoch (the 7th on the epoch's last batch alone);
+# a per-epoch schedule (it must not step at a stop inside an epoch), dropout (the RNG states must be the
+# stop's), a shuffled validation loader (it must not draw from the RNG before the stop is checkpointed)
+CFG = TrainConfig(
+    epochs=3, lr=1e-2, scheduler="step", step_size=1, gamma=0.5, accumulate=2, restore_best=False,
+    progress=False, device="cpu",
+)  # fmt: skip
+
+
+def _loader(seeded: bool) -> DataLoader[tuple[torch.Tensor, ...]]:
+    generator = torch.Generator().manual_seed(0) if seeded else None
+    return DataLoader(TensorDataset(*linear_data(200)), batch_size=16, shuffle=True, generator=generator)
+
+
+def _fit(
+    cfg: TrainConfig, seeded: bool, resume: str | None = None
+) -> tuple[torch.nn.Module, list[dict[str, float]]]:
+    model = mlp(dropout=0.3)
+    val = _loader(seeded=False)  # draws from the global RNG (its own generator would start afresh)
+    result = Trainer(model, RegressionTask(), cfg).fit(_loader(seeded), val, resume=resume)
+    return model, [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
+
+
+@pytest.mark.parametrize("seeded", [False, True])
+@pytest.mark.parametrize(("stop", "budget", "batch"), [(9, None, 4), (6, 17, 12), (9, 17, 4)])
+def test_a_max_steps_stop_inside_an_epoch_resumes_as_the_straight_run(
+    tmp_path: Path, seeded: bool, stop: int, budget: int | None, batch: int
+) -> None:
+    """A fit stopped by ``max_steps`` inside an epoch wrote an end-of-epoch checkpoint (the next epoch, batch 0)
+    and logged the partial epoch as done: a resume with a larger budget skipped the rest of that epoch, and
+    its weights differed from a straight run's. Now the stop is checkpointed where it stopped (as
+    ``checkpoint_every`` does), the partial epoch is marked ``partial`` and a resume continues it exactly."""
+    straight, straight_history = _fit(dataclasses.replace(CFG, max_steps=budget), seeded)
+    ckpt = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path))
+    _, stopped = _fit(dataclasses.replace(ckpt, max_steps=stop), seeded)
+    assert [row.get("partial") for row in stopped] == [None] * (len(stopped) - 1) + [1.0]
+    assert [row["epoch"] for row in stopped] == [float(e + 1) for e in range(len(stopped))]
+    latest = find_latest(tmp_path)
+    assert latest is not None
+    state = load_checkpoint(latest)
+    assert (state["epoch"], state["batch_in_epoch"], state["step"]) == (stop // 7, batch, stop)
+    assert len(state["history"]) == stop // 7  # the finished epochs only
+    resumed, resumed_history = _fit(dataclasses.replace(ckpt, max_steps=budget), seeded, resume="auto")
+    assert same_state(straight.state_dict(), resumed.state_dict())
+    assert resumed_history == straight_history
+
+
+def test_a_max_steps_stop_at_an_epochs_end_is_a_full_epoch(tmp_path: Path) -> None:
+    """Stopped on the epoch's last step (its short window, flushed at the end): no ``partial`` mark, the
+    checkpoint is the next epoch's start, as before."""
+    cfg = dataclasses.replace(CFG, max_steps=7, checkpoint_dir=str(tmp_path))
+    _, history = _fit(cfg, seeded=False)
+    assert len(history) == 1 and "partial" not in history[0]
+    latest = find_latest(tmp_path)
+    assert latest is not None and load_checkpoint(latest)["batch_in_epoch"] == 0
