@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from train_helpers import RegressionTask, linear_data, mlp
 
-from carrousel.core.train import TrainConfig, Trainer, find_latest, load_checkpoint
+from carrousel.core.train import Callback, TrainConfig, Trainer, find_latest, load_checkpoint
 from tests.state_dicts import same_state
 
 # 13 batches of 16 an epoch, 2 per optimiser step: 7 steps an epoch (the 7th on the epoch's last batch alone);
@@ -68,3 +69,55 @@ def test_a_max_steps_stop_at_an_epochs_end_is_a_full_epoch(tmp_path: Path) -> No
     assert len(history) == 1 and "partial" not in history[0]
     latest = find_latest(tmp_path)
     assert latest is not None and load_checkpoint(latest)["batch_in_epoch"] == 0
+
+
+def test_a_stop_where_checkpoint_every_just_wrote_resumes_as_the_straight_run(tmp_path: Path) -> None:
+    """``checkpoint_every`` wrote the stop's state at that very step: it is not written twice (one
+    ``on_checkpoint`` for it) and the resume continues it."""
+    straight, _ = _fit(CFG, seeded=False)
+    ckpt = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), checkpoint_every=3)
+    seen = Seen()
+    Trainer(mlp(dropout=0.3), RegressionTask(), dataclasses.replace(ckpt, max_steps=9), callbacks=[seen]).fit(
+        _loader(False), _loader(False)
+    )
+    assert [p.name for p in seen.paths] == [f"ckpt-{s // 7:04d}-{s:09d}.pt" for s in (3, 6, 7, 9)]
+    resumed, _ = _fit(ckpt, seeded=False, resume="auto")
+    assert same_state(straight.state_dict(), resumed.state_dict())
+
+
+class Seen(Callback):
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+
+    def on_checkpoint(self, trainer: Trainer, path: Path) -> None:
+        self.paths.append(path)
+
+
+class Unsized:
+    """The batches of a fixed list, in order, without ``len``: the trainer cannot tell the epoch's last batch."""
+
+    def __init__(self, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        self.batches = batches
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        return iter(self.batches)
+
+
+@pytest.mark.parametrize("stop", [5, 13])
+def test_a_loader_without_a_length_takes_a_stop_as_inside_the_epoch(tmp_path: Path, stop: int) -> None:
+    """Without a length, a stop on the epoch's last batch (13 of 13) is marked ``partial`` too; the resume
+    finds no batch left, ends the epoch, and matches the straight run."""
+    x, y = linear_data(200)
+    loader = Unsized([(x[i : i + 16], y[i : i + 16]) for i in range(0, 200, 16)])
+    cfg = dataclasses.replace(CFG, accumulate=1)
+    straight = mlp(dropout=0.3)
+    want = Trainer(straight, RegressionTask(), cfg).fit(loader, loader)
+    ckpt = dataclasses.replace(cfg, checkpoint_dir=str(tmp_path))
+    stopped = Trainer(mlp(dropout=0.3), RegressionTask(), dataclasses.replace(ckpt, max_steps=stop)).fit(
+        loader
+    )
+    assert stopped.history[-1]["partial"] == 1.0
+    resumed = mlp(dropout=0.3)
+    got = Trainer(resumed, RegressionTask(), ckpt).fit(loader, loader, resume="auto")
+    assert same_state(straight.state_dict(), resumed.state_dict())
+    assert [h["train_loss"] for h in got.history] == [h["train_loss"] for h in want.history]

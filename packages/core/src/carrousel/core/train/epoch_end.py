@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from carrousel.core.args import check_args
@@ -47,7 +48,10 @@ def end_epoch(t: Trainer, logs: dict[str, float]) -> None:
     value = _monitored(t, logs)
     sched = t.scheduler
     if sched is not None and cfg.scheduler.lower() not in SCHEDULER_PER_STEP:
-        sched.step(value) if cfg.scheduler.lower() == "plateau" else sched.step()
+        with warnings.catch_warnings():  # a resume with no batch of the epoch left: its steps were taken
+            if t.step:  # before the checkpoint, which PyTorch cannot know ("scheduler before optimizer")
+                warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step", UserWarning)
+            sched.step(value) if cfg.scheduler.lower() == "plateau" else sched.step()
     improved = _keep_best(t, logs, value)
     t.history.append(logs)
     t.callbacks.call("on_epoch_end", t, t.epoch, logs)
