@@ -349,7 +349,10 @@ class Trainer:
                     val = {f"val_{k}": v for k, v in self._evaluate(val_loader).items()}
                 self.callbacks.call("on_validation_end", self, self.epoch, val)
                 logs.update(val)
-            (stop_inside_epoch(self, logs, stopped) if inside else end_epoch(self, logs))
+            if inside:
+                stop_inside_epoch(self, logs, stopped)
+            else:
+                end_epoch(self, logs)
 
     def _fold_average(self) -> None:
         """Folds the weights into the average when an optimiser step was taken since the last fold."""
