@@ -716,7 +716,7 @@ _ENRICH_FLAGS = {
 }
 
 
-@cli.command(app)
+@cli.command(app, quiet_with="out")
 def enrich(
     ctx: typer.Context,
     targets: Annotated[Path, typer.Argument(help="FASTA of target sequences (e.g. ChIP-seq peaks).")],
@@ -799,7 +799,7 @@ def enrich(
     with staged_outputs(), _motifs_bar(progress) as (set_total, advance):  # table and chart: both or neither
         res = pipeline.enrich(cfg, out, progress=advance, total=set_total)
         chart = enrich_plot.enrichment_png(res, plot, top) if plot is not None else None
-    if png_to_stdout:
+    if png_to_stdout or summary_hidden(out is not None and not as_json):  # -q: the --out TSV holds the table
         return
     if to_stdout:
         cli.echo(res.to_tsv(), nl=False)
@@ -840,7 +840,7 @@ _DISCOVER_FLAGS = {
 }
 
 
-@cli.command(app)
+@cli.command(app, quiet_with="out")
 def discover(
     ctx: typer.Context,
     sequences: Annotated[
@@ -873,6 +873,7 @@ def discover(
 ) -> None:
     """Turn a model's filters into motifs (MEME/JASPAR), match them to JASPAR, draw logos, write a report."""
     from carrousel.bio import pipeline
+    from carrousel.bio.discover import trained_figures
 
     flags = DiscoverConfig(
         model=_path(model),
@@ -890,14 +891,13 @@ def discover(
     if cfg.model is None and cfg.sequences is None:
         raise typer.BadParameter("give a model (--model) or sequences to train on (SEQUENCES --control)")
     found = pipeline.discover(cfg, out, progress=cli.bars_on())
-    if as_json:
-        cli.emit_json(found.summary())
+    if as_json or summary_hidden(True):  # -q: the --out folder (report, motifs, logos) holds the table
+        if as_json:
+            cli.emit_json(found.summary())
         return
     heads = ("rank", "motif", "consensus", "sites", "contribution", "best JASPAR match")
     n = len(found.motifs)
     top = f"top 10 of {n}" if n > 10 else f"all {n}"  # never "top 10 of 8"
-    from carrousel.bio.discover import trained_figures
-
     trained = f"; model trained here: {trained_figures(found.trained)}" if found.trained else ""
     table = Table(*heads, title=f"motifs by contribution to {found.task} ({top}){trained}")
     for row in found.rows(matches=1)[:10]:
