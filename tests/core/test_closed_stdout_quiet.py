@@ -60,7 +60,7 @@ def test_help_with_quiet_and_a_closed_stdout_is_still_refused(tmp_path: Path, fl
 
 def test_stdout_needed_reads_the_options() -> None:
     """A command says which option holds its results (``command(..., quiet_with="out")``); one that
-    names none (``bio discover``, which prints its table under ``-q`` too) is still refused."""
+    names none (``bio evaluate``, which prints its report under ``-q`` too) is still refused."""
     from carrousel.core.cli_params import stdout_needed
 
     def cmd(

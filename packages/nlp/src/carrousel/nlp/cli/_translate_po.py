@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from carrousel.core.atomic import atomic_write_bytes, is_stdout
-from carrousel.core.cli import echo, emit_json
+from carrousel.core.cli import echo, emit_json, is_quiet
+from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.cli_streams import writing_stdout
 from carrousel.core.files import check_output_file
 
@@ -59,17 +60,18 @@ def fill_catalogue(
     po: Path, out: Path | None, translator: Translator, dc: DecodeConfig, as_json: bool
 ) -> None:
     """Fill ``po``'s untranslated messages, write the catalogue to ``out`` (None: stdout) and print the counts
-    (on stderr when the catalogue takes stdout)."""
+    (on stderr when the catalogue takes stdout; under ``-q`` none: errors only)."""
     from carrousel.nlp.pipeline.translate_po import fill_po_file
 
     result = fill_po_file(po, translator, dc)
     if out is None:
         with writing_stdout():  # a full stdout (> /dev/full): one line naming it, as the other results
             typer.echo(result.data, nl=False)
-        typer.echo(result.line(), err=True)
+        if not is_quiet():  # -q: errors only
+            typer.echo(result.line(), err=True)
         return
     atomic_write_bytes(out, result.data)
     if as_json:
         emit_json(result.summary())
-    else:
+    elif not summary_hidden(True):  # -q: the --out catalogue holds what the counts count
         echo(f"{result.line()}; written to {out}")

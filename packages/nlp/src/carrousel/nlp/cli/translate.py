@@ -69,7 +69,7 @@ translate_app = group(
 command(translate_app, "train", quiet_with="out")(train)  # first in the group's help, as before
 
 
-@command(translate_app, "run")
+@command(translate_app, "run", quiet_with="out")  # -q --po P -o FILE: nothing printed
 def run(
     model: Model,
     texts: RunTexts = None,
