@@ -42,6 +42,7 @@ from carrousel.bio.genome_index import StaleIndexError, UnindexableError, build_
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.args import check_args
 from carrousel.core.option_names import option
+from carrousel.core.paths import is_gzip
 from carrousel.core.text import name_some
 
 __all__ = ["MAX_WHOLE_BASES", "Genome", "open_genome"]
@@ -127,7 +128,7 @@ class Genome:
             return cls(p, {name: size for name, size in tb.lengths.items() if size}, faidx=tb)
         limit = MAX_WHOLE_BASES if max_whole_bases is None else max_whole_bases
         kind = compression(p)
-        gz_name = p.name.lower().endswith((".gz", ".bgz"))
+        gz_name = is_gzip(p) or p.suffix.lower() == ".bgz"
         if kind == "gzip" or (kind == "bgzf" and not gz_name):
             if kind == "bgzf":
                 why, fix = "is BGZF but not named *.gz, so it is not read by position", "name it *.gz"
@@ -135,7 +136,7 @@ class Genome:
                 why = "is gzip-compressed (not BGZF), so it cannot be read by position"
                 fix = "decompress it (`gunzip`) or compress it with `bgzip` (from htslib) instead of gzip"
             return cls._whole(p, limit, why, fix)
-        if kind == "none" and p.name.lower().endswith(".gz"):
+        if kind == "none" and is_gzip(p):
             return cls.read_whole(p)  # the streaming reader names the problem (not gzip)
         try:
             return cls._indexed(p, bgzf=kind == "bgzf")

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from carrousel.core.errors import CarrouselError
+from carrousel.core.paths import format_suffix, is_gzip, uncompressed_name
 
 __all__ = ["BinaryFormat", "kept_unpacked", "release", "remove_unpacked"]
 
@@ -177,7 +178,7 @@ class BinaryFormat:
         """Whether the gzip file ``p`` decompresses to the magic; a ``.2bit.gz``-style name that does not
         (or a damaged stream under that name) is ``error``; a damaged one of another name is left to the
         text readers, which name it."""
-        named = p.name.lower().endswith(tuple(f"{s}.gz" for s in self.suffixes))
+        named = is_gzip(p) and format_suffix(p) in self.suffixes
         try:
             with gzip.open(p, "rb") as fh:
                 head = fh.read(4)
@@ -224,7 +225,7 @@ class BinaryFormat:
             if latest is not None and _COPIES[latest].stamp == stamp and latest.is_file():
                 _COPIES[latest].readers += 1
                 return latest
-            fd, name = tempfile.mkstemp(prefix="carrousel-", suffix=f"-{p.name.removesuffix('.gz')}")
+            fd, name = tempfile.mkstemp(prefix="carrousel-", suffix=f"-{uncompressed_name(p)}")
             copy = Path(name)
             try:
                 with gzip.open(p, "rb") as src, os.fdopen(fd, "wb") as dst:

@@ -39,7 +39,7 @@ from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.option_names import option
-from carrousel.core.paths import user_path
+from carrousel.core.paths import format_suffix, uncompressed_name, user_path
 from carrousel.core.text import name_some
 
 __all__ = [
@@ -267,7 +267,7 @@ def load_motif_file(path: str | Path) -> list[Motif]:
         text = read_text(p, "motif file", "motif", max_bytes=_MAX_FILE_BYTES, max_line=100_000)
     except DataError as exc:
         raise MotifFormatError(str(exc)) from None
-    ext = Path(p.name.removesuffix(".gz")).suffix.lower()
+    ext = format_suffix(p)  # .pfm of CTCF.PFM.GZ too
     return parse_motifs(text, ext, str(p))
 
 
@@ -302,7 +302,7 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
             break
         if found:
             named = source and not source.startswith("<")  # a file's stem names its motifs that have no ID
-            stem = (Path(Path(source).name.removesuffix(".gz")).stem if named else "") or "motif"
+            stem = (Path(uncompressed_name(source)).stem if named else "") or "motif"
             ids = [stem] if len(found) == 1 else [f"{stem}_{i}" for i in range(1, len(found) + 1)]
             out = [from_biopython(m, source, default_id) for m, default_id in zip(found, ids, strict=True)]
             alt = meme_alt_names(text) if fmt == "minimal" else []

@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 from typing import Any, overload
 
-__all__ = ["expand_user_fields", "format_suffix", "is_gzip", "user_path", "user_spec"]
+__all__ = ["expand_user_fields", "format_suffix", "is_gzip", "uncompressed_name", "user_path", "user_spec"]
 
 
 def user_path(path: str | os.PathLike[str]) -> Path:
@@ -69,6 +69,13 @@ def is_gzip(path: str | os.PathLike[str]) -> bool:
     return Path(os.fspath(path)).suffix.lower() == ".gz"
 
 
+def uncompressed_name(path: str | os.PathLike[str]) -> str:
+    """A file's name under a ``.gz`` in any case, which its format and stem are read from:
+    ``CTCF.PFM.GZ`` -> ``CTCF.PFM``, ``reviews.csv.gz`` -> ``reviews.csv``, ``x.tsv`` -> ``x.tsv``."""
+    p = Path(os.fspath(path))
+    return p.stem if is_gzip(p) else p.name
+
+
 def format_suffix(path: str | os.PathLike[str]) -> str:
     """The suffix that names a file's format, lower case, under a ``.gz`` in any case: ``reviews.csv.gz`` and
     ``REVIEWS.CSV.GZ`` -> ``.csv``, ``x.tsv`` -> ``.tsv``, ``x.gz`` and ``x`` -> ``""``.
@@ -76,8 +83,7 @@ def format_suffix(path: str | os.PathLike[str]) -> str:
     The one place every package reads a file's format from its name (before, three copies, one of which
     took ``X.CSV.GZ`` for a ``.gz`` of unknown format).
     """
-    p = Path(os.fspath(path))
-    return (Path(p.stem).suffix if is_gzip(p) else p.suffix).lower()
+    return Path(uncompressed_name(path)).suffix.lower()
 
 
 def expand_user_fields(cfg: Any, *names: str) -> None:

@@ -43,7 +43,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from carrousel.core.args import check_args
-from carrousel.core.paths import user_path
+from carrousel.core.paths import is_gzip, uncompressed_name, user_path
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import CATALOGUE_MAX_BYTES, catalogue_bytes, pair_problem
 from carrousel.nlp.keyed_catalogues import name_language
@@ -171,7 +171,7 @@ def read_ts(path: str | Path, src: str = "en", tgt: str = "de", *, model: bool =
 def _qm_bytes(p: Path) -> bytes:
     """The bytes of a ``.qm`` (or ``.qm.gz``) file, within the catalogue size bound."""
     raw = catalogue_bytes(p, "Qt .qm catalogue")
-    if p.suffix.lower() != ".gz":
+    if not is_gzip(p):
         return raw
     try:  # the bytes already read, decompressed (not the file read a second time)
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as fh:
@@ -279,7 +279,7 @@ def read_qm(path: str | Path, src: str = "en", tgt: str = "de", *, model: bool =
         raise TextDataError(
             f"{p} is not a readable Qt .qm catalogue ({exc}); give a file lrelease wrote"
         ) from None
-    language = language or name_language(Path(p.name.removesuffix(".gz")))  # qtbase_de.qm
+    language = language or name_language(Path(uncompressed_name(p)))  # qtbase_de.qm(.gz)
     if language:
         swapped_languages(p, None, language, src, tgt, model)
     if not messages and _DEPENDENCIES in sections:
