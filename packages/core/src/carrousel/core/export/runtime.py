@@ -115,6 +115,8 @@ class OnnxModule(nn.Module):
             DataError: a NaN or infinite value in a floating input at a valid step (before each length, or
                 anywhere without lengths): ONNX Runtime's sigmoid and tanh clamp it into finite outputs
                 where the eager network returns NaN. NaN in the padding runs, as eager ignores it.
+            ShapeError: a floating input of another dtype than the graph's (float64 for a float32 graph),
+                as the eager network refuses an input that does not match its parameters' dtype.
         """
         for spec, value in zip(self.session.get_inputs(), inputs, strict=False):
             if isinstance(spec.shape, list) and len(spec.shape) != np.ndim(
@@ -129,18 +131,49 @@ class OnnxModule(nn.Module):
             at = self.input_names.index("lengths")  # checked as eager checks them; whole floats read as int64
             inputs = (*inputs[:at], _check_lengths(inputs, at), *inputs[at + 1 :])
             lengths = None if inputs[at] is None else np.asarray(torch.as_tensor(inputs[at]).cpu())
-        for name, value in zip(self.input_names, inputs, strict=False):
-            if name != "lengths":
-                _check_finite(name, value, lengths)
+        for spec, value in zip(self.session.get_inputs(), inputs, strict=False):
+            if spec.name != "lengths":
+                _check_dtype(spec, value)
+                _check_finite(spec.name, value, lengths)
         return run_onnx(self.session, inputs)
 
     def forward(self, *inputs: Tensor) -> Tensor:
-        """The first output, ``float32`` on the CPU."""
-        tensors = (torch.as_tensor(x) for x in inputs)
-        return torch.from_numpy(self.run(*(x.float() if x.is_floating_point() else x for x in tensors))[0])
+        """The first output, ``float32`` on the CPU; the inputs as the eager network takes them (a float64
+        ``x`` is refused as eager refuses it, see :meth:`run`; before, it was cast to float32 silently)."""
+        return torch.from_numpy(self.run(*(torch.as_tensor(x) for x in inputs))[0])
 
 
 _RECURRENT_OPS = ("LSTM", "GRU", "RNN", "DynamicQuantizeLSTM")
+_FLOAT_INPUTS = {
+    "tensor(float)": torch.float32,
+    "tensor(double)": torch.float64,
+    "tensor(float16)": torch.float16,
+    "tensor(bfloat16)": torch.bfloat16,
+}
+_NUMPY_FLOATS = {
+    np.dtype(np.float16): torch.float16,
+    np.dtype(np.float32): torch.float32,
+    np.dtype(np.float64): torch.float64,
+}
+
+
+def _check_dtype(spec: Any, value: Tensor | np.ndarray) -> None:
+    """Refuses a floating ``value`` of another dtype than the graph input ``spec``'s, as the eager encoder
+    refuses one that does not match its parameters (a float64 ``x`` ran as float32 here and failed there;
+    under CPU autocast eager fails on it too)."""
+    want = _FLOAT_INPUTS.get(spec.type)
+    dtype: torch.dtype | np.dtype[Any]
+    if isinstance(value, Tensor):
+        dtype, floating = value.dtype, value.is_floating_point()
+    else:  # a NumPy float64 reads as torch.float64 (one message for both)
+        np_dtype = np.asarray(value).dtype
+        dtype, floating = _NUMPY_FLOATS.get(np_dtype) or np_dtype, np_dtype.kind == "f"
+    if want is None or not floating or dtype == want:  # integers (ids, lengths): not this check's
+        return
+    raise ShapeError(
+        f"input {spec.name} dtype {dtype} does not match the exported network's {want}, as the eager "
+        f"network refuses it; convert the input (x.to({want}))"
+    )
 
 
 _SESSION_OPS: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
