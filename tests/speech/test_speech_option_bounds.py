@@ -33,6 +33,7 @@ CASES: list[tuple[str, str, Build]] = [
     ("transcribe", "--max-seconds", lambda v: TranscribeConfig(max_seconds=v)),
     ("stream", "--chunk-ms", lambda v: StreamConfig(chunk_ms=v)),
     ("stream", "--max-seconds", lambda v: StreamConfig(max_seconds=v)),
+    ("stream", "--threads", lambda v: StreamConfig(threads=int(v))),
     ("synth-corpus", "--utterances", lambda v: SynthConfig(out="o", utterances=int(v))),
     ("synth-corpus", "--workers", lambda v: SynthConfig(out="o", workers=int(v))),
 ]

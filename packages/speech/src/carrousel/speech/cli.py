@@ -615,14 +615,13 @@ def stream(
     ] = 320.0,
     max_seconds: MaxSeconds = 4 * 3600.0,
     device: Device = "cpu",
+    threads: Threads = None,
     as_json: Json = False,
 ) -> None:
     """Transcribe a recording as a live stream (unidirectional model, carried state), with partial results."""
     from carrousel.speech import pipeline
 
-    cfg = StreamConfig(
-        model=str(model) if model else None, chunk_ms=chunk_ms, device=device, max_seconds=max_seconds
-    )
+    cfg = StreamConfig(str(model) if model else None, chunk_ms, device, max_seconds, threads=threads)
     updates = []
     # --json: a bar over the seconds of audio (stderr, a terminal only); else the partial lines are the progress
     for p in pipeline.stream(cfg, str(file), cli.progress if as_json else None):

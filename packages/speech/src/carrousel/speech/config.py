@@ -314,6 +314,7 @@ class StreamConfig:
     chunk_ms: float = 320.0  # audio per chunk (ms)
     device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     max_seconds: float = 4 * 3600.0  # refuse recordings longer than this
+    threads: int | None = None  # torch intra-op threads (None: torch's default)
     MIN_CHUNK_MS, MAX_CHUNK_MS = 20.0, 10_000.0  # the bounds of chunk_ms
 
     def __post_init__(self) -> None:
@@ -322,6 +323,9 @@ class StreamConfig:
         finite(self, "chunk_ms", "max_seconds")
         within(self, "chunk_ms", self.MIN_CHUNK_MS, self.MAX_CHUNK_MS)
         within(self, "max_seconds", MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS)
+        check(
+            self.threads is None or 1 <= self.threads <= MAX_THREADS, f"threads must be in 1..{MAX_THREADS}"
+        )
 
 
 @dataclass(frozen=True)

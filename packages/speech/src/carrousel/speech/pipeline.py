@@ -389,6 +389,7 @@ def stream(cfg: StreamConfig, path: str, progress: Progress | None = None) -> It
         AudioError: ``path`` is a Sphinx ``.mfc`` feature file (``speech transcribe`` reads those), or not audio.
     """
     refuse_features(path)
+    _threads(cfg.threads)
     recognizer = load_model(cfg.model or shipped_model_path("stream"), cfg.device)
     precisions = recognizer.precisions()  # every update says it, the partials too (before: null in them)
     for update in stream_file(recognizer, path, cfg.chunk_ms, cfg.max_seconds, progress):
