@@ -242,3 +242,20 @@ def test_speech_readme_python_block_transcribes_as_it_states(
     block = _one_block("speech", "python")
     exec(compile(block, "speech-README-python", "exec", dont_inherit=True), {"__name__": "speech_readme"})
     assert capsys.readouterr().out.startswith("seven three nine two [('seven', ")
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_commands_reference_gives_each_command_its_json_keys(domain: str) -> None:
+    """Each command's section lists its `--json` keys in the form ``tests/readme_json.py`` reads (compared
+    with the printed keys in tests/<domain>/test_<domain>_readme_json.py), and each default cell is whole:
+    a help text's ``[default: [data] files of --config]`` was cut at its first ``]`` (``[data``)."""
+    from tests.readme_json import listed
+
+    text = (PACKAGES / domain / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(rf"^### `({domain} [^`]+)`\n", text, flags=re.M)
+    assert len(commands) >= 8
+    unlisted = [c for c in commands if not listed(domain, c)["keys"]]
+    assert not unlisted, unlisted
+    cells = [row.split(" | ")[1] for row in re.findall(r"^\| `-.*$", text, flags=re.M) if row.count(" | ") >= 2]
+    cut = [c for c in cells if c.count("[") != c.count("]")]
+    assert not cut, cut

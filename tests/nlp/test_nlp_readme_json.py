@@ -76,5 +76,6 @@ def test_readme_lists_the_json_keys_the_command_prints(
     needs, args = COMMANDS[command]
     fixtures = {name: request.getfixturevalue(name) for name in needs}
     run = nlp(*command.split()[1:], *args(fixtures, tmp_path), "--json")
-    assert run.returncode == 0, run.stderr
+    # samples place: exit 1 where the group is not cached (nothing to place from an empty folder)
+    assert run.returncode in ((0, 1) if "place" in command else (0,)), run.stderr
     assert differences("nlp", command, json.loads(run.stdout)) == []

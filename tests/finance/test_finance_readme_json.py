@@ -1,0 +1,74 @@
+"""The `--json` keys the finance README's Commands section lists are the keys each command prints.
+
+The lists were written from one run of each command and nothing held them to the CLI (evaluate's rows
+without `--per-step` were not listed at all). Each command runs here on tiny inputs: the global model the
+predict tests build, and one backtest (one network, one epoch, 20 origins) whose run folder evaluate
+reads; forecast, export and train-global are left out (trainings), as are the samples commands' cache.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.finance import data as data_mod
+from carrousel.finance.cli import app
+from tests.finance.conftest import STOCKS
+from tests.finance.test_finance_global import ar_panel, saved_global_model
+from tests.readme_json import differences
+
+runner = CliRunner()
+PER_STEP = "`--json` with `--per-step`"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A tiny global model and its table, and a tiny backtest's run folder (its `--json` kept beside it)."""
+    folder = tmp_path_factory.mktemp("readme_json")
+    panel, model = saved_global_model(folder, ar_panel(3, 120, seed=3))
+    tiny = ["--horizon", "3", "--lookback", "10", "--epochs", "1", "--hidden", "8", "--members", "1"]
+    tiny += ["--test-days", "20", "--refit-every", "20", "--no-ensemble"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(data_mod, "_sample_file", lambda: STOCKS)
+        done = runner.invoke(
+            app, ["backtest", "AAPL", "--source", "sample", *tiny, "-o", str(folder / "run"), "--json"]
+        )
+    assert done.exit_code == 0, done.output
+    (folder / "backtest.json").write_text(done.stdout, encoding="utf-8")
+    return {"panel": panel, "model": model, "run": folder / "run", "backtest": folder / "backtest.json"}
+
+
+@pytest.mark.parametrize(
+    ("command", "marker", "args"),
+    [
+        (
+            "finance predict",
+            "`--json`",
+            lambda r, tmp: ["--data", str(r["panel"]), "--model-dir", str(r["model"])],
+        ),
+        ("finance evaluate", "`--json`", lambda r, tmp: [str(r["run"])]),
+        ("finance evaluate", PER_STEP, lambda r, tmp: [str(r["run"]), "--per-step"]),
+        ("finance samples list", "`--json`", lambda r, tmp: []),
+        ("finance samples place", "`--json`", lambda r, tmp: ["stocks", "--from", str(tmp)]),
+        ("finance backtest", "`--json`", None),
+    ],
+    ids=["predict", "evaluate", "evaluate-per-step", "samples-list", "samples-place", "backtest"],
+)
+def test_readme_lists_the_json_keys_the_command_prints(
+    command: str,
+    marker: str,
+    args,
+    runs: dict[str, Path],
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    if args is None:  # the fixture's own run
+        doc = json.loads(runs["backtest"].read_text(encoding="utf-8"))
+    else:
+        done = runner.invoke(app, [*command.split()[1:], *args(runs, tmp_path), "--json"])
+        # samples place: exit 1 where the group is not cached (nothing to place from an empty folder)
+        assert done.exit_code in ((0, 1) if "place" in command else (0,)), done.output
+        doc = json.loads(done.stdout)
+    assert differences("finance", command, doc, marker) == []
