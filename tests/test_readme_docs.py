@@ -256,6 +256,8 @@ def test_commands_reference_gives_each_command_its_json_keys(domain: str) -> Non
     assert len(commands) >= 8
     unlisted = [c for c in commands if not listed(domain, c)["keys"]]
     assert not unlisted, unlisted
-    cells = [row.split(" | ")[1] for row in re.findall(r"^\| `-.*$", text, flags=re.M) if row.count(" | ") >= 2]
+    cells = [
+        row.split(" | ")[1] for row in re.findall(r"^\| `-.*$", text, flags=re.M) if row.count(" | ") >= 2
+    ]
     cut = [c for c in cells if c.count("[") != c.count("]")]
     assert not cut, cut
