@@ -72,3 +72,13 @@ def test_readme_lists_the_json_keys_the_command_prints(
         assert done.exit_code in ((0, 1) if "place" in command else (0,)), done.output
         doc = json.loads(done.stdout)
     assert differences("finance", command, doc, marker) == []
+
+
+def test_readme_lists_the_per_step_keys_of_evaluates_rows(runs: dict[str, Path]) -> None:
+    """Each row of `finance evaluate --json`'s `runs` holds `per_step`, a list the README lists apart."""
+    done = runner.invoke(app, ["evaluate", str(runs["run"]), "--json"])
+    assert done.exit_code == 0, done.output
+    rows = json.loads(done.stdout)["runs"]
+    per_step = [step for row in rows for step in row["per_step"]]
+    assert per_step
+    assert differences("finance", "finance evaluate", per_step, "Each row's `per_step`") == []
