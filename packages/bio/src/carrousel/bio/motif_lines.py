@@ -14,7 +14,7 @@ import re
 
 from carrousel.core.encodings import file_lines
 
-__all__ = ["diagnose", "meme_alt_names", "meme_problem", "meme_with_background"]
+__all__ = ["diagnose", "meme_alt_names", "meme_problem", "meme_with_background", "pfm_layout"]
 
 _LABELLED = re.compile(r"^\s*([ACGTU])\s*(?:\[(.*)\]|\s(.*))\s*$", re.IGNORECASE)  # 'A [ 1 2 ]' or 'A 1 2'
 _MOTIF = re.compile(r"^MOTIF[ \t]+(\S+)(?:[ \t]+(\S+))?")  # MEME: MOTIF id [alt_name]
@@ -107,6 +107,26 @@ def _numeric(lines: list[str]) -> str | None:
                 )
         block = []
     return None
+
+
+def pfm_layout(text: str) -> str:
+    """Biopython's reader of a PFM file's text: ``"pfm"`` for 4 rows (A C G T, a column per position),
+    ``"pfm-four-columns"`` for N rows of 4 counts (a row per position); ``"pfm"`` too for text that is not
+    rows of numbers of one length (letter-labelled rows, a broken row: :func:`diagnose` names that).
+
+    Raises:
+        ValueError: rows of numbers of one length, neither 4 rows nor 4 columns; its one line names the
+            shape (the "pfm" reader would keep the first 4 rows and drop the rest without a word).
+    """
+    rows = [line.split() for line in file_lines(text) if line.strip()]
+    if not rows or any(_bad_number(r) for r in rows) or len({len(r) for r in rows}) != 1 or len(rows) == 4:
+        return "pfm"
+    if len(rows[0]) == 4:
+        return "pfm-four-columns"
+    raise ValueError(
+        f"{len(rows)} rows of {len(rows[0])} counts; a PFM needs 4 rows (A C G T, one column per position) "
+        "or 4 columns (A C G T, one row per position)"
+    )
 
 
 def diagnose(text: str) -> str | None:
