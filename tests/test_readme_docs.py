@@ -1,5 +1,5 @@
 """A domain README (nlp, finance, speech, bio) is the user guide (the PyPI page); its measurement record is in
-packages/<domain>/docs/ (bio's stays beside the parts it measures).
+packages/<domain>/docs/ (bio's: its export's; the others stay beside the parts they measure).
 
 Before, the READMEs were 1,400-3,100 lines: how to train, predict, evaluate or export sat among pages of
 experiment logs. The figure sections moved verbatim to docs/results*.md; these tests hold the two together, for
@@ -25,9 +25,17 @@ README = PACKAGES / "nlp" / "README.md"
 PAGES = [
     p for d in DOMAINS for p in (PACKAGES / d / "README.md", *sorted((PACKAGES / d / "docs").glob("*.md")))
 ]
-# The sections moved out of each README: in its docs pages once, not in the README (none of bio's).
+# The sections moved out of each README: in its docs pages once, not in the README.
 MOVED = {
-    "bio": (),
+    "bio": (
+        "Measured with `python benchmarks/bench_export.py --parts bio` (1 thread, 2 shared cores; the shipped",
+        "**bf16** (not an export format: the PyTorch network under bf16 autocast through core's `predict`; `bio\n"
+        'scan|evaluate --precision bf16`, `load_model(path, precision="bf16")`; fp16 needs a GPU): held-out AUROC',
+        "Before the int8 convolution and the MaxPool graph, in one run (`bench_export.py --parts bio` with",
+        "`python benchmarks/bench_export.py --parts bio --prune 0.5` (the panel; the same held-out Oct4 vs Mafk",
+        "Choices, made on the held-out fifth of the planted windows (the panel's, 12,473 training and 3,127 held",
+        "**Fewer filters too** (`--distill 8 --distill-filters N`; the panel has 64 filters, 48 of them seeded with",
+    ),
     "nlp": (
         "### Figures (`python benchmarks/bench_nlp_sentiment.py`)",
         "### Figures (`python benchmarks/bench_nlp_generate.py`)",

@@ -104,7 +104,7 @@ def export_spec(model: DanQ, calibration: np.ndarray | None = None) -> ExportSpe
         # never the head (int8 weights in its Gemm cost 10x its logit error for no speed) nor a dynamic
         # int8 Conv (ConvInteger: 3x slower than float32); with calibration windows, the LSTM stays float32
         # too: DynamicQuantizeLSTM is slower than ONNX Runtime's float32 LSTM at this size (32 units), at
-        # batch 1 and 64 (benchmarks/bench_export.py --parts bio, the README's table)
+        # batch 1 and 64 (benchmarks/bench_export.py --parts bio, packages/bio/docs/results.md's table)
         int8_ops=() if calibration is not None else ("LSTM",),
         calibration=tuple(
             (torch.from_numpy(one_hot(calibration[i : i + CALIBRATION_BATCH])),)
