@@ -48,6 +48,30 @@ def test_a_state_of_another_dtype_is_one_shape_error(cell: str) -> None:
         enc(x, torch.tensor([5, 2]), state=wrong)
 
 
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_float64_input_under_cpu_bfloat16_autocast_is_the_same_shape_error(cell: str) -> None:
+    """Autocast never casts float64, yet the encoder skipped its dtype check under any autocast: a float64
+    input reached ``torch.lstm`` and failed there ("expected m1 and m2 to have the same dtype ... double !=
+    c10::BFloat16"). It is now the one line given without autocast; a float32 input still runs."""
+    enc = make(cell)
+    x = torch.randn(2, 5, 3, dtype=torch.float64)
+    with pytest.raises(ShapeError) as plain:
+        enc(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16), pytest.raises(ShapeError) as autocast:
+        enc(x)
+    assert str(autocast.value) == str(plain.value)
+    assert "input dtype torch.float64 does not match the encoder's torch.float32" in str(plain.value)
+    s = enc.init_hidden(2)
+    wide = State(s.h.double(), None if s.c is None else s.c.double())
+    with (
+        torch.autocast("cpu", dtype=torch.bfloat16),
+        pytest.raises(ShapeError, match=r"state dtype torch.float64"),
+    ):
+        enc(x.float(), state=wide)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert enc(x.float()).output.shape == (2, 5, 4)
+
+
 def test_a_state_on_another_device_is_one_shape_error() -> None:
     enc = make("gru")
     state = State(torch.zeros(2, 2, 4, device="meta"), None)

@@ -35,10 +35,11 @@ from torch import Tensor, nn
 from carrousel.core.args import check_args
 from carrousel.core.errors import ShapeError
 from carrousel.core.nn._observe import observe_kernels
+from carrousel.core.nn.autocast_dtypes import cpu_fp16_autocast_lstm_fails
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.gru_native import choose_gru_kernel
 from carrousel.core.nn.native import native_applies
-from carrousel.core.nn.recurrent import RecurrentEncoder, cpu_fp16_autocast_lstm_fails
+from carrousel.core.nn.recurrent import RecurrentEncoder
 from carrousel.core.nn.varlen import choose_varlen
 
 __all__ = ["KERNELS", "BackendReport", "LayerBackend", "explain_backend"]

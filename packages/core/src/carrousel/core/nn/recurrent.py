@@ -26,6 +26,7 @@ from carrousel.core.args import check_args
 from carrousel.core.config import check_config, check_numbers
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
+from carrousel.core.nn.autocast_dtypes import autocast_covers, cpu_fp16_autocast_lstm_fails
 from carrousel.core.nn.cells import CELLS, LoopLayer
 from carrousel.core.nn.gru_native import choose_gru_kernel
 from carrousel.core.nn.init import init_recurrent_
@@ -46,19 +47,6 @@ _ALIASES = {"rnn": "rnn_tanh", "bilstm": "lstm"}
 
 logger = logging.getLogger(__name__)
 _WARNED: list[bool] = []  # the float16 workaround below is logged once per process
-
-
-def cpu_fp16_autocast_lstm_fails(x: Tensor) -> bool:
-    """Whether a fused LSTM on ``x`` would hit oneDNN's float16 failure: CPU autocast to float16 with
-    autograd on makes ``nn.LSTM`` pick oneDNN, which cannot build that training primitive (torch 2.14)."""
-    return (
-        x.device.type == "cpu"
-        and torch.is_autocast_enabled("cpu")
-        and torch.get_autocast_dtype("cpu") == torch.float16
-        and torch.is_grad_enabled()
-        and torch.backends.mkldnn.is_available()
-        and bool(torch.backends.mkldnn.enabled)
-    )
 
 
 class State(NamedTuple):
@@ -439,7 +427,7 @@ class RecurrentEncoder(nn.Module):
             )
         if not x.is_floating_point():
             raise ShapeError(f"input must be a floating-point tensor, got {x.dtype}; convert with x.float()")
-        if x.dtype != p.dtype and not torch.is_autocast_enabled(x.device.type):
+        if x.dtype != p.dtype and not autocast_covers(x.dtype, p.dtype, x.device.type):
             raise ShapeError(
                 f"input dtype {x.dtype} does not match the encoder's {p.dtype}; convert the input "
                 f"(x.to({p.dtype})), the encoder (encoder.to({x.dtype})), or run under autocast"
@@ -474,7 +462,7 @@ class RecurrentEncoder(nn.Module):
                 raise ShapeError(
                     f"state is on {t.device} but the encoder on {p.device}; move it (state.h.to({str(p.device)!r}))"
                 )
-            if t.dtype != p.dtype and not torch.is_autocast_enabled(x.device.type):
+            if t.dtype != p.dtype and not autocast_covers(t.dtype, p.dtype, x.device.type):
                 raise ShapeError(
                     f"state dtype {t.dtype} does not match the encoder's {p.dtype}; convert it "
                     f"(state.h.to({p.dtype})) or start from encoder.init_hidden({B})"
