@@ -147,6 +147,26 @@ def _load_optimizer(t: Trainer, state: dict[str, Any]) -> None:
         )
 
 
+# the scheduler state keys that size a schedule by the fit's budget (epochs, max_steps), and their unit
+_BUDGET = {"total_steps": "steps", "T_max": "epochs"}  # onecycle, cosine
+
+
+def _warn_schedule_budget(t: Trainer, saved: dict[str, Any]) -> None:
+    """Logs once when the checkpoint's schedule was sized for another budget than this fit's. The resumed
+    run cannot equal a straight run with the new budget (the steps taken followed the old schedule), so the
+    checkpoint's schedule continues, as a changed ``lr`` does; before, the change went without a word."""
+    for key, unit in _BUDGET.items():
+        was, now = saved.get(key), getattr(t.scheduler, key, None)
+        if was is not None and now is not None and was != now:
+            cfg = t.config
+            logger.warning(
+                "the checkpoint's %s schedule was sized for %d %s, this fit's budget (epochs=%d, max_steps=%s) "
+                "sizes it for %d: the resume keeps the checkpoint's schedule and differs from a straight run "
+                "with the new budget; start a new fit, without resume, for a schedule over %d %s",
+                cfg.scheduler, was, unit, cfg.epochs, cfg.max_steps, now, now, unit,
+            )  # fmt: skip
+
+
 def restore(t: Trainer, state: dict[str, Any]) -> None:
     """Loads what :func:`capture` returned into trainer ``t`` (RNG states included).
 
@@ -163,6 +183,7 @@ def restore(t: Trainer, state: dict[str, Any]) -> None:
         ) from None
     _load_optimizer(t, state)
     if t.scheduler is not None and state["scheduler"]:
+        _warn_schedule_budget(t, state["scheduler"])
         t.scheduler.load_state_dict(state["scheduler"])
     if t.scaler is not None and state["scaler"]:
         t.scaler.load_state_dict(state["scaler"])
