@@ -54,6 +54,7 @@ from carrousel.finance.distill import distilled_forecaster
 from carrousel.finance.errors import FinanceConfigError, ForecasterBundleError
 from carrousel.finance.features import build_series, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster
+from carrousel.finance.global_file import run_prices
 from carrousel.finance.prune import pruned_forecaster
 
 __all__ = ["export_forecaster", "export_spec"]
@@ -104,12 +105,16 @@ def export_spec(fitted: FittedForecaster, fuse: bool = True) -> ExportSpec:
 
 def _scored_prices(cfg: ExportConfig, saved: ForecasterBundle, found: Path) -> list[PriceHistory]:
     """The prices the export is scored on (the model's own source, or ``cfg.source``, up to the latest),
-    read before any work: ``source`` csv needs the CSV file the model was trained on.
+    read before any work: ``source`` csv needs the CSV file the model was trained on; a global model's own
+    (and its csv) are the table of ``train-global --data`` its folder records (:func:`run_prices`).
 
     Raises:
         FinanceConfigError: ``source`` csv for a model trained on another source (no file to read).
         PriceDataError: the prices cannot be read.
     """
+    own = run_prices(found, KIND, list(saved.data), saved.config.data, cfg.source)  # a global model's
+    if own is not None:
+        return load_histories(own)
     if cfg.source == Source.csv.value and not saved.config.data.csv_path:
         raise FinanceConfigError(
             f"{option('source', 'csv')} scores on the CSV file the model was trained on, and the one in {found} "

@@ -20,15 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carrousel.core.args import check_args
+from carrousel.core.bundle import read_manifest
 from carrousel.core.config import TomlDocument, dotted_fields, read_toml, to_dict
 from carrousel.core.option_names import named_path, option
 from carrousel.finance.config import DataConfig, FinanceConfig
-from carrousel.finance.errors import FinanceConfigError
+from carrousel.finance.data import read_price_csv
+from carrousel.finance.errors import FinanceConfigError, PriceDataError
 
 if TYPE_CHECKING:
     from carrousel.finance.bundle import ForecasterBundle
 
-__all__ = ["RUN_ASSET", "UNUSED", "global_settings", "recorded_config", "save_global"]
+__all__ = ["RUN_ASSET", "UNUSED", "global_settings", "recorded_config", "run_prices", "save_global"]
 
 RUN_ASSET = "run"  # the bundle asset of what train-global was given beside its settings: data, holdout_days
 
@@ -94,3 +96,31 @@ def save_global(
     run = {"data": str(data), "holdout_days": holdout_days}
     assets = {**core.assets, "config": recorded_config(bundle.config), RUN_ASSET: run}
     return replace(core, assets=assets).save(folder, also)
+
+
+def run_prices(
+    folder: str | Path, kind: str, tickers: list[str], data: DataConfig, source: str | None
+) -> DataConfig | None:
+    """The prices a global model in ``folder`` (a bundle of ``kind``) is scored on: those of ``tickers`` (the
+    series it was trained on) with ``data``'s calendar, from ``source``, or (None or csv) its ``run`` asset's
+    table (``train-global --data``) read as a price CSV; None for a model without that record (one of
+    ``finance forecast``, whose settings name its prices).
+
+    Raises:
+        PriceDataError: the recorded table is gone or is no price CSV (one line naming it and ``--source``).
+    """
+    run = read_manifest(folder, kind).get("assets", {}).get(RUN_ASSET)
+    if not isinstance(run, dict) or not isinstance(run.get("data"), str):
+        return None
+    own = replace(data, tickers=tuple(tickers), start=None, end=None)
+    if source not in (None, "csv"):
+        return replace(own, source=source)
+    table = run["data"]
+    try:
+        read_price_csv(table)
+    except PriceDataError as exc:
+        raise PriceDataError(
+            f"{folder} is a global model, scored on the table it was trained on (train-global --data {table}), "
+            f"which is no price CSV ({exc}); give {option('source')} sample, yahoo or auto for its series' prices"
+        ) from None
+    return replace(own, source="csv", csv_path=table)

@@ -1,0 +1,74 @@
+"""``finance export`` of a model ``finance train-global`` wrote scores it on the table of ``--data`` its folder
+records (the ``run`` asset), the model's own prices, not on Yahoo's AAPL (a global model's config records no
+tickers or source)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.finance.cli import app
+from carrousel.finance.errors import PriceDataError
+from tests.finance.test_finance_global import ar_panel
+
+runner = CliRunner()
+TINY = "[window]\nlookback = 10\nhorizon = 3\n[model]\nhidden_size = 8\nmembers = 1\n[train]\nepochs = 1\n"
+
+
+def _no_yahoo(*_: object) -> None:
+    raise PriceDataError("Yahoo was asked")
+
+
+def _train_global(tmp_path: Path, data: Path) -> Path:
+    (tmp_path / "tiny.toml").write_text(TINY)
+    model = tmp_path / "gm"
+    args = [
+        "train-global",
+        "--data",
+        str(data),
+        "--model-dir",
+        str(model),
+        "--config",
+        str(tmp_path / "tiny.toml"),
+    ]
+    res = runner.invoke(app, [*args, "-q"])
+    assert res.exit_code == 0, res.output
+    return model
+
+
+def test_a_global_model_is_scored_on_its_own_table(
+    tmp_path: Path, stocks_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails on main: the export read the placeholder [data] defaults (AAPL from Yahoo: "Yahoo Finance is
+    unreachable... fetching AAPL"), though --source's help says the default is the model's own prices."""
+    model = _train_global(tmp_path, stocks_csv)
+    monkeypatch.setattr("carrousel.finance.data._load_yahoo", _no_yahoo)
+    out = tmp_path / "gx"
+    res = runner.invoke(
+        app, ["export", "--model-dir", str(model), "-o", str(out), "--eval-days", "20", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    note = json.loads(res.stdout)["metric_note"]
+    assert "AAPL 20 origins" in note and "MSFT 20 origins" in note, note
+
+
+def test_a_global_model_whose_table_is_no_price_csv_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails on main (Yahoo asked for AAPL): a table of unique_id, ds, y is no price CSV to score on; one
+    line names the table and --source, nothing written."""
+    table = tmp_path / "panel.csv"
+    ar_panel(2, 160).to_csv(table, index=False)
+    model = _train_global(tmp_path, table)
+    monkeypatch.setattr("carrousel.finance.data._load_yahoo", _no_yahoo)
+    out = tmp_path / "gx"
+    res = runner.invoke(app, ["export", "--model-dir", str(model), "-o", str(out), "--eval-days", "20"])
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == 1 and len(lines) == 1 and not out.exists(), res.output
+    assert (
+        f"train-global --data {table}" in lines[0]
+        and "--source sample, yahoo or auto for its series" in lines[0]
+    ), lines[0]
