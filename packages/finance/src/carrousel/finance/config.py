@@ -27,6 +27,7 @@ from carrousel.core.export.choices import check_precision_name
 from carrousel.core.option_names import naming_flags, option
 from carrousel.finance.choices import Arch, Calibration, Sampling, Source, TargetScale, TrainWindow
 from carrousel.finance.choices import check_choice as _choice
+from carrousel.finance.config_csv import check_csv_setting
 from carrousel.finance.config_dates import day_of as _date
 from carrousel.finance.config_dates import iso_day as _iso
 from carrousel.finance.errors import FinanceConfigError
@@ -383,12 +384,5 @@ def load_config(path: str | Path | TomlDocument | None, base: FinanceConfig | No
     if path is None:
         return base
     doc = path if isinstance(path, TomlDocument) else read_toml(path, option("path", flag="--config"))
-    held = doc.get("data", {}).get("csv_path") if isinstance(doc.get("data"), dict) else None
-    if (
-        isinstance(held, str) and held.strip() == "-"
-    ):  # was "[data] in FILE: --csv -: ...", a flag never typed
-        raise FinanceConfigError(
-            f"[data] csv_path in {doc.source or path}: '-' (standard input) is not read for prices; save "
-            "them to a file first and give that file"
-        )
+    check_csv_setting(doc.get("data"), str(doc.source or path))
     return overlay(base, doc)

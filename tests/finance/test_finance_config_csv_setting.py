@@ -1,0 +1,41 @@
+"""A ``--config`` file's unusable ``[data] csv_path`` (empty, blank, a NUL character) or ``source = "csv"``
+without one is one line naming the file and the setting, exit 1, before any prices are read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.finance.cli import app
+from carrousel.finance.errors import PriceDataError
+
+runner = CliRunner()
+
+
+def _no_yahoo(*_: object) -> None:
+    raise PriceDataError("Yahoo was asked")
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ('csv_path = ""', 'is empty (""); give the price CSV\'s path'),  # main: dropped, Yahoo asked
+        ('csv_path = "   "', "is empty ("),  # main: "[data] csv_path in FILE:  not found"
+        ('csv_path = "a\\u0000b"', 'holds a NUL character ("a\\u0000b")'),  # main: internal error
+        ('source = "csv"', '[data] source = "csv" in '),  # main: "... pass --csv PATH" alone
+    ],
+)
+def test_an_unusable_csv_setting_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, said: str
+) -> None:
+    """Fails on main: each case as its comment says."""
+    monkeypatch.setattr("carrousel.finance.data._load_yahoo", _no_yahoo)
+    toml = tmp_path / "run.toml"
+    toml.write_text(f"[data]\n{line}\n")
+    res = runner.invoke(app, ["forecast", "AAPL", "--config", str(toml)])
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == 1 and len(lines) == 1, res.output
+    assert "[data] csv_path" in lines[0] and said in lines[0] and str(toml) in lines[0], lines[0]
+    assert "internal error" not in lines[0] and "Yahoo" not in lines[0], lines[0]
