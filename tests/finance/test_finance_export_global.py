@@ -72,3 +72,17 @@ def test_a_global_model_whose_table_is_no_price_csv_is_refused_in_one_line(
         f"train-global --data {table}" in lines[0]
         and "--source sample, yahoo or auto for its series" in lines[0]
     ), lines[0]
+
+
+def test_a_global_model_is_pruned_on_its_own_table(
+    tmp_path: Path, stocks_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails on main (scored on Yahoo's AAPL), and with only the scoring fixed: ``--prune`` fine-tuned on
+    the placeholder [data] defaults (Yahoo's AAPL), not the table the model was trained on."""
+    model = _train_global(tmp_path, stocks_csv)
+    monkeypatch.setattr("carrousel.finance.data._load_yahoo", _no_yahoo)
+    out = tmp_path / "gx"
+    args = ["export", "--model-dir", str(model), "-o", str(out), "--eval-days", "20", "--json"]
+    res = runner.invoke(app, [*args, "--prune", "0.3", "--finetune-epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "MSFT 20 origins" in json.loads(res.stdout)["metric_note"]

@@ -25,11 +25,12 @@ from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.option_names import option
 from carrousel.core.prune import prune_and_finetune
 from carrousel.core.train import lr_fix
-from carrousel.finance.bundle import ForecasterBundle
+from carrousel.finance.bundle import KIND, ForecasterBundle, find_bundle
 from carrousel.finance.config import ExportConfig
 from carrousel.finance.data import load_histories
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import SeriesData, build_series
+from carrousel.finance.global_file import run_prices
 from carrousel.finance.models import ForecasterEnsemble, build_ensemble
 from carrousel.finance.panel import PanelData, panel_windows
 from carrousel.finance.training import FittedForecaster, calibrate, threads, trainer_parts
@@ -55,7 +56,10 @@ def training_windows(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[list[S
         PriceDataError: the training prices cannot be read, or no longer reach the training dates.
     """
     config = saved.config
-    data_cfg = replace(config.data, source=cfg.source or config.data.source)
+    # a global model's own prices: the train-global --data table it records
+    found = find_bundle(cfg.model_dir)
+    own = run_prices(found, KIND, list(saved.data), config.data, cfg.source) if found is not None else None
+    data_cfg = own or replace(config.data, source=cfg.source or config.data.source)
     series, cuts = [], {}
     for history in load_histories(data_cfg):
         s = build_series(history.ticker, history.frame, config.window.indicators)
