@@ -86,3 +86,23 @@ def test_a_global_model_is_pruned_on_its_own_table(
     res = runner.invoke(app, [*args, "--prune", "0.3", "--finetune-epochs", "1"])
     assert res.exit_code == 0, res.output
     assert "MSFT 20 origins" in json.loads(res.stdout)["metric_note"]
+
+
+def test_a_global_models_relative_table_not_found_from_here_is_one_line(
+    tmp_path: Path, stocks_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails on main (Yahoo asked): a --data given relative is read from where export runs; from elsewhere
+    the line says so, and how to proceed."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "s.csv.gz").write_bytes(stocks_csv.read_bytes())
+    monkeypatch.chdir(tmp_path / "a")
+    model = _train_global(tmp_path, Path("s.csv.gz"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("carrousel.finance.data._load_yahoo", _no_yahoo)
+    res = runner.invoke(
+        app, ["export", "--model-dir", str(model), "-o", str(tmp_path / "gx"), "--eval-days", "20"]
+    )
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == 1 and len(lines) == 1 and not (tmp_path / "gx").exists(), res.output
+    assert "(train-global --data s.csv.gz), not found from" in lines[0], lines[0]
+    assert "run export where train-global ran" in lines[0], lines[0]

@@ -116,11 +116,14 @@ def run_prices(
     if source not in (None, "csv"):
         return replace(own, source=source)
     table = run["data"]
+    given = f"{folder} is a global model, scored on the table it was trained on (train-global --data {table})"
+    other = f"give {option('source')} sample, yahoo or auto for its series' prices"
+    if not Path(table).expanduser().is_file():  # a relative --data: read from where export runs
+        raise PriceDataError(
+            f"{given}, not found from {Path.cwd()}; run export where train-global ran, or {other}"
+        )
     try:
         read_price_csv(table)
     except PriceDataError as exc:
-        raise PriceDataError(
-            f"{folder} is a global model, scored on the table it was trained on (train-global --data {table}), "
-            f"which is no price CSV ({exc}); give {option('source')} sample, yahoo or auto for its series' prices"
-        ) from None
+        raise PriceDataError(f"{given}, which cannot be read as prices ({exc}); {other}") from None
     return replace(own, source="csv", csv_path=table)
