@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import importlib
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -108,6 +109,17 @@ def config_of(
     with pytest.raises(SystemExit):
         app(list(argv), standalone_mode=False)
     return seen[0]
+
+
+def record_toml(record: dict[str, dict[str, Any]]) -> str:
+    """A run's recorded config (``{table: {key: value}}``: run.json's, bundle.json's ``config``) as a TOML file
+    to feed back with ``--config``: one table each, every value JSON-spelt (valid TOML for the values records
+    hold), unset (null) values left out, as TOML has no null."""
+    lines = []
+    for name, table in record.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items() if value is not None]
+    return "\n".join(lines) + "\n"
 
 
 def config_flags(text: str | None, name: str = "c.toml") -> list[str]:

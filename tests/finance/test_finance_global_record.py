@@ -12,18 +12,10 @@ from typer.testing import CliRunner
 
 from carrousel.finance.cli import app
 from carrousel.finance.frames import Forecaster
+from tests.cli_harness import record_toml
 from tests.finance.test_finance_global import ar_panel
 
 runner = CliRunner()
-
-
-def as_toml(config: dict[str, Any]) -> str:
-    """A recorded ``config`` as a TOML file, unchanged but for unset (null) values, which TOML lacks."""
-    lines = []
-    for table, values in config.items():
-        lines.append(f"[{table}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items() if value is not None]
-    return "\n".join(lines) + "\n"
 
 
 def _train_global(*args: str) -> dict[str, Any]:
@@ -48,7 +40,7 @@ def test_a_global_model_records_its_table_and_held_out_days_and_is_taken_back(tm
     assert saved["config"]["data"] == {"calendar": "XNYS"}  # no placeholder tickers, source...
     assert not {"enabled", "test_days", "refit_every", "warm_refit_epochs"} & set(saved["config"]["backtest"])
     assert Forecaster.from_pretrained(tmp_path / "m1").bundle.config.data.calendar == "XNYS"  # still loads
-    (tmp_path / "record.toml").write_text(as_toml(saved["config"]))
+    (tmp_path / "record.toml").write_text(record_toml(saved["config"]))
     run = saved["run"]
     again = _train_global("--data", run["data"], "--model-dir", str(tmp_path / "m2"),
                           "--holdout-days", str(run["holdout_days"]), "--config", str(tmp_path / "record.toml"))  # fmt: skip

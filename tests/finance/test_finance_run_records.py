@@ -10,21 +10,13 @@ from typing import Any
 from typer.testing import CliRunner
 
 from carrousel.finance.cli import app
+from tests.cli_harness import record_toml
 
 # a tiny network, no backtest (--test-days and --refit-every are refused beside --no-backtest)
 NO_BACKTEST = ["--horizon", "3", "--lookback", "10", "--epochs", "2", "--hidden", "8", "--members", "2",
                "--no-backtest"]  # fmt: skip
 
 runner = CliRunner()
-
-
-def _toml(config: dict[str, Any]) -> str:
-    """run.json's ``config`` as a TOML file, unchanged but for the unset (null) values, which TOML lacks."""
-    lines = []
-    for table, fields in config.items():
-        lines.append(f"[{table}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in fields.items() if value is not None]
-    return "\n".join(lines) + "\n"
 
 
 def _forecast(*args: str) -> dict[str, Any]:
@@ -40,12 +32,12 @@ def test_a_run_without_the_backtest_is_taken_back_as_its_config(sample_source: P
     first = _forecast("AAPL", "--source", "sample", *NO_BACKTEST, "--out", str(tmp_path / "r1"))
     recorded = json.loads((tmp_path / "r1" / "run.json").read_text())["config"]
     assert recorded["backtest"]["enabled"] is False and "refit_every" in recorded["backtest"]
-    (tmp_path / "run.toml").write_text(_toml(recorded))
+    (tmp_path / "run.toml").write_text(record_toml(recorded))
     again = _forecast("--config", str(tmp_path / "run.toml"), "--out", str(tmp_path / "r2"))
     assert again["forecasts"] == first["forecasts"] and again["config"] == recorded
     # a value other than the default still does nothing without the backtest: still refused, naming the file
     recorded["backtest"]["refit_every"] = 5
-    (tmp_path / "run.toml").write_text(_toml(recorded))
+    (tmp_path / "run.toml").write_text(record_toml(recorded))
     refused = runner.invoke(app, ["forecast", "--config", str(tmp_path / "run.toml")])
     assert refused.exit_code == 1 and "[backtest] refit_every = 5: not used with" in refused.output
 
@@ -72,12 +64,12 @@ def test_a_reuse_run_is_taken_back_as_its_config_with_its_model(sample_source: P
     reused = _forecast("AAPL", "--source", "sample", "--model-dir", model, "--out", str(tmp_path / "r2"))
     recorded = json.loads((tmp_path / "r2" / "run.json").read_text())["config"]
     assert reused["reused_bundle"] and recorded["train"]["epochs"] == 2
-    (tmp_path / "run.toml").write_text(_toml(recorded))
+    (tmp_path / "run.toml").write_text(record_toml(recorded))
     again = _forecast(
         "--config", str(tmp_path / "run.toml"), "--model-dir", model, "--out", str(tmp_path / "r3")
     )
     assert again["forecasts"] == reused["forecasts"] and again["config"] == recorded
     recorded["train"]["epochs"] = 5  # asks for training that a reuse does not do: still refused
-    (tmp_path / "run.toml").write_text(_toml(recorded))
+    (tmp_path / "run.toml").write_text(record_toml(recorded))
     refused = runner.invoke(app, ["forecast", "--config", str(tmp_path / "run.toml"), "--model-dir", model])
     assert refused.exit_code == 1 and "[train] epochs = 5: not used with --model-dir" in refused.output

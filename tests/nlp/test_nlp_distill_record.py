@@ -16,17 +16,8 @@ import pytest
 
 from carrousel.nlp.cli import app
 from carrousel.nlp.pipeline import sentiment
-from tests.cli_harness import config_of
+from tests.cli_harness import config_of, record_toml
 from tests.nlp.conftest import Run, synthetic_rows, write_csv
-
-
-def _toml(record: dict[str, dict[str, Any]]) -> str:
-    """The record as a TOML file: one table each, every value JSON-spelt (valid TOML for these values)."""
-    lines = []
-    for name, table in record.items():
-        lines.append(f"[{name}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
-    return "\n".join(lines) + "\n"
 
 
 def _config(folder: Path) -> dict[str, Any]:
@@ -58,7 +49,7 @@ def test_distilled_record_retrains_the_same_weights(nlp: Callable[..., Run], tmp
     assert (teacher["alpha"], teacher["temperature"], teacher["balance"]) == (0.5, 1.5, False)
     assert (teacher["hint"], teacher["c"], teacher["ruled"]) == (0.0, 1.0, [])  # defaults recorded too
     conf = tmp_path / "record.toml"
-    conf.write_text(_toml(record), encoding="utf-8")
+    conf.write_text(record_toml(record), encoding="utf-8")
     again = tmp_path / "again"
     run = nlp("sentiment", "train", "--config", str(conf), "-o", str(again), "-q")
     assert (run.returncode, run.stdout) == (0, ""), run.stderr

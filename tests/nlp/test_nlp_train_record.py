@@ -17,17 +17,8 @@ import pytest
 
 from carrousel.nlp.cli import app
 from carrousel.nlp.pipeline import generate, sentiment, translate
-from tests.cli_harness import config_of
+from tests.cli_harness import config_of, record_toml
 from tests.nlp.conftest import Run
-
-
-def _toml(record: dict[str, dict[str, Any]]) -> str:
-    """The record as a TOML file: one table each, every value JSON-spelt (valid TOML for these values)."""
-    lines = []
-    for name, table in record.items():
-        lines.append(f"[{name}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
-    return "\n".join(lines) + "\n"
 
 
 def _provenance(folder: Path) -> dict[str, Any]:
@@ -41,7 +32,7 @@ def _weights(folder: Path) -> str:
 def _again(nlp: Callable[..., Run], tmp_path: Path, command: str, first: Path) -> Path:
     """Trains again from ``first``'s recorded config alone (no flag but the output folder and ``-q``)."""
     conf = tmp_path / "record.toml"
-    conf.write_text(_toml(_provenance(first)["config"]), encoding="utf-8")
+    conf.write_text(record_toml(_provenance(first)["config"]), encoding="utf-8")
     second = tmp_path / "again"
     run = nlp(command, "train", "--config", str(conf), "-o", str(second), "-q")
     assert (run.returncode, run.stdout) == (0, ""), run.stderr
