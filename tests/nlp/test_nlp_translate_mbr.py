@@ -128,11 +128,12 @@ def test_consensus_with_the_dictionary_beats_the_network_alone(undertrained: Pat
     assert mbr > alone + 20.0, (alone, mbr)  # observed 32.9 -> 77.3
 
 
-def test_an_empty_network_translation_copies_the_source_with_a_warning(
+def test_an_empty_network_translation_is_named_in_a_warning(
     undertrained: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """``--fallback-nll 0 --no-mbr`` on a text of unknown characters (``漢字``): where the network writes
-    nothing, the source is copied (``chosen`` "copy") and a warning names it; before, an empty line, silently."""
+    nothing, the text stays empty (the network's own: evaluate's network-alone figures and the learning curve
+    score it so) and a warning names it and the settings that translate it; before, an empty line, silently."""
     tr = Translator.from_pretrained(undertrained)
     dc = DecodeConfig(beam=1, fallback_nll=0.0, mbr=False)
     searched = tr.search(["漢字", "open the file"], dc)
@@ -140,7 +141,9 @@ def test_an_empty_network_translation_copies_the_source_with_a_warning(
     searched[0] = replace(searched[0], hyps=[nothing])
     with caplog.at_level(logging.WARNING, logger="carrousel.nlp.pipeline.translate"):
         out = tr.choose(searched, dc)
-    assert (out[0].text, out[0].chosen, out[0].model_text) == ("漢字", "copy", "")
+    assert (out[0].text, out[0].chosen, out[0].model_text) == ("", "model", "")
     assert out[1].chosen == "model" and out[1].text == out[1].model_text != ""
     warned = [r.getMessage() for r in caplog.records if r.name == "carrousel.nlp.pipeline.translate"]
-    assert len(warned) == 1 and "'漢字'" in warned[0] and "empty" in warned[0]
+    assert (
+        len(warned) == 1 and "'漢字'" in warned[0] and "empty" in warned[0] and "--fallback-nll" in warned[0]
+    )

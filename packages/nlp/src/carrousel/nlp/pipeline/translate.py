@@ -271,7 +271,8 @@ class Translator:
 
         ``model_text``, ``nll``, ``score``, tokens and attention are those of the network's hypothesis
         that was chosen (its best when the dictionary's or the source is chosen). A network's empty text of a
-        non-empty source is replaced by the source (``chosen`` "copy"), with a warning naming it. With
+        non-empty source stays empty (the network's own, as evaluate and the learning curve score it), with a
+        warning naming it. With
         ``decode.fallback_clauses`` a text the fallback took is redone clause by clause
         (:func:`carrousel.nlp.clauses.by_clauses`, cut from the text as read by :func:`read_spaced`; ``chosen``
         "clauses" where that changes its text).
@@ -298,9 +299,7 @@ class Translator:
             h = s.hyps[rank]
             own = self._own_text(s, h, dc.copy_unknown)
             text = {"model": own, "dictionary": dictionary, "copy": read}[choice]
-            # an empty translation of a text (--fallback-nll 0 --no-mbr on 漢字): the source copied, as MBR's copy
-            if not text and read:
-                choice, text = "copy", read
+            if not text and read:  # an empty translation of a text (--fallback-nll 0 --no-mbr on 漢字): named
                 empty.append(s.source)
             out.append(
                 Translation(
@@ -322,8 +321,8 @@ class Translator:
         if empty:  # before, an empty line with no word (the default settings' dictionary copies such a text)
             named = ", ".join(repr(x) for x in empty[:3]) + (", ..." if len(empty) > 3 else "")
             logger.warning(
-                "the network's translation of %d text(s) is empty (%s); copied the source text instead; the"
-                " dictionary fallback (a --fallback-nll above 0) or MBR translates such texts",
+                "the network's translation of %d text(s) is empty (%s); the dictionary fallback (a --fallback-nll"
+                " above 0) or MBR (the defaults) translates such texts",
                 len(empty), named,
             )  # fmt: skip
         if dc.fallback_clauses:  # the unsure texts again, clause by clause (carrousel.nlp.clauses)
