@@ -24,6 +24,7 @@ __all__ = [
     "OLD_CODES",
     "known_language",
     "language_key",
+    "primary_subtag",
 ]
 
 # ISO 639-1: every two-letter code (``bh``, Bihari, withdrawn in 2021, kept: older files use it)
@@ -79,8 +80,12 @@ LANGUAGE_NAMES = {
 }  # fmt: skip
 
 
+def primary_subtag(cell: str) -> str:
+    """A language tag's primary subtag, lower case (``pt_BR`` -> ``pt``, `` de-DE `` -> ``de``)."""
+    return re.split(r"[-_]", cell.strip().lower(), maxsplit=1)[0]
+
+
 def language_key(cell: str) -> str:
     """A TSV header cell's language, lower case: a language name's code (``English`` -> ``en``, ``Deutsch``
-    -> ``de``), else the cell's primary subtag (``pt_BR`` -> ``pt``)."""
-    cell = cell.strip().lower()
-    return LANGUAGE_NAMES.get(cell) or re.split(r"[-_]", cell, maxsplit=1)[0]
+    -> ``de``), else the cell's primary subtag (``pt_BR`` -> ``pt``: :func:`primary_subtag`)."""
+    return LANGUAGE_NAMES.get(cell.strip().lower()) or primary_subtag(cell)

@@ -11,22 +11,16 @@ read. A header of languages naming neither is refused, by codes as by names (``F
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from carrousel.core.option_names import option
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.language_codes import LANGUAGE_NAMES, known_language, language_key
+from carrousel.nlp.language_codes import LANGUAGE_NAMES, known_language, language_key, primary_subtag
 
 __all__ = ["COLUMN_HEADERS", "tsv_columns"]
 
 # first lines naming the columns, source's then target's (lower case): a header, not a pair
 COLUMN_HEADERS = (("source", "target"), ("src", "tgt"), ("input", "output"), ("text", "translation"))
-
-
-def _language(cell: str) -> str:
-    """A header cell's primary language subtag (``pt_BR`` -> ``pt``), lower case."""
-    return re.split(r"[-_]", cell.strip().lower(), maxsplit=1)[0]
 
 
 def tsv_columns(path: str | Path, cells: list[str], src: str, tgt: str) -> tuple[int, int] | None:
@@ -47,7 +41,7 @@ def tsv_columns(path: str | Path, cells: list[str], src: str, tgt: str) -> tuple
             return keys.index(want[0]), keys.index(want[1])
     if len(cells) < 2:
         return None
-    codes = [known_language(_language(c)) for c in cells]
+    codes = [known_language(primary_subtag(c)) for c in cells]
     named = [LANGUAGE_NAMES.get(n) for n in names]  # distinct names only: French<TAB>Français is a pair
     if all(codes) or (all(named) and len(set(named)) == len(named)):
         give = [c.strip() for c in cells] if all(codes) else [str(n) for n in named]
