@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from carrousel.core.cli import Above, Below, TrainPrecisionOrConfig, echo
+from carrousel.core.cli import Above, Below, TrainPrecisionOrConfig, echo, emit_json
 from carrousel.core.cli_config import Table, flag_or_file, read_tables, settings_block
 from carrousel.core.cli_device import DeviceOption, device_option
+from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import TomlDocument, read_toml
 from carrousel.core.errors import ConfigError
@@ -52,6 +53,7 @@ __all__ = [
     "print_evaluation",
     "rounded_prediction",
     "rounded_translation",
+    "train_summary_shown",
     "train_tables",
 ]
 
@@ -248,3 +250,13 @@ def train_tables(
             "sets them; leave it out (-q / --quiet hides them)"
         )
     return tables
+
+
+def train_summary_shown(result: Any, as_json: bool) -> bool:
+    """Whether a train command goes on to print its summary lines: ``--json`` prints ``result`` instead, and
+    ``-q`` nothing (:func:`~carrousel.core.cli_outputs.summary_hidden`: bundle.json's provenance, ``config``
+    and ``train``, holds every figure)."""
+    if as_json:
+        emit_json(result)
+        return False
+    return not summary_hidden(True)

@@ -12,10 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from carrousel.core.cli import Merged, bars_on, echo, emit_json, epochs_option, merged_settings, refuse_merged
+from carrousel.core.cli import Merged, bars_on, echo, epochs_option, merged_settings, refuse_merged
 from carrousel.core.cli_config import merged, pick
 from carrousel.core.cli_options import typed as typed_option
-from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.core.errors import ConfigError
@@ -32,6 +31,7 @@ from carrousel.nlp.cli._common import (
     TokenizerKind,
     TrainDevice,
     fit_settings,
+    train_summary_shown,
     train_tables,
 )
 from carrousel.nlp.cli._sentiment_data import (
@@ -255,9 +255,7 @@ def train(
             from_file[key] = file_key(f"teacher.{key}", config) + ":"
     with fit_settings(precision, config, from_file):
         result = train_sentiment(cfg, out)
-    if as_json or summary_hidden(True):  # -q: bundle.json's provenance (config, train) holds every figure
-        if as_json:
-            emit_json(result)
+    if not train_summary_shown(result, as_json):  # --json: the result; -q: nothing
         return
     echo(f"model         {result.out}")
     echo(f"labels        {', '.join(result.labels)}")

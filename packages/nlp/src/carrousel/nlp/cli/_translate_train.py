@@ -13,9 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from carrousel.core.cli import bars_on, echo, emit_json, epochs_option
+from carrousel.core.cli import bars_on, echo, epochs_option
 from carrousel.core.cli_config import merged, pick
-from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.core.option_names import file_key, settings_from_file
@@ -191,9 +190,7 @@ def train(
             ),
         )
         r = train_translator(cfg, out)
-    if as_json or summary_hidden(True):  # -q: bundle.json's provenance (config, train) holds every figure
-        if as_json:
-            emit_json(r)
+    if not shares.train_summary_shown(r, as_json):  # --json: the result; -q: nothing
         return
     echo(f"model       {r.out}")
     echo(f"pairs       {r.pairs['train']} train, {r.pairs['valid']} valid, {r.pairs['test']} test")

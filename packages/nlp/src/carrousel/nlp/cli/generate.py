@@ -20,7 +20,7 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import merged, pick
-from carrousel.core.cli_outputs import check_plot_option, plots_written, summary_hidden
+from carrousel.core.cli_outputs import check_plot_option, plots_written
 from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -38,6 +38,7 @@ from carrousel.nlp.cli._common import (
     fit_settings,
     group,
     inputs_or_config,
+    train_summary_shown,
     train_tables,
 )
 from carrousel.nlp.config import (
@@ -173,9 +174,7 @@ def train(
         for f in cfg.data.files if from_file else ():
             check_input_file(f, from_file["data.files"], "text")
         r = train_lm(cfg, out)
-    if as_json or summary_hidden(True):  # -q: bundle.json's provenance (config, train) holds every figure
-        if as_json:
-            emit_json(r)
+    if not train_summary_shown(r, as_json):  # --json: the result; -q: nothing
         return
     echo(f"model       {r.out}")
     echo(f"vocabulary  {r.vocab_size} ({cfg.tokenizer.kind})")
