@@ -27,6 +27,7 @@ from carrousel.speech.config import DecodeConfig
 from carrousel.speech.decoding import Word, decode, start_at_sound
 from carrousel.speech.errors import AudioError, SilentAudioError
 from carrousel.speech.lm import WordLM
+from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Transcript, within_recording
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ __all__ = [
     "OVERLAP",
     "ChunkProgress",
     "Progress",
+    "blank_frames",
     "chunked_seconds",
     "no_progress",
     "reads_in_chunks",
@@ -248,13 +250,21 @@ def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> tuple
     lp = recognizer.log_probs([recognizer.input_features(x[start:end])])[0]
     if (start, end) == (0, len(x)):
         return lp, 0, onset
-    silence = np.full((1, lp.shape[1]), SURE_BLANK_OTHERS, np.float32)
-    silence[0, recognizer.alphabet.blank] = 0.0
     n = int(recognizer.model.output_lengths(torch.tensor([recognizer.extractor.num_frames(len(x))]))[0])
     lead = min(round(start / sr / fs), n)
     lp = lp[: n - lead]  # at most the last frame of the trailing margin (silence) goes
-    padded = np.concatenate([np.repeat(silence, lead, 0), lp, np.repeat(silence, n - lead - len(lp), 0)])
+    alphabet = recognizer.alphabet
+    padded = np.concatenate([blank_frames(lead, alphabet), lp, blank_frames(n - lead - len(lp), alphabet)])
     return padded, lead, onset
+
+
+@check_args
+def blank_frames(n: int, alphabet: Alphabet) -> np.ndarray:
+    """``n`` frames of log-probabilities sure of the blank (:data:`SURE_BLANK_OTHERS`): a trimmed silence's,
+    of a long file's chunk and of a stream's leading silence (:mod:`carrousel.speech.streaming`)."""
+    lp = np.full((n, alphabet.size), SURE_BLANK_OTHERS, np.float32)
+    lp[:, alphabet.blank] = 0.0
+    return lp
 
 
 @check_args

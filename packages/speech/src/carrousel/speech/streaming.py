@@ -22,7 +22,7 @@ from carrousel.speech.audio import read_audio
 from carrousel.speech.config import DecodeConfig
 from carrousel.speech.decoding import decode
 from carrousel.speech.errors import AudioError
-from carrousel.speech.longform import SURE_BLANK_OTHERS, Progress, no_progress
+from carrousel.speech.longform import Progress, blank_frames, no_progress
 from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Partial, within_recording
 
@@ -210,7 +210,7 @@ def transcribe_stream(recognizer: Recognizer, chunks: Iterable[np.ndarray]) -> I
         was_open = gate.open
         buffer = np.concatenate([buffer, gate.push(chunk.astype(np.float32, copy=False))])
         if gate.open and not was_open:  # the dropped silence as blank frames: times stay the stream's
-            frames.append(_blank_frames(round(gate.dropped / gate.step), recognizer.alphabet))
+            frames.append(blank_frames(round(gate.dropped / gate.step), recognizer.alphabet))
             greedy.push(frames[-1])
         n = fx.num_frames(len(buffer))
         if n == 0:
@@ -230,10 +230,3 @@ def transcribe_stream(recognizer: Recognizer, chunks: Iterable[np.ndarray]) -> I
     final = decode(lp_all, recognizer.alphabet, DecodeConfig(), recognizer.frame_seconds)[0]
     words = within_recording(final.words, consumed / sr)  # the last frame can end past the audio
     yield Partial(round(consumed / sr, 3), final.text, True, words)
-
-
-def _blank_frames(n: int, alphabet: Alphabet) -> np.ndarray:
-    """``n`` frames of log-probabilities sure of the blank (a trimmed silence's, as a long file's)."""
-    lp = np.full((n, alphabet.size), SURE_BLANK_OTHERS, np.float32)
-    lp[:, alphabet.blank] = 0.0
-    return lp
