@@ -33,6 +33,7 @@ __all__ = [
     "can_plot",
     "curve_metric",
     "finite_history",
+    "finite_json",
     "history_csv",
     "history_writer",
     "learning_curve",
@@ -302,18 +303,20 @@ def write_report(folder: str | Path, doc: Mapping[str, Any], name: str = REPORT_
     Raises:
         TypeError: ``doc`` holds a value without a JSON form (nothing written).
     """
-    text = json.dumps(_finite_json(doc), indent=2, allow_nan=False)
+    text = json.dumps(finite_json(doc), indent=2, allow_nan=False)
     path = Path(folder) / name
     atomic_write_text(path, text + "\n")
     return path
 
 
-def _finite_json(value: Any) -> Any:
-    """``value`` with NumPy scalars as Python numbers and non-finite floats as None, recursively."""
+def finite_json(value: Any) -> Any:
+    """``value`` with NumPy scalars as Python numbers and non-finite floats as None, recursively (mappings'
+    keys as strings, tuples as lists): a figure JSON can hold, ``null`` for NaN (:func:`write_report`; nlp's
+    training record, :func:`carrousel.nlp.train_record.run_figures`)."""
     if isinstance(value, Mapping):
-        return {str(k): _finite_json(v) for k, v in value.items()}
+        return {str(k): finite_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite_json(v) for v in value]
+        return [finite_json(v) for v in value]
     if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", None) == 0:
         value = value.item()  # a NumPy (or torch) scalar
     if isinstance(value, float) and not math.isfinite(value):

@@ -13,7 +13,6 @@ figures the command prints go beside it, under ``train`` (:func:`run_figures`).
 from __future__ import annotations
 
 import dataclasses
-import math
 import types
 import typing
 from typing import Any
@@ -74,17 +73,9 @@ def run_figures(result: Any, leave: tuple[str, ...] = ("out",)) -> dict[str, Any
     """The figures a train command prints, from its result dataclass (``leave``: fields not recorded), for
     ``bundle.json``'s provenance ``train`` (as speech records its run): ``-q`` loses nothing. A number that
     is not finite is recorded as None (JSON has no NaN)."""
-    return {k: _finite(v) for k, v in dataclasses.asdict(result).items() if k not in leave}
+    from carrousel.core.curves import finite_json  # not at the CLI's start-up (train_record's TOP_TABLE is)
 
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return {k: finite_json(v) for k, v in dataclasses.asdict(result).items() if k not in leave}
 
 
 def train_record(cfg: Any, report: Any, leave: tuple[str, ...] = ("out",)) -> dict[str, Any]:
