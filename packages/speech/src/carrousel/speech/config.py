@@ -184,9 +184,8 @@ class TrainConfig:
         check(
             self.max_utterances is None or self.max_utterances >= least, f"max_utterances must be >= {least}"
         )
-        check(
-            self.threads is None or 1 <= self.threads <= MAX_THREADS, f"threads must be in 1..{MAX_THREADS}"
-        )
+        if self.threads is not None:  # None: torch's default
+            within(self, "threads", 1, MAX_THREADS)
         within(self, "workers", 0, MAX_WORKERS)
         object.__setattr__(self, "precision", check_precision_name(self.precision, SpeechConfigError))
         check(
@@ -251,9 +250,8 @@ class TranscribeConfig:
         within(self, "chunk_seconds", self.MIN_CHUNK_SECONDS, self.MAX_CHUNK_SECONDS)
         within(self, "max_seconds", MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS)
         check(1 <= self.batch_size <= 1024, "batch_size must be in 1..1024")
-        check(
-            self.threads is None or 1 <= self.threads <= MAX_THREADS, f"threads must be in 1..{MAX_THREADS}"
-        )
+        if self.threads is not None:  # None: torch's default
+            within(self, "threads", 1, MAX_THREADS)
 
 
 @dataclass(frozen=True)
@@ -323,9 +321,8 @@ class StreamConfig:
         finite(self, "chunk_ms", "max_seconds")
         within(self, "chunk_ms", self.MIN_CHUNK_MS, self.MAX_CHUNK_MS)
         within(self, "max_seconds", MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS)
-        check(
-            self.threads is None or 1 <= self.threads <= MAX_THREADS, f"threads must be in 1..{MAX_THREADS}"
-        )
+        if self.threads is not None:  # None: torch's default
+            within(self, "threads", 1, MAX_THREADS)
 
 
 @dataclass(frozen=True)
