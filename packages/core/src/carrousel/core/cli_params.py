@@ -29,14 +29,25 @@ __all__ = ["name_metavar", "param_name", "parse_float_range", "refuse_closed_std
 STDOUT_NAMES = frozenset({"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})  # a path option's stdout
 
 
+def _flags(p: inspect.Parameter) -> list[str]:
+    """An option's flags in the order declared; typer keeps the first one of
+    ``Annotated[..., typer.Option("--out", "-o")]`` as its ``default``, the others as ``param_decls``."""
+    found: list[str] = []
+    for m in typing.get_args(p.annotation)[1:]:
+        if isinstance(m, typer.models.OptionInfo):
+            first = [m.default] if isinstance(m.default, str) and m.default.startswith("-") else []
+            found += [*first, *(m.param_decls or ())]
+    return found
+
+
 def param_name(p: inspect.Parameter) -> str:
     """The name an error gives ``p``: an option's long name (``--count``), an argument's metavar as
     ``--help`` shows it (``TEXTS``; call after :func:`name_metavar`), not a flag it does not have."""
     extras = typing.get_args(p.annotation)[1:]
     if argument := next((m for m in extras if isinstance(m, typer.models.ArgumentInfo)), None):
         return (argument.metavar or p.name.upper()).removesuffix("...")
-    decls = [d for m in extras for d in getattr(m, "param_decls", None) or ()]
-    return next((d for d in decls if d.startswith("--")), "--" + p.name.replace("_", "-"))
+    longs = [d.split("/")[0] for d in _flags(p) if d.startswith("--")]  # --trim of --trim/--no-trim
+    return next(iter(longs), "--" + p.name.replace("_", "-"))
 
 
 _METAVARS = {str: "TEXT", int: "INT", float: "NUMBER", Path: "PATH"}
@@ -77,17 +88,6 @@ def parse_float_range(annotation: Any) -> None:
         info.help = f"{info.help or ''}  [{bounds.describe()}]".strip()
 
 
-def _decls(p: inspect.Parameter) -> set[str]:
-    """An option's flags; typer keeps the first one of ``Annotated[..., typer.Option("--out", "-o")]`` as
-    its ``default``."""
-    found: set[str] = set()
-    for m in typing.get_args(p.annotation)[1:]:
-        if isinstance(m, typer.models.OptionInfo):
-            first = [m.default] if isinstance(m.default, str) and m.default.startswith("-") else []
-            found.update([*first, *(m.param_decls or ())])
-    return found
-
-
 @check_args
 def stdout_needed(
     params: Sequence[inspect.Parameter], values: Mapping[str, Any], quiet: bool, results: str | None = None
@@ -99,7 +99,7 @@ def stdout_needed(
     given = {p.name: values.get(p.name) for p in params}
     if any(isinstance(v, str | Path) and str(v) in STDOUT_NAMES for v in given.values()):
         return True
-    if not quiet or results is None or any("--json" in _decls(p) and given[p.name] for p in params):
+    if not quiet or results is None or any("--json" in _flags(p) and given[p.name] for p in params):
         return True
     return given.get(results) is None
 
