@@ -28,7 +28,7 @@ from carrousel.core.atomic import refuse_stream_dir, writes_in_place
 from carrousel.core.errors import CarrouselError, ConfigError, DataError
 from carrousel.core.files_text import decode_checked, is_stream, read_failure, read_stream
 from carrousel.core.option_names import named_path, option
-from carrousel.core.paths import user_path
+from carrousel.core.paths import is_gzip, user_path
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -156,7 +156,7 @@ def read_text(
     p = check_input_file(path, flag, what, max_bytes)
     where = named_path(p, flag)
     try:
-        if p.suffix.lower() == ".gz":
+        if is_gzip(p):
             with gzip.open(p, "rb") as fh:
                 raw = fh.read(max_bytes + 1)
             if len(raw) > max_bytes:
