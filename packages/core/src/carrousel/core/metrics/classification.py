@@ -302,9 +302,24 @@ def accuracy(
 
 
 def _functional(
-    cls: type[_ClassCounts], preds: Values, target: Values, average: Average, **kw: object
+    cls: type[_ClassCounts],
+    preds: Values,
+    target: Values,
+    average: Average,
+    pos_label: int,
+    threshold: float,
+    ignore_index: int | None,
+    target_classes: bool,
 ) -> float:
-    return value_of(cls(average, **kw), preds, target)  # type: ignore[arg-type]
+    """:func:`precision`, :func:`recall` or :func:`f1`: their one keyword block, passed on to ``cls``."""
+    metric = cls(
+        average,
+        pos_label=pos_label,
+        threshold=threshold,
+        ignore_index=ignore_index,
+        target_classes=target_classes,
+    )
+    return value_of(metric, preds, target)
 
 
 @check_args
@@ -319,16 +334,7 @@ def precision(
     target_classes: bool = False,
 ) -> float:
     """Precision, binary or macro; see :class:`Precision`."""
-    return _functional(
-        Precision,
-        preds,
-        target,
-        average,
-        pos_label=pos_label,
-        threshold=threshold,
-        ignore_index=ignore_index,
-        target_classes=target_classes,
-    )
+    return _functional(Precision, preds, target, average, pos_label, threshold, ignore_index, target_classes)
 
 
 @check_args
@@ -343,16 +349,7 @@ def recall(
     target_classes: bool = False,
 ) -> float:
     """Recall, binary or macro; see :class:`Recall`."""
-    return _functional(
-        Recall,
-        preds,
-        target,
-        average,
-        pos_label=pos_label,
-        threshold=threshold,
-        ignore_index=ignore_index,
-        target_classes=target_classes,
-    )
+    return _functional(Recall, preds, target, average, pos_label, threshold, ignore_index, target_classes)
 
 
 @check_args
@@ -367,13 +364,4 @@ def f1(
     target_classes: bool = False,
 ) -> float:
     """F1 score, binary or macro; see :class:`F1`."""
-    return _functional(
-        F1,
-        preds,
-        target,
-        average,
-        pos_label=pos_label,
-        threshold=threshold,
-        ignore_index=ignore_index,
-        target_classes=target_classes,
-    )
+    return _functional(F1, preds, target, average, pos_label, threshold, ignore_index, target_classes)
