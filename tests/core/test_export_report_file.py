@@ -82,6 +82,21 @@ def test_write_report_never_writes_a_non_finite_figure(tmp_path: Path) -> None:
     assert json.loads((tmp_path / REPORT_FILE).read_text()) == {"latency": None, "rows": [1.5, None], "n": 3}
 
 
+def test_write_report_writes_what_json_prints(tmp_path: Path) -> None:
+    """report.json holds the --json document as emit_json writes it (to_jsonable): a path with bytes that
+    are not UTF-8 as valid text, not the lone surrogate (\\udce9) strict JSON readers refuse; on main
+    write_report had its own conversion and wrote the surrogate (a path object was a TypeError)."""
+    from carrousel.core.cli_values import to_jsonable
+    from carrousel.core.curves import write_report
+
+    data = b"caf\xe9.csv".decode("utf-8", "surrogateescape")  # a Latin-1 file name as Python holds it
+    doc = {"data": data, "model_dir": Path("m"), "mae": np.float32(0.5), "loss": float("nan")}
+    write_report(tmp_path, doc)
+    text = (tmp_path / REPORT_FILE).read_text(encoding="utf-8")
+    assert "\\udc" not in text, text
+    assert json.loads(text) == {**to_jsonable({k: v for k, v in doc.items() if k != "loss"}), "loss": None}
+
+
 def test_print_deployment_prints_nothing_under_quiet(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
+from carrousel.core.cli_values import to_jsonable
 from carrousel.core.errors import ConfigError
 from carrousel.core.plots import can_draw, pyplot, save_png, wrap_to
 
@@ -298,12 +299,14 @@ def write_report(folder: str | Path, doc: Mapping[str, Any], name: str = REPORT_
     into ``folder``, the command's output folder while it is being written (the ``also`` of
     :meth:`carrousel.core.bundle.Bundle.save`, the ``measure`` step of
     :func:`carrousel.core.export.export_measured`): the report is kept with the output, or neither is. A
-    non-finite figure (a diverged epoch, a score without data) is written as ``null``, never ``NaN``.
+    non-finite figure (a diverged epoch, a score without data) is written as ``null``, never ``NaN``; the
+    rest as ``--json`` prints it (:func:`carrousel.core.cli_values.to_jsonable`: a path holding bytes that
+    are not UTF-8 as valid text, not the lone surrogates strict JSON readers refuse).
 
     Raises:
-        TypeError: ``doc`` holds a value without a JSON form (nothing written).
+        ConfigError: ``doc`` holds a value without a JSON form (nothing written).
     """
-    text = json.dumps(finite_json(doc), indent=2, allow_nan=False)
+    text = json.dumps(to_jsonable(finite_json(doc)), indent=2, allow_nan=False)
     path = Path(folder) / name
     atomic_write_text(path, text + "\n")
     return path
