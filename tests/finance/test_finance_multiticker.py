@@ -198,3 +198,20 @@ def test_cli_train_global_on_a_wide_table(tmp_path: Path, rows: dict[str, pd.Dat
     assert out.exit_code == 0, out.output
     doc = json.loads(out.stdout)
     assert doc["series"] == 2 and set(doc["holdout"]) == {"AAPL", "MSFT"}
+
+
+def test_load_histories_reads_a_long_csv_once_for_all_its_tickers(
+    stocks_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long table of many series (a global model's ``train-global --data``, scored by ``finance export``) is
+    parsed once, not once per ticker and once more for its Ticker column; each ticker's history is the one
+    read alone."""
+    from carrousel.finance import data
+
+    cfg = DataConfig(tickers=("AAPL", "MSFT"), source="csv", csv_path=str(stocks_csv))
+    alone = [load_history(t, cfg).sha256 for t in cfg.tickers]
+    reads: list[str] = []
+    real = data.read_price_csv
+    monkeypatch.setattr(data, "read_price_csv", lambda p: (reads.append(str(p)), real(p))[1])
+    assert [h.sha256 for h in data.load_histories(cfg)] == alone
+    assert reads == [str(stocks_csv)]

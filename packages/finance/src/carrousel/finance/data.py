@@ -227,8 +227,9 @@ def load_history(ticker: str, cfg: DataConfig) -> PriceHistory:
     return _warned([_load(ticker, cfg)], cfg.calendar)[0]
 
 
-def _load(ticker: str, cfg: DataConfig) -> _Loaded:
-    """:func:`load_history` with its warnings returned, not logged."""
+def _load(ticker: str, cfg: DataConfig, table: pd.DataFrame | None = None) -> _Loaded:
+    """:func:`load_history` with its warnings returned, not logged; ``table``: ``cfg.csv_path`` read
+    already (:func:`load_histories` reads it once for all its tickers)."""
     ticker = ticker.strip().upper()
     if cfg.source == "sample":
         path = _sample_file()
@@ -236,7 +237,9 @@ def _load(ticker: str, cfg: DataConfig) -> _Loaded:
         return _finish(ticker, df, cfg, "sample", SAMPLE_LABEL)
     if cfg.source == "csv":
         assert cfg.csv_path is not None
-        df = _select_ticker(read_price_csv(cfg.csv_path), ticker, str(cfg.csv_path))
+        df = _select_ticker(
+            read_price_csv(cfg.csv_path) if table is None else table, ticker, str(cfg.csv_path)
+        )
         return _finish(ticker, df, cfg, "csv", f"CSV file {cfg.csv_path}")
     return _load_yahoo(ticker, cfg)
 
@@ -250,14 +253,15 @@ def load_histories(cfg: DataConfig) -> list[PriceHistory]:
             history would otherwise be used, silently, for every symbol).
     """
     symbols = list(dict.fromkeys(t.strip().upper() for t in cfg.tickers))
+    table = None  # a CSV file: read once, not once per ticker (a long table of many series)
     if cfg.source == "csv" and len(symbols) > 1:
         assert cfg.csv_path is not None
-        if "ticker" not in read_price_csv(cfg.csv_path):
+        if "ticker" not in (table := read_price_csv(cfg.csv_path)):
             raise PriceDataError(
                 f"{cfg.csv_path} has no Ticker column, so it holds one stock, not {', '.join(symbols)}; "
                 "pass one ticker per CSV file, or add a Ticker (or Symbol) column"
             )
-    return _warned([_load(t, cfg) for t in symbols], cfg.calendar)
+    return _warned([_load(t, cfg, table) for t in symbols], cfg.calendar)
 
 
 # ----------------------------------------------------------------------------------------------- Yahoo
