@@ -891,9 +891,10 @@ def discover(
     if cfg.model is None and cfg.sequences is None:
         raise typer.BadParameter("give a model (--model) or sequences to train on (SEQUENCES --control)")
     found = pipeline.discover(cfg, out, progress=cli.bars_on())
-    if as_json or summary_hidden(True):  # -q: the --out folder (report, motifs, logos) holds the table
-        if as_json:
-            cli.emit_json(found.summary())
+    if as_json:
+        cli.emit_json(found.summary())
+        return
+    if summary_hidden(True):  # -q: the --out folder (report, motifs, logos) holds the table
         return
     heads = ("rank", "motif", "consensus", "sites", "contribution", "best JASPAR match")
     n = len(found.motifs)
