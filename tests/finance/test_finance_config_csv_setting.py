@@ -39,3 +39,16 @@ def test_an_unusable_csv_setting_is_one_line_naming_it(
     assert res.exit_code == 1 and len(lines) == 1, res.output
     assert "[data] csv_path" in lines[0] and said in lines[0] and str(toml) in lines[0], lines[0]
     assert "internal error" not in lines[0] and "Yahoo" not in lines[0], lines[0]
+
+
+def test_a_document_of_no_file_is_named_as_a_document_not_printed() -> None:
+    """A Python caller's document read by no file (``TomlDocument`` without a source): the message named it
+    by its whole content on main (``[data] csv_path in {'data': {'csv_path': ''}} is empty``)."""
+    from carrousel.core.config import TomlDocument
+    from carrousel.finance.config import load_config
+    from carrousel.finance.errors import FinanceConfigError
+
+    with pytest.raises(FinanceConfigError) as err:
+        load_config(TomlDocument({"data": {"csv_path": ""}}))
+    assert str(err.value).startswith("[data] csv_path in the config document given is empty"), err.value
+    assert "{" not in str(err.value), err.value

@@ -384,5 +384,5 @@ def load_config(path: str | Path | TomlDocument | None, base: FinanceConfig | No
     if path is None:
         return base
     doc = path if isinstance(path, TomlDocument) else read_toml(path, option("path", flag="--config"))
-    check_csv_setting(doc.get("data"), str(doc.source or path))
+    check_csv_setting(doc.get("data"), doc.source or "the config document given")  # a doc of no file
     return overlay(base, doc)
