@@ -112,7 +112,7 @@ def _scored_prices(cfg: ExportConfig, saved: ForecasterBundle, found: Path) -> l
         FinanceConfigError: ``source`` csv for a model trained on another source (no file to read).
         PriceDataError: the prices cannot be read.
     """
-    own = run_prices(found, KIND, list(saved.data), saved.config.data, cfg.source)  # a global model's
+    own = run_prices(found, saved, cfg.source)  # a global model's
     if own is not None:
         return load_histories(own)
     if cfg.source == Source.csv.value and not saved.config.data.csv_path:

@@ -17,18 +17,16 @@ import json
 from collections.abc import Callable
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import read_manifest
 from carrousel.core.config import TomlDocument, dotted_fields, read_toml, to_dict
 from carrousel.core.option_names import named_path, option
+from carrousel.finance.bundle import KIND, ForecasterBundle
 from carrousel.finance.config import DataConfig, FinanceConfig
 from carrousel.finance.data import read_price_csv
 from carrousel.finance.errors import FinanceConfigError, PriceDataError
-
-if TYPE_CHECKING:
-    from carrousel.finance.bundle import ForecasterBundle
 
 __all__ = ["RUN_ASSET", "UNUSED", "global_settings", "recorded_config", "run_prices", "save_global"]
 
@@ -98,21 +96,19 @@ def save_global(
     return replace(core, assets=assets).save(folder, also)
 
 
-def run_prices(
-    folder: str | Path, kind: str, tickers: list[str], data: DataConfig, source: str | None
-) -> DataConfig | None:
-    """The prices a global model in ``folder`` (a bundle of ``kind``) is scored on: those of ``tickers`` (the
-    series it was trained on) with ``data``'s calendar, from ``source``, or (None or csv) its ``run`` asset's
-    table (``train-global --data``) read as a price CSV; None for a model without that record (one of
-    ``finance forecast``, whose settings name its prices).
+def run_prices(folder: str | Path, saved: ForecasterBundle, source: str | None) -> DataConfig | None:
+    """The prices the global model ``saved`` (loaded from ``folder``) is scored on: those of the series it
+    was trained on (``saved.data``) with its ``[data]`` calendar, from ``source``, or (None or csv) its
+    ``run`` asset's table (``train-global --data``) read as a price CSV; None for a model without that record
+    (one of ``finance forecast``, whose settings name its prices).
 
     Raises:
         PriceDataError: the recorded table is gone or is no price CSV (one line naming it and ``--source``).
     """
-    run = read_manifest(folder, kind).get("assets", {}).get(RUN_ASSET)
+    run = read_manifest(folder, KIND).get("assets", {}).get(RUN_ASSET)
     if not isinstance(run, dict) or not isinstance(run.get("data"), str):
         return None
-    own = replace(data, tickers=tuple(tickers), start=None, end=None)
+    own = replace(saved.config.data, tickers=tuple(saved.data), start=None, end=None)
     if source not in (None, "csv"):
         return replace(own, source=source)
     table = run["data"]

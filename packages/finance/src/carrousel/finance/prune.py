@@ -25,7 +25,7 @@ from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.option_names import option
 from carrousel.core.prune import prune_and_finetune
 from carrousel.core.train import lr_fix
-from carrousel.finance.bundle import KIND, ForecasterBundle, find_bundle
+from carrousel.finance.bundle import ForecasterBundle, find_bundle
 from carrousel.finance.config import ExportConfig
 from carrousel.finance.data import load_histories
 from carrousel.finance.errors import PriceDataError
@@ -58,7 +58,7 @@ def training_windows(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[list[S
     config = saved.config
     # a global model's own prices: the train-global --data table it records
     found = find_bundle(cfg.model_dir)
-    own = run_prices(found, KIND, list(saved.data), config.data, cfg.source) if found is not None else None
+    own = run_prices(found, saved, cfg.source) if found is not None else None
     data_cfg = own or replace(config.data, source=cfg.source or config.data.source)
     series, cuts = [], {}
     for history in load_histories(data_cfg):
