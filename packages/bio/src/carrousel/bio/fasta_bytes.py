@@ -22,7 +22,7 @@ from carrousel.core.encodings import UTF16_BOMS
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 from carrousel.core.files_text import read_failure
-from carrousel.core.paths import user_path
+from carrousel.core.paths import is_gzip, user_path
 
 __all__ = [
     "READ_BLOCK",
@@ -98,7 +98,7 @@ def open_fasta(path: str | Path) -> Iterator[BinaryIO]:
     try:
         with open(p, "rb") as fh:
             magic = fh.read(2)
-        if p.name.lower().endswith(".gz") and magic != _GZIP_MAGIC:
+        if is_gzip(p) and magic != _GZIP_MAGIC:
             raise _damaged(p, "no gzip header")
         with gzip.open(p, "rb") if magic == _GZIP_MAGIC else open(p, "rb") as fh:
             cr_only = _lone_cr(fh.read(_LINE_END_PEEK))

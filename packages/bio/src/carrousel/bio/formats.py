@@ -53,7 +53,7 @@ from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, is_special
 from carrousel.core.errors import CarrouselError, OutputError
 from carrousel.core.option_names import option
-from carrousel.core.paths import format_suffix
+from carrousel.core.paths import format_suffix, is_gzip
 
 __all__ = [
     "FORMATS",
@@ -343,7 +343,7 @@ def write_hits(result: ScanResult, fmt: HitFormat | str, path: str | Path) -> No
         OutputError: ``path`` cannot be written (the message names it).
     """
     pieces = iter_hits_text(result, fmt)
-    gz = str(path).lower().endswith(".gz") and not is_special(path)
+    gz = is_gzip(path) and not is_special(path)
     try:
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             sink = _Gzip(fh) if gz else fh
