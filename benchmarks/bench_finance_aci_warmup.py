@@ -19,8 +19,8 @@ are scored (pinball in percent log return, p10-p90 coverage) with:
 * ``split``: that calibration without ACI (and ``network``: the network without ACI, calibration on all).
 
 The network is trained with ``global_calibration_share = 1`` (calibration on all validation windows, the
-default; ``split`` at 0.5 passed a pre-registered rule on seeds 0, 1, 2 and was reverted: finance README,
-"Tried, then reverted: the global model's calibration on the earlier half").
+default; ``split`` at 0.5 passed a pre-registered rule on seeds 0, 1, 2 and was reverted: packages/finance/
+docs/results-global.md, "Tried, then reverted: the global model's calibration on the earlier half").
 
 Usage::
 

@@ -135,12 +135,12 @@ class DataConfig:
 
 # The target scale and input scaling of a network trained on several series at once (a global model). They were
 # chosen apart from the one-series defaults, on the validation period of the walk-forward backtest (the 500
-# days before the test period; the finance README, "Choosing the target scale").
+# days before the test period; packages/finance/docs/results-global.md, "Choosing the target scale").
 GLOBAL_TARGET_SCALE = "ewma"
 GLOBAL_VOL_INPUTS = False
 # The share of each series' validation windows (the earliest) a global model's calibration is fitted on (1: all).
-# 0.5 passed a pre-registered rule on the validation period and was reverted (the finance README, "Tried, then
-# reverted: the global model's calibration on the earlier half").
+# 0.5 passed a pre-registered rule on the validation period and was reverted (packages/finance/docs/
+# results-global.md, "Tried, then reverted: the global model's calibration on the earlier half").
 GLOBAL_CALIBRATION_SHARE = 1.0
 
 
@@ -278,7 +278,8 @@ class BacktestConfig:
     train_days: int = 2000  # rolling window length in trading days (ignored when expanding)
     refit_every: int = 250  # refit the models every N origins (each refit sees only data before it)
     # > 0: each network refit after the first starts from the previous refit's weights and trains this many
-    warm_refit_epochs: int = 0  # epochs (fresh AdamW, cosine; README "Warm-started refits"); 0: from scratch
+    # (packages/finance/docs/results-sample.md, "Warm-started refits")
+    warm_refit_epochs: int = 0  # epochs (fresh AdamW, cosine); 0: from scratch
     conformal: bool = True  # widen/narrow intervals by calibration on held-out windows (see calibration)
     calibration: str = "scale"  # a Calibration name: scale (one shrunk factor) | offsets (split-conformal)
     calibration_share: float = (

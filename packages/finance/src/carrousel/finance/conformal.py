@@ -16,8 +16,8 @@ distance from the median is multiplied by one factor, pooled over the horizons a
 are in units of the volatility at the origin, so the horizons share a scale), chosen so the held-out outcomes
 beyond each quantile are about as frequent as its level says, its log shrunk halfway to 0
 (:data:`SCALE_SHRINK`). One number instead of one per horizon and quantile: on the validation period
-(finance README) the additive offsets, fitted on about 300 overlapping windows of one regime, raised the
-pinball loss more than they fixed coverage.
+(packages/finance/docs/results-global.md, "Choosing the calibration") the additive offsets, fitted on about
+300 overlapping windows of one regime, raised the pinball loss more than they fixed coverage.
 """
 
 from __future__ import annotations
