@@ -506,7 +506,7 @@ def train(
     )
     cfg = train_settings(ctx, doc := config_file(config, ("data", "jaspar_release")), flags, _TRAIN_FLAGS)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
-    with train_block(ctx, config, doc):  # the arithmetic and settings (data files, lr) typed or the file's
+    with train_block(ctx, doc):  # the arithmetic and settings (data files, lr) typed or the file's
         result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=cli.bars_on())
     if as_json:
         cli.emit_json(result.summary())

@@ -122,18 +122,16 @@ def train_settings(
 _TRAIN_FILES = ("positives", "negatives", "peaks", "genome")  # bio train's [data] files
 
 
-def train_block(
-    ctx: typer.Context, config: Path | None, doc: TomlDocument | None = None
-) -> contextlib.AbstractContextManager[None]:
+def train_block(ctx: typer.Context, doc: TomlDocument | None) -> contextlib.AbstractContextManager[None]:
     """The block ``bio train`` trains in (core's ``settings_block``): the training arithmetic typed or the
-    ``--config`` file's, and each data file the file gave rather than a flag named as the file holds it
-    (``[data] positives in run.toml: pos.fa not found``), not by a flag never typed; so is the learning
-    rate a diverged training tells to lower, when the file (``doc``, :func:`config_file`) set it
+    ``--config`` file's (``doc``, :func:`config_file`; None: no file), and each data file the file gave rather
+    than a flag named as the file holds it (``[data] positives in run.toml: pos.fa not found``), not by a flag
+    never typed; so is the learning rate a diverged training tells to lower, when the file set it
     (``lower [fit] lr in run.toml (now 1e+38)``, not ``--lr``)."""
-    if config is None:
-        return settings_block(cli.typed(ctx, "precision"), config, "[fit] precision")
-    held = {n: file_key(f"data.{n}", config) + ":" for n in _TRAIN_FILES if not cli.typed(ctx, n)}
-    fit = doc.get("fit") if doc is not None else None
+    if doc is None:
+        return settings_block(cli.typed(ctx, "precision"), None, "[fit] precision")
+    held = {n: file_key(f"data.{n}", doc.source) + ":" for n in _TRAIN_FILES if not cli.typed(ctx, n)}
+    fit = doc.get("fit")
     if isinstance(fit, dict) and "lr" in fit and not cli.typed(ctx, "lr"):
-        held["fit.lr"] = file_key("fit.lr", config)
-    return settings_block(cli.typed(ctx, "precision"), config, "[fit] precision", held)
+        held["fit.lr"] = file_key("fit.lr", doc.source)
+    return settings_block(cli.typed(ctx, "precision"), doc.source, "[fit] precision", held)
