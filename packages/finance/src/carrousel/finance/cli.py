@@ -525,7 +525,7 @@ def forecast(
     refuse_unused(ctx, model_dir if saved is not None else None, out_dir, toml, saved=saved)  # merged
     with (
         progress("loading data, backtesting and training"),
-        run_block(precision is not None, config, csv, toml),  # the arithmetic; the file's CSV named
+        run_block(precision is not None, toml, csv),  # the arithmetic; the file's CSV named
     ):
         result = run_forecast(
             cfg, model_dir=model_dir, out_dir=out_dir, plot=plot, table_format=table_format.value
@@ -650,7 +650,7 @@ def backtest(
     refuse_unused(ctx, None, out_dir, toml, backtests=True)  # on the merged settings, before any prices
     with (
         progress("backtesting"),
-        run_block(precision is not None, config, csv, toml),  # the arithmetic; the file's CSV named
+        run_block(precision is not None, toml, csv),  # the arithmetic; the file's CSV named
     ):
         done = run_backtest(cfg, out_dir=out_dir, table_format=table_format.value)
     doc = done.to_dict()

@@ -187,18 +187,16 @@ def typed_tickers(
 
 @check_args
 def run_block(
-    precision_typed: bool, config: Path | None, csv: Path | None, doc: TomlDocument | None = None
+    precision_typed: bool, doc: TomlDocument | None, csv: Path | None
 ) -> contextlib.AbstractContextManager[None]:
     """The block ``finance forecast`` / ``backtest`` run in: the training arithmetic typed
-    (``precision_typed``) or the ``--config`` file's (core's ``precision_from``), and a CSV file the file
-    names (``[data] csv_path``, no ``--csv`` typed) named as the file holds it (``[data] csv_path in
-    run.toml: prices.csv not found``), not by a ``--csv`` flag never typed (core's ``settings_block``).
-    ``doc``: the file read; one that names no CSV leaves ``--csv`` to the messages that suggest it (before:
-    "use --source csv [data] csv_path in run.toml: PATH for your own file")."""
-    named = doc is None or bool((doc.get("data") or {}).get("csv_path"))  # no doc: a Python caller's file
-    held = (
-        {"csv_path": file_key("data.csv_path", config) + ":"}
-        if config is not None and csv is None and named
-        else {}
-    )
-    return settings_block(precision_typed, config, "[train] precision", held)
+    (``precision_typed``) or the ``--config`` file's (``doc``, the file read; None: no file), and a CSV file
+    the file names (``[data] csv_path``, no ``--csv`` typed) named as the file holds it (``[data] csv_path in
+    run.toml: prices.csv not found``), not by a ``--csv`` flag never typed (core's ``settings_block``). A file
+    that names no CSV leaves ``--csv`` to the messages that suggest it (before: "use --source csv [data]
+    csv_path in run.toml: PATH for your own file")."""
+    if doc is None:
+        return settings_block(precision_typed, None, "[train] precision")
+    named = csv is None and bool((doc.get("data") or {}).get("csv_path"))
+    held = {"csv_path": file_key("data.csv_path", doc.source) + ":"} if named else {}
+    return settings_block(precision_typed, doc.source, "[train] precision", held)
