@@ -65,17 +65,22 @@ def espeak() -> None:
         pytest.skip("espeak-ng is not installed (make system)")
 
 
-@pytest.fixture(scope="session")
-def said(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
-    """espeak-ng's "seven three nine two" at 16 kHz, as it writes it (skips without espeak-ng)."""
+def spoken(text: str, folder: Path) -> np.ndarray:
+    """espeak-ng's ``text`` at 16 kHz, as it writes it (to ``folder``/s.wav; skips without espeak-ng)."""
     from carrousel.speech.audio import read_audio
 
-    path = tmp_path_factory.mktemp("said") / "s.wav"
+    path = folder / "s.wav"
     try:
-        subprocess.run(["espeak-ng", "-w", str(path), "seven three nine two"], check=True)
+        subprocess.run(["espeak-ng", "-w", str(path), text], check=True)
     except FileNotFoundError:
         pytest.skip("espeak-ng is not installed (make system)")
     return read_audio(path, 16000)
+
+
+@pytest.fixture(scope="session")
+def said(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """espeak-ng's "seven three nine two" at 16 kHz, as it writes it (skips without espeak-ng)."""
+    return spoken("seven three nine two", tmp_path_factory.mktemp("said"))
 
 
 @pytest.fixture

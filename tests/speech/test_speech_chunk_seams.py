@@ -9,14 +9,13 @@ at 3.64 s read "our" for "four", at 3.88 s "ight" for "eight" (the brief's case:
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from carrousel.speech.audio import read_audio
 from carrousel.speech.recognizer import Recognizer
+from tests.speech.conftest import spoken
 
 SEVEN = "seven three nine two"
 EIGHT = "seven three nine two eight four one six"
@@ -26,8 +25,7 @@ EIGHT = "seven three nine two eight four one six"
 def test_a_word_across_a_chunk_boundary_keeps_its_letters(
     espeak, write_wav, tmp_path: Path, text, at
 ) -> None:
-    subprocess.run(["espeak-ng", "-w", str(tmp_path / "said.wav"), text], check=True)
-    said = read_audio(tmp_path / "said.wav", 16000)
+    said = spoken(text, tmp_path)
     y = np.zeros(9 * 16000, np.float32)
     y[int(at * 16000) : int(at * 16000) + len(said)] += said
     y += 1e-3 * np.random.default_rng(0).standard_normal(len(y)).astype(np.float32)  # room noise

@@ -8,23 +8,16 @@ recording of it as "even ost" (the file: "seven oe")."""
 
 from __future__ import annotations
 
-import subprocess
-
 import numpy as np
 import pytest
 
-from carrousel.speech.audio import read_audio
 from carrousel.speech.recognizer import Recognizer, shipped_model_path
+from tests.speech.conftest import spoken
 
 
 @pytest.fixture(scope="module")
 def clubs(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
-    path = tmp_path_factory.mktemp("clubs") / "c.wav"
-    try:
-        subprocess.run(["espeak-ng", "-w", str(path), "seven of clubs"], check=True)
-    except FileNotFoundError:
-        pytest.skip("espeak-ng is not installed (make system)")
-    return read_audio(path, 16000)
+    return spoken("seven of clubs", tmp_path_factory.mktemp("clubs"))
 
 
 @pytest.mark.parametrize(("lead", "noise"), [(0.5, 0.0), (1.0, 0.0), (1.0, 1e-3), (2.0, 0.0), (2.0, 1e-3)])
