@@ -3,7 +3,8 @@
 The lists were written from one run of each command and nothing held them to the CLI (evaluate's rows
 without `--per-step` were not listed at all). Each command runs here on tiny inputs: the global model the
 predict tests build, and one backtest (one network, one epoch, 20 origins) whose run folder evaluate
-reads; forecast, export and train-global are left out (trainings), as are the samples commands' cache.
+reads; forecast, export and train-global are left out (trainings); the samples commands are
+tests/test_readme_json_samples.py's.
 """
 
 from __future__ import annotations
@@ -51,11 +52,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ),
         ("finance evaluate", "`--json`", lambda r, tmp: [str(r["run"])]),
         ("finance evaluate", PER_STEP, lambda r, tmp: [str(r["run"]), "--per-step"]),
-        ("finance samples list", "`--json`", lambda r, tmp: []),
-        ("finance samples place", "`--json`", lambda r, tmp: ["stocks", "--from", str(tmp)]),
         ("finance backtest", "`--json`", None),
     ],
-    ids=["predict", "evaluate", "evaluate-per-step", "samples-list", "samples-place", "backtest"],
+    ids=["predict", "evaluate", "evaluate-per-step", "backtest"],
 )
 def test_readme_lists_the_json_keys_the_command_prints(
     command: str,
@@ -68,8 +67,7 @@ def test_readme_lists_the_json_keys_the_command_prints(
         doc = json.loads(runs["backtest"].read_text(encoding="utf-8"))
     else:
         done = runner.invoke(app, [*command.split()[1:], *args(runs, tmp_path), "--json"])
-        # samples place: exit 1 where the group is not cached (nothing to place from an empty folder)
-        assert done.exit_code in ((0, 1) if "place" in command else (0,)), done.output
+        assert done.exit_code == 0, done.output
         doc = json.loads(done.stdout)
     assert differences("finance", command, doc, marker) == []
 
