@@ -21,7 +21,6 @@ from typer.main import get_command
 
 PACKAGES = Path(__file__).resolve().parents[1] / "packages"
 DOMAINS = ("nlp", "finance", "speech", "bio")
-README = PACKAGES / "nlp" / "README.md"
 PAGES = [
     p for d in DOMAINS for p in (PACKAGES / d / "README.md", *sorted((PACKAGES / d / "docs").glob("*.md")))
 ]
@@ -161,11 +160,18 @@ def test_commands_reference_lists_every_command(domain: str) -> None:
     assert not absent, absent
 
 
+def _one_block(domain: str, language: str) -> str:
+    blocks = re.findall(
+        rf"```{language}\n(.*?)```", (PACKAGES / domain / "README.md").read_text(encoding="utf-8"), flags=re.S
+    )
+    assert len(blocks) == 1, (domain, language, len(blocks))
+    return blocks[0]
+
+
 def test_readme_python_block_runs(capsys: pytest.CaptureFixture[str]) -> None:
     """The README's Python block as written: the shipped model's two predictions, as its comment states."""
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
-    assert len(blocks) == 1
-    exec(compile(blocks[0], "nlp-README-python", "exec", dont_inherit=True), {"__name__": "nlp_readme"})
+    block = _one_block("nlp", "python")
+    exec(compile(block, "nlp-README-python", "exec", dont_inherit=True), {"__name__": "nlp_readme"})
     assert capsys.readouterr().out.split("\n")[:2] == ["positive 0.991", "negative 0.913"]
 
 
@@ -177,22 +183,12 @@ def test_readme_config_block_reaches_the_sentiment_run(
     from carrousel.nlp.pipeline import sentiment
     from tests.cli_harness import config_of
 
-    blocks = re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
-    assert len(blocks) == 1
     conf = tmp_path / "run.toml"
-    conf.write_text(blocks[0], encoding="utf-8")
+    conf.write_text(_one_block("nlp", "toml"), encoding="utf-8")
     argv = ["sentiment", "train", "-o", str(tmp_path / "m"), "--config", str(conf)]
     cfg = config_of(monkeypatch, app, sentiment, "train_sentiment", *argv)
     assert cfg.data.source == "reviews.csv" and cfg.model.hidden_size == 96
     assert (cfg.fit.epochs, cfg.fit.threads, cfg.fit.precision) == (20, 1, "fp32")
-
-
-def _one_block(domain: str, language: str) -> str:
-    blocks = re.findall(
-        rf"```{language}\n(.*?)```", (PACKAGES / domain / "README.md").read_text(encoding="utf-8"), flags=re.S
-    )
-    assert len(blocks) == 1, (domain, language, len(blocks))
-    return blocks[0]
 
 
 def test_finance_readme_config_block_reaches_the_backtest(
