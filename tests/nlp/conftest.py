@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
+import json
 import random
 import sys
 from collections.abc import Callable, Iterator
@@ -17,6 +19,7 @@ import torch
 
 from carrousel.core.errors import DataError
 from carrousel.nlp.cli import main
+from tests.cli_harness import record_toml
 
 if TYPE_CHECKING:
     from carrousel.nlp.pipeline import SentimentModel
@@ -94,6 +97,28 @@ def nlp(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return Run(int(done.value.code or 0), out.out, out.err)
 
     return invoke
+
+
+def bundle_data(folder: Path) -> dict[str, Any]:
+    """A trained model folder's ``bundle.json`` ``data`` (its provenance: ``config``, the training's figures)."""
+    data: dict[str, Any] = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))["data"]
+    return data
+
+
+def weights_sha(folder: Path) -> str:
+    """The sha256 of a model folder's weights file."""
+    return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+
+
+def retrained(nlp: Callable[..., Run], tmp_path: Path, command: str, first: Path) -> Path:
+    """Trains ``command`` again from ``first``'s recorded config alone (no flag but the output folder and
+    ``-q``, which prints nothing): the new model folder."""
+    conf = tmp_path / "record.toml"
+    conf.write_text(record_toml(bundle_data(first)["config"]), encoding="utf-8")
+    second = tmp_path / "again"
+    run = nlp(command, "train", "--config", str(conf), "-o", str(second), "-q")
+    assert (run.returncode, run.stdout) == (0, ""), run.stderr
+    return second
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ was an unknown table and the record lacked the teacher: fed back, it trained a s
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,18 +14,8 @@ import pytest
 
 from carrousel.nlp.cli import app
 from carrousel.nlp.pipeline import sentiment
-from tests.cli_harness import config_of, record_toml
-from tests.nlp.conftest import Run, synthetic_rows, write_csv
-
-
-def _config(folder: Path) -> dict[str, Any]:
-    data = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))["data"]
-    config: dict[str, Any] = data["config"]
-    return config
-
-
-def _weights(folder: Path) -> str:
-    return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+from tests.cli_harness import config_of
+from tests.nlp.conftest import Run, bundle_data, retrained, synthetic_rows, weights_sha, write_csv
 
 
 def test_distilled_record_retrains_the_same_weights(nlp: Callable[..., Run], tmp_path: Path) -> None:
@@ -43,18 +31,14 @@ def test_distilled_record_retrains_the_same_weights(nlp: Callable[..., Run], tmp
     flags += ["--embed-dim", "8", "--hidden-size", "8", "--epochs", "1", "--threads", "1", "--seed", "4"]
     run = nlp("sentiment", "train", "--data", str(data), "-o", str(first), *flags, "-q")
     assert (run.returncode, run.stdout) == (0, ""), run.stderr
-    record = _config(first)
+    record = bundle_data(first)["config"]
     teacher = record["teacher"]
     assert (teacher["name"], teacher["unlabelled"], teacher["augment"]) == ("minilm", [str(more)], 1)
     assert (teacher["alpha"], teacher["temperature"], teacher["balance"]) == (0.5, 1.5, False)
     assert (teacher["hint"], teacher["c"], teacher["ruled"]) == (0.0, 1.0, [])  # defaults recorded too
-    conf = tmp_path / "record.toml"
-    conf.write_text(record_toml(record), encoding="utf-8")
-    again = tmp_path / "again"
-    run = nlp("sentiment", "train", "--config", str(conf), "-o", str(again), "-q")
-    assert (run.returncode, run.stdout) == (0, ""), run.stderr
-    assert _config(again) == record
-    assert _weights(again) == _weights(first)
+    again = retrained(nlp, tmp_path, "sentiment", first)
+    assert bundle_data(again)["config"] == record
+    assert weights_sha(again) == weights_sha(first)
 
 
 def _teacher_of(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, *flags: str) -> Any:

@@ -7,8 +7,6 @@ table and ``[fit] progress`` was accepted and then overridden."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,45 +15,27 @@ import pytest
 
 from carrousel.nlp.cli import app
 from carrousel.nlp.pipeline import generate, sentiment, translate
-from tests.cli_harness import config_of, record_toml
-from tests.nlp.conftest import Run
+from tests.cli_harness import config_of
+from tests.nlp.conftest import Run, bundle_data, retrained, weights_sha
 
 
-def _provenance(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / "bundle.json").read_text(encoding="utf-8"))["data"]
-
-
-def _weights(folder: Path) -> str:
-    return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
-
-
-def _again(nlp: Callable[..., Run], tmp_path: Path, command: str, first: Path) -> Path:
-    """Trains again from ``first``'s recorded config alone (no flag but the output folder and ``-q``)."""
-    conf = tmp_path / "record.toml"
-    conf.write_text(record_toml(_provenance(first)["config"]), encoding="utf-8")
-    second = tmp_path / "again"
-    run = nlp(command, "train", "--config", str(conf), "-o", str(second), "-q")
-    assert (run.returncode, run.stdout) == (0, ""), run.stderr
-    return second
-
-
-def test_generate_record_retrains_the_same_weights(
+def test_generate_record_retrains_the_sameweights_sha(
     nlp: Callable[..., Run], tmp_path: Path, small_text: Path
 ) -> None:
     first = tmp_path / "lm"
     flags = ["--embed-dim", "8", "--hidden-size", "16", "--epochs", "2", "--batch-size", "4", "--bptt", "20"]
     run = nlp("generate", "train", "-t", str(small_text), "-o", str(first), *flags, "--seed", "3", "-q")
     assert (run.returncode, run.stdout) == (0, ""), run.stderr  # -q: nothing but errors and warnings
-    data = _provenance(first)
+    data = bundle_data(first)
     config, figures = data["config"], data["train"]
     assert config["train"] == {"bptt": 20, "segment": 80}
     assert (config["fit"]["epochs"], config["fit"]["seed"], config["fit"]["lr"]) == (2, 3, 3e-3)
     assert config["tokenizer"]["vocab_size"] == 512 and "progress" not in config["fit"]
     assert figures["perplexity"] > 1 and figures["seconds"] > 0  # the held-out perplexity it printed
-    assert _weights(_again(nlp, tmp_path, "generate", first)) == _weights(first)
+    assert weights_sha(retrained(nlp, tmp_path, "generate", first)) == weights_sha(first)
 
 
-def test_sentiment_record_retrains_the_same_weights(
+def test_sentiment_record_retrains_the_sameweights_sha(
     nlp: Callable[..., Run], tmp_path: Path, synthetic_csv: Path
 ) -> None:
     first = tmp_path / "clf"
@@ -63,16 +43,16 @@ def test_sentiment_record_retrains_the_same_weights(
     flags += ["--hidden-size", "8", "--epochs", "2", "--lr", "0.01", "--threshold", "f1", "--seed", "2"]
     run = nlp("sentiment", "train", "--data", str(synthetic_csv), "-o", str(first), *flags, "-q")
     assert (run.returncode, run.stdout) == (0, ""), run.stderr
-    data = _provenance(first)
+    data = bundle_data(first)
     config, figures = data["config"], data["train"]
     assert config["train"]["threshold"] == "f1" and config["fit"]["seed"] == 2
     assert (config["fit"]["weight_decay"], config["fit"]["val_fraction"]) == (1e-4, 0.1)
     assert config["tokenizer"]["lowercase"] is True and config["data"]["source"] == str(synthetic_csv)
     assert set(figures["val_at_threshold"]) >= {"accuracy", "f1"}  # the "at the cut" line's figures
-    assert _weights(_again(nlp, tmp_path, "sentiment", first)) == _weights(first)
+    assert weights_sha(retrained(nlp, tmp_path, "sentiment", first)) == weights_sha(first)
 
 
-def test_translate_record_retrains_the_same_weights(nlp: Callable[..., Run], tmp_path: Path) -> None:
+def test_translate_record_retrains_the_sameweights_sha(nlp: Callable[..., Run], tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.tsv"
     words = {"open": "öffne", "the": "die", "file": "Datei", "close": "schließe"}
     rows = sorted({f"{a} {b}" for a in words for b in words})
@@ -93,7 +73,7 @@ def test_translate_record_retrains_the_same_weights(nlp: Callable[..., Run], tmp
     flags += ["--members", "1", "--label-smoothing", "0.2", "--no-placeholders", "--separate-vocab"]
     run = nlp("translate", "train", "--pairs", str(pairs), "-o", str(first), *flags, "-q")
     assert (run.returncode, run.stdout) == (0, ""), run.stderr
-    data = _provenance(first)
+    data = bundle_data(first)
     own = data["config"]["train"]
     assert (own["members"], own["label_smoothing"], own["placeholders"], own["shared_vocab"]) == (
         1,
@@ -102,7 +82,7 @@ def test_translate_record_retrains_the_same_weights(nlp: Callable[..., Run], tmp
         False,
     )
     assert data["train"]["seconds"] > 0  # the training time it printed
-    assert _weights(_again(nlp, tmp_path, "translate", first)) == _weights(first)
+    assert weights_sha(retrained(nlp, tmp_path, "translate", first)) == weights_sha(first)
 
 
 def _config(
