@@ -17,7 +17,7 @@ import typer
 
 from carrousel.core.cli_values import OutputFolder
 from tests.core.test_closed_stdout_at_start import _closed, _refused
-from tests.finance.test_finance_global import ar_panel, saved_global_model
+from tests.finance.test_finance_global import ar_panel, saved_global_model, tiny_global_toml
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +44,7 @@ def test_quiet_with_an_out_file_runs_with_stdout_closed(saved: tuple[Path, Path]
 
 def test_quiet_train_global_writes_its_folder_with_stdout_closed(tmp_path: Path) -> None:
     ar_panel(2, 80, seed=6).to_csv(tmp_path / "panel.csv", index=False)
-    (tmp_path / "run.toml").write_text(
-        "[window]\nlookback = 10\nhorizon = 3\n[model]\nhidden_size = 4\nmembers = 1\n[train]\nepochs = 1\n"
-    )
+    (tmp_path / "run.toml").write_text(tiny_global_toml(hidden=4))
     args = ["train-global", "--data", "panel.csv", "--config", "run.toml", "--model-dir", "m"]
     r = _finance([*args, "-q"], tmp_path)
     assert r.returncode == 0 and r.stderr == "", r.stderr

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from carrousel.finance.cli import app
 from carrousel.finance.errors import PriceDataError
-from tests.finance.test_finance_global import ar_panel
+from tests.finance.test_finance_global import ar_panel, tiny_global_toml
 
 runner = CliRunner()
-TINY = "[window]\nlookback = 10\nhorizon = 3\n[model]\nhidden_size = 8\nmembers = 1\n[train]\nepochs = 1\n"
+TINY = tiny_global_toml()
 
 
 def _no_yahoo(*_: object) -> None:

@@ -49,6 +49,15 @@ def ar_panel(n: int, rows: int, seed: int = 0, phi: float = 0.5, prefix: str = "
     return pd.concat(parts, ignore_index=True)
 
 
+def tiny_global_toml(hidden: int = 8, members: int = 1, epochs: int = 1) -> str:
+    """A ``finance train-global --config`` file for a tiny run: lookback 10, horizon 3, ``hidden`` units,
+    ``members`` networks, ``epochs`` epochs."""
+    return (
+        f"[window]\nlookback = 10\nhorizon = 3\n[model]\nhidden_size = {hidden}\nmembers = {members}\n"
+        f"[train]\nepochs = {epochs}\n"
+    )
+
+
 def saved_global_model(folder: Path, df: pd.DataFrame) -> tuple[Path, Path]:
     """``df`` written to ``folder/panel.csv`` and a tiny global model trained on it (lookback 10, horizon 3,
     8 units, one epoch) saved to ``folder/m``: (table, model folder)."""

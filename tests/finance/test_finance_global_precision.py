@@ -17,9 +17,10 @@ from carrousel.finance.cli import app
 from carrousel.finance.config import DataConfig
 from carrousel.finance.data import load_histories
 from carrousel.finance.frames import to_frame
+from tests.finance.test_finance_global import tiny_global_toml
 
 runner = CliRunner()
-TINY = "[window]\nlookback = 10\nhorizon = 3\n[model]\nhidden_size = 8\nmembers = 2\n[train]\nepochs = 2\n"
+TINY = tiny_global_toml(members=2, epochs=2)
 
 
 @pytest.fixture

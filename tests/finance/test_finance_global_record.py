@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from carrousel.finance.cli import app
 from carrousel.finance.frames import Forecaster
 from tests.cli_harness import record_toml
-from tests.finance.test_finance_global import ar_panel
+from tests.finance.test_finance_global import ar_panel, tiny_global_toml
 
 runner = CliRunner()
 
@@ -29,10 +29,7 @@ def test_a_global_model_records_its_table_and_held_out_days_and_is_taken_back(tm
     tickers = ["AAPL"], source = "auto"... (defaults train-global never read) and [backtest] refit_every...,
     which train-global's --config refuses ("[data] tickers = ["AAPL"]: not used by finance train-global")."""
     ar_panel(4, 220).to_csv(tmp_path / "panel.csv", index=False)
-    (tmp_path / "run.toml").write_text(
-        "[window]\nlookback = 10\nhorizon = 3\n[model]\nhidden_size = 8\nmembers = 1\n[train]\nepochs = 2\n"
-        '[data]\ncalendar = "XNYS"\n'
-    )
+    (tmp_path / "run.toml").write_text(tiny_global_toml(epochs=2) + '[data]\ncalendar = "XNYS"\n')
     first = _train_global("--data", str(tmp_path / "panel.csv"), "--model-dir", str(tmp_path / "m1"),
                           "--holdout-days", "30", "--config", str(tmp_path / "run.toml"))  # fmt: skip
     saved = json.loads((tmp_path / "m1" / "bundle.json").read_text())["assets"]

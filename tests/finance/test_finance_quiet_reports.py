@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from carrousel.finance.cli import app
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.pipeline import forecast
-from tests.finance.test_finance_global import ar_panel
+from tests.finance.test_finance_global import ar_panel, tiny_global_toml
 
 runner = CliRunner()
 
@@ -43,9 +43,7 @@ def test_export_quiet_prints_nothing_and_the_folder_holds_the_report(
 
 def test_train_global_quiet_prints_nothing_and_the_folder_holds_every_printed_figure(tmp_path: Path) -> None:
     ar_panel(3, 160, seed=5).to_csv(tmp_path / "panel.csv", index=False)
-    (tmp_path / "run.toml").write_text(
-        "[window]\nlookback = 10\nhorizon = 3\n[model]\nhidden_size = 4\nmembers = 1\n[train]\nepochs = 1\n"
-    )
+    (tmp_path / "run.toml").write_text(tiny_global_toml(hidden=4))
     args = ["train-global", "--data", str(tmp_path / "panel.csv"), "--config", str(tmp_path / "run.toml"),
             "--holdout-days", "20"]  # fmt: skip
     quiet = runner.invoke(app, [*args, "--model-dir", str(tmp_path / "q"), "-q"])
