@@ -29,11 +29,13 @@ def _loader(seeded: bool) -> DataLoader[tuple[torch.Tensor, ...]]:
 
 
 def _fit(
-    cfg: TrainConfig, seeded: bool, resume: str | None = None
+    cfg: TrainConfig, seeded: bool, resume: str | None = None, callbacks: list[Callback] | None = None
 ) -> tuple[torch.nn.Module, list[dict[str, float]]]:
     model = mlp(dropout=0.3)
     val = _loader(seeded=False)  # draws from the global RNG (its own generator would start afresh)
-    result = Trainer(model, RegressionTask(), cfg).fit(_loader(seeded), val, resume=resume)
+    result = Trainer(model, RegressionTask(), cfg, callbacks=callbacks).fit(
+        _loader(seeded), val, resume=resume
+    )
     return model, [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
 
 
@@ -77,9 +79,7 @@ def test_a_stop_where_checkpoint_every_just_wrote_resumes_as_the_straight_run(tm
     straight, _ = _fit(CFG, seeded=False)
     ckpt = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), checkpoint_every=3)
     seen = Seen()
-    Trainer(mlp(dropout=0.3), RegressionTask(), dataclasses.replace(ckpt, max_steps=9), callbacks=[seen]).fit(
-        _loader(False), _loader(False)
-    )
+    _fit(dataclasses.replace(ckpt, max_steps=9), seeded=False, callbacks=[seen])
     assert [p.name for p in seen.paths] == [f"ckpt-{s // 7:04d}-{s:09d}.pt" for s in (3, 6, 7, 9)]
     resumed, _ = _fit(ckpt, seeded=False, resume="auto")
     assert same_state(straight.state_dict(), resumed.state_dict())
