@@ -18,9 +18,9 @@ from carrousel.core import cli
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.export import DeploymentReport, ExportSpec, export_measured, measure_latency
 from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
+from tests.core.test_core_export import DYN
 
 REPORT_FILE = "report.json"  # carrousel.core.curves.REPORT_FILE
-DYN = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
 
 
 def _inputs(b: int, t: int) -> tuple[torch.Tensor, torch.Tensor]:

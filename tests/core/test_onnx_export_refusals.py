@@ -15,8 +15,7 @@ pytest.importorskip("onnxruntime")
 from carrousel.core.errors import ExportError
 from carrousel.core.export import OnnxModule, export_onnx
 from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
-
-_DYN = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+from tests.core.test_core_export import DYN
 
 
 def _model(**encoder: object) -> SequenceClassifier:
@@ -34,7 +33,7 @@ def test_a_projected_lstm_is_refused_before_exporting(
 ) -> None:
     model = _model(cell="lstm", proj_size=4, bidirectional=True)
     with pytest.raises(ExportError) as info:
-        export_onnx(model, _example(), ["x", "lengths"], _DYN, exporter=exporter)
+        export_onnx(model, _example(), ["x", "lengths"], DYN, exporter=exporter)
     assert str(info.value) == (
         f"the {exporter} exporter cannot export SequenceClassifier: encoder.rnn is an LSTM with proj_size=4, "
         "which the ONNX LSTM node lacks; use proj_size=0, or export_program (torch.export) for a PyTorch "
@@ -46,7 +45,7 @@ def test_a_projected_lstm_is_refused_before_exporting(
 def test_an_axis_dynamo_fixed_is_refused_without_check_inputs() -> None:
     model = _model(cell="rnn_tanh")
     with pytest.raises(ExportError) as info:
-        export_onnx(model, _example(), ["x", "lengths"], _DYN, exporter="dynamo")
+        export_onnx(model, _example(), ["x", "lengths"], DYN, exporter="dynamo")
     assert str(info.value).startswith(
         "the dynamo exporter fixed axis 1 ('time') of input x to the example's size 7, so the file runs at "
         "that size only"
@@ -57,7 +56,7 @@ def test_an_axis_dynamo_fixed_is_refused_without_check_inputs() -> None:
 @pytest.mark.parametrize(("cell", "exporter"), [("lstm", "dynamo"), ("rnn_tanh", "torchscript")])
 def test_graphs_with_dynamic_axes_still_export(cell: str, exporter: str) -> None:
     model = _model(cell=cell, bidirectional=True)
-    blob = export_onnx(model, _example(), ["x", "lengths"], _DYN, exporter=exporter)
+    blob = export_onnx(model, _example(), ["x", "lengths"], DYN, exporter=exporter)
     x, lengths = torch.randn(5, 12, 6), torch.tensor([12, 1, 7, 3, 12])
     with torch.no_grad():
         want = model(x, lengths)

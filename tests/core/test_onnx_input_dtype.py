@@ -13,8 +13,7 @@ pytest.importorskip("onnxruntime")
 from carrousel.core.errors import ShapeError
 from carrousel.core.export import OnnxModule, export_onnx
 from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
-
-_DYN = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+from tests.core.test_core_export import DYN
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +21,7 @@ def exported() -> tuple[SequenceClassifier, bytes]:
     torch.manual_seed(0)
     model = SequenceClassifier(SequenceClassifierConfig(RecurrentConfig(4, 8, cell="lstm"), 3)).eval()
     x, lengths = torch.randn(3, 6, 4), torch.tensor([6, 4, 2])
-    return model, export_onnx(model, (x, lengths), ["x", "lengths"], _DYN)
+    return model, export_onnx(model, (x, lengths), ["x", "lengths"], DYN)
 
 
 def test_float64_x_is_refused_as_the_eager_network_refuses_it(

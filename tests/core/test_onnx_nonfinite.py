@@ -13,8 +13,7 @@ pytest.importorskip("onnxruntime")
 from carrousel.core.errors import DataError, ShapeError
 from carrousel.core.export import OnnxModule, export_onnx, quantize_int8
 from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
-
-_DYN = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+from tests.core.test_core_export import DYN
 
 
 def _model(cell: str) -> SequenceClassifier:
@@ -28,7 +27,7 @@ def _model(cell: str) -> SequenceClassifier:
 def test_a_non_finite_value_at_a_valid_step_is_one_error(cell: str, exporter: str, bad: float) -> None:
     model = _model(cell)
     x, lengths = torch.randn(3, 6, 4), torch.tensor([6, 4, 2])
-    blob = export_onnx(model, (x, lengths), ["x", "lengths"], _DYN, exporter=exporter)
+    blob = export_onnx(model, (x, lengths), ["x", "lengths"], DYN, exporter=exporter)
     x[1, 2, 3] = bad
     for graph in (blob, quantize_int8(blob)):
         with pytest.raises(DataError) as info:
@@ -53,7 +52,7 @@ def test_without_lengths_every_step_is_checked() -> None:
 def test_nan_in_the_padding_still_runs_as_eager() -> None:
     model = _model("lstm")
     x, lengths = torch.randn(3, 6, 4), torch.tensor([6, 4, 2])
-    blob = export_onnx(model, (x, lengths), ["x", "lengths"], _DYN)
+    blob = export_onnx(model, (x, lengths), ["x", "lengths"], DYN)
     x[1, 4:] = float("nan")
     x[2, 2:] = float("inf")
     with torch.no_grad():
@@ -68,7 +67,7 @@ def test_an_input_of_another_rank_is_named_before_the_lengths() -> None:
     read as (batch, time)."""
     model = _model("lstm")
     x, lengths = torch.randn(3, 6, 4), torch.tensor([6, 4, 2])
-    blob = export_onnx(model, (x, lengths), ["x", "lengths"], _DYN)
+    blob = export_onnx(model, (x, lengths), ["x", "lengths"], DYN)
     with pytest.raises(ShapeError) as info:
         OnnxModule(blob)(torch.randn(5, 4), torch.tensor([5]))
     assert str(info.value) == "input x must be (batch, time, 4), 3 axes, got shape (5, 4)"
