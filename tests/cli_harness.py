@@ -12,7 +12,9 @@ import gzip
 import importlib
 import json
 import os
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,3 +236,27 @@ def nan_weights(folder: Path) -> None:
     tensors[first] = tensors[first] * float("nan")
     save_file(tensors, str(folder / "model.safetensors"))
     save_manifest(folder, json.loads((folder / "bundle.json").read_text()))
+
+
+def run_stdout_closed(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    """``python *args`` in ``cwd`` started with stdout closed (``cmd >&-``): the finished process (stderr
+    captured) and its seconds."""
+    start = time.monotonic()
+    r = subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        text=True,
+        timeout=120,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    return r, time.monotonic() - start
+
+
+def assert_stdout_closed_refused(r: subprocess.CompletedProcess[str]) -> None:
+    """``r`` was refused for its closed stdout: exit 1, one ``error:`` line naming ``> /dev/null``."""
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("error: standard output is closed") and "> /dev/null" in lines[0], r.stderr

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.cli_harness import Outcome
-from tests.core.test_closed_stdout_at_start import _closed, _refused
+from tests.cli_harness import Outcome, assert_stdout_closed_refused, run_stdout_closed
 
 
 def test_enrich_quiet_with_an_out_file_prints_nothing(
@@ -36,10 +35,11 @@ def test_enrich_quiet_with_an_out_file_runs_with_stdout_closed(
 ) -> None:
     fa = write_fasta(tmp_path / "t.fa", {f"s{i}": lcg_dna(200, i) for i in range(12)})
     args = ["-m", "carrousel.bio", "enrich", str(fa), "-m", "CTCF", "--no-progress", "--shuffles", "1"]
-    r: subprocess.CompletedProcess[str] = _closed([*args, "-q", "-o", "m.tsv"], tmp_path)[0]
+    r: subprocess.CompletedProcess[str] = run_stdout_closed([*args, "-q", "-o", "m.tsv"], tmp_path)[0]
     assert r.returncode == 0 and r.stderr == "", r.stderr  # before: "error: standard output is closed"
     assert (tmp_path / "m.tsv").is_file()
-    _refused(_closed([*args, "-q", "-o", "-"], tmp_path)[0])  # the TSV itself goes to stdout: refused
+    refused = run_stdout_closed([*args, "-q", "-o", "-"], tmp_path)[0]  # the TSV itself goes to stdout
+    assert_stdout_closed_refused(refused)
 
 
 def test_discover_quiet_prints_nothing_the_folder_holds_the_table(

@@ -6,39 +6,16 @@ and model folders, ``nlp sentiment train`` its model, and only then exited 1."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.cli_harness import assert_stdout_closed_refused, run_stdout_closed
 
 _FINANCE = ["forecast", "AAPL", "--source", "sample", "--horizon", "3", "--lookback", "10", "--epochs", "2",
             "--hidden", "8", "--test-days", "40", "--refit-every", "20", "--members", "2"]  # fmt: skip
 _NLP = ["sentiment", "train", "--data", "DATA", "--out", "model", "--tokenizer", "word",
         "--embed-dim", "8", "--hidden-size", "8", "--epochs", "3"]  # fmt: skip
-
-
-def _closed(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], float]:
-    start = time.monotonic()
-    r = subprocess.run(
-        [sys.executable, *args],
-        cwd=cwd,
-        text=True,
-        timeout=120,
-        stderr=subprocess.PIPE,
-        preexec_fn=lambda: os.close(1),
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    return r, time.monotonic() - start
-
-
-def _refused(r: subprocess.CompletedProcess[str]) -> None:
-    assert r.returncode == 1, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    assert lines[0].startswith("error: standard output is closed") and "> /dev/null" in lines[0], r.stderr
 
 
 def _nlp_data(path: Path) -> Path:
@@ -63,8 +40,8 @@ def test_a_training_with_a_closed_stdout_is_refused_before_it_trains(
     data = _nlp_data(tmp_path / "data.csv")
     work = tmp_path / "work"
     work.mkdir()
-    r, seconds = _closed(["-m", package, *[str(data) if a == "DATA" else a for a in args]], work)
-    _refused(r)
+    r, seconds = run_stdout_closed(["-m", package, *[str(data) if a == "DATA" else a for a in args]], work)
+    assert_stdout_closed_refused(r)
     assert list(work.iterdir()) == [], "no run folder, no model folder"
     assert seconds < 20, seconds  # the start-up alone (no torch import): well under a training's time
 
@@ -72,4 +49,4 @@ def test_a_training_with_a_closed_stdout_is_refused_before_it_trains(
 @pytest.mark.parametrize("flag", ["--help", "--version"])
 def test_help_and_version_with_a_closed_stdout_are_refused_too(tmp_path: Path, flag: str) -> None:
     """They print only on stdout: the same line tells why nothing shows (not a help text lost in silence)."""
-    _refused(_closed(["-m", "carrousel.finance", flag], tmp_path)[0])
+    assert_stdout_closed_refused(run_stdout_closed(["-m", "carrousel.finance", flag], tmp_path)[0])

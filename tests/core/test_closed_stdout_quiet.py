@@ -16,7 +16,7 @@ import pytest
 import typer
 
 from carrousel.core.cli_values import OutputFolder
-from tests.core.test_closed_stdout_at_start import _closed, _refused
+from tests.cli_harness import assert_stdout_closed_refused, run_stdout_closed
 from tests.finance.test_finance_global import ar_panel, saved_global_model, tiny_global_toml
 
 
@@ -26,7 +26,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _finance(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return _closed(["-m", "carrousel.finance", *args], cwd)[0]
+    return run_stdout_closed(["-m", "carrousel.finance", *args], cwd)[0]
 
 
 def test_quiet_with_an_out_file_runs_with_stdout_closed(saved: tuple[Path, Path], tmp_path: Path) -> None:
@@ -38,7 +38,7 @@ def test_quiet_with_an_out_file_runs_with_stdout_closed(saved: tuple[Path, Path]
     # the results would print on stdout: refused, before the work (no file)
     for printing in (base, [*base, "-q"], [*base, "-q", "--json", "-o", str(tmp_path / "g.csv")],
                      [*base, "-q", "-o", "-"], [*base, "-o", str(tmp_path / "g.csv")]):  # fmt: skip
-        _refused(_finance(printing, tmp_path))
+        assert_stdout_closed_refused(_finance(printing, tmp_path))
         assert not (tmp_path / "g.csv").exists()
 
 
@@ -53,7 +53,7 @@ def test_quiet_train_global_writes_its_folder_with_stdout_closed(tmp_path: Path)
 
 @pytest.mark.parametrize("flag", ["--help", "--version"])
 def test_help_with_quiet_and_a_closed_stdout_is_still_refused(tmp_path: Path, flag: str) -> None:
-    _refused(_finance(["-q", flag], tmp_path))
+    assert_stdout_closed_refused(_finance(["-q", flag], tmp_path))
 
 
 def test_stdout_needed_reads_the_options() -> None:

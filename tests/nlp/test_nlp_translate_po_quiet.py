@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.core.test_closed_stdout_at_start import _closed, _refused
+from tests.cli_harness import assert_stdout_closed_refused, run_stdout_closed
 from tests.nlp.conftest import Run
 from tests.nlp.test_nlp_translate_fill_po import HAND
 
@@ -32,7 +32,7 @@ def test_po_quiet_prints_nothing(tmp_path: Path, undertrained: Path, nlp: Callab
 def test_po_quiet_with_an_out_file_runs_with_stdout_closed(tmp_path: Path, undertrained: Path) -> None:
     (tmp_path / "de.po").write_text(HAND, encoding="utf-8")
     args = ["-m", "carrousel.nlp", "translate", "--model", str(undertrained), "--po", "de.po", "-q"]
-    r = _closed([*args, "-o", "filled.po"], tmp_path)[0]
+    r = run_stdout_closed([*args, "-o", "filled.po"], tmp_path)[0]
     assert r.returncode == 0 and r.stderr == "", r.stderr  # before: "error: standard output is closed"
     assert (tmp_path / "filled.po").is_file()
-    _refused(_closed(args, tmp_path)[0])  # the catalogue itself goes to stdout
+    assert_stdout_closed_refused(run_stdout_closed(args, tmp_path)[0])  # the catalogue itself goes to stdout
