@@ -21,8 +21,19 @@ from carrousel.finance.config import (
     TrainSettings,
     WindowConfig,
 )
+from carrousel.finance.errors import PriceDataError
 
 STOCKS = Path(__file__).parent / "data" / "stocks_2007_2010.csv.gz"
+
+
+@pytest.fixture
+def yahoo_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prices asked of Yahoo fail ("Yahoo was asked"): a command that must read its own table shows it does."""
+
+    def refuse(*_: object) -> None:
+        raise PriceDataError("Yahoo was asked")
+
+    monkeypatch.setattr(data_mod, "_load_yahoo", refuse)
 
 
 @pytest.fixture

@@ -9,13 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from carrousel.finance.cli import app
-from carrousel.finance.errors import PriceDataError
 
 runner = CliRunner()
-
-
-def _no_yahoo(*_: object) -> None:
-    raise PriceDataError("Yahoo was asked")
 
 
 @pytest.mark.parametrize(
@@ -28,10 +23,9 @@ def _no_yahoo(*_: object) -> None:
     ],
 )
 def test_an_unusable_csv_setting_is_one_line_naming_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, said: str
+    tmp_path: Path, yahoo_refused: None, line: str, said: str
 ) -> None:
     """Fails on main: each case as its comment says."""
-    monkeypatch.setattr("carrousel.finance.data._load_yahoo", _no_yahoo)
     toml = tmp_path / "run.toml"
     toml.write_text(f"[data]\n{line}\n")
     res = runner.invoke(app, ["forecast", "AAPL", "--config", str(toml)])

@@ -11,15 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from carrousel.finance.cli import app
-from carrousel.finance.errors import PriceDataError
 from tests.finance.test_finance_global import ar_panel, tiny_global_toml
 
 runner = CliRunner()
 TINY = tiny_global_toml()
-
-
-def _no_yahoo(*_: object) -> None:
-    raise PriceDataError("Yahoo was asked")
 
 
 def _train_global(tmp_path: Path, data: Path) -> Path:
@@ -40,12 +35,11 @@ def _train_global(tmp_path: Path, data: Path) -> Path:
 
 
 def test_a_global_model_is_scored_on_its_own_table(
-    tmp_path: Path, stocks_csv: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, stocks_csv: Path, yahoo_refused: None
 ) -> None:
     """Fails on main: the export read the placeholder [data] defaults (AAPL from Yahoo: "Yahoo Finance is
     unreachable... fetching AAPL"), though --source's help says the default is the model's own prices."""
     model = _train_global(tmp_path, stocks_csv)
-    monkeypatch.setattr("carrousel.finance.data._load_yahoo", _no_yahoo)
     out = tmp_path / "gx"
     res = runner.invoke(
         app, ["export", "--model-dir", str(model), "-o", str(out), "--eval-days", "20", "--json"]
@@ -56,14 +50,13 @@ def test_a_global_model_is_scored_on_its_own_table(
 
 
 def test_a_global_model_whose_table_is_no_price_csv_is_refused_in_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, yahoo_refused: None
 ) -> None:
     """Fails on main (Yahoo asked for AAPL): a table of unique_id, ds, y is no price CSV to score on; one
     line names the table and --source, nothing written."""
     table = tmp_path / "panel.csv"
     ar_panel(2, 160).to_csv(table, index=False)
     model = _train_global(tmp_path, table)
-    monkeypatch.setattr("carrousel.finance.data._load_yahoo", _no_yahoo)
     out = tmp_path / "gx"
     res = runner.invoke(app, ["export", "--model-dir", str(model), "-o", str(out), "--eval-days", "20"])
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
@@ -75,12 +68,11 @@ def test_a_global_model_whose_table_is_no_price_csv_is_refused_in_one_line(
 
 
 def test_a_global_model_is_pruned_on_its_own_table(
-    tmp_path: Path, stocks_csv: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, stocks_csv: Path, yahoo_refused: None
 ) -> None:
     """Fails on main (scored on Yahoo's AAPL), and with only the scoring fixed: ``--prune`` fine-tuned on
     the placeholder [data] defaults (Yahoo's AAPL), not the table the model was trained on."""
     model = _train_global(tmp_path, stocks_csv)
-    monkeypatch.setattr("carrousel.finance.data._load_yahoo", _no_yahoo)
     out = tmp_path / "gx"
     args = ["export", "--model-dir", str(model), "-o", str(out), "--eval-days", "20", "--json"]
     res = runner.invoke(app, [*args, "--prune", "0.3", "--finetune-epochs", "1"])
@@ -89,7 +81,7 @@ def test_a_global_model_is_pruned_on_its_own_table(
 
 
 def test_a_global_models_relative_table_not_found_from_here_is_one_line(
-    tmp_path: Path, stocks_csv: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, stocks_csv: Path, monkeypatch: pytest.MonkeyPatch, yahoo_refused: None
 ) -> None:
     """Fails on main (Yahoo asked): a --data given relative is read from where export runs; from elsewhere
     the line says so, and how to proceed."""
@@ -98,7 +90,6 @@ def test_a_global_models_relative_table_not_found_from_here_is_one_line(
     monkeypatch.chdir(tmp_path / "a")
     model = _train_global(tmp_path, Path("s.csv.gz"))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("carrousel.finance.data._load_yahoo", _no_yahoo)
     res = runner.invoke(
         app, ["export", "--model-dir", str(model), "-o", str(tmp_path / "gx"), "--eval-days", "20"]
     )
