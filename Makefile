@@ -27,7 +27,7 @@ PYTEST_ARGS ?=
 # fixtures are built once. PYTEST_WORKERS=0 runs it in this process (e.g. to debug with -x --pdb).
 PYTEST_WORKERS ?= auto
 
-.PHONY: setup system venv data native demo test lint typecheck bench sentiment-model clean
+.PHONY: setup system venv data native demo test lint typecheck bench sentiment-model readme-commands clean
 
 setup: venv data native
 
@@ -88,6 +88,11 @@ bench: setup
 # The transfer set stays unbalanced (--no-balance, the script's default; its docstring says why).
 sentiment-model: setup
 	$(PY) scripts/train_nlp_sentiment_model.py --threads 1
+
+# Rewrites the Commands tables of the domain READMEs (between their <!-- commands:begin/end --> markers) from
+# the CLIs; tests/test_readme_commands_generated.py fails until this is run after an option changes.
+readme-commands: venv
+	$(PY) -m carrousel_devdata.readme_commands
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
