@@ -21,11 +21,11 @@ its ``--json`` keys) and the section's introduction are hand-written and stay as
 A command without a block gets one at the end of the README's last block's section (its outputs paragraph
 is then to be written by hand); a block whose command is gone is removed (a warning names it).
 
-The default cell, the same for every README: the ``[default: X]`` the option's help ends with, else a
-one-word ``(default X)`` / ``(default: X)``, or a number or choice in parentheses ending it (``(160).``), of its help when the option's own default is ``None`` (the value
-comes from a ``--config`` file or the pipeline's config) or it is a flag pair, else the option's default; a flag pair's default
-is the flag that is on (``--header``, ``--no-balance``); empty: none, or the help text says what (``default:
-the model's``).
+The default cell, the same for every README: the ``[default: X]`` of the option's help; else, when the
+option's own default is ``None`` (the value comes from a ``--config`` file or the pipeline's config) or it is
+a flag pair, a one-word ``(default X)`` / ``(default: X)`` of its help or a number or choice in parentheses
+ending it (``LSTM layers (2).``); else the option's default. A flag pair's default is the flag that is on
+(``--header``, ``--no-balance``). Empty: none, or the help text says what (``default: the model's``).
 """
 
 from __future__ import annotations

@@ -131,7 +131,8 @@ OovFallback = Annotated[
     typer.Option(
         "--oov-fallback/--no-oov-fallback",
         help="--teacher, word tokens: a word outside the vocabulary gets a vector mapped from MiniLM's word "
-        "pieces instead of [UNK] (the bundle carries the map) [default: --no-oov-fallback].",
+        "pieces instead of [UNK] (the bundle carries the map; [teacher] oov_fallback) "
+        "[default: --no-oov-fallback].",
     ),
 ]
 Hint = Annotated[
@@ -141,7 +142,8 @@ Hint = Annotated[
         metavar="BETA",
         min=0.0,
         help="--teacher: weight of the hint term, the student's pooled vector regressing the teacher's MiniLM "
-        "embedding through a training-only projection, BETA * (1 - cosine); not saved [default: 0, off].",
+        "embedding through a training-only projection, BETA * (1 - cosine); not saved ([teacher] hint) "
+        "[default: 0, off].",
     ),
 ]
 Model = Annotated[

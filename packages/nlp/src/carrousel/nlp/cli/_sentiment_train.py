@@ -131,12 +131,16 @@ def train(
     ] = None,
     teacher: Annotated[
         Teacher | None,
-        typer.Option(help="Distil from this frozen sentence encoder (needs carrousel-nlp[teacher])."),
+        typer.Option(
+            help="Distil from this frozen sentence encoder (needs carrousel-nlp[teacher]); a --config file's "
+            '[teacher] table (name = "minilm") turns it on too, and sets the --teacher options; flags win.'
+        ),
     ] = None,
     unlabelled: Annotated[
         list[Path] | None,
         typer.Option(
-            metavar="FILE", help="--teacher: unlabelled texts, one per line, for the teacher to score."
+            metavar="FILE",
+            help="--teacher: unlabelled texts, one per line, for the teacher to score ([teacher] unlabelled).",
         ),
     ] = None,
     ruled: Annotated[
@@ -144,25 +148,31 @@ def train(
         typer.Option(
             metavar="FILE",
             help="--teacher: labelled rows (as --data, columns text and label) whose own labels stand in for "
-            "the teacher's soft targets, e.g. negation pairs the teacher misreads.",
+            "the teacher's soft targets, e.g. negation pairs the teacher misreads ([teacher] ruled).",
         ),
     ] = None,
     augment: Annotated[
-        int | None, typer.Option(min=0, max=100, help="--teacher: augmented copies per text [default: 4].")
+        int | None,
+        typer.Option(
+            min=0, max=100, help="--teacher: augmented copies per text ([teacher] augment) [default: 4]."
+        ),
     ] = None,
     temperature: Annotated[
-        float | None, typer.Option(min=0.01, help="--teacher: softmax temperature [default: 2].")
+        float | None,
+        typer.Option(min=0.01, help="--teacher: softmax temperature ([teacher] temperature) [default: 2]."),
     ] = None,
     alpha: Annotated[
         float | None,
-        typer.Option(min=0.0, max=1.0, help="--teacher: weight of the soft targets [default: 0.9]."),
+        typer.Option(
+            min=0.0, max=1.0, help="--teacher: weight of the soft targets ([teacher] alpha) [default: 0.9]."
+        ),
     ] = None,
     balance: Annotated[
         bool | None,
         typer.Option(
             "--balance/--no-balance",
             help="--teacher: keep a subset of the --unlabelled texts whose classes, as the teacher reads "
-            "them, have the training rows' shares [default: --balance].",
+            "them, have the training rows' shares ([teacher] balance) [default: --balance].",
         ),
     ] = None,
     oov_fallback: OovFallback = None,
