@@ -147,3 +147,19 @@ def test_check_command_exits_1_and_says_what_to_run(
     with caplog.at_level("ERROR", logger=rc.log.name):
         assert rc.main(["--check", "nlp"]) == 1
     assert "run: python -m carrousel_devdata.readme_commands" in caplog.text
+
+
+def test_a_readme_without_markers_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# toy\n\n## Commands\n\nNo blocks.\n", encoding="utf-8")
+    monkeypatch.setattr(rc, "readme_path", lambda domain, root=None: readme)
+    monkeypatch.setattr(rc, "render_blocks", lambda domain, app=None: {"nlp x": "### `nlp x`\n\n"})
+    with caplog.at_level("ERROR", logger=rc.log.name):
+        assert rc.main(["nlp"]) == 1
+    assert [r.message for r in caplog.records] == [
+        "packages/nlp/README.md: no <!-- commands:begin NAME --> block: add the markers around the Commands "
+        "section's tables"
+    ]
+    assert readme.read_text(encoding="utf-8").endswith("No blocks.\n")  # untouched

@@ -195,7 +195,9 @@ def rewrite(text: str, blocks: dict[str, str]) -> str:
             text = block_pattern(name).sub("", text, count=1)
     for name in present:
         if name in blocks:
-            text = block_pattern(name).sub(lambda m, n=name: _block(n, blocks[n]), text, count=1)
+            match = block_pattern(name).search(text)
+            assert match is not None  # found above
+            text = text[: match.start()] + _block(name, blocks[name]) + text[match.end() :]
     missing = [name for name in blocks if name not in present]
     if missing:
         last = list(block_pattern().finditer(text))[-1]
@@ -229,7 +231,11 @@ def check(domain: str, root: Path | None = None, app: Any = None) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m carrousel_devdata.readme_commands [--check] [DOMAIN...]``; 0, or 1 when ``--check`` fails."""
-    parser = argparse.ArgumentParser(prog="python -m carrousel_devdata.readme_commands", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m carrousel_devdata.readme_commands",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "domains", nargs="*", metavar="DOMAIN", help=f"one of {', '.join(DOMAINS)} (default: all)"
     )
@@ -252,11 +258,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from carrousel.core.atomic import atomic_write_text
 
         text = path.read_text(encoding="utf-8")
-        new = rewrite(text, render_blocks(domain))
+        try:
+            new = rewrite(text, render_blocks(domain))
+        except ValueError as e:
+            log.error("packages/%s/README.md: %s", domain, e)
+            failed = True
+            continue
         if new != text:
             atomic_write_text(path, new)
             log.info("packages/%s/README.md: rewritten", domain)
-    if failed:
+    if failed and args.check:
         log.error("run: python -m carrousel_devdata.readme_commands")
     return 1 if failed else 0
 
