@@ -282,10 +282,6 @@ SIZE_ALLOWLIST: dict[str, str] = {
         "five commands' typed options (shared Annotated aliases), their progress bars and table rendering; "
         "the conventions themselves live in carrousel.core.cli"
     ),
-    "packages/speech/src/carrousel/speech/cli.py": (
-        "seven commands' typed options (shared Annotated aliases) and their rendering, as bio's cli.py; "
-        "the conventions themselves live in carrousel.core.cli"
-    ),
     "packages/nlp/src/carrousel/nlp/config.py": (
         "the package shape's one config module, holding the frozen configs of three pipelines' ten "
         "commands (sentiment, generation, translation)"

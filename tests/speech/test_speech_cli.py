@@ -460,7 +460,7 @@ def test_stream_with_the_shipped_streaming_model(capsys, monkeypatch, write_wav,
 def test_json_confidence_is_rounded_like_the_words() -> None:
     # before: the mean of the 4-place word confidences leaked float noise ("confidence": 0.6588299999999999)
     from carrousel.core.cli_values import to_jsonable
-    from carrousel.speech.cli import _transcript_json
+    from carrousel.speech.cli.transcribe import _transcript_json
     from carrousel.speech.decoding import Word
     from carrousel.speech.transcripts import Transcript
 
