@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from carrousel.core.args import check_args
 from carrousel.core.cli_config import flag_or_file
-from carrousel.core.option_names import option, settings_from_file
+from carrousel.core.option_names import option
 from carrousel.speech.errors import SpeechConfigError
 
-__all__ = ["check", "check_train_data", "corpora_named", "finite", "pair", "train_corpus", "within"]
+__all__ = ["check", "check_train_data", "corpora_held", "finite", "pair", "train_corpus", "within"]
 
 
 def check(ok: object, message: str) -> None:
@@ -82,8 +81,9 @@ def train_corpus(
     return {} if flag_or_file(bool(data), settings, "data", message, error) else {"data": list(data or ())}
 
 
-def corpora_named(data: Sequence[str] | None, config: str | Path | None) -> AbstractContextManager[None]:
-    """The block in which ``speech train``'s messages name the corpora as the ``--config`` file holds them
-    (``data in run.toml: corpus/m.tsv: no such file or folder``) when no ``--data`` was typed (the file's
-    reached the run), not by a ``--data`` flag never typed; with ``--data`` typed, the flag."""
-    return settings_from_file({"data": f"data in {config}:"} if not data and config is not None else {})
+def corpora_held(data: Sequence[str] | None, config: str | Path | None) -> dict[str, str]:
+    """How ``speech train``'s messages name the corpora (the ``held`` of core's
+    :func:`~carrousel.core.cli_config.settings_block`): as the ``--config`` file holds them (``data in
+    run.toml: corpus/m.tsv: no such file or folder``) when no ``--data`` was typed (the file's reached the
+    run), not by a ``--data`` flag never typed; with ``--data`` typed, nothing (the flag names them)."""
+    return {"data": f"data in {config}:"} if not data and config is not None else {}

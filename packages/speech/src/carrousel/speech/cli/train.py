@@ -10,16 +10,16 @@ from typing import Annotated, Any
 import typer
 
 from carrousel.core import cli
+from carrousel.core.cli_config import settings_block
 from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
-from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.text import counted
 from carrousel.speech.cli._common import Json, Threads, TrainData
 from carrousel.speech.config import MAX_WORKERS, TrainConfig
-from carrousel.speech.config_checks import corpora_named, train_corpus
+from carrousel.speech.config_checks import corpora_held, train_corpus
 
 __all__ = ["Features", "Normalize", "train"]
 
@@ -150,8 +150,9 @@ def train(
             "freq_masks": 0,
             "time_masks": 0,
         }
-    cfg, source = from_dict(TrainConfig, doc), PrecisionSource.of(precision is not None, config, "precision")
-    with precision_from(source), corpora_named(data, config):  # the file's corpora: named as it holds them
+    cfg = from_dict(TrainConfig, doc)
+    # precision checks name --precision or the file's precision; the file's corpora: named as it holds them
+    with settings_block(precision is not None, config, "precision", corpora_held(data, config)):
         result = pipeline.train(cfg, out, cli.progress)
     if as_json or summary_hidden(True):  # -q: bundle.json's provenance ("train") holds every figure below
         if as_json:
