@@ -278,8 +278,6 @@ SIZE_ALLOWLIST: dict[str, str] = {
     "packages/bio/src/carrousel/bio/pwm_kernels.py": (
         "the numba kernels are compiled and disk-cached together by one kernels() factory"
     ),
-    "packages/bio/src/carrousel/bio/cli.py": (
-        "five commands' typed options (shared Annotated aliases), their progress bars and table rendering; "
         "the conventions themselves live in carrousel.core.cli"
     ),
     "packages/nlp/src/carrousel/nlp/config.py": (
