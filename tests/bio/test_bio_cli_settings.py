@@ -1,17 +1,20 @@
 """bio's command line merged a ``--config`` file with the flags for the checks across options in two
 near-copies (``_merged``: the file's values read by the config class's kinds, for evaluate and export;
 ``_settings``: taken from the config the flags and the file were merged into, for scan and discover). One
-function now, :func:`carrousel.bio.cli_settings.merged`, out of the ~1,000-line cli.py."""
+function now, :func:`carrousel.bio.cli._settings.merged` (once cli_settings.py, beside the ~1,000-line cli.py
+that is now the cli/ package)."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 from typing import Any, cast
 
 import typer
 
 from carrousel.bio import cli as bio_cli
-from carrousel.bio.cli_settings import config_file, merged, with_flags
+from carrousel.bio.cli._settings import config_file, merged, with_flags
 from carrousel.bio.config import ModelCalls, ScanConfig
 
 
@@ -45,4 +48,11 @@ def test_both_ways_of_reading_the_file_give_the_same_settings(tmp_path: Path) ->
 
 
 def test_the_cli_keeps_no_copy_of_its_own() -> None:
-    assert not any(hasattr(bio_cli, name) for name in ("_merged", "_settings", "_with_flags", "_config_file"))
+    """No module of the cli package (once the one cli.py) defines a copy of its own."""
+    modules = [
+        importlib.import_module(f"{bio_cli.__name__}.{m.name}")
+        for m in pkgutil.iter_modules(bio_cli.__path__)
+    ]
+    assert len(modules) >= 8, modules  # _app, _common, _settings and the six commands' modules
+    copies = ("_merged", "_settings", "_with_flags", "_config_file")
+    assert [(m.__name__, n) for m in modules for n in copies if n in vars(m)] == []

@@ -85,7 +85,7 @@ def test_the_file_is_merged_with_the_flags_once(monkeypatch: pytest.MonkeyPatch,
     """'bio evaluate --config F' checked F's settings (by kind) and merged them with the flags twice: once
     for --pwm-only's checks (core's refuse_merged), once more to build the config (core's overlay). Now
     once: the checked, merged settings build the config the run gets (the same config as before)."""
-    import carrousel.bio.cli_settings as bio_cli_settings
+    import carrousel.bio.cli._settings as bio_cli_settings
     import carrousel.core.config as core_config
 
     checked: list[dict[str, Any]] = []

@@ -14,7 +14,7 @@ from carrousel.bio.cli._common import (
     JasparRelease,
     path_or_none,
 )
-from carrousel.bio.cli_settings import config_file, with_flags
+from carrousel.bio.cli._settings import config_file, with_flags
 from carrousel.bio.config import (
     DiscoverConfig,
     ReportFormat,

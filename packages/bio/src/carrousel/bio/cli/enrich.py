@@ -24,7 +24,7 @@ from carrousel.bio.cli._common import (
     MotifSpecs,
     path_or_none,
 )
-from carrousel.bio.cli_settings import config_file, with_flags
+from carrousel.bio.cli._settings import config_file, with_flags
 from carrousel.bio.config import (
     MAX_SHUFFLES,
     BackgroundKind,

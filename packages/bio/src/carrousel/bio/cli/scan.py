@@ -27,7 +27,7 @@ from carrousel.bio.cli._common import (
     arithmetic,
     path_or_none,
 )
-from carrousel.bio.cli_settings import config_file, merged, with_flags
+from carrousel.bio.cli._settings import config_file, merged, with_flags
 from carrousel.bio.config import (
     BackgroundKind,
     Calibration,

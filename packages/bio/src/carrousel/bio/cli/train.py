@@ -16,7 +16,7 @@ from carrousel.bio.cli._common import (
     MotifSpecs,
     path_or_none,
 )
-from carrousel.bio.cli_settings import config_file, train_block, train_settings
+from carrousel.bio.cli._settings import config_file, train_block, train_settings
 from carrousel.bio.config import (
     MAX_BATCH,
     MAX_FILTERS,

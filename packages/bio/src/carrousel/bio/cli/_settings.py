@@ -1,4 +1,4 @@
-"""The ``--config`` file of bio's commands (part of the command line, with :mod:`carrousel.bio.cli`): read
+"""The ``--config`` file of bio's commands (a part of :mod:`carrousel.bio.cli`, which they import): read
 once (:func:`config_file`), merged with the flags into the command's config (:func:`with_flags`), and the
 flags and the file's settings that the checks across options read (:func:`merged`, core's
 ``refuse_merged``); ``bio train``'s merged config, refused as a usage error without training data
