@@ -10,7 +10,8 @@ Hooks are called in this order::
     on_fit_end
 
 Every hook receives the :class:`~carrousel.core.train.Trainer`; a callback stops training by setting
-``trainer.should_stop = True``. Callbacks that keep state across epochs implement ``state_dict`` /
+``trainer.should_stop = True`` (in ``on_batch_end``: after that batch, the cut epoch logged ``"partial"``,
+:mod:`~carrousel.core.train.epoch_end`). Callbacks that keep state across epochs implement ``state_dict`` /
 ``load_state_dict`` so that it is saved in checkpoints and restored on resume.
 """
 

@@ -1,15 +1,21 @@
-"""An epoch's end and a ``max_steps`` stop inside one: the monitored value, the best epoch, the history and
-the checkpoints of a :class:`~carrousel.core.train.Trainer`.
+"""An epoch's end and a stop inside one: the monitored value, the best epoch, the history and the checkpoints
+of a :class:`~carrousel.core.train.Trainer`.
 
 At an epoch's end (:func:`end_epoch`) the monitored value is checked, an epoch-level scheduler steps, the
 best epoch is kept, the logs join the history, the callbacks hear of it, and a checkpoint of the next
-epoch's start is written. A ``max_steps`` stop with batches of the epoch left (:func:`stop_state`, then
-:func:`stop_inside_epoch`) is checkpointed where it stopped first, before validation (which can draw from
-the random generators) and any bookkeeping, as ``checkpoint_every`` checkpoints: a resume with a larger
-budget continues that epoch exactly. Its logs then join the history marked ``"partial": 1.0`` (the figures
-of the batches trained so far and a validation of the weights at the stop) and its weights may be the best
-ones, but no epoch-level scheduler steps: no epoch ended. A loader without a length gives no way to tell
-its last batch: a stop there is taken as inside the epoch (the resume then finds no batch left and ends it).
+epoch's start is written. A stop with batches of the epoch left (:func:`stopped_inside`: ``max_steps``
+reached, or a callback setting ``trainer.should_stop`` in ``on_batch_end``) is checkpointed where it stopped
+first (:func:`stop_state`), before validation (which can draw from the random generators) and any
+bookkeeping, as ``checkpoint_every`` checkpoints: a resume with a larger budget continues that epoch
+exactly. A stop inside a gradient-accumulation window takes no optimiser step (half a window is no step):
+the window's gradients are saved in that checkpoint, for the resume to complete the window, and dropped
+from the model. The stop's logs then join the history marked ``"partial": 1.0`` (:func:`stop_inside_epoch`:
+the figures of the batches trained so far and a validation of the weights at the stop), but no
+epoch-level scheduler steps: no epoch ended. Its weights may become the best ones (``best.pt``,
+``restore_best``) only when the monitored value is a validation figure (the whole validation loader is
+evaluated at the stop): a training figure of part of an epoch is not comparable with whole epochs'. A
+loader without a length gives no way to tell its last batch: a stop there is taken as inside the epoch
+(the resume then finds no batch left and ends it).
 """
 
 from __future__ import annotations
@@ -29,12 +35,12 @@ from carrousel.core.train.state import state_copy
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
 
-__all__ = ["PARTIAL", "end_epoch", "save_checkpoint", "stop_inside_epoch", "stop_state"]
+__all__ = ["PARTIAL", "end_epoch", "save_checkpoint", "stop_inside_epoch", "stop_state", "stopped_inside"]
 
 logger = logging.getLogger(__name__)
 
 PARTIAL = "partial"
-"""The history key (1.0) of an epoch a ``max_steps`` stop cut short; absent from finished epochs."""
+"""The history key (1.0) of an epoch a stop cut short (``max_steps``, a callback); absent from finished epochs."""
 
 
 def end_epoch(t: Trainer, logs: dict[str, float]) -> None:
@@ -60,35 +66,59 @@ def end_epoch(t: Trainer, logs: dict[str, float]) -> None:
     save_checkpoint(t, best=improved)
 
 
+def stopped_inside(t: Trainer) -> bool:
+    """Whether the fit stops with batches of epoch ``t.epoch`` left: ``max_steps`` reached or a callback's
+    ``should_stop``, before the epoch's last batch (a loader without a length: taken as inside). Before, a
+    callback's stop was taken as the epoch's end: a half accumulation window was stepped, the partial epoch
+    logged as a finished one and checkpointed as the next epoch's start (a resume skipped the rest)."""
+    max_steps = t.config.max_steps
+    stop = t.should_stop or (max_steps is not None and t.step >= max_steps)
+    return stop and not (t.batches_per_epoch is not None and t.batch_in_epoch >= t.batches_per_epoch)
+
+
 def stop_state(t: Trainer) -> dict[str, Any] | None:
-    """Checkpoints a ``max_steps`` stop inside an epoch where it stopped (unless ``checkpoint_every`` just
-    did, at this step), before validation; returns that state for ``best.pt`` (None: no checkpoints, or
-    not rank zero)."""
-    if t.ckpt is None:
-        return None
-    t.figures.settle(t)  # on every rank, as save_checkpoint does
-    state = t.state_dict() if t.rank_zero else None
-    every = t.config.checkpoint_every
-    if not (every and t.step % every == 0):  # _train_batch wrote this very state at this step already
-        save_checkpoint(t, state=state)
+    """Checkpoints a stop inside an epoch where it stopped (unless ``checkpoint_every`` just did, at this
+    step), before validation; returns that state for ``best.pt`` (None: no checkpoints, or not rank zero).
+    Inside an accumulation window, the window's gradients go into that state (averaged over the ranks under
+    torchrun first) and are then dropped: no optimiser step is taken on half a window."""
+    window = t.micro % t.config.accumulate != 0
+    state = None
+    if t.ckpt is not None:
+        t.figures.settle(t)  # on every rank, as save_checkpoint does
+        if window and t.env.enabled:  # accumulated under no_sync: each rank's own until now
+            dist_utils.average_gradients([p for p in t.model.parameters() if p.grad is not None])
+        state = t.state_dict() if t.rank_zero else None
+        every = t.config.checkpoint_every
+        if window or not (every and t.step % every == 0):  # else _train_batch wrote this state already
+            save_checkpoint(t, state=state)
+    if window:
+        t.optimizer.zero_grad(set_to_none=True)
     return state
 
 
 def stop_inside_epoch(t: Trainer, logs: dict[str, float], state: dict[str, Any] | None) -> None:
-    """A ``max_steps`` stop inside epoch ``t.epoch``, checkpointed by :func:`stop_state` (``state``): its logs
-    join the history marked :data:`PARTIAL`, its weights may be the best (``best.pt`` is then ``state``);
-    the epoch, its batch position and sums stay as they are and no epoch-level scheduler steps."""
+    """A stop inside epoch ``t.epoch``, checkpointed by :func:`stop_state` (``state``): its logs join the
+    history marked :data:`PARTIAL`; the epoch, its batch position and sums stay as they are and no
+    epoch-level scheduler steps.
+
+    Its weights become the best (``best.pt`` is then ``state``, and the ``restore_best`` weights) only when
+    they improve a monitored value measured on the whole validation set (``monitor`` a ``val_`` key and a
+    validation loader): a partial epoch's training figures (``train_loss``, monitored without a validation
+    loader) cover part of an epoch's batches and do not compete with whole epochs'.
+    """
     value = _monitored(t, logs)
     logs[PARTIAL] = 1.0
-    improved = _keep_best(t, logs, value)
+    improved = t.validating and t.monitor.startswith("val_") and _keep_best(t, logs, value)
     t.history.append(logs)
     t.callbacks.call("on_epoch_end", t, t.epoch, logs)
     if improved and state is not None and t.ckpt is not None:
         t.best_checkpoint = t.ckpt.save_best(state)
+    max_steps = t.config.max_steps
+    why = f"max_steps={max_steps} reached" if max_steps is not None and t.step >= max_steps else "stopped"
     of = f" of {t.batches_per_epoch}" if t.batches_per_epoch is not None else ""
     logger.info(
-        "max_steps=%d reached at batch %d%s of epoch %d: its history entry is marked %r%s",
-        t.step, t.batch_in_epoch, of, t.epoch + 1, PARTIAL,
+        "%s at batch %d%s of epoch %d (step %d): its history entry is marked %r%s",
+        why, t.batch_in_epoch, of, t.epoch + 1, t.step, PARTIAL,
         f"; resume continues it from {t.last_checkpoint}" if t.last_checkpoint else "",
     )  # fmt: skip
 

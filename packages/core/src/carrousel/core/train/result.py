@@ -13,7 +13,7 @@ class FitResult:
 
     Attributes:
         history: one dict per epoch (``epoch`` counts from 1, ``train_loss``, ``val_*``, ``lr``, ...); the
-            last holds ``"partial": 1.0`` when ``max_steps`` stopped the fit inside that epoch.
+            last holds ``"partial": 1.0`` when ``max_steps`` or a callback stopped the fit inside that epoch.
         best_epoch: the epoch (from 1) with the best monitored value, or None.
         best_score: that value, or None.
         monitor: the key that was monitored.

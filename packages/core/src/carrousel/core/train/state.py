@@ -16,7 +16,15 @@ from carrousel.core.train.seed import get_rng_state, set_rng_state
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
 
-__all__ = ["capture", "epoch_iterator", "plain_state", "restore", "resumable_sampler", "state_copy"]
+__all__ = [
+    "capture",
+    "epoch_iterator",
+    "plain_state",
+    "restore",
+    "resumable_sampler",
+    "state_copy",
+    "window_grads",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +82,8 @@ def plain_state(state: Any) -> Any:
 
 
 def capture(t: Trainer) -> dict[str, Any]:
-    """Model, optimiser, scheduler, scaler, counters, RNG states, sampler position, history, callbacks and
-    the weight average."""
+    """Model, optimiser, scheduler, scaler, counters, RNG states, sampler position, history, callbacks,
+    the weight average, and inside an accumulation window its gradients (a stop there: ``.epoch_end``)."""
     sampler = resumable_sampler(t.train_loader)
     return {
         "model": t.model.state_dict(),
@@ -101,7 +109,13 @@ def capture(t: Trainer) -> dict[str, Any]:
         "stream_state": plain_state(t.stream_state) if t.config.tbptt_carry else None,
         "config": to_dict(t.config),
         "world_size": t.env.world_size,
+        "grads": window_grads(t.model) if t.micro % t.config.accumulate else None,
     }
+
+
+def window_grads(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The gradients accumulated so far in an unfinished accumulation window, by parameter name."""
+    return {name: p.grad for name, p in model.named_parameters() if p.grad is not None}
 
 
 # settings the checkpoint's optimiser and scheduler state carry, and the one they matter for (None: all)
@@ -209,6 +223,9 @@ def restore(t: Trainer, state: dict[str, Any]) -> None:
     t.epoch_rng = state["epoch_rng"]
     set_rng_state(state["rng"])
     set_loader_rng_state(t.train_loader, state["rng"].get("loader"))
+    grads = state.get("grads") or {}  # a stop inside an accumulation window: the resume completes it
+    for name, p in t.model.named_parameters():
+        p.grad = grads[name].to(p.device, p.dtype) if name in grads else None
     if state.get("world_size", 1) != t.env.world_size:
         logger.warning(
             "checkpoint written with %s processes, resuming with %d: the data order changes",

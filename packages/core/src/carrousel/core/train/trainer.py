@@ -17,7 +17,7 @@ validation, the best model and the fitted model use a weight average (:mod:`carr
 :mod:`carrousel.core.train.task` for truncated BPTT, :mod:`carrousel.core.train.distributed` for
 torchrun, :mod:`carrousel.core.train.seed` for deterministic mode and its limits on GPU,
 :mod:`carrousel.core.train.epoch_end` for an epoch's end (best epoch, history, checkpoints) and a
-``max_steps`` stop inside one.
+stop inside one (``max_steps``, a callback).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from carrousel.core.device import (
 from carrousel.core.errors import ConfigError, NonFiniteLossError, OutputError
 from carrousel.core.files import check_output_dir
 from carrousel.core.train import distributed as dist_utils
+from carrousel.core.train import epoch_end
 from carrousel.core.train.callbacks import (
     Callback,
     CallbackList,
@@ -192,9 +193,10 @@ class Trainer:
     def fit(self, train_loader: Any, val_loader: Any = None, resume: str | Path | None = None) -> FitResult:
         """Trains for ``config.epochs`` epochs (or ``max_steps`` steps, or until a callback stops it).
 
-        A ``max_steps`` stop inside an epoch is checkpointed where it stopped and its history entry is
-        marked ``"partial": 1.0``: a resume with a larger budget finishes that epoch as a straight run
-        would (:mod:`carrousel.core.train.epoch_end`).
+        A stop inside an epoch (``max_steps``, or a callback's ``should_stop``) is checkpointed where it
+        stopped, takes no step on half an accumulation window and its history entry is marked
+        ``"partial": 1.0``: a resume finishes that epoch as a straight run would
+        (:mod:`carrousel.core.train.epoch_end`).
 
         Args:
             train_loader: an iterable of batches (a ``DataLoader`` is sharded automatically under torchrun).
@@ -333,7 +335,7 @@ class Trainer:
                 self._train_batch(batch)
                 if self._max_steps_reached() or self.should_stop:
                     break
-            inside = self._max_steps_reached() and not self._epoch_done()  # batches of the epoch left
+            inside = epoch_end.stopped_inside(self)  # max_steps or a callback, with batches of the epoch left
             stopped = stop_state(self) if inside else None  # checkpointed before validation: .epoch_end
             if not inside and (parts := self.micro % cfg.accumulate):  # flush a partial accumulation window
                 # its gradients were each divided by accumulate: step on their mean, as a full window
@@ -366,9 +368,6 @@ class Trainer:
 
     def _max_steps_reached(self) -> bool:
         return self.config.max_steps is not None and self.step >= self.config.max_steps
-
-    def _epoch_done(self) -> bool:  # a loader without a length: unknown, taken as not (see .epoch_end)
-        return self.batches_per_epoch is not None and self.batch_in_epoch >= self.batches_per_epoch
 
     # ------------------------------------------------------------------------------------------- steps
     def _train_batch(self, batch: Any) -> None:

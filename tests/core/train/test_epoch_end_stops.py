@@ -1,0 +1,106 @@
+"""Stops inside an epoch beyond ``max_steps``: a callback's stop (inside an accumulation window too), which
+partial epoch may become ``best.pt``."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from train_helpers import RegressionTask, linear_data, mlp
+
+from carrousel.core.train import Callback, TrainConfig, Trainer, find_latest, load_checkpoint
+from tests.state_dicts import same_state
+
+# 13 batches of 16 an epoch, 2 per optimiser step: 7 steps an epoch (the 7th on the epoch's last batch alone)
+CFG = TrainConfig(
+    epochs=3, lr=1e-2, scheduler="step", step_size=1, gamma=0.5, accumulate=2, restore_best=False,
+    progress=False, device="cpu",
+)  # fmt: skip
+
+
+def _loader(seed: int | None) -> DataLoader[tuple[torch.Tensor, ...]]:
+    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    return DataLoader(TensorDataset(*linear_data(200)), batch_size=16, shuffle=True, generator=generator)
+
+
+class StopAt(Callback):
+    """Sets ``should_stop`` after batch ``batch`` (counted from 1) of epoch ``epoch`` (from 0)."""
+
+    def __init__(self, epoch: int, batch: int) -> None:
+        self.epoch, self.batch = epoch, batch
+
+    def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict[str, float]) -> None:
+        if trainer.epoch == self.epoch and batch_idx + 1 == self.batch:
+            trainer.should_stop = True
+
+
+def _fit(
+    cfg: TrainConfig,
+    resume: str | None = None,
+    callbacks: list[Callback] | None = None,
+    val_seed: int | None = None,
+    validate: bool = True,
+) -> tuple[torch.nn.Module, Trainer, list[dict[str, float]]]:
+    model = mlp(dropout=0.3)
+    trainer = Trainer(model, RegressionTask(), cfg, callbacks=callbacks)
+    val = _loader(val_seed) if validate else None
+    result = trainer.fit(_loader(0), val, resume=resume)
+    return model, trainer, [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
+
+
+@pytest.mark.parametrize("batch", [4, 5])
+def test_a_callbacks_stop_inside_an_epoch_is_partial_and_resumes_as_the_straight_run(
+    tmp_path: Path, batch: int
+) -> None:
+    """A callback stopping the fit after batch 4 or 5 of epoch 2 (5: inside an accumulation window) had the
+    epoch logged as a finished one, half a window stepped (step 10 for 9 whole windows) and a checkpoint of
+    epoch 3's start: a resume skipped the rest of epoch 2. Now the entry is ``partial``, no step is taken
+    on half a window (its gradients go into the checkpoint) and a resume continues the epoch exactly."""
+    straight, _, straight_history = _fit(CFG)
+    ckpt = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path))
+    _, stopped, history = _fit(ckpt, callbacks=[StopAt(1, batch)])
+    assert [row.get("partial") for row in history] == [None, 1.0]
+    assert [row["epoch"] for row in history] == [1.0, 2.0]
+    assert stopped.step == 7 + batch // 2  # 9 whole windows for batch 5, not 10
+    assert all(p.grad is None for p in stopped.model.parameters())  # half a window's gradients dropped
+    latest = find_latest(tmp_path)
+    assert latest is not None
+    state = load_checkpoint(latest)
+    assert (state["epoch"], state["batch_in_epoch"], state["step"], state["micro"]) == (
+        1,
+        batch,
+        7 + batch // 2,
+        batch,
+    )
+    assert (state["grads"] is None) == (batch % 2 == 0)
+    resumed, _, resumed_history = _fit(ckpt, resume="auto")
+    assert same_state(straight.state_dict(), resumed.state_dict())
+    assert resumed_history == straight_history
+
+
+def test_a_partial_epoch_without_validation_never_becomes_the_best(tmp_path: Path) -> None:
+    """Monitored without a validation loader, the partial epoch's ``train_loss`` covers its first batches
+    only: lower than epoch 1's whole-epoch figure, it became ``best.pt`` and the ``restore_best`` weights.
+    Now only a figure of the whole validation set makes a partial epoch the best."""
+    cfg = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), max_steps=10, restore_best=True)
+    _, trainer, history = _fit(cfg, validate=False)
+    assert history[1]["partial"] == 1.0 and history[1]["train_loss"] < history[0]["train_loss"]
+    assert trainer.best_epoch == 1
+    best = load_checkpoint(tmp_path / "best.pt")
+    assert (best["epoch"], best["batch_in_epoch"], best["step"]) == (1, 0, 7)  # epoch 1's end
+
+
+@pytest.mark.parametrize("stop", ["max_steps", "callback"])
+def test_a_partial_epoch_validated_on_the_whole_set_may_become_the_best(tmp_path: Path, stop: str) -> None:
+    """With a validation loader, the partial epoch is validated on all of it: when its ``val_loss`` is the
+    best, ``best.pt`` is the stop's state (a callback's stop wrote the next epoch's start before)."""
+    cfg = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), lr=3e-2)
+    cfg = dataclasses.replace(cfg, max_steps=12) if stop == "max_steps" else cfg
+    _, trainer, history = _fit(cfg, callbacks=[StopAt(1, 10)] if stop == "callback" else None)
+    assert history[1]["partial"] == 1.0 and history[1]["val_loss"] < history[0]["val_loss"]
+    assert trainer.best_epoch == 2
+    best = load_checkpoint(tmp_path / "best.pt")
+    assert (best["epoch"], best["batch_in_epoch"], best["step"]) == (1, 10, 12)
