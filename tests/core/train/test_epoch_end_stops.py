@@ -1,5 +1,5 @@
 """Stops inside an epoch beyond ``max_steps``: a callback's stop (inside an accumulation window too), which
-partial epoch may become ``best.pt``."""
+partial epoch may become ``best.pt``, and a validation loader's own generator across a resume."""
 
 from __future__ import annotations
 
@@ -104,3 +104,23 @@ def test_a_partial_epoch_validated_on_the_whole_set_may_become_the_best(tmp_path
     assert trainer.best_epoch == 2
     best = load_checkpoint(tmp_path / "best.pt")
     assert (best["epoch"], best["batch_in_epoch"], best["step"]) == (1, 10, 12)
+
+
+@pytest.mark.parametrize("stop", [7, 9])
+def test_a_validation_loaders_own_generator_resumes_where_it_was(tmp_path: Path, stop: int) -> None:
+    """A shuffled validation loader with its own seeded generator started again from its seed on a resume:
+    the resumed run validated in another order than the straight run and its ``val_loss`` differed in the
+    last bits. Its generator state is now in the checkpoint (stop 7: an epoch's end; 9: inside epoch 2)."""
+    _, _, straight_history = _fit(CFG, val_seed=5)
+    ckpt = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path))
+    _fit(dataclasses.replace(ckpt, max_steps=stop), val_seed=5)
+    saved = load_checkpoint(find_latest(tmp_path) or tmp_path)["rng"]
+    _, _, resumed_history = _fit(ckpt, resume="auto", val_seed=5)
+    assert resumed_history == straight_history
+    assert saved["val_loader"]  # the loader has one
+
+
+def test_a_validation_loader_without_its_own_generator_saves_none(tmp_path: Path) -> None:
+    """Only a loader's own generator is saved: one drawing from the global RNG adds nothing."""
+    _fit(dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), epochs=1))
+    assert load_checkpoint(find_latest(tmp_path) or tmp_path)["rng"]["val_loader"] == []

@@ -82,7 +82,8 @@ def plain_state(state: Any) -> Any:
 
 
 def capture(t: Trainer) -> dict[str, Any]:
-    """Model, optimiser, scheduler, scaler, counters, RNG states, sampler position, history, callbacks,
+    """Model, optimiser, scheduler, scaler, counters, RNG states (a validation loader's own generator
+    included: a resume validates in the order a straight run does), sampler position, history, callbacks,
     the weight average, and inside an accumulation window its gradients (a stop there: ``.epoch_end``)."""
     sampler = resumable_sampler(t.train_loader)
     return {
@@ -96,7 +97,11 @@ def capture(t: Trainer) -> dict[str, Any]:
         "micro": t.micro,
         "sums": list(t.sums),
         "skipped": t.skipped,
-        "rng": {**get_rng_state(), "loader": loader_rng_state(t.train_loader)},
+        "rng": {
+            **get_rng_state(),
+            "loader": loader_rng_state(t.train_loader),
+            "val_loader": loader_rng_state(getattr(t, "val_loader", None)),
+        },
         "epoch_rng": t.epoch_rng if t.batch_in_epoch else None,
         "history": list(t.history),
         "best_score": t.best_score,
@@ -223,6 +228,7 @@ def restore(t: Trainer, state: dict[str, Any]) -> None:
     t.epoch_rng = state["epoch_rng"]
     set_rng_state(state["rng"])
     set_loader_rng_state(t.train_loader, state["rng"].get("loader"))
+    set_loader_rng_state(getattr(t, "val_loader", None), state["rng"].get("val_loader"))
     grads = state.get("grads") or {}  # a stop inside an accumulation window: the resume completes it
     for name, p in t.model.named_parameters():
         p.grad = grads[name].to(p.device, p.dtype) if name in grads else None

@@ -149,6 +149,7 @@ class Trainer:
         self.batches_per_epoch: int | None = None
         self._net: nn.Module = self.model  # what forward runs on: the model or its DDP wrapper
         self.train_loader: Any = None
+        self.val_loader: Any = None  # as fit uses it (sharded under torchrun): its generator is checkpointed
         self.monitor, self.tie_break, self.validating = cfg.monitor, cfg.tie_break, True  # _resolve_monitor
         self._batch_logs, self._batch_calls, self._defer = True, True, False  # reads: _pick_reads
         self._reset_fit_state()
@@ -237,7 +238,7 @@ class Trainer:
                         "the validation loader yields no batches; the training loss is monitored instead"
                     )
                     val_loader = None
-            self.batches_per_epoch = _safe_len(self.train_loader)
+            self.val_loader, self.batches_per_epoch = val_loader, _safe_len(self.train_loader)
             per_epoch = None
             if self.batches_per_epoch is not None:
                 per_epoch = math.ceil(self.batches_per_epoch / cfg.accumulate)
