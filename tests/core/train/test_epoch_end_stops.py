@@ -124,3 +124,27 @@ def test_a_validation_loader_without_its_own_generator_saves_none(tmp_path: Path
     """Only a loader's own generator is saved: one drawing from the global RNG adds nothing."""
     _fit(dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), epochs=1))
     assert load_checkpoint(find_latest(tmp_path) or tmp_path)["rng"]["val_loader"] == []
+
+
+def test_a_resume_knows_that_best_pt_holds_the_partial_epoch(tmp_path: Path) -> None:
+    """The partial epoch 2 (max_steps=9) validated best and became ``best.pt``, but its checkpoint, written
+    before that validation, held epoch 1 as the best: the resume, whose full epoch 2 validated worse than
+    epoch 1, reported ``best_epoch`` 1 and restored epoch 1's weights while ``best.pt`` held the stop's.
+    Now the stop's checkpoint carries the partial best, as ``best.pt`` does."""
+    cfg = dataclasses.replace(
+        CFG,
+        checkpoint_dir=str(tmp_path),
+        lr=0.4,
+        epochs=2,
+        scheduler="none",
+        optimizer="sgd",
+        restore_best=True,
+    )
+    _, stopped, history = _fit(dataclasses.replace(cfg, max_steps=9))
+    assert stopped.best_epoch == 2 and history[1]["partial"] == 1.0
+    resumed, trainer, resumed_history = _fit(cfg, resume="auto")
+    assert resumed_history[1]["val_loss"] > resumed_history[0]["val_loss"] > history[1]["val_loss"]
+    best = load_checkpoint(tmp_path / "best.pt")
+    assert (best["epoch"], best["batch_in_epoch"], best["step"]) == (1, 4, 9)
+    assert (trainer.best_epoch, trainer.best_score) == (2, history[1]["val_loss"])
+    assert same_state(best["model"], resumed.state_dict())  # restore_best: best.pt's weights

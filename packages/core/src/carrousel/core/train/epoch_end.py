@@ -104,7 +104,11 @@ def stop_inside_epoch(t: Trainer, logs: dict[str, float], state: dict[str, Any] 
     Its weights become the best (``best.pt`` is then ``state``, and the ``restore_best`` weights) only when
     they improve a monitored value measured on the whole validation set (``monitor`` a ``val_`` key and a
     validation loader): a partial epoch's training figures (``train_loss``, monitored without a validation
-    loader) cover part of an epoch's batches and do not compete with whole epochs'.
+    loader) cover part of an epoch's batches and do not compete with whole epochs'. The stop's checkpoint
+    is then written again with that best (only its ``best_*`` entries change): a resume kept the best of
+    before the stop, and when no later epoch beat that one, its ``best_epoch`` and ``restore_best`` weights
+    named another epoch than ``best.pt`` held. The resumed ``best_score`` may then be this partial figure,
+    which the resumed history (a straight run's, without the partial entry) does not hold.
     """
     value = _monitored(t, logs)
     logs[PARTIAL] = 1.0
@@ -112,7 +116,10 @@ def stop_inside_epoch(t: Trainer, logs: dict[str, float], state: dict[str, Any] 
     t.history.append(logs)
     t.callbacks.call("on_epoch_end", t, t.epoch, logs)
     if improved and state is not None and t.ckpt is not None:
+        state.update(best_score=t.best_score, best_epoch=t.best_epoch, best_tie=t.best_tie)
+        state["best_model"] = t.best_model
         t.best_checkpoint = t.ckpt.save_best(state)
+        t.last_checkpoint = t.ckpt.save(state, t.epoch, t.step)  # the resume knows best.pt holds the stop
     max_steps = t.config.max_steps
     why = f"max_steps={max_steps} reached" if max_steps is not None and t.step >= max_steps else "stopped"
     of = f" of {t.batches_per_epoch}" if t.batches_per_epoch is not None else ""
