@@ -19,7 +19,8 @@ becomes the shipped bundle's default (``assets.unk``) only if on the 1,441 valid
 cut, accuracy and F1 each fall by no more than 0.002 (drop - keep >= -0.002) AND the ``[UNK]`` lean on the
 838 VADER tweets rated neutral (mean P(positive) with `` [UNK]`` appended minus without) shrinks to half of
 keep's or less. Every other set and the argmax figures are disclosure, never chosen on. Parts 1 and 2 read
-the texts without character folding (``fold="none"``, as they were measured).
+the texts without character folding (``fold="none"``, as they were measured); two lines after the leans give
+the lean read with the bundle's own folding, `` [UNK]`` and `` λ`` (no fold) appended: disclosure too.
 
 Part 3, character folding (``carrousel.nlp.char_fold``: a character the vocabulary never contains replaced
 by its fold, ``’`` -> ``'``, ``é`` -> ``e``, when the fold's characters are known), the bundle's ``unk``
@@ -120,6 +121,12 @@ def has_unk(model: SentimentModel, texts: list[str]) -> np.ndarray:
     return unk_counts(model, texts) > 0
 
 
+def lean(model: SentimentModel, texts: list[str], suffix: str) -> float:
+    """Mean change of P(positive) when ``suffix`` is appended to each text."""
+    before = model.predict_proba(texts)[:, 1]
+    return float(np.mean(model.predict_proba([t + suffix for t in texts])[:, 1] - before))
+
+
 def folding(path: Path | None, data: dict[str, tuple[list[str], np.ndarray]], cut: float) -> None:
     """Part 3: ``[UNK]`` with character folding off and on, and the affected texts' accuracy (see above)."""
     off, on = loaded(path, "none"), loaded(path, "unknown")
@@ -189,6 +196,12 @@ def main() -> None:
         print(f"[UNK] lean, {label} ({len(neutral)} neutral-rated tweets): mean P(positive) {before[:, 1].mean():.3f} "
               f"-> {after[:, 1].mean():.3f} (shift {leans[label]:+.3f}); labelled positive {share[0]:.3f} -> "
               f"{share[1]:.3f}")  # fmt: skip
+    own_fold = own.tokenizer.fold  # disclosure, never deciding: the lean read with the bundle's own folding
+    for suffix in (" [UNK]", " λ"):  # λ has no fold: [UNK] whether folding is on or not
+        shift = [lean(loaded(args.model, own_fold, unk=u), neutral, suffix) for u in ("keep", "drop")]
+        print(
+            f"[UNK] lean, fold {own_fold}, {suffix.strip()} appended: keep {shift[0]:+.4f}, drop {shift[1]:+.4f}"
+        )
     y, pk, pd = results["validation"]
     (ak, fk), (ad, fd) = scores(decide(pk, cut), y), scores(decide(pd, cut), y)
     met = ad - ak >= -MAX_DROP and fd - fk >= -MAX_DROP and abs(leans["drop"]) <= LEAN_SHARE * leans["keep"]
