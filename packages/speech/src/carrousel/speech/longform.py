@@ -134,7 +134,8 @@ def transcribe_long(
     on_chunk: ChunkProgress | None = None,
     trim: bool = True,
 ) -> Transcript:
-    """Transcribes the recording ``path`` (``seconds`` long) in chunks of ``chunk_seconds``.
+    """Transcribes the recording ``path`` (``seconds`` long) in chunks of ``chunk_seconds``, taken to whole
+    output frames (5 s: 167 frames of 30 ms, 5.01 s), so every chunk starts on the recording's frame grid.
 
     ``on_chunk(position, seconds)`` is called after each chunk, ``position`` (seconds of the recording
     done) increasing and ending at ``seconds``. Long recordings have no N-best alternatives. ``trim``
@@ -147,6 +148,11 @@ def transcribe_long(
         AudioError: the file cannot be read, or is silent (:class:`SilentAudioError`).
     """
     sr, fs, blank = recognizer.features.sample_rate, recognizer.frame_seconds, recognizer.alphabet.blank
+    # chunks start on the output frames' grid: parts of ``per`` frames, ``context`` frames read either side
+    # (before: chunk_seconds and OVERLAP as given, a chunk's first frame up to a third of a frame off the
+    # recording's, its emissions for samples 10 ms apart from the whole file's)
+    per, context = max(1, round(chunk_seconds / fs)), round(OVERLAP / fs)
+    step = _frame_samples(recognizer)
     cfg = replace(cfg, nbest=1)  # long recordings have no alternatives: no wider N-best search per chunk
     words: list[Word] = []
     pending = np.zeros((0, recognizer.alphabet.size), np.float32)
@@ -157,7 +163,7 @@ def transcribe_long(
     # the last chunk's frames from SEAM before its part's end, not yet joined: the next chunk takes over
     # where both read the same letters (tail_at: the recording frame of tail[0])
     tail, tail_at = np.zeros((0, recognizer.alphabet.size), np.float32), 0
-    width = min(round(SEAM / fs), round(chunk_seconds / fs) // 4)
+    width = min(round(SEAM / fs), per // 4)
 
     def join(rows: np.ndarray) -> None:
         nonlocal pending, blank_sum, frames
@@ -165,15 +171,15 @@ def transcribe_long(
         blank_sum += float(np.exp(rows[:, blank]).sum())
         frames += len(rows)
 
-    for k, (start, x) in enumerate(iter_chunks(path, sr, chunk_seconds, OVERLAP)):
+    for k, (start, x) in enumerate(iter_chunks(path, sr, per * step / sr, context * step / sr)):
         loud = loud or float(np.max(np.abs(x - x.mean()))) >= SILENCE_PEAK
         lp, lead, onset = _chunk_log_probs(recognizer, x, trim)
-        # the chunk's part: the recording's frames [k * chunk, (k + 1) * chunk) / fs, rounded there, so the
-        # parts join without a gap or overlap (before: each rounded from its chunk's start, 67 frames a 2 s
-        # chunk of 66.7, and the times drifted 0.01 s a chunk)
-        first = round(start / sr / fs)  # the recording's frame nearest the chunk's first
-        lo = max(0, round(k * chunk_seconds / fs) - first)
-        hi = max(lo, round((k + 1) * chunk_seconds / fs) - first)
+        # the chunk's part: the recording's frames [k * per, (k + 1) * per), so the parts join without a
+        # gap or overlap; the chunk's first frame is the recording's frame ``first`` (nearest it when the
+        # file's rate is not the model's: resampled, its chunks start within a sample of the grid)
+        first = round(start / step)
+        lo = max(0, k * per - first)
+        hi = max(lo, (k + 1) * per - first)
         if k:  # the seam with the chunk before: its tail's frames up to it join first
             seam = first + lo
             if lead + width <= lo and tail_at >= first:  # the chunk's own frames span the seam's window
@@ -203,13 +209,13 @@ def transcribe_long(
         own = max(lo, hi - width)  # its frames from here wait for the next chunk's seam
         join(lp[lo:own])
         tail, tail_at = lp[own : hi + width], first + own
-        if len(pending) >= round(chunk_seconds / fs):  # a chunk's frames (333 or 334 of 10 s)
+        if len(pending) >= per:  # a chunk's frames
             holds = [(b, e) for b, e in holds if e >= offset]
             cut = _cut_point(pending, blank, [(b - offset, e - offset) for b, e in holds])
             if cut:  # 0: a word's early first letter starts the frames: they wait for the word
                 words.extend(_decode(recognizer, pending[:cut], cfg, lm, offset, holds))
                 pending, offset = pending[cut:], offset + cut
-        done = _report(on_chunk, done, min((k + 1) * chunk_seconds, seconds), seconds)
+        done = _report(on_chunk, done, min((k + 1) * per * fs, seconds), seconds)
         logger.debug("%s: %.0f of %.0f s transcribed", path, done, seconds)
     if not loud:
         raise SilentAudioError(f"{path} is silent (peak below -60 dBFS); check the recording level")
@@ -243,19 +249,26 @@ def _decode(
 def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> tuple[np.ndarray, int, float]:
     """``(T, C)`` log-probs of a chunk's samples ``x``; with ``trim``, of its sound only, the frames of the
     silence either side blank, ``T`` the untrimmed chunk's frame count (before: the two silences rounded
-    apart, one frame more or less in about a quarter of the chunks). With them the first frame of the
-    trimmed audio (0 untrimmed) and the seconds where its sound starts."""
-    sr, fs = recognizer.features.sample_rate, recognizer.frame_seconds
-    start, end, onset = sound_span(x, sr, trim)
+    apart, one frame more or less in about a quarter of the chunks). The trimmed audio starts on the output
+    frames' grid, its frames the untrimmed chunk's. With them the first frame of the trimmed audio
+    (0 untrimmed) and the seconds where its sound starts."""
+    step = _frame_samples(recognizer)
+    start, end, onset = sound_span(x, recognizer.features.sample_rate, trim)
+    start = start // step * step  # on the frames' grid, as the chunk (a margin up to a frame longer)
     lp = recognizer.log_probs([recognizer.input_features(x[start:end])])[0]
     if (start, end) == (0, len(x)):
         return lp, 0, onset
     n = int(recognizer.model.output_lengths(torch.tensor([recognizer.extractor.num_frames(len(x))]))[0])
-    lead = min(round(start / sr / fs), n)
+    lead = min(start // step, n)
     lp = lp[: n - lead]  # at most the last frame of the trailing margin (silence) goes
     alphabet = recognizer.alphabet
     padded = np.concatenate([blank_frames(lead, alphabet), lp, blank_frames(n - lead - len(lp), alphabet)])
     return padded, lead, onset
+
+
+def _frame_samples(recognizer: Recognizer) -> int:
+    """Samples per output frame (at the model's rate): a 10 ms feature hop times the network's subsampling."""
+    return int(recognizer.features.hop_samples * recognizer.model.subsample)
 
 
 @check_args
@@ -326,8 +339,8 @@ def _seam(before: np.ndarray, after: np.ndarray, blank: int, middle: int) -> int
     around their parts' boundary, frame ``middle``) and ``after`` (the next chunk's same frames).
 
     The two chunks emit a letter a frame or two apart (a chunk starting mid-word hears it from another
-    context, and its first frame is up to a third of a frame off the recording's): joined at the fixed
-    boundary, a letter (or the space) emitted just after it by the first chunk and just before it by the
+    context; until 2026-12 its first frame was also up to a third of a frame off the recording's): joined
+    at the fixed boundary, a letter (or the space) emitted just after it by the first chunk and just before it by the
     next was in neither part ("four" said at 5.0 s with chunks of 5 s read "our", "eight" "ight"), or in
     both. The seam is the frame nearest the boundary around which the next chunk's greedy labels are the
     first's moved by 0, 1 or 2 frames (either way) and the joined labels read as the first chunk's there
