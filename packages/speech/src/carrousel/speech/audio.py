@@ -56,6 +56,7 @@ __all__ = [
     "AudioInfo",
     "audio_info",
     "check_not_silent",
+    "frame_energy_db",
     "iter_chunks",
     "read_audio",
     "read_sphinx_mfc",
@@ -230,12 +231,8 @@ def _downmix(data: np.ndarray) -> tuple[np.ndarray, int | None]:
 
 
 def _warn_cancelled(where: str, channels: int, channel: int) -> None:
-    logger.warning(
-        "%s: its %d channels cancel when averaged (one phase-inverted?); reading channel %d, the loudest, alone",
-        where,
-        channels,
-        channel + 1,
-    )
+    msg = "%s: its %d channels cancel when averaged (one phase-inverted?); reading channel %d, the loudest, alone"
+    logger.warning(msg, where, channels, channel + 1)
 
 
 @check_args
@@ -267,11 +264,19 @@ def speech_bounds(x: np.ndarray, rate: int, range_db: float = 35.0, margin: floa
     n = len(x) // hop
     if n < 3:
         return 0, len(x)
-    energy = 10 * np.log10(np.mean(np.square(x[: n * hop].reshape(n, hop), dtype=np.float64), axis=1) + 1e-12)
+    energy = frame_energy_db(x, hop)
     loud = energy > energy.max() - range_db
     first, last = int(np.argmax(loud)), n - 1 - int(np.argmax(loud[::-1]))
     pad = int(margin * rate)
     return max(0, first * hop - pad), min(len(x), (last + 1) * hop + pad)
+
+
+@check_args
+def frame_energy_db(x: np.ndarray, hop: int) -> np.ndarray:
+    """The energy (dB) of each whole ``hop``-sample frame of ``x`` (10 ms frames: ``hop = rate // 100``): what
+    :func:`speech_bounds` trims by and a stream's :class:`~carrousel.speech.streaming.LeadingSilence` waits on."""
+    n = len(x) // hop
+    return 10 * np.log10(np.mean(np.square(x[: n * hop].reshape(n, hop), dtype=np.float64), axis=1) + 1e-12)
 
 
 def _check_finite(x: np.ndarray, where: str) -> None:

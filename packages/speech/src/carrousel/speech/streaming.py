@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from carrousel.core.args import check_args
-from carrousel.speech.audio import read_audio
+from carrousel.speech.audio import frame_energy_db, read_audio
 from carrousel.speech.config import DecodeConfig
 from carrousel.speech.decoding import decode
 from carrousel.speech.errors import AudioError
@@ -134,9 +134,7 @@ class LeadingSilence:
             return samples
         scanned = len(self.held) // self.hop * self.hop  # frames already looked at
         self.held = np.concatenate([self.held, samples])
-        n = len(self.held) // self.hop
-        frames = self.held[scanned : n * self.hop].reshape(-1, self.hop).astype(np.float64)
-        energy = 10 * np.log10(np.mean(frames * frames, axis=1) + 1e-12)
+        energy = frame_energy_db(self.held[scanned:], self.hop)
         before = np.minimum.accumulate(np.r_[self.floor, energy])[:-1]  # the quietest before each frame
         sound = (energy >= SOUND_DB) | ((energy >= before + SOUND_RISE_DB) & (energy >= QUIET_DB))
         if sound.any():
