@@ -262,11 +262,21 @@ def test_the_price_files_reader_names_a_bad_or_blank_date_not_a_neighbours_ambig
     assert str(caught.value) == f"{path}: {line}"
 
 
-@pytest.mark.parametrize("blank", [None, np.nan, ""])
+@pytest.mark.parametrize("blank", [None, np.nan, "", "  ", "\t"])
 def test_a_missing_ds_is_named_not_a_neighbours_ambiguity(blank: object) -> None:
     """``ds`` ``["1/2/2024", None]`` said "ambiguous date '1/2/2024'" (None read as the text 'None', so no
-    row settled the order); an empty text said it was no date. Now both are missing dates, with the row."""
+    row settled the order); an empty text said it was no date. Now both are missing dates, with the row.
+    Fails on main for ``"  "`` and a tab: a whitespace-only cell said "holds values that are not dates"."""
     df = pd.DataFrame({"unique_id": "A", "ds": ["1/2/2024", blank], "y": [10.0, 10.5]})
+    with pytest.raises(FrameError) as caught:
+        validate_frame(df)
+    assert str(caught.value) == "column ds has 1 missing date(s) (first: row 1); drop those rows"
+
+
+def test_a_whitespace_only_ds_in_an_iso_table_is_a_missing_date() -> None:
+    """Fails on main ("column ds holds values that are not dates"): a blank cell of spaces is a missing
+    date, as an empty one is."""
+    df = pd.DataFrame({"unique_id": "A", "ds": ["2024-01-02", "   ", "2024-01-04"], "y": [10.0, 10.5, 11.0]})
     with pytest.raises(FrameError) as caught:
         validate_frame(df)
     assert str(caught.value) == "column ds has 1 missing date(s) (first: row 1); drop those rows"

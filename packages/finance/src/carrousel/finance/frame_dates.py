@@ -5,7 +5,7 @@
   day-first text (``31.12.2012``, ``31/12/12``) when its fields show it, as the price files' reader does;
   numeric text whose day/month order no row settles (``05/01/24``, ``03/02/24``) is its "ambiguous date",
   unless some value is no date at all (``zz``): that value is named first, the real problem; a missing one
-  (None, NaN, ``''``) is "missing date(s)", with the first one's row.
+  (None, NaN, ``''``, blanks) is "missing date(s)", with the first one's row.
 * A time zone is dropped, keeping the wall-clock date in that zone.
 * A time of day is dropped, as the price files' reader drops it (a daily bar stamped ``16:00``, or a New
   York midnight held in UTC, ``05:00``); several rows of a series on one day at different times (intraday
@@ -47,6 +47,10 @@ def frame_days(ds: pd.Series, ids: pd.Series) -> pd.Series:
         FrameError: a value that is no date, a missing date, numbers that are no ``YYYYMMDD`` dates, or
             intraday rows.
     """
+    blank = ds.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+    if blank.any():  # ' ': a missing date, as '' is (not "not dates")
+        ds = ds.copy()
+        ds[blank] = None
     if _numbers(ds):
         days = _number_dates(ds)
     else:
