@@ -46,3 +46,27 @@ def test_a_document_of_no_file_is_named_as_a_document_not_printed() -> None:
         load_config(TomlDocument({"data": {"csv_path": ""}}))
     assert str(err.value).startswith("[data] csv_path in the config document given is empty"), err.value
     assert "{" not in str(err.value), err.value
+
+
+@pytest.mark.parametrize("command", ["forecast", "backtest"])
+def test_csv_on_the_command_line_completes_a_files_source_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, yahoo_refused: None, stocks_csv: Path, command: str
+) -> None:
+    """Fails on main: ``[data] source = "csv"`` without ``csv_path`` beside ``--csv FILE`` was refused
+    ('[data] source = "csv" in FILE needs a file'), though the flag gives it; flag and file now combine, as
+    the other settings do, and the run reads that CSV."""
+    from carrousel.finance.config import FinanceConfig
+    from carrousel.finance.errors import FinanceConfigError
+
+    seen: list[FinanceConfig] = []
+
+    def stop(cfg: FinanceConfig, *_: object, **__: object) -> None:
+        seen.append(cfg)
+        raise FinanceConfigError("stopped before any work")
+
+    monkeypatch.setattr(f"carrousel.finance.pipeline.{command}", stop)
+    toml = tmp_path / "run.toml"
+    toml.write_text('[data]\nsource = "csv"\n')
+    res = runner.invoke(app, [command, "AAPL", "--config", str(toml), "--csv", str(stocks_csv)])
+    assert res.exit_code == 1 and "stopped before any work" in res.output, res.output
+    assert (seen[0].data.source, seen[0].data.csv_path) == ("csv", str(stocks_csv))

@@ -300,6 +300,8 @@ def _config(
     base = FinanceConfig()
     if saved is not None:  # reusing a model: its window and network are the defaults
         base = replace(base, window=saved.window, model=saved.model)
+    if csv is not None:  # completes a file's [data] source = "csv" that names no csv_path
+        base = replace(base, data=replace(base.data, csv_path=str(csv)))
     base = load_config(config, base)
     d, w, m, t, b = base.data, base.window, base.model, base.train, base.backtest
     symbols = typed_tickers(tickers, config, d.tickers)  # none typed: the --config file's, or a usage error

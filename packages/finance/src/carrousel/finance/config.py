@@ -27,7 +27,7 @@ from carrousel.core.export.choices import check_precision_name
 from carrousel.core.option_names import naming_flags, option
 from carrousel.finance.choices import Arch, Calibration, Sampling, Source, TargetScale, TrainWindow
 from carrousel.finance.choices import check_choice as _choice
-from carrousel.finance.config_csv import check_csv_setting
+from carrousel.finance.config_csv import check_csv_setting, completed_csv
 from carrousel.finance.config_dates import day_of as _date
 from carrousel.finance.config_dates import iso_day as _iso
 from carrousel.finance.errors import FinanceConfigError
@@ -376,6 +376,8 @@ def load_config(path: str | Path | TomlDocument | None, base: FinanceConfig | No
 
     The file is read once (a FIFO or device is refused: reading it again would wait forever); ``path`` may
     be its document already read (:func:`~carrousel.core.config.read_toml`), for a caller that reads it too.
+    A ``base`` CSV file (the command line's ``--csv``) completes a file's ``[data] source = "csv"`` that
+    names none.
 
     Raises:
         ConfigError: the file is missing, a FIFO or device, not TOML, names an unknown option or holds an
@@ -385,5 +387,5 @@ def load_config(path: str | Path | TomlDocument | None, base: FinanceConfig | No
     if path is None:
         return base
     doc = path if isinstance(path, TomlDocument) else read_toml(path, option("path", flag="--config"))
-    check_csv_setting(doc.get("data"), doc.source or "the config document given")  # a doc of no file
-    return overlay(base, doc)
+    check_csv_setting(doc.get("data"), doc.source or "the config document given", base.data.csv_path)
+    return overlay(base, completed_csv(doc, base.data.csv_path))
