@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 from carrousel.finance.aci import aci_arrays, aci_from_bundle
-from carrousel.finance.bundle import qlabel
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.conformal import AciState, adaptive_conformal, adaptive_conformal_state
 from carrousel.finance.data import load_histories
 from carrousel.finance.errors import ForecasterBundleError
 from carrousel.finance.features import build_series, cumulative_targets, valid_origins
+from carrousel.finance.forecast_rows import qlabel
 from carrousel.finance.pipeline import ForecasterBundle, forecast
 
 QS = (0.025, 0.1, 0.5, 0.9, 0.975)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from carrousel.finance.backtest import BacktestResult
-from carrousel.finance.bundle import ForecastRow, TickerForecast
 from carrousel.finance.data import PriceHistory
+from carrousel.finance.forecast_rows import ForecastRow, TickerForecast
 from carrousel.finance.plot import ERROR_WINDOW, fan_figure, step_errors, zoom_bands
 
 pytest.importorskip("matplotlib")

@@ -37,7 +37,7 @@ from carrousel.core.config import as_int
 from carrousel.finance.absent_inputs import warn_absent_inputs
 from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
-from carrousel.finance.bundle import ForecasterBundle, qlabel
+from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.calendar import FRAME_FIX, gap_warnings, warn_gaps
 from carrousel.finance.calendar_pick import calendar_and_reason
 from carrousel.finance.config import FinanceConfig, checked_config, for_series
@@ -45,6 +45,7 @@ from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import SeriesData, build_series, known_scalers
 from carrousel.finance.fitted import check_forecast_precision
+from carrousel.finance.forecast_rows import qlabel
 from carrousel.finance.frame_check import OPTIONAL, REQUIRED, FrameDtypes, read_frame, validate_frame
 from carrousel.finance.panel import panel_windows
 from carrousel.finance.series_warnings import warn_per_series, warn_short_series, warn_untrained

@@ -33,7 +33,7 @@ from carrousel.core.provenance import precision_report, run_provenance
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
 from carrousel.finance.backtest_baselines import fit_baselines
-from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, qlabel
+from carrousel.finance.bundle import KIND, ForecasterBundle
 from carrousel.finance.calendar_pick import AUTO
 from carrousel.finance.config import FinanceConfig, checked_config, for_series
 from carrousel.finance.data import PriceHistory, load_histories
@@ -42,6 +42,7 @@ from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPat
 from carrousel.finance.evaluate import Scoreboard
 from carrousel.finance.features import SeriesData, build_series
 from carrousel.finance.fitted import check_forecast_precision, check_training_precision
+from carrousel.finance.forecast_rows import ForecastRow, TickerForecast, qlabel
 from carrousel.finance.members import score_run
 from carrousel.finance.plot import PLOT_EXTRA, fan_chart
 from carrousel.finance.reuse import check_settings, model_in, saved_config
