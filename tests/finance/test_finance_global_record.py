@@ -43,3 +43,32 @@ def test_a_global_model_records_its_table_and_held_out_days_and_is_taken_back(tm
                           "--holdout-days", str(run["holdout_days"]), "--config", str(tmp_path / "record.toml"))  # fmt: skip
     assert again["holdout"] == first["holdout"] and again["holdout_days"] == 30
     assert json.loads((tmp_path / "m2" / "bundle.json").read_text())["assets"]["config"] == saved["config"]
+
+
+def test_a_python_train_global_saves_what_the_command_saves(tmp_path: Path) -> None:
+    """Fails on main: ``train_global(...).bundle.save(dir)`` from Python wrote no ``run`` asset and a config
+    of placeholder ``[data]`` values (tickers = ["AAPL"], source = "auto"...) and walk-forward ``[backtest]``
+    settings the command never reads; only ``finance train-global`` recorded them (a second copy of the
+    save). The pipeline's result now carries the record: a path is recorded as given, a frame as null."""
+    from dataclasses import replace
+
+    from carrousel.finance.config import BacktestConfig, FinanceConfig, load_config
+    from carrousel.finance.multiseries import train_global
+
+    table, toml = tmp_path / "panel.csv", tmp_path / "run.toml"
+    ar_panel(3, 160).to_csv(table, index=False)
+    toml.write_text(tiny_global_toml() + '[data]\ncalendar = "XNYS"\n')
+    _train_global("--data", str(table), "--model-dir", str(tmp_path / "cli"), "--holdout-days", "20",
+                  "--config", str(toml))  # fmt: skip
+    cli = json.loads((tmp_path / "cli" / "bundle.json").read_text())["assets"]
+    cfg = load_config(toml, replace(FinanceConfig(), backtest=BacktestConfig(auto_baselines=False)))
+    train_global(table, cfg, holdout_days=20).bundle.save(tmp_path / "py")
+    py = json.loads((tmp_path / "py" / "bundle.json").read_text())["assets"]
+    assert py["run"] == cli["run"] == {"data": str(table), "holdout_days": 20}
+    assert py["config"] == cli["config"] and py["config"]["data"] == {"calendar": "XNYS"}
+    frame = train_global(ar_panel(3, 160), cfg).bundle
+    frame.save(tmp_path / "frame")
+    saved = json.loads((tmp_path / "frame" / "bundle.json").read_text())["assets"]
+    assert saved["run"] == {"data": None, "holdout_days": 0}
+    assert saved["config"]["data"] == {"calendar": "XNYS"}
+    assert Forecaster.from_pretrained(tmp_path / "py").bundle.run == cli["run"]  # loaded back, kept

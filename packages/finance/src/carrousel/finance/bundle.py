@@ -54,6 +54,7 @@ from carrousel.finance.errors import ForecasterBundleError, PriceDataError
 from carrousel.finance.features import Scaler, SeriesData, build_series, feature_names
 from carrousel.finance.fitted import FittedForecaster
 from carrousel.finance.forecast_rows import ForecastRow, TickerForecast, qlabel
+from carrousel.finance.global_record import RUN_ASSET, recorded_config
 from carrousel.finance.models import build_ensemble, ensemble_config, forecaster_config
 from carrousel.finance.saved import saved_config as _saved_config
 
@@ -117,6 +118,9 @@ class ForecasterBundle:
         scoreboard: the backtest scoreboard of the training run (JSON form), or None.
         created: UTC time of training.
         aci: ticker -> the backtest's adaptive conformal state after its last test origin (empty: none).
+        run: a global model's run record (``{"data": the table or None for a frame, "holdout_days"}``, saved
+            as the ``run`` asset with its config as ``train-global`` records it,
+            :mod:`~carrousel.finance.global_record`); None for one of ``finance forecast``.
     """
 
     fitted: FittedForecaster = field(repr=False)  # (the heavy fields out of the repr: a notebook line)
@@ -128,6 +132,7 @@ class ForecasterBundle:
     # the fitting arithmetic (assets.train.precision); None: an older non-fp32 bundle's, unknown (from_pretrained)
     trained_precision: str | None = None
     exported: str | None = None  # an exported bundle's ONNX precision (int8, fp32): its forecasts' arithmetic
+    run: dict[str, Any] | None = field(default=None, repr=False)  # a global model's run record (see above)
 
     @classmethod
     def trained(
@@ -137,9 +142,10 @@ class ForecasterBundle:
         histories: list[PriceHistory],
         scoreboard: dict[str, Any] | None,
         aci: dict[str, AciState] | None = None,
+        run: dict[str, Any] | None = None,
     ) -> ForecasterBundle:
         """A new bundle recording where each ticker's training data came from (``aci``: the backtest's
-        adaptive conformal states, :attr:`BacktestResult.aci_states`)."""
+        adaptive conformal states, :attr:`BacktestResult.aci_states`; ``run``: a global model's record)."""
         data = {
             h.ticker: {
                 "sha256": h.sha256,
@@ -149,21 +155,24 @@ class ForecasterBundle:
             }
             for h in histories
         }
-        return cls(fitted, cfg, data, scoreboard, aci=dict(aci or {}), trained_precision=cfg.train.precision)
+        precision = cfg.train.precision
+        return cls(fitted, cfg, data, scoreboard, aci=dict(aci or {}), trained_precision=precision, run=run)
 
     def to_bundle(self) -> Bundle:
-        """The core bundle: network, assets (config, scalers, scoreboard, ACI origins), arrays (offsets, ACI
-        states), provenance."""
+        """The core bundle: network, assets (config, scalers, scoreboard, ACI origins; a global model's run
+        record), arrays (offsets, ACI states), provenance."""
         aci, aci_doc = aci_arrays(self.aci)
+        run = {} if self.run is None else {RUN_ASSET: dict(self.run)}
         return Bundle(
             kind=KIND,
             model=self.fitted.model,
             assets={
-                "config": to_dict(self.config),
+                "config": to_dict(self.config) if self.run is None else recorded_config(self.config),
                 "scalers": {t: asdict(s) for t, s in self.fitted.scalers.items()},
                 "scoreboard": self.scoreboard,
                 **({"aci": aci_doc} if aci_doc is not None else {}),
                 **({"train": {"precision": self.trained_precision}} if self.trained_precision else {}),
+                **run,
             },
             arrays={
                 "offsets": np.asarray(self.fitted.offsets, np.float64),
@@ -277,7 +286,8 @@ class ForecasterBundle:
         unknown = "fp32" if cfg.train.precision == "fp32" else None  # fp32 config: fitted in fp32 either way
         trained = trained_precision(bundle.assets, unrecorded=unknown)
         exported = exported_precision(bundle.assets)
-        return cls(fitted, cfg, dict(bundle.data), board, bundle.created, aci, trained, exported)
+        run = run if isinstance(run := bundle.assets.get(RUN_ASSET), dict) else None  # train-global's record
+        return cls(fitted, cfg, dict(bundle.data), board, bundle.created, aci, trained, exported, run)
 
     @check_args
     def __call__(self, history: PriceHistory, baselines: bool = True) -> TickerForecast:

@@ -180,8 +180,7 @@ def register(app: typer.Typer) -> None:
         """Train ONE global network over every series of a long table (hundreds of tickers)."""
         from carrousel.finance.bundle import KIND
         from carrousel.finance.fitted import check_forecast_precision, check_training_precision
-        from carrousel.finance.frames import read_frame
-        from carrousel.finance.global_file import global_settings, save_global
+        from carrousel.finance.global_file import global_settings
         from carrousel.finance.multiseries import history_report, train_global
         from carrousel.finance.plot import PLOT_EXTRA
 
@@ -208,10 +207,10 @@ def register(app: typer.Typer) -> None:
         with settings_block(precision is not None, config, "[train] precision"):
             check_forecast_precision(cfg.train.precision)  # before the table is read (train_global: after)
             check_training_precision(cfg.train)
-            result = train_global(read_frame(data), cfg, holdout_days)  # a bar per epoch (cfg.train.progress)
+            result = train_global(data, cfg, holdout_days)  # a bar per epoch (cfg.train.progress)
         doc = result.to_dict() | {"model_dir": str(model_dir), "data": str(data)}
         h = history_report(result, plot)  # history.csv, training.png; report.json: doc, every figure
-        save_global(result.bundle, model_dir, data, holdout_days, lambda t: (h(t), write_report(t, doc)))
+        result.bundle.save(model_dir, lambda t: (h(t), write_report(t, doc)))  # with its run record
         if as_json:
             emit_json(doc)
         elif not summary_hidden(True):  # -q: the folder's report.json holds every figure printed

@@ -44,6 +44,7 @@ from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.evaluate import ALPHA, pinball_rows
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster, check_forecast_precision, check_training_precision
+from carrousel.finance.frame_check import read_frame
 from carrousel.finance.frames import frame_history, frame_series, known_scalers, quiet_missing
 from carrousel.finance.panel import panel_windows, rows_needed
 from carrousel.finance.ranks import share_out
@@ -286,7 +287,7 @@ def history_report(result: GlobalResult, plot: bool) -> Callable[[Path], None]:
 
 @check_args
 def train_global(
-    df: pd.DataFrame,
+    df: pd.DataFrame | str | Path,
     cfg: FinanceConfig | None = None,
     holdout_days: int = 0,
     on_series: Callable[[int], None] | None = None,
@@ -294,7 +295,10 @@ def train_global(
     """Trains one global network over every series of a long frame.
 
     Args:
-        df: ``unique_id, ds, y`` (+ optional ``open, high, low, volume``), any number of series.
+        df: ``unique_id, ds, y`` (+ optional ``open, high, low, volume``), any number of series, or the path
+            of such a table (CSV or Parquet, read as ``finance train-global --data`` reads it). The bundle
+            records it with ``holdout_days`` as its ``run`` asset (a frame as ``data: null``) and its config
+            as the command does, so ``result.bundle.save(folder)`` writes the command's model folder.
         cfg: window, network and training settings (``cfg.data`` is not read; with several series the
             window's ``global_target_scale`` and ``global_vol_inputs`` apply, and the calibration is fitted on the
             earliest ``[backtest] global_calibration_share`` of each series' validation windows (the ACI
@@ -319,8 +323,9 @@ def train_global(
         raise FrameError(
             f"holdout_days={holdout_days} must be between 0 and {MAX_HOLDOUT_DAYS}; use 0 to train on every day"
         )
+    table = str(df) if isinstance(df, str | Path) else None  # a file: recorded as given (--data)
     t0 = time.perf_counter()
-    histories, series = frame_series(df, cfg)
+    histories, series = frame_series(df if table is None else read_frame(df), cfg)
     cfg = for_series(cfg, len(series))  # several series: the global model's target scale and inputs
     cuts = {s.ticker: len(s.close) - 1 - holdout_days for s in series}
     short = [t for t, c in cuts.items() if c <= cfg.window.lookback + cfg.window.horizon]
@@ -377,7 +382,9 @@ def train_global(
         if h.ticker in panel.scalers
     ]
     return GlobalResult(
-        bundle=ForecasterBundle.trained(fitted, cfg, trained, None, states),
+        bundle=ForecasterBundle.trained(
+            fitted, cfg, trained, None, states, {"data": table, "holdout_days": holdout_days}
+        ),
         series=len(panel.names),
         windows=len(panel.train),
         val_windows=len(panel.val),
