@@ -97,3 +97,25 @@ def test_a_global_models_relative_table_not_found_from_here_is_one_line(
     assert res.exit_code == 1 and len(lines) == 1 and not (tmp_path / "gx").exists(), res.output
     assert "(train-global --data s.csv.gz), not found from" in lines[0], lines[0]
     assert "run export where train-global ran" in lines[0], lines[0]
+
+
+def test_an_exported_global_model_keeps_its_run_record_and_forecasts(
+    tmp_path: Path, stocks_csv: Path, yahoo_refused: None
+) -> None:
+    """Fails on main: the exported bundle lost the ``run`` asset (the --data table and --holdout-days) and
+    wrote the config with placeholder [data] defaults (tickers, source...), so it no longer said what it was
+    trained on, and an export of the export was scored on Yahoo's AAPL. Now both are kept as trained, and
+    finance predict reads the exported folder."""
+    model = _train_global(tmp_path, stocks_csv)
+    out = tmp_path / "gx"
+    res = runner.invoke(app, ["export", "--model-dir", str(model), "-o", str(out), "--eval-days", "20", "-q"])
+    assert res.exit_code == 0, res.output
+    trained = json.loads((model / "bundle.json").read_text())["assets"]
+    exported = json.loads((out / "bundle.json").read_text())["assets"]
+    assert exported["run"] == trained["run"] == {"data": str(stocks_csv), "holdout_days": 0}
+    assert exported["config"] == trained["config"] and "tickers" not in exported["config"]["data"]
+    res = runner.invoke(app, ["predict", "--data", str(stocks_csv), "--model-dir", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    assert {r["unique_id"] for r in json.loads(res.stdout)["rows"]} == {"AAPL", "MSFT"}
+    again = runner.invoke(app, ["export", "--model-dir", str(out), "-o", str(tmp_path / "gx2"), "--eval-days", "20", "--json"])  # fmt: skip
+    assert again.exit_code == 0 and "MSFT 20 origins" in json.loads(again.stdout)["metric_note"], again.output
