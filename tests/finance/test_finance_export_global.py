@@ -119,3 +119,28 @@ def test_an_exported_global_model_keeps_its_run_record_and_forecasts(
     assert {r["unique_id"] for r in json.loads(res.stdout)["rows"]} == {"AAPL", "MSFT"}
     again = runner.invoke(app, ["export", "--model-dir", str(out), "-o", str(tmp_path / "gx2"), "--eval-days", "20", "--json"])  # fmt: skip
     assert again.exit_code == 0 and "MSFT 20 origins" in json.loads(again.stdout)["metric_note"], again.output
+
+
+@pytest.mark.parametrize("variant", [["--prune", "0.3"], ["--distill", "4"]])
+def test_a_global_export_reads_its_table_once(
+    tmp_path: Path, stocks_csv: Path, yahoo_refused: None, monkeypatch: pytest.MonkeyPatch, variant: list[str]
+) -> None:
+    """Fails on main: ``--prune``/``--distill`` of a global model read its --data table 4 times (a check,
+    the scoring prices, then the check and the prices again for the fine-tuning windows); now once, the
+    frames passed down."""
+    from carrousel.finance import data, global_file
+
+    model = _train_global(tmp_path, stocks_csv)
+    reads: list[str] = []
+    real = data.read_price_csv
+
+    def counted(path: object) -> object:
+        reads.append(str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(data, "read_price_csv", counted)
+    monkeypatch.setattr(global_file, "read_price_csv", counted, raising=False)  # main's own binding
+    args = ["export", "--model-dir", str(model), "-o", str(tmp_path / "gx"), "--eval-days", "20", "-q"]
+    res = runner.invoke(app, [*args, *variant, "--finetune-epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert reads == [str(stocks_csv)], reads

@@ -54,7 +54,7 @@ from carrousel.finance.distill import distilled_forecaster
 from carrousel.finance.errors import FinanceConfigError, ForecasterBundleError
 from carrousel.finance.features import build_series, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster
-from carrousel.finance.global_file import run_prices
+from carrousel.finance.global_file import run_histories
 from carrousel.finance.prune import pruned_forecaster
 
 __all__ = ["export_forecaster", "export_spec"]
@@ -105,16 +105,17 @@ def export_spec(fitted: FittedForecaster, fuse: bool = True) -> ExportSpec:
 
 def _scored_prices(cfg: ExportConfig, saved: ForecasterBundle, found: Path) -> list[PriceHistory]:
     """The prices the export is scored on (the model's own source, or ``cfg.source``, up to the latest),
-    read before any work: ``source`` csv needs the CSV file the model was trained on; a global model's own
-    (and its csv) are the table of ``train-global --data`` its folder records (:func:`run_prices`).
+    read before any work, once (``--prune`` / ``--distill`` fine-tune on them too): ``source`` csv needs the
+    CSV file the model was trained on; a global model's own (and its csv) are the table of
+    ``train-global --data`` its folder records (:func:`~carrousel.finance.global_file.run_histories`).
 
     Raises:
         FinanceConfigError: ``source`` csv for a model trained on another source (no file to read).
         PriceDataError: the prices cannot be read.
     """
-    own = run_prices(found, saved, cfg.source)  # a global model's
+    own = run_histories(found, saved, cfg.source)  # a global model's, read once
     if own is not None:
-        return load_histories(own)
+        return own
     if cfg.source == Source.csv.value and not saved.config.data.csv_path:
         raise FinanceConfigError(
             f"{option('source', 'csv')} scores on the CSV file the model was trained on, and the one in {found} "
@@ -183,9 +184,9 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     full = replace(saved.fitted, runtime=None)
     base, extra = replace(saved, fitted=full), {}
     if cfg.prune > 0:  # every member pruned and fine-tuned on the training history, calibration refitted
-        base, extra["pruned"] = pruned_forecaster(base, cfg)
+        base, extra["pruned"] = pruned_forecaster(base, cfg, histories)
     elif cfg.distill > 0:  # a smaller student ensemble trained on the full one's forecasts, calibrated
-        base, extra["distilled"] = distilled_forecaster(base, cfg)
+        base, extra["distilled"] = distilled_forecaster(base, cfg, histories)
     fitted = base.fitted
     fuse = DeployPrecision(cfg.precision) is DeployPrecision.INT8  # fp32: fusing measured slower at batch 64
     x = (

@@ -25,6 +25,7 @@ from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.train import DistillationTask, DistillConfig, Trainer, check_held_out, fit_refusing
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import ExportConfig
+from carrousel.finance.data import PriceHistory
 from carrousel.finance.models import build_ensemble, build_forecaster
 from carrousel.finance.prune import recalibrated, retrain_fix, training_windows
 from carrousel.finance.training import threads, trainer_parts
@@ -47,10 +48,10 @@ def _rounded(figures: dict[str, float]) -> dict[str, float]:
 
 
 def distilled_forecaster(
-    saved: ForecasterBundle, cfg: ExportConfig
+    saved: ForecasterBundle, cfg: ExportConfig, histories: list[PriceHistory] | None = None
 ) -> tuple[ForecasterBundle, dict[str, Any]]:
-    """A student (:data:`MEMBERS` networks) of ``cfg.distill`` units trained on ``saved``'s forecasts,
-    calibrated again.
+    """A student (:data:`MEMBERS` networks) of ``cfg.distill`` units trained on ``saved``'s forecasts over its
+    training windows (of ``histories``, the prices already read, when given), calibrated again.
 
     Returns:
         The student bundle (the full one's config with the student's hidden size and members, its data
@@ -60,7 +61,7 @@ def distilled_forecaster(
         PriceDataError: the training prices cannot be read, or no longer reach the training dates.
     """
     config = saved.config
-    series, windows = training_windows(saved, cfg)
+    series, windows = training_windows(saved, cfg, histories)
     fitted = saved.fitted
     teacher = fitted.model.eval()
     qs = fitted.quantiles

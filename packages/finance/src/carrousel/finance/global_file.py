@@ -22,11 +22,11 @@ from carrousel.core.config import TomlDocument, dotted_fields, read_toml
 from carrousel.core.option_names import named_path, option
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import DataConfig
-from carrousel.finance.data import read_price_csv
+from carrousel.finance.data import PriceHistory, load_histories
 from carrousel.finance.errors import FinanceConfigError, PriceDataError
 from carrousel.finance.global_record import UNUSED
 
-__all__ = ["global_settings", "run_prices"]
+__all__ = ["global_settings", "run_histories", "run_prices"]
 
 
 def global_settings(path: str | Path | None) -> TomlDocument | None:
@@ -53,12 +53,13 @@ def global_settings(path: str | Path | None) -> TomlDocument | None:
 def run_prices(folder: str | Path, saved: ForecasterBundle, source: str | None) -> DataConfig | None:
     """The prices the global model ``saved`` (loaded from ``folder``) is scored on: those of the series it
     was trained on (``saved.data``) with its ``[data]`` calendar, from ``source``, or (None or csv) its
-    ``run`` record's table (``train-global --data``) read as a price CSV; None for a model without that
-    record (one of ``finance forecast``, whose settings name its prices).
+    ``run`` record's table (``train-global --data``) as a price CSV (not read here: :func:`run_histories`
+    reads it); None for a model without that record (one of ``finance forecast``, whose settings name its
+    prices).
 
     Raises:
-        PriceDataError: the recorded table is gone or is no price CSV, or none was recorded (a frame given to
-            ``train_global`` in Python): one line naming it and ``--source``.
+        PriceDataError: the recorded table is gone, or none was recorded (a frame given to ``train_global``
+            in Python): one line naming it and ``--source``.
     """
     if saved.run is None:
         return None
@@ -70,13 +71,34 @@ def run_prices(folder: str | Path, saved: ForecasterBundle, source: str | None) 
     if not isinstance(table, str):  # train_global(df) in Python: a frame, no file to read again
         raise PriceDataError(f"{folder} is a global model trained on a frame given in Python (no table "
                              f"recorded to score it on); {other}")  # fmt: skip
-    given = f"{folder} is a global model, scored on the table it was trained on (train-global --data {table})"
     if not Path(table).expanduser().is_file():  # a relative --data: read from where export runs
         raise PriceDataError(
-            f"{given}, not found from {Path.cwd()}; run export where train-global ran, or {other}"
+            f"{_given(folder, table)}, not found from {Path.cwd()}; run export where train-global ran, or {other}"
         )
-    try:
-        read_price_csv(table)
-    except PriceDataError as exc:
-        raise PriceDataError(f"{given}, which cannot be read as prices ({exc}); {other}") from None
     return replace(own, source="csv", csv_path=table)
+
+
+def run_histories(
+    folder: str | Path, saved: ForecasterBundle, source: str | None
+) -> list[PriceHistory] | None:
+    """The prices of :func:`run_prices`, read once (``finance export`` passes them to its scoring and to the
+    fine-tuning of ``--prune`` / ``--distill``); None for a model without a run record.
+
+    Raises:
+        PriceDataError: as :func:`run_prices`, or the recorded table is no price CSV (one line naming it and
+            ``--source``).
+    """
+    own = run_prices(folder, saved, source)
+    if own is None or own.source != "csv":
+        return None if own is None else load_histories(own)
+    try:
+        return load_histories(own)
+    except PriceDataError as exc:
+        raise PriceDataError(
+            f"{_given(folder, str(own.csv_path))}, which cannot be read as prices ({exc}); give "
+            f"{option('source')} sample, yahoo or auto for its series' prices"
+        ) from None
+
+
+def _given(folder: str | Path, table: str) -> str:
+    return f"{folder} is a global model, scored on the table it was trained on (train-global --data {table})"

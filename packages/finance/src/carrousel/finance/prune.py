@@ -27,7 +27,7 @@ from carrousel.core.prune import prune_and_finetune
 from carrousel.core.train import lr_fix
 from carrousel.finance.bundle import ForecasterBundle, find_bundle
 from carrousel.finance.config import ExportConfig
-from carrousel.finance.data import load_histories
+from carrousel.finance.data import PriceHistory, load_histories
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import SeriesData, build_series
 from carrousel.finance.global_file import run_prices
@@ -48,9 +48,12 @@ def retrain_fix(lr: float, model_dir: str) -> str:
     return f"{lr_fix('train.lr', lr, '[train] lr')} and train the forecaster in {model_dir} again"
 
 
-def training_windows(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[list[SeriesData], PanelData]:
-    """The series and the training / held-out windows ``saved`` was fitted on, read again (its data settings,
-    up to the last training date it records per ticker; same scalers' rows and validation share).
+def training_windows(
+    saved: ForecasterBundle, cfg: ExportConfig, histories: list[PriceHistory] | None = None
+) -> tuple[list[SeriesData], PanelData]:
+    """The series and the training / held-out windows ``saved`` was fitted on, from ``histories`` (the
+    export's prices, already read) or read again (its data settings), up to the last training date it
+    records per ticker (same scalers' rows and validation share).
 
     Raises:
         PriceDataError: the training prices cannot be read, or no longer reach the training dates.
@@ -61,7 +64,7 @@ def training_windows(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[list[S
     own = run_prices(found, saved, cfg.source) if found is not None else None
     data_cfg = own or replace(config.data, source=cfg.source or config.data.source)
     series, cuts = [], {}
-    for history in load_histories(data_cfg):
+    for history in histories if histories is not None else load_histories(data_cfg):
         s = build_series(history.ticker, history.frame, config.window.indicators)
         last = str(saved.data.get(history.ticker, {}).get("last", ""))
         rows = np.flatnonzero(np.array([str(d.date()) <= last for d in s.dates], dtype=bool))
@@ -95,8 +98,11 @@ def recalibrated(
     )
 
 
-def pruned_forecaster(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[ForecasterBundle, dict[str, Any]]:
-    """``saved`` with every member pruned by ``cfg.prune`` and fine-tuned, its calibration fitted again.
+def pruned_forecaster(
+    saved: ForecasterBundle, cfg: ExportConfig, histories: list[PriceHistory] | None = None
+) -> tuple[ForecasterBundle, dict[str, Any]]:
+    """``saved`` with every member pruned by ``cfg.prune`` and fine-tuned on its training windows (of
+    ``histories`` when given, :func:`training_windows`), its calibration fitted again.
 
     Returns:
         The pruned bundle (the full one's config with the smaller hidden size, its data provenance and
@@ -106,7 +112,7 @@ def pruned_forecaster(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[Forec
         PriceDataError: the training prices cannot be read, or no longer reach the training dates.
     """
     config = saved.config
-    series, windows = training_windows(saved, cfg)
+    series, windows = training_windows(saved, cfg, histories)
     fitted = saved.fitted
     qs = fitted.quantiles
     nets, members = [], []
