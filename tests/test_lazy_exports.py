@@ -101,6 +101,8 @@ def _table(pkg: ModuleType) -> dict[str, str]:
 
 
 LAZY = _lazy_packages()
+
+
 def test_the_lazy_packages_are_found() -> None:
     """The search above finds the tables known when this test was written (a lost one fails here)."""
     known = {"carrousel.core", "carrousel.core.export", "carrousel.core.metrics", "carrousel.bio"}
