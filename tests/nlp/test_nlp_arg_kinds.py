@@ -14,6 +14,12 @@ ALLOW = {
     "carrousel.nlp.pipeline.sentiment_model.SentimentModel.__call__(max_length)": (
         "checked in the body by token_limit (NLPConfigError suggesting the model's own limit)"
     ),
+    "carrousel.nlp.config._checks.need": (
+        "the configs' private check helper, called by their __post_init__ with a comparison's result"
+    ),
+    "carrousel.nlp.config._checks.fraction": (
+        "the configs' private check helper, called by their __post_init__ after check_numbers"
+    ),
 }
 
 
