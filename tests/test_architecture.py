@@ -278,10 +278,6 @@ SIZE_ALLOWLIST: dict[str, str] = {
     "packages/bio/src/carrousel/bio/pwm_kernels.py": (
         "the numba kernels are compiled and disk-cached together by one kernels() factory"
     ),
-    "packages/finance/src/carrousel/finance/cli.py": (
-        "three commands' typed options (shared Annotated aliases) and their table rendering; the "
-        "conventions themselves live in carrousel.core.cli"
-    ),
 }
 """Modules allowed over MAX_LINES lines, with the reason. An entry that no longer needs it must go."""
 

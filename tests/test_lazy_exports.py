@@ -49,7 +49,7 @@ COLLECTIONS: dict[str, dict[str, str]] = {
 """Packages whose table collects their submodules' names: name left to its module -> why."""
 
 
-HAND_WRITTEN = ("carrousel.bio.cli", "carrousel.nlp.cli", "carrousel.speech.cli")
+HAND_WRITTEN = ("carrousel.bio.cli", "carrousel.finance.cli", "carrousel.nlp.cli", "carrousel.speech.cli")
 """CLI packages whose ``__getattr__`` is hand-written (``app`` and ``main`` from their ``cli._app``), no table."""
 
 

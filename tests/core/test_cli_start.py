@@ -112,9 +112,9 @@ def test_signal_while_the_cli_imports_is_one_line_and_130(prog: str, sig: signal
 
 @pytest.mark.parametrize("prog", ["finance", "bio", "nlp", "speech"])
 def test_python_m_cli_module_catches_signals_before_its_imports(prog: str) -> None:
-    # the nlp, speech and bio CLIs are packages: held in their heavy part, which main() imports (before, nlp's: no
-    # cli/__main__.py, "No module named carrousel.nlp.cli.__main__", exit 1)
-    heavy = f"carrousel.{prog}.cli._app" if prog in ("nlp", "speech", "bio") else f"carrousel.{prog}.cli"
+    # every CLI is a package: held in its heavy part, which main() imports (before, nlp's: no cli/__main__.py,
+    # "No module named carrousel.nlp.cli.__main__", exit 1; finance's cli.py was the heavy module itself)
+    heavy = f"carrousel.{prog}.cli._app"
     code, lines = _held_start(heavy, f"-m carrousel.{prog}.cli", signal.SIGINT)
     assert (code, lines) == (130, ["interrupted"])
 

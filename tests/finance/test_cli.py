@@ -307,10 +307,10 @@ def test_forecast_table_keeps_the_forecast_whole_on_narrow_screens(
 
     from rich.console import Console
 
-    import carrousel.finance.cli as cli_mod
+    from carrousel.finance.cli import _render
 
     screen = Console(file=io.StringIO(), width=80, force_terminal=terminal, color_system=None)
-    monkeypatch.setattr(cli_mod, "stdout", screen)
+    monkeypatch.setattr(_render, "stdout", screen)  # looked up there by show()
     names = ["random_walk", "drift", "ewma", "garch", "arima", "auto_ets", "theta", "auto_arima", "ensemble"]
     row = {"date": "2019-01-02", "step": 1, "quantiles": {"p10": 2462.68, "p50": 2504.52, "p90": 2554.4}}
     fc = {"ticker": "SPX", "last_date": "2018-12-31", "last_close": 2506.85, "notes": [],
@@ -321,7 +321,7 @@ def test_forecast_table_keeps_the_forecast_whole_on_narrow_screens(
         "first_date": "2014-01-02",
         "last_date": "2018-12-31",
     }
-    cli_mod._render_forecast({"model": "lstm", "data": [data], "forecasts": [fc]})
+    _render.render_forecast({"model": "lstm", "data": [data], "forecasts": [fc]})
     text = screen.file.getvalue()
     for cell in ("2019-01-02", "2462.68", "2504.52", "2554.40", "-0.09%"):
         assert cell in text, text

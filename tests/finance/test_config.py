@@ -8,7 +8,7 @@ import pytest
 
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.errors import ConfigError
-from carrousel.finance.cli import _config
+from carrousel.finance.cli._settings import build_config
 from carrousel.finance.config import (
     BacktestConfig,
     DataConfig,
@@ -37,7 +37,7 @@ def test_invalid_choices_raise() -> None:
 
 
 def test_flags_reach_each_section(tmp_path: Path) -> None:
-    cfg = _config(
+    cfg = build_config(
         ["AAPL"],
         horizon=10,
         source=Source.sample,
@@ -57,14 +57,14 @@ def test_flags_reach_each_section(tmp_path: Path) -> None:
 def test_toml_then_flags_and_the_saved_model_as_defaults(tmp_path: Path) -> None:
     toml = tmp_path / "run.toml"
     toml.write_text('[window]\nhorizon = 7\n\n[model]\narch = "gru"\n')
-    cfg = _config(["aapl,msft"], config=toml, horizon=4)
+    cfg = build_config(["aapl,msft"], config=toml, horizon=4)
     assert cfg.data.tickers == ("AAPL", "MSFT") and (cfg.window.horizon, cfg.model.arch) == (4, "gru")
     assert cfg.window.lookback == 30  # untouched by the file: the default
     saved = FinanceConfig(window=WindowConfig(lookback=12, horizon=9), model=ModelConfig(hidden_size=8))
-    cfg = _config(["AAPL"], config=toml, saved=saved)  # the file's settings count as given
+    cfg = build_config(["AAPL"], config=toml, saved=saved)  # the file's settings count as given
     assert (cfg.window.lookback, cfg.window.horizon) == (12, 7)
     assert (cfg.model.arch, cfg.model.hidden_size) == ("gru", 8)
-    cfg = _config(["AAPL"], csv=tmp_path / "x.csv")
+    cfg = build_config(["AAPL"], csv=tmp_path / "x.csv")
     assert (cfg.data.source, cfg.data.csv_path) == ("csv", str(tmp_path / "x.csv"))
 
 

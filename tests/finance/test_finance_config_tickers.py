@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import typer
 
-from carrousel.finance.cli import _config
+from carrousel.finance.cli._settings import build_config
 from carrousel.finance.config import FinanceConfig
 from tests.cli_harness import Outcome, assert_clean_failure
 from tests.finance.test_finance_config_file import finance_config_of
@@ -44,12 +44,12 @@ def test_no_tickers_anywhere_is_a_usage_error(invoke: Any, tmp_path: Path, text:
 
 
 def test_a_python_caller_passing_the_file_gets_its_tickers(tmp_path: Path) -> None:
-    """``_config`` takes the ``--config`` file as a Path from Python (tests/finance/test_config.py does):
+    """``build_config`` takes the ``--config`` file as a Path from Python (tests/finance/test_config.py does):
     its ``[data] tickers`` were looked up only in a document already read, so a Path was a usage error."""
     conf = tmp_path / "run.toml"
     conf.write_text('[data]\ntickers = ["MSFT", "GOOG"]\n')
-    assert _config(None, config=conf).data.tickers == ("MSFT", "GOOG")
-    assert _config(["aapl"], config=conf).data.tickers == ("AAPL",)  # typed tickers win
+    assert build_config(None, config=conf).data.tickers == ("MSFT", "GOOG")
+    assert build_config(["aapl"], config=conf).data.tickers == ("AAPL",)  # typed tickers win
     (bare := tmp_path / "bare.toml").write_text("[train]\nepochs = 2\n")
     with pytest.raises(typer.BadParameter, match=r"\[data\] tickers in the --config file"):
-        _config(None, config=bare)
+        build_config(None, config=bare)

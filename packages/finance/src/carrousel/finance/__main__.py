@@ -1,6 +1,6 @@
 """The ``finance`` console script and ``python -m carrousel.finance``: signals are caught before the CLI imports.
 
-The CLI module (:mod:`carrousel.finance.cli`) imports torch, typer and rich, which takes up to a second; a
+The CLI's commands (:mod:`carrousel.finance.cli._app`) import typer and rich, which takes up to a second; a
 Ctrl-C or ``SIGTERM`` in that time ends the program with ``interrupted`` and exit code 130, as one
 during a command does (:mod:`carrousel.core.cli_start`).
 """

@@ -1,7 +1,7 @@
 """The ``finance forecast`` / ``finance backtest`` refusal of an option beside another that makes it do
 nothing (:func:`refuse_unused`), on the flags and the ``--config`` file merged, and their tickers: typed, or the
-file's ``[data] tickers`` (:func:`typed_tickers`). Part of the command line (:mod:`carrousel.finance.cli` calls
-them before any prices are read)."""
+file's ``[data] tickers`` (:func:`typed_tickers`). Part of the command line (:mod:`carrousel.finance.cli.forecast`
+and :mod:`~carrousel.finance.cli.backtest` call them before any prices are read)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,152 @@
+"""``finance predict``: forecasts of every series of a long table with a saved model (the work is done by
+:mod:`carrousel.finance.frames`)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from carrousel.core.atomic import atomic_path, writes_in_place
+from carrousel.core.cli import command, echo, emit_json, stdout
+from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
+from carrousel.core.files import check_output_file
+from carrousel.core.output_stage import staged_outputs
+from carrousel.core.provenance import precision_report
+from carrousel.finance.cli._common import AsJson, CalendarOpt, Data, PrecisionOpt, pick
+from carrousel.finance.config import MAX_HORIZON
+from carrousel.finance.errors import FinanceConfigError
+
+__all__ = ["register"]
+
+
+def predict(
+    data: Data,
+    model_dir: Annotated[Path, typer.Option("--model-dir", help="Model folder (train-global or forecast).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the forecasts as CSV (or .parquet; - for CSV on stdout)."),
+    ] = None,
+    horizon: Annotated[
+        int | None,
+        typer.Option(
+            "--horizon", "-H", min=1, max=MAX_HORIZON, help="Sessions ahead (default: the model's)."
+        ),
+    ] = None,
+    precision: PrecisionOpt = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="FILE.png",
+            help="Write a PNG of the first 12 series (a grid): recent history, forecast median and "
+            "p10-p90 band.",
+        ),
+    ] = None,
+    calendar: CalendarOpt = None,
+    as_json: AsJson = False,
+) -> None:
+    """Forecast every series of a long table with a saved model (new series: scaled by their own history;
+    series too short for the model are skipped, named in a warning)."""
+    from carrousel.finance.frames import Forecaster, read_frame
+    from carrousel.finance.predict_plot import PLOT_EXTRA, PLOT_PURPOSE, predict_png
+
+    dash = out is not None and str(out) == "-"  # stdout, as bio scan's -o - (before: refused)
+    others = {"--out": None if dash else out}  # png_out: True for the PNG alone on stdout
+    png_out = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others)
+    to_stdout = stdout_only(Path("/dev/stdout") if dash else out, as_json, "--out")  # CSV alone there
+    if png_out and to_stdout:
+        raise typer.BadParameter("--out names stdout too; give one of them there", param_hint="'--plot'")
+    out = None if dash else out
+    parquet = out is not None and not writes_in_place(out) and out.suffix.lower() == ".parquet"
+    if out is not None and not writes_in_place(out):  # /dev/stdout, a FIFO: CSV written in place
+        if out.suffix.lower() not in (".csv", ".parquet"):
+            raise FinanceConfigError(f"--out {out}: use a .csv or .parquet file name, or - for CSV on stdout")
+        check_output_file(out, "--out", inputs=[data])
+    model = Forecaster.from_pretrained(model_dir, pick(precision, "fp32"), calendar)
+    if horizon is not None and horizon > model.horizon:  # a usage error naming -H, not Python's h=
+        raise typer.BadParameter(
+            f"{horizon} is past this model's horizon of {model.horizon} sessions; use -H {model.horizon} "
+            "or less, or train a model with that horizon",
+            param_hint="'--horizon' / '-H'",
+        )
+    frame = read_frame(data)
+    pred = model.predict(frame, h=horizon)  # too-short series skipped, named in a warning
+    skipped = pred.attrs.get("skipped", [])
+    with staged_outputs():  # chart and table: both replaced, or (a full disk) neither
+        if plot is not None:
+            more = f"; {len(skipped)} series skipped (too short)" if skipped else ""
+            predict_png(frame, pred, plot, f"data: {data}; model: {model_dir}{more}")
+        if dash:
+            echo(pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False), nl=False)
+            return
+        if out is not None:
+            with atomic_path(out) as tmp:
+                _write_table(pred, tmp, parquet)
+    if to_stdout or png_out or summary_hidden(out is not None and not as_json):  # -q: the file
+        return
+    rows = [  # NaN (no ACI state for the series) as null
+        {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in r.items()}
+        for r in pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
+    ]
+    aci_cols = [c for c in pred.columns if c.endswith("_aci")]
+    continued = sorted({str(r["unique_id"]) for r in rows if aci_cols and r[aci_cols[0]] is not None})
+    aci = {"step": model.bundle.config.backtest.aci_gamma, "series": continued} if aci_cols else None
+    if as_json:
+        emit_json(
+            {
+                "model_dir": str(model_dir),
+                **precision_report(
+                    model.bundle.trained_precision, model.bundle.fitted.precision, model.bundle.exported
+                ),
+                "rows": rows,
+                "out": None if out is None else str(out),
+                "aci": aci,
+                "skipped": skipped,
+                "plots": plots_written(plot),  # the chart written, the key of every --plot
+            }
+        )
+        return
+    more = f" ({len(skipped)} skipped: too short)" if skipped else ""
+    table = Table(title=f"forecasts of {pred['unique_id'].nunique()} series{more}")
+    for col in pred.columns:  # whole dates, even on an 80-column pipe (as forecast's table)
+        left, date = col in ("unique_id", "ds"), col == "ds"
+        table.add_column(
+            col, justify="left" if left else "right", no_wrap=date, min_width=10 if date else None
+        )
+    for r in rows:
+        table.add_row(
+            *(escape(v) if isinstance(v, str) else "-" if v is None else _price(v) for v in r.values())
+        )
+    stdout.print(table)
+    if plot is not None:
+        stdout.print(f"forecast chart written to {escape(str(plot))}")
+    if aci is not None:
+        stdout.print(
+            f"*_aci: adaptive conformal interval (step {aci['step']:g}) continued from the state saved with "
+            f"the model, for {len(continued)} of {pred['unique_id'].nunique()} series (-: no state, or the "
+            "table does not reach its last origin)"
+        )
+
+
+def _price(value: float) -> str:
+    """A forecast price for the table: two decimals, as ``finance forecast`` shows them (``.4g`` printed
+    BTC-USD's 60123.45 as ``6.012e+04`` and IBM's 173.82 as ``173.8``); 4 significant digits below 1."""
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.4g}"
+
+
+def _write_table(pred: Any, path: Path, parquet: bool) -> None:
+    """The forecasts as Parquet, or as CSV with plain dates."""
+    if parquet:
+        pred.to_parquet(path, index=False)
+    else:
+        pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Adds ``predict`` to the ``finance`` app."""
+    command(app, "predict", quiet_with="out")(predict)
