@@ -72,3 +72,24 @@ def test_a_python_train_global_saves_what_the_command_saves(tmp_path: Path) -> N
     assert saved["run"] == {"data": None, "holdout_days": 0}
     assert saved["config"]["data"] == {"calendar": "XNYS"}
     assert Forecaster.from_pretrained(tmp_path / "py").bundle.run == cli["run"]  # loaded back, kept
+
+
+def test_forecaster_fit_saves_the_run_record_train_global_saves(tmp_path: Path) -> None:
+    """Fails on main: ``Forecaster.fit(df).save(dir)`` wrote no ``run`` asset and the full config, placeholder
+    ``[data]`` (tickers = ["AAPL"], source = "auto"...) and walk-forward ``[backtest]`` settings included,
+    which ``finance train-global --config`` refuses; ``train_global(df)`` recorded the frame's run. It now
+    saves what ``train_global`` saves for the same frame and settings."""
+    from carrousel.finance.config import load_config
+    from carrousel.finance.multiseries import train_global
+
+    (tmp_path / "run.toml").write_text(tiny_global_toml() + '[data]\ncalendar = "XNYS"\n')
+    cfg = load_config(tmp_path / "run.toml")
+    frame = ar_panel(3, 160)
+    Forecaster.fit(frame, cfg).save(tmp_path / "fit")
+    train_global(frame, cfg).bundle.save(tmp_path / "global")
+    fit, glob = (json.loads((tmp_path / d / "bundle.json").read_text())["assets"] for d in ("fit", "global"))
+    assert fit["run"] == glob["run"] == {"data": None, "holdout_days": 0}
+    assert fit["config"]["data"] == {"calendar": "XNYS"}  # no placeholder tickers, source...
+    assert not {"enabled", "test_days", "refit_every", "warm_refit_epochs"} & set(fit["config"]["backtest"])
+    assert fit["config"] == glob["config"]
+    assert Forecaster.from_pretrained(tmp_path / "fit").bundle.run == {"data": None, "holdout_days": 0}

@@ -197,6 +197,8 @@ class Forecaster:
         each series' adaptive conformal state, run over its validation windows
         (:func:`~carrousel.finance.aci.aci_states`, as ``train_global`` without held-out days). A series too
         short for a training window is left out, named in one warning, and not recorded as trained on.
+        The bundle carries the run record of a global model (``run``: no table, no held-out days), so its
+        saved config holds what ``train-global`` records (:func:`~carrousel.finance.global_record.recorded_config`).
 
         Raises:
             FrameError: a malformed frame.
@@ -214,7 +216,8 @@ class Forecaster:
         short = [(h.ticker, len(h.frame)) for h in histories if h.ticker not in panel.scalers]
         warn_untrained(short, len(histories), cfg.window.lookback, cfg.window.horizon)
         trained = [h for h in histories if h.ticker in panel.scalers]  # as train_global records them
-        return cls(ForecasterBundle.trained(fitted, cfg, trained, None, states))
+        run = {"data": None, "holdout_days": 0}  # a frame, as train_global(df) records it (global_record)
+        return cls(ForecasterBundle.trained(fitted, cfg, trained, None, states, run))
 
     @property
     def horizon(self) -> int:
