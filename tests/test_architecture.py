@@ -378,6 +378,24 @@ def test_dependencies_are_the_imports(pkg: str) -> None:
     assert unused == [], f"packages/{pkg}/pyproject.toml declares dependencies it never imports: {unused}"
 
 
+@pytest.mark.parametrize("pkg", [p for p in PACKAGES if p != "core"])
+def test_a_domain_imports_typer_and_rich_in_its_cli_package_alone(pkg: str) -> None:
+    """typer and rich (carrousel-core[cli]) are imported, at module level or inside a function, only under
+    ``carrousel/<pkg>/cli/``, the one command-line layer of each domain (core's: its ``cli*`` modules,
+    tests/test_repository.py). Fails on main: finance's cli.py, cli_global.py and cli_unused.py sat beside
+    its library modules; they are now its cli/ package, as bio's, nlp's and speech's."""
+    src = ROOT / f"packages/{pkg}/src"
+    cli = src / "carrousel" / pkg / "cli"
+    bad = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for path, (imports, _) in _source_facts().items()
+        if path.is_relative_to(src) and not path.is_relative_to(cli)
+        for name, line, _ in imports
+        if name.split(".")[0] in VIA_CORE_CLI | {"click"}
+    ]
+    assert bad == [], "\n".join(bad)
+
+
 def test_requires_python_and_one_version() -> None:
     """Python 3.11+ everywhere (tomllib); every domain pins carrousel-core[cli] at the one shared version."""
     projects = {pkg: _project(pkg) for pkg in PACKAGES}
