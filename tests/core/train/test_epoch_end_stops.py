@@ -1,9 +1,11 @@
 """Stops inside an epoch beyond ``max_steps``: a callback's stop (inside an accumulation window too), which
-partial epoch may become ``best.pt``, and a validation loader's own generator across a resume."""
+partial epoch may become ``best.pt`` or count for early stopping, and a validation loader's own generator
+across a resume."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from train_helpers import RegressionTask, linear_data, mlp
 
-from carrousel.core.train import Callback, TrainConfig, Trainer, find_latest, load_checkpoint
+from carrousel.core.train import Callback, EarlyStopping, TrainConfig, Trainer, find_latest, load_checkpoint
 from tests.state_dicts import same_state
 
 # 13 batches of 16 an epoch, 2 per optimiser step: 7 steps an epoch (the 7th on the epoch's last batch alone)
@@ -99,11 +101,34 @@ def test_a_partial_epoch_validated_on_the_whole_set_may_become_the_best(tmp_path
     best, ``best.pt`` is the stop's state (a callback's stop wrote the next epoch's start before)."""
     cfg = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), lr=3e-2)
     cfg = dataclasses.replace(cfg, max_steps=12) if stop == "max_steps" else cfg
-    _, trainer, history = _fit(cfg, callbacks=[StopAt(1, 10)] if stop == "callback" else None)
+    early = EarlyStopping(patience=1)  # counts the partial epoch too, as best.pt does
+    _, trainer, history = _fit(cfg, callbacks=[StopAt(1, 10), early] if stop == "callback" else [early])
     assert history[1]["partial"] == 1.0 and history[1]["val_loss"] < history[0]["val_loss"]
     assert trainer.best_epoch == 2
+    assert (early.best, early.wait) == (history[1]["val_loss"], 0)
     best = load_checkpoint(tmp_path / "best.pt")
     assert (best["epoch"], best["batch_in_epoch"], best["step"]) == (1, 10, 12)
+
+
+@pytest.mark.parametrize(
+    ("lr", "max_steps"),
+    [(0.1, 15), (1e-2, 10)],  # 15: the partial epoch 3 is worse than epoch 2; 10: epoch 2 better than 1
+)
+def test_early_stopping_skips_a_partial_epochs_training_figure(
+    caplog: pytest.LogCaptureFixture, lr: float, max_steps: int
+) -> None:
+    """Without a validation loader early stopping monitors ``train_loss``: the partial epoch's figure (its
+    first batches only) was compared with whole epochs'. Worse, it spent the patience (``max_steps=15``: an
+    "early stop" reported, ``stopped_early`` True); better, it became the best value (``max_steps=10``).
+    Now a partial epoch counts only with a validation figure, as for ``best.pt``."""
+    cfg = dataclasses.replace(CFG, lr=lr, scheduler="none", max_steps=max_steps)
+    early = EarlyStopping(patience=1)
+    with caplog.at_level(logging.INFO, logger="carrousel.core.train.callbacks"):
+        _, trainer, history = _fit(cfg, callbacks=[early], validate=False)
+    assert history[-1]["partial"] == 1.0 and history[-1]["train_loss"] != history[-2]["train_loss"]
+    assert (early.best, early.wait) == (min(row["train_loss"] for row in history[:-1]), 0)
+    assert not trainer.result().stopped_early
+    assert f"early stopping skips epoch {len(history)}: its train_loss" in caplog.text
 
 
 @pytest.mark.parametrize("stop", [7, 9])

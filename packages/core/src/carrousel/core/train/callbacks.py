@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from carrousel.core.train.trainer import FitResult, Trainer
 
 __all__ = [
+    "PARTIAL",
     "Callback",
     "CallbackList",
     "EarlyStopping",
@@ -43,10 +44,14 @@ __all__ = [
     "ProgressBar",
     "TensorBoardLogger",
     "check_callbacks",
+    "compares_with_epochs",
     "is_better",
 ]
 
 logger = logging.getLogger(__name__)
+
+PARTIAL = "partial"
+"""The history key (1.0) of an epoch a stop cut short (``max_steps``, a callback); absent from finished epochs."""
 
 
 def is_better(value: float, best: float | None, mode: str, min_delta: float = 0.0) -> bool:
@@ -56,6 +61,14 @@ def is_better(value: float, best: float | None, mode: str, min_delta: float = 0.
     if best is None:
         return True
     return value < best - min_delta if mode == "min" else value > best + min_delta
+
+
+def compares_with_epochs(trainer: Trainer, key: str, logs: dict[str, float]) -> bool:
+    """Whether an epoch's ``logs[key]`` may be compared with whole epochs' (a best epoch, a patience count):
+    a finished epoch's always; a :data:`PARTIAL` one's only as a validation figure (``val_``, with a
+    validation loader: the whole set, evaluated at the stop). Its training figures (``train_loss``,
+    ``grad_norm``) cover the batches trained before the stop only, not comparable with whole epochs'."""
+    return PARTIAL not in logs or (trainer.validating and key.startswith("val_"))
 
 
 class Callback:
@@ -158,6 +171,9 @@ class CallbackList:
 class EarlyStopping(Callback):
     """Stops training when a logged value has not improved for ``patience`` epochs.
 
+    An epoch a stop cut short (``"partial"``) counts only when the value is a validation figure
+    (:func:`compares_with_epochs`), as it becomes ``best.pt`` only then.
+
     Args:
         monitor: the logged key, e.g. ``"val_loss"`` or ``"val_f1"``.
         mode: ``"min"`` or ``"max"``.
@@ -215,6 +231,9 @@ class EarlyStopping(Callback):
                 f"early stopping monitors {key!r} but only {sorted(logs)} are logged; "
                 "pick one of those (or pass a val_loader)"
             )
+        if not compares_with_epochs(trainer, key, logs):  # was counted: a patience spent, or a best kept
+            logger.info("early stopping skips epoch %d: its %s covers part of the epoch", epoch + 1, key)
+            return
         value = logs[key]
         if is_better(value, self.best, self.mode, self.min_delta):
             self.best, self.wait = value, 0

@@ -13,7 +13,8 @@ from the model. The stop's logs then join the history marked ``"partial": 1.0`` 
 the figures of the batches trained so far and a validation of the weights at the stop), but no
 epoch-level scheduler steps: no epoch ended. Its weights may become the best ones (``best.pt``,
 ``restore_best``) only when the monitored value is a validation figure (the whole validation loader is
-evaluated at the stop): a training figure of part of an epoch is not comparable with whole epochs'. A
+evaluated at the stop): a training figure of part of an epoch is not comparable with whole epochs', nor
+does it count for :class:`~carrousel.core.train.EarlyStopping` (:func:`~.callbacks.compares_with_epochs`). A
 loader without a length gives no way to tell its last batch: a stop there is taken as inside the epoch
 (the resume then finds no batch left and ends it).
 """
@@ -28,19 +29,16 @@ from typing import TYPE_CHECKING, Any
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, NonFiniteLossError
 from carrousel.core.train import distributed as dist_utils
-from carrousel.core.train.callbacks import is_better
+from carrousel.core.train.callbacks import PARTIAL, compares_with_epochs, is_better
 from carrousel.core.train.optim import SCHEDULER_PER_STEP
 from carrousel.core.train.state import state_copy
 
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
 
-__all__ = ["PARTIAL", "end_epoch", "save_checkpoint", "stop_inside_epoch", "stop_state", "stopped_inside"]
+__all__ = ["end_epoch", "save_checkpoint", "stop_inside_epoch", "stop_state", "stopped_inside"]
 
 logger = logging.getLogger(__name__)
-
-PARTIAL = "partial"
-"""The history key (1.0) of an epoch a stop cut short (``max_steps``, a callback); absent from finished epochs."""
 
 
 def end_epoch(t: Trainer, logs: dict[str, float]) -> None:
@@ -112,7 +110,7 @@ def stop_inside_epoch(t: Trainer, logs: dict[str, float], state: dict[str, Any] 
     """
     value = _monitored(t, logs)
     logs[PARTIAL] = 1.0
-    improved = t.validating and t.monitor.startswith("val_") and _keep_best(t, logs, value)
+    improved = compares_with_epochs(t, t.monitor, logs) and _keep_best(t, logs, value)  # as EarlyStopping's
     t.history.append(logs)
     t.callbacks.call("on_epoch_end", t, t.epoch, logs)
     if improved and state is not None and t.ckpt is not None:
