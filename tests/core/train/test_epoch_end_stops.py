@@ -1,12 +1,13 @@
 """Stops inside an epoch beyond ``max_steps``: a callback's stop (inside an accumulation window too), which
-partial epoch may become ``best.pt`` or count for early stopping, and a validation loader's own generator
-across a resume."""
+partial epoch may become ``best.pt`` or count for early stopping, a callback's stop at an epoch's start, and
+a validation loader's own generator across a resume."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -14,6 +15,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from train_helpers import RegressionTask, linear_data, mlp
 
 from carrousel.core.train import Callback, EarlyStopping, TrainConfig, Trainer, find_latest, load_checkpoint
+from carrousel.core.train.state import state_copy
 from tests.state_dicts import same_state
 
 # 13 batches of 16 an epoch, 2 per optimiser step: 7 steps an epoch (the 7th on the epoch's last batch alone)
@@ -129,6 +131,55 @@ def test_early_stopping_skips_a_partial_epochs_training_figure(
     assert (early.best, early.wait) == (min(row["train_loss"] for row in history[:-1]), 0)
     assert not trainer.result().stopped_early
     assert f"early stopping skips epoch {len(history)}: its train_loss" in caplog.text
+
+
+class StopAtStart(Callback):
+    """Sets ``should_stop`` in ``on_epoch_start`` of epoch ``epoch`` (from 0), noting the weights and step then
+    and every later hook called."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.calls: list[str] = []
+        self.weights: dict[str, torch.Tensor] = {}
+        self.step = -1
+
+    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+        if epoch == self.epoch:
+            trainer.should_stop = True
+            self.weights, self.step = state_copy(trainer.model), trainer.step
+
+    def on_batch_start(self, trainer: Trainer, batch_idx: int, batch: Any) -> None:
+        self.calls.append(f"batch {trainer.epoch}")
+
+    def on_validation_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        self.calls.append(f"validation {epoch}")
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        self.calls.append(f"epoch_end {epoch}")
+
+
+@pytest.mark.parametrize("epoch", [0, 1])
+def test_a_stop_set_at_an_epochs_start_trains_nothing_of_it(tmp_path: Path, epoch: int) -> None:
+    """``should_stop`` set in ``on_epoch_start`` was read after the epoch's first batch: an optimiser step was
+    taken on it and the epoch logged as a partial one (validated, checkpointed). Now the epoch is skipped:
+    no batch, no step, no history entry, no checkpoint; the latest stays the one of the epoch's start."""
+    cfg = dataclasses.replace(CFG, accumulate=1, checkpoint_dir=str(tmp_path))  # 13 steps an epoch
+    stop = StopAtStart(epoch)
+    model, trainer, history = _fit(cfg, callbacks=[stop])
+    assert stop.step == trainer.step == 13 * epoch  # no optimiser step after the flag
+    assert same_state(stop.weights, model.state_dict())
+    assert [row["epoch"] for row in history] == [float(e + 1) for e in range(epoch)]
+    assert stop.calls == [
+        c for e in range(epoch) for c in [f"batch {e}"] * 13 + [f"validation {e}", f"epoch_end {e}"]
+    ]
+    assert trainer.result().stopped_early
+    latest = find_latest(tmp_path)
+    if epoch == 0:
+        assert latest is None
+    else:
+        assert latest is not None
+        state = load_checkpoint(latest)
+        assert (state["epoch"], state["batch_in_epoch"], state["step"]) == (epoch, 0, 13 * epoch)
 
 
 @pytest.mark.parametrize("stop", [7, 9])

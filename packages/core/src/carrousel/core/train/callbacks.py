@@ -11,8 +11,9 @@ Hooks are called in this order::
 
 Every hook receives the :class:`~carrousel.core.train.Trainer`; a callback stops training by setting
 ``trainer.should_stop = True`` (in ``on_batch_end``: after that batch, the cut epoch logged ``"partial"``,
-:mod:`~carrousel.core.train.epoch_end`). Callbacks that keep state across epochs implement ``state_dict`` /
-``load_state_dict`` so that it is saved in checkpoints and restored on resume.
+:mod:`~carrousel.core.train.epoch_end`; in ``on_epoch_start``: the epoch skipped, no batch trained).
+Callbacks that keep state across epochs implement ``state_dict`` / ``load_state_dict`` so that it is saved
+in checkpoints and restored on resume.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """An epoch's end and a stop inside one: the monitored value, the best epoch, the history and the checkpoints
-of a :class:`~carrousel.core.train.Trainer`.
+of a :class:`~carrousel.core.train.Trainer`; and an epoch's start, where a callback's stop skips the epoch.
 
 At an epoch's end (:func:`end_epoch`) the monitored value is checked, an epoch-level scheduler steps, the
 best epoch is kept, the logs join the history, the callbacks hear of it, and a checkpoint of the next
@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from carrousel.core.args import check_args
@@ -31,14 +32,30 @@ from carrousel.core.errors import ConfigError, NonFiniteLossError
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.callbacks import PARTIAL, compares_with_epochs, is_better
 from carrousel.core.train.optim import SCHEDULER_PER_STEP
-from carrousel.core.train.state import state_copy
+from carrousel.core.train.state import epoch_iterator, state_copy
 
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
 
-__all__ = ["end_epoch", "save_checkpoint", "stop_inside_epoch", "stop_state", "stopped_inside"]
+__all__ = ["end_epoch", "save_checkpoint", "start_epoch", "stop_inside_epoch", "stop_state", "stopped_inside"]
 
 logger = logging.getLogger(__name__)
+
+
+def start_epoch(t: Trainer) -> Iterator[Any] | None:
+    """The batches of epoch ``t.epoch`` (:func:`~carrousel.core.train.state.epoch_iterator`), after the
+    callbacks' ``on_epoch_start``; None when one of them set ``t.should_stop`` there: the fit ends before
+    the epoch's first batch, which is not recorded (no step, validation, history entry, ``on_epoch_end``
+    or checkpoint: the latest one, if any, of the epoch's start, stays the resume point). Before, the epoch
+    trained one batch (an optimiser step, ``accumulate`` 1) and was logged as a partial one."""
+    batches = epoch_iterator(t)
+    t.callbacks.call("on_epoch_start", t, t.epoch)
+    if not t.should_stop:
+        return batches
+    logger.info(
+        "stopped at the start of epoch %d (should_stop set in on_epoch_start): no batch trained", t.epoch + 1
+    )
+    return None
 
 
 def end_epoch(t: Trainer, logs: dict[str, float]) -> None:

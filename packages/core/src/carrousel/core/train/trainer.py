@@ -17,7 +17,7 @@ validation, the best model and the fitted model use a weight average (:mod:`carr
 :mod:`carrousel.core.train.task` for truncated BPTT, :mod:`carrousel.core.train.distributed` for
 torchrun, :mod:`carrousel.core.train.seed` for deterministic mode and its limits on GPU,
 :mod:`carrousel.core.train.epoch_end` for an epoch's end (best epoch, history, checkpoints) and a
-stop inside one (``max_steps``, a callback).
+stop at its start or inside one (``max_steps``, a callback).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ from carrousel.core.train.loaders import check_loader, tensors_taken_for_batches
 from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
-from carrousel.core.train.state import capture, epoch_iterator, restore
+from carrousel.core.train.state import capture, restore
 from carrousel.core.train.task import Task, check_loss, check_monitor, check_parts, check_tie_break
 
 __all__ = ["FitResult", "Trainer"]
@@ -330,8 +330,8 @@ class Trainer:
         while self.epoch < cfg.epochs and not self._max_steps_reached() and not self.should_stop:
             t0 = time.perf_counter()
             self._net.train()
-            batches = epoch_iterator(self)
-            self.callbacks.call("on_epoch_start", self, self.epoch)
+            if (batches := epoch_end.start_epoch(self)) is None:  # should_stop set in on_epoch_start
+                break
             for batch in batches:
                 self._train_batch(batch)
                 if self._max_steps_reached() or self.should_stop:
