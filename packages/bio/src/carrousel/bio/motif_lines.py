@@ -5,7 +5,9 @@ where ("data has inconsistent lengths"), so the file's error said only "no motif
 reads the text again and names the first problem: a row with a different number of counts from the
 motif's first row, a count that is not a number, a motif without one row for each of A, C, G and T
 (JASPAR and letter-labelled PFM), or a MEME matrix row without ``alength`` numbers or a matrix whose row
-count is not its ``w=``.
+count is not its ``w=``; a FASTA or BED file given as a motif file is named as such.
+:func:`count_rows` routes a file of bare count rows through :func:`pfm_layout` whatever its extension, and
+:func:`read_problem` checks what Biopython read without a word (a short MEME matrix, a JASPAR fifth row).
 """
 
 from __future__ import annotations
@@ -14,11 +16,21 @@ import re
 
 from carrousel.core.encodings import file_lines
 
-__all__ = ["diagnose", "meme_alt_names", "meme_problem", "meme_with_background", "pfm_layout"]
+__all__ = [
+    "count_rows",
+    "diagnose",
+    "meme_alt_names",
+    "meme_problem",
+    "meme_with_background",
+    "pfm_layout",
+    "read_problem",
+]
 
 _LABELLED = re.compile(r"^\s*([ACGTU])\s*(?:\[(.*)\]|\s(.*))\s*$", re.IGNORECASE)  # 'A [ 1 2 ]' or 'A 1 2'
 _MOTIF = re.compile(r"^MOTIF[ \t]+(\S+)(?:[ \t]+(\S+))?")  # MEME: MOTIF id [alt_name]
 _MEME = re.compile(r"^\s*letter-probability matrix:(.*)$", re.IGNORECASE)
+_SEQUENCE = re.compile(r"^[A-Za-z*.-]+$")  # a FASTA sequence line
+_BED = re.compile(r"^\S+\t\d+\t\d+(\t|$)")  # chrom <tab> start <tab> end
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(nan|inf)", re.IGNORECASE)
 
 
@@ -129,11 +141,40 @@ def pfm_layout(text: str) -> str:
     )
 
 
+def _other_format(lines: list[str]) -> str | None:
+    """A FASTA or BED file given where a motif file was expected (its first line that is not blank)."""
+    at, first = next(((n, line) for n, line in enumerate(lines, 1) if line.strip()), (0, ""))
+    after = next((line.strip() for line in lines[at:] if line.strip()), "")
+    if first.startswith(">") and _SEQUENCE.match(after) and not _LABELLED.match(after):
+        return f"line {at}: a FASTA name line followed by sequence: this is a FASTA file, not motif counts"
+    if _BED.match(first):
+        return f"line {at}: chrom, start, end: this is a BED file of regions, not motif counts"
+    return None
+
+
 def diagnose(text: str) -> str | None:
-    """The first broken matrix line of a motif file's text, as ``"line N: what is wrong"``; None when no
-    such line is found (the file holds no matrix at all, or a problem this does not know)."""
+    """The first broken matrix line of a motif file's text, as ``"line N: what is wrong"`` (a FASTA or BED
+    file named as such); None when no such line is found (no matrix at all, or a problem this does not
+    know)."""
     lines = file_lines(text)
-    return _meme(lines) or _labelled(lines) or _numeric(lines)
+    return _meme(lines) or _labelled(lines) or _numeric(lines) or _other_format(lines)
+
+
+def count_rows(text: str) -> bool:
+    """Whether the text is rows of numbers only (a PFM without letters or header, whatever its file's
+    extension): read through :func:`pfm_layout`, which refuses a shape that is neither 4 rows nor 4 columns
+    (the JASPAR and PFM readers tried in turn took 3 or 5 rows, or a ragged row, as some other motif)."""
+    rows = [line.split() for line in file_lines(text) if line.strip()]
+    return bool(rows) and not any(_bad_number(r) for r in rows)
+
+
+def read_problem(text: str, fmt: str) -> str | None:
+    """The first broken matrix line of a file Biopython read with its ``fmt`` reader without a word: a MEME
+    matrix cut short (:func:`meme_problem`), or letter-labelled rows other than one each of A, C, G and T
+    (the JASPAR reader drops a fifth row, such as N)."""
+    if fmt == "minimal":
+        return meme_problem(text)
+    return None if fmt == "transfac" else _labelled(file_lines(text))
 
 
 def meme_alt_names(text: str) -> list[str | None]:

@@ -34,7 +34,14 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
-from carrousel.bio.motif_lines import diagnose, meme_alt_names, meme_problem, meme_with_background, pfm_layout
+from carrousel.bio.motif_lines import (
+    count_rows,
+    diagnose,
+    meme_alt_names,
+    meme_with_background,
+    pfm_layout,
+    read_problem,
+)
 from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
@@ -289,7 +296,7 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
         fmts = ["minimal"]
     elif ext in (".transfac", ".dat") or re.search(r"^(P0|PO)\s", text, re.M):
         fmts = ["transfac"]
-    elif ext == ".pfm" and not text.lstrip().startswith(">"):
+    elif (ext == ".pfm" and not text.lstrip().startswith(">")) or count_rows(text):
         try:  # 4 rows (A C G T) or 4 columns; "pfm" alone kept 4 rows of a 6 x 4 file, dropping the rest
             fmts = [pfm_layout(text)]
         except ValueError as exc:
@@ -301,7 +308,7 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
             found = list(bm.parse(io.StringIO(meme_with_background(text) if fmt == "minimal" else text), fmt))
         except Exception:
             continue
-        if found and fmt == "minimal" and meme_problem(text):  # Biopython cuts a broken matrix short
+        if found and read_problem(text, fmt):  # Biopython cuts a MEME matrix short, drops a JASPAR N row
             break
         if found:
             named = source and not source.startswith("<")  # a file's stem names its motifs that have no ID

@@ -1,0 +1,74 @@
+"""A motif file of odd shape, whatever its extension, is refused in one line naming the file and the problem.
+
+Before, a file of bare count rows with an extension other than ``.pfm`` (``.mat``, ``.txt``) went through the
+JASPAR and PFM readers in turn, and Biopython's four-column reader built a motif from garbage without a word:
+3 or 5 rows of 5 counts lost a column, a ragged row was dropped, 6 rows of 4 counts became 4 positions. A
+JASPAR file with a fifth labelled row (a second T, a U) lost it silently, and a FASTA or BED file given as the
+motif file said only "no motif found"."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
+from carrousel.bio.motifs import load_motif_file
+
+JASPAR_ROWS = ">MA1 X\nA [ 1 2 3 ]\nC [ 1 2 3 ]\nG [ 1 2 3 ]\nT [ 1 2 3 ]\n"
+REFUSED = {
+    "three rows": ("1 2 3 4 5\n2 3 4 5 6\n3 4 5 6 7\n", "3 rows of 5 counts"),
+    "five rows": ("1 2 3 4 5\n" * 5, "5 rows of 5 counts"),
+    "six rows of three": ("1 2 3\n" * 6, "6 rows of 3 counts"),
+    "ragged": ("1 2 3 4\n2 3 4\n3 4 5 6\n4 5 6 7\n", "line 2: 3 counts, line 1 has 4"),
+    "ragged of five": ("1 2 3 4 5\n2 3 4\n3 4 5 6 7\n4 5 6 7 8\n", "line 2: 3 counts, line 1 has 5"),
+    "negative": ("1 2 3 4\n2 -3 4 5\n3 4 5 6\n", "position 2: a negative count"),
+    "not finite": ("1 2 3 4\n2 inf 4 5\n3 4 5 6\n", "position 2: a count is not finite"),
+    "all zeros": ("0 0 0 0\n0 0 0 0\n", "position 1 has no counts"),
+    "second T row": (JASPAR_ROWS + "T [ 5 5 5 ]\n", "rows A, C, G, T, T; a motif needs one row for each"),
+    "U row": (JASPAR_ROWS + "U [ 5 5 5 ]\n", "rows A, C, G, T, T"),
+    "fasta": (">chr1\nACGTACGTAC\nGGTT\n>chr2\nACGT\n", "line 1: a FASTA name line followed by sequence"),
+    "bed": ("chr1\t100\t200\tpeak1\t0\t+\nchr1\t300\t400\tpeak2\t0\t-\n", "this is a BED file of regions"),
+}
+
+
+@pytest.mark.parametrize("ext", [".mat", ".txt"])
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_an_odd_shape_is_one_line_naming_the_file_and_the_problem(tmp_path, case: str, ext: str) -> None:
+    text, why = REFUSED[case]
+    path = tmp_path / f"m{ext}"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises((MotifFormatError, MotifNotFoundError)) as info:
+        load_motif_file(path)
+    message = str(info.value)
+    assert str(path) in message and why in message and "\n" not in message, message
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("1 2 3 4\n" * 6, np.tile([1.0, 2, 3, 4], (6, 1))),  # 6 positions, not the first 4
+        ("1 2 3\n4 5 6\n7 8 9\n1 1 1\n", np.array([[1.0, 4, 7, 1], [2, 5, 8, 1], [3, 6, 9, 1]])),
+        ("1\n2\n3\n4\n", np.array([[1.0, 2, 3, 4]])),  # a 1-column motif, 4 rows
+        ("1 2 3 4\n", np.array([[1.0, 2, 3, 4]])),  # a 1-position motif, 4 columns
+    ],
+)
+def test_four_rows_or_four_columns_read_as_a_pfm_whatever_the_extension(tmp_path, text, counts) -> None:
+    path = tmp_path / "m.mat"
+    path.write_text(text, encoding="utf-8")
+    (motif,) = load_motif_file(path)
+    np.testing.assert_array_equal(motif.counts, counts)
+
+
+def test_the_cli_refuses_an_odd_motif_file_in_one_line(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from carrousel.bio.cli import app
+
+    (tmp_path / "g.fa").write_text(">c1\nACGTACGTACGTAAACCCGGGTTT\n", encoding="utf-8")
+    (tmp_path / "m.mat").write_text("1 2 3 4 5\n" * 3, encoding="utf-8")
+    res = CliRunner().invoke(
+        app,
+        ["scan", str(tmp_path / "g.fa"), "--motif", str(tmp_path / "m.mat"), "-o", str(tmp_path / "o.bed")],
+    )
+    assert res.exit_code == 1 and "3 rows of 5 counts" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o.bed").exists()
