@@ -16,7 +16,7 @@ from carrousel.bio import pipeline
 from carrousel.bio.cli import app
 from carrousel.bio.config import EnrichConfig, ScanConfig
 from carrousel.bio.dna import encode
-from carrousel.bio.enrich import PackedSequences, fold_enrichment, hypergeometric_log_sf
+from carrousel.bio.enrich import PackedSequences, composition, fold_enrichment, hypergeometric_log_sf
 from carrousel.bio.errors import EnrichConfigError, SequenceSetError
 from carrousel.bio.motifs import resolve_motifs
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
@@ -235,3 +235,30 @@ def test_json_gives_the_pwm_background_order(tmp_path: Path, write_fasta, lcg_dn
     assert pwm["source"] == ("uniform" if kind == "uniform" else "the targets and the background, both strands "
                              "(N not counted)")  # fmt: skip
     assert len(pwm["probabilities"]) == 4 and (kind == "input") == (pwm["probabilities"] != [0.25] * 4)
+
+
+def test_json_gives_the_pwm_background_probabilities_used_at_full_precision(
+    tmp_path: Path, write_fasta
+) -> None:  # type: ignore[no-untyped-def]
+    """``bio enrich --json``'s ``pwm_background.probabilities`` were rounded to 4 decimals (1/3 -> 0.3333), so
+    the p-values could not be recomputed from them (scan's ``background`` already gave the full floats)."""
+    targets = write_fasta(tmp_path / "t.fa", {f"t{i}": "AAC" * 10 for i in range(12)})
+    control = write_fasta(tmp_path / "c.fa", {f"c{i}": "CAA" * 10 for i in range(12)})
+    res = runner.invoke(
+        app,
+        [
+            "enrich",
+            str(targets),
+            "--background",
+            str(control),
+            "-m",
+            "CTCF",
+            "--pwm-background",
+            "input",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    probabilities = json.loads(res.stdout)["pwm_background"]["probabilities"]
+    used = composition([encode("AAC" * 10)] * 12 + [encode("CAA" * 10)] * 12).mono
+    assert probabilities == [float(x) for x in used] and probabilities[0] != round(probabilities[0], 4)

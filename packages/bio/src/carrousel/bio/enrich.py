@@ -363,7 +363,7 @@ def enrich_sets(
         shuffles=shuffles,
         pvalue=cfg.pvalue,
         pwm_background=kind.value,
-        composition=[round(float(x), 4) for x in bg.mono],
+        composition=[float(x) for x in bg.mono],  # as used: the JSON is for scripts (4 decimals before)
         pwm_order=bg.order,
         pwm_source=pwm_source,
         bases=(_bases(targets), _bases(background)),
