@@ -6,7 +6,7 @@ reads the text again and names the first problem: a row with a different number 
 motif's first row, a count that is not a number, a motif without one row for each of A, C, G and T
 (JASPAR and letter-labelled PFM), or a MEME matrix row without ``alength`` numbers or a matrix whose row
 count is not its ``w=``; a FASTA or BED file given as a motif file is named as such.
-:func:`count_rows` routes a file of bare count rows through :func:`pfm_layout` whatever its extension, and
+:func:`pfm_layout` reads a file of bare count rows as a PFM whatever its extension, and
 :func:`read_problem` checks what Biopython read without a word (a short MEME matrix, a JASPAR fifth row).
 """
 
@@ -17,7 +17,6 @@ import re
 from carrousel.core.encodings import file_lines
 
 __all__ = [
-    "count_rows",
     "diagnose",
     "meme_alt_names",
     "meme_problem",
@@ -121,17 +120,23 @@ def _numeric(lines: list[str]) -> str | None:
     return None
 
 
-def pfm_layout(text: str) -> str:
+def pfm_layout(text: str, ext: str = ".pfm") -> str | None:
     """Biopython's reader of a PFM file's text: ``"pfm"`` for 4 rows (A C G T, a column per position),
     ``"pfm-four-columns"`` for N rows of 4 counts (a row per position); ``"pfm"`` too for text that is not
     rows of numbers of one length (letter-labelled rows, a broken row: :func:`diagnose` names that).
+    None when the text is not a PFM: its extension ``ext`` is not ``.pfm`` or it starts with a ``>``
+    header, unless it is rows of numbers only (those are a PFM whatever the extension: the JASPAR and PFM
+    readers tried in turn took 3 or 5 rows, or a ragged row, as some other motif without a word).
 
     Raises:
         ValueError: rows of numbers of one length, neither 4 rows nor 4 columns; its one line names the
             shape (the "pfm" reader would keep the first 4 rows and drop the rest without a word).
     """
     rows = [line.split() for line in file_lines(text) if line.strip()]
-    if not rows or any(_bad_number(r) for r in rows) or len({len(r) for r in rows}) != 1 or len(rows) == 4:
+    numbers = bool(rows) and not any(_bad_number(r) for r in rows)
+    if not numbers and (ext != ".pfm" or text.lstrip().startswith(">")):
+        return None
+    if not numbers or len({len(r) for r in rows}) != 1 or len(rows) == 4:
         return "pfm"
     if len(rows[0]) == 4:
         return "pfm-four-columns"
@@ -158,14 +163,6 @@ def diagnose(text: str) -> str | None:
     know)."""
     lines = file_lines(text)
     return _meme(lines) or _labelled(lines) or _numeric(lines) or _other_format(lines)
-
-
-def count_rows(text: str) -> bool:
-    """Whether the text is rows of numbers only (a PFM without letters or header, whatever its file's
-    extension): read through :func:`pfm_layout`, which refuses a shape that is neither 4 rows nor 4 columns
-    (the JASPAR and PFM readers tried in turn took 3 or 5 rows, or a ragged row, as some other motif)."""
-    rows = [line.split() for line in file_lines(text) if line.strip()]
-    return bool(rows) and not any(_bad_number(r) for r in rows)
 
 
 def read_problem(text: str, fmt: str) -> str | None:

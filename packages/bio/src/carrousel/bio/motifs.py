@@ -34,14 +34,7 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
-from carrousel.bio.motif_lines import (
-    count_rows,
-    diagnose,
-    meme_alt_names,
-    meme_with_background,
-    pfm_layout,
-    read_problem,
-)
+from carrousel.bio.motif_lines import diagnose, meme_alt_names, meme_with_background, pfm_layout, read_problem
 from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
@@ -296,13 +289,12 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
         fmts = ["minimal"]
     elif ext in (".transfac", ".dat") or re.search(r"^(P0|PO)\s", text, re.M):
         fmts = ["transfac"]
-    elif (ext == ".pfm" and not text.lstrip().startswith(">")) or count_rows(text):
-        try:  # 4 rows (A C G T) or 4 columns; "pfm" alone kept 4 rows of a 6 x 4 file, dropping the rest
-            fmts = [pfm_layout(text)]
+    else:
+        try:  # a .pfm or bare count rows: 4 rows (A C G T) or 4 columns ("pfm" alone kept 4 rows of 6 x 4)
+            layout = pfm_layout(text, ext)
         except ValueError as exc:
             raise MotifFormatError(f"{source}: {exc}") from None
-    else:
-        fmts = ["jaspar", "pfm-four-columns", "pfm-four-rows"]
+        fmts = [layout] if layout else ["jaspar", "pfm-four-columns", "pfm-four-rows"]
     for fmt in fmts:
         try:
             found = list(bm.parse(io.StringIO(meme_with_background(text) if fmt == "minimal" else text), fmt))
