@@ -32,7 +32,7 @@ from carrousel.core.files import check_input_file, read_text
 from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import format_suffix, is_gzip, user_spec
 from carrousel.core.text import counted
-from carrousel.nlp import hf_data
+from carrousel.nlp import hf_data, table_cells
 from carrousel.nlp.class_shares import warn_class_shares
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data_columns import pick_columns, pick_text_column
@@ -91,13 +91,14 @@ class LabelledTexts:
         return len(self.texts)
 
 
-def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -> tuple[Any, str]:
-    """Returns ``(dataset, format)``: one split of a local file, a saved data set folder or a hub set
-    (``flag``: the option that named it, for messages)."""
+def _load_dataset(
+    source: str, split: str, header: bool, flag: str = "--data"
+) -> tuple[Any, str, dict[str, list[int]]]:
+    """Returns ``(dataset, format, repeated)``: one split of a local file, a saved data set folder or a hub set
+    (``flag``: the option that named it, for messages), and the names a CSV/TSV header repeats."""
     if is_hf_source(source):  # a save_to_disk folder or a hub name: the translation readers' path
-        return flat_columns(
-            load_hf(source, flag, split, "data set", option("data.split", flag="--split"))
-        ), "hub"
+        ds = flat_columns(load_hf(source, flag, split, "data set", option("data.split", flag="--split")))
+        return ds, "hub", {}
     datasets = quiet_datasets()
     path = Path(source)
     if not path.exists():
@@ -106,12 +107,14 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     suffix = format_suffix(path)
     files = {"train": str(path)}
     kwargs: dict[str, Any] = {}
-    fmt = _TABLES.get(suffix, "text")
+    fmt, repeated = _TABLES.get(suffix, "text"), {}
     if fmt == "csv":
         kwargs["encoding"] = data_encoding(path, flag)
         kwargs["delimiter"] = csv_delimiter(path, kwargs["encoding"], flag, "," if suffix == ".csv" else "\t")
         if header and kwargs["delimiter"] != "\t":  # a TSV's quote left open is read again below
             check_fields(path, kwargs["encoding"], kwargs["delimiter"], flag)
+        if header:
+            repeated = table_cells.repeated_names(path, kwargs["encoding"], kwargs["delimiter"])
         if not header:  # the columns are counted on the first row, of the file as the loader reads it
             opener = gzip.open if is_gzip(path) else open
             with opener(path, "rt", encoding=kwargs["encoding"], newline="") as fh:
@@ -136,9 +139,9 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
         elif tsv and (row := loose_quote_line(path, kwargs["encoding"])) is not None:
             logger.warning(_QUOTE_CLOSED_EARLY, named_path(path, flag), row)
         else:
-            return flat_columns(ds), fmt
+            return flat_columns(ds), fmt, repeated
         ds = datasets.load_dataset(fmt, data_files=files, split="train", quoting=csv.QUOTE_NONE, **kwargs)
-        return flat_columns(ds), fmt
+        return flat_columns(ds), fmt, repeated
     except Exception as exc:  # datasets raises many types for a malformed file
         root = exc  # the reader's own error (pandas: "Expected 3 fields in line 7, saw 4"), not the wrapper's
         while root.__cause__ is not None:
@@ -181,7 +184,7 @@ def load_texts(cfg: TextDataConfig, flag: str | None = None) -> LabelledTexts:
         EmptyTextError: a text is empty or only whitespace (the message names the row).
     """
     named = flag or option("data.source", flag="--data")
-    ds, fmt = _load_dataset(cfg.source, cfg.split, cfg.header, named)
+    ds, fmt, repeated = _load_dataset(cfg.source, cfg.split, cfg.header, named)
     where = named_path(cfg.source, named)
     if fmt == "text":
         texts, labels = _fasttext_rows(ds["text"], where)
@@ -193,6 +196,7 @@ def load_texts(cfg: TextDataConfig, flag: str | None = None) -> LabelledTexts:
             columns, cfg.text_col, cfg.label_col, where, header=cfg.header and csv_like
         )
         read = (text_col, label_col)
+        table_cells.refuse_repeated(read, repeated, where)
         texts = ["" if t is None else str(t) for t in plain_cells(ds[text_col], text_col, where)]
         raw = plain_cells(ds[label_col], label_col, where)
         names = label_names(ds, label_col)
@@ -235,9 +239,10 @@ def read_column(
     """
     path = user_spec(path)  # "~/t.csv" is in the home folder; a hub name stays as it is
     flag = flag or option("path", flag="--file")  # predict --file reads a table so
-    ds, fmt = _load_dataset(str(path), "train", True, flag)
+    ds, fmt, repeated = _load_dataset(str(path), "train", True, flag)
     where, cols, held = named_path(path, flag), list(ds.column_names), "data set" if fmt == "hub" else "file"
     column = pick_text_column(cols, text_col, where, header_read=fmt == "csv", flag=col_flag, container=held)
+    table_cells.refuse_repeated([column], repeated, where)
     return check_texts(["" if t is None else str(t) for t in plain_cells(ds[column], column, where)], where)
 
 

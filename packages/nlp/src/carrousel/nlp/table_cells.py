@@ -29,7 +29,10 @@ from carrousel.core.option_names import named_path
 from carrousel.core.paths import is_gzip
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["check_fields", "csv_delimiter", "flat_columns", "loose_quote_line", "plain_cells"]
+__all__ = [
+    "check_fields", "csv_delimiter", "flat_columns", "loose_quote_line", "plain_cells", "refuse_repeated",
+    "repeated_names",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +86,33 @@ def check_fields(path: Path, encoding: str, delimiter: str, flag: str = "--data"
                     f"{named_path(path, flag)}: line {rows.line_num} has {len(row)} fields, the header {width}; quote a "
                     f'text holding a {name} ("I loved it{delimiter} truly")'
                 )
+
+
+def repeated_names(path: Path, encoding: str, delimiter: str) -> dict[str, list[int]]:
+    """The names the header row of a CSV/TSV gives to two or more columns, each with its column numbers (from
+    1): pandas reads the second as ``NAME.1``, so ``NAME`` would be read silently from the first."""
+    opener = gzip.open if is_gzip(path) else open
+    with opener(path, "rt", encoding=encoding, newline="") as fh:
+        header = next(csv.reader(fh, delimiter=delimiter), [])
+    where: dict[str, list[int]] = {}
+    for i, name in enumerate(header, 1):
+        where.setdefault(name, []).append(i)
+    return {name: numbers for name, numbers in where.items() if len(numbers) > 1}
+
+
+def refuse_repeated(columns: Iterable[str], repeated: dict[str, list[int]], where: str) -> None:
+    """Refuses reading a column whose name the header gives to several columns (:func:`repeated_names`).
+
+    Raises:
+        TextDataError: naming the column, its column numbers and the fix.
+    """
+    for column in columns:
+        if column in repeated:
+            numbers = ", ".join(str(n) for n in repeated[column])
+            raise TextDataError(
+                f"{where}: the header names {len(repeated[column])} columns {column!r} (columns {numbers}), so "
+                "which to read is unclear; rename them apart in the header row"
+            )
 
 
 def loose_quote_line(path: Path, encoding: str) -> int | None:
