@@ -245,6 +245,16 @@ def test_stratified_split_holds_out_each_class() -> None:
         stratified_split(["a", "a", "b"], 0.5, 0)
 
 
+def test_a_class_of_one_row_is_refused_naming_the_fix() -> None:
+    """The message said only that a class needs two rows, not why (one is held out) nor what to do."""
+    with pytest.raises(TextDataError) as err:
+        stratified_split(["a", "a", "b"], 0.5, 0)
+    assert str(err.value).startswith(
+        "class 'b' has 1 row; every class needs at least 2 to train (one is held out"
+    )
+    assert "add rows of it, or drop that row" in str(err.value)
+
+
 def test_long_texts_are_truncated_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     tok = train_tokenizer(["a b c d e f"] * 3, TokenizerConfig(kind="word", min_frequency=1))
     with caplog.at_level(logging.WARNING, logger="carrousel.nlp"):

@@ -296,7 +296,10 @@ def stratified_split(labels: Sequence[str], fraction: float, seed: int) -> tuple
     for label in label_order(list(labels)):
         idx = np.flatnonzero(arr == label)
         if len(idx) < 2:
-            raise TextDataError(f"class {label!r} has {len(idx)} row; every class needs at least 2 to train")
+            raise TextDataError(
+                f"class {label!r} has {len(idx)} row; every class needs at least 2 to train (one is held out for "
+                "validation): add rows of it, or drop that row"
+            )
         rng.shuffle(idx)
         k = max(1, round(len(idx) * fraction))
         held.append(idx[:k])
