@@ -109,7 +109,7 @@ def _load_dataset(
     kwargs: dict[str, Any] = {}
     fmt, repeated = _TABLES.get(suffix, "text"), {}
     if fmt == "csv":
-        kwargs["encoding"] = data_encoding(path, flag)
+        kwargs["encoding"], kwargs["keep_default_na"] = data_encoding(path, flag), False  # "None" is a text
         kwargs["delimiter"] = csv_delimiter(path, kwargs["encoding"], flag, "," if suffix == ".csv" else "\t")
         if header and kwargs["delimiter"] != "\t":  # a TSV's quote left open is read again below
             check_fields(path, kwargs["encoding"], kwargs["delimiter"], flag)
