@@ -35,3 +35,21 @@ def test_an_empty_cell_is_still_refused(tmp_path: Path) -> None:
     label.write_text("text,label\ngood,1\nbad,0\nok,\n")
     with pytest.raises(TextDataError, match="row 3 has no label in column 'label'"):
         load_texts(TextDataConfig(source=str(label)))
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_texts_that_look_like_numbers_are_read_as_written(tmp_path: Path, header: bool) -> None:
+    """A text column of number-like texts was parsed as numbers: "007" was read (and classified, and printed)
+    as "7.0", "1e3" as "1000.0". Labels still read as before (an integer column: "1", "0")."""
+    path = tmp_path / "d.csv"
+    path.write_text(("text,label\n" if header else "") + "007,1\n1e3,0\n0012,1\n12,0\n")
+    cfg = TextDataConfig(
+        source=str(path), header=header, **({} if header else {"text_col": "0", "label_col": "1"})
+    )
+    got = load_texts(cfg)
+    assert got.texts == ["007", "1e3", "0012", "12"] and got.labels == ["1", "0", "1", "0"]
+    if header:
+        assert read_column(path, "text") == ["007", "1e3", "0012", "12"]
+        review = tmp_path / "r.csv"  # the column found in the well-known names' stead
+        review.write_text("Review,stars\n007,1\n0012,5\n")
+        assert read_column(review, "text") == ["007", "0012"]

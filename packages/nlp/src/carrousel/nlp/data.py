@@ -13,7 +13,6 @@ boolean reads as JSON writes it (``true``/``false``).
 from __future__ import annotations
 
 import csv
-import gzip
 import logging
 import re
 from collections.abc import Sequence
@@ -35,7 +34,7 @@ from carrousel.core.text import counted
 from carrousel.nlp import hf_data, table_cells
 from carrousel.nlp.class_shares import warn_class_shares
 from carrousel.nlp.config import TextDataConfig
-from carrousel.nlp.data_columns import pick_columns, pick_text_column
+from carrousel.nlp.data_columns import TEXT_COLUMNS, pick_columns, pick_text_column
 from carrousel.nlp.data_encoding import check_json_encoding, data_encoding
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
@@ -92,10 +91,11 @@ class LabelledTexts:
 
 
 def _load_dataset(
-    source: str, split: str, header: bool, flag: str = "--data"
+    source: str, split: str, header: bool, flag: str = "--data", text_col: str | None = None
 ) -> tuple[Any, str, dict[str, list[int]]]:
     """Returns ``(dataset, format, repeated)``: one split of a local file, a saved data set folder or a hub set
-    (``flag``: the option that named it, for messages), and the names a CSV/TSV header repeats."""
+    (``flag``: the option that named it, for messages; ``text_col``: a CSV/TSV column read as written), and
+    the names a CSV/TSV header repeats."""
     if is_hf_source(source):  # a save_to_disk folder or a hub name: the translation readers' path
         ds = flat_columns(load_hf(source, flag, split, "data set", option("data.split", flag="--split")))
         return ds, "hub", {}
@@ -113,13 +113,12 @@ def _load_dataset(
         kwargs["delimiter"] = csv_delimiter(path, kwargs["encoding"], flag, "," if suffix == ".csv" else "\t")
         if header and kwargs["delimiter"] != "\t":  # a TSV's quote left open is read again below
             check_fields(path, kwargs["encoding"], kwargs["delimiter"], flag)
-        if header:
-            repeated = table_cells.repeated_names(path, kwargs["encoding"], kwargs["delimiter"])
-        if not header:  # the columns are counted on the first row, of the file as the loader reads it
-            opener = gzip.open if is_gzip(path) else open
-            with opener(path, "rt", encoding=kwargs["encoding"], newline="") as fh:
-                first = next(csv.reader(fh, delimiter=kwargs["delimiter"]), [])
-            kwargs["column_names"] = [str(i) for i in range(len(first))]
+        first = table_cells.header_row(path, kwargs["encoding"], kwargs["delimiter"])
+        names = first if header else [str(i) for i in range(len(first))]  # no header: the first row counted
+        repeated = table_cells.repeated_names(names) if header else {}
+        kwargs["column_names"] = None if header else names
+        # texts as written ("007", "1e3"), never parsed as numbers
+        kwargs["converters"] = {c: str for c in names if c == text_col or c.lower() in TEXT_COLUMNS}
     elif suffix in _SPREADSHEETS:
         raise TextDataError(
             f"{named_path(path, flag)}: a spreadsheet is not read; save it as CSV (UTF-8) and give that"
@@ -184,7 +183,7 @@ def load_texts(cfg: TextDataConfig, flag: str | None = None) -> LabelledTexts:
         EmptyTextError: a text is empty or only whitespace (the message names the row).
     """
     named = flag or option("data.source", flag="--data")
-    ds, fmt, repeated = _load_dataset(cfg.source, cfg.split, cfg.header, named)
+    ds, fmt, repeated = _load_dataset(cfg.source, cfg.split, cfg.header, named, cfg.text_col)
     where = named_path(cfg.source, named)
     if fmt == "text":
         texts, labels = _fasttext_rows(ds["text"], where)
@@ -239,7 +238,7 @@ def read_column(
     """
     path = user_spec(path)  # "~/t.csv" is in the home folder; a hub name stays as it is
     flag = flag or option("path", flag="--file")  # predict --file reads a table so
-    ds, fmt, repeated = _load_dataset(str(path), "train", True, flag)
+    ds, fmt, repeated = _load_dataset(str(path), "train", True, flag, text_col)
     where, cols, held = named_path(path, flag), list(ds.column_names), "data set" if fmt == "hub" else "file"
     column = pick_text_column(cols, text_col, where, header_read=fmt == "csv", flag=col_flag, container=held)
     table_cells.refuse_repeated([column], repeated, where)

@@ -30,8 +30,8 @@ from carrousel.core.paths import is_gzip
 from carrousel.nlp.errors import TextDataError
 
 __all__ = [
-    "check_fields", "csv_delimiter", "flat_columns", "loose_quote_line", "plain_cells", "refuse_repeated",
-    "repeated_names",
+    "check_fields", "csv_delimiter", "flat_columns", "header_row", "loose_quote_line", "plain_cells",
+    "refuse_repeated", "repeated_names",
 ]  # fmt: skip
 
 logger = logging.getLogger(__name__)
@@ -88,12 +88,16 @@ def check_fields(path: Path, encoding: str, delimiter: str, flag: str = "--data"
                 )
 
 
-def repeated_names(path: Path, encoding: str, delimiter: str) -> dict[str, list[int]]:
-    """The names the header row of a CSV/TSV gives to two or more columns, each with its column numbers (from
-    1): pandas reads the second as ``NAME.1``, so ``NAME`` would be read silently from the first."""
+def header_row(path: Path, encoding: str, delimiter: str) -> list[str]:
+    """The first row of a CSV/TSV (gzip allowed), as the loader reads it: the column names, or a first row."""
     opener = gzip.open if is_gzip(path) else open
     with opener(path, "rt", encoding=encoding, newline="") as fh:
-        header = next(csv.reader(fh, delimiter=delimiter), [])
+        return next(csv.reader(fh, delimiter=delimiter), [])
+
+
+def repeated_names(header: Iterable[str]) -> dict[str, list[int]]:
+    """The names a header row (:func:`header_row`) gives to two or more columns, each with its column numbers
+    (from 1): pandas reads the second as ``NAME.1``, so ``NAME`` would be read silently from the first."""
     where: dict[str, list[int]] = {}
     for i, name in enumerate(header, 1):
         where.setdefault(name, []).append(i)
