@@ -255,6 +255,14 @@ def test_a_class_of_one_row_is_refused_naming_the_fix() -> None:
     assert "add rows of it, or drop that row" in str(err.value)
 
 
+def test_a_label_column_of_scores_is_refused_as_scores() -> None:
+    """Scores (0.734...) as labels made one class per value, refused as "class '0.001' has 1 row", which named
+    neither the cause nor the fix."""
+    with pytest.raises(TextDataError) as err:
+        stratified_split(["0.25", "0.25", "0.734", "0.001"], 0.5, 0)
+    assert str(err.value).endswith("the labels look like scores (3 values); bin them into classes")
+
+
 def test_long_texts_are_truncated_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     tok = train_tokenizer(["a b c d e f"] * 3, TokenizerConfig(kind="word", min_frequency=1))
     with caplog.at_level(logging.WARNING, logger="carrousel.nlp"):

@@ -295,9 +295,12 @@ def stratified_split(labels: Sequence[str], fraction: float, seed: int) -> tuple
     for label in label_order(list(labels)):
         idx = np.flatnonzero(arr == label)
         if len(idx) < 2:
+            fix = "add rows of it, or drop that row"
+            if re.fullmatch(r"[-+]?\d*\.\d+", label):  # a column of scores (0.734), not classes
+                fix = f"the labels look like scores ({len(set(labels))} values); bin them into classes"
             raise TextDataError(
                 f"class {label!r} has {len(idx)} row; every class needs at least 2 to train (one is held out for "
-                "validation): add rows of it, or drop that row"
+                f"validation): {fix}"
             )
         rng.shuffle(idx)
         k = max(1, round(len(idx) * fraction))
