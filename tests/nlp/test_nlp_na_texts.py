@@ -51,5 +51,5 @@ def test_texts_that_look_like_numbers_are_read_as_written(tmp_path: Path, header
     if header:
         assert read_column(path, "text") == ["007", "1e3", "0012", "12"]
         review = tmp_path / "r.csv"  # the column found in the well-known names' stead
-        review.write_text("Review,stars\n007,1\n0012,5\n")
+        review.write_text("Review Text,stars\n007,1\n0012,5\n")
         assert read_column(review, "text") == ["007", "0012"]

@@ -34,7 +34,7 @@ from carrousel.core.text import counted
 from carrousel.nlp import hf_data, table_cells
 from carrousel.nlp.class_shares import warn_class_shares
 from carrousel.nlp.config import TextDataConfig
-from carrousel.nlp.data_columns import TEXT_COLUMNS, pick_columns, pick_text_column
+from carrousel.nlp.data_columns import is_text_name, pick_columns, pick_text_column
 from carrousel.nlp.data_encoding import check_json_encoding, data_encoding
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
@@ -118,7 +118,7 @@ def _load_dataset(
         repeated = table_cells.repeated_names(names) if header else {}
         kwargs["column_names"] = None if header else names
         # texts as written ("007", "1e3"), never parsed as numbers
-        kwargs["converters"] = {c: str for c in names if c == text_col or c.lower() in TEXT_COLUMNS}
+        kwargs["converters"] = {c: str for c in names if c == text_col or is_text_name(c)}
     elif suffix in _SPREADSHEETS:
         raise TextDataError(
             f"{named_path(path, flag)}: a spreadsheet is not read; save it as CSV (UTF-8) and give that"

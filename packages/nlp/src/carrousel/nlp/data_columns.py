@@ -17,7 +17,7 @@ from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 from carrousel.nlp.errors import ColumnNotFoundError
 
-__all__ = ["LABEL_COLUMNS", "TEXT_COLUMNS", "pick_columns", "pick_text_column"]
+__all__ = ["LABEL_COLUMNS", "TEXT_COLUMNS", "is_text_name", "pick_columns", "pick_text_column"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,12 @@ LABEL_COLUMNS = (
 
 def _key(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def is_text_name(name: str) -> bool:
+    """Whether ``name`` is one of :data:`TEXT_COLUMNS` as the columns are matched (case, spaces, underscores
+    aside: ``Review Text``), so a column that may be read as the texts."""
+    return _key(name) in {_key(k) for k in TEXT_COLUMNS}
 
 
 def _show(columns: Sequence[str], width: int = 40) -> str:
