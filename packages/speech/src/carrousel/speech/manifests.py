@@ -36,6 +36,7 @@ from carrousel.core.files import read_text
 from carrousel.core.files_text import decode_checked, read_failure
 from carrousel.core.option_names import option
 from carrousel.core.paths import format_suffix, user_path
+from carrousel.speech.audio import AUDIO_SUFFIXES
 from carrousel.speech.errors import CorpusError
 from carrousel.speech.segments import SegmentTimes
 
@@ -196,8 +197,17 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     lines = file_lines(text)  # a TSV is unquoted: Common Voice's sentences hold bare quotes ("Stop," ...)
     table = list(csv.reader(lines) if comma else csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
     header = table[0] if table else []
-    hint = f"; a {suffix or '.tsv'} separates its columns by {'commas' if comma else 'tabs'}"
-    cols = _columns(header, f"{path}", hint=hint if len(header) == 1 else "")
+    hint = (
+        f"; a {suffix or '.tsv'} separates its columns by {'commas' if comma else 'tabs'}"
+        if len(header) == 1
+        else ""
+    )
+    if header and Path(header[0].strip()).suffix.lower() in AUDIO_SUFFIXES:  # a first row, no header above it
+        sep = "," if comma else "<TAB>"
+        hint = (
+            f"; its first line is a recording, not a header: add the line path{sep}transcript above it{hint}"
+        )
+    cols = _columns(header, f"{path}", hint=hint)
     index = {role: header.index(col) for role, col in cols.items()}
     body = [(n, row) for n, row in enumerate(table[1:], 2) if row and "".join(row).strip()]
     base = _base(path, body[0][1][index["path"]] if body and len(body[0][1]) > index["path"] else "")
