@@ -110,9 +110,10 @@ def transcribe(
         cli.stderr.print(f"warning: {t.error} (skipped)", markup=False, highlight=False)
     if failed:
         named = name_some([t.path for t in failed], 3)
+        rest = "the others were transcribed" if len(failed) < len(results) else "none was transcribed"
         raise AudioError(
             f"{len(failed)} of {len(results)} files could not be transcribed ({named}); "
-            "the warnings above say why, the others were transcribed"
+            f"the warnings above say why, {rest}"
         )
 
 
