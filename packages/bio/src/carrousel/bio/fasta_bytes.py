@@ -57,20 +57,26 @@ def compression(path: Path) -> str:
     return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
 
 
-def letters_fix(path: Path, coordinates: str) -> str:
+def letters_fix(path: Path, coordinates: str, digits: bool = False) -> str:
     """How to write the letters of ``path`` that are no base as N: same length, so every position holds
     (the fix for a genome, or a FASTA scanned for hits; removing a gap would shift every later position).
 
     Args:
         path: the FASTA file (plain, gzip or BGZF: the command fits it).
         coordinates: what the positions locate, e.g. ``"the peaks' coordinates"``.
+        digits: the sequence holds digits: line numbers of GenBank/EMBL text, which are no positions, so
+            the fix removes them (as N they would shift every later base).
     """
     to_n = "'/^>/!s/[^ACGTNacgtn]/N/g'"  # IUPAC codes become N too: they are never scored either
+    if digits:
+        to_n = "'/^>/!s/[0-9]//g'"
     edit = (
         f"sed -i {to_n} {path}"
         if compression(path) == "none"
         else f"zcat {path} | sed {to_n} | bgzip > fixed.fa.gz"
     )
+    if digits:
+        return f"the digits are line numbers (GenBank/EMBL text), no bases: remove them: {edit}"
     return f"write each as N, which keeps every position ({coordinates}): {edit}"
 
 

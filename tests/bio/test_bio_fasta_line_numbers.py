@@ -1,0 +1,43 @@
+"""A FASTA holding GenBank/EMBL line numbers (``1 acgtacgtac gtacgt...``, sequence text copied from a
+record's ORIGIN) was told to write each digit as N, "which keeps every position": but the numbers are no
+positions, and as N they shift every later base (the hits' coordinates). The fix named now removes them."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from carrousel.bio.errors import FastaFormatError
+from carrousel.bio.fasta import iter_chunks
+
+SEQ = "acgttgcaac gttgcaacgt tgcaacgttg"
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_digits_in_a_scanned_fasta_are_told_to_be_removed_not_written_as_n(
+    tmp_path: Path, packed: bool
+) -> None:
+    text = f">chr1\n        1 {SEQ}\n       31 {SEQ}\n"
+    path = tmp_path / ("g.fa.gz" if packed else "g.fa")
+    if packed:
+        with gzip.open(path, "wt") as fh:
+            fh.write(text)
+    else:
+        path.write_text(text)
+    with pytest.raises(FastaFormatError) as exc:
+        list(iter_chunks(path))
+    message = str(exc.value)
+    assert message.startswith(f"{path}: record 'chr1', position 1: invalid character '1'"), message
+    edit = "sed '/^>/!s/[0-9]//g'"
+    fix = f"zcat {path} | {edit} | bgzip" if packed else f"sed -i {edit[4:]} {path}"
+    assert "line numbers" in message and fix in message, message
+    assert "write each as N" not in message and "\n" not in message, message
+
+
+def test_other_bad_letters_keep_the_n_fix(tmp_path: Path) -> None:
+    path = tmp_path / "g.fa"
+    path.write_text(">chr1\nACGTXACGT\n")
+    with pytest.raises(FastaFormatError, match="write each as N, which keeps every position"):
+        list(iter_chunks(path))
