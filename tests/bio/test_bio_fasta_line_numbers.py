@@ -1,6 +1,8 @@
 """A FASTA holding GenBank/EMBL line numbers (``1 acgtacgtac gtacgt...``, sequence text copied from a
 record's ORIGIN) was told to write each digit as N, "which keeps every position": but the numbers are no
-positions, and as N they shift every later base (the hits' coordinates). The fix named now removes them."""
+positions, and as N they shift every later base (the hits' coordinates). The fix named now removes them.
+A training or evaluation FASTA read whole (``--positives``) named no fix at all for a digit; it names the
+same removal."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from carrousel.bio.errors import FastaFormatError
-from carrousel.bio.fasta import iter_chunks
+from carrousel.bio.fasta import iter_chunks, read_sequences
 
 SEQ = "acgttgcaac gttgcaacgt tgcaacgttg"
 
@@ -41,3 +43,13 @@ def test_other_bad_letters_keep_the_n_fix(tmp_path: Path) -> None:
     path.write_text(">chr1\nACGTXACGT\n")
     with pytest.raises(FastaFormatError, match="write each as N, which keeps every position"):
         list(iter_chunks(path))
+
+
+def test_digits_in_a_fasta_read_whole_name_their_removal(tmp_path: Path) -> None:
+    path = tmp_path / "pos.fa"
+    path.write_text(f">a\n{SEQ.upper().replace(' ', '')}\n>b\n1 {SEQ}\n")
+    with pytest.raises(FastaFormatError) as exc:
+        read_sequences(path)
+    message = str(exc.value)
+    assert message.startswith(f"{path}: record 'b', position 1: invalid character '1'"), message
+    assert message.endswith("remove the digits, e.g. sed '/^>/!s/[0-9]//g')"), message

@@ -89,7 +89,9 @@ _HINTS = {
     "-": " (an alignment gap: remove the gaps, e.g. sed '/^>/!s/[-.]//g', or write them as N to keep columns)",
     ".": " (an alignment gap: remove the gaps, e.g. sed '/^>/!s/[-.]//g', or write them as N to keep columns)",
     "*": " (a stop or end-of-sequence mark: remove it, e.g. sed '/^>/!s/[*]//g')",
-}
+} | dict.fromkeys(
+    "0123456789", " (a line number of GenBank/EMBL text: remove the digits, e.g. sed '/^>/!s/[0-9]//g')"
+)
 
 
 def _checked(coded: bytes, raw: bytes, record: str, offset: int, hint: bool = True) -> np.ndarray:
