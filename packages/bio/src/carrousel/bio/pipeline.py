@@ -57,7 +57,7 @@ from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_precision
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file, refuse_other_files
-from carrousel.core.option_names import named_path, naming_flags, option
+from carrousel.core.option_names import named_path, naming_flags, option, settings_from_file
 from carrousel.core.paths import user_path
 from carrousel.core.train import TrainConfig as TrainerConfig
 
@@ -359,7 +359,12 @@ def discover(cfg: DiscoverConfig, out: str | Path, progress: bool = False) -> Di
                 data=TrainDataConfig(positives=cfg.sequences, negatives=cfg.control),
                 fit=FitConfig(epochs=cfg.epochs or cfg.DEFAULT_EPOCHS, seed=cfg.seed),
             )
-            run = train(train_cfg, tmp / "model", command="bio discover (training step)", progress=progress)
+            # the training data's messages name the discover command's own inputs, not train's flags
+            names = {"positives": option("sequences", flag="SEQUENCES"), "negatives": option("control")}
+            with settings_from_file(names):
+                run = train(
+                    train_cfg, tmp / "model", command="bio discover (training step)", progress=progress
+                )
             model = load_model(tmp / "model")
         else:
             model = load_model(cfg.model)

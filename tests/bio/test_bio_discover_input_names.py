@@ -1,0 +1,34 @@
+"""``bio discover few.fa -o motifs/`` trains on SEQUENCES (and ``--control``), but its training data's
+errors named ``bio train``'s flags, which the user never typed: "--positives few.fa: 1 usable
+sequence(s)...", "--negatives c.fa". They now name the discover command's own inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from carrousel.bio.cli import app
+
+SEQ = "ACGTTGCAGGCATTACCGTA" * 10  # 200 bases, the default window
+
+
+def _fasta(path: Path, n: int, shift: int) -> str:
+    path.write_text("".join(f">s{i}\n{SEQ[i + shift :]}{SEQ[: i + shift]}\n" for i in range(n)))
+    return str(path)
+
+
+def test_too_few_sequences_name_the_sequences_argument(tmp_path: Path) -> None:
+    few = _fasta(tmp_path / "few.fa", 1, 0)
+    result = CliRunner().invoke(app, ["discover", few, "-o", str(tmp_path / "motifs")])
+    assert result.exit_code == 1, result.output
+    assert f"SEQUENCES {few}: 1 usable sequence(s)" in result.output, result.output
+    assert "--positives" not in result.output and not (tmp_path / "motifs").exists()
+
+
+def test_too_few_control_sequences_name_the_control_flag(tmp_path: Path) -> None:
+    seqs, control = _fasta(tmp_path / "s.fa", 25, 0), _fasta(tmp_path / "c.fa", 2, 100)
+    result = CliRunner().invoke(app, ["discover", seqs, "--control", control, "-o", str(tmp_path / "motifs")])
+    assert result.exit_code == 1, result.output
+    assert f"--control {control}: 2 usable sequence(s)" in result.output, result.output
+    assert "--negatives" not in result.output
