@@ -44,7 +44,7 @@ from carrousel.speech.data import (
     with_durations,
 )
 from carrousel.speech.decoding import unusable_hotwords
-from carrousel.speech.errors import AudioError, CorpusError, SilentAudioError
+from carrousel.speech.errors import AudioError, SilentAudioError
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM, load_lm
 from carrousel.speech.longform import Progress, no_progress, transcription_progress
@@ -55,7 +55,7 @@ from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 from carrousel.speech.streaming import refuse_features, stream_file
 from carrousel.speech.task import CTCTask
 from carrousel.speech.text import UNWRITABLE_REFERENCE, UNWRITABLE_TRAINING, Alphabet, warn_unwritable
-from carrousel.speech.train_checks import refuse_feature_files
+from carrousel.speech.train_checks import refuse_feature_files, refuse_no_training
 from carrousel.speech.training_record import resolved_corpora
 from carrousel.speech.transcripts import Partial, Transcript
 
@@ -173,7 +173,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     train_utts, dropped = trainable(train_utts, alphabet, frame_seconds, cfg.max_seconds)
     val_utts, _ = trainable(val_utts, alphabet, frame_seconds, cfg.max_seconds)
     if not train_utts:
-        raise CorpusError(f"no usable training utterance in {', '.join(cfg.data)} (dropped: {dropped})")
+        refuse_no_training(cfg.data, [] if cfg.val_data else val_utts, dropped)
     if any(dropped.values()):
         logger.warning("left out of training: %s", {k: v for k, v in dropped.items() if v})
     mean, std = (init.mean, init.std) if init else _feature_stats(train_utts, fx0, cfg.seed)

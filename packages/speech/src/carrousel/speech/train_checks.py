@@ -16,7 +16,7 @@ from carrousel.speech.corpus_spec import corpus_parts
 from carrousel.speech.data import Utterance
 from carrousel.speech.errors import CorpusError
 
-__all__ = ["FEATURE_SAMPLES", "refuse_feature_files"]
+__all__ = ["FEATURE_SAMPLES", "refuse_feature_files", "refuse_no_training"]
 
 FEATURE_SAMPLES: dict[str, str] = {
     "tidigits": "CMU Sphinx's TIDIGITS digit strings (a man and a woman) as Sphinx MFCC feature files",
@@ -51,4 +51,33 @@ def refuse_feature_files(utts: Sequence[Utterance], specs: Sequence[str], name: 
         "computes its own features and augments the waveform): use them to evaluate or decode a model with "
         f"the default telephone-band front end ('{uses}', 'speech transcribe FILE.mfc') and train on "
         "recordings (WAV, FLAC, OGG...: e.g. the folder 'speech synth-corpus --out' writes)"
+    )
+
+
+def refuse_no_training(specs: Sequence[str], held_out: Sequence[Utterance], dropped: dict[str, int]) -> None:
+    """Refuses a run left with no training utterance, saying where they went.
+
+    Before, one line with the counts as a Python dict, all 0 when the split had held every utterance out
+    for validation (a corpus of one): ``no usable training utterance in m.tsv (dropped: {'too_long': 0,
+    ...})``, naming no fix.
+
+    Args:
+        specs: the training corpus specs, for the message.
+        held_out: the validation utterances split off the training corpus (none with ``val_data``).
+        dropped: how many training utterances were left out, by reason (:func:`data.trainable`'s).
+
+    Raises:
+        CorpusError: always (one line: where the utterances went and the fix).
+    """
+    data = ", ".join(specs)
+    if not any(dropped.values()):
+        raise CorpusError(
+            f"{data}: its {len(held_out)} utterance(s) all went to validation ({option('val_fraction')} "
+            f"holds out at least one); give more recordings, a validation corpus ({option('val_data')}) or "
+            f"{option('val_fraction', 0)}"
+        )
+    left = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in dropped.items() if v)
+    raise CorpusError(
+        f"no usable training utterance in {data} (left out: {left}); give recordings no longer than the "
+        "limit, long enough for their transcripts, in the model's alphabet"
     )

@@ -1,0 +1,47 @@
+"""``speech train --data m.tsv`` on a corpus of one recording: the split held it out for validation and
+the run ended "no usable training utterance in m.tsv (dropped: {'too_long': 0, 'too_short_for_transcript':
+0, 'no_known_characters': 0})": a Python dict, all zeros, naming neither the cause nor a fix. The line now
+says the utterance went to validation and how to train anyway; a corpus whose utterances were all left out
+names the reasons in words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from carrousel.speech import pipeline
+from carrousel.speech.config import TrainConfig
+from carrousel.speech.errors import CorpusError
+
+
+def _manifest(tmp_path: Path, seconds: float, n: int) -> str:
+    t = np.arange(int(16000 * seconds)) / 16000
+    rows = []
+    for i in range(n):
+        sf.write(str(tmp_path / f"a{i}.wav"), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
+        rows.append(f"a{i}.wav\tone two\n")
+    path = tmp_path / "m.tsv"
+    path.write_text("path\ttranscript\n" + "".join(rows), encoding="utf-8")
+    return str(path)
+
+
+def test_a_corpus_held_out_whole_says_so_and_names_the_fix(tmp_path: Path) -> None:
+    data = _manifest(tmp_path, 1.0, 1)
+    with pytest.raises(CorpusError) as exc:
+        pipeline.train(TrainConfig(data=(data,), epochs=1), tmp_path / "model")
+    message = str(exc.value)
+    assert message.startswith(f"{data}: its 1 utterance(s) all went to validation"), message
+    assert "val_fraction=0" in message and "val_data" in message and "{" not in message, message
+    assert not (tmp_path / "model").exists()
+
+
+def test_every_utterance_left_out_names_the_reasons_in_words(tmp_path: Path) -> None:
+    data = _manifest(tmp_path, 1.0, 3)
+    with pytest.raises(CorpusError) as exc:
+        pipeline.train(TrainConfig(data=(data,), epochs=1, max_seconds=0.5, val_fraction=0.0), tmp_path / "m")
+    message = str(exc.value)
+    assert f"no usable training utterance in {data} (left out: 3 too long)" in message, message
+    assert "{" not in message, message
