@@ -105,6 +105,9 @@ def open_fasta(path: str | Path) -> Iterator[BinaryIO]:
         with open(p, "rb") as fh:
             magic = fh.read(2)
         if is_gzip(p) and magic != _GZIP_MAGIC:
+            if magic[:1] in (b">", b"#", b";"):  # FASTA text under a .gz name: say so, not "damaged"
+                plain = p.with_name(p.name[: -len(p.suffix)])
+                raise FastaFormatError(f"{p} is plain FASTA text, not gzip: rename it (mv {p} {plain})")
             raise _damaged(p, "no gzip header")
         with gzip.open(p, "rb") if magic == _GZIP_MAGIC else open(p, "rb") as fh:
             cr_only = _lone_cr(fh.read(_LINE_END_PEEK))
