@@ -18,6 +18,7 @@ from typing import BinaryIO
 from carrousel.bio import fasta_comments as _fc
 from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.twobit import TwoBit, is_twobit
+from carrousel.core.args import check_args
 from carrousel.core.encodings import UTF16_BOMS
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
@@ -57,6 +58,7 @@ def compression(path: Path) -> str:
     return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
 
 
+@check_args
 def letters_fix(path: Path, coordinates: str, digits: bool = False) -> str:
     """How to write the letters of ``path`` that are no base as N: same length, so every position holds
     (the fix for a genome, or a FASTA scanned for hits; removing a gap would shift every later position).
