@@ -45,3 +45,19 @@ def test_every_utterance_left_out_names_the_reasons_in_words(tmp_path: Path) -> 
     message = str(exc.value)
     assert f"no usable training utterance in {data} (left out: 3 too long)" in message, message
     assert "{" not in message, message
+
+
+def test_the_utterances_left_out_of_a_run_are_logged_in_words(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    data = _manifest(tmp_path, 1.0, 3)
+    long = tmp_path / "long"
+    long.mkdir()
+    _manifest(long, 2.0, 1)
+    path = Path(data)
+    path.write_text(path.read_text() + "long/a0.wav\tone two\n", encoding="utf-8")
+    cfg = TrainConfig(
+        data=(data,), epochs=1, hidden=8, layers=1, max_seconds=1.5, val_fraction=0.0, workers=0
+    )
+    with caplog.at_level("WARNING", logger="carrousel.speech.pipeline"):
+        pipeline.train(cfg, tmp_path / "model")
+    said = [r.getMessage() for r in caplog.records if r.name == "carrousel.speech.pipeline"]
+    assert "left out of training: 1 too long" in said, said  # before: {'too_long': 1}

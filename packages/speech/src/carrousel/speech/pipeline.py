@@ -175,7 +175,10 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     if not train_utts:
         refuse_no_training(cfg.data, [] if cfg.val_data else val_utts, dropped)
     if any(dropped.values()):
-        logger.warning("left out of training: %s", {k: v for k, v in dropped.items() if v})
+        logger.warning(
+            "left out of training: %s",
+            ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in dropped.items() if v),
+        )
     mean, std = (init.mean, init.std) if init else _feature_stats(train_utts, fx0, cfg.seed)
     features = fx0.config
     fx = FeatureExtractor(features, torch.from_numpy(mean), torch.from_numpy(std))
