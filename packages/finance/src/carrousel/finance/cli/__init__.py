@@ -21,17 +21,15 @@ imports, as the ``finance`` console script does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from carrousel.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from carrousel.finance.cli._app import app, main
 
 __all__ = ["app", "main"]
 
+_LAZY = {"app": "carrousel.finance.cli._app", "main": "carrousel.finance.cli._app"}
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from carrousel.finance.cli import _app
-
-        return getattr(_app, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

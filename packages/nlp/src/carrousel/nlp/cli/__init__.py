@@ -17,17 +17,15 @@ imports, as ``python -m carrousel.finance.cli`` does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from carrousel.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from carrousel.nlp.cli._app import app, main
 
 __all__ = ["app", "main"]
 
+_LAZY = {"app": "carrousel.nlp.cli._app", "main": "carrousel.nlp.cli._app"}
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from carrousel.nlp.cli import _app
-
-        return getattr(_app, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

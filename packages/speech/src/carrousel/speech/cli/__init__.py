@@ -23,17 +23,15 @@ imports, as ``python -m carrousel.nlp.cli`` does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from carrousel.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from carrousel.speech.cli._app import app, main
 
 __all__ = ["app", "main"]
 
+_LAZY = {"app": "carrousel.speech.cli._app", "main": "carrousel.speech.cli._app"}
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from carrousel.speech.cli import _app
-
-        return getattr(_app, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
