@@ -6,6 +6,8 @@ misspelt, moved to another module or left out of the table fails at its first us
 ``__init__.py`` of the source tree that defines ``__getattr__`` (found by reading the files, so a new lazy
 package is covered without editing this test):
 
+* it builds ``__getattr__`` with :func:`~carrousel.core.lazy.lazy_exports` from a table named ``_LAZY``
+  (no hand-written ``__getattr__``: the CLI packages' ``app`` and ``main`` are a table too);
 * every name of the table resolves, to the very object its module defines and lists in its ``__all__``;
 * ``__all__`` is the table's names plus names bound at import, and every one of them resolves;
 * the ``if TYPE_CHECKING:`` imports (the names as mypy sees them) import each name from the module the
@@ -47,10 +49,6 @@ COLLECTIONS: dict[str, dict[str, str]] = {
     },
 }
 """Packages whose table collects their submodules' names: name left to its module -> why."""
-
-
-HAND_WRITTEN = ("carrousel.bio.cli", "carrousel.finance.cli", "carrousel.nlp.cli", "carrousel.speech.cli")
-"""CLI packages whose ``__getattr__`` is hand-written (``app`` and ``main`` from their ``cli._app``), no table."""
 
 
 def _module_name(init: Path) -> str:
@@ -106,8 +104,8 @@ LAZY = _lazy_packages()
 def test_the_lazy_packages_are_found() -> None:
     """The search above finds the tables known when this test was written (a lost one fails here)."""
     known = {"carrousel.core", "carrousel.core.export", "carrousel.core.metrics", "carrousel.bio"}
+    known |= {f"carrousel.{domain}.cli" for domain in ("bio", "finance", "nlp", "speech")}  # app, main
     assert known <= set(LAZY), LAZY
-    assert set(HAND_WRITTEN) <= set(LAZY)  # a hand-written __getattr__ (their names come from cli._app)
 
 
 @pytest.mark.parametrize("name", LAZY)
@@ -118,8 +116,9 @@ def test_every_exported_name_resolves_to_its_modules_public_object(name: str) ->
         f"{name}: names of __all__ that do not resolve (not bound at import, not in the lazy table, or mapped to a module without them)"
     )
     assert not hasattr(pkg, "no_such_name")  # __getattr__ serves the table's names only
-    if "lazy_exports" not in vars(pkg):
-        return  # a hand-written __getattr__ (HAND_WRITTEN): its names resolving, above, is its whole table
+    assert "lazy_exports" in vars(pkg), (
+        f"{name}: a hand-written __getattr__; use __getattr__, __dir__ = lazy_exports(__name__, _LAZY)"
+    )
     table = _table(pkg)
     assert [a for a in table if a not in pkg.__all__] == [], f"{name}: lazy names missing from __all__"
     wrong = {}
@@ -132,7 +131,7 @@ def test_every_exported_name_resolves_to_its_modules_public_object(name: str) ->
     )
 
 
-@pytest.mark.parametrize("name", [n for n in LAZY if n not in HAND_WRITTEN])
+@pytest.mark.parametrize("name", LAZY)
 def test_the_type_checking_imports_match_the_table(name: str) -> None:
     pkg = importlib.import_module(name)
     typed = _type_checking_imports(pkg)
