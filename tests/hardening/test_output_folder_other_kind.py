@@ -17,6 +17,7 @@ import pytest
 from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.errors import BundleError, ConfigError
 from carrousel.core.files import check_output_dir
+from carrousel.core.text import with_article
 from tests.cli_harness import Outcome, assert_clean_failure
 from tests.hardening.test_output_folder_keeps_files import CASES as FOLDER_CASES
 from tests.hardening.test_output_folder_keeps_files import FLAG, _record_work
@@ -54,7 +55,7 @@ def test_a_model_of_another_kind_is_refused_and_kept(
     files = _someones_model(out, kind)
     monkeypatch.chdir(tmp_path)
     outcome = invoke(prog, *args, FLAG.get(case, "--out"), out)
-    assert_clean_failure(outcome, 1, f"holds a {kind} model")
+    assert_clean_failure(outcome, 1, f"holds {with_article(kind)} model")  # "an nlp.sentiment"
     assert str(out) in outcome.stderr
     assert "give another folder, or remove that one first" in outcome.stderr
     assert work == [], f"work was done before the refusal: {work}"
@@ -64,7 +65,7 @@ def test_a_model_of_another_kind_is_refused_and_kept(
 def test_the_core_check_names_the_kind_held(tmp_path: Path) -> None:
     out = tmp_path / "m"
     _someones_model(out, "bio.danq")
-    with pytest.raises(ConfigError, match=r"^--out .*m holds a bio.danq model, not a nlp.sentiment one"):
+    with pytest.raises(ConfigError, match=r"^--out .*m holds a bio.danq model, not an nlp.sentiment one"):
         check_output_dir(out, "--out", BUNDLE_FILE, kind="nlp.sentiment")
     assert check_output_dir(out, "--out", BUNDLE_FILE, kind="bio.danq") == out  # same kind: replaced later
     assert check_output_dir(out, "--out", BUNDLE_FILE) == out  # no kind given: as before
@@ -72,6 +73,17 @@ def test_the_core_check_names_the_kind_held(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"holds a bundle\.json that is damaged \(not JSON\)"):
         check_output_dir(out, "--out", BUNDLE_FILE, kind="nlp.sentiment")
     assert check_output_dir(out, "--out", BUNDLE_FILE) == out  # no kind given: the marker is enough
+
+
+def test_a_kind_said_with_a_vowel_sound_takes_an() -> None:
+    """The kind "nlp.lm" reads "an nlp.lm": "nlp" is said "en-el-pee" (before: always "a")."""
+    assert with_article("nlp.lm") == "an nlp.lm" and with_article("nlp.sentiment") == "an nlp.sentiment"
+    assert with_article("ensemble.x") == "an ensemble.x" and with_article("hmm") == "an hmm"
+    assert (
+        with_article("bio.danq") == "a bio.danq"
+        and with_article("finance.forecaster") == "a finance.forecaster"
+    )
+    assert with_article("speech.ctc") == "a speech.ctc" and with_article("test.one") == "a test.one"
 
 
 def test_bundle_save_refuses_a_model_of_another_kind(tmp_path: Path) -> None:

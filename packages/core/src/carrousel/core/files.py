@@ -29,6 +29,7 @@ from carrousel.core.errors import CarrouselError, ConfigError, DataError
 from carrousel.core.files_text import decode_checked, is_stream, read_failure, read_stream
 from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import is_gzip, user_path
+from carrousel.core.text import with_article
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -291,8 +292,8 @@ def refuse_other_files(
         )
     if held != kind:
         raise error(
-            f"{named_path(p, flag)} holds a {held} model, not a {kind} one, and writing there would replace "
-            "it; give another folder, or remove that one first"
+            f"{named_path(p, flag)} holds {with_article(held)} model, not {with_article(kind)} one, and writing "
+            "there would replace it; give another folder, or remove that one first"
         )
 
 

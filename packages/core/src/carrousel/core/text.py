@@ -1,6 +1,7 @@
 """Words for messages: a list named in a line of an error or a warning (:func:`name_some`), a count with
 its noun in the right number (:func:`counted`), a share as a percentage that never reads as none or all when
-it is neither (:func:`percent`); a loaded model's one-line ``repr`` (:func:`model_repr`).
+it is neither (:func:`percent`); a loaded model's one-line ``repr`` (:func:`model_repr`); a name after "a" or "an" as it
+is said (:func:`with_article`).
 
 A message that lists what went wrong names the first few and counts the rest, so that a long list keeps the
 line short and a short one does not hide that there were more (``labels 'a', 'b', 'c', 'd', 'e' and 4
@@ -16,7 +17,7 @@ from typing import Any
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 
-__all__ = ["counted", "model_repr", "name_some", "percent"]
+__all__ = ["counted", "model_repr", "name_some", "percent", "with_article"]
 
 
 @check_args
@@ -83,3 +84,22 @@ def model_repr(obj: object, **fields: Any) -> str:
     """``Name(field=value, ...)``: one line for a loaded model's ``__repr__`` (a notebook cell showed
     ``<... object at 0x7f...>``; its bundle, network and arrays are left out)."""
     return f"{type(obj).__name__}({', '.join(f'{k}={v!r}' for k, v in fields.items())})"
+
+
+_VOWEL_LETTERS = "aeiou"
+_VOWEL_NAMED = "aefhilmnorsx"  # letters whose spoken name starts with a vowel sound: "an nlp", "an hmm"
+
+
+def with_article(name: str) -> str:
+    """``name`` after "a" or "an" by the sound it starts with: ``an nlp.lm``, ``an nlp.sentiment``
+    (an initialism, a part without a vowel, is spelled out: "en-el-pee"), ``an ensemble``, ``a bio.danq``.
+
+    Example:
+        >>> with_article("nlp.lm"), with_article("bio.danq"), with_article("ensemble")
+        ('an nlp.lm', 'a bio.danq', 'an ensemble')
+    """
+    head = "".join(c for c in name.split(".")[0].split("_")[0].lower() if c.isalpha())
+    spelled = head and not any(c in _VOWEL_LETTERS + "y" for c in head)  # said letter by letter
+    first = head[:1]
+    vowel = first in _VOWEL_NAMED if spelled else bool(first) and first in _VOWEL_LETTERS
+    return f"{'an' if vowel else 'a'} {name}"
