@@ -30,7 +30,7 @@ def test_file_lines_cut_only_at_line_ends() -> None:
 def test_predict_file_gives_one_text_per_line(tmp_path: Path) -> None:
     p = tmp_path / "texts.txt"
     p.write_text("".join(f"good{c}film\n" for c in INSIDE) + "last", encoding="utf-8")
-    assert read_lines(p, legacy=True) == [f"good{c}film" for c in INSIDE] + ["last"]
+    assert read_lines(p) == [f"good{c}film" for c in INSIDE] + ["last"]
 
 
 def test_pairs_keep_a_line_separator_inside_a_sentence(tmp_path: Path) -> None:

@@ -143,7 +143,8 @@ def test_tsv_header_naming_its_languages_in_words_is_not_a_pair(tmp_path: Path, 
 
 def test_byte_order_mark_and_non_utf8_files(tmp_path: Path) -> None:
     """A BOM (Notepad's UTF-8) is not text: the 'en<TAB>de' header under it is still a header, and an aligned
-    file's first line does not start with U+FEFF; a Latin-1 file is an error that says to convert it."""
+    file's first line does not start with U+FEFF; a Latin-1 file is read as Windows-1252, bytes of
+    neither an error that says to convert it."""
     tsv = tmp_path / "bom.tsv"
     tsv.write_bytes("\ufeffen\tde\nhello\thallo\n".encode())
     assert read_pairs([tsv]) == [("hello", "hallo")]
@@ -153,7 +154,9 @@ def test_byte_order_mark_and_non_utf8_files(tmp_path: Path) -> None:
     assert read_pairs([a, b]) == [("hello", "hallo")]
     latin = tmp_path / "latin.tsv"
     latin.write_bytes("caf\u00e9\tKaffee\n".encode("latin-1"))
-    with pytest.raises(TextDataError, match=r"not UTF-8 text.*convert it to UTF-8"):
+    assert read_pairs([latin]) == [("caf\u00e9", "Kaffee")]  # read as Windows-1252, as every nlp text input
+    latin.write_bytes(b"caf\x81\tKaffee\n")  # neither UTF-8 nor Windows-1252: refused
+    with pytest.raises(TextDataError, match=r"not UTF-8 or Windows-1252 text.*convert it to UTF-8"):
         read_pairs([latin])
 
 

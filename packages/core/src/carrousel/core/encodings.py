@@ -40,6 +40,7 @@ UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # the five bytes Windows-1252 leaves undefined (Latin-1's C1 controls there): no guess of that encoding
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 ICONV_CP1252 = "iconv -f cp1252 -t utf-8"  # the command that converts a Windows-1252 (or Latin-1) text
+_UTF8 = ("utf-8", "utf-8-sig")
 _NAMES = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8",
@@ -75,10 +76,55 @@ def first_encoding(raw: bytes, encodings: Iterable[str], where: str) -> str | No
             continue
         if enc != tried[0]:
             logger.warning(
-                "%s is not %s; reading it as %s", where, _NAMES.get(tried[0], tried[0]), _NAMES.get(enc, enc)
+                "%s is not %s; reading it as %s (%s)",
+                where,
+                _NAMES.get(tried[0], tried[0]),
+                _NAMES.get(enc, enc),
+                _first_bad_line(raw, tried[0]),
             )
         return enc
     return None
+
+
+def _first_bad_line(raw: bytes, encoding: str) -> str:
+    """``line 4 is not UTF-8``: the first line of ``raw`` that ``encoding`` does not decode."""
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        start = exc.start + len(raw) - len(exc.object)
+        line = raw.count(b"\n", 0, start) + 1
+        return f"line {line} is not {_NAMES.get(encoding, encoding)}"
+    return "it decodes"
+
+
+_BYTE_LINE_ENDS = re.compile(rb"(\r\n|\r|\n)")
+
+
+def _decode_by_line(raw: bytes, legacy: str, where: str) -> str | None:
+    """``raw`` decoded line by line, UTF-8 first and ``legacy`` (Windows-1252) for each line that is not
+    UTF-8, so a file mixing the two keeps its UTF-8 lines (decoded whole as Windows-1252, "café" read
+    "cafÃ©"); one warning names how many lines were read so and the first. None: a line neither decodes."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    pieces = _BYTE_LINE_ENDS.split(raw)  # lines at even places, their ASCII line ends between
+    bad: list[int] = []
+    text: list[str] = []
+    for i, piece in enumerate(pieces):
+        try:
+            text.append(piece.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                text.append(piece.decode(legacy))
+            except UnicodeDecodeError:
+                return None
+            bad.append(i // 2 + 1)
+    which = f"line {bad[0]} is not UTF-8"
+    if len(bad) > 1:
+        which = f"{len(bad)} lines are not UTF-8, the first line {bad[0]}"
+    logger.warning(
+        "%s is not UTF-8; reading it as %s where it is not (%s)", where, _NAMES.get(legacy, legacy), which
+    )
+    return "".join(text)
 
 
 def decode_text(raw: bytes, encodings: Iterable[str], where: str) -> str:
@@ -91,6 +137,13 @@ def decode_text(raw: bytes, encodings: Iterable[str], where: str) -> str:
             but reads all of it.
     """
     tried = list(encodings)
+    if len(tried) > 1 and codecs.lookup(tried[0]).name in _UTF8 and codecs.lookup(tried[1]).name == "cp1252":
+        try:  # LEGACY_TEXT: UTF-8, else Windows-1252 line by line (a file may mix them)
+            return raw.decode(tried[0])
+        except UnicodeDecodeError:
+            text = _decode_by_line(raw, tried[1], where)
+        if text is not None:
+            return text
     enc = first_encoding(raw, tried, where)
     if enc is not None:
         return raw.decode(enc)

@@ -246,15 +246,16 @@ def read_column(
 
 
 @check_args
-def read_lines(path: str | Path, legacy: bool = False) -> list[str]:
-    """Texts of a file, one per line (UTF-8, or gzip; ``-`` or a pipe: read as it comes); blank lines at the
+def read_lines(path: str | Path, blanks: bool = False) -> list[str]:
+    """Texts of a file, one per line (UTF-8, else Windows-1252 line by line with a warning, as
+    :func:`load_texts` reads labelled data; or gzip; ``-`` or a pipe: read as it comes); blank lines at the
     end (an editor's, or a CRLF file's) are dropped, blank lines before a text are refused (dropping them
-    would shift the line numbering of the outputs).
+    would shift the line numbering of the outputs) unless ``blanks``.
 
     Args:
         path: the file (``-``: standard input).
-        legacy: a file that is not UTF-8 is read as Windows-1252, with a warning, as :func:`load_texts`
-            reads labelled data (``nlp sentiment predict --file``); otherwise it is refused.
+        blanks: a blank line before a text is kept as ``""`` (``nlp translate run --file``: an empty line
+            translates to an empty line, as fairseq-interactive and Marian keep a file's lines aligned).
 
     Raises:
         DataError: (core's, from :func:`~carrousel.core.files.read_text`) the file is missing, a folder,
@@ -263,12 +264,12 @@ def read_lines(path: str | Path, legacy: bool = False) -> list[str]:
             ``--file t.txt`` in a command).
     """
     flag = option("path", flag="--file")  # the commands reading lines of texts name the file --file
-    text = read_text(path, flag, "text", encodings=LEGACY_TEXT if legacy else ("utf-8-sig",), streams=True)
+    text = read_text(path, flag, "text", encodings=LEGACY_TEXT, streams=True)
     lines = file_lines(text)  # not str.splitlines: a form feed or U+2028 inside a text is no line end
     while lines and not lines[-1].strip():
         lines.pop()
-    check_texts(lines, named_path(path, flag))
-    return lines
+    check_texts([t for t in lines if t.strip()] if blanks else lines, named_path(path, flag))
+    return [t if t.strip() else "" for t in lines] if blanks else lines
 
 
 def label_order(labels: Sequence[str]) -> list[str]:

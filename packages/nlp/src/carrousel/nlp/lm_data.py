@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from carrousel.core.args import check_args
+from carrousel.core.encodings import LEGACY_TEXT
 from carrousel.core.files import read_text
 from carrousel.core.option_names import option
 from carrousel.nlp.errors import TextDataError
@@ -25,15 +26,18 @@ _CR = re.compile(r"\r\n?")
 
 
 def read_corpus(files: Sequence[str]) -> str:
-    r"""The text of ``files`` joined in order (UTF-8, or gzip), its line ends ``\r\n`` and ``\r`` read as
+    r"""The text of ``files`` joined in order (UTF-8, else Windows-1252 line by line with a warning; or gzip), its line ends ``\r\n`` and ``\r`` read as
     ``\n`` (the line ends :func:`carrousel.core.encodings.file_lines` cuts at), so a Windows file and its
     Unix copy give one model: a character model would otherwise learn ``\r`` as a symbol of its own and
     write it, alone where it samples badly (a terminal then overwrites the line).
 
     Raises:
-        DataError: a file is missing, empty, binary or not UTF-8.
+        DataError: a file is missing, empty, binary or not text in either encoding.
     """
-    return "\n".join(_CR.sub("\n", read_text(f, option("data.files", flag="--text"), "text")) for f in files)
+    return "\n".join(
+        _CR.sub("\n", read_text(f, option("data.files", flag="--text"), "text", encodings=LEGACY_TEXT))
+        for f in files
+    )
 
 
 @check_args

@@ -55,7 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.core.args import check_args
-from carrousel.core.encodings import file_lines
+from carrousel.core.encodings import LEGACY_TEXT, file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, read_text
 from carrousel.core.option_names import naming_flags, option
@@ -89,14 +89,14 @@ _WORDLIKE = re.compile(r"\w")
 
 
 def _read_text(path: Path) -> str:
-    """UTF-8 text, gzip-compressed when the name ends in ``.gz``, through :func:`carrousel.core.files.read_text`
+    """UTF-8 text (else Windows-1252 line by line, with a warning), gzip-compressed when the name ends in ``.gz``, through :func:`carrousel.core.files.read_text`
     (a regular, non-empty file within :data:`PAIRS_MAX_BYTES`, decompressed too; a byte-order mark, which
     Windows editors write, is no part of the first line; NUL bytes refused), its refusals as
     :class:`~carrousel.nlp.errors.TextDataError`."""
     if not path.exists() and not path.is_symlink():
         raise TextDataError(f"{path}: no such file; check the path")  # as nlp's other readers say it
     try:
-        return read_text(path, None, "parallel text", PAIRS_MAX_BYTES)
+        return read_text(path, None, "parallel text", PAIRS_MAX_BYTES, encodings=LEGACY_TEXT)
     except DataError as exc:
         raise TextDataError(str(exc)) from None
 

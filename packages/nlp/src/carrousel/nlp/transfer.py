@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.core.args import check_args
-from carrousel.core.encodings import file_lines
+from carrousel.core.encodings import LEGACY_TEXT, file_lines
 from carrousel.core.files import read_text
 from carrousel.core.option_names import option
 from carrousel.nlp.errors import TextDataError
@@ -73,14 +73,17 @@ def augment_texts(
 
 @check_args
 def read_unlabelled(files: Sequence[str | Path], limit: int) -> list[str]:
-    """Texts of plain-text files, one per line (UTF-8 or gzip), blank lines skipped, at most ``limit``.
+    """Texts of plain-text files, one per line (UTF-8, else Windows-1252 with a warning; or gzip), blank lines skipped, at most ``limit``.
 
     Raises:
         TextDataError: a missing or unreadable file, or files without any text.
     """
     out: list[str] = []
     for path in files:
-        lines = [line.strip() for line in file_lines(read_text(path, option("unlabelled"), "text"))]
+        lines = [
+            line.strip()
+            for line in file_lines(read_text(path, option("unlabelled"), "text", encodings=LEGACY_TEXT))
+        ]
         out.extend(line for line in lines if line)
         if len(out) > limit:
             logger.warning("kept the first %d unlabelled texts of %d read", limit, len(out))
@@ -169,7 +172,7 @@ def tagged_sentences(path: str | Path, min_words: int = 4, max_words: int = 60) 
             out.setdefault(text, None)
 
     tagged = 0
-    for line in file_lines(read_text(path, None, "tagged text (word/TAG tokens)")):
+    for line in file_lines(read_text(path, None, "tagged text (word/TAG tokens)", encodings=LEGACY_TEXT)):
         sentence: list[str] = []
         split = [t.rpartition("/") for t in line.split()]
         pairs = [(word, tag) for word, slash, tag in split if slash and word]  # untagged tokens skipped

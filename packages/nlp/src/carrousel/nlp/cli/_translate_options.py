@@ -102,7 +102,11 @@ RunTexts = Annotated[
 ]
 RunFile = Annotated[
     Path | None,
-    typer.Option("--file", help="Translate each line of a UTF-8 file (- reads stdin), after any TEXTS."),
+    typer.Option(
+        "--file",
+        help="Translate each line of a file (- reads stdin; not UTF-8: Windows-1252; a blank line: an empty "
+        "one), after any TEXTS.",
+    ),
 ]
 Beam = Annotated[int, typer.Option("--beam", min=1, max=64, help="Beam size (1: greedy search).")]
 LengthPenalty = Annotated[

@@ -118,7 +118,7 @@ def predict(
     if table is not None:  # a table's rows: its text column, as --data reads it (a header line is no text)
         lines = read_column(table, text_col or "text")
     else:  # all checked first; read as --data
-        lines = read_lines(file, legacy=True) if file is not None else []
+        lines = read_lines(file) if file is not None else []
     inputs = list(texts or []) + lines
     classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     block = cfg.batch_size * PREDICT_BLOCK_BATCHES  # written block by block: memory stays bounded

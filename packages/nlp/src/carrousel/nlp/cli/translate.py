@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -59,6 +59,9 @@ __all__ = ["translate_app"]
 
 RUN_BLOCK_BATCHES = 16  # run --file: batches per block of texts translated, then written out
 
+if TYPE_CHECKING:
+    from carrousel.nlp.pipeline.translate_types import Translation
+
 
 translate_app = group(
     "translate",
@@ -101,12 +104,14 @@ def run(
     from carrousel.nlp import evaluate_plot, plots
     from carrousel.nlp.data import read_lines
     from carrousel.nlp.pipeline.translate import Translator, attention_plot
+    from carrousel.nlp.pipeline.translate_types import Translation
 
     po_out = po_output(po, out, texts, file, plot, as_json)
     to_stdout = check_plot_option(plot, as_json, evaluate_plot.PLOT_EXTRA, plots.ALIGNMENT_PURPOSE)
     items = list(texts or [])
-    if file is not None:
-        items += read_lines(file)  # a blank line is refused, naming it (outputs stay line-aligned)
+    lines = read_lines(file, blanks=True) if file is not None else []  # a blank line: "", no model call
+    blank = {len(items) + i for i, line in enumerate(lines) if not line}  # an empty output each (aligned)
+    items += lines
     if not items and po is None:
         raise typer.BadParameter(
             "nothing to translate; give texts as arguments, --file FILE or --po CATALOGUE"
@@ -127,16 +132,27 @@ def run(
         doc = {"beam": beam, **translator.precisions(dc.precision), "plots": plots_written(plot)}
         listing = JsonListWriter(lambda text: echo(text, nl=False), within=doc, key="translations")
     block = dc.batch_size * RUN_BLOCK_BATCHES  # translated, then written, block by block: bounded memory
-    for at, results in enumerate(translator.translate_blocks(items, dc, block, as_json or plot is not None)):
+    kept = [t for i, t in enumerate(items) if i not in blank]
+    at_item = 0
+    for at, results in enumerate(translator.translate_blocks(kept, dc, block, as_json or plot is not None)):
         if plot is not None and at == 0:
             attention_plot(results[0], plot)
         for r in results:
-            if listing is not None:
-                listing.add(shares.rounded_translation(r))
-            elif not to_stdout:
-                echo(r.text)
+            while at_item in blank:
+                _write(Translation("", "", 0.0, chosen="copy"), listing, to_stdout)
+                at_item += 1
+            _write(r, listing, to_stdout)
+            at_item += 1
     if listing is not None:
         listing.close()
+
+
+def _write(r: Translation, listing: JsonListWriter | None, to_stdout: bool) -> None:
+    """One translation out: an item of the ``--json`` document, else its line (none when a plot goes there)."""
+    if listing is not None:
+        listing.add(shares.rounded_translation(r))
+    elif not to_stdout:
+        echo(r.text)
 
 
 @command(translate_app, "evaluate")
