@@ -128,7 +128,10 @@ def _decode_by_line(raw: bytes, legacy: str, where: str) -> str | None:
 
 
 def decode_text(raw: bytes, encodings: Iterable[str], where: str) -> str:
-    """``raw`` decoded with the first of ``encodings`` that fits (:func:`first_encoding`).
+    """``raw`` decoded with the first of ``encodings`` that fits (:func:`first_encoding`); with UTF-8 then
+    Windows-1252 first (:data:`LEGACY_TEXT`), a text that is not UTF-8 is decoded line by line, each line
+    UTF-8 where it is (a file mixing the two keeps its UTF-8 lines), with one warning naming how many lines
+    and the first.
 
     Raises:
         DataError: none fits, naming ``where``, the encodings in words and each one's first bad byte by line
