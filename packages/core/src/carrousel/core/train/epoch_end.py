@@ -37,7 +37,15 @@ from carrousel.core.train.state import epoch_iterator, state_copy
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
 
-__all__ = ["end_epoch", "save_checkpoint", "start_epoch", "stop_inside_epoch", "stop_state", "stopped_inside"]
+__all__ = [
+    "agreed_stop",
+    "end_epoch",
+    "save_checkpoint",
+    "start_epoch",
+    "stop_inside_epoch",
+    "stop_state",
+    "stopped_inside",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +58,25 @@ def start_epoch(t: Trainer) -> Iterator[Any] | None:
     trained one batch (an optimiser step, ``accumulate`` 1) and was logged as a partial one."""
     batches = epoch_iterator(t)
     t.callbacks.call("on_epoch_start", t, t.epoch)
-    if not t.should_stop:
+    if not agreed_stop(t):
         return batches
     logger.info(
         "stopped at the start of epoch %d (should_stop set in on_epoch_start): no batch trained", t.epoch + 1
     )
     return None
+
+
+def agreed_stop(t: Trainer) -> bool:
+    """``t.should_stop``, the same on every rank: under torchrun (a process group of more than one rank) it
+    is True on every rank when a callback set it on any (one all-reduce, MAX), and is then set on every
+    rank; in one process it is read as it is. A collective: every rank calls it at the same points of the
+    loop (each batch's end, each epoch's start and the top of the loop after an epoch's end). Before, a stop
+    set on one rank only (a callback reading a file or a clock, early stopping on a rank's own figure)
+    ended that rank's loop while the others waited in the next step's all-reduce: a hang, or a split run.
+    """
+    if t.env.enabled:
+        t.should_stop = dist_utils.any_flags([bool(t.should_stop)], t.device)[0]
+    return bool(t.should_stop)
 
 
 def end_epoch(t: Trainer, logs: dict[str, float]) -> None:

@@ -327,14 +327,14 @@ class Trainer:
 
     def _loop(self, val_loader: Any) -> None:
         cfg = self.config
-        while self.epoch < cfg.epochs and not self._max_steps_reached() and not self.should_stop:
+        while self.epoch < cfg.epochs and not self._max_steps_reached() and not epoch_end.agreed_stop(self):
             t0 = time.perf_counter()
             self._net.train()
             if (batches := epoch_end.start_epoch(self)) is None:  # should_stop set in on_epoch_start
                 break
             for batch in batches:
                 self._train_batch(batch)
-                if self._max_steps_reached() or self.should_stop:
+                if self._max_steps_reached() or epoch_end.agreed_stop(self):  # one rank's stop: every rank's
                     break
             inside = epoch_end.stopped_inside(self)  # max_steps or a callback, with batches of the epoch left
             stopped = stop_state(self) if inside else None  # checkpointed before validation: .epoch_end

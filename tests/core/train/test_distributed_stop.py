@@ -1,0 +1,73 @@
+"""A stop set by a callback on one rank of two (gloo, CPU) stops every rank at the same step, with the same
+weights and history: ``trainer.should_stop`` is all-reduced (MAX) where the loop reads it (each batch's end,
+each epoch's start, the top of the loop after an epoch's end). On main the rank that stopped left the loop
+while the other went on to the next step's (or epoch's) all-reduce: a hang, a gloo error once the first
+rank's process was gone, or a split run. Each rank runs in its own process, meeting the other in a file
+store; a hang fails the test at its timeout."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from tests.gloo_pair import run_two_ranks
+
+HERE = Path(__file__).parent
+_STEPS = {"batch_end": 3, "epoch_start": 4, "epoch_end": 4}  # where rank 1 stops: the steps taken
+
+_WORKER = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[4])
+    import torch
+    import torch.distributed as dist
+    from train_helpers import RegressionTask, linear_data, mlp
+    from carrousel.core.train import Callback, TrainConfig, Trainer
+
+    class StopOnRankOne(Callback):
+        # sets should_stop on rank 1 only: at step 3's batch end, epoch 2's start or epoch 1's end
+        def __init__(self, rank, hook):
+            self.rank, self.hook = rank, hook
+
+        def on_batch_end(self, trainer, batch_idx, logs):
+            if self.hook == "batch_end" and self.rank == 1 and trainer.step == 3:
+                trainer.should_stop = True
+
+        def on_epoch_start(self, trainer, epoch):
+            if self.hook == "epoch_start" and self.rank == 1 and epoch == 1:
+                trainer.should_stop = True
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            if self.hook == "epoch_end" and self.rank == 1 and epoch == 0:
+                trainer.should_stop = True
+
+    rank, store, hooks = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    x, y = linear_data(64)
+    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
+    cfg = TrainConfig(epochs=3, lr=1e-2, progress=False, device="cpu")
+    out = {}
+    for hook in hooks:  # one fit per hook, in one process group: one start of two processes
+        model = mlp(dropout=0.0, seed=0)
+        result = Trainer(model, RegressionTask(), cfg, callbacks=[StopOnRankOne(rank, hook)]).fit(batches)
+        weights = [round(v, 6) for p in model.parameters() for v in p.detach().flatten().tolist()]
+        history = [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
+        out[hook] = {"steps": result.steps, "stopped": result.stopped_early, "history": history,
+                     "weights": weights}
+    print(json.dumps(out))
+    dist.destroy_process_group()
+    """
+)
+
+
+def test_a_stop_on_one_rank_stops_every_rank_at_the_same_step(tmp_path: Path) -> None:
+    """Fails on main: a hang (the rank that did not stop waits in its next all-reduce) or a gloo error.
+    Rank 1 alone stops at step 3's batch end (a partial epoch 1), at epoch 2's start or at epoch 1's end."""
+    script = tmp_path / "worker.py"
+    script.write_text(_WORKER)
+    first, second = run_two_ranks(script, tmp_path / "store", ",".join(_STEPS), str(HERE), timeout=40)
+    assert first == second  # the same steps, history and weights: no rank trained a step the other did not
+    for hook, steps in _STEPS.items():
+        assert (first[hook]["steps"], first[hook]["stopped"], len(first[hook]["history"])) == (steps, True, 1)
+    assert first["batch_end"]["history"][0]["partial"] == 1.0
