@@ -12,6 +12,7 @@ Hooks are called in this order::
 Every hook receives the :class:`~carrousel.core.train.Trainer`; a callback stops training by setting
 ``trainer.should_stop = True`` (in ``on_batch_end``: after that batch, the cut epoch logged ``"partial"``,
 :mod:`~carrousel.core.train.epoch_end`; in ``on_epoch_start``: the epoch skipped, no batch trained).
+Under torchrun a stop set on one rank stops every rank at the same point (:func:`~.epoch_end.agreed_stop`).
 Callbacks that keep state across epochs implement ``state_dict`` / ``load_state_dict`` so that it is saved
 in checkpoints and restored on resume.
 """
