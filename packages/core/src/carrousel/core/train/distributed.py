@@ -38,6 +38,7 @@ __all__ = [
     "barrier",
     "broadcast_flag",
     "detect",
+    "host_any_flags",
     "init_distributed",
     "is_rank_zero",
     "joined",
@@ -224,6 +225,31 @@ def any_flags(flags: Sequence[bool], device: torch.device) -> list[bool]:
         return [bool(flag) for flag in flags]
     t = torch.tensor([1.0 if flag else 0.0 for flag in flags], device=device)
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return [value > 0 for value in t.tolist()]
+
+
+_HOST_GROUPS: list[tuple[Any, Any]] = []  # (default group, its gloo twin): kept alive, compared with ``is``
+
+
+def host_any_flags(flags: Sequence[bool]) -> list[bool]:
+    """:func:`any_flags` reduced on the CPU, for checks made every batch: under ``nccl`` over a ``gloo``
+    group made once per default group (``new_group`` is a collective, so the first call must come at the
+    same point on every rank, as every call does), so the check never waits for the GPU's queued work as a
+    CUDA tensor's ``.tolist()`` would; under ``gloo`` over the default group; on the device where no
+    ``gloo`` exists. A collective: every rank calls it, with as many flags."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return [bool(flag) for flag in flags]
+    group = None
+    if dist.get_backend() != "gloo":
+        if not dist.is_gloo_available():
+            return any_flags(flags, torch.device("cuda", torch.cuda.current_device()))
+        world = dist.group.WORLD
+        group = next((twin for default, twin in _HOST_GROUPS if default is world), None)
+        if group is None:
+            group = dist.new_group(backend="gloo")
+            _HOST_GROUPS.append((world, group))
+    t = torch.tensor([1.0 if flag else 0.0 for flag in flags])
+    dist.all_reduce(t, op=dist.ReduceOp.MAX, group=group)
     return [value > 0 for value in t.tolist()]
 
 

@@ -73,9 +73,11 @@ def agreed_stop(t: Trainer) -> bool:
     loop (each batch's end, each epoch's start and the top of the loop after an epoch's end). Before, a stop
     set on one rank only (a callback reading a file or a clock, early stopping on a rank's own figure)
     ended that rank's loop while the others waited in the next step's all-reduce: a hang, or a split run.
+    The flag is reduced on the CPU (:func:`~carrousel.core.train.distributed.host_any_flags`): under
+    ``nccl`` the per-batch check does not wait for the GPU.
     """
     if t.env.enabled:
-        t.should_stop = dist_utils.any_flags([bool(t.should_stop)], t.device)[0]
+        t.should_stop = dist_utils.host_any_flags([bool(t.should_stop)])[0]
     return bool(t.should_stop)
 
 
