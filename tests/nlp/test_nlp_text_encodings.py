@@ -53,6 +53,7 @@ def test_data_encoding_is_judged_on_the_first_16_mb_without_reading_the_rest(tmp
     say, and only those 16 MB are read (before: the whole file was read into memory, then cut)."""
     import tracemalloc
 
+    from carrousel.nlp.data_encoding import BY_LINE
     from carrousel.nlp.data_encoding import data_encoding as _encoding_of
 
     big = tmp_path / "big.csv"
@@ -71,16 +72,17 @@ def test_data_encoding_is_judged_on_the_first_16_mb_without_reading_the_rest(tmp
     assert peak < (40 << 20), peak  # the 16 MB head and its decoding (32 MB); before 64: 48 read, 16 cut
     small = tmp_path / "small.csv"
     small.write_bytes(b"text,label\n" + _LATIN1.splitlines()[0] + b",pos\n")
-    assert _encoding_of(small) == "cp1252"  # a Latin-1 byte within the first 16 MB decides
+    assert _encoding_of(small) == BY_LINE  # a Latin-1 byte within the first 16 MB decides (line by line)
 
 
 def test_a_utf8_character_cut_by_the_16_mb_head_is_still_utf8(tmp_path: Path) -> None:
     """A UTF-8 data file whose ``é`` straddles the 16 MB mark is UTF-8 (before: its head ended in half a
     character and the file was read as Windows-1252, with a warning); a Latin-1 ``é`` there, followed by
     ASCII, still makes it Windows-1252."""
+    from carrousel.nlp.data_encoding import BY_LINE
     from carrousel.nlp.data_encoding import data_encoding as _encoding_of
 
-    for name, char, expected in (("utf8.csv", "é".encode(), "utf-8"), ("latin1.csv", b"\xe9", "cp1252")):
+    for name, char, expected in (("utf8.csv", "é".encode(), "utf-8"), ("latin1.csv", b"\xe9", BY_LINE)):
         path = tmp_path / name
         with open(path, "wb") as fh:
             fh.write(b"text,label\n")

@@ -1,7 +1,10 @@
 """The encoding of a local labelled-text file, judged before ``datasets`` reads it.
 
-CSV, TSV and fastText files that are not UTF-8 are read as Windows-1252 with a warning (UTF-16 with a
-byte-order mark as UTF-16). ``datasets`` reads JSON lines as UTF-8 only, so a JSON lines file that is
+CSV, TSV and fastText files that are not UTF-8 are read as plain text files are (core's
+:func:`~carrousel.core.encodings.decode_text`): line by line, each line UTF-8 where it is, else Windows-1252,
+with one warning (a table mixing the two keeps its UTF-8 rows; before: decoded whole as Windows-1252, "café"
+read "cafÃ©"). ``datasets`` decodes the file itself, so that policy is the codec :data:`BY_LINE` it is given.
+UTF-16 with a byte-order mark is read as UTF-16. ``datasets`` reads JSON lines as UTF-8 only, so a JSON lines file that is
 Windows-1252 or UTF-16 text is refused in one line naming the conversion (before: a raw
 ``UnicodeDecodeError``, or "cannot be read as JSON (ArrowInvalid: line 1: Expecting value)"). A damaged
 gzip file is one line naming it (before: "internal error (EOFError ...)"), and so is a file of only
@@ -10,27 +13,91 @@ whitespace (before, a CSV's: "line 2 has 1 fields, the header 0; quote a text ho
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import re
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from carrousel.core.args import check_args
-from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, first_encoding, undecodable
+from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, decode_text, first_encoding, undecodable
 from carrousel.core.option_names import named_path
 from carrousel.core.paths import is_gzip
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["SNIFF_BYTES", "check_json_encoding", "data_encoding"]
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+__all__ = ["BY_LINE", "SNIFF_BYTES", "check_json_encoding", "data_encoding"]
 
 SNIFF_BYTES = 1 << 24  # a data file's encoding is judged on its first 16 MB
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes after the first of a UTF-8 character
 _DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
+BY_LINE = (
+    "utf_8_else_cp1252_by_line"  # the codec of a file that is not UTF-8: each line UTF-8, else Windows-1252
+)
+_LINES = re.compile(rb"(\r|\n)")  # split keeping the line ends, which are ASCII in both encodings
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252")  # strict: a byte Windows-1252 leaves undefined was refused before
+
+
+class _ByLineDecoder(codecs.BufferedIncrementalDecoder):
+    """Decodes whole lines, each UTF-8 where it is, else Windows-1252 (a UTF-8 byte-order mark dropped); a
+    line cut by a read is held until its end comes."""
+
+    def __init__(self, errors: str = "strict") -> None:
+        super().__init__(errors)
+        self.started = False
+
+    def reset(self) -> None:
+        super().reset()
+        self.started = False
+
+    def _buffer_decode(self, input: ReadableBuffer, errors: str, final: bool) -> tuple[str, int]:
+        data, skip = bytes(input), 0
+        if not self.started:
+            if len(data) < len(codecs.BOM_UTF8) and not final and codecs.BOM_UTF8.startswith(data):
+                return "", 0
+            self.started, skip = True, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        done = len(data) if final else max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+        text = "".join(_decode_line(piece) for piece in _LINES.split(data[skip:done]) if piece)
+        return text, max(done, skip)
+
+
+def _decode(data: ReadableBuffer, errors: str = "strict") -> tuple[str, int]:
+    raw = bytes(data)
+    return _ByLineDecoder(errors).decode(raw, final=True), len(raw)
+
+
+def _search(name: str) -> codecs.CodecInfo | None:
+    if name != BY_LINE:
+        return None
+    utf8 = codecs.lookup("utf-8")
+    return codecs.CodecInfo(
+        utf8.encode,
+        _decode,
+        incrementalencoder=utf8.incrementalencoder,
+        incrementaldecoder=_ByLineDecoder,
+        streamreader=utf8.streamreader,
+        streamwriter=utf8.streamwriter,
+        name=BY_LINE,
+    )
+
+
+codecs.register(_search)
 
 
 @check_args
 def data_encoding(path: Path, flag: str = "--data", legacy: bool = True) -> str:
     """The encoding of a local data file (gzip: of its text), judged on its first :data:`SNIFF_BYTES` as
-    read_lines judges a file: UTF-8, else (``legacy``) Windows-1252 with a warning; else refused.
+    read_lines judges a file: UTF-8, else (``legacy``) :data:`BY_LINE` (each line UTF-8, else Windows-1252)
+    with read_lines' warning; else refused.
 
     Raises:
         TextDataError: a damaged gzip file, bytes that none of the encodings tried reads, or only whitespace.
@@ -48,7 +115,12 @@ def data_encoding(path: Path, flag: str = "--data", legacy: bool = True) -> str:
         ) from None
     encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
     utf16 = head.startswith(UTF16_BOMS)  # Excel's "Unicode text", PowerShell's >
-    enc = "utf-16" if utf16 else first_encoding(head, encodings, str(path))
+    enc = "utf-16" if utf16 else first_encoding(head, encodings[:1], str(path))
+    if enc is None and legacy and first_encoding(head, encodings[1:], str(path)):
+        decode_text(
+            head, encodings, str(path)
+        )  # read_lines' warning: how many lines are not UTF-8, the first
+        return BY_LINE
     if enc is None:  # before: the loader's error, no byte
         raise TextDataError(undecodable(head, encodings, named_path(path, flag)))
     if not head.decode(enc, "replace").strip():  # before: "line 2 has 1 fields, the header 0" for a CSV
