@@ -147,7 +147,7 @@ def _load_dataset(
             root = root.__cause__  # type: ignore[assignment]
         if "corresponds to no data" in str(root):  # datasets' words for a split of no rows (a header alone)
             raise TextDataError(f"{named_path(path, flag)} holds no rows; give labelled texts") from None
-        text = (fmt == "json" and hf_data.bad_json_line(path)) or " ".join(str(root).split())
+        text = (fmt == "json" and hf_data.bad_json_line(path, flag)) or " ".join(str(root).split())
         raise TextDataError(
             f"{named_path(path, flag)}: cannot be read as {fmt.upper()} ({type(root).__name__}: {text[:300]}); "
             "check the file's format"

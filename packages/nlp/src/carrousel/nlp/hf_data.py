@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from carrousel.core.encodings import file_lines
+from carrousel.core.encodings import file_lines, undecodable
 from carrousel.core.option_names import named_path
 from carrousel.core.paths import is_gzip
 from carrousel.nlp.errors import TextDataError
@@ -61,13 +61,24 @@ def quiet_datasets() -> Any:
     return datasets
 
 
-def bad_json_line(path: Path) -> str:
+def bad_json_line(path: Path, flag: str = "--data") -> str:
     """Where a JSON-lines file (or a JSON array) first fails to parse, as a reader finds it in an editor:
     ``line 4: Expecting ',' delimiter (column 32)``; "" when it parses (or is gzip-compressed). Arrow's own
-    message counts objects from 0 and skips blank lines ("in row 1" for a fourth line)."""
+    message counts objects from 0 and skips blank lines ("in row 1" for a fourth line).
+
+    Raises:
+        TextDataError: the file is not UTF-8 (past the head judged before it was read: ``datasets`` reads
+            JSON lines as UTF-8 only), naming the first bad byte by line and column and the conversion, as
+            :func:`~carrousel.core.encodings.decode_text` refuses a file (before: the byte read as U+FFFD,
+            no word of it).
+    """
     if is_gzip(path):
         return ""
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TextDataError(undecodable(raw, ("utf-8-sig",), named_path(path, flag))) from None
     pieces = [(1, text)] if text.lstrip().startswith("[") else enumerate(file_lines(text), 1)
     for first, piece in pieces:
         try:
