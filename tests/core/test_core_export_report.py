@@ -113,3 +113,14 @@ def test_folder_bytes_counts_only_the_bundle_not_the_training_report(tmp_path: P
     plain.mkdir()
     (plain / "a.bin").write_bytes(b"\0" * 10)
     assert folder_bytes(plain) == 10
+
+
+def test_the_table_sets_the_loaded_sizes_side_by_side() -> None:
+    """Eager's source bundle beside what the export loads (its ratio), then the export folder in all, named
+    so (before: the source beside the folder in all, an int8 export looking larger than its source)."""
+    doc = {**_doc(), "deployed_bytes": 2**19 + 2**18}  # source 1 MiB, folder 2 MiB, ONNX 0.5 MiB
+    _, _, rows, _ = deployment_table(doc)
+    assert rows[0] == ["size loaded (MiB)", "1.00", "0.75 (ONNX file 0.50)", "0.75x"]
+    assert rows[1] == ["  folder in all (MiB)", "", "2.00 (float32 weights kept)", ""]
+    _, _, old, _ = deployment_table(_doc())  # a report written before deployed_bytes: as it printed
+    assert old[0] == ["size on disk (MiB)", "1.00", "2.00 (ONNX file 0.50)", ""]

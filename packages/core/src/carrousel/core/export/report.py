@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle_files import BUNDLE_FILE
+from carrousel.core.bundle_files import BUNDLE_FILE, WEIGHTS_FILE
 from carrousel.core.device import inference_dtype, run_in_precision
 from carrousel.core.errors import ConfigError
 
@@ -162,9 +162,13 @@ class DeploymentReport:
         exporter: ``torchscript`` or ``dynamo``.
         parameters: parameters of the network.
         source_bytes: size on disk of the bundle exported from.
-        bundle_bytes: size on disk of the exported bundle (weights kept, ONNX file added).
+        bundle_bytes: size on disk of the exported bundle folder in all (the float32 weights kept, which
+            its ONNX runtime does not read, and the ONNX files added).
         onnx_bytes: size of the ONNX files alone, export parts included (what a runtime-only deployment
             ships).
+        deployed_bytes: what the exported model loads to run: the folder without the float32 weights (its
+            ONNX files, ``bundle.json``, tokenizer and other assets), beside ``source_bytes`` for eager
+            (before, the report compared the folder in all: an int8 export looked larger than its source).
         latency_ms: per batch size, milliseconds per batch of ``eager`` (float32 PyTorch, the domain's
             current inference path) and ``deployed`` (ONNX Runtime).
         items: what one batch item is (``window``, ``forecast window``), for the throughput.
@@ -186,6 +190,7 @@ class DeploymentReport:
     source_bytes: int
     bundle_bytes: int
     onnx_bytes: int
+    deployed_bytes: int
     latency_ms: dict[str, dict[str, float]]
     items: str
     metric: str
@@ -226,6 +231,7 @@ class DeploymentReport:
         folder's files still under their temporary name (:func:`~carrousel.core.export.export_measured`),
         where the sizes are read."""
         where = Path(folder if staged is None else staged)
+        total, weights = folder_bytes(where), where / WEIGHTS_FILE
         return cls(
             folder=str(folder),
             kind=kind,
@@ -233,11 +239,12 @@ class DeploymentReport:
             exporter=asset["exporter"],
             parameters=parameter_count(network),
             source_bytes=source_bytes,
-            bundle_bytes=folder_bytes(where),
+            bundle_bytes=total,
             onnx_bytes=sum(
                 (where / "assets" / entry["file"]).stat().st_size
                 for entry in (asset, *asset.get("parts", {}).values())
             ),
+            deployed_bytes=total - (weights.stat().st_size if weights.is_file() else 0),
             latency_ms={b: {k: v for k, v in d.items() if k != BF16_RUNNER} for b, d in latency_ms.items()},
             items=items,
             metric=metric,
@@ -335,7 +342,13 @@ def deployment_table(doc: Mapping[str, Any]) -> tuple[str, list[str], list[list[
         rows.append([name, eager, *([bf] if half else []), onnx, ratio])
 
     src, dst, onnx = doc["source_bytes"] * mib, doc["bundle_bytes"] * mib, doc["onnx_bytes"] * mib
-    row("size on disk (MiB)", f"{src:.2f}", f"{dst:.2f} (ONNX file {onnx:.2f})")
+    if "deployed_bytes" in doc:  # what each loads to run; the folder, weights kept, said apart
+        run = doc["deployed_bytes"] * mib
+        ratio = f"{run / src:.2f}x" if src else ""
+        row("size loaded (MiB)", f"{src:.2f}", f"{run:.2f} (ONNX file {onnx:.2f})", ratio)
+        row("  folder in all (MiB)", "", f"{dst:.2f} (float32 weights kept)")
+    else:  # a report written before deployed_bytes
+        row("size on disk (MiB)", f"{src:.2f}", f"{dst:.2f} (ONNX file {onnx:.2f})")
     extra = doc.get("extra", {})
     pruned = extra.get("pruned") or extra.get("distilled")
     if pruned and "hidden_size" in pruned:  # a pruned or distilled variant: eager = the full model
