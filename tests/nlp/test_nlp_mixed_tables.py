@@ -7,13 +7,16 @@ Windows-1252 and its UTF-8 rows read "cafÃ©" (``sentiment train``/``evaluate -
 from __future__ import annotations
 
 import gzip
+import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data import load_texts, read_column
+from tests.nlp.conftest import Run
 
 _WARNING = (
     "is not UTF-8; reading it as Windows-1252 where it is not (2 lines are not UTF-8, the first line 3)"
@@ -65,3 +68,12 @@ def test_a_fasttext_file_mixing_utf8_and_latin1_lines(
     assert caplog.messages == [
         f"{data} is not UTF-8; reading it as Windows-1252 where it is not (line 2 is not UTF-8)"
     ]
+
+
+def test_sentiment_evaluate_reads_a_mixed_table(tmp_path: Path, nlp: Callable[..., Run]) -> None:
+    data = tmp_path / "d.csv"
+    data.write_bytes(_mixed(",").replace(b",pos\n", b",positive\n").replace(b",neg\n", b",negative\n"))
+    scored = nlp("sentiment", "evaluate", "--data", str(data), "--json")
+    assert scored.returncode == 0, scored.stderr
+    assert json.loads(scored.stdout)["rows"] == 4
+    assert f"{data} {_WARNING}" in " ".join(scored.stderr.split())
