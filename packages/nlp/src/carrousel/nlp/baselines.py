@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
@@ -138,35 +137,6 @@ def _words(text: str) -> list[str]:
     return [m.group(0) for m in WORD_OR_PLACEHOLDER.finditer(text) if m.lastgroup == "word"]
 
 
-# what an emoji's character carries on: variation selectors, keycap, skin tones, tags (a subdivision flag),
-# and a zero-width joiner, after which the next symbol joins it (a ZWJ sequence: 👨‍👩‍👧)
-_EMOJI_TAIL = "\u200d\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
-_SYMBOL = re.compile(
-    f"[\U0001f1e6-\U0001f1ff]{{2}}"  # a flag: two regional indicators
-    f"|[^\\w\\s{_EMOJI_TAIL}][{_EMOJI_TAIL}]*(?:(?<=\u200d)[^\\w\\s{_EMOJI_TAIL}][{_EMOJI_TAIL}]*)*"
-)
-
-
-def _symbols(text: str) -> list[str]:
-    """The symbols of ``text`` (no words, no placeholders), one unit each: an emoji with what it carries on
-    (a ZWJ sequence, a flag), or another symbol character (Unicode category S: ``€``, ``→``, ``✓``);
-    punctuation is none."""
-    return [m.group(0) for m in _SYMBOL.finditer(text) if unicodedata.category(m.group(0)[0]).startswith("S")]
-
-
-def _target_words(text: str) -> list[str]:
-    """The words of a target ``text`` and its symbols (:func:`_symbols`: an emoji-only translation,
-    ``smile`` -> 😀, has a unit to learn; before, none, and ``smile`` learnt whatever stood beside it)."""
-    out: list[str] = []
-    at = 0
-    for m in WORD_OR_PLACEHOLDER.finditer(text):
-        out += _symbols(text[at : m.start()])
-        if m.lastgroup == "word":
-            out.append(m.group(0))
-        at = m.end()
-    return out + _symbols(text[at:])
-
-
 def _units(word: str, ngrams: int) -> list[str]:
     """A target word's units: the word itself, or, where it holds runs of a script written without spaces,
     each run's character n-grams (1 to ``ngrams`` long; ``ngrams * per word / per Han word`` in Thai,
@@ -210,8 +180,7 @@ class WordDictionary:
     Chinese catalogue) is a phrase: there the units are its character n-grams, up to ``ngrams`` long,
     but for fragments (an n-gram found only inside one same longer n-gram, as ``作区`` in ``工作区``),
     Dice choosing among them (ties to the length nearest 2, the commonest Chinese word's), and two
-    translated units meet without the source's space. An emoji (a ZWJ sequence, a flag) or another symbol
-    character (``€``, ``→``) is a target unit of its own, so ``smile`` may mean 😀.
+    translated units meet without the source's space.
 
     Example:
         >>> d = WordDictionary.fit([("red car", "rotes Auto"), ("red house", "rotes Haus")])
@@ -234,7 +203,7 @@ class WordDictionary:
         joint: Counter[tuple[str, str]] = Counter()
         for s, t in pairs:
             sw = {w.casefold() for w in _words(s)}
-            tw = {u for w in _target_words(t) for u in _units(w, ngrams)}
+            tw = {u for w in _words(t) for u in _units(w, ngrams)}
             src_count.update(sw)
             tgt_count.update(tw)
             joint.update((a, b) for a in sw for b in tw)
