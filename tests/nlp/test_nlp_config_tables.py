@@ -175,7 +175,8 @@ def test_a_missing_file_of_the_config_file_names_the_setting_and_the_file(
     ("raw", "problem"),
     [
         (b"some text\x00\x01 and more\n", "holds NUL bytes: it is a binary file"),
-        ("café au lait\n".encode("latin-1"), "is not UTF-8 text: byte 0xe9 on line 1"),
+        # 0x81: neither UTF-8 nor Windows-1252 (a Latin-1 file is now read as Windows-1252, with a warning)
+        (b"caf\x81 au lait\n", "is not UTF-8 or Windows-1252 text: byte 0x81 on line 1"),
     ],
 )
 def test_a_binary_or_non_utf8_file_of_the_config_file_names_the_setting(

@@ -264,7 +264,7 @@ def test_gzip_aligned_text_files(tmp_path: Path) -> None:
 def test_gzip_pairs_keep_every_check_of_plain_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Compressed pairs go through carrousel.core.files.read_text: a byte-order mark under the gzip is no
     part of the header, a name ending ``.GZ`` is decompressed too (the nlp reader lowered the suffix; core
-    did not), non-UTF-8 bytes are one error naming the file and the byte, the decompressed size is bounded
+    did not), bytes neither UTF-8 nor Windows-1252 are one error naming the file and the byte, the decompressed size is bounded
     (the nlp reader had no bound), and every refusal is a TextDataError: a missing file "no such file"
     as nlp's other readers say, an empty one, a binary one (NUL bytes)."""
     bom = tmp_path / "bom.tsv.gz"
@@ -273,12 +273,16 @@ def test_gzip_pairs_keep_every_check_of_plain_text(tmp_path: Path, monkeypatch: 
     upper = tmp_path / "UPPER.TSV.GZ"
     upper.write_bytes(bom.read_bytes())
     assert read_pairs([upper], "en", "de") == [("hello", "hallo")]
-    latin = tmp_path / "latin.tsv.gz"
+    latin = tmp_path / "latin.tsv.gz"  # Latin-1 is read as Windows-1252 (one warning), as plain text is
     latin.write_bytes(gzip.compress("en\tde\ncaf\u00e9\tKaffee\n".encode("latin-1")))
+    assert read_pairs([latin], "en", "de") == [("caf\u00e9", "Kaffee")]
+    neither = tmp_path / "neither.tsv.gz"  # 0x81: no Windows-1252 character either
+    neither.write_bytes(gzip.compress(b"en\tde\ncaf\x81\tKaffee\n"))
     with pytest.raises(
-        TextDataError, match=r"latin.tsv.gz is not UTF-8 text: byte 0xe9 on line 2.*convert it"
+        TextDataError,
+        match=r"neither.tsv.gz is not UTF-8 or Windows-1252 text: byte 0x81 on line 2.*convert it",
     ):
-        read_pairs([latin], "en", "de")
+        read_pairs([neither], "en", "de")
     bomb = tmp_path / "bomb.txt.gz"
     bomb.write_bytes(gzip.compress(b"hello\thallo\n" * 1000))
     monkeypatch.setattr("carrousel.nlp.parallel.PAIRS_MAX_BYTES", 4096)
