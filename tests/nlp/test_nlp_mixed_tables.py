@@ -77,3 +77,13 @@ def test_sentiment_evaluate_reads_a_mixed_table(tmp_path: Path, nlp: Callable[..
     assert scored.returncode == 0, scored.stderr
     assert json.loads(scored.stdout)["rows"] == 4
     assert f"{data} {_WARNING}" in " ".join(scored.stderr.split())
+
+
+def test_a_mixed_table_whose_utf8_rows_hold_bytes_windows1252_leaves_undefined(tmp_path: Path) -> None:
+    """A UTF-8 row whose bytes Windows-1252 leaves undefined (``с`` is ``D1 81``) beside a Latin-1 row is
+    read line by line as the rest; before, the head was tried whole as Windows-1252 first and refused."""
+    data = tmp_path / "d.csv"
+    data.write_bytes("text,label\nвкусно спасибо,pos\n".encode() + "brûlée,neg\n".encode("latin-1"))
+    read = load_texts(TextDataConfig(str(data)))
+    assert read.texts == ["вкусно спасибо", "brûlée"]
+    assert read.labels == ["pos", "neg"]

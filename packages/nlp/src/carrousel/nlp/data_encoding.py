@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from carrousel.core.args import check_args
 from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, decode_text, first_encoding, undecodable
+from carrousel.core.errors import DataError
 from carrousel.core.option_names import named_path
 from carrousel.core.paths import is_gzip
 from carrousel.nlp.errors import TextDataError
@@ -116,11 +117,13 @@ def data_encoding(path: Path, flag: str = "--data", legacy: bool = True) -> str:
     encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
     utf16 = head.startswith(UTF16_BOMS)  # Excel's "Unicode text", PowerShell's >
     enc = "utf-16" if utf16 else first_encoding(head, encodings[:1], str(path))
-    if enc is None and legacy and first_encoding(head, encodings[1:], str(path)):
-        decode_text(
-            head, encodings, str(path)
-        )  # read_lines' warning: how many lines are not UTF-8, the first
-        return BY_LINE
+    if enc is None and legacy:  # each line UTF-8, else Windows-1252: a UTF-8 line may hold bytes it lacks
+        try:
+            decode_text(head, encodings, str(path))  # read_lines' warning: how many lines are not UTF-8
+        except DataError:
+            pass  # a line neither reads: refused below
+        else:
+            return BY_LINE
     if enc is None:  # before: the loader's error, no byte
         raise TextDataError(undecodable(head, encodings, named_path(path, flag)))
     if not head.decode(enc, "replace").strip():  # before: "line 2 has 1 fields, the header 0" for a CSV
