@@ -55,7 +55,7 @@ from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 from carrousel.speech.streaming import refuse_features, stream_file
 from carrousel.speech.task import CTCTask
 from carrousel.speech.text import UNWRITABLE_REFERENCE, UNWRITABLE_TRAINING, Alphabet, warn_unwritable
-from carrousel.speech.train_checks import refuse_feature_files, refuse_no_training
+from carrousel.speech.train_checks import left_out, refuse_feature_files, refuse_no_training
 from carrousel.speech.training_record import resolved_corpora
 from carrousel.speech.transcripts import Partial, Transcript
 
@@ -175,10 +175,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     if not train_utts:
         refuse_no_training(cfg.data, [] if cfg.val_data else val_utts, dropped)
     if any(dropped.values()):
-        logger.warning(
-            "left out of training: %s",
-            ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in dropped.items() if v),
-        )
+        logger.warning("left out of training: %s", left_out(dropped))
     mean, std = (init.mean, init.std) if init else _feature_stats(train_utts, fx0, cfg.seed)
     features = fx0.config
     fx = FeatureExtractor(features, torch.from_numpy(mean), torch.from_numpy(std))

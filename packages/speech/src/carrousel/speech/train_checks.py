@@ -16,7 +16,7 @@ from carrousel.speech.corpus_spec import corpus_parts
 from carrousel.speech.data import Utterance
 from carrousel.speech.errors import CorpusError
 
-__all__ = ["FEATURE_SAMPLES", "refuse_feature_files", "refuse_no_training"]
+__all__ = ["FEATURE_SAMPLES", "left_out", "refuse_feature_files", "refuse_no_training"]
 
 FEATURE_SAMPLES: dict[str, str] = {
     "tidigits": "CMU Sphinx's TIDIGITS digit strings (a man and a woman) as Sphinx MFCC feature files",
@@ -54,6 +54,12 @@ def refuse_feature_files(utts: Sequence[Utterance], specs: Sequence[str], name: 
     )
 
 
+def left_out(dropped: dict[str, int]) -> str:
+    """The utterances left out of training, in words (``2 too long, 1 no known characters``), from
+    :func:`data.trainable`'s counts by reason; the reasons with none are not named."""
+    return ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in dropped.items() if v)
+
+
 def refuse_no_training(specs: Sequence[str], held_out: Sequence[Utterance], dropped: dict[str, int]) -> None:
     """Refuses a run left with no training utterance, saying where they went.
 
@@ -76,8 +82,7 @@ def refuse_no_training(specs: Sequence[str], held_out: Sequence[Utterance], drop
             f"holds out at least one); give more recordings, a validation corpus ({option('val_data')}) or "
             f"{option('val_fraction', 0)}"
         )
-    left = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in dropped.items() if v)
     raise CorpusError(
-        f"no usable training utterance in {data} (left out: {left}); give recordings no longer than the "
+        f"no usable training utterance in {data} (left out: {left_out(dropped)}); give recordings no longer than the "
         "limit, long enough for their transcripts, in the model's alphabet"
     )
