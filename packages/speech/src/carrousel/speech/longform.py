@@ -152,7 +152,7 @@ def transcribe_long(
     # (before: chunk_seconds and OVERLAP as given, a chunk's first frame up to a third of a frame off the
     # recording's, its emissions for samples 10 ms apart from the whole file's)
     per, context = max(1, round(chunk_seconds / fs)), round(OVERLAP / fs)
-    step = _frame_samples(recognizer)
+    step = recognizer.frame_samples
     cfg = replace(cfg, nbest=1)  # long recordings have no alternatives: no wider N-best search per chunk
     words: list[Word] = []
     pending = np.zeros((0, recognizer.alphabet.size), np.float32)
@@ -252,7 +252,7 @@ def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> tuple
     apart, one frame more or less in about a quarter of the chunks). The trimmed audio starts on the output
     frames' grid, its frames the untrimmed chunk's. With them the first frame of the trimmed audio
     (0 untrimmed) and the seconds where its sound starts."""
-    step = _frame_samples(recognizer)
+    step = recognizer.frame_samples
     start, end, onset = sound_span(x, recognizer.features.sample_rate, trim)
     start = start // step * step  # on the frames' grid, as the chunk (a margin up to a frame longer)
     lp = recognizer.log_probs([recognizer.input_features(x[start:end])])[0]
@@ -264,11 +264,6 @@ def _chunk_log_probs(recognizer: Recognizer, x: np.ndarray, trim: bool) -> tuple
     alphabet = recognizer.alphabet
     padded = np.concatenate([blank_frames(lead, alphabet), lp, blank_frames(n - lead - len(lp), alphabet)])
     return padded, lead, onset
-
-
-def _frame_samples(recognizer: Recognizer) -> int:
-    """Samples per output frame (at the model's rate): a 10 ms feature hop times the network's subsampling."""
-    return int(recognizer.features.hop_samples * recognizer.model.subsample)
 
 
 @check_args

@@ -145,6 +145,11 @@ class Recognizer:
         return self.extractor.frame_seconds * self.model.subsample
 
     @property
+    def frame_samples(self) -> int:
+        """Samples per output frame at the model's rate: :attr:`frame_seconds` counted in samples."""
+        return self.features.hop_samples * self.model.subsample
+
+    @property
     def streaming(self) -> bool:
         """Whether :meth:`stream` works (unidirectional model, causal normalisation)."""
         return not self.model.config.bidirectional and self.features.normalize == "causal"

@@ -202,7 +202,7 @@ def transcribe_stream(recognizer: Recognizer, chunks: Iterable[np.ndarray]) -> I
     buffer, previous = np.zeros(0, np.float32), None
     frames: list[np.ndarray] = []
     greedy, consumed = GreedyStream(recognizer.alphabet, recognizer.frame_seconds), 0
-    gate = LeadingSilence(hop, hop * recognizer.model.subsample, sr)
+    gate = LeadingSilence(hop, recognizer.frame_samples, sr)
     for chunk in chunks:
         consumed += len(chunk)
         was_open = gate.open
