@@ -197,8 +197,9 @@ def main() -> None:
               f"-> {after[:, 1].mean():.3f} (shift {leans[label]:+.3f}); labelled positive {share[0]:.3f} -> "
               f"{share[1]:.3f}")  # fmt: skip
     own_fold = own.tokenizer.fold  # disclosure, never deciding: the lean read with the bundle's own folding
+    folded = [loaded(args.model, own_fold, unk=u) for u in ("keep", "drop")]  # read once, for both suffixes
     for suffix in (" [UNK]", " λ"):  # λ has no fold: [UNK] whether folding is on or not
-        shift = [lean(loaded(args.model, own_fold, unk=u), neutral, suffix) for u in ("keep", "drop")]
+        shift = [lean(m, neutral, suffix) for m in folded]
         print(
             f"[UNK] lean, fold {own_fold}, {suffix.strip()} appended: keep {shift[0]:+.4f}, drop {shift[1]:+.4f}"
         )
