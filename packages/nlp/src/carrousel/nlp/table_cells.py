@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from carrousel.core.option_names import named_path
 from carrousel.core.paths import is_gzip
@@ -41,6 +41,12 @@ _CLOSED_THEN_MORE = re.compile(r'"(?:[^"]|"")*"[^"\t]')  # a quoted start, then 
 _SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}  # a separator -> its name in messages
 
 
+def _open_text(path: Path, encoding: str) -> TextIO:
+    """The CSV/TSV ``path`` (gzip allowed) opened as text, as the loader reads it (``newline=""``: csv's)."""
+    opener = gzip.open if is_gzip(path) else open
+    return opener(path, "rt", encoding=encoding, newline="")
+
+
 def csv_delimiter(path: Path, encoding: str, flag: str, expected: str) -> str:
     """The separator of a CSV/TSV file: ``expected`` (its suffix's: a comma for ``.csv``, a tab for ``.tsv``),
     or the one other of comma, semicolon and tab that splits the first row into two or more fields where
@@ -52,8 +58,7 @@ def csv_delimiter(path: Path, encoding: str, flag: str, expected: str) -> str:
         flag: the option that named it, for the warning (``--data``).
         expected: the separator its suffix says.
     """
-    opener = gzip.open if is_gzip(path) else open
-    with opener(path, "rt", encoding=encoding, newline="") as fh:
+    with _open_text(path, encoding) as fh:
         line = fh.readline()
     # one physical line is enough: a header (or a first row) with a quoted line break is not another's
 
@@ -75,8 +80,7 @@ def check_fields(path: Path, encoding: str, delimiter: str, flag: str = "--data"
     first row as naming an index column, shifting every label, and a later one as a bare parser error. A pass
     of its own, kept whole: 0.86 s of 21.1 s CPU (4%) in load_texts of a 200 MB CSV
     (``benchmarks/bench_nlp_data_check.py``). ``flag``: the option that named the file, for the message."""
-    opener = gzip.open if is_gzip(path) else open
-    with opener(path, "rt", encoding=encoding, newline="") as fh:
+    with _open_text(path, encoding) as fh:
         rows = csv.reader(fh, delimiter=delimiter)
         width = len(next(rows, []))
         for row in rows:
@@ -90,8 +94,7 @@ def check_fields(path: Path, encoding: str, delimiter: str, flag: str = "--data"
 
 def header_row(path: Path, encoding: str, delimiter: str) -> list[str]:
     """The first row of a CSV/TSV (gzip allowed), as the loader reads it: the column names, or a first row."""
-    opener = gzip.open if is_gzip(path) else open
-    with opener(path, "rt", encoding=encoding, newline="") as fh:
+    with _open_text(path, encoding) as fh:
         return next(csv.reader(fh, delimiter=delimiter), [])
 
 
@@ -123,8 +126,7 @@ def loose_quote_line(path: Path, encoding: str) -> int | None:
     """The first line (from 1) of a TSV with a field that starts with a double quote, closes it and goes on
     (``"Wow" said the critic``), which CSV quoting reads as ``Wow said the critic``; None when there is none.
     A field quoted whole (``"a ""b"" c"``) is no such field."""
-    opener = gzip.open if is_gzip(path) else open
-    with opener(path, "rt", encoding=encoding, newline="") as fh:
+    with _open_text(path, encoding) as fh:
         for n, line in enumerate(fh, 1):
             if '"' in line and any(_CLOSED_THEN_MORE.match(f) for f in line.rstrip("\r\n").split("\t")):
                 return n
