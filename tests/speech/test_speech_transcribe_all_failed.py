@@ -4,25 +4,18 @@ none was transcribed; with one good file among them it still says the others wer
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 
-import pytest
-
-from carrousel.speech.cli import main
+from tests.cli_harness import Outcome
 
 
-def _speech(capsys, monkeypatch, *args: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(sys, "argv", ["speech", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    return int(done.value.code or 0), capsys.readouterr().err
-
-
-def test_a_batch_where_every_file_fails_says_none_was_transcribed(capsys, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_batch_where_every_file_fails_says_none_was_transcribed(
+    invoke: Callable[..., Outcome], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     missing = [str(tmp_path / f"{n}.wav") for n in "ab"]
-    code, err = _speech(capsys, monkeypatch, "transcribe", *missing)
-    assert code == 1
-    last = err.strip().splitlines()[-1]
+    done = invoke("speech", "transcribe", *missing)
+    assert done.code == 1
+    last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("error: 2 of 2 files could not be transcribed") and last.endswith(
         "none was transcribed"
     )
@@ -30,8 +23,8 @@ def test_a_batch_where_every_file_fails_says_none_was_transcribed(capsys, monkey
 
 
 def test_a_batch_with_a_good_file_still_says_the_others_were(
-    capsys, monkeypatch, tmp_path, write_wav, tone
+    invoke: Callable[..., Outcome], tmp_path, write_wav, tone
 ) -> None:  # type: ignore[no-untyped-def]
     good = write_wav("a.wav", tone(0.7))
-    code, err = _speech(capsys, monkeypatch, "transcribe", "-q", str(good), str(tmp_path / "gone.wav"))
-    assert code == 1 and err.strip().splitlines()[-1].endswith("the others were transcribed")
+    done = invoke("speech", "transcribe", "-q", str(good), str(tmp_path / "gone.wav"))
+    assert done.code == 1 and done.stderr.strip().splitlines()[-1].endswith("the others were transcribed")
