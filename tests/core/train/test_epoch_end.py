@@ -8,33 +8,21 @@ from pathlib import Path
 
 import pytest
 import torch
-from torch.utils.data import DataLoader, TensorDataset
-from train_helpers import RegressionTask, linear_data, mlp
+from train_helpers import STOPS_CFG, RegressionTask, linear_data, mlp, shuffled
 
 from carrousel.core.train import Callback, TrainConfig, Trainer, find_latest, load_checkpoint
 from tests.state_dicts import same_state
-
-# 13 batches of 16 an epoch, 2 per optimiser step: 7 steps an epoch (the 7th on the epoch's last batch alone);
-# a per-epoch schedule (it must not step at a stop inside an epoch), dropout (the RNG states must be the
-# stop's), a shuffled validation loader (it must not draw from the RNG before the stop is checkpointed)
-CFG = TrainConfig(
-    epochs=3, lr=1e-2, scheduler="step", step_size=1, gamma=0.5, accumulate=2, restore_best=False,
-    progress=False, device="cpu",
-)  # fmt: skip
-
-
-def _loader(seeded: bool) -> DataLoader[tuple[torch.Tensor, ...]]:
-    generator = torch.Generator().manual_seed(0) if seeded else None
-    return DataLoader(TensorDataset(*linear_data(200)), batch_size=16, shuffle=True, generator=generator)
 
 
 def _fit(
     cfg: TrainConfig, seeded: bool, resume: str | None = None, callbacks: list[Callback] | None = None
 ) -> tuple[torch.nn.Module, list[dict[str, float]]]:
     model = mlp(dropout=0.3)
-    val = _loader(seeded=False)  # draws from the global RNG (its own generator would start afresh)
+    # shuffled: it must not draw from the RNG before the stop is checkpointed; from the global RNG (its own
+    # generator would start afresh)
+    val = shuffled(None)
     result = Trainer(model, RegressionTask(), cfg, callbacks=callbacks).fit(
-        _loader(seeded), val, resume=resume
+        shuffled(0 if seeded else None), val, resume=resume
     )
     return model, [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
 
@@ -48,8 +36,8 @@ def test_a_max_steps_stop_inside_an_epoch_resumes_as_the_straight_run(
     and logged the partial epoch as done: a resume with a larger budget skipped the rest of that epoch, and
     its weights differed from a straight run's. Now the stop is checkpointed where it stopped (as
     ``checkpoint_every`` does), the partial epoch is marked ``partial`` and a resume continues it exactly."""
-    straight, straight_history = _fit(dataclasses.replace(CFG, max_steps=budget), seeded)
-    ckpt = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path))
+    straight, straight_history = _fit(dataclasses.replace(STOPS_CFG, max_steps=budget), seeded)
+    ckpt = dataclasses.replace(STOPS_CFG, checkpoint_dir=str(tmp_path))
     _, stopped = _fit(dataclasses.replace(ckpt, max_steps=stop), seeded)
     assert [row.get("partial") for row in stopped] == [None] * (len(stopped) - 1) + [1.0]
     assert [row["epoch"] for row in stopped] == [float(e + 1) for e in range(len(stopped))]
@@ -66,7 +54,7 @@ def test_a_max_steps_stop_inside_an_epoch_resumes_as_the_straight_run(
 def test_a_max_steps_stop_at_an_epochs_end_is_a_full_epoch(tmp_path: Path) -> None:
     """Stopped on the epoch's last step (its short window, flushed at the end): no ``partial`` mark, the
     checkpoint is the next epoch's start, as before."""
-    cfg = dataclasses.replace(CFG, max_steps=7, checkpoint_dir=str(tmp_path))
+    cfg = dataclasses.replace(STOPS_CFG, max_steps=7, checkpoint_dir=str(tmp_path))
     _, history = _fit(cfg, seeded=False)
     assert len(history) == 1 and "partial" not in history[0]
     latest = find_latest(tmp_path)
@@ -76,8 +64,8 @@ def test_a_max_steps_stop_at_an_epochs_end_is_a_full_epoch(tmp_path: Path) -> No
 def test_a_stop_where_checkpoint_every_just_wrote_resumes_as_the_straight_run(tmp_path: Path) -> None:
     """``checkpoint_every`` wrote the stop's state at that very step: it is not written twice (one
     ``on_checkpoint`` for it) and the resume continues it."""
-    straight, _ = _fit(CFG, seeded=False)
-    ckpt = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), checkpoint_every=3)
+    straight, _ = _fit(STOPS_CFG, seeded=False)
+    ckpt = dataclasses.replace(STOPS_CFG, checkpoint_dir=str(tmp_path), checkpoint_every=3)
     seen = Seen()
     _fit(dataclasses.replace(ckpt, max_steps=9), seeded=False, callbacks=[seen])
     assert [p.name for p in seen.paths] == [f"ckpt-{s // 7:04d}-{s:09d}.pt" for s in (3, 6, 7, 9)]
@@ -109,7 +97,7 @@ def test_a_loader_without_a_length_takes_a_stop_as_inside_the_epoch(tmp_path: Pa
     finds no batch left, ends the epoch, and matches the straight run."""
     x, y = linear_data(200)
     loader = Unsized([(x[i : i + 16], y[i : i + 16]) for i in range(0, 200, 16)])
-    cfg = dataclasses.replace(CFG, accumulate=1)
+    cfg = dataclasses.replace(STOPS_CFG, accumulate=1)
     straight = mlp(dropout=0.3)
     want = Trainer(straight, RegressionTask(), cfg).fit(loader, loader)
     ckpt = dataclasses.replace(cfg, checkpoint_dir=str(tmp_path))

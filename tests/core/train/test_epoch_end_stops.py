@@ -11,23 +11,11 @@ from typing import Any
 
 import pytest
 import torch
-from torch.utils.data import DataLoader, TensorDataset
-from train_helpers import RegressionTask, linear_data, mlp
+from train_helpers import STOPS_CFG, RegressionTask, mlp, shuffled
 
 from carrousel.core.train import Callback, EarlyStopping, TrainConfig, Trainer, find_latest, load_checkpoint
 from carrousel.core.train.state import state_copy
 from tests.state_dicts import same_state
-
-# 13 batches of 16 an epoch, 2 per optimiser step: 7 steps an epoch (the 7th on the epoch's last batch alone)
-CFG = TrainConfig(
-    epochs=3, lr=1e-2, scheduler="step", step_size=1, gamma=0.5, accumulate=2, restore_best=False,
-    progress=False, device="cpu",
-)  # fmt: skip
-
-
-def _loader(seed: int | None) -> DataLoader[tuple[torch.Tensor, ...]]:
-    generator = torch.Generator().manual_seed(seed) if seed is not None else None
-    return DataLoader(TensorDataset(*linear_data(200)), batch_size=16, shuffle=True, generator=generator)
 
 
 class StopAt(Callback):
@@ -50,8 +38,8 @@ def _fit(
 ) -> tuple[torch.nn.Module, Trainer, list[dict[str, float]]]:
     model = mlp(dropout=0.3)
     trainer = Trainer(model, RegressionTask(), cfg, callbacks=callbacks)
-    val = _loader(val_seed) if validate else None
-    result = trainer.fit(_loader(0), val, resume=resume)
+    val = shuffled(val_seed) if validate else None
+    result = trainer.fit(shuffled(0), val, resume=resume)
     return model, trainer, [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
 
 
@@ -63,8 +51,8 @@ def test_a_callbacks_stop_inside_an_epoch_is_partial_and_resumes_as_the_straight
     epoch logged as a finished one, half a window stepped (step 10 for 9 whole windows) and a checkpoint of
     epoch 3's start: a resume skipped the rest of epoch 2. Now the entry is ``partial``, no step is taken
     on half a window (its gradients go into the checkpoint) and a resume continues the epoch exactly."""
-    straight, _, straight_history = _fit(CFG)
-    ckpt = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path))
+    straight, _, straight_history = _fit(STOPS_CFG)
+    ckpt = dataclasses.replace(STOPS_CFG, checkpoint_dir=str(tmp_path))
     _, stopped, history = _fit(ckpt, callbacks=[StopAt(1, batch)])
     assert [row.get("partial") for row in history] == [None, 1.0]
     assert [row["epoch"] for row in history] == [1.0, 2.0]
@@ -89,7 +77,7 @@ def test_a_partial_epoch_without_validation_never_becomes_the_best(tmp_path: Pat
     """Monitored without a validation loader, the partial epoch's ``train_loss`` covers its first batches
     only: lower than epoch 1's whole-epoch figure, it became ``best.pt`` and the ``restore_best`` weights.
     Now only a figure of the whole validation set makes a partial epoch the best."""
-    cfg = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), max_steps=10, restore_best=True)
+    cfg = dataclasses.replace(STOPS_CFG, checkpoint_dir=str(tmp_path), max_steps=10, restore_best=True)
     _, trainer, history = _fit(cfg, validate=False)
     assert history[1]["partial"] == 1.0 and history[1]["train_loss"] < history[0]["train_loss"]
     assert trainer.best_epoch == 1
@@ -101,7 +89,7 @@ def test_a_partial_epoch_without_validation_never_becomes_the_best(tmp_path: Pat
 def test_a_partial_epoch_validated_on_the_whole_set_may_become_the_best(tmp_path: Path, stop: str) -> None:
     """With a validation loader, the partial epoch is validated on all of it: when its ``val_loss`` is the
     best, ``best.pt`` is the stop's state (a callback's stop wrote the next epoch's start before)."""
-    cfg = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), lr=3e-2)
+    cfg = dataclasses.replace(STOPS_CFG, checkpoint_dir=str(tmp_path), lr=3e-2)
     cfg = dataclasses.replace(cfg, max_steps=12) if stop == "max_steps" else cfg
     early = EarlyStopping(patience=1)  # counts the partial epoch too, as best.pt does
     _, trainer, history = _fit(cfg, callbacks=[StopAt(1, 10), early] if stop == "callback" else [early])
@@ -123,7 +111,7 @@ def test_early_stopping_skips_a_partial_epochs_training_figure(
     first batches only) was compared with whole epochs'. Worse, it spent the patience (``max_steps=15``: an
     "early stop" reported, ``stopped_early`` True); better, it became the best value (``max_steps=10``).
     Now a partial epoch counts only with a validation figure, as for ``best.pt``."""
-    cfg = dataclasses.replace(CFG, lr=lr, scheduler="none", max_steps=max_steps)
+    cfg = dataclasses.replace(STOPS_CFG, lr=lr, scheduler="none", max_steps=max_steps)
     early = EarlyStopping(patience=1)
     with caplog.at_level(logging.INFO, logger="carrousel.core.train.callbacks"):
         _, trainer, history = _fit(cfg, callbacks=[early], validate=False)
@@ -163,7 +151,7 @@ def test_a_stop_set_at_an_epochs_start_trains_nothing_of_it(tmp_path: Path, epoc
     """``should_stop`` set in ``on_epoch_start`` was read after the epoch's first batch: an optimiser step was
     taken on it and the epoch logged as a partial one (validated, checkpointed). Now the epoch is skipped:
     no batch, no step, no history entry, no checkpoint; the latest stays the one of the epoch's start."""
-    cfg = dataclasses.replace(CFG, accumulate=1, checkpoint_dir=str(tmp_path))  # 13 steps an epoch
+    cfg = dataclasses.replace(STOPS_CFG, accumulate=1, checkpoint_dir=str(tmp_path))  # 13 steps an epoch
     stop = StopAtStart(epoch)
     model, trainer, history = _fit(cfg, callbacks=[stop])
     assert stop.step == trainer.step == 13 * epoch  # no optimiser step after the flag
@@ -187,8 +175,8 @@ def test_a_validation_loaders_own_generator_resumes_where_it_was(tmp_path: Path,
     """A shuffled validation loader with its own seeded generator started again from its seed on a resume:
     the resumed run validated in another order than the straight run and its ``val_loss`` differed in the
     last bits. Its generator state is now in the checkpoint (stop 7: an epoch's end; 9: inside epoch 2)."""
-    _, _, straight_history = _fit(CFG, val_seed=5)
-    ckpt = dataclasses.replace(CFG, checkpoint_dir=str(tmp_path))
+    _, _, straight_history = _fit(STOPS_CFG, val_seed=5)
+    ckpt = dataclasses.replace(STOPS_CFG, checkpoint_dir=str(tmp_path))
     _fit(dataclasses.replace(ckpt, max_steps=stop), val_seed=5)
     saved = load_checkpoint(find_latest(tmp_path) or tmp_path)["rng"]
     _, _, resumed_history = _fit(ckpt, resume="auto", val_seed=5)
@@ -198,7 +186,7 @@ def test_a_validation_loaders_own_generator_resumes_where_it_was(tmp_path: Path,
 
 def test_a_validation_loader_without_its_own_generator_saves_none(tmp_path: Path) -> None:
     """Only a loader's own generator is saved: one drawing from the global RNG adds nothing."""
-    _fit(dataclasses.replace(CFG, checkpoint_dir=str(tmp_path), epochs=1))
+    _fit(dataclasses.replace(STOPS_CFG, checkpoint_dir=str(tmp_path), epochs=1))
     assert load_checkpoint(find_latest(tmp_path) or tmp_path)["rng"]["val_loader"] == []
 
 
@@ -208,7 +196,7 @@ def test_a_resume_knows_that_best_pt_holds_the_partial_epoch(tmp_path: Path) -> 
     epoch 1, reported ``best_epoch`` 1 and restored epoch 1's weights while ``best.pt`` held the stop's.
     Now the stop's checkpoint carries the partial best, as ``best.pt`` does."""
     cfg = dataclasses.replace(
-        CFG,
+        STOPS_CFG,
         checkpoint_dir=str(tmp_path),
         lr=0.4,
         epochs=2,

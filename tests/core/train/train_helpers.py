@@ -6,10 +6,18 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder
-from carrousel.core.train import Task
+from carrousel.core.train import Task, TrainConfig
+
+# The stops-inside-an-epoch tests' run (test_epoch_end*.py), on ``shuffled(seed)``'s 13 batches of 16 an epoch,
+# 2 per optimiser step: 7 steps an epoch (the 7th on the epoch's last batch alone); a per-epoch schedule (it
+# must not step at a stop inside an epoch), dropout in their model (the RNG states must be the stop's)
+STOPS_CFG = TrainConfig(
+    epochs=3, lr=1e-2, scheduler="step", step_size=1, gamma=0.5, accumulate=2, restore_best=False,
+    progress=False, device="cpu",
+)  # fmt: skip
 
 
 class RegressionTask(Task):
@@ -29,6 +37,13 @@ def linear_data(n: int = 256, features: int = 8, seed: int = 1) -> tuple[Tensor,
     x = torch.randn(n, features, generator=g)
     y = x @ w + 0.01 * torch.randn(n, 1, generator=g)
     return x, y
+
+
+def shuffled(seed: int | None) -> DataLoader[tuple[Tensor, ...]]:
+    """``linear_data(200)`` in shuffled batches of 16: by the loader's own generator seeded ``seed``, or from
+    the global RNG for None."""
+    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    return DataLoader(TensorDataset(*linear_data(200)), batch_size=16, shuffle=True, generator=generator)
 
 
 def mlp(features: int = 8, dropout: float = 0.1, seed: int = 0) -> nn.Module:
