@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from torch.utils.data import DataLoader, TensorDataset
-from train_helpers import RegressionTask, linear_data, mlp
+from train_helpers import RegressionTask, linear_data, mlp, timeless
 
 from carrousel.core.errors import ConfigError
 from carrousel.core.train import Callback, EarlyStopping, TensorBoardLogger, TrainConfig, Trainer
@@ -179,7 +179,7 @@ def test_the_progress_bar_rebuilds_its_figures_only_when_due(
         cfg = TrainConfig(epochs=3, lr=1e-2, progress=progress, device="cpu", nonfinite="skip")
         trainer = Trainer(mlp(dropout=0.1), RegressionTask(), cfg)
         result = trainer.fit(batches)
-        histories.append([{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history])
+        histories.append(timeless(result.history))
         if progress:
             bar = next(cb for cb in trainer.callbacks.callbacks if isinstance(cb, ProgressBar))
             assert bar.last_postfix["loss"] == f"{result.history[-1]['train_loss']:.4g}"

@@ -20,7 +20,7 @@ _WORKER = textwrap.dedent(
     sys.path.insert(0, sys.argv[4])
     import torch
     import torch.distributed as dist
-    from train_helpers import RegressionTask, linear_data, mlp
+    from train_helpers import RegressionTask, linear_data, mlp, timeless
     from carrousel.core.errors import NonFiniteLossError
     from carrousel.core.train import TrainConfig, Trainer
 
@@ -41,8 +41,7 @@ _WORKER = textwrap.dedent(
     cfg = TrainConfig(epochs=2, lr=1e-2, progress=False, device="cpu", nonfinite=nonfinite, accumulate=2)
     try:
         result = Trainer(mlp(dropout=0.0), NanOnRankOne(rank, nan_at=3), cfg).fit(batches)
-        out = {"skipped": result.skipped_steps, "steps": result.steps, "history": [
-            {k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]}
+        out = {"skipped": result.skipped_steps, "steps": result.steps, "history": timeless(result.history)}
     except NonFiniteLossError as exc:
         out = {"error": str(exc)}
     print(json.dumps(out))

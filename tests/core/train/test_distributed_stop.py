@@ -21,7 +21,7 @@ _WORKER = textwrap.dedent(
     sys.path.insert(0, sys.argv[4])
     import torch
     import torch.distributed as dist
-    from train_helpers import RegressionTask, linear_data, mlp
+    from train_helpers import RegressionTask, linear_data, mlp, timeless
     from carrousel.core.train import Callback, TrainConfig, Trainer
 
     class StopOnRankOne(Callback):
@@ -52,7 +52,7 @@ _WORKER = textwrap.dedent(
         model = mlp(dropout=0.0, seed=0)
         result = Trainer(model, RegressionTask(), cfg, callbacks=[StopOnRankOne(rank, hook)]).fit(batches)
         weights = [round(v, 6) for p in model.parameters() for v in p.detach().flatten().tolist()]
-        history = [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
+        history = timeless(result.history)
         out[hook] = {"steps": result.steps, "stopped": result.stopped_early, "history": history,
                      "weights": weights}
     print(json.dumps(out))

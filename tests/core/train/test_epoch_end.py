@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from train_helpers import STOPS_CFG, RegressionTask, linear_data, mlp, shuffled
+from train_helpers import STOPS_CFG, RegressionTask, linear_data, mlp, shuffled, timeless
 
 from carrousel.core.train import Callback, TrainConfig, Trainer, find_latest, load_checkpoint
 from tests.state_dicts import same_state
@@ -24,7 +24,7 @@ def _fit(
     result = Trainer(model, RegressionTask(), cfg, callbacks=callbacks).fit(
         shuffled(0 if seeded else None), val, resume=resume
     )
-    return model, [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
+    return model, timeless(result.history)
 
 
 @pytest.mark.parametrize("seeded", [False, True])

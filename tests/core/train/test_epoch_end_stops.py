@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import torch
-from train_helpers import STOPS_CFG, RegressionTask, mlp, shuffled
+from train_helpers import STOPS_CFG, RegressionTask, mlp, shuffled, timeless
 
 from carrousel.core.train import Callback, EarlyStopping, TrainConfig, Trainer, find_latest, load_checkpoint
 from carrousel.core.train.state import state_copy
@@ -40,7 +40,7 @@ def _fit(
     trainer = Trainer(model, RegressionTask(), cfg, callbacks=callbacks)
     val = shuffled(val_seed) if validate else None
     result = trainer.fit(shuffled(0), val, resume=resume)
-    return model, trainer, [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
+    return model, trainer, timeless(result.history)
 
 
 @pytest.mark.parametrize("batch", [4, 5])

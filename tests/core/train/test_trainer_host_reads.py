@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import torch
 from torch import Tensor, nn
-from train_helpers import RegressionTask, linear_data, mlp
+from train_helpers import RegressionTask, linear_data, mlp, timeless
 
 from carrousel.core.errors import NonFiniteLossError
 from carrousel.core.train import Callback, ProgressBar, TrainConfig, Trainer, build_optimizer, set_seed
@@ -75,7 +75,7 @@ def _fit(task: RegressionTask, cfg: TrainConfig, callbacks: list[Callback] | Non
     trainer = Trainer(model, task, cfg, callbacks)
     with host_reads() as reads:
         result = trainer.fit(BATCHES)
-    history = [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
+    history = timeless(result.history)
     return history, model.state_dict(), reads, result.steps
 
 
@@ -235,7 +235,7 @@ def test_the_progress_bar_makes_no_read_of_its_own(nonfinite: str, accumulate: i
         assert 0 < float(bar.last_postfix["loss"]) < 2 * last
     if accumulate == 1:
         want_history, want_weights, _ = _mains_loop(cfg)
-        history = [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
+        history = timeless(result.history)
         assert history == want_history
         assert same_state(model.state_dict(), want_weights)
 

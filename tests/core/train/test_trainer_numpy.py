@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor, nn
-from train_helpers import RegressionTask, linear_data, mlp
+from train_helpers import RegressionTask, linear_data, mlp, timeless
 
 from carrousel.core.device import move_batch
 from carrousel.core.train import Task, TrainConfig, Trainer
@@ -29,7 +29,7 @@ def _fit(batches: list[Any], task: Task | None = None) -> tuple[list[dict[str, f
     model = mlp(dropout=0.0)
     trainer = Trainer(model, task or RegressionTask(), CFG)
     history = trainer.fit(batches, batches).history
-    return [{k: v for k, v in h.items() if k != "epoch_time"} for h in history], model.state_dict()
+    return timeless(history), model.state_dict()
 
 
 def test_numpy_tuples_train_exactly_as_the_tensors_they_hold() -> None:

@@ -46,6 +46,11 @@ def shuffled(seed: int | None) -> DataLoader[tuple[Tensor, ...]]:
     return DataLoader(TensorDataset(*linear_data(200)), batch_size=16, shuffle=True, generator=generator)
 
 
+def timeless(history: list[dict[str, float]]) -> list[dict[str, float]]:
+    """A fit's history rows without ``epoch_time`` (wall time, never the same twice): rows to compare."""
+    return [{k: v for k, v in row.items() if k != "epoch_time"} for row in history]
+
+
 def mlp(features: int = 8, dropout: float = 0.1, seed: int = 0) -> nn.Module:
     """A tiny MLP, built under a fixed seed."""
     torch.manual_seed(seed)
