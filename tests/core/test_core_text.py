@@ -1,12 +1,13 @@
 """core.text.name_some: the one phrase that names the first few of a list and counts the rest; core.text.percent:
-a share that is neither none nor all never reads as 0% or 100%."""
+a share that is neither none nor all never reads as 0% or 100%; core.text.with_article: "a" or "an" as the
+name is said."""
 
 from __future__ import annotations
 
 import pytest
 
 from carrousel.core.errors import ConfigError
-from carrousel.core.text import counted, name_some, percent
+from carrousel.core.text import counted, name_some, percent, with_article
 
 
 @pytest.mark.parametrize(
@@ -59,3 +60,20 @@ def test_counted_puts_the_noun_in_the_right_number() -> None:
 )
 def test_percent_shows_whole_percents_but_never_rounds_to_none_or_all(share: float, expected: str) -> None:
     assert percent(share) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("nlp.lm", "an nlp.lm"),  # "nlp" is said "en-el-pee" (before: always "a")
+        ("nlp.sentiment", "an nlp.sentiment"),
+        ("ensemble.x", "an ensemble.x"),
+        ("hmm", "an hmm"),
+        ("bio.danq", "a bio.danq"),
+        ("finance.forecaster", "a finance.forecaster"),
+        ("speech.ctc", "a speech.ctc"),
+        ("test.one", "a test.one"),
+    ],
+)
+def test_a_kind_said_with_a_vowel_sound_takes_an(name: str, expected: str) -> None:
+    assert with_article(name) == expected

@@ -75,17 +75,6 @@ def test_the_core_check_names_the_kind_held(tmp_path: Path) -> None:
     assert check_output_dir(out, "--out", BUNDLE_FILE) == out  # no kind given: the marker is enough
 
 
-def test_a_kind_said_with_a_vowel_sound_takes_an() -> None:
-    """The kind "nlp.lm" reads "an nlp.lm": "nlp" is said "en-el-pee" (before: always "a")."""
-    assert with_article("nlp.lm") == "an nlp.lm" and with_article("nlp.sentiment") == "an nlp.sentiment"
-    assert with_article("ensemble.x") == "an ensemble.x" and with_article("hmm") == "an hmm"
-    assert (
-        with_article("bio.danq") == "a bio.danq"
-        and with_article("finance.forecaster") == "a finance.forecaster"
-    )
-    assert with_article("speech.ctc") == "a speech.ctc" and with_article("test.one") == "a test.one"
-
-
 def test_bundle_save_refuses_a_model_of_another_kind(tmp_path: Path) -> None:
     """The check every writer shares, also for a Python caller's ``Bundle.save``."""
     from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
