@@ -13,21 +13,21 @@ from carrousel.bio.cli import app
 SEQ = "ACGTTGCAGGCATTACCGTA" * 10  # 200 bases, the default window
 
 
-def _fasta(path: Path, n: int, shift: int) -> str:
-    path.write_text("".join(f">s{i}\n{SEQ[i + shift :]}{SEQ[: i + shift]}\n" for i in range(n)))
-    return str(path)
+def _rotations(n: int, shift: int) -> dict[str, str]:
+    return {f"s{i}": SEQ[i + shift :] + SEQ[: i + shift] for i in range(n)}
 
 
-def test_too_few_sequences_name_the_sequences_argument(tmp_path: Path) -> None:
-    few = _fasta(tmp_path / "few.fa", 1, 0)
+def test_too_few_sequences_name_the_sequences_argument(tmp_path: Path, write_fasta) -> None:  # type: ignore[no-untyped-def]
+    few = str(write_fasta(tmp_path / "few.fa", _rotations(1, 0)))
     result = CliRunner().invoke(app, ["discover", few, "-o", str(tmp_path / "motifs")])
     assert result.exit_code == 1, result.output
     assert f"SEQUENCES {few}: 1 usable sequence(s)" in result.output, result.output
     assert "--positives" not in result.output and not (tmp_path / "motifs").exists()
 
 
-def test_too_few_control_sequences_name_the_control_flag(tmp_path: Path) -> None:
-    seqs, control = _fasta(tmp_path / "s.fa", 25, 0), _fasta(tmp_path / "c.fa", 2, 100)
+def test_too_few_control_sequences_name_the_control_flag(tmp_path: Path, write_fasta) -> None:  # type: ignore[no-untyped-def]
+    seqs = str(write_fasta(tmp_path / "s.fa", _rotations(25, 0)))
+    control = str(write_fasta(tmp_path / "c.fa", _rotations(2, 100)))
     result = CliRunner().invoke(app, ["discover", seqs, "--control", control, "-o", str(tmp_path / "motifs")])
     assert result.exit_code == 1, result.output
     assert f"--control {control}: 2 usable sequence(s)" in result.output, result.output
