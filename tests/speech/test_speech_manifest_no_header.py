@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from carrousel.speech.data import load_corpus
 from carrousel.speech.errors import CorpusError
@@ -19,9 +18,9 @@ from carrousel.speech.errors import CorpusError
     ("name", "sep", "header"), [("m.tsv", "\t", "path<TAB>transcript"), ("m.csv", ",", "path,transcript")]
 )
 def test_a_manifest_without_a_header_names_the_header_to_add(
-    tmp_path: Path, name: str, sep: str, header: str
-) -> None:
-    sf.write(str(tmp_path / "a.wav"), np.zeros(1600, dtype=np.float32), 16000)
+    tmp_path: Path, write_wav, name: str, sep: str, header: str
+) -> None:  # type: ignore[no-untyped-def]
+    write_wav("a.wav", np.zeros(1600, dtype=np.float32))
     manifest = tmp_path / name
     manifest.write_text(f"a.wav{sep}one two\r\n", encoding="utf-8")
     with pytest.raises(
