@@ -1,16 +1,20 @@
 """The options and helpers bio's commands share: the ``--config``, ``--json``, ``--motif``, ``--model``,
-``--jaspar-release`` and ``--device`` options (typed ``Annotated`` aliases), and the rendering of a path and
-of a model's arithmetic."""
+``--jaspar-release`` and ``--device`` options (typed ``Annotated`` aliases), the rendering of a path and
+of a model's arithmetic, and the progress bar of a run that learns its total as it goes (:func:`counted_bar`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 
 from carrousel.bio.errors import JasparReleaseError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release
+from carrousel.core import cli
 from carrousel.core.cli_device import DeviceOption
 from carrousel.core.errors import MissingExtraError
 from carrousel.core.provenance import PrecisionReport, precision_words
@@ -23,6 +27,7 @@ __all__ = [
     "ModelDir",
     "MotifSpecs",
     "arithmetic",
+    "counted_bar",
     "path_or_none",
 ]
 
@@ -76,3 +81,19 @@ def path_or_none(p: Path | None) -> str | None:
 def arithmetic(precisions: PrecisionReport) -> str:
     """The human line's words for a loaded model's ``trained_precision`` and this run's ``precision``."""
     return "model " + precision_words(precisions["trained_precision"], precisions["precision"])
+
+
+@contextmanager
+def counted_bar(
+    enabled: bool, label: str, task: str, *counts: ProgressColumn
+) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """A progress bar on stderr (``label``, the bar, the ``counts`` columns, the time left); yields
+    ``(set_total, advance)``, both doing nothing when ``enabled`` is false or bars are off
+    (:func:`carrousel.core.cli.bars_on`)."""
+    if not enabled or not cli.bars_on():
+        yield (lambda n: None), (lambda n: None)
+        return
+    cols = [TextColumn(f"[bold]{label}"), BarColumn(), *counts, TimeRemainingColumn()]
+    with Progress(*cols, console=cli.stderr, transient=True) as bar:
+        task_id = bar.add_task(task, total=None)
+        yield (lambda n: bar.update(task_id, total=n or None)), (lambda n: bar.advance(task_id, n))

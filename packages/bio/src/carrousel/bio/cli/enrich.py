@@ -3,25 +3,18 @@ or ``--json``, a chart with ``--plot``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import MofNCompleteColumn
 from rich.table import Table
 
 from carrousel.bio.cli._common import (
     ConfigFile,
     JasparRelease,
     MotifSpecs,
+    counted_bar,
     path_or_none,
 )
 from carrousel.bio.cli._settings import config_file, with_flags
@@ -38,18 +31,6 @@ from carrousel.core.cli_values import Above
 from carrousel.core.output_stage import staged_outputs
 
 __all__ = ["enrich"]
-
-
-@contextmanager
-def _motifs_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
-    """A progress bar over motifs on stderr; yields ``(set_total, advance)``."""
-    if not enabled or not cli.bars_on():
-        yield (lambda n: None), (lambda n: None)
-        return
-    cols = [TextColumn("[bold]motifs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
-    with Progress(*cols, console=cli.stderr, transient=True) as bar:
-        task = bar.add_task("enrich", total=None)
-        yield (lambda n: bar.update(task, total=n or None)), (lambda n: bar.advance(task, n))
 
 
 _ENRICH_FLAGS = {
@@ -138,7 +119,8 @@ def enrich(
         mask_lower=mask_lower,
     )
     cfg = with_flags(ctx, config_file(config), flags, _ENRICH_FLAGS)
-    with staged_outputs(), _motifs_bar(progress) as (set_total, advance):  # table and chart: both or neither
+    bar = counted_bar(progress, "motifs", "enrich", MofNCompleteColumn())  # motifs done of all
+    with staged_outputs(), bar as (set_total, advance):  # table and chart: both or neither
         res = pipeline.enrich(cfg, out, progress=advance, total=set_total)
         chart = enrich_plot.enrichment_png(res, plot, top) if plot is not None else None
     if png_to_stdout or summary_hidden(out is not None and not as_json):  # -q: the --out TSV holds the table

@@ -3,20 +3,11 @@ written, a summary line or ``--json``, a chart with ``--plot``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+from rich.progress import DownloadColumn, TransferSpeedColumn
 
 from carrousel.bio.cli._common import (
     ConfigFile,
@@ -25,6 +16,7 @@ from carrousel.bio.cli._common import (
     ModelDir,
     MotifSpecs,
     arithmetic,
+    counted_bar,
     path_or_none,
 )
 from carrousel.bio.cli._settings import config_file, merged, with_flags
@@ -46,24 +38,6 @@ from carrousel.core.option_names import option
 from carrousel.core.output_stage import staged_outputs
 
 __all__ = ["scan"]
-
-
-@contextmanager
-def _bases_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
-    """A progress bar over bases on stderr; yields ``(set_total, advance)``."""
-    if not enabled or not cli.bars_on():
-        yield (lambda n: None), (lambda n: None)
-        return
-    cols = [
-        TextColumn("[bold]scanning"),
-        BarColumn(),
-        DownloadColumn(binary_units=False),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*cols, console=cli.stderr, transient=True) as bar:
-        task = bar.add_task("scan", total=None)
-        yield (lambda n: bar.update(task, total=n or None)), (lambda n: bar.advance(task, n))
 
 
 _SCAN_FLAGS = {
@@ -282,7 +256,9 @@ def scan(
     checked = {f: getattr(flags, f) for f in ("motifs", *_MODEL_ONLY.values())} | {"method": method}
     # typed alone: exit 2; with the file: exit 1, named
     cli.refuse_merged(_refuse_model_only, merged(ctx, doc, checked, _SCAN_FLAGS, cfg))
-    with staged_outputs(), _bases_bar(progress) as (set_total, advance):  # hits and chart: both or neither
+    counts = (DownloadColumn(binary_units=False), TransferSpeedColumn())  # bases, bases/s
+    bar = counted_bar(progress, "scanning", "scan", *counts)
+    with staged_outputs(), bar as (set_total, advance):  # hits and chart: both or neither
         result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
         chart = scan_plot.scan_png(result, plot, genome.name, _calls(cfg)) if plot is not None else None
     if png_to_stdout or summary_hidden(out is not None and not as_json):  # -q: the --out file holds the hits
