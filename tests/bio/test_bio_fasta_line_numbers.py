@@ -53,3 +53,18 @@ def test_digits_in_a_fasta_read_whole_name_their_removal(tmp_path: Path) -> None
     message = str(exc.value)
     assert message.startswith(f"{path}: record 'b', position 1: invalid character '1'"), message
     assert message.endswith("remove the digits, e.g. sed '/^>/!s/[0-9]//g')"), message
+
+
+def test_digits_in_an_indexed_genome_are_told_to_be_removed_not_written_as_n(tmp_path: Path) -> None:
+    """A genome read by position (``bio train --peaks --genome``, indexed) named the N fix for a line number:
+    the fix of the streaming reader above is the one for it too."""
+    from carrousel.bio.genome import Genome
+
+    path = tmp_path / "g.fa"
+    path.write_text(f">chr1\n        1 {SEQ}\n       31 {SEQ}\n")  # one line width: indexed, read by position
+    with Genome.open(path) as genome, pytest.raises(FastaFormatError) as exc:
+        genome.fetch("chr1", 0, 20)
+    message = str(exc.value)
+    assert message.startswith(f"{path}: record 'chr1', position 1: invalid character '1'"), message
+    assert "line numbers" in message and f"sed -i '/^>/!s/[0-9]//g' {path}" in message, message
+    assert "write each as N" not in message, message

@@ -203,8 +203,7 @@ def iter_chunks(
             inside = comment_inside_file(path) if b"#" in part or b";" in part else None
             if inside is not None:
                 raise inside from None
-            digits = any(48 <= b <= 57 for b in part)  # GenBank/EMBL line numbers: removed, not written as N
-            raise FastaFormatError(f"{path}: {exc}; {letters_fix(Path(path), coordinates, digits)}") from None
+            raise FastaFormatError(f"{path}: {exc}; {letters_fix(Path(path), coordinates, part)}") from None
         if not codes.size:
             continue
         unmasked += int(np.count_nonzero(codes < 4)) if mask_lower and not unmasked else 0

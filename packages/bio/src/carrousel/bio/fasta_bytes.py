@@ -18,7 +18,6 @@ from typing import BinaryIO
 from carrousel.bio import fasta_comments as _fc
 from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.twobit import TwoBit, is_twobit
-from carrousel.core.args import check_args
 from carrousel.core.encodings import UTF16_BOMS
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
@@ -58,18 +57,19 @@ def compression(path: Path) -> str:
     return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
 
 
-@check_args
-def letters_fix(path: Path, coordinates: str, digits: bool = False) -> str:
+def letters_fix(path: Path, coordinates: str, text: str | bytes = b"") -> str:
     """How to write the letters of ``path`` that are no base as N: same length, so every position holds
     (the fix for a genome, or a FASTA scanned for hits; removing a gap would shift every later position).
 
     Args:
         path: the FASTA file (plain, gzip or BGZF: the command fits it).
         coordinates: what the positions locate, e.g. ``"the peaks' coordinates"``.
-        digits: the sequence holds digits: line numbers of GenBank/EMBL text, which are no positions, so
-            the fix removes them (as N they would shift every later base).
+        text: the sequence text read that holds the letter: with digits, line numbers of GenBank/EMBL
+            text, which are no positions, the fix removes them (as N they would shift every later base).
     """
     to_n = "'/^>/!s/[^ACGTNacgtn]/N/g'"  # IUPAC codes become N too: they are never scored either
+    seq = text.decode("latin-1") if isinstance(text, bytes) else text
+    digits = any(d in seq for d in "0123456789")
     if digits:
         to_n = "'/^>/!s/[0-9]//g'"
     edit = (

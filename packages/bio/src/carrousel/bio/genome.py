@@ -243,7 +243,7 @@ class Genome:
         try:  # the FASTA fix of a gap (remove it) would shift every later position: N keeps them
             codes = encode(text, name, start, hint=False)
         except FastaFormatError as exc:
-            raise FastaFormatError(f"{self.path}: {exc}; {letters_fix(self.path, _PEAKS)}") from None
+            raise FastaFormatError(f"{self.path}: {exc}; {letters_fix(self.path, _PEAKS, text)}") from None
         if codes.size != end - start:
             raise FastaFormatError(
                 f"{self.path}: {name}:{start}-{end} reads {codes.size} bases; the file changed after it "
