@@ -67,7 +67,7 @@ def run_prices(folder: str | Path, saved: ForecasterBundle, source: str | None) 
     if source not in (None, "csv"):
         return replace(own, source=source)
     table = saved.run.get("data")
-    other = f"give {option('source')} sample, yahoo or auto for its series' prices"
+    other = _other_source()
     if not isinstance(table, str):  # train_global(df) in Python: a frame, no file to read again
         raise PriceDataError(f"{folder} is a global model trained on a frame given in Python (no table "
                              f"recorded to score it on); {other}")  # fmt: skip
@@ -89,15 +89,21 @@ def run_histories(
             ``--source``).
     """
     own = run_prices(folder, saved, source)
-    if own is None or own.source != "csv":
-        return None if own is None else load_histories(own)
+    if own is None:
+        return None
+    if own.source != "csv":  # --source sample, yahoo or auto: the series' own prices
+        return load_histories(own)
     try:
         return load_histories(own)
     except PriceDataError as exc:
         raise PriceDataError(
-            f"{_given(folder, str(own.csv_path))}, which cannot be read as prices ({exc}); give "
-            f"{option('source')} sample, yahoo or auto for its series' prices"
+            f"{_given(folder, str(own.csv_path))}, which cannot be read as prices ({exc}); {_other_source()}"
         ) from None
+
+
+def _other_source() -> str:
+    """The fix of a global model's recorded table that cannot be scored on: its series' prices from elsewhere."""
+    return f"give {option('source')} sample, yahoo or auto for its series' prices"
 
 
 def _given(folder: str | Path, table: str) -> str:
