@@ -1,7 +1,7 @@
 """The ``--config`` file of bio's commands (a part of :mod:`carrousel.bio.cli`, which they import): read
 once (:func:`config_file`), merged with the flags into the command's config (:func:`with_flags`), and the
 flags and the file's settings that the checks across options read (:func:`merged`, core's
-``refuse_merged``); ``bio train``'s merged config, refused as a usage error without training data
+``refuse_merged``) and the command's config built from them (:func:`config_of`); ``bio train``'s merged config, refused as a usage error without training data
 (:func:`train_settings`).
 """
 
@@ -21,11 +21,11 @@ from carrousel.bio.errors import JasparReleaseError
 from carrousel.bio.jaspar_release import check_release
 from carrousel.core import cli
 from carrousel.core.cli_config import settings_block
-from carrousel.core.config import TomlDocument, file_values, naming_file, overlay, read_toml
+from carrousel.core.config import TomlDocument, file_values, from_dict, naming_file, overlay, read_toml
 from carrousel.core.errors import ConfigError, MissingExtraError
 from carrousel.core.option_names import file_key
 
-__all__ = ["config_file", "merged", "train_block", "train_settings", "with_flags"]
+__all__ = ["config_file", "config_of", "merged", "train_block", "train_settings", "with_flags"]
 
 C = TypeVar("C")
 
@@ -106,6 +106,13 @@ def merged(
     else:
         file = {f: getattr(of, f) for f in flags if f in doc}
     return cli.merged_settings(ctx, flags, table, file, None if doc is None else doc.source)
+
+
+def config_of(settings: cli.Merged, cls: type[C]) -> C:
+    """The command's config ``cls`` of the :func:`merged` settings: built from the flags alone, or, with a
+    ``--config`` file, read as the file's (a bad value named with the file)."""
+    values = settings.values()
+    return cls(**values) if settings.source is None else from_dict(cls, values, source=settings.source)
 
 
 def train_settings(

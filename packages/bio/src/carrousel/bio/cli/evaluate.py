@@ -20,7 +20,7 @@ from carrousel.bio.cli._common import (
     arithmetic,
     path_or_none,
 )
-from carrousel.bio.cli._settings import config_file, merged
+from carrousel.bio.cli._settings import config_file, config_of, merged
 from carrousel.bio.config import (
     EvaluateConfig,
 )
@@ -31,7 +31,6 @@ from carrousel.bio.config_checks import (
 from carrousel.bio.jaspar_release import JASPAR_RELEASE
 from carrousel.core import cli
 from carrousel.core.cli_outputs import check_plot_option, plots_written
-from carrousel.core.config import from_dict
 from carrousel.core.export import InferencePrecision
 
 __all__ = ["evaluate"]
@@ -98,8 +97,7 @@ def evaluate(
     settings = merged(ctx, doc, flags, _EVALUATE_FLAGS, EvaluateConfig)  # once: for the checks and the run
     cli.refuse_merged(_refuse_pwm_only, settings)  # typed alone: exit 2; with the file: exit 1, named
     to_stdout = check_plot_option(plot, as_json, evaluate_plot.PLOT_EXTRA, evaluate_plot.PLOT_PURPOSE)
-    values = settings.values()
-    cfg = EvaluateConfig(**values) if doc is None else from_dict(EvaluateConfig, values, source=doc.source)
+    cfg = config_of(settings, EvaluateConfig)
     res = pipeline.evaluate(cfg)
     data = f"{Path(cfg.positives or '').name} vs {Path(cfg.negatives or '').name}"
     chart = evaluate_plot.evaluation_png(res, plot, data) if plot is not None else None

@@ -15,7 +15,7 @@ from carrousel.bio.cli._common import (
     MotifSpecs,
     path_or_none,
 )
-from carrousel.bio.cli._settings import config_file, merged
+from carrousel.bio.cli._settings import config_file, config_of, merged
 from carrousel.bio.config import (
     MAX_FILTERS,
     ExportConfig,
@@ -26,7 +26,6 @@ from carrousel.bio.config_checks import (
 from carrousel.bio.jaspar_release import JASPAR_RELEASE
 from carrousel.core import cli
 from carrousel.core.cli_values import OutputFolder
-from carrousel.core.config import from_dict
 from carrousel.core.export import DeployPrecision, Exporter
 
 __all__ = ["export_"]
@@ -112,8 +111,7 @@ def export_(
     doc = config_file(config)
     settings = merged(ctx, doc, flags, _EXPORT_FLAGS, ExportConfig)
     cli.refuse_merged(_refuse_unused_export, settings)  # typed alone: exit 2; with the file: exit 1, named
-    values = settings.values()
-    cfg = ExportConfig(**values) if doc is None else from_dict(ExportConfig, values, source=doc.source)
+    cfg = config_of(settings, ExportConfig)
     report = pipeline.export_model(cfg, out, progress=cli.bars_on())
     if as_json:
         cli.emit_json(report.summary())
