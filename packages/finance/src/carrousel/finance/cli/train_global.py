@@ -13,11 +13,10 @@ from rich.table import Table
 
 from carrousel.core.cli import TrainPrecisionOrConfig, bars_on, command, emit_json, epochs_option, stdout
 from carrousel.core.cli_config import settings_block
-from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.curves import can_plot, write_report
 from carrousel.core.files import check_output_dir
-from carrousel.finance.cli._common import AsJson, CalendarOpt, Data, ModelDirReq, pick
+from carrousel.finance.cli._common import AsJson, CalendarOpt, Data, DeviceOpt, ModelDirReq, Seed, pick
 from carrousel.finance.config import (
     MAX_HIDDEN,
     MAX_HOLDOUT_DAYS,
@@ -87,10 +86,8 @@ def train_global(
             "--max-windows", min=1, max=MAX_WINDOWS, help=f"Latest windows per series (default {_MW})."
         ),
     ] = None,
-    device: Annotated[str | None, device_option(_D.train.device)] = None,
-    seed: Annotated[
-        int | None, typer.Option("--seed", min=0, help=f"Random seed (default {_D.train.seed}).")
-    ] = None,
+    device: DeviceOpt = None,
+    seed: Seed = None,
     config: Annotated[
         Path | None,
         typer.Option("--config", help="TOML settings ([window], [model], [train]); flags win."),
