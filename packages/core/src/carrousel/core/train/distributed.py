@@ -221,14 +221,21 @@ def broadcast_flag(flag: bool, device: torch.device) -> bool:
 def any_flags(flags: Sequence[bool], device: torch.device) -> list[bool]:
     """Each of ``flags`` True on every rank when it is True on any rank: one all-reduce for them all
     (``flags`` as given in single-process runs). A collective: every rank calls it, with as many flags."""
+    return _max_flags(flags, device, None)
+
+
+def _max_flags(flags: Sequence[bool], device: torch.device, group: Any) -> list[bool]:
+    """:func:`any_flags` over ``group`` (None: the default group)."""
     if not (dist.is_available() and dist.is_initialized()):
         return [bool(flag) for flag in flags]
     t = torch.tensor([1.0 if flag else 0.0 for flag in flags], device=device)
-    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX, group=group)
     return [value > 0 for value in t.tolist()]
 
 
-_HOST_GROUPS: list[tuple[Any, Any]] = []  # (default group, its gloo twin): kept alive, compared with ``is``
+# [default group, its gloo twin]: the current default group's only (a default group destroyed and made
+# again is another object, its twin gone with it); the default group kept alive, compared with ``is``
+_HOST_GROUP: list[Any] = [None, None]
 
 
 def host_any_flags(flags: Sequence[bool]) -> list[bool]:
@@ -243,14 +250,10 @@ def host_any_flags(flags: Sequence[bool]) -> list[bool]:
     if dist.get_backend() != "gloo":
         if not dist.is_gloo_available():
             return any_flags(flags, torch.device("cuda", torch.cuda.current_device()))
-        world = dist.group.WORLD
-        group = next((twin for default, twin in _HOST_GROUPS if default is world), None)
-        if group is None:
-            group = dist.new_group(backend="gloo")
-            _HOST_GROUPS.append((world, group))
-    t = torch.tensor([1.0 if flag else 0.0 for flag in flags])
-    dist.all_reduce(t, op=dist.ReduceOp.MAX, group=group)
-    return [value > 0 for value in t.tolist()]
+        if _HOST_GROUP[0] is not dist.group.WORLD:
+            _HOST_GROUP[:] = [dist.group.WORLD, dist.new_group(backend="gloo")]
+        group = _HOST_GROUP[1]
+    return _max_flags(flags, torch.device("cpu"), group)
 
 
 def average_gradients(params: list[torch.Tensor]) -> None:
