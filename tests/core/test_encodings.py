@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from carrousel.core.encodings import LEGACY_TEXT, decode_text
+from carrousel.core.encodings import LEGACY_TEXT, decode_by_line, decode_text
 from carrousel.core.errors import DataError
 
 ROWS = b"text,label\n\x93Great\x94 film \x96 loved it,pos\nawful \x80 waste,neg\n"  # Windows-1252
@@ -34,3 +34,11 @@ def test_a_file_neither_reads_names_the_byte_windows_1252_cannot_read() -> None:
     )
     with pytest.raises(DataError, match=r"text: byte 0x81 on line 1, column 1; convert it to UTF-8$"):
         decode_text(b"\x81", LEGACY_TEXT, "x")  # one place: said once, no guess, no iconv (it would fail)
+
+
+def test_decode_by_line_reads_each_line_utf8_where_it_is() -> None:
+    """The per-line decoding decode_text(LEGACY_TEXT) and nlp's BY_LINE codec share: UTF-8 lines kept, the
+    others Windows-1252, named from 1; a byte neither reads raises."""
+    assert decode_by_line("café\r\n".encode() + b"caf\xe9\rna\xefve\n") == ("café\r\ncafé\rnaïve\n", [2, 3])
+    with pytest.raises(UnicodeDecodeError):
+        decode_by_line(b"ok\n\x81\n")

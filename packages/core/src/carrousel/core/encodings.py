@@ -27,6 +27,7 @@ __all__ = [
     "ICONV_CP1252",
     "LEGACY_TEXT",
     "UTF16_BOMS",
+    "decode_by_line",
     "decode_text",
     "file_lines",
     "first_encoding",
@@ -100,12 +101,13 @@ def _first_bad_line(raw: bytes, encoding: str) -> str:
 _BYTE_LINE_ENDS = re.compile(rb"(\r\n|\r|\n)")
 
 
-def _decode_by_line(raw: bytes, legacy: str, where: str) -> str | None:
-    """``raw`` decoded line by line, UTF-8 first and ``legacy`` (Windows-1252) for each line that is not
-    UTF-8, so a file mixing the two keeps its UTF-8 lines (decoded whole as Windows-1252, "café" read
-    "cafÃ©"); one warning names how many lines were read so and the first. None: a line neither decodes."""
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
+def decode_by_line(raw: bytes, legacy: str = "cp1252") -> tuple[str, list[int]]:
+    """``raw`` decoded line by line, each line UTF-8 where it is, else ``legacy`` (a byte-order mark is
+    not dropped), with the lines (from 1) read as ``legacy``; nothing logged.
+
+    Raises:
+        UnicodeDecodeError: a line neither decodes.
+    """
     pieces = _BYTE_LINE_ENDS.split(raw)  # lines at even places, their ASCII line ends between
     bad: list[int] = []
     text: list[str] = []
@@ -113,18 +115,29 @@ def _decode_by_line(raw: bytes, legacy: str, where: str) -> str | None:
         try:
             text.append(piece.decode("utf-8"))
         except UnicodeDecodeError:
-            try:
-                text.append(piece.decode(legacy))
-            except UnicodeDecodeError:
-                return None
+            text.append(piece.decode(legacy))
             bad.append(i // 2 + 1)
+    return "".join(text), bad
+
+
+def _decode_by_line(raw: bytes, legacy: str, where: str) -> str | None:
+    """``raw`` decoded line by line (:func:`decode_by_line`), UTF-8 first and ``legacy`` (Windows-1252) for
+    each line that is not UTF-8, so a file mixing the two keeps its UTF-8 lines (decoded whole as
+    Windows-1252, "café" read "cafÃ©"); one warning names how many lines were read so and the first. None:
+    a line neither decodes."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        text, bad = decode_by_line(raw, legacy)
+    except UnicodeDecodeError:
+        return None
     which = f"line {bad[0]} is not UTF-8"
     if len(bad) > 1:
         which = f"{len(bad)} lines are not UTF-8, the first line {bad[0]}"
     logger.warning(
         "%s is not UTF-8; reading it as %s where it is not (%s)", where, _NAMES.get(legacy, legacy), which
     )
-    return "".join(text)
+    return text
 
 
 def decode_text(raw: bytes, encodings: Iterable[str], where: str) -> str:

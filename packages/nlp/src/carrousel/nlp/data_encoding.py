@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import re
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from carrousel.core.args import check_args
-from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, decode_text, first_encoding, undecodable
+from carrousel.core.encodings import (
+    LEGACY_TEXT,
+    UTF16_BOMS,
+    decode_by_line,
+    decode_text,
+    first_encoding,
+    undecodable,
+)
 from carrousel.core.errors import DataError
 from carrousel.core.option_names import named_path
 from carrousel.core.paths import is_gzip
@@ -38,14 +44,6 @@ _DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
 BY_LINE = (
     "utf_8_else_cp1252_by_line"  # the codec of a file that is not UTF-8: each line UTF-8, else Windows-1252
 )
-_LINES = re.compile(rb"(\r|\n)")  # split keeping the line ends, which are ASCII in both encodings
-
-
-def _decode_line(line: bytes) -> str:
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        return line.decode("cp1252")  # strict: a byte Windows-1252 leaves undefined was refused before
 
 
 class _ByLineDecoder(codecs.BufferedIncrementalDecoder):
@@ -67,8 +65,8 @@ class _ByLineDecoder(codecs.BufferedIncrementalDecoder):
                 return "", 0
             self.started, skip = True, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
         done = len(data) if final else max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
-        text = "".join(_decode_line(piece) for piece in _LINES.split(data[skip:done]) if piece)
-        return text, max(done, skip)
+        # strict: a byte Windows-1252 leaves undefined was refused before
+        return decode_by_line(data[skip:done])[0], max(done, skip)
 
 
 def _decode(data: ReadableBuffer, errors: str = "strict") -> tuple[str, int]:
