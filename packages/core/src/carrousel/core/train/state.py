@@ -100,7 +100,7 @@ def capture(t: Trainer) -> dict[str, Any]:
         "rng": {
             **get_rng_state(),
             "loader": loader_rng_state(t.train_loader),
-            "val_loader": loader_rng_state(getattr(t, "val_loader", None)),
+            "val_loader": loader_rng_state(t.val_loader),
         },
         "epoch_rng": t.epoch_rng if t.batch_in_epoch else None,
         "history": list(t.history),
@@ -228,7 +228,7 @@ def restore(t: Trainer, state: dict[str, Any]) -> None:
     t.epoch_rng = state["epoch_rng"]
     set_rng_state(state["rng"])
     set_loader_rng_state(t.train_loader, state["rng"].get("loader"))
-    set_loader_rng_state(getattr(t, "val_loader", None), state["rng"].get("val_loader"))
+    set_loader_rng_state(t.val_loader, state["rng"].get("val_loader"))
     grads = state.get("grads") or {}  # a stop inside an accumulation window: the resume completes it
     for name, p in t.model.named_parameters():
         p.grad = grads[name].to(p.device, p.dtype) if name in grads else None

@@ -254,7 +254,7 @@ class Trainer:
             self.callbacks.call("on_fit_start", self)
             self._pick_reads()
             try:
-                self._loop(val_loader)
+                self._loop()
             except Exception as exc:
                 self._first_failure(exc)
                 if self.epoch == 0 and (taken := tensors_taken_for_batches(train_loader, exc, "Trainer.fit")):
@@ -325,8 +325,8 @@ class Trainer:
         if self._early is not None:  # checked just now, under TrainConfig's name: not again by the callback
             self._early.monitor, self._early.checked = monitor, (monitor, self.config.mode)
 
-    def _loop(self, val_loader: Any) -> None:
-        cfg = self.config
+    def _loop(self) -> None:
+        cfg, val_loader = self.config, self.val_loader
         while self.epoch < cfg.epochs and not self._max_steps_reached() and not epoch_end.agreed_stop(self):
             t0 = time.perf_counter()
             self._net.train()
