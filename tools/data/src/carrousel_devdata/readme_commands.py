@@ -41,7 +41,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DOMAINS", "block_pattern", "check", "main", "readme_path", "render_blocks", "rewrite"]
+__all__ = ["DOMAINS", "block_pattern", "check", "leaves", "main", "readme_path", "render_blocks", "rewrite"]
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +68,14 @@ def readme_path(domain: str, root: Path | None = None) -> Path:
     return (root or Path(__file__).resolve().parents[4]) / "packages" / domain / "README.md"
 
 
-def _leaves(cmd: Any, path: list[str]) -> Iterator[tuple[str, Any]]:
+def leaves(cmd: Any, path: list[str]) -> Iterator[tuple[str, Any]]:
+    """Each command of a click tree that has no sub-commands, as (its name, ``path`` and the words to it;
+    the command), in the CLI's order."""
     subs = getattr(cmd, "commands", {})
     if not subs:
         yield " ".join(path), cmd
     for key, sub in subs.items():
-        yield from _leaves(sub, [*path, key])
+        yield from leaves(sub, [*path, key])
 
 
 def _cell(text: str) -> str:
@@ -174,7 +176,7 @@ def render_blocks(domain: str, app: Any = None) -> dict[str, str]:
 
     if app is None:
         app = importlib.import_module(f"carrousel.{domain}.cli").app
-    return {name: render_command(name, cmd) for name, cmd in _leaves(get_command(app), [domain])}
+    return {name: render_command(name, cmd) for name, cmd in leaves(get_command(app), [domain])}
 
 
 def _block(name: str, body: str) -> str:
