@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "agreed_stop",
     "end_epoch",
+    "max_steps_reached",
     "save_checkpoint",
     "start_epoch",
     "stop_inside_epoch",
@@ -104,13 +105,17 @@ def end_epoch(t: Trainer, logs: dict[str, float]) -> None:
     save_checkpoint(t, best=improved)
 
 
+def max_steps_reached(t: Trainer) -> bool:
+    """Whether ``t`` took its ``max_steps`` optimiser steps (never without a ``max_steps``)."""
+    return t.config.max_steps is not None and t.step >= t.config.max_steps
+
+
 def stopped_inside(t: Trainer) -> bool:
     """Whether the fit stops with batches of epoch ``t.epoch`` left: ``max_steps`` reached or a callback's
     ``should_stop``, before the epoch's last batch (a loader without a length: taken as inside). Before, a
     callback's stop was taken as the epoch's end: a half accumulation window was stepped, the partial epoch
     logged as a finished one and checkpointed as the next epoch's start (a resume skipped the rest)."""
-    max_steps = t.config.max_steps
-    stop = t.should_stop or (max_steps is not None and t.step >= max_steps)
+    stop = t.should_stop or max_steps_reached(t)
     return stop and not (t.batches_per_epoch is not None and t.batch_in_epoch >= t.batches_per_epoch)
 
 
@@ -158,8 +163,7 @@ def stop_inside_epoch(t: Trainer, logs: dict[str, float], state: dict[str, Any] 
         state["best_model"] = t.best_model
         t.best_checkpoint = t.ckpt.save_best(state)
         t.last_checkpoint = t.ckpt.save(state, t.epoch, t.step)  # the resume knows best.pt holds the stop
-    max_steps = t.config.max_steps
-    why = f"max_steps={max_steps} reached" if max_steps is not None and t.step >= max_steps else "stopped"
+    why = f"max_steps={t.config.max_steps} reached" if max_steps_reached(t) else "stopped"
     of = f" of {t.batches_per_epoch}" if t.batches_per_epoch is not None else ""
     logger.info(
         "%s at batch %d%s of epoch %d (step %d): its history entry is marked %r%s",

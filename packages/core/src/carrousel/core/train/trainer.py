@@ -326,15 +326,15 @@ class Trainer:
             self._early.monitor, self._early.checked = monitor, (monitor, self.config.mode)
 
     def _loop(self) -> None:
-        cfg, val_loader = self.config, self.val_loader
-        while self.epoch < cfg.epochs and not self._max_steps_reached() and not epoch_end.agreed_stop(self):
+        cfg, val_loader, reached = self.config, self.val_loader, epoch_end.max_steps_reached
+        while self.epoch < cfg.epochs and not reached(self) and not epoch_end.agreed_stop(self):
             t0 = time.perf_counter()
             self._net.train()
             if (batches := epoch_end.start_epoch(self)) is None:  # should_stop set in on_epoch_start
                 break
             for batch in batches:
                 self._train_batch(batch)
-                if self._max_steps_reached() or epoch_end.agreed_stop(self):  # one rank's stop: every rank's
+                if reached(self) or epoch_end.agreed_stop(self):  # one rank's stop: every rank's
                     break
             inside = epoch_end.stopped_inside(self)  # max_steps or a callback, with batches of the epoch left
             stopped = stop_state(self) if inside else None  # checkpointed before validation: .epoch_end
@@ -366,9 +366,6 @@ class Trainer:
     def _averaged(self) -> contextlib.AbstractContextManager[Any]:
         """The weight average swapped into the model (``ema_decay`` > 0), else nothing."""
         return self.ema.swapped(self.model) if self.ema is not None else contextlib.nullcontext()
-
-    def _max_steps_reached(self) -> bool:
-        return self.config.max_steps is not None and self.step >= self.config.max_steps
 
     # ------------------------------------------------------------------------------------------- steps
     def _train_batch(self, batch: Any) -> None:
