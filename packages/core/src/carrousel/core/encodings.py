@@ -53,12 +53,17 @@ _NAMES = {
 logger = logging.getLogger(__name__)
 
 
+def _bad_place(raw: bytes, exc: UnicodeDecodeError) -> tuple[int, int]:
+    """The offset in ``raw`` of the byte ``exc`` names and its line (from 1)."""
+    start = exc.start + len(raw) - len(exc.object)  # utf-8-sig reports offsets after the byte-order mark
+    return start, raw.count(b"\n", 0, start) + 1
+
+
 def _bad_byte(raw: bytes, exc: UnicodeDecodeError, guess: bool) -> tuple[int, str]:
     """Where the first undecodable byte is (its offset), in words a user can find in an editor: ``byte 0xe9
     on line 4, column 4 (Latin-1 or Windows-1252?)``; with ``guess``, the guess for a byte those encodings
     use for letters, or ``(Windows-1252?)`` for one of Windows-1252's quotes, dashes or euro (0x80-0x9f)."""
-    start = exc.start + len(raw) - len(exc.object)  # utf-8-sig reports offsets after the byte-order mark
-    line = raw.count(b"\n", 0, start) + 1
+    start, line = _bad_place(raw, exc)
     column = len(raw[raw.rfind(b"\n", 0, start) + 1 : start].decode("utf-8-sig", "replace")) + 1  # characters
     said = f"byte 0x{raw[start]:02x} on line {line}, column {column}"
     if guess and raw[start] >= 0x80 and raw[start] not in _CP1252_UNDEFINED:
@@ -70,32 +75,24 @@ def first_encoding(raw: bytes, encodings: Iterable[str], where: str) -> str | No
     """The first of ``encodings`` that decodes ``raw`` (None: none does); when it is not the first, a
     warning says ``where`` is read in it (``"data.csv is not UTF-8; reading it as Windows-1252"``)."""
     tried = list(encodings)
+    first: UnicodeDecodeError | None = None  # the first encoding's failure, for the warning's line
     for enc in tried:
         try:
             raw.decode(enc)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            first = first or exc
             continue
-        if enc != tried[0]:
+        if first is not None:  # not the first encoding
             logger.warning(
-                "%s is not %s; reading it as %s (%s)",
+                "%s is not %s; reading it as %s (line %d is not %s)",
                 where,
                 _NAMES.get(tried[0], tried[0]),
                 _NAMES.get(enc, enc),
-                _first_bad_line(raw, tried[0]),
+                _bad_place(raw, first)[1],
+                _NAMES.get(tried[0], tried[0]),
             )
         return enc
     return None
-
-
-def _first_bad_line(raw: bytes, encoding: str) -> str:
-    """``line 4 is not UTF-8``: the first line of ``raw`` that ``encoding`` does not decode."""
-    try:
-        raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        start = exc.start + len(raw) - len(exc.object)
-        line = raw.count(b"\n", 0, start) + 1
-        return f"line {line} is not {_NAMES.get(encoding, encoding)}"
-    return "it decodes"
 
 
 _BYTE_LINE_ENDS = re.compile(rb"(\r\n|\r|\n)")
