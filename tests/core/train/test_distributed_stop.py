@@ -71,3 +71,41 @@ def test_a_stop_on_one_rank_stops_every_rank_at_the_same_step(tmp_path: Path) ->
     for hook, steps in _STEPS.items():
         assert (first[hook]["steps"], first[hook]["stopped"], len(first[hook]["history"])) == (steps, True, 1)
     assert first["batch_end"]["history"][0]["partial"] == 1.0
+
+
+_TWIN_WORKER = textwrap.dedent(
+    """
+    import json, sys
+    import torch.distributed as dist
+    from carrousel.core.train import distributed as d
+
+    rank, store = int(sys.argv[1]), sys.argv[2]
+    made, new_group, get_backend = [], dist.new_group, dist.get_backend
+
+    def counted(*args, **kwargs):
+        made.append(new_group(*args, **kwargs))
+        return made[-1]
+
+    dist.new_group = counted
+    dist.get_backend = lambda *group: get_backend(*group) if group else "nccl"  # the default group's: the twin's path
+    out = []
+    for round_ in range(2):  # a default group destroyed and made again gets its own twin
+        dist.init_process_group("gloo", init_method=f"file://{store}{round_}", rank=rank, world_size=2)
+        flags = [d.host_any_flags([rank == 1, False]), d.host_any_flags([rank == 0])]
+        out.append({"flags": flags, "groups": len(made)})
+        dist.barrier()  # both ranks done with the twin before it goes (a rank gone first: gloo's abort)
+        dist.destroy_process_group()
+    print(json.dumps(out))
+    """
+)
+
+
+def test_host_any_flags_under_nccl_reduces_over_one_gloo_twin_per_default_group(tmp_path: Path) -> None:
+    """The ``nccl`` path of host_any_flags (no CPU test reached it: the default group is gloo here, its
+    backend reported as nccl): one ``gloo`` twin made per default group, none for the later calls, a new
+    one after the default group is made again; the flags reduced as any_flags reduces them."""
+    script = tmp_path / "twin.py"
+    script.write_text(_TWIN_WORKER)
+    first, second = run_two_ranks(script, tmp_path / "store", timeout=40)
+    assert first == second
+    assert first == [{"flags": [[True, False], [True]], "groups": n} for n in (1, 2)]
