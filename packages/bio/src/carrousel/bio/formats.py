@@ -51,6 +51,7 @@ from carrousel.bio.hit_store import hit_blocks
 from carrousel.bio.hits import COLUMN_DOCS, Hits, ScanResult
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, is_special
+from carrousel.core.curves import finite_json
 from carrousel.core.errors import CarrouselError, OutputError
 from carrousel.core.option_names import option
 from carrousel.core.paths import format_suffix, is_gzip
@@ -217,10 +218,6 @@ def _tsv_rows(hits: Hits) -> str:
     return "".join(lines)
 
 
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
-
-
 @check_args
 def to_json(result: ScanResult, include_hits: bool = False) -> str:
     """The summary (records, bases, hits per motif, time) as strict JSON, optionally with every hit
@@ -240,7 +237,7 @@ def _json_pieces(result: ScanResult) -> Iterator[str]:
     yield head.removesuffix("[]\n}") + "[\n"
     sep = ""
     for table in hit_blocks(result.hits):
-        rows = [{k: _finite(v) for k, v in r.items() if k != "score"} for r in table.rows()]
+        rows = [finite_json({k: v for k, v in r.items() if k != "score"}) for r in table.rows()]
         text = ",\n".join(
             "    " + json.dumps(r, indent=2, allow_nan=False).replace("\n", "\n    ") for r in rows
         )
