@@ -14,6 +14,9 @@ import pytest
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.motifs import load_motif_file
 
+# 4 rows of 3 whole numbers read as a 4-row PFM of 3 positions (the BED's columns); its position totals
+# (7, 910, 1270) differ, as no count matrix's do
+NUMERIC_BED = "1\t100\t200\n1\t300\t400\n2\t500\t650\n3\t10\t20\n"
 JASPAR_ROWS = ">MA1 X\nA [ 1 2 3 ]\nC [ 1 2 3 ]\nG [ 1 2 3 ]\nT [ 1 2 3 ]\n"
 REFUSED = {
     "three rows": ("1 2 3 4 5\n2 3 4 5 6\n3 4 5 6 7\n", "3 rows of 5 counts"),
@@ -28,6 +31,7 @@ REFUSED = {
     "U row": (JASPAR_ROWS + "U [ 5 5 5 ]\n", "rows A, C, G, T, T"),
     "fasta": (">chr1\nACGTACGTAC\nGGTT\n>chr2\nACGT\n", "line 1: a FASTA name line followed by sequence"),
     "bed": ("chr1\t100\t200\tpeak1\t0\t+\nchr1\t300\t400\tpeak2\t0\t-\n", "this is a BED file of regions"),
+    "bed of numeric chromosomes": (NUMERIC_BED, "line 1: chrom, start, end: this is a BED file of regions"),
 }
 
 
@@ -48,6 +52,11 @@ def test_an_odd_shape_is_one_line_naming_the_file_and_the_problem(tmp_path, case
     [
         ("1 2 3 4\n" * 6, np.tile([1.0, 2, 3, 4], (6, 1))),  # 6 positions, not the first 4
         ("1 2 3\n4 5 6\n7 8 9\n1 1 1\n", np.array([[1.0, 4, 7, 1], [2, 5, 8, 1], [3, 6, 9, 1]])),
+        # every row rises from position 2 to 3, as a BED's end does, but the totals (100, 100, 103) agree
+        (
+            "25 24 25\n25 25 26\n25 25 25\n25 26 27\n",
+            np.array([[25.0, 25, 25, 25], [24, 25, 25, 26], [25, 26, 25, 27]]),
+        ),
         ("1\n2\n3\n4\n", np.array([[1.0, 2, 3, 4]])),  # a 1-column motif, 4 rows
         ("1 2 3 4\n", np.array([[1.0, 2, 3, 4]])),  # a 1-position motif, 4 columns
     ],
@@ -72,3 +81,23 @@ def test_the_cli_refuses_an_odd_motif_file_in_one_line(tmp_path) -> None:
     )
     assert res.exit_code == 1 and "3 rows of 5 counts" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "o.bed").exists()
+
+
+@pytest.mark.parametrize("command", ["scan", "enrich"])
+def test_a_bed_of_numeric_chromosomes_given_as_the_motif_is_named_a_bed(tmp_path, command: str) -> None:
+    """``1<TAB>100<TAB>200`` rows (4 of them) were read as a 4-row PFM of 3 positions and scanned."""
+    from typer.testing import CliRunner
+
+    from carrousel.bio.cli import app
+
+    rng = np.random.default_rng(0)
+    fasta = "".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 60))}\n" for i in range(12))
+    (tmp_path / "g.fa").write_text(fasta, encoding="utf-8")
+    bed = tmp_path / "peaks.bed"
+    bed.write_text(NUMERIC_BED, encoding="utf-8")
+    out = tmp_path / ("o.bed" if command == "scan" else "o.tsv")
+    res = CliRunner().invoke(app, [command, str(tmp_path / "g.fa"), "--motif", str(bed), "-o", str(out)])
+    lines = res.output.strip().splitlines()
+    assert res.exit_code == 1 and len(lines) == 1 and "Traceback" not in res.output, res.output
+    assert f"{bed}: line 1: chrom, start, end: this is a BED file of regions" in lines[0], res.output
+    assert "give a JASPAR, MEME (minimal), TRANSFAC or PFM file" in lines[0] and not out.exists()

@@ -120,6 +120,23 @@ def _numeric(lines: list[str]) -> str | None:
     return None
 
 
+def _bed_rows(rows: list[list[str]]) -> str | None:
+    """Why 4 rows of 3 numbers are a BED file (chrom, start, end; numeric chromosome names) and not a
+    4-row PFM: whole numbers, every end above its start, and position totals that differ (a count
+    matrix's 4 rows add up to the same number of sites at every position, a frequency matrix's to 1)."""
+    if len(rows[0]) != 3 or not all(t.isdigit() for r in rows for t in r):
+        return None
+    values = [[int(t) for t in r] for r in rows]
+    totals = [sum(col) for col in zip(*values, strict=True)]
+    if not all(r[2] > r[1] for r in values) or max(totals) - min(totals) <= 0.05 * max(totals):
+        return None
+    return (
+        f"chrom, start, end: this is a BED file of regions (every end above its start), not motif "
+        f"counts (a PFM's positions add up to the same total, these to {', '.join(map(str, totals))}); "
+        "give a JASPAR, MEME (minimal), TRANSFAC or PFM file"
+    )
+
+
 def pfm_layout(text: str, ext: str = ".pfm") -> str | None:
     """Biopython's reader of a PFM file's text: ``"pfm"`` for 4 rows (A C G T, a column per position),
     ``"pfm-four-columns"`` for N rows of 4 counts (a row per position); ``"pfm"`` too for text that is not
@@ -130,13 +147,20 @@ def pfm_layout(text: str, ext: str = ".pfm") -> str | None:
 
     Raises:
         ValueError: rows of numbers of one length, neither 4 rows nor 4 columns; its one line names the
-            shape (the "pfm" reader would keep the first 4 rows and drop the rest without a word).
+            shape (the "pfm" reader would keep the first 4 rows and drop the rest without a word). Or 4
+            rows of a BED file with numeric chromosome names (``1<TAB>100<TAB>200``), named as such.
     """
-    rows = [line.split() for line in file_lines(text) if line.strip()]
+    lines = file_lines(text)
+    rows = [line.split() for line in lines if line.strip()]
     numbers = bool(rows) and not any(_bad_number(r) for r in rows)
     if not numbers and (ext != ".pfm" or text.lstrip().startswith(">")):
         return None
-    if not numbers or len({len(r) for r in rows}) != 1 or len(rows) == 4:
+    if not numbers or len({len(r) for r in rows}) != 1:
+        return "pfm"
+    if len(rows) == 4:
+        bed = _bed_rows(rows)
+        if bed:
+            raise ValueError(f"line {next(n for n, line in enumerate(lines, 1) if line.strip())}: {bed}")
         return "pfm"
     if len(rows[0]) == 4:
         return "pfm-four-columns"
