@@ -4,7 +4,8 @@ Before, a file of bare count rows with an extension other than ``.pfm`` (``.mat`
 JASPAR and PFM readers in turn, and Biopython's four-column reader built a motif from garbage without a word:
 3 or 5 rows of 5 counts lost a column, a ragged row was dropped, 6 rows of 4 counts became 4 positions. A
 JASPAR file with a fifth labelled row (a second T, a U) lost it silently, and a FASTA or BED file given as the
-motif file said only "no motif found"."""
+motif file said only "no motif found". An N row was dropped too (the letters read were A, C, G, T, U only).
+"""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ REFUSED = {
     "all zeros": ("0 0 0 0\n0 0 0 0\n", "position 1 has no counts"),
     "second T row": (JASPAR_ROWS + "T [ 5 5 5 ]\n", "rows A, C, G, T, T; a motif needs one row for each"),
     "U row": (JASPAR_ROWS + "U [ 5 5 5 ]\n", "rows A, C, G, T, T"),
+    "N row": (
+        JASPAR_ROWS + "N [ 0 0 0 ]\n",
+        "rows A, C, G, T, N; a motif needs one row for each of A, C, G and T; remove the N row",
+    ),
     "fasta": (">chr1\nACGTACGTAC\nGGTT\n>chr2\nACGT\n", "line 1: a FASTA name line followed by sequence"),
     "bed": ("chr1\t100\t200\tpeak1\t0\t+\nchr1\t300\t400\tpeak2\t0\t-\n", "this is a BED file of regions"),
     "bed of numeric chromosomes": (NUMERIC_BED, "line 1: chrom, start, end: this is a BED file of regions"),
@@ -101,3 +106,13 @@ def test_a_bed_of_numeric_chromosomes_given_as_the_motif_is_named_a_bed(tmp_path
     assert res.exit_code == 1 and len(lines) == 1 and "Traceback" not in res.output, res.output
     assert f"{bed}: line 1: chrom, start, end: this is a BED file of regions" in lines[0], res.output
     assert "give a JASPAR, MEME (minimal), TRANSFAC or PFM file" in lines[0] and not out.exists()
+
+
+def test_a_jaspar_n_row_is_refused_not_dropped(tmp_path) -> None:
+    """Biopython's JASPAR reader refuses an ``N [ ... ]`` row ("could not convert string to float"); the
+    four-row PFM reader tried next read the file with the N row dropped, without a word."""
+    path = tmp_path / "m.jaspar"
+    path.write_text(JASPAR_ROWS + "N [ 2 0 1 ]\n", encoding="utf-8")
+    with pytest.raises((MotifFormatError, MotifNotFoundError), match="lines 2-6: rows A, C, G, T, N") as info:
+        load_motif_file(path)
+    assert str(info.value).count("remove the N row") == 1 and "\n" not in str(info.value)

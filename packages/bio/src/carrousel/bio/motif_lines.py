@@ -4,7 +4,7 @@ Biopython's readers (:func:`carrousel.bio.motifs.parse_motifs`) refuse a broken 
 where ("data has inconsistent lengths"), so the file's error said only "no motif found". :func:`diagnose`
 reads the text again and names the first problem: a row with a different number of counts from the
 motif's first row, a count that is not a number, a motif without one row for each of A, C, G and T
-(JASPAR and letter-labelled PFM), or a MEME matrix row without ``alength`` numbers or a matrix whose row
+(JASPAR and letter-labelled PFM; an N row is refused, not dropped), or a MEME matrix row without ``alength`` numbers or a matrix whose row
 count is not its ``w=``; a FASTA or BED file given as a motif file is named as such.
 :func:`pfm_layout` reads a file of bare count rows as a PFM whatever its extension, and
 :func:`read_problem` checks what Biopython read without a word (a short MEME matrix, a JASPAR fifth row).
@@ -25,7 +25,7 @@ __all__ = [
     "read_problem",
 ]
 
-_LABELLED = re.compile(r"^\s*([ACGTU])\s*(?:\[(.*)\]|\s(.*))\s*$", re.IGNORECASE)  # 'A [ 1 2 ]' or 'A 1 2'
+_LABELLED = re.compile(r"^\s*([ACGTUN])\s*(?:\[(.*)\]|\s(.*))\s*$", re.IGNORECASE)  # 'A [ 1 2 ]' or 'A 1 2'
 _MOTIF = re.compile(r"^MOTIF[ \t]+(\S+)(?:[ \t]+(\S+))?")  # MEME: MOTIF id [alt_name]
 _MEME = re.compile(r"^\s*letter-probability matrix:(.*)$", re.IGNORECASE)
 _SEQUENCE = re.compile(r"^[A-Za-z*.-]+$")  # a FASTA sequence line
@@ -59,9 +59,10 @@ def _labelled(lines: list[str]) -> str | None:
                     )
             letters = "".join(letter for _, letter, _ in block).replace("U", "T")
             if sorted(letters) != list("ACGT"):
+                fix = "; remove the N row" if "N" in letters else ""  # Biopython's JASPAR reader refuses it
                 return (
                     f"lines {first_at}-{block[-1][0]}: rows {', '.join(letters)}; a motif needs one row for "
-                    "each of A, C, G and T"
+                    f"each of A, C, G and T{fix}"
                 )
         block = []
     return None
@@ -192,7 +193,8 @@ def diagnose(text: str) -> str | None:
 def read_problem(text: str, fmt: str) -> str | None:
     """The first broken matrix line of a file Biopython read with its ``fmt`` reader without a word: a MEME
     matrix cut short (:func:`meme_problem`), or letter-labelled rows other than one each of A, C, G and T
-    (the JASPAR reader drops a fifth row, such as N)."""
+    (a fifth row, such as a second T; an N row, which Biopython's JASPAR reader refuses, was read by the
+    four-row PFM reader with the N dropped)."""
     if fmt == "minimal":
         return meme_problem(text)
     return None if fmt == "transfac" else _labelled(file_lines(text))
