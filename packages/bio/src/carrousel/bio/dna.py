@@ -105,8 +105,8 @@ def _checked(coded: bytes, raw: bytes, record: str, offset: int, hint: bool = Tr
         hint: add the fix of :data:`_HINTS` for the character.
     """
     i = coded.find(b"\xff")
-    if i >= 0:
-        char = chr(raw.translate(None, _SKIP)[i])
+    if i >= 0:  # encode keeps whitespace (invalid there): raw is then coded's letter for letter
+        char = chr((raw if len(raw) == len(coded) else raw.translate(None, _SKIP))[i])
         raise FastaFormatError(
             f"record {record!r}, position {offset + i + 1}: invalid character {char!r}; "
             "expected A, C, G, T, N or an IUPAC code" + (_HINTS.get(char, "") if hint else "")

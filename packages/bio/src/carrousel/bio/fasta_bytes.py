@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from carrousel.bio import fasta_comments as _fc
+from carrousel.bio.dna import encode
 from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.encodings import UTF16_BOMS
@@ -65,21 +66,37 @@ def letters_fix(path: Path, coordinates: str, text: str | bytes = b"") -> str:
         path: the FASTA file (plain, gzip or BGZF: the command fits it).
         coordinates: what the positions locate, e.g. ``"the peaks' coordinates"``.
         text: the sequence text read that holds the letter: with digits, line numbers of GenBank/EMBL
-            text, which are no positions, the fix removes them (as N they would shift every later base).
+            text, which are no positions, the fix removes them with the blanks between blocks of bases (as
+            N they would shift every later base; a genome read by position counts a blank as a base too).
+            Blanks without digits (a range read by position inside such a line) are the same text.
     """
-    to_n = "'/^>/!s/[^ACGTNacgtn]/N/g'"  # IUPAC codes become N too: they are never scored either
     seq = text.decode("latin-1") if isinstance(text, bytes) else text
     digits = any(d in seq for d in "0123456789")
-    if digits:
-        to_n = "'/^>/!s/[0-9]//g'"
+    layout = digits or (any(b in seq for b in " \t") and _letters_once_removed(seq))
+    edit_of = "'/^>/!s/[0-9[:blank:]]//g'" if layout else "'/^>/!s/[^ACGTNacgtn]/N/g'"  # IUPAC codes -> N
     edit = (
-        f"sed -i {to_n} {path}"
+        f"sed -i {edit_of} {path}"
         if compression(path) == "none"
-        else f"zcat {path} | sed {to_n} | bgzip > fixed.fa.gz"
+        else f"zcat {path} | sed {edit_of} | bgzip > fixed.fa.gz"
     )
-    if digits:
-        return f"the digits are line numbers (GenBank/EMBL text), no bases: remove them: {edit}"
+    if layout:
+        return (
+            "the digits and blanks are GenBank/EMBL text (line numbers, spaces between blocks of bases), "
+            f"no bases: remove them: {edit}"
+        )
     return f"write each as N, which keeps every position ({coordinates}): {edit}"
+
+
+def _letters_once_removed(seq: str) -> bool:
+    """Whether ``seq`` is bases once its digits and whitespace are removed (GenBank/EMBL text)."""
+    try:
+        encode(seq.translate(_LAYOUT))
+    except FastaFormatError:
+        return False
+    return True
+
+
+_LAYOUT = str.maketrans("", "", "0123456789 \t\r\n")
 
 
 def check_fasta_file(path: str | Path) -> Path:
