@@ -36,7 +36,7 @@ __all__ = [
     "atomic_write_text",
     "discarding_writes",
     "is_special",
-    "is_stdout",
+    "own_descriptor",
     "refuse_stream_dir",
     "umask_mode",
     "writes_discarded",
@@ -104,7 +104,7 @@ _FD_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|\d+)/fd)/(\d+)")
 _STD_PATHS = {"/dev/stdout": 1, "/dev/stderr": 2}
 
 
-def _own_fd(path: str | Path) -> int | None:
+def own_descriptor(path: str | Path) -> int | None:
     """The descriptor of this process that ``path`` names (``/dev/stdout``, ``/dev/fd/N``,
     ``/proc/self/fd/N``, or a link to one), else None."""
     p = os.path.abspath(path)
@@ -130,18 +130,7 @@ def writes_in_place(path: str | Path) -> bool:
     """True when :func:`atomic_path` writes ``path`` in place rather than replacing it: a special file
     (device, FIFO, socket) or a descriptor of this process such as ``/dev/stdout`` (also when the shell
     redirected it to a regular file: its content and offset are the shell's, so it is appended to)."""
-    return is_special(path) or _own_fd(path) is not None
-
-
-def is_stdout(path: str | Path) -> bool:
-    """True when writing ``path`` writes this process's stdout (``/dev/stdout``, ``/dev/fd/1``, or the
-    very file or pipe that stdout is), so a command prints nothing else there."""
-    if _own_fd(path) == 1:
-        return True
-    try:
-        return os.path.samestat(os.stat(path), os.fstat(1))
-    except (OSError, ValueError):
-        return False
+    return is_special(path) or own_descriptor(path) is not None
 
 
 @contextlib.contextmanager
@@ -254,7 +243,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             yield tmp
         return
     path = user_path(path)
-    fd = _own_fd(path)  # /dev/stdout (on a pipe, or redirected to a file: never replaced), /dev/fd/N
+    fd = own_descriptor(path)  # /dev/stdout (on a pipe, or redirected to a file: never replaced), /dev/fd/N
     if fd is not None or is_special(path):  # checked on the path as given (a link target: pipe:[N])
         with _in_place(path, fd) as tmp:
             yield tmp

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from carrousel.core.args import check_args
-from carrousel.core.atomic import is_stdout, writes_in_place
+from carrousel.core.atomic import writes_in_place
 from carrousel.core.cli import is_quiet
+from carrousel.core.cli_streams import names_stdout
 from carrousel.core.optional import missing_extra
 from carrousel.core.output_stage import staged_outputs
 from carrousel.core.plots import check_png
@@ -37,9 +38,10 @@ def summary_hidden(written: bool) -> bool:
 
 
 def stdout_only(path: Path | None, as_json: bool, flag: str) -> bool:
-    """Whether the file option ``flag`` names stdout, which then receives that file alone (no tables);
-    with ``--json`` (which prints there too) it is a usage error."""
-    if path is None or not is_stdout(path):
+    """Whether the file option ``flag`` names stdout (:func:`~carrousel.core.cli_streams.names_stdout`:
+    ``-``, ``/dev/stdout``...), which then receives that file alone (no tables); with ``--json`` (which
+    prints there too) it is a usage error."""
+    if not names_stdout(path):
         return False
     if as_json:
         raise typer.BadParameter(
@@ -87,10 +89,15 @@ def check_plot_option(
         ConfigError: not a ``.png`` name, a folder, or no writable folder holds it (exit 1).
         MissingExtraError: matplotlib is not installed (exit 1).
         typer.BadParameter: it names stdout and ``--json`` was given, another output's path or a path
-            inside an output folder (exit 2).
+            inside an output folder, or ``-`` (a PNG goes to stdout as ``/dev/stdout``) (exit 2).
     """
     if path is None:
         return False
+    if str(path) == "-":  # stdout for the tables of --out; the chart writers take a path
+        raise typer.BadParameter(
+            "'-' is not a PNG file; give FILE.png, or /dev/stdout for the PNG alone on stdout",
+            param_hint=f"'{flag}'",
+        )
     for other, value in (others or {}).items():
         if value is not None and _same_path(path, value):
             raise typer.BadParameter(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from carrousel.core.args import check_args
-from carrousel.core.cli_streams import CLOSED_STDOUT, ClosedOutput
+from carrousel.core.cli_streams import CLOSED_STDOUT, ClosedOutput, names_stdout
 from carrousel.core.cli_values import Above, Below, FloatRange
 from carrousel.core.errors import OutputError
 from carrousel.core.optional import missing_extra
@@ -25,8 +25,6 @@ except ImportError as e:
     ) from None
 
 __all__ = ["name_metavar", "param_name", "parse_float_range", "refuse_closed_stdout_for", "stdout_needed"]
-
-STDOUT_NAMES = frozenset({"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})  # a path option's stdout
 
 
 def _flags(p: inspect.Parameter) -> list[str]:
@@ -95,9 +93,10 @@ def stdout_needed(
     """Whether a command given ``values`` (by parameter name) prints on stdout: always, except under ``-q``
     with its ``results`` parameter (the file or folder of its results, ``"out"``; None: the command has
     none, or still prints) given and no ``--json`` (:func:`carrousel.core.cli_outputs.summary_hidden`). A
-    path option naming stdout (``-``, ``/dev/stdout``) prints there."""
+    path option naming stdout (:func:`~carrousel.core.cli_streams.names_stdout`: ``-``, ``/dev/stdout``,
+    a link to it; ``/dev/null`` is not, though it holds a closed stdout's descriptor) prints there."""
     given = {p.name: values.get(p.name) for p in params}
-    if any(isinstance(v, str | Path) and str(v) in STDOUT_NAMES for v in given.values()):
+    if any(isinstance(v, str | Path) and names_stdout(v) for v in given.values()):
         return True
     if not quiet or results is None or any("--json" in _flags(p) and given[p.name] for p in params):
         return True

@@ -29,9 +29,10 @@ import os
 import sys
 from collections.abc import Iterator
 
+from carrousel.core.atomic import own_descriptor
 from carrousel.core.errors import OutputError
 
-__all__ = ["CLOSED_STDOUT", "ClosedOutput", "prepare_streams", "writing_stdout"]
+__all__ = ["CLOSED_STDOUT", "ClosedOutput", "names_stdout", "prepare_streams", "writing_stdout"]
 
 CLOSED_STDOUT = (
     "standard output is closed, so the results cannot be printed; "
@@ -75,6 +76,25 @@ class ClosedOutput(io.TextIOBase):
         if s:
             raise OutputError(CLOSED_STDOUT)
         return 0
+
+
+def names_stdout(path: str | os.PathLike[str] | None) -> bool:
+    """Whether an output option's value means this process's stdout: the one rule of every command's file
+    options (``--out``, ``--plot``...). ``-`` as given (the string ``./-`` is a file of that name; a CLI's
+    ``Path`` reads both as ``-``), a name of descriptor 1 (``/dev/stdout``, ``/dev/fd/1``,
+    ``/proc/self/fd/1``, ``/proc/thread-self/fd/1``, a link to one), or the very file or pipe that stdout
+    is (``-o f.txt > f.txt``). With stdout closed at start (descriptor 1 held by ``/dev/null``, see
+    :func:`prepare_streams`) only those names count: ``-o /dev/null`` then discards, it is not stdout."""
+    if path is None:
+        return False
+    if os.fspath(path) == "-" or own_descriptor(path) == 1:
+        return True
+    if isinstance(sys.stdout, ClosedOutput):
+        return False
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(1))
+    except (OSError, ValueError):
+        return False
 
 
 @contextlib.contextmanager

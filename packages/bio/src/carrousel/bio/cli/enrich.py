@@ -25,8 +25,8 @@ from carrousel.bio.config import (
 )
 from carrousel.bio.jaspar_release import JASPAR_RELEASE
 from carrousel.core import cli
-from carrousel.core.atomic import is_stdout
 from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
+from carrousel.core.cli_streams import names_stdout
 from carrousel.core.cli_values import Above
 from carrousel.core.output_stage import staged_outputs
 
@@ -96,9 +96,9 @@ def enrich(
 
     # the TSV alone on stdout, as bio scan's hits (before: a file named '-', or TSV + table); beside --json:
     # a usage error
-    to_stdout = stdout_only(Path("/dev/stdout") if str(out) == "-" else out, as_json, "--out")
+    to_stdout = stdout_only(out, as_json, "--out")
     if to_stdout:
-        if plot is not None and is_stdout(plot):
+        if names_stdout(plot):
             raise typer.BadParameter(
                 "it names stdout, where --out prints; give one of them", param_hint="'--plot'"
             )

@@ -30,8 +30,8 @@ from carrousel.bio.config import (
 )
 from carrousel.bio.jaspar_release import JASPAR_RELEASE
 from carrousel.core import cli
-from carrousel.core.atomic import is_stdout
 from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
+from carrousel.core.cli_streams import names_stdout
 from carrousel.core.cli_values import Above
 from carrousel.core.export import InferencePrecision
 from carrousel.core.option_names import option
@@ -220,9 +220,9 @@ def scan(
     from carrousel.bio.formats import iter_hits_text
     from carrousel.bio.scan_run import scan as run_scan  # pipeline.scan, without importing torch
 
-    if out is not None and stdout_only(Path("/dev/stdout") if str(out) == "-" else out, as_json, "--out"):
+    if stdout_only(out, as_json, "--out"):
         out = None  # stdout: the hits are printed in place, as without --out (beside --json: usage error)
-    if plot is not None and is_stdout(plot) and out is None and not as_json:
+    if names_stdout(plot) and out is None and not as_json:
         raise typer.BadParameter(
             "it names stdout, where the hits print; write them with --out FILE", param_hint="'--plot'"
         )

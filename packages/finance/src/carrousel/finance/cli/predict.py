@@ -14,6 +14,7 @@ from rich.table import Table
 from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.cli import command, echo, emit_json, stdout
 from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
+from carrousel.core.cli_streams import names_stdout
 from carrousel.core.files import check_output_file
 from carrousel.core.output_stage import staged_outputs
 from carrousel.core.provenance import precision_report
@@ -55,15 +56,16 @@ def predict(
     from carrousel.finance.frames import Forecaster, read_frame
     from carrousel.finance.predict_plot import PLOT_EXTRA, PLOT_PURPOSE, predict_png
 
-    dash = out is not None and str(out) == "-"  # stdout, as bio scan's -o - (before: refused)
-    others = {"--out": None if dash else out}  # png_out: True for the PNG alone on stdout
-    png_out = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others)
-    to_stdout = stdout_only(Path("/dev/stdout") if dash else out, as_json, "--out")  # CSV alone there
+    to_stdout = names_stdout(out)  # -, /dev/stdout...: the CSV alone there, as bio scan's -o -
+    png_out = check_plot_option(
+        plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others={"--out": None if to_stdout else out}
+    )
+    stdout_only(out, as_json, "--out")  # beside --json: a usage error
     if png_out and to_stdout:
         raise typer.BadParameter("--out names stdout too; give one of them there", param_hint="'--plot'")
-    out = None if dash else out
+    out = None if to_stdout else out
     parquet = out is not None and not writes_in_place(out) and out.suffix.lower() == ".parquet"
-    if out is not None and not writes_in_place(out):  # /dev/stdout, a FIFO: CSV written in place
+    if out is not None and not writes_in_place(out):  # /dev/null, a FIFO: CSV written in place
         if out.suffix.lower() not in (".csv", ".parquet"):
             raise FinanceConfigError(f"--out {out}: use a .csv or .parquet file name, or - for CSV on stdout")
         check_output_file(out, "--out", inputs=[data])
@@ -81,7 +83,7 @@ def predict(
         if plot is not None:
             more = f"; {len(skipped)} series skipped (too short)" if skipped else ""
             predict_png(frame, pred, plot, f"data: {data}; model: {model_dir}{more}")
-        if dash:
+        if to_stdout:
             echo(pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False), nl=False)
             return
         if out is not None:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from carrousel.core.atomic import atomic_write_bytes, is_stdout
+from carrousel.core.atomic import atomic_write_bytes
 from carrousel.core.cli import echo, emit_json, is_quiet
 from carrousel.core.cli_outputs import summary_hidden
-from carrousel.core.cli_streams import writing_stdout
+from carrousel.core.cli_streams import names_stdout, writing_stdout
 from carrousel.core.files import check_output_file
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def po_output(
         )
     if plot is not None:
         raise typer.BadParameter("a catalogue has no attention plot; leave --plot out", param_hint="'--po'")
-    if out is None or str(out) == "-" or is_stdout(out):
+    if out is None or names_stdout(out):
         if as_json:
             raise typer.BadParameter(
                 "the catalogue goes to stdout, where --json prints; give --out FILE", param_hint="'--json'"
