@@ -1,11 +1,12 @@
 """bio's output options name stdout as core's one rule says (:func:`carrousel.core.cli_streams.names_stdout`).
 
-On main ``bio scan -q -o /dev/null`` with stdout closed (``>&-``) took ``/dev/null`` (which holds the closed
+On main ``bio scan -q -o /dev/null`` with stdout closed (``>&-``), and ``bio enrich``'s, took ``/dev/null`` (which holds the closed
 descriptor) for stdout: the scan ran, then printed its hits there and failed, exit 1. ``--plot -`` asked for
 a ``.png`` name (exit 1) instead of naming ``/dev/stdout``."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,17 @@ def test_quiet_scan_into_dev_null_runs_with_stdout_closed(tmp_path: Path) -> Non
     r, _ = run_stdout_closed(
         ["-m", "carrousel.bio", "scan", "g.fa", "-m", "CTCF", "-q", "-o", "/dev/null"], tmp_path
     )
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+def test_quiet_enrich_into_dev_null_runs_with_stdout_closed(tmp_path: Path) -> None:
+    rng = random.Random(1)
+    with open(tmp_path / "t.fa", "w") as fh:  # 12 targets, each with a CTCF site
+        for i in range(12):
+            flank = ["".join(rng.choice("ACGT") for _ in range(60)) for _ in range(2)]
+            fh.write(f">s{i}\n{flank[0]}TTGCCACCAGGGGGCGCTAA{flank[1]}\n")
+    args = ["enrich", "t.fa", "-m", "CTCF", "-q", "-o", "/dev/null", "--no-progress"]
+    r, _ = run_stdout_closed(["-m", "carrousel.bio", *args], tmp_path)
     assert r.returncode == 0 and r.stderr == "", r.stderr
 
 
