@@ -104,7 +104,7 @@ _FD_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|\d+)/fd)/(\d+)")
 _STD_PATHS = {"/dev/stdout": 1, "/dev/stderr": 2}
 
 
-def own_descriptor(path: str | Path) -> int | None:
+def own_descriptor(path: str | os.PathLike[str]) -> int | None:
     """The descriptor of this process that ``path`` names (``/dev/stdout``, ``/dev/fd/N``,
     ``/proc/self/fd/N``, or a link to one), else None."""
     p = os.path.abspath(path)
