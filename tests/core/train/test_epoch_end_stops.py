@@ -170,6 +170,33 @@ def test_a_stop_set_at_an_epochs_start_trains_nothing_of_it(tmp_path: Path, epoc
         assert (state["epoch"], state["batch_in_epoch"], state["step"]) == (epoch, 0, 13 * epoch)
 
 
+class CountedLoader:
+    """``shuffled(0)``, counting the iterators started on it."""
+
+    def __init__(self) -> None:
+        self.loader, self.started = shuffled(0), 0
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __iter__(self) -> Any:
+        self.started += 1
+        return iter(self.loader)
+
+
+def test_an_epoch_skipped_at_its_start_starts_no_batches() -> None:
+    """Fails on main: the epoch's iterator was built before ``on_epoch_start`` set the stop, so a skipped
+    epoch still drew the loader's seed from its generator and would have started its workers. Now a stop
+    at epoch 2's start leaves the loader as a one-epoch run leaves it: one iterator, the same generator."""
+    one = CountedLoader()
+    Trainer(mlp(dropout=0.0), RegressionTask(), dataclasses.replace(STOPS_CFG, epochs=1)).fit(one)
+    stopped = CountedLoader()
+    Trainer(mlp(dropout=0.0), RegressionTask(), STOPS_CFG, callbacks=[StopAtStart(1)]).fit(stopped)
+    assert one.started == stopped.started == 1
+    assert stopped.loader.generator is not None and one.loader.generator is not None
+    assert torch.equal(stopped.loader.generator.get_state(), one.loader.generator.get_state())
+
+
 @pytest.mark.parametrize("stop", [7, 9])
 def test_a_validation_loaders_own_generator_resumes_where_it_was(tmp_path: Path, stop: int) -> None:
     """A shuffled validation loader with its own seeded generator started again from its seed on a resume:

@@ -56,11 +56,14 @@ def start_epoch(t: Trainer) -> Iterator[Any] | None:
     callbacks' ``on_epoch_start``; None when one of them set ``t.should_stop`` there: the fit ends before
     the epoch's first batch, which is not recorded (no step, validation, history entry, ``on_epoch_end``
     or checkpoint: the latest one, if any, of the epoch's start, stays the resume point). Before, the epoch
-    trained one batch (an optimiser step, ``accumulate`` 1) and was logged as a partial one."""
-    batches = epoch_iterator(t)
+    trained one batch (an optimiser step, ``accumulate`` 1) and was logged as a partial one. The batches
+    are started only for an epoch that runs: a skipped one draws no loader seed and starts no workers (it
+    did both before, the iterator being built before ``on_epoch_start``; a callback drawing random
+    numbers there now draws them before the loader's epoch-start state is recorded, the same in a resume).
+    """
     t.callbacks.call("on_epoch_start", t, t.epoch)
     if not agreed_stop(t):
-        return batches
+        return epoch_iterator(t)
     logger.info(
         "stopped at the start of epoch %d (should_stop set in on_epoch_start): no batch trained", t.epoch + 1
     )
