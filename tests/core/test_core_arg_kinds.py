@@ -36,19 +36,19 @@ ALLOW = {
     "carrousel.core.train.task.Task.split": _HOOK,
     "carrousel.core.prune.magnitude.PruneCallback.on_batch_end": _HOOK,
     **{
-        f"carrousel.core.train.callbacks.{hook}": _HOOK
+        f"carrousel.core.train.{hook}": _HOOK
         for hook in (
-            "Callback.on_batch_end",
-            "Callback.on_batch_start",
-            "Callback.on_epoch_end",
-            "Callback.on_epoch_start",
-            "Callback.on_validation_end",
-            "EarlyStopping.on_epoch_end",
-            "HistoryLogger.on_epoch_end",
-            "ProgressBar.on_batch_end",
-            "ProgressBar.on_epoch_end",
-            "ProgressBar.on_epoch_start",
-            "TensorBoardLogger.on_epoch_end",
+            "hooks.Callback.on_batch_end",
+            "hooks.Callback.on_batch_start",
+            "hooks.Callback.on_epoch_end",
+            "hooks.Callback.on_epoch_start",
+            "hooks.Callback.on_validation_end",
+            "callbacks.EarlyStopping.on_epoch_end",
+            "loggers.HistoryLogger.on_epoch_end",
+            "loggers.ProgressBar.on_batch_end",
+            "loggers.ProgressBar.on_epoch_end",
+            "loggers.ProgressBar.on_epoch_start",
+            "loggers.TensorBoardLogger.on_epoch_end",
         )
     },
 }
