@@ -109,3 +109,46 @@ def test_host_any_flags_under_nccl_reduces_over_one_gloo_twin_per_default_group(
     first, second = run_two_ranks(script, tmp_path / "store", timeout=40)
     assert first == second
     assert first == [{"flags": [[True, False], [True]], "groups": n} for n in (1, 2)]
+
+
+_LEAVE_WORKER = textwrap.dedent(
+    """
+    import json, os, sys
+    import torch.distributed as dist
+    from carrousel.core.atomic import discarding_writes
+    from carrousel.core.train import distributed as d
+
+    rank, store, rounds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    os.environ.update(RANK=str(rank), WORLD_SIZE="2")  # as torchrun sets them: what results_discarded reads
+    get_backend = dist.get_backend
+    dist.get_backend = lambda *group: get_backend(*group) if group else "nccl"  # host_any_flags' gloo twin
+    out = []
+    for round_ in range(rounds):  # a new group each round, as each command line run makes one
+        dist.init_process_group("gloo", init_method=f"file://{store}{round_}", rank=rank, world_size=2)
+        flags = d.host_any_flags([rank == 1]) + d.host_any_flags([False])  # the twin's steps, then leave
+        code = None
+        if rank == 0:  # rank zero goes on, out of the group its peers left; a second call waits for none
+            d.leave_to_rank_zero()
+            d.leave_to_rank_zero()
+        else:  # a command line's other rank: its outputs discarded, it ends here
+            try:
+                with discarding_writes():
+                    d.leave_to_rank_zero()
+            except SystemExit as done:
+                code = done.code
+        out.append({"flags": flags, "joined": dist.is_initialized(), "exit": code})
+    print(json.dumps(out))
+    """
+)
+
+
+def test_leave_to_rank_zero_waits_for_every_rank_and_every_rank_leaves_the_group(tmp_path: Path) -> None:
+    """Fails on main: rank 1 destroyed the group as soon as it got there (no barrier: with the gloo twin of
+    host_any_flags, gloo aborted a rank 1 run in 7) and rank zero stayed in a group its peer had left (its
+    next group could not be made; a second call would have waited on the gone peer). Five command lines'
+    worth of groups on two gloo ranks: every one ends on both ranks, rank 1 exiting 0."""
+    script = tmp_path / "leave.py"
+    script.write_text(_LEAVE_WORKER)
+    first, second = run_two_ranks(script, tmp_path / "store", "5", timeout=40)
+    assert first == [{"flags": [True, False], "joined": False, "exit": None}] * 5
+    assert second == [{"flags": [True, False], "joined": False, "exit": 0}] * 5

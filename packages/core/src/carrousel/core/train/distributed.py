@@ -306,9 +306,20 @@ def leave_to_rank_zero() -> None:
     step. Called after training, so that the scoring, calibration and reports that only make the printed
     and written results run on rank zero alone, not again on every rank. A no-op anywhere else (one
     process, or a script or notebook under ``torchrun``: every rank returns its full result).
+
+    In a process group every rank calls it at the same point, past its last collective step: the ranks first
+    tell each other whether any of them leaves, then wait for one another (a barrier) before one leaves the
+    group. When any leaves, every rank leaves the group, rank zero included: no collective step can follow
+    with a rank gone, and a second call on rank zero must not wait for it. Before, a non-zero rank destroyed
+    the group at once, rank zero perhaps still in the last collective step with it: gloo aborted the process
+    (``terminate called without an active exception``), seen 1 run in 7 with ``host_any_flags``' twin group.
     """
-    if results_discarded():
+    leaving = results_discarded()
+    in_group = dist.is_available() and dist.is_initialized()
+    if in_group and any(all_gather_objects(leaving)):  # a collective step: every rank is here
+        dist.barrier()  # every rank done with every step before any group goes
+        dist.destroy_process_group()  # here, not in the exit's teardown (a gloo group left there can
+        # SIGABRT), nor left to rank zero's: its peers are gone
+    if leaving:
         logger.info("rank %d: training done, the rest is rank zero's", detect().rank)
-        if dist.is_available() and dist.is_initialized():  # past its last collective: leave the group here,
-            dist.destroy_process_group()  # not to the exit's teardown (a gloo group left there can SIGABRT)
         raise SystemExit(0)
