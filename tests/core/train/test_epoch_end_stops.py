@@ -239,3 +239,36 @@ def test_a_resume_knows_that_best_pt_holds_the_partial_epoch(tmp_path: Path) -> 
     assert (best["epoch"], best["batch_in_epoch"], best["step"]) == (1, 4, 9)
     assert (trainer.best_epoch, trainer.best_score) == (2, history[1]["val_loss"])
     assert same_state(best["model"], resumed.state_dict())  # restore_best: best.pt's weights
+
+
+class FailsSecondPass:
+    """``shuffled(None)`` whose second pass (the stop's validation, after epoch 1's) fails."""
+
+    def __init__(self) -> None:
+        self.loader, self.passes = shuffled(None), 0
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __iter__(self) -> Any:
+        self.passes += 1
+        if self.passes == 2:
+            raise RuntimeError("validation failed")
+        return iter(self.loader)
+
+
+def test_a_stop_whose_validation_fails_keeps_its_checkpoint(tmp_path: Path) -> None:
+    """Why a partial epoch that becomes the best writes its checkpoint twice (s47 checked whether one write
+    would do): the first write, before validation, is the resume point when that validation fails (or the
+    process is killed in it); the second adds the best the validation found (the test above). Passes on
+    main: a guard for the first write, which a single write after validation would lose."""
+    cfg = dataclasses.replace(
+        STOPS_CFG, checkpoint_dir=str(tmp_path), epochs=2, max_steps=9, restore_best=True
+    )
+    trainer = Trainer(mlp(dropout=0.3), RegressionTask(), cfg)
+    with pytest.raises(RuntimeError, match="validation failed"):
+        trainer.fit(shuffled(0), FailsSecondPass())
+    latest = find_latest(tmp_path)
+    assert latest is not None
+    state = load_checkpoint(latest)
+    assert (state["epoch"], state["batch_in_epoch"], state["step"], state["best_epoch"]) == (1, 4, 9, 1)
