@@ -152,3 +152,50 @@ def test_leave_to_rank_zero_waits_for_every_rank_and_every_rank_leaves_the_group
     first, second = run_two_ranks(script, tmp_path / "store", "5", timeout=40)
     assert first == [{"flags": [True, False], "joined": False, "exit": None}] * 5
     assert second == [{"flags": [True, False], "joined": False, "exit": 0}] * 5
+
+
+_UNEVEN_WORKER = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[3])
+    import torch
+    import torch.distributed as dist
+    from train_helpers import RegressionTask, linear_data, mlp, timeless
+    from carrousel.core.train import TrainConfig, Trainer
+
+    class Uneven:
+        # an iterable without a length: 5 batches an epoch on rank 0, 3 on rank 1
+        def __init__(self, batches):
+            self.batches = batches
+
+        def __iter__(self):
+            return iter(self.batches)
+
+    rank, store = int(sys.argv[1]), sys.argv[2]
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    x, y = linear_data(80, seed=rank)
+    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 80, 16)][: 5 - 2 * rank]
+    model = mlp(dropout=0.0, seed=0)
+    cfg = TrainConfig(epochs=2, lr=1e-2, accumulate=2, progress=False, device="cpu")
+    result = Trainer(model, RegressionTask(), cfg).fit(Uneven(batches))
+    weights = [round(v, 6) for p in model.parameters() for v in p.detach().flatten().tolist()]
+    print(json.dumps({"steps": result.steps, "history": timeless(result.history), "weights": weights}))
+    dist.barrier()
+    dist.destroy_process_group()
+    """
+)
+
+
+def test_ranks_holding_different_numbers_of_batches_agree_on_the_epochs_end(tmp_path: Path) -> None:
+    """Fails on main (a hang: the test's timeout): a loader without a length yielding 5 batches an epoch on
+    rank 0 and 3 on rank 1; rank 1 left the epoch for its all-reduce while rank 0 waited in the next step's.
+    Now each rank says it is out of batches in the batch end's all-reduce: both end each epoch after 3
+    batches (2 optimiser steps with accumulate 2, the second on the window's one batch), with the same
+    weights and history."""
+    script = tmp_path / "uneven.py"
+    script.write_text(_UNEVEN_WORKER)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), timeout=40)
+    assert first == second
+    assert (first["steps"], len(first["history"])) == (4, 2)
+    assert "partial" not in first["history"][-1]

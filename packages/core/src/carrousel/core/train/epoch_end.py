@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
 
 __all__ = [
+    "agreed_batches",
     "agreed_stop",
     "end_epoch",
     "max_steps_reached",
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_END = object()  # a rank out of batches (agreed_batches)
 
 
 def start_epoch(t: Trainer) -> Iterator[Any] | None:
@@ -83,6 +85,30 @@ def agreed_stop(t: Trainer) -> bool:
     if t.env.enabled:
         t.should_stop = dist_utils.host_any_flags([bool(t.should_stop)])[0]
     return bool(t.should_stop)
+
+
+def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
+    """The batches of the epoch, up to the first stop: the loop trains each one it is given, and breaks
+    itself on ``max_steps`` (the same step on every rank); after each batch a callback's stop is agreed
+    (:func:`agreed_stop`) before the next batch is drawn. Under torchrun with a loader without a length
+    (an iterable, a ``DataLoader`` of an ``IterableDataset``), where the ranks may hold different numbers of
+    batches, the epoch's end is agreed too: each rank draws its next batch first and says whether it is out
+    of them in the same all-reduce as the stop, and the epoch ends on every rank when any is out (the other
+    ranks' drawn batches unused, the epoch a whole one). Before, the rank out of batches left the loop for
+    the epoch's all-reduce while the others waited in the next step's: a hang, or a split run. A loader
+    with a length is sharded into equal parts (:func:`~.distributed.shard_loader`): no draw ahead."""
+    if not (t.env.enabled and t.batches_per_epoch is None):
+        for batch in batches:
+            yield batch
+            if agreed_stop(t):
+                return
+        return
+    while True:
+        batch = next(batches, _END)
+        t.should_stop, out = dist_utils.host_any_flags([bool(t.should_stop), batch is _END])
+        if t.should_stop or out:
+            return
+        yield batch
 
 
 def end_epoch(t: Trainer, logs: dict[str, float]) -> None:

@@ -332,9 +332,9 @@ class Trainer:
             self._net.train()
             if (batches := epoch_end.start_epoch(self)) is None:  # should_stop set in on_epoch_start
                 break
-            for batch in batches:
+            for batch in epoch_end.agreed_batches(self, batches):  # one rank's stop or end: every rank's
                 self._train_batch(batch)
-                if reached(self) or epoch_end.agreed_stop(self):  # one rank's stop: every rank's
+                if reached(self):
                     break
             inside = epoch_end.stopped_inside(self)  # max_steps or a callback, with batches of the epoch left
             stopped = stop_state(self) if inside else None  # checkpointed before validation: .epoch_end
