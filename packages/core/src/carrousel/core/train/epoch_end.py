@@ -76,7 +76,8 @@ def agreed_stop(t: Trainer) -> bool:
     """``t.should_stop``, the same on every rank: under torchrun (a process group of more than one rank) it
     is True on every rank when a callback set it on any (one all-reduce, MAX), and is then set on every
     rank; in one process it is read as it is. A collective: every rank calls it at the same points of the
-    loop (each batch's end, each epoch's start and the top of the loop after an epoch's end). Before, a stop
+    loop (each batch's end, each epoch's start and the top of the loop after an epoch's end; at a batch's
+    end with the ranks' end of batches where that is agreed, :func:`agreed_batches`). Before, a stop
     set on one rank only (a callback reading a file or a clock, early stopping on a rank's own figure)
     ended that rank's loop while the others waited in the next step's all-reduce: a hang, or a split run.
     The flag is reduced on the CPU (:func:`~carrousel.core.train.distributed.host_any_flags`): under
