@@ -6,6 +6,7 @@ the byte became U+FFFD with no word of it. Now it is refused as every UTF-8-only
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,38 @@ def test_a_json_error_after_a_byte_past_the_judged_head_names_the_byte(
     data = _rows(tmp_path, b'{"text": "ok" "label": "pos"}\n')
     with pytest.raises(TextDataError, match=r"byte 0xe9 on line 5, column 14 .*iconv -f cp1252 -t utf-8"):
         load_texts(TextDataConfig(str(data)))
+
+
+def test_a_json_file_that_parses_with_a_byte_past_the_head_is_refused_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON lines file that parses, its first byte that is not UTF-8 past the head: refused naming the byte
+    (before: ``datasets`` read it, and ``load_texts`` failed with a raw ``UnicodeDecodeError`` turning the
+    column into Python strings)."""
+    monkeypatch.setattr(data_encoding, "SNIFF_BYTES", 64)  # the first line is UTF-8: the head says UTF-8
+    data = _rows(tmp_path)
+    with pytest.raises(TextDataError, match=r"byte 0xe9 on line 5, column 14 .*iconv -f cp1252 -t utf-8"):
+        load_texts(TextDataConfig(str(data)))
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_a_table_with_a_byte_past_the_head_is_read_line_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, sep: str
+) -> None:
+    """A CSV/TSV whose first byte that is not UTF-8 lies past the head is read as every data file is (each
+    line UTF-8, else Windows-1252, one warning counting the lines of all of it), its UTF-8 rows kept (before:
+    a raw ``UnicodeDecodeError`` from the separator's sniffing, or the loader's "cannot be read as CSV")."""
+    monkeypatch.setattr(data_encoding, "SNIFF_BYTES", 64)
+    data = tmp_path / ("d.csv" if sep == "," else "d.tsv")
+    rows = [f"row {i} is fine{sep}pos\n".encode() for i in range(6)]
+    rows[2] = f"na\u00efve row{sep}pos\n".encode()  # UTF-8 past the head: kept
+    data.write_bytes(
+        f"text{sep}label\n".encode() + b"".join(rows) + f"caf\xe9 is bad{sep}neg\n".encode("cp1252")
+    )
+    with caplog.at_level(logging.WARNING, logger="carrousel.core.encodings"):
+        read = load_texts(TextDataConfig(str(data)))
+    assert read.texts[2] == "na\u00efve row" and read.texts[-1] == "caf\u00e9 is bad"
+    assert read.labels[-1] == "neg"
+    assert caplog.messages == [
+        f"{data} is not UTF-8; reading it as Windows-1252 where it is not (line 8 is not UTF-8)"
+    ]

@@ -3,7 +3,7 @@ while the same texts as training or evaluation data were read with a warning), t
 encoding helper; a command-line text with bytes that are not UTF-8 is a usage error naming the option
 (before: ``generate --prompt`` said "check the file's encoding", there being no file, and ``sentiment
 predict TEXT`` an internal error). A ``--data`` file's encoding is judged on its first 16 MB, read alone
-and not cutting a UTF-8 character in two."""
+and not cutting a UTF-8 character in two; now judged whole, in pieces."""
 
 from __future__ import annotations
 
@@ -48,28 +48,32 @@ def test_a_text_argument_that_is_not_utf8_is_a_usage_error(
     assert text_problem("café") is None and text_problem(Path(latin1)) is None  # paths are not texts
 
 
-def test_data_encoding_is_judged_on_the_first_16_mb_without_reading_the_rest(tmp_path: Path) -> None:
-    """A 48 MB data file (sparse: NUL bytes, UTF-8) with a Latin-1 byte at 20 MB is UTF-8 as its first 16 MB
-    say, and only those 16 MB are read (before: the whole file was read into memory, then cut)."""
+def test_data_encoding_is_judged_in_pieces_to_the_end(tmp_path: Path) -> None:
+    """A 48 MB data file (sparse: NUL bytes, UTF-8, a line end every MB) is judged whole, in pieces: a
+    Latin-1 byte at 20 MB makes it Windows-1252 line by line (before: UTF-8 as its first 16 MB said, and the
+    loader failed on the byte), and no more than a piece and its decoding is held (before the pieces: 64 MB,
+    48 read and 16 cut); a clean one (a single 48 MB line) is UTF-8, not held whole either."""
     import tracemalloc
 
     from carrousel.nlp.data_encoding import BY_LINE
     from carrousel.nlp.data_encoding import data_encoding as _encoding_of
 
-    big = tmp_path / "big.csv"
-    with open(big, "wb") as fh:
-        fh.write(b"text,label\n")
-        fh.seek(20 << 20)
-        fh.write("é".encode("latin-1"))
-        fh.seek(48 << 20)
-        fh.write(b"\n")
-    tracemalloc.start()
-    try:
-        assert _encoding_of(big) == "utf-8"
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < (40 << 20), peak  # the 16 MB head and its decoding (32 MB); before 64: 48 read, 16 cut
+    for name, byte, expected, step in (("big.csv", b"\xe9", BY_LINE, 1), ("clean.csv", b"e", "utf-8", 48)):
+        big = tmp_path / name
+        with open(big, "wb") as fh:
+            fh.write(b"text,label\n")
+            for mb in range(step, 49, step):
+                fh.seek((mb << 20) - 1)
+                fh.write(b"\n")
+            fh.seek(20 << 20)
+            fh.write(byte)
+        tracemalloc.start()
+        try:
+            assert _encoding_of(big) == expected, name
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < (40 << 20), (name, peak)
     small = tmp_path / "small.csv"
     small.write_bytes(b"text,label\n" + _LATIN1.splitlines()[0] + b",pos\n")
     assert _encoding_of(small) == BY_LINE  # a Latin-1 byte within the first 16 MB decides (line by line)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from carrousel.core.errors import DataError
 
@@ -33,6 +33,7 @@ __all__ = [
     "first_encoding",
     "strict_text",
     "undecodable",
+    "warn_by_line",
 ]
 
 LEGACY_TEXT = ("utf-8-sig", "cp1252")  # a file that is not UTF-8 is read as Windows-1252, with a warning
@@ -128,13 +129,20 @@ def _decode_by_line(raw: bytes, legacy: str, where: str) -> str | None:
         text, bad = decode_by_line(raw, legacy)
     except UnicodeDecodeError:
         return None
+    warn_by_line(where, bad, legacy)
+    return text
+
+
+def warn_by_line(where: str, bad: Sequence[int], legacy: str = "cp1252") -> None:
+    """The one warning for a text read line by line (:func:`decode_by_line`) whose lines ``bad`` (from 1, at
+    least one) were read as ``legacy``: how many and the first (a reader judging a file in pieces counts
+    them itself)."""
     which = f"line {bad[0]} is not UTF-8"
     if len(bad) > 1:
         which = f"{len(bad)} lines are not UTF-8, the first line {bad[0]}"
     logger.warning(
         "%s is not UTF-8; reading it as %s where it is not (%s)", where, _NAMES.get(legacy, legacy), which
     )
-    return text
 
 
 def decode_text(raw: bytes, encodings: Iterable[str], where: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,11 +25,9 @@ from carrousel.core.encodings import (
     LEGACY_TEXT,
     UTF16_BOMS,
     decode_by_line,
-    decode_text,
-    first_encoding,
     undecodable,
+    warn_by_line,
 )
-from carrousel.core.errors import DataError
 from carrousel.core.option_names import named_path
 from carrousel.core.paths import is_gzip
 from carrousel.nlp.errors import TextDataError
@@ -38,9 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = ["BY_LINE", "SNIFF_BYTES", "check_json_encoding", "data_encoding"]
 
-SNIFF_BYTES = 1 << 24  # a data file's encoding is judged on its first 16 MB
-_UTF8_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes after the first of a UTF-8 character
+SNIFF_BYTES = 1 << 24  # a data file's first 16 MB: UTF-16 and whitespace are judged on them
 _DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
+_LINE_PIECE = 1 << 20  # a data file past its head is read in pieces of 1 MB
 BY_LINE = (
     "utf_8_else_cp1252_by_line"  # the codec of a file that is not UTF-8: each line UTF-8, else Windows-1252
 )
@@ -92,43 +91,79 @@ def _search(name: str) -> codecs.CodecInfo | None:
 codecs.register(_search)
 
 
+def _bad_lines(fh: io.BufferedIOBase, head: bytes, legacy: bool) -> list[int] | None:
+    """The lines (from 1) of the file ``fh`` (read past ``head``, its first bytes) that are not UTF-8: ``[]``
+    for none. None: a line that is neither (or, without ``legacy``, any such line). The rest is read in
+    :data:`_LINE_PIECE` pieces through one UTF-8 decoder (an ASCII piece not even decoded); only a file that is
+    not UTF-8 is read again from its start, line by line (:func:`decode_by_line`), to count its lines, in
+    :data:`_LINE_PIECE` pieces (each piece's lines are held whole, and so decoded: 8 times as many bytes)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    piece = head.removeprefix(codecs.BOM_UTF8)
+    try:
+        while piece:
+            if not piece.isascii() or decoder.getstate()[0]:
+                decoder.decode(piece)
+            piece = fh.read(_LINE_PIECE)
+        decoder.decode(b"", final=True)
+        return []
+    except UnicodeDecodeError:
+        if not legacy:
+            return None
+    fh.seek(0)
+    bad: list[int] = []
+    seen, rest = 0, fh.read(len(codecs.BOM_UTF8)).removeprefix(codecs.BOM_UTF8)
+    while True:
+        piece = fh.read(_LINE_PIECE)
+        data = rest + piece
+        cut = len(data) if not piece else data.rfind(b"\n") + 1  # whole lines (a CRLF one not cut in two)
+        lines, rest = data[:cut], data[cut:]
+        try:
+            lines.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                bad += [seen + n for n in decode_by_line(lines)[1]]
+            except UnicodeDecodeError:
+                return None
+        seen += lines.count(b"\n") + lines.count(b"\r") - lines.count(b"\r\n")
+        if not piece:
+            return bad
+
+
 @check_args
 def data_encoding(path: Path, flag: str = "--data", legacy: bool = True) -> str:
-    """The encoding of a local data file (gzip: of its text), judged on its first :data:`SNIFF_BYTES` as
-    read_lines judges a file: UTF-8, else (``legacy``) :data:`BY_LINE` (each line UTF-8, else Windows-1252)
-    with read_lines' warning; else refused.
+    """The encoding of a local data file (gzip: of its text) as read_lines judges a file: UTF-8, else
+    (``legacy``) :data:`BY_LINE` (each line UTF-8, else Windows-1252) with read_lines' warning; else refused.
+    All of it is judged (before: its first :data:`SNIFF_BYTES`, and a byte past them failed in the loader,
+    or as a raw ``UnicodeDecodeError`` once a JSON lines file was read), the rest in 1 MB pieces, a clean
+    UTF-8 file not line by line; UTF-16 (a byte-order mark) and whitespace alone are judged on the head.
 
     Raises:
         TextDataError: a damaged gzip file, bytes that none of the encodings tried reads, or only whitespace.
     """
     opener = gzip.open if is_gzip(path) else open
+    encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
     try:
-        with opener(path, "rb") as fh:  # the head only: a large file is not held in memory for 16 MB of it
+        with opener(path, "rb") as fh:  # a large file is not held in memory: read in pieces
             head = fh.read(SNIFF_BYTES)
-            if len(head) == SNIFF_BYTES:  # cut inside the file: a UTF-8 character cut in two is finished
-                more = fh.read(3)
-                head += more[: len(more) - len(more.lstrip(_UTF8_CONTINUATION))]
+            utf16 = head.startswith(UTF16_BOMS)  # Excel's "Unicode text", PowerShell's >
+            bad = [] if utf16 else _bad_lines(fh, head, legacy)
+            if bad is None:  # before: the loader's error, no byte
+                fh.seek(0)
+                raise TextDataError(undecodable(fh.read(), encodings, named_path(path, flag)))
     except _DAMAGED as exc:
         raise TextDataError(
             f"{named_path(path, flag)} is a damaged gzip file ({exc}); download or compress it again"
         ) from None
-    encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
-    utf16 = head.startswith(UTF16_BOMS)  # Excel's "Unicode text", PowerShell's >
-    enc = "utf-16" if utf16 else first_encoding(head, encodings[:1], str(path))
-    if enc is None and legacy:  # each line UTF-8, else Windows-1252: a UTF-8 line may hold bytes it lacks
-        try:
-            decode_text(head, encodings, str(path))  # read_lines' warning: how many lines are not UTF-8
-        except DataError:
-            pass  # a line neither reads: refused below
-        else:
-            return BY_LINE
-    if enc is None:  # before: the loader's error, no byte
-        raise TextDataError(undecodable(head, encodings, named_path(path, flag)))
-    if not head.decode(enc, "replace").strip():  # before: "line 2 has 1 fields, the header 0" for a CSV
+    enc = "utf-16" if utf16 else "cp1252" if bad else "utf-8-sig"
+    text = head.decode(enc, "replace")  # isspace, not strip: no copy of 16 MB
+    if not text or text.isspace():  # before: "line 2 has 1 fields, the header 0" for a CSV
         raise TextDataError(
             f"{named_path(path, flag)} holds only whitespace; give a text data file with data"
         )
-    return "utf-8" if enc == "utf-8-sig" else enc
+    if bad:
+        warn_by_line(str(path), bad)  # read_lines' warning: how many lines are not UTF-8, and the first
+        return BY_LINE
+    return "utf-16" if utf16 else "utf-8"
 
 
 def check_json_encoding(path: Path, flag: str = "--data") -> None:
