@@ -254,8 +254,8 @@ def read_lines(path: str | Path, blanks: bool = False) -> list[str]:
 
     Args:
         path: the file (``-``: standard input).
-        blanks: a blank line before a text is kept as ``""`` (``nlp translate run --file``: an empty line
-            translates to an empty line, as fairseq-interactive and Marian keep a file's lines aligned).
+        blanks: a blank line before a text is kept as ``""`` (``translate run --file``: an empty line out, and
+            ``sentiment predict --file`` an empty row, as fairseq-interactive and Marian keep lines aligned).
 
     Raises:
         DataError: (core's, from :func:`~carrousel.core.files.read_text`) the file is missing, a folder,

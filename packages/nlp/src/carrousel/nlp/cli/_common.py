@@ -47,6 +47,7 @@ __all__ = [
     "TokenizerKind",
     "TrainDevice",
     "ValidShare",
+    "blank_prediction",
     "fit_settings",
     "group",
     "inputs_or_config",
@@ -211,6 +212,15 @@ def rounded_prediction(p: SentimentPrediction, precisions: PrecisionReport) -> d
         "probabilities": {k: round(v, JSON_PLACES) for k, v in p.probabilities.items()},
         **precisions,
     }
+
+
+def blank_prediction(precisions: PrecisionReport) -> dict[str, Any]:
+    """``predict --json``'s entry for a blank line of ``--file``: the keys of :func:`rounded_prediction`'s,
+    ``label`` null, no probabilities, tokens or sentences (no model call), so the entries line up with the
+    file's lines as ``translate run``'s do."""
+    from carrousel.nlp.pipeline.sentiment import SentimentPrediction  # the pipeline: only when predicting
+
+    return {**rounded_prediction(SentimentPrediction("", "", {}, sentences=0), precisions), "label": None}
 
 
 def rounded_translation(t: Translation) -> Translation:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,6 +28,7 @@ from carrousel.nlp.cli._common import (
     Device,
     ExportOut,
     JsonFlag,
+    blank_prediction,
     group,
     print_evaluation,
     rounded_prediction,
@@ -57,6 +58,9 @@ from carrousel.nlp.config import (
     SentimentPredictConfig,
 )
 
+if TYPE_CHECKING:
+    from carrousel.core.provenance import PrecisionReport
+
 __all__ = ["sentiment_app"]
 
 PREDICT_BLOCK_BATCHES = 16  # predict --file: batches per block of texts classified, then written out
@@ -80,8 +84,8 @@ def predict(
         Path | None,
         typer.Option(
             "--file",
-            help="File of texts, one per line (- reads stdin; not UTF-8: Windows-1252), or a table (CSV, TSV, "
-            "JSONL, Parquet): its text column.",
+            help="File of texts, one per line (- reads stdin; not UTF-8: Windows-1252; a blank line: an empty "
+            "row), or a table (CSV, TSV, JSONL, Parquet): its text column.",
         ),
     ] = None,
     text_col: TextCol = None,
@@ -117,17 +121,22 @@ def predict(
         raise typer.BadParameter("--text-col reads a table: give --file as CSV, TSV, JSONL or Parquet")
     if table is not None:  # a table's rows: its text column, as --data reads it (a header line is no text)
         lines = read_column(table, text_col or "text")
-    else:  # all checked first; read as --data
-        lines = read_lines(file) if file is not None else []
+    else:  # all checked first; read as --data; a blank line: an empty row, as translate run keeps it
+        lines = read_lines(file, blanks=True) if file is not None else []
     inputs = list(texts or []) + lines
     classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     block = cfg.batch_size * PREDICT_BLOCK_BATCHES  # written block by block: memory stays bounded
     listing = JsonListWriter(lambda text: echo(text, nl=False)) if as_json else None
     cut, precisions, unread = 0, classify.precisions(), list[int]()
     for at in range(0, len(inputs), block):  # warned once at the end, the texts numbered from the first
-        for i, p in enumerate(
-            classify(inputs[at : at + block], cfg.batch_size, cfg.max_length, warn=False, long=cfg.long), at
-        ):
+        part = inputs[at : at + block]
+        kept = [t for t in part if t]  # a blank line (read_lines gives ""): no model call
+        read = iter(classify(kept, cfg.batch_size, cfg.max_length, warn=False, long=cfg.long) if kept else [])
+        for i, text in enumerate(part, at):
+            if not text:  # one row per line: the outputs line up with the file's lines
+                _blank_row(listing, precisions)
+                continue
+            p = next(read)
             cut += p.truncated
             unread += [i] if p.unknown_only else []
             if listing is not None:
@@ -140,6 +149,14 @@ def predict(
     if cut:
         warn_truncated(cut, len(inputs), common.token_limit(cfg.max_length, classify.max_length))
     warn_unread(unread, len(inputs))
+
+
+def _blank_row(listing: JsonListWriter | None, precisions: PrecisionReport) -> None:
+    """A blank line of ``--file``: an empty line, or in ``--json`` an entry with ``label`` null."""
+    if listing is not None:
+        listing.add(blank_prediction(precisions))
+    else:
+        echo("")
 
 
 @command(sentiment_app, "evaluate", quiet_with="out")
