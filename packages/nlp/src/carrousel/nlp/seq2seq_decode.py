@@ -4,6 +4,7 @@ bundle's step): greedy or GNMT-penalised beam search of :mod:`carrousel.core.dec
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from carrousel.core.decode import (
     gnmt_coverage_penalty,
     greedy_search,
 )
+from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.seq2seq import Seq2Seq
 
 __all__ = ["decode_batch", "decode_nbest"]
@@ -78,7 +80,19 @@ def decode_nbest(
     """:func:`decode_batch` keeping the ``n_best`` (at most ``beam``) hypotheses per source, best first.
 
     Greedy search (``beam`` 1) gives one hypothesis per source.
+
+    Raises:
+        NLPConfigError: ``max_ratio`` not a finite number above 0, as
+            :class:`~carrousel.nlp.config.DecodeConfig` refuses it (before: a negative one cut each limit,
+            ``max_ratio * n + 10`` tokens, to 0 for a long source, an empty unfinished translation with no
+            word, or below it to core's "max_len must be >= 0" naming a value never given; nan or inf a raw
+            ValueError or OverflowError).
     """
+    if not (math.isfinite(max_ratio) and max_ratio > 0):
+        raise NLPConfigError(
+            f"max_ratio must be a finite number > 0 (most output tokens per source token, plus 10), got "
+            f"{max_ratio}; give e.g. 2.0"
+        )
     device = next(iter(model.parameters())).device
     lengths = torch.tensor([len(s) for s in sources], dtype=torch.long)
     src = torch.zeros(len(sources), int(lengths.max()), dtype=torch.long)
