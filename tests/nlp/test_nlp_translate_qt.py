@@ -314,3 +314,23 @@ def test_evaluate_reads_a_qm(undertrained: Path, tmp_path: Path, nlp: Callable[.
     run = nlp("translate", "evaluate", "--model", str(undertrained), "--pairs", str(french), "--split", "all")
     assert run.returncode == 1 and "the model translates en -> de" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_train_on_a_qm_naming_no_language_needs_tgt(tmp_path: Path, nlp: Callable[..., Run]) -> None:
+    """A ``.qm`` with no language section and no tag in its name (``app.qm``, as Qt 4's lrelease writes it):
+    ``translate train`` without ``--tgt`` is a usage error naming the file and the fix (before: its
+    translations were taken for the default ``de``, whatever their language, and the model named so); with
+    ``--tgt`` it is read as that language (the reader accepts it, above), and a named one needs no ``--tgt``."""
+    from carrousel.nlp.qt_linguist import qm_language
+
+    unnamed = [(t, d) for t, d in _sections(QM.read_bytes()) if t != 0xA7]
+    app = tmp_path / "app.qm"
+    app.write_bytes(_qm(unnamed))
+    done = nlp("translate", "train", "--pairs", str(app), "-o", str(tmp_path / "m"), "--epochs", "1")
+    assert done.returncode == 2, done.stderr
+    line = " ".join(done.stderr.split())
+    assert f"{app} names no language (no language section, no tag in its name such as app_fr.qm)" in line
+    assert "pass --tgt LANG (without it: de)" in line and "Traceback" not in done.stderr
+    assert not (tmp_path / "m").exists()
+    (tmp_path / "app_fr.qm").write_bytes(_qm(unnamed))
+    assert (qm_language(app), qm_language(tmp_path / "app_fr.qm"), qm_language(QM)) == (None, "fr", "de_DE")

@@ -28,7 +28,8 @@ out is counted in one log line.
   text (``lrelease -compress`` stores only a hash for some) gives no pair; these are counted. The language
   is the file's language section, else a tag in its name (``app_de.qm``, ``qtbase_zh_CN.qm``: ``de``,
   ``zh``; :func:`~carrousel.nlp.keyed_catalogues.name_language`, as for keyed catalogues); it is checked
-  against ``tgt`` (``.qm`` files do not name their source language).
+  against ``tgt`` (``.qm`` files do not name their source language); :func:`qm_language` says it, and
+  ``translate train`` refuses one naming neither without ``--tgt``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from carrousel.nlp.gettext_pairs import CATALOGUE_MAX_BYTES, catalogue_bytes, pa
 from carrousel.nlp.keyed_catalogues import name_language
 from carrousel.nlp.tmx_xliff import local_name, open_xml, swapped_languages
 
-__all__ = ["QM_MAGIC", "QT_SUFFIXES", "read_qm", "read_ts"]
+__all__ = ["QM_MAGIC", "QT_SUFFIXES", "qm_language", "read_qm", "read_ts"]
 
 logger = logging.getLogger(__name__)
 
@@ -254,6 +255,23 @@ def _dependencies(data: bytes) -> list[str]:
     return names
 
 
+def _name_language(p: Path) -> str | None:
+    return name_language(Path(uncompressed_name(p)))  # qtbase_de.qm(.gz): de
+
+
+def qm_language(path: str | Path) -> str | None:
+    """The language of a ``.qm`` catalogue (``.gz`` allowed) as :func:`read_qm` checks it: its language
+    section (``de_DE``), else a tag in its name (``app_de.qm``); None when it names none (a Qt 4 ``app.qm``),
+    or is no readable ``.qm`` (:func:`read_qm` says so)."""
+    p = user_path(path)
+    try:
+        sections = _sections(_qm_bytes(p))
+        language = sections[_LANGUAGE].decode("utf-8") if _LANGUAGE in sections else None
+    except (TextDataError, ValueError, UnicodeDecodeError):
+        return None
+    return language or _name_language(p)
+
+
 @check_args
 def read_qm(path: str | Path, src: str = "en", tgt: str = "de", *, model: bool = False) -> list[Pair]:
     """``(source, translation)`` pairs of a compiled Qt ``.qm`` catalogue (``.gz`` allowed), in file order (lrelease
@@ -279,7 +297,7 @@ def read_qm(path: str | Path, src: str = "en", tgt: str = "de", *, model: bool =
         raise TextDataError(
             f"{p} is not a readable Qt .qm catalogue ({exc}); give a file lrelease wrote"
         ) from None
-    language = language or name_language(Path(uncompressed_name(p)))  # qtbase_de.qm(.gz)
+    language = language or _name_language(p)
     if language:
         swapped_languages(p, None, language, src, tgt, model)
     if not messages and _DEPENDENCIES in sections:

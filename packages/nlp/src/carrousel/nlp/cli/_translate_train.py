@@ -7,6 +7,7 @@ export live there.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -189,6 +190,8 @@ def train(
                 )
             ),
         )
+        tgt_given = tgt is not None or (data is not None and "tgt" in data.given)
+        _check_qm_languages(cfg.data.pairs, tgt_given, cfg.data.tgt)
         r = train_translator(cfg, out)
     if not shares.train_summary_shown(r, as_json):  # --json: the result; -q: nothing
         return
@@ -204,3 +207,18 @@ def train(
         echo(f"epochs      {who}{m.epochs} (best {m.best_epoch})")
         echo(f"valid loss  {who}{m.valid_loss:.4f} per token (label-smoothed)")
     echo(f"time        {r.seconds:.1f} s ({r.precision})")
+
+
+def _check_qm_languages(pairs: Sequence[str], tgt_given: bool, tgt: str) -> None:
+    """Refuses a ``.qm`` catalogue that names no language (no language section, no tag in its name: a Qt 4
+    ``app.qm``) when no ``--tgt`` says it (before: its translations were taken for the default, ``de``,
+    whatever their language, and the model named so)."""
+    from carrousel.core.paths import uncompressed_name
+    from carrousel.nlp.qt_linguist import qm_language
+
+    for f in pairs:
+        if not tgt_given and uncompressed_name(f).lower().endswith(".qm") and qm_language(f) is None:
+            raise typer.BadParameter(
+                f"{f} names no language (no language section, no tag in its name such as app_fr.qm), so the "
+                f"language of its translations is unknown; pass --tgt LANG (without it: {tgt})"
+            )
