@@ -57,7 +57,7 @@ def _quantize(blob: bytes, **options: Any) -> bytes:
     """``quantize_dynamic`` with ``options`` (core's own call is ``quantize_int8``)."""
     from onnxruntime import quantization as q
 
-    from carrousel.core.export.onnx import INT8_OPS, quantizer_files
+    from carrousel.core.export.dynamic import INT8_OPS, quantizer_files
 
     options.setdefault("weight_type", q.QuantType.QInt8)
     with quantizer_files(blob, "int8 quantization") as (src, _, dst):

@@ -67,7 +67,8 @@ def test_int8_export_keeps_the_accuracy_on_real_sentences(tmp_path: Path) -> Non
     assert report.precision == "int8" and report.before is not None and report.after is not None
     assert report.before > 0.76  # the shipped model's figure on these 200 sentences (test_nlp_shipped)
     assert abs(report.after - report.before) <= 0.01, (report.before, report.after)  # at most 2 of 200 flip
-    assert report.onnx_bytes < report.source_bytes  # int8 weights: smaller than the float32 bundle
+    # int8 weights and a uint8 embedding table (main: 4.09 MiB of a 4.81 MiB bundle, the table float32)
+    assert report.onnx_bytes < 0.3 * report.source_bytes, report.onnx_bytes  # session 47: 1.16 MiB
 
 
 def test_export_of_a_missing_model_is_one_line(tmp_path: Path) -> None:

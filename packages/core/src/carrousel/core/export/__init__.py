@@ -3,7 +3,8 @@
 * :mod:`~carrousel.core.export.graph`: :func:`exportable` (encoders in a graph form every exporter
   handles, lengths included), :func:`check_exportable`, :func:`export_program` (``torch.export``);
 * :mod:`~carrousel.core.export.onnx`: :func:`export_onnx`, :func:`verify_onnx` (ONNX Runtime at other
-  sizes than the example), :func:`quantize_int8`, :class:`OnnxModule`;
+  sizes than the example), :class:`OnnxModule`;
+* :mod:`~carrousel.core.export.dynamic`: :func:`quantize_int8` (dynamic int8, embedding tables included);
 * :mod:`~carrousel.core.export.quant`: :func:`quantize_static_int8` (calibrated int8 convolutions);
 * :mod:`~carrousel.core.export.deploy`: :func:`export_bundle` / :func:`load_runtime`, the helper behind
   every domain's ``export`` command (:func:`export_measured`: measured before it replaces the folder);
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         load_runtime,
         strip_export,
     )
+    from carrousel.core.export.dynamic import EMBEDDING_OPS, INT8_OPS, int8_ops_supported, quantize_int8
     from carrousel.core.export.fuse import REDUCTIONS, FusedMembers, check_fused, fuse_members
     from carrousel.core.export.graph import (
         GraphEncoder,
@@ -49,11 +51,9 @@ if TYPE_CHECKING:
     )
     from carrousel.core.export.onnx import (
         EXTRA,
-        INT8_OPS,
         OnnxModule,
         export_onnx,
         onnx_session,
-        quantize_int8,
         run_onnx,
         verify_onnx,
     )
@@ -95,15 +95,16 @@ _LAZY = {  # name -> the module that defines it, imported on first use
     **dict.fromkeys(
         (
             "EXTRA",
-            "INT8_OPS",
             "OnnxModule",
             "export_onnx",
             "onnx_session",
-            "quantize_int8",
             "run_onnx",
             "verify_onnx",
         ),
         "carrousel.core.export.onnx",
+    ),
+    **dict.fromkeys(
+        ("EMBEDDING_OPS", "INT8_OPS", "int8_ops_supported", "quantize_int8"), "carrousel.core.export.dynamic"
     ),
     **dict.fromkeys(("STATIC_OPS", "quantize_static_int8"), "carrousel.core.export.quant"),
     **dict.fromkeys(
@@ -114,6 +115,7 @@ _LAZY = {  # name -> the module that defines it, imported on first use
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
+    "EMBEDDING_OPS",
     "EXPORT_ASSET",
     "EXTRA",
     "INT8_OPS",
@@ -141,6 +143,7 @@ __all__ = [
     "exportable",
     "folder_bytes",
     "fuse_members",
+    "int8_ops_supported",
     "load_runtime",
     "measure_latency",
     "onnx_session",

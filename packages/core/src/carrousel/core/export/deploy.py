@@ -11,9 +11,10 @@ unchanged (``bundle.json``, ``model.safetensors``, arrays, assets: never a pickl
       assets/model.int8.onnx
 
 int8 is dynamic int8 of ``ExportSpec.int8_ops`` (LSTM/GRU/MatMul/Gemm: weights int8, activations
-quantized per batch) and, where the spec gives ``calibration`` batches of the training data, static int8
-(QDQ, per channel) of ``ExportSpec.static_ops`` first (convolutions, their ReLU and max-pool:
-:mod:`~carrousel.core.export.quant`; ONNX Runtime's dynamic int8 convolution is slower than its float32 one).
+quantized per batch; embedding tables uint8 unless that alone puts the graph outside ``int8_atol``) and,
+where the spec gives ``calibration`` batches of the training data, static int8 (QDQ, per channel) of
+``ExportSpec.static_ops`` first (convolutions, their ReLU and max-pool: :mod:`~carrousel.core.export.quant`;
+ONNX Runtime's dynamic int8 convolution is slower than its float32 one).
 
 The bundle's checksums cover the ONNX file as well. A domain loader calls :func:`load_runtime` and, when
 it returns an :class:`~carrousel.core.export.onnx.OnnxModule`, runs that instead of the PyTorch network.
@@ -39,7 +40,8 @@ from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.curves import write_report
 from carrousel.core.errors import ExportError
 from carrousel.core.export.choices import DeployPrecision, Exporter, check_exporter
-from carrousel.core.export.onnx import INT8_OPS, OnnxModule, export_onnx, quantize_int8, verify_onnx
+from carrousel.core.export.dynamic import EMBEDDING_OPS, INT8_OPS, int8_ops_supported, quantize_int8
+from carrousel.core.export.onnx import OnnxModule, export_onnx, verify_onnx
 from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
 from carrousel.core.export.report import DeploymentReport
 from carrousel.core.files import check_output_dir, check_spares
@@ -86,7 +88,7 @@ class ExportSpec:
         dynamic: dynamic axes per input name (see :func:`~carrousel.core.export.onnx.export_onnx`).
         output_names: one name per output.
         atol: largest |fp32 ONNX - eager| accepted at ``check_inputs``.
-        int8_ops: node types given int8 weights (see :func:`~carrousel.core.export.onnx.quantize_int8`).
+        int8_ops: node types given int8 weights (see :func:`~carrousel.core.export.dynamic.quantize_int8`).
         meta: extra JSON fields of the ``export`` asset.
         parts: further graphs of the same network, by name (their own ``parts`` and ``meta`` are ignored).
         output_atol: per output name, its own largest |fp32 ONNX - eager| (default ``atol``).
@@ -246,17 +248,14 @@ def _export_one(
         output_names=spec.output_names,
         output_atol=spec.output_atol,
     )
+    ops: tuple[str, ...] = ()
     static = list(spec.static_ops) if prec is DeployPrecision.INT8 and spec.calibration else []
     if prec is DeployPrecision.INT8:
         if static:
             blob = quantize_static_int8(
                 blob, spec.calibration, spec.input_names, static, spec.calibration_percentile
             )
-        if spec.int8_ops:
-            blob = quantize_int8(blob, spec.int8_ops)
-        diff = verify_onnx(
-            blob, spec.graph, spec.check_inputs, spec.input_names, spec.int8_atol, spec.output_names
-        )
+        blob, diff, ops = _dynamic_int8(blob, spec)
     name = f"{stem}.{prec.value}.onnx"
     entry = {
         "precision": prec.value,
@@ -266,12 +265,38 @@ def _export_one(
         "dynamic": {k: {str(a): d for a, d in v.items()} for k, v in spec.dynamic.items()},
         "check_shapes": [list(t.shape) for t in spec.check_inputs],
         "check_max_abs_diff": float(diff),
-        "int8_ops": list(spec.int8_ops) if prec is DeployPrecision.INT8 else [],
+        "int8_ops": list(ops) if prec is DeployPrecision.INT8 else [],
         "static_int8_ops": static,
         "calibration_batches": len(spec.calibration) if static else 0,
         "calibration_percentile": spec.calibration_percentile if static else None,
     }
     return name, blob, entry
+
+
+def _dynamic_int8(blob: bytes, spec: ExportSpec) -> tuple[bytes, float, tuple[str, ...]]:
+    """``blob`` given dynamic int8 of ``spec.int8_ops`` (those the runtime quantizes), checked at
+    ``spec.check_inputs`` within ``spec.int8_atol``: the graph, its difference and the ops quantized. The rule
+    per model: an embedding table (``EMBEDDING_OPS``) is quantized unless the int8 graph is then outside
+    ``int8_atol``; it stays float32 where it is the table that puts it outside (logged).
+    """
+    ops = int8_ops_supported(spec.int8_ops) if spec.int8_ops else ()
+    try:
+        out = quantize_int8(blob, ops) if ops else blob
+        return out, _int8_diff(out, spec), ops
+    except ExportError as exc:
+        plain = tuple(op for op in ops if op not in EMBEDDING_OPS)
+        if plain == ops:
+            raise
+        out = quantize_int8(blob, plain) if plain else blob
+        diff = _int8_diff(out, spec)  # outside int8_atol without the table too: that error, not the first
+        logger.warning("int8 embedding tables: %s; with them float32 the graph is within it", exc)
+        return out, diff, plain
+
+
+def _int8_diff(blob: bytes, spec: ExportSpec) -> float:
+    return verify_onnx(
+        blob, spec.graph, spec.check_inputs, spec.input_names, spec.int8_atol, spec.output_names
+    )
 
 
 @check_args

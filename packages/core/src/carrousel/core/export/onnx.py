@@ -1,4 +1,4 @@
-"""ONNX export, verification in ONNX Runtime, dynamic int8 quantization and an ONNX Runtime module.
+"""ONNX export, verification in ONNX Runtime and an ONNX Runtime module (dynamic int8: :mod:`.dynamic`).
 
 Needs the ``carrousel-core[export]`` extra (onnx, onnxruntime, onnxscript), imported at the point of use.
 
@@ -57,12 +57,9 @@ from carrousel.core.optional import require
 
 __all__ = [
     "EXTRA",
-    "INT8_OPS",
     "OnnxModule",
     "export_onnx",
     "onnx_session",
-    "quantize_int8",
-    "quantizer_files",
     "run_onnx",
     "verify_onnx",
 ]
@@ -343,44 +340,3 @@ def verify_onnx(
         worst = max(worst, diff)
     logger.info("ONNX check at other sizes: max |onnx - eager| = %.3g", worst)
     return worst
-
-
-INT8_OPS = ("MatMul", "Gemm", "LSTM", "GRU")  # node types quantized by default (ONNX Runtime's int8 Conv
-# kernel, ConvInteger, measured 2-3x slower than its float32 Conv on this kind of CPU: convolutions stay float32
-# here; calibrated static int8 of convolutions is carrousel.core.export.quant)
-
-
-def quantize_int8(blob: bytes, ops: Sequence[str] = INT8_OPS) -> bytes:
-    """Dynamic int8 quantization (ONNX Runtime ``quantize_dynamic``): int8 weights of the ``ops`` node
-    types (MatMul/Gemm, LSTM and GRU by default: ``DynamicQuantizeLSTM``...), activations quantized per
-    batch at run time; the rest stays float32.
-
-    Raises:
-        ExportError: when ONNX Runtime's quantizer fails.
-    """
-    quant = require("onnxruntime.quantization", EXTRA, "int8 quantization")
-    with quantizer_files(blob, "int8 quantization") as (src, _, dst):
-        quant.quantize_dynamic(
-            str(src), str(dst), weight_type=quant.QuantType.QInt8, op_types_to_quantize=list(ops)
-        )
-        return dst.read_bytes()
-
-
-@contextlib.contextmanager
-def quantizer_files(blob: bytes, what: str) -> Iterator[tuple[Path, Path, Path]]:
-    """The files of one ONNX Runtime quantizer run: ``(fp32, pre, int8)`` paths in a temporary folder,
-    ``fp32`` holding ``blob`` (``pre`` for a pre-processing step). The quantizer's advice on the root
-    logger is silenced meanwhile, and its failure becomes one ``ExportError`` line ("``what`` failed: ...").
-    """
-    with tempfile.TemporaryDirectory() as tmp:
-        src, pre, dst = (Path(tmp) / f"{n}.onnx" for n in ("fp32", "pre", "int8"))
-        src.write_bytes(blob)
-        root = logging.getLogger()
-        level = root.level
-        root.setLevel(logging.ERROR)  # the quantizer logs advice on the root logger
-        try:
-            yield src, pre, dst
-        except Exception as exc:
-            raise ExportError(f"{what} failed: {str(exc).splitlines()[0]}") from None
-        finally:
-            root.setLevel(level)

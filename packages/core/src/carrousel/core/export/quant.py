@@ -1,6 +1,6 @@
 """Static int8 quantization of convolutions (ONNX Runtime ``quantize_static``, QDQ format, per channel).
 
-Dynamic int8 (:func:`~carrousel.core.export.onnx.quantize_int8`) quantizes activations at run time, which
+Dynamic int8 (:func:`~carrousel.core.export.dynamic.quantize_int8`) quantizes activations at run time, which
 for a convolution means ONNX Runtime's ``ConvInteger`` plus a ``DynamicQuantizeLinear`` of the input and
 a rescale of the output: measured 3x SLOWER than its float32 ``Conv`` on a DanQ network at batch 64
 (benchmarks/bench_export.py, ``bio``). Static quantization instead fixes the activations' scales from
@@ -26,7 +26,8 @@ import numpy as np
 from torch import Tensor
 
 from carrousel.core.errors import ExportError
-from carrousel.core.export.onnx import EXTRA, quantizer_files
+from carrousel.core.export.dynamic import quantizer_files
+from carrousel.core.export.runtime import EXTRA
 from carrousel.core.optional import require
 
 __all__ = ["STATIC_OPS", "quantize_static_int8"]
