@@ -104,16 +104,24 @@ def test_speech_pruning_names_its_training_corpora_as_given(monkeypatch: pytest.
     monkeypatch.setattr(prune, "load_corpora", lambda *a: [])  # no utterance survives: the error names them
     monkeypatch.setattr(prune, "with_durations", lambda utts: utts)
     monkeypatch.setattr(prune, "split_utterances", lambda utts, fraction, seed: ([], []))
-    monkeypatch.setattr(prune, "trainable", lambda utts, *a: ([], 0))
+    left = {"too_long": 2, "too_short_for_transcript": 0, "no_known_characters": 0}
+    monkeypatch.setattr(prune, "trainable", lambda utts, *a: ([], left))
     full: Any = SimpleNamespace(alphabet=None, frame_seconds=0.02)
     cfg = SpeechExportConfig(prune=0.5, train_data=("a.tsv", "b.tsv"))
-    for naming, said in (
-        (contextlib.nullcontext(), "train_data=('a.tsv', 'b.tsv')"),  # before: "train_data a.tsv, b.tsv"
-        (flags_named(), "--train-data a.tsv, b.tsv"),
+    for naming, said, fix in (
+        (
+            contextlib.nullcontext(),
+            "train_data=('a.tsv', 'b.tsv')",
+            "train_data",
+        ),  # before: "train_data a.tsv, b.tsv"
+        (flags_named(), "--train-data a.tsv, b.tsv", "--train-data CORPUS"),
     ):
         with naming, pytest.raises(CorpusError) as err:
             prune.finetune_corpus(full, {}, cfg)
-        assert str(err.value) == f"{said}: no usable training utterance for this model (dropped: 0)"
+        assert str(err.value) == (  # before: "(dropped: {'too_long': 2, ...})", naming no fix
+            f"{said}: no usable training utterance for this model (left out: 2 too long); give with {fix} "
+            "recordings of at most 30 s, long enough for their transcripts, written in the model's alphabet"
+        )
 
 
 def test_nlp_freezing_without_pretrained_embeddings_names_the_python_settings() -> None:

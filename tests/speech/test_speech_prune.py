@@ -173,3 +173,33 @@ def test_resolved_corpora_keep_prefixes_splits_and_sample_groups(tmp_path: Path,
         "gone.tsv",
     )  # a resolved one that is gone: as given
     assert recorded_corpora({"corpora": ["a.tsv"], "resolved": "junk"}) == ("a.tsv",)  # hand-edited: as given
+
+
+@pytest.mark.parametrize(
+    ("n", "transcript", "said"),
+    [
+        (1, "one", "its 1 utterance(s) all went to validation"),  # --train-data's tenth: at least one
+        (3, "one two three four five six seven eight nine ten", "(left out: 2 too short for transcript)"),
+    ],
+)
+def test_a_fine_tuning_corpus_with_nothing_to_train_on_says_why_and_the_fix(
+    tmp_path: Path, n: int, transcript: str, said: str
+) -> None:
+    """Before: ``...: no usable training utterance for this model (dropped: {'too_long': 0, ...})``, a
+    Python dict, all zeros for a corpus of one (held out whole), naming no fix."""
+    import soundfile as sf
+
+    t = np.arange(8000) / 16000  # half a second: too short for ten words
+    rows = []
+    for i in range(n):
+        sf.write(str(tmp_path / f"a{i}.wav"), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
+        rows.append(f"a{i}.wav\t{transcript}\n")
+    data = tmp_path / "m.tsv"
+    data.write_text("path\ttranscript\n" + "".join(rows), encoding="utf-8")
+    args = ["export", "-o", str(tmp_path / "out"), "--prune", "0.5", "--train-data", str(data)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+    line = res.output.strip()
+    assert len(line.splitlines()) == 1 and said in line and "{" not in line, line
+    assert line.endswith("--train-data CORPUS") or "give with --train-data CORPUS recordings" in line, line
+    assert not (tmp_path / "out").exists()

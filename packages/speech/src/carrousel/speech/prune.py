@@ -42,6 +42,7 @@ from carrousel.speech.errors import CorpusError
 from carrousel.speech.models import CTCModel
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.task import CTCTask
+from carrousel.speech.train_checks import left_out
 from carrousel.speech.training_record import recorded_corpora
 
 __all__ = ["VariantTraining", "finetune_corpus", "pruned_recognizer", "recorded_config", "variant_training"]
@@ -106,8 +107,27 @@ def finetune_corpus(
     train_utts, dropped = trainable(train_utts, full.alphabet, full.frame_seconds, max_seconds)
     val_utts, _ = trainable(val_utts, full.alphabet, full.frame_seconds, max_seconds)
     if not train_utts:
-        raise CorpusError(f"{where}: no usable training utterance for this model (dropped: {dropped})")
+        raise CorpusError(_no_training_line(where, dropped, len(val_utts), max_seconds))
     return train_utts, val_utts, where
+
+
+def _no_training_line(where: str, dropped: dict[str, int], held_out: int, max_seconds: float) -> str:
+    """The one line refusing a fine-tuning corpus with no usable training utterance: where they went, and
+    the fix. Before: ``...: no usable training utterance for this model (dropped: {'too_long': 0, ...})``,
+    a Python dict (all zeros when the split had held every utterance out) naming no fix."""
+    give = option("train_data", metavar="CORPUS")
+    if any(dropped.values()):
+        return (
+            f"{where}: no usable training utterance for this model (left out: {left_out(dropped)}); give with "
+            f"{give} recordings of at most {max_seconds:g} s, long enough for their transcripts, written in "
+            "the model's alphabet"
+        )
+    if held_out:
+        return (
+            f"{where}: its {held_out} utterance(s) all went to validation (at least one is held out); give "
+            f"a corpus of more recordings with {give}"
+        )
+    return f"{where}: no utterance to fine-tune on; give a corpus of recordings with {give}"
 
 
 @dataclass(frozen=True)
