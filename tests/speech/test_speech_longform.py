@@ -21,7 +21,7 @@ from carrousel.core import cli as core_cli
 from carrousel.speech import pipeline
 from carrousel.speech.cli import main
 from carrousel.speech.config import TranscribeConfig
-from carrousel.speech.longform import _chunk_log_probs
+from carrousel.speech.longform import Progress, _chunk_log_probs
 from tests.speech.conftest import make_tone
 from tests.speech.test_speech_recognizer import tiny
 
@@ -48,7 +48,7 @@ def test_short_files_report_no_chunks(write_wav, tone) -> None:
     assert len(got) == 2 and calls == []
 
 
-def _bars() -> tuple[list[tuple[str, float | None, float]], pipeline.Progress]:
+def _bars() -> tuple[list[tuple[str, float | None, float]], Progress]:
     """A recording ``progress`` factory: each bar's description, total and the sum of its advances."""
     bars: list[tuple[str, float | None, float]] = []
 

@@ -18,6 +18,7 @@ from carrousel.speech.cli import app
 from carrousel.speech.config import AugmentConfig, FeatureConfig
 from carrousel.speech.data import SpeechDataset, Utterance, make_loader
 from carrousel.speech.features import FeatureExtractor
+from carrousel.speech.pipeline import training
 from carrousel.speech.text import ENGLISH
 from tests.cuda_pins import rule_as_cuda, spy_loaders
 from tests.speech.conftest import two_steps
@@ -62,7 +63,7 @@ def test_speech_train_pins_for_a_cuda_trainer(  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch, corpora: dict[str, str], tmp_path: Path, cuda: bool
 ) -> None:
     """Two steps of training with two worker processes: the pinned batches train on the CPU as well."""
-    asked, pins = _as_cuda(monkeypatch, pipeline, cuda)
+    asked, pins = _as_cuda(monkeypatch, training, cuda)
     result = pipeline.train(two_steps(corpora["train"], width=16, layers=1, workers=2), tmp_path / "m")
     assert asked == ["cpu"]  # the training's device
     assert pins == [cuda, cuda]  # training and validation

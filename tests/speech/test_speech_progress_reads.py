@@ -1,4 +1,4 @@
-"""speech's training progress (``pipeline._Progress``) advances a bar once a batch and reads no batch figure:
+"""speech's training progress (``pipeline.training._Progress``) advances a bar once a batch and reads no batch figure:
 with ``nonfinite="stop"`` the trainer then reads the losses every ``log_every`` steps, not every step (on a
 GPU each read makes the host wait for the device). On main its ``on_batch_end`` made the trainer read every
 batch's loss and gradient norm (13 reads for 13 batches)."""
@@ -11,7 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.train import Task, TrainConfig, Trainer
-from carrousel.speech.pipeline import _Progress
+from carrousel.speech.pipeline.training import _Progress
 from tests.host_reads import host_reads, on_device
 
 

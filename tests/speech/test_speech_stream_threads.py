@@ -13,6 +13,7 @@ from carrousel.speech import pipeline
 from carrousel.speech.cli import app
 from carrousel.speech.config import StreamConfig
 from carrousel.speech.errors import SpeechConfigError
+from carrousel.speech.pipeline import transcription
 from tests.cli_harness import config_of
 
 
@@ -40,7 +41,7 @@ def test_stream_sets_the_threads_before_the_model_loads(
         seen.append(torch.get_num_threads())
         raise RuntimeError("stop here")
 
-    monkeypatch.setattr(pipeline, "load_model", load)
+    monkeypatch.setattr(transcription, "load_model", load)  # what stream calls
     with pytest.raises(RuntimeError, match="stop here"):
         list(pipeline.stream(StreamConfig(threads=3), str(tmp_path / "x.wav")))
     assert seen == [3]  # the conftest puts the thread count back

@@ -98,10 +98,10 @@ def test_json_is_pure_with_a_bar_on_a_terminal(capsys, monkeypatch, write_wav, t
 
 def test_json_partials_carry_the_run_precision(capsys, monkeypatch, write_wav) -> None:
     # before: only the final update said it; every partial had "precision": null, "trained_precision": null
-    from carrousel.speech import pipeline
+    from carrousel.speech.pipeline import transcription
 
     r, _ = scripted(3)
-    monkeypatch.setattr(pipeline, "load_model", lambda model, device: r)
+    monkeypatch.setattr(transcription, "load_model", lambda model, device: r)
     noise = np.random.default_rng(0).normal(0, 0.1, 16000 * 5).astype(np.float32)
     wav = str(write_wav("a.wav", noise))
     code, out, _ = _speech(capsys, monkeypatch, False, "stream", "--model", "m", "--json", wav)

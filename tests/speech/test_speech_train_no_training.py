@@ -57,7 +57,7 @@ def test_the_utterances_left_out_of_a_run_are_logged_in_words(tmp_path: Path, ca
     cfg = TrainConfig(
         data=(data,), epochs=1, hidden=8, layers=1, max_seconds=1.5, val_fraction=0.0, workers=0
     )
-    with caplog.at_level("WARNING", logger="carrousel.speech.pipeline"):
+    with caplog.at_level("WARNING", logger="carrousel.speech.pipeline.training"):
         pipeline.train(cfg, tmp_path / "model")
-    said = [r.getMessage() for r in caplog.records if r.name == "carrousel.speech.pipeline"]
+    said = [r.getMessage() for r in caplog.records if r.name == "carrousel.speech.pipeline.training"]
     assert "left out of training: 1 too long" in said, said  # before: {'too_long': 1}
