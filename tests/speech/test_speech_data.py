@@ -164,4 +164,13 @@ def test_left_out_rows_and_no_transcripts_name_the_corpus_as_set(two_wavs, caplo
     m.write_text("path\ttranscript\naudio/a.wav\t?!\n", encoding="utf-8")
     with pytest.raises(CorpusError) as info, flags_named() if flags else contextlib.nullcontext():
         load_corpus(str(m))
-    assert str(info.value).startswith(f"{named}: no transcribed recordings found; give a manifest")
+    assert str(info.value) == (  # before: "no transcribed recordings found; give a manifest", to a manifest
+        f"{named}: none of its 1 rows has a transcript (a letter or digit); give a row per recording, with its "
+        "path and what it says"
+    )
+    m.write_text("path\ttranscript\n", encoding="utf-8")  # a header alone
+    with pytest.raises(CorpusError) as info, flags_named() if flags else contextlib.nullcontext():
+        load_corpus(str(m))
+    assert (
+        str(info.value) == f"{named} holds no rows; give a row per recording, with its path and what it says"
+    )

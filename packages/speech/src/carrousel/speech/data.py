@@ -164,7 +164,7 @@ def load_corpus(spec: str, name: str = "data") -> list[Utterance]:
             f" recordings with .txt transcripts (to transcribe it: speech transcribe {path})"
         )
     rows = True  # a layout whose reader names each recording's row as it reads its header
-    if kind == "manifest" or (not kind and path.is_file()):
+    if manifest := kind == "manifest" or (not kind and path.is_file()):
         utts = [_utterance(*row) for row in read_manifest(path)]
     elif kind == "commonvoice" or (not kind and is_common_voice(path)):
         utts = [_utterance(*row) for row in read_manifest(common_voice_manifest(path, split or None))]
@@ -195,6 +195,13 @@ def load_corpus(spec: str, name: str = "data") -> list[Utterance]:
         logger.warning("%s: %d of %d recordings have %s", where, left_out, len(utts), note)
     if silent := sum(u.no_speech for u in kept):
         logger.info("%s: %d recordings without speech (empty transcript)", where, silent)
+    if not kept and manifest:  # before: "no transcribed recordings found; give a manifest", to a manifest
+        listed = (
+            f": none of its {len(utts)} rows has a transcript (a letter or digit)"
+            if utts
+            else " holds no rows"
+        )
+        raise CorpusError(f"{where}{listed}; give a row per recording, with its path and what it says")
     utts = kept
     if not utts:
         raise CorpusError(
