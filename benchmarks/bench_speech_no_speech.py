@@ -32,7 +32,8 @@ import torch
 
 from carrousel.speech.audio import read_audio
 from carrousel.speech.config import DecodeConfig, StreamConfig, SynthConfig, TranscribeConfig
-from carrousel.speech.pipeline import shipped_model_path, stream, synth_corpus, transcribe
+from carrousel.speech.pipeline import stream, synth_corpus, transcribe
+from carrousel.speech.recognizer import shipped_model_path
 
 
 def _paths(manifest: str) -> list[str]:
