@@ -211,6 +211,7 @@ class DecodeConfig:
     hotword_weight: float = 3.0  # bonus per character of a matching hotword prefix (natural log)
     prune: float = -10.0  # beam: skip characters whose frame log-probability is below this
     MAX_BEAM = 512  # the bound of beam (and so of nbest)
+    LM_BEAM = 8  # the beam searched where an LM or hotwords ask for the search and beam is 1
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError, paths="lm")
@@ -225,6 +226,13 @@ class DecodeConfig:
     def uses_beam(self) -> bool:
         """Whether prefix beam search runs (a beam, an LM, hotwords or N-best ask for it)."""
         return self.beam > 1 or self.lm is not None or bool(self.hotwords) or self.nbest > 1
+
+    @property
+    def width(self) -> int:
+        """The beam searched: ``beam``, or :attr:`LM_BEAM` where an LM or hotwords ask for the search and
+        ``beam`` is 1. Before, a beam of one, worse than greedy: ``speech evaluate --data sample:tidigits``
+        WER 0.652 greedy, 0.705 with ``--hotword marvin``, 0.696 with ``--lm`` (0.455 with ``--beam 8``)."""
+        return self.LM_BEAM if self.beam == 1 and (self.lm is not None or self.hotwords) else self.beam
 
 
 @dataclass(frozen=True)

@@ -237,11 +237,11 @@ def decode(
             sound. None: always (features that start in a silence of unknown length).
 
     Returns:
-        Up to ``config.nbest`` hypotheses with distinct texts: first the best of a beam of ``config.beam``
+        Up to ``config.nbest`` hypotheses with distinct texts: first the best of a beam of ``config.width``
         (asking for more alternatives at one beam width never changes the transcript), then the others by score. Beam
         prefixes that differ only in spaces (``"w"``, ``"w "``) are one text once trimmed, so a beam as
         wide as N often holds fewer than N distinct texts: when it does, the search is run again with the
-        beam doubled, up to :data:`NBEST_WIDEN` times ``config.beam`` (at least ``4 * nbest``, at most
+        beam doubled, up to :data:`NBEST_WIDEN` times ``config.width`` (at least ``4 * nbest``, at most
         512), and its new texts are added. Fewer come back only when even that search finds no more
         (a recording of one or two frames has few possible texts).
     """
@@ -255,9 +255,9 @@ def decode(
     scorer = WordScorer(alphabet, config, lm)
     kept = _informative_frames(log_probs, alphabet.blank)
     lp = log_probs[kept]
-    ranked = _search(lp, alphabet, config, scorer, config.beam)
+    ranked = _search(lp, alphabet, config, scorer, config.width)
     first = next(iter(ranked))  # the transcript is the user's beam's, whatever a wider search adds
-    width = config.beam
+    width = config.width
     while len(ranked) < config.nbest and width < _widest(config):
         width = min(2 * width, _widest(config))
         for other, found in _search(lp, alphabet, config, scorer, width).items():
@@ -287,7 +287,7 @@ def decode(
 
 def _widest(config: DecodeConfig) -> int:
     """The widest beam tried to find ``config.nbest`` distinct transcripts (see :func:`decode`)."""
-    return min(512, max(NBEST_WIDEN * config.beam, 4 * config.nbest))
+    return min(512, max(NBEST_WIDEN * config.width, 4 * config.nbest))
 
 
 def _search(

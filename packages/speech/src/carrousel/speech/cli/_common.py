@@ -40,7 +40,13 @@ Model = Annotated[
 Device = DeviceOption
 Threads = Annotated[int | None, typer.Option("--threads", min=1, max=MAX_THREADS, help="Torch CPU threads.")]
 Beam = Annotated[
-    int, typer.Option("--beam", min=1, max=DecodeConfig.MAX_BEAM, help="Beam width; 1 is greedy decoding.")
+    int,
+    typer.Option(
+        "--beam",
+        min=1,
+        max=DecodeConfig.MAX_BEAM,
+        help="Beam width; 1 is greedy decoding (a beam of 8 with --lm or --hotword).",
+    ),
 ]
 Lm = Annotated[
     Path | None, typer.Option("--lm", help="Word LM: an ARPA file, or plain text (one sentence a line).")

@@ -130,7 +130,7 @@ def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> Evaluatio
     decoding = (
         "greedy"
         if not d.uses_beam
-        else f"beam {d.beam}" + (" + LM" if d.lm else " + model LM" if d.model_lm else "")
+        else f"beam {d.width}" + (" + LM" if d.lm else " + model LM" if d.model_lm else "")
     )
     decoding += " + hotwords" if d.hotwords else ""
     seconds = float(sum(tr.seconds for tr in transcripts))
