@@ -36,6 +36,7 @@ from carrousel.nlp.class_shares import warn_class_shares
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data_columns import is_text_name, pick_columns, pick_text_column
 from carrousel.nlp.data_encoding import check_json_encoding, data_encoding
+from carrousel.nlp.entities import unescape_entities
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
 from carrousel.nlp.table_cells import check_fields, csv_delimiter, flat_columns, loose_quote_line, plain_cells
@@ -318,8 +319,9 @@ def read_as(text: str) -> str:
     reader strips its lines, a table cell or a typed text may not: ``"dull . "`` and ``"dull ."`` must read
     alike (before, the trailing space was one more token, ``▁``, and moved the probabilities by up to 0.04).
     The tokenizers split words at spaces only: ``"good\nbad"`` was one word (``▁good``, then ``\nbad`` in
-    unknown pieces) unless the model folds unknown characters, and ``"good\r\nbad"`` read a stray ``▁``."""
-    return _BREAK.sub(" ", text.strip())
+    unknown pieces) unless the model folds unknown characters, and ``"good\r\nbad"`` read a stray ``▁``.
+    HTML references are read first (``don&#039;t`` as ``don't``, ``AT&T`` kept: ``entities.unescape_entities``)."""
+    return _BREAK.sub(" ", unescape_entities(text).strip())
 
 
 @check_args
