@@ -134,18 +134,18 @@ def block_starts(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[pd.
     )
     asked = cfg.backtest.origins
     test_days = min(asked, len(dates) - _MIN_TRAIN_ORIGINS)
-    if cfg.backtest.test_days is not None and test_days < asked:
-        raise PriceDataError(
-            f"{option('test_days', asked)} asks for more origins than the data holds ({max(test_days, 0)} usable "
-            f"after the first {_MIN_TRAIN_ORIGINS} for training); give {option('test_days', max(test_days, 20))} "
-            "or fewer, "
-            "or a longer history"
-        )
     if test_days < _MIN_TEST:
         raise PriceDataError(
             f"{len(dates)} usable forecast origins, a backtest needs at least "
             f"{_MIN_TRAIN_ORIGINS + _MIN_TEST}; use a longer history (earlier {option('start')}), a shorter "
             f"{option('lookback')} or {option('backtest.enabled', False, '--no-backtest')}"
+        )
+    if cfg.backtest.test_days is not None and test_days < asked:
+        raise PriceDataError(
+            f"{option('test_days', asked)} asks for more origins than the data holds ({max(test_days, 0)} usable "
+            f"after the first {_MIN_TRAIN_ORIGINS} for training); give {option('test_days', test_days)} "
+            "or fewer, "
+            "or a longer history"
         )
     if test_days < asked:
         logger.warning(
