@@ -265,7 +265,7 @@ def wide_to_long(df: pd.DataFrame, reserved: tuple[str, ...] = ()) -> pd.DataFra
 def _spreadsheet_gaps(values: pd.Series) -> pd.Series:
     """A text column of numbers and missing-value cells (``#N/A``, blank: :data:`_MISSING`) as numbers with
     NaN; any other column as it is."""
-    if values.dtype != object:
+    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):  # pandas 3 reads text as str
         return values
     text = values.astype(str).str.strip()
     gap = values.isna() | (text == "") | text.str.lower().isin(_MISSING)
