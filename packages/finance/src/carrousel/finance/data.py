@@ -28,7 +28,7 @@ import pandas as pd
 from carrousel.core.atomic import atomic_write_text
 from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
-from carrousel.core.files import read_text
+from carrousel.core.files import check_input_file, read_text
 from carrousel.core.option_names import naming_flags, option
 from carrousel.core.optional import require
 from carrousel.core.paths import user_path
@@ -114,8 +114,11 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
     columns and how cells are numbers). Separators ``,`` ``;`` tab or ``|``, spaces after them ignored; a
     ``;`` file with decimal commas (``1234,56``) is read so. Several tickers (a ``Ticker`` column, yfinance's
     3-line header of ``yf.download([...]).to_csv()``, a wide table of one close column per ticker) are read
-    as a long table with a ``ticker`` column; the 3-line header of one ticker gives its prices alone."""
+    as a long table with a ``ticker`` column; the 3-line header of one ticker gives its prices alone. A
+    ``.parquet`` file of the same columns is read as Parquet (the ``[parquet]`` extra)."""
     p = user_path(path)
+    if p.suffix.lower() == ".parquet":
+        return _read_price_parquet(p)
     try:
         text = read_text(
             p, option("csv_path", flag="--csv"), "CSV", max_bytes=_MAX_CSV_BYTES, max_line=_MAX_CSV_LINE
@@ -151,6 +154,27 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
         raise PriceDataError(f"{p} has a header but no price rows; export the history again")
     try:
         return normalise_columns(raw, decimal, str(p))
+    except PriceDataError as exc:
+        raise PriceDataError(f"{p}: {exc}") from None
+
+
+def _read_price_parquet(p: Path) -> pd.DataFrame:
+    try:
+        check_input_file(p, what="Parquet")
+    except DataError as exc:
+        raise PriceDataError(str(exc)) from None
+    require("pyarrow", "carrousel-finance[parquet]", "Parquet tables")
+    try:
+        raw = pd.read_parquet(p)
+    except (ValueError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise PriceDataError(f"cannot read {p} as a Parquet table ({first}); write it again") from None
+    if not isinstance(raw.index, pd.RangeIndex):  # df.to_parquet() keeps a Date index
+        raw = raw.reset_index()
+    if raw.empty:
+        raise PriceDataError(f"{p} has no price rows; write the history again")
+    try:
+        return normalise_columns(raw, ".", str(p))
     except PriceDataError as exc:
         raise PriceDataError(f"{p}: {exc}") from None
 
