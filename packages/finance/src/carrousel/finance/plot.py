@@ -219,6 +219,11 @@ def _error_panel(ax: Any, bt: BacktestResult, ticker: str, step: int) -> None:
             series.index, series.to_numpy(), color=color, lw=1, marker="." if len(series) < 40 else None,
             label=f"{name} ({window}-origin mean)",
         )  # fmt: skip
+    # evenly spaced dates: the default restarts its day ticks each month, so a short backtest printed
+    # 2018-11-29 over 2018-12-01 (the locator is matplotlib's AutoDateLocator once dates are drawn)
+    locator = ax.xaxis.get_major_locator()
+    if hasattr(locator, "interval_multiples"):
+        locator.interval_multiples = False
     ax.set_ylabel(f"{step}-day-ahead abs. error, %")
     ax.set_title(f"walk-forward backtest errors {_ahead(step)} (by target date)", fontsize=9)
     _legend(ax)
