@@ -126,9 +126,12 @@ def validate_frame(df: object) -> pd.DataFrame:
     frame = _columns(df)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
+        found = set(standard_columns(frame).values())  # one series' prices, no ticker: say what to add
+        one = "date" in found and bool(found & {"close", "adj_close"}) and "ticker" not in found
+        fix = "; one series without a ticker: add a Ticker column (its symbol on every row)" if one else ""
         raise FrameError(
             f"the frame lacks column(s) {', '.join(missing)}; it needs unique_id, ds, y (one row per series "
-            f"and date), it has {', '.join(map(str, frame.columns)) or 'none'}"
+            f"and date), it has {', '.join(map(str, frame.columns)) or 'none'}{fix}"
         )
     if frame.empty:
         raise FrameError("the frame has no rows; give one row per series and date")
