@@ -120,7 +120,8 @@ def transcribe(
 def _transcript_json(t: Transcript, timestamps: bool) -> dict[str, Any]:
     if t.error is not None:
         return {"path": t.path, "error": t.error}
-    doc: dict[str, Any] = {"path": t.path, "text": t.text, "seconds": t.seconds, "confidence": t.confidence}
+    seconds = round(t.seconds, 3)  # milliseconds, as the word times and other JSON durations
+    doc: dict[str, Any] = {"path": t.path, "text": t.text, "seconds": seconds, "confidence": t.confidence}
     doc |= {"trained_precision": t.trained_precision, "precision": t.precision}
     if timestamps:
         doc["words"] = t.words
