@@ -152,7 +152,10 @@ CORRUPTIONS = {
         lambda f: (__import__("shutil").rmtree(f), f.write_text("x")),
         "not a folder",
     ),
-    "no manifest": (lambda f: (f / BUNDLE_FILE).unlink(), "holds no bundle.json"),
+    "no manifest": (
+        lambda f: (f / BUNDLE_FILE).unlink(),
+        r"holds no bundle.json.*; point to the folder a train",
+    ),
     "old layout": (
         lambda f: ((f / BUNDLE_FILE).unlink(), (f / "config.json").write_text("{}")),
         "older carrousel",

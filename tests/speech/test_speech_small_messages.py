@@ -37,3 +37,12 @@ def test_transcribe_json_seconds_are_rounded(capsys, monkeypatch, write_wav, ton
     code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", model, "--json", str(path))
     assert code == 0, err
     assert json.loads(out)[0]["seconds"] == 1.409, out
+
+
+def test_model_folder_without_bundle_names_the_fix(capsys, monkeypatch, write_wav, tone, tmp_path) -> None:
+    """On main: "... holds no bundle.json, so it is not a carrousel model", and no way out."""
+    (empty := tmp_path / "empty").mkdir()
+    path = write_wav("a.wav", tone(0.5))
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", str(empty), str(path))
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert "not a carrousel model" in err and "train" in err and "omit --model" in err, err

@@ -238,7 +238,10 @@ def _manifest_bytes(root: Path) -> bytes:
     if not path.is_file():
         old = " (config.json: a save_module folder, which load_module reads, or an older carrousel's model: train it again)"
         hint = old if (root / "config.json").is_file() else ""
-        raise BundleError(f"{root} holds no {BUNDLE_FILE}, so it is not a carrousel model{hint}")
+        raise BundleError(
+            f"{root} holds no {BUNDLE_FILE}, so it is not a carrousel model{hint}; point to the folder a "
+            "train command wrote (its --out), train one into it, or omit --model for a command's shipped model"
+        )
     try:
         return read_at(root, None, BUNDLE_FILE, _MAX_MANIFEST_BYTES)
     except (ValueError, OSError) as exc:
