@@ -46,3 +46,13 @@ def test_model_folder_without_bundle_names_the_fix(capsys, monkeypatch, write_wa
     code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", str(empty), str(path))
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
     assert "not a carrousel model" in err and "train" in err and "omit --model" in err, err
+
+
+def test_folder_of_audio_without_transcripts_says_so(capsys, monkeypatch, write_wav, tone, tmp_path) -> None:
+    """On main: "--data ...: no transcribed recordings found", of a folder holding two recordings."""
+    for name in ("a.wav", "b.wav"):
+        write_wav(name, tone(0.5))
+    code, out, err = speech(capsys, monkeypatch, "evaluate", "--data", str(tmp_path))
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert "holds 2 audio files but no transcripts" in err and ".txt transcript beside each" in err, err
+    assert "manifest" in err, err

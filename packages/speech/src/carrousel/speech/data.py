@@ -48,7 +48,7 @@ from carrousel.speech import augment as aug
 from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info, read_audio, read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig
 from carrousel.speech.corpora import CORPORA, corpus_kind, read_corpus
-from carrousel.speech.corpus_spec import corpus_parts
+from carrousel.speech.corpus_spec import corpus_parts, nothing_found
 from carrousel.speech.errors import AudioError, CorpusError, SpeechConfigError
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, spec_augment
 from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
@@ -203,12 +203,8 @@ def load_corpus(spec: str, name: str = "data") -> list[Utterance]:
         )
         raise CorpusError(f"{where}{listed}; give a row per recording, with its path and what it says")
     utts = kept
-    if not utts:
-        raise CorpusError(
-            f"{where}: no transcribed recordings found; give a manifest (path<TAB>transcript), a folder "
-            "of audio with .txt transcripts, an audiofolder, a Kaldi data directory, a Common Voice, LibriSpeech,"
-            " Speech Commands, LJSpeech, VCTK or TIMIT root"
-        )
+    if not utts:  # before: a folder of recordings alone was "no transcribed recordings found"
+        raise CorpusError(nothing_found(where, path, listed=bool(left_out)))
     return utts
 
 
