@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from carrousel.core.args import check_args
 from carrousel.core.text import counted
 from carrousel.speech.audio import AUDIO_SUFFIXES
 from carrousel.speech.corpora import CORPORA
@@ -33,6 +34,7 @@ def corpus_parts(spec: str) -> tuple[str, str, str | None]:
     return kind, path, split if hash_ else None
 
 
+@check_args
 def nothing_found(where: str, root: Path, listed: bool) -> str:
     """The line for corpus ``where`` (at ``root``) with no transcribed recording; ``listed``: it listed some,
     all with an empty transcript. A folder of recordings alone is told it holds N audio files but no
