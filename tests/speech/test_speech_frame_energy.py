@@ -1,4 +1,4 @@
-"""The 10 ms frame energy (dB) is computed in one place, :func:`carrousel.speech.audio.frame_energy_db`.
+"""The 10 ms frame energy (dB) is computed in one place, :func:`carrousel.speech.waveform.frame_energy_db`.
 
 Before, ``audio.speech_bounds`` (a file's trimmed silence) and ``streaming.LeadingSilence`` (a stream's held
 back silence) each wrote the same formula (squares in float64, the frame's mean, ``10 log10(. + 1e-12)``);
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-import carrousel.speech.audio as audio
 import carrousel.speech.streaming as streaming
+import carrousel.speech.waveform as waveform
 from carrousel.speech.audio import read_audio, speech_bounds
 from carrousel.speech.streaming import LeadingSilence
 
@@ -44,7 +44,7 @@ def test_speech_bounds_and_the_stream_gate_read_the_one_frame_energy(monkeypatch
         calls.append(hop)
         return frame_energy_db(x, hop)
 
-    monkeypatch.setattr(audio, "frame_energy_db", spy)
+    monkeypatch.setattr(waveform, "frame_energy_db", spy)  # its home since audio.py was split
     monkeypatch.setattr(streaming, "frame_energy_db", spy)
     x = np.zeros(16000, np.float32)
     x[8000:12000] = 0.1 * np.sin(np.arange(4000) / 3)

@@ -10,6 +10,9 @@ chunk length whatever the file's duration.
 CMU Sphinx ``.mfc`` feature files (a 4-byte count, then 13 float32 cepstra per 10 ms frame) are read
 by :func:`read_sphinx_mfc`; models with a matching MFCC front end decode them without audio.
 
+What is done to the samples once read (resampling, the silence check, frame energy, the span holding the
+sound) lives in :mod:`carrousel.speech.waveform`; its names are re-exported here.
+
 A part of a recording is named ``rec.wav#START-END`` (seconds, ``[START, END)``; ``rec.wav#START-`` runs to
 the end; :func:`segment_path`), read wherever a file is, when no file has that very name: a Kaldi
 ``segments`` file's utterances are such parts. An end past the recording's end by more than
@@ -22,7 +25,6 @@ Every failure is one :class:`~carrousel.speech.errors.AudioError` line naming th
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 import stat
@@ -33,8 +35,6 @@ from typing import Any
 
 import numpy as np
 import soundfile as sf
-import torch
-import torchaudio.functional as AF
 
 from carrousel.core.args import check_args
 from carrousel.core.files_text import read_failure
@@ -45,8 +45,8 @@ from carrousel.speech.errors import (
     CorruptAudioError,
     CutShortAudioError,
     EmptyAudioError,
-    SilentAudioError,
 )
+from carrousel.speech.waveform import SILENCE_PEAK, check_not_silent, frame_energy_db, resample, speech_bounds
 
 __all__ = [
     "AUDIO_SUFFIXES",
@@ -79,7 +79,6 @@ logger = logging.getLogger(__name__)
 _SEGMENT = re.compile(r"(.+)#(\d+(?:\.\d*)?)-(\d+(?:\.\d*)?)?")  # rec.wav#1.5-3.25, rec.wav#1.5-
 # libsndfile's note on a WAV whose data chunk is longer than the file; streamed writers' placeholder sizes
 _CUT, _UNSIZED = re.compile(r"^data : (\d+) \(should be (\d+)\)", re.MULTILINE), 0x7FFF0000
-SILENCE_PEAK = 10 ** (-60 / 20)  # a recording whose peak stays below -60 dBFS holds no speech
 _CANCELLED = 10 ** (-20 / 20)  # channels whose mean is 20 dB below the loudest one cancel (to_mono)
 
 
@@ -233,50 +232,6 @@ def _downmix(data: np.ndarray) -> tuple[np.ndarray, int | None]:
 def _warn_cancelled(where: str, channels: int, channel: int) -> None:
     msg = "%s: its %d channels cancel when averaged (one phase-inverted?); reading channel %d, the loudest, alone"
     logger.warning(msg, where, channels, channel + 1)
-
-
-@check_args
-def resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
-    """``x`` (mono, float32) resampled from ``rate`` to ``target`` Hz (a copy-free no-op when equal)."""
-    if rate == target or len(x) == 0:
-        return x
-    g = math.gcd(int(rate), int(target))
-    y = AF.resample(torch.from_numpy(np.ascontiguousarray(x)), rate // g, target // g)
-    return y.numpy().astype(np.float32, copy=False)
-
-
-def check_not_silent(x: np.ndarray, where: str) -> None:
-    """Raises :class:`SilentAudioError` when ``x`` is digital silence or below -60 dBFS at its peak."""
-    offset = float(np.mean(x)) if len(x) else 0.0
-    if len(x) == 0 or float(np.max(np.abs(x - offset))) < SILENCE_PEAK:
-        level = "peak below -60 dBFS"
-        if abs(offset) >= SILENCE_PEAK:  # a constant level is not sound: say so, its raw peak is not low
-            level = f"a constant level: {level} once its DC offset of {offset:+.3g} is removed"
-        raise SilentAudioError(f"{where} is silent ({level}); check the recording level or the microphone")
-
-
-@check_args
-def speech_bounds(x: np.ndarray, rate: int, range_db: float = 35.0, margin: float = 0.3) -> tuple[int, int]:
-    """Sample range ``[start, end)`` holding the sound: from the first to the last 10 ms frame within
-    ``range_db`` of the loudest one, widened by ``margin`` seconds (the whole recording when its noise
-    floor is within ``range_db`` of its peak, so noisy recordings are never cut)."""
-    hop = max(1, rate // 100)
-    n = len(x) // hop
-    if n < 3:
-        return 0, len(x)
-    energy = frame_energy_db(x, hop)
-    loud = energy > energy.max() - range_db
-    first, last = int(np.argmax(loud)), n - 1 - int(np.argmax(loud[::-1]))
-    pad = int(margin * rate)
-    return max(0, first * hop - pad), min(len(x), (last + 1) * hop + pad)
-
-
-@check_args
-def frame_energy_db(x: np.ndarray, hop: int) -> np.ndarray:
-    """The energy (dB) of each whole ``hop``-sample frame of ``x`` (10 ms frames: ``hop = rate // 100``): what
-    :func:`speech_bounds` trims by and a stream's :class:`~carrousel.speech.streaming.LeadingSilence` waits on."""
-    n = len(x) // hop
-    return 10 * np.log10(np.mean(np.square(x[: n * hop].reshape(n, hop), dtype=np.float64), axis=1) + 1e-12)
 
 
 def _check_finite(x: np.ndarray, where: str) -> None:
