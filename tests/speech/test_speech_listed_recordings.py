@@ -45,7 +45,7 @@ def _no_frames(bad: Path) -> None:
 
 
 BAD: dict[str, tuple[Callable[[Path], None], str]] = {  # how to spoil bad.wav, and what the message says
-    "text": (_text, "bad.wav is not readable audio (Format not recognised.); give a WAV, FLAC or OGG file"),
+    "text": (_text, "bad.wav is not readable audio (Format not recognised.); give a WAV, FLAC"),
     "cut short": (_cut_short, "bad.wav is cut short: its header declares 1.00 s, the file holds 0.25 s"),
     "0 bytes": (_empty, "bad.wav is empty (0 bytes); give a recording with sound"),
     "0 frames": (_no_frames, "bad.wav holds no audio samples; give a recording with sound"),

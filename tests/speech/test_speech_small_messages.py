@@ -56,3 +56,21 @@ def test_folder_of_audio_without_transcripts_says_so(capsys, monkeypatch, write_
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
     assert "holds 2 audio files but no transcripts" in err and ".txt transcript beside each" in err, err
     assert "manifest" in err, err
+
+
+def test_unreadable_audio_names_what_soundfile_reads(tmp_path) -> None:
+    """On main: "give a WAV, FLAC or OGG file" though libsndfile >= 1.1 reads MP3 too (1.2.2 here)."""
+    import soundfile as sf
+
+    from carrousel.speech.audio import read_audio
+    from carrousel.speech.errors import CorruptAudioError
+
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio at all" * 64)
+    with pytest.raises(CorruptAudioError) as info:
+        read_audio(bad, 16000)
+    said = str(info.value).partition("; give a ")[2].partition(" file")[0]
+    named = said.replace(" or ", ", ").split(", ")
+    available = sf.available_formats()
+    assert named and all(f in available for f in named), (said, sorted(available))
+    assert ("MP3" in named) == ("MP3" in available), said

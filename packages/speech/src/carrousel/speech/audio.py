@@ -75,6 +75,11 @@ AUDIO_SUFFIXES = (
     ".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au", ".raw", ".gsm", ".mfc"
 )  # fmt: skip
 logger = logging.getLogger(__name__)
+# The common formats the installed libsndfile reads (MP3 from 1.1.0 on), as an unreadable file's error names them
+_READABLE = [f for f in ("WAV", "FLAC", "OGG", "MP3") if f in sf.available_formats()]
+_READABLE_NAMED = (
+    f"{', '.join(_READABLE[:-1])} or {_READABLE[-1]}" if len(_READABLE) > 1 else "".join(_READABLE)
+)
 
 _SEGMENT = re.compile(r"(.+)#(\d+(?:\.\d*)?)-(\d+(?:\.\d*)?)?")  # rec.wav#1.5-3.25, rec.wav#1.5-
 # libsndfile's note on a WAV whose data chunk is longer than the file; streamed writers' placeholder sizes
@@ -167,7 +172,7 @@ def _part(path: str | Path, whole: bool = False) -> tuple[AudioInfo, Path, dict[
             ) from None
         raise CorruptAudioError(
             f"{p} is not readable audio ({str(exc).rpartition(':')[2].strip() or exc}); "
-            "give a WAV, FLAC or OGG file (convert others with ffmpeg or sox)"
+            f"give a {_READABLE_NAMED} file (convert others with ffmpeg or sox)"
         ) from None
     if info is None:  # headerless PCM
         frames = p.stat().st_size // 2
