@@ -240,7 +240,7 @@ def _manifest_bytes(root: Path) -> bytes:
         hint = old if (root / "config.json").is_file() else ""
         raise BundleError(
             f"{root} holds no {BUNDLE_FILE}, so it is not a carrousel model{hint}; point to the folder a "
-            "train command wrote (its --out), train one into it, or omit --model for a command's shipped model"
+            "train command wrote (its --out) or train one into it"
         )
     try:
         return read_at(root, None, BUNDLE_FILE, _MAX_MANIFEST_BYTES)
