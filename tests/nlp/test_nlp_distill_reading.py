@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.nlp.config import TokenizerConfig
+from carrousel.nlp.data import read_as
 from carrousel.nlp.pipeline.distill import TransferSet, read_as_student, teacher_transfer_set
 from carrousel.nlp.tokenization import TextTokenizer, read_emoji, train_tokenizer
 from tests.nlp.conftest import distill_config
@@ -88,3 +89,34 @@ def test_rows_the_student_folds_are_scored_again_as_folded(tmp_path: Path) -> No
     assert np.array_equal(again.val_logits[0], soft.val_logits[0])
     assert not np.array_equal(again.val_logits[1], soft.val_logits[1])
     assert np.array_equal(again.train_logits, soft.train_logits)  # the student's alphabet holds all of theirs
+
+
+ESCAPED_TRAIN = ["I don&#039;t like it", "a great film", "dull plot", "it&#x27;s fine  "]
+ESCAPED_VAL = ["so bad", "a great caf&eacute;"]  # é: in no training text, and written as its reference
+
+
+def test_the_teacher_reads_html_references_as_the_student_does(tmp_path: Path) -> None:
+    """The student reads ``read_as(text)`` (``don&#039;t`` as ``don't``); the teacher embeds the same text.
+    Before, it embedded the text as written, the references escaped, and fit its head on another text."""
+    cfg = distill_config(tmp_path)
+    unlabelled = tmp_path / "escaped.txt"
+    unlabelled.write_text("so bad\nAT&amp;T and you&amp;#39;d\nI don't like it\n", encoding="utf-8")
+    teacher = replace(cfg.teacher, augment=0, balance=False, unlabelled=(str(unlabelled),))
+    cfg = replace(cfg, emoji="keep", teacher=teacher)
+    encoder = _RecordingEncoder()
+    labels = np.array([0, 1, 0, 1]), ESCAPED_VAL, np.array([0, 1]), ["neg", "pos"]
+    soft = teacher_transfer_set(cfg, ESCAPED_TRAIN, *labels, encoder)  # type: ignore[arg-type]
+    seen = encoder.texts
+    assert seen[:4] == ["I don't like it", "a great film", "dull plot", "it's fine"]
+    assert seen[-2:] == ["so bad", "a great café"]  # held-out rows
+    # an unlabelled copy of a labelled text, escaped or not, is dropped; a reference is read once
+    assert soft.extra == ["AT&amp;T and you&amp;#39;d"] and "AT&T and you&#39;d" in seen
+    assert not any("&#039;" in t or "&#x27;" in t or "&eacute;" in t for t in seen)
+    assert [read_as(t) for t in ESCAPED_TRAIN + ESCAPED_VAL] == [*seen[:4], *seen[-2:]]
+
+    rows = ESCAPED_TRAIN + soft.extra
+    word = TokenizerConfig(kind="word", min_frequency=1)
+    folding = train_tokenizer(map(read_as, rows), word, emoji="keep", fold="unknown")  # as train_sentiment
+    encoder.texts.clear()
+    read_as_student(soft, folding, rows, ESCAPED_VAL, np.array([0, 1]))
+    assert encoder.texts == ["a great cafe"]  # as the student reads it: the reference read, then é folded

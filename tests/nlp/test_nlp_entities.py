@@ -4,12 +4,16 @@ applied by :func:`carrousel.nlp.data.read_as`): ``don&#039;t`` is ``don't`` to t
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from carrousel.nlp.data import read_as
+from carrousel.nlp.data import encode_texts, read_as
 from carrousel.nlp.entities import unescape_entities
 from carrousel.nlp.pipeline import SentimentModel
+from carrousel.nlp.pipeline.sentiment_reading import encode_for_model
 
 
 @pytest.mark.parametrize(
@@ -41,3 +45,38 @@ def test_the_shipped_model_reads_an_escaped_negation_as_the_plain_one() -> None:
     escaped, plain = model.predict_proba(["I don&#039;t like it", "I don't like it"], warn=False)
     np.testing.assert_allclose(escaped, plain, atol=1e-6)  # before: P(positive) 0.231 against 0.031
     assert model(["I don&#039;t like it"])[0].text == "I don&#039;t like it"  # the text given, as given
+
+
+TWICE = "I don&amp;#039;t like it"  # read once: "I don&#039;t like it", as training reads it (not "don't")
+
+
+def test_prediction_reads_a_text_once_as_training_does() -> None:
+    """Prediction (the API, ``predict`` from arguments, ``--file`` or stdin, ``evaluate`` and its attention
+    chart, ``export --data``: all through :func:`encode_for_model`) reads each text as ``encode_texts`` does
+    when training, with one ``read_as``. Before, it read it twice (``&amp;#039;`` became ``'``), while the
+    tokens it showed were of the text read once."""
+    model = SentimentModel.from_pretrained()
+    texts = [TWICE, "AT&amp;amp;T is fine", "a &amp;lt;3 film"]
+    got = encode_for_model(model.tokenizer, None, texts, model.max_length).ids
+    trained = encode_texts(model.tokenizer, texts, model.max_length, warn=False, unread=False)
+    assert [x.tolist() for x in got] == [x.tolist() for x in trained]
+    pred = model([TWICE])[0]
+    assert len(pred.tokens) == len(trained[0]) and "#" in pred.tokens  # the tokens of the ids it read
+    once, plain = model.predict_proba([TWICE, "I don't like it"], warn=False)
+    assert not np.allclose(once, plain, atol=1e-3)  # before: the same probabilities
+
+
+def test_predict_file_reads_a_text_once(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from carrousel.nlp.cli import app
+
+    model = SentimentModel.from_pretrained()
+    file = tmp_path / "texts.txt"
+    file.write_text(TWICE + "\n", encoding="utf-8")
+    run = CliRunner().invoke(app, ["sentiment", "predict", "--file", str(file), "--json"])
+    assert run.exit_code == 0, run.output
+    shown = json.loads(run.stdout)[0]["probabilities"]
+    once, plain = model.predict_proba([TWICE, "I don't like it"], warn=False)
+    assert [shown[label] for label in model.labels] == pytest.approx(once.tolist(), abs=1e-3)
+    assert abs(shown[model.labels[0]] - plain[0]) > 0.1  # before: "don't"'s (0.969 negative; now 0.769)

@@ -38,7 +38,7 @@ from carrousel.core.train import (
     HintStudent,
 )
 from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
-from carrousel.nlp.data import load_texts
+from carrousel.nlp.data import load_texts, read_as
 from carrousel.nlp.errors import LabelMismatchError, TeacherError
 from carrousel.nlp.models import SentimentClassifier
 from carrousel.nlp.oov import OovFallback, fit_oov_map
@@ -115,8 +115,8 @@ def teacher_transfer_set(
     encoder = encoder or MiniLM.from_folder()
     encoder.memo.clear()  # as in a fresh process: rows kept from earlier runs differ in their last bits
     unlabelled = read_unlabelled(teacher.unlabelled, teacher.max_unlabelled)
-    labelled = {t.strip() for t in train_texts} | {t.strip() for t in val_texts}
-    unlabelled = [t for t in dict.fromkeys(unlabelled) if t not in labelled]
+    labelled = {read_as(t) for t in [*train_texts, *val_texts]}  # as read: escaped copies too
+    unlabelled = [t for t in dict.fromkeys(unlabelled) if read_as(t) not in labelled]
     augmented = augment_texts(train_texts, teacher.augment, cfg.fit.seed)
     extra = unlabelled + augmented + ruled_texts
     logger.info(
@@ -127,13 +127,13 @@ def teacher_transfer_set(
         len(val_texts),
         len(ruled_texts),
     )
-    x_train = encoder.sentences(_as_student(cfg, list(train_texts) + unlabelled + augmented))
+    x_train = encoder.sentences(_student_reads(list(train_texts) + unlabelled + augmented, cfg.emoji))
     head = fit_logistic(x_train[: len(train_texts)], train_y, classes, teacher.c)
     with torch.no_grad():
         gap = np.full((len(ruled_y), classes), -teacher.ruled_margin / 2, dtype=np.float32)
         gap[np.arange(len(ruled_y)), ruled_y] = teacher.ruled_margin / 2
         scored = head(torch.from_numpy(x_train)).numpy()
-        x_val = encoder.sentences(_as_student(cfg, val_texts))
+        x_val = encoder.sentences(_student_reads(val_texts, cfg.emoji))
         val_logits = head(torch.from_numpy(x_val)).numpy()
     if teacher.balance and unlabelled:  # the teacher's classes on the unlabelled rows at the training prior
         n_train, n_unl = len(train_texts), len(unlabelled)
@@ -172,7 +172,7 @@ def read_as_student(
 ) -> TransferSet:
     """``soft`` with the teacher's rows scored again where the student's trained tokenizer folds their text
     (``fold="unknown"``): the teacher then scores, on every row, the text the student reads
-    (:meth:`TextTokenizer.prepare`). Its head and the ``balance`` subset stay those of the text before the
+    (:func:`read_as`, then :meth:`TextTokenizer.prepare`). Its head and the ``balance`` subset stay those of the text before the
     folding, which needs the vocabulary those texts train. Ruled rows keep their targets.
 
     Args:
@@ -208,10 +208,9 @@ def _rescored(
     """``logits`` (and ``features``), whose first rows are ``texts``', with the rows whose text the tokenizer
     folds embedded and scored again on the folded text."""
     assert soft.encoder is not None and soft.head is not None
-    read = [tokenizer.prepare(t) for t in texts]
-    changed = [
-        i for i, (t, r) in enumerate(zip(texts, read, strict=True)) if r != read_emoji(t, tokenizer.emoji)
-    ]
+    before = _student_reads(texts, tokenizer.emoji)  # as the teacher scored them
+    read = _student_reads(texts, tokenizer.emoji, tokenizer)
+    changed = [i for i, (b, r) in enumerate(zip(before, read, strict=True)) if r != b]
     if not changed:
         return logits, features
     logger.info("teacher: %d texts scored again as the student's tokenizer folds them", len(changed))
@@ -225,12 +224,16 @@ def _rescored(
     return logits, features
 
 
-def _as_student(cfg: SentimentTrainConfig, texts: Sequence[str]) -> list[str]:
-    """``texts`` as the student's tokenizer will read them, so far as that is known before it is trained: emoji
-    named or not (``cfg.emoji``, :func:`~carrousel.nlp.tokenization.read_emoji`, the first step of its
-    ``prepare``). Its folding (``cfg.fold``) is applied later, by :func:`read_as_student`: which characters it
-    folds depends on the vocabulary, trained on the texts this teacher chooses (``balance``)."""
-    return [read_emoji(t, cfg.emoji) for t in texts]
+def _student_reads(texts: Sequence[str], emoji: str, tokenizer: TextTokenizer | None = None) -> list[str]:
+    """``texts`` as the student reads them, the one reading the teacher embeds: :func:`read_as` (HTML references
+    read once, ``don&#039;t`` as ``don't``; whitespace), then the ``tokenizer``'s :meth:`~TextTokenizer.prepare`
+    (emoji named, characters folded); before it is trained (None), the emoji reading alone (``emoji``,
+    :func:`~carrousel.nlp.tokenization.read_emoji`, the first step of ``prepare``). Its folding is applied
+    later, by :func:`read_as_student`: which characters it folds depends on the vocabulary, trained on the texts
+    this teacher chooses (``balance``). Each text is read here once (:func:`read_as` read twice would unescape
+    ``&amp;#39;`` to ``'``)."""
+    read = [read_as(t) for t in texts]
+    return [tokenizer.prepare(t) if tokenizer is not None else read_emoji(t, emoji) for t in read]
 
 
 def _ruled(files: Sequence[str], labels: Sequence[str]) -> tuple[list[str], np.ndarray]:

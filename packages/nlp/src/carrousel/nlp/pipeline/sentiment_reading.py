@@ -96,19 +96,20 @@ def encode_for_model(
     ``(K, D)`` vectors of the ids past the vocabulary its unknown words got and their count per text, and
     the texts of which it knows no word (its callers warn, numbering the texts as they were given them)."""
     cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
-    texts = [read_as(t) for t in texts]  # as encode_texts reads them (spans point into these)
-    encoded, spans = None, None
+    encoded, spans, read = None, None, texts  # read: the texts as the OOV fallback reads them (below)
     if oov is not None:  # the characters behind each id too: the fallback reads its words off them
-        texts = [tokenizer.prepare(t) for t in texts]  # spans point into the text with emoji named
-        encoded, spans = tokenizer.encode_batch_spans([t[:cap] for t in texts])
-    # one extra id tells if it was cut
+        # read as encode_texts reads them, once (read_as twice would read "&amp;#39;" as "'", not "&#39;");
+        # spans point into the text with emoji named
+        read = [tokenizer.prepare(read_as(t)) for t in texts]
+        encoded, spans = tokenizer.encode_batch_spans([t[:cap] for t in read])
+    # one extra id tells if it was cut; the texts as given: encode_texts reads them (read_as) itself
     full = encode_texts(tokenizer, texts, limit + 1, warn=False, encoded=encoded, unread=False)
     cut = [len(ids) > limit for ids in full]
     ids = [x[:limit] for x in full]
     unread = tokenizer.unread(ids)  # before the fallback's ids past the vocabulary
     if oov is None:
         return Encoded(ids, cut, None, [0] * len(ids), unread)
-    ids, extra, counts = oov.expand(tokenizer, texts, ids, tokenizer.vocab_size, cap, spans)
+    ids, extra, counts = oov.expand(tokenizer, read, ids, tokenizer.vocab_size, cap, spans)
     return Encoded(ids, cut, extra, counts, unread)
 
 
