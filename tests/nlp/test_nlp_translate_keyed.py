@@ -384,3 +384,37 @@ def test_evaluate_reads_two_properties_files(
     assert json.loads(run.stdout)["pairs"] == len(pairs)
     run = nlp(*args, "--pairs", str(tmp_path / "app.properties"), "--pairs", str(tmp_path / "de.txt"))
     assert run.returncode == 1 and "is no keyed catalogue" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("messages.properties", "translated/messages.properties"),
+        ("res/values/strings.xml", "fr/res/values/strings.xml"),
+        ("locales/en.json", "locales/ui.json"),
+        ("en.lproj/Localizable.strings", "Base.lproj/Localizable.strings"),
+        ("Resources.resx", "out/Resources.resx"),
+    ],
+)
+def test_keyed_catalogues_naming_no_language_need_tgt(
+    source: str, target: str, tmp_path: Path, nlp: Callable[..., Run]
+) -> None:
+    """Two keyed catalogues whose target has no language tag in its name or folder: ``translate train``
+    without ``--tgt`` is the usage error a ``.qm`` naming none gets, naming the file and ``--tgt LANG``
+    (before: its texts were taken for the default ``de``, silently); a tagged target needs none."""
+    a, b = tmp_path / source, tmp_path / target
+    write = {".properties": write_properties, ".xml": write_android, ".json": write_json}.get(a.suffix)
+    write = write or {".strings": write_strings, ".resx": write_resx}[a.suffix]
+    write(a, [("k1", "Open the file")], False)
+    write(b, [("k1", "Ouvrir le fichier")], True)
+    done = nlp("translate", "train", "--pairs", str(a), "--pairs", str(b), "-o", str(tmp_path / "m"))
+    assert done.returncode == 2, done.stderr
+    line = " ".join(done.stderr.split())
+    assert f"{b} names no language (no language tag in its name or folder such as" in line
+    assert "pass --tgt LANG (without it: de)" in line and "Traceback" not in done.stderr
+    assert not (tmp_path / "m").exists()
+    # (imported after the command, whose exit code is what main got wrong)
+    from carrousel.nlp.catalogue_languages import unnamed_language
+
+    assert unnamed_language([a, tmp_path / "values-fr/strings.xml"]) is None
+    assert unnamed_language([a, tmp_path / "messages_fr.properties"]) is None

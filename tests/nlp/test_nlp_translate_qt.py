@@ -334,3 +334,34 @@ def test_train_on_a_qm_naming_no_language_needs_tgt(tmp_path: Path, nlp: Callabl
     assert not (tmp_path / "m").exists()
     (tmp_path / "app_fr.qm").write_bytes(_qm(unnamed))
     assert (qm_language(app), qm_language(tmp_path / "app_fr.qm"), qm_language(QM)) == (None, "fr", "de_DE")
+
+
+def test_train_on_a_ts_naming_no_language_needs_tgt(tmp_path: Path, nlp: Callable[..., Run]) -> None:
+    """A TS 2.0 ``.ts`` without ``language`` and no tag in its name: ``translate train`` without ``--tgt`` is
+    the usage error a ``.qm`` naming none gets (before: its translations were taken for the default ``de``,
+    silently). A tag in its name (``app_fr.ts``) is its language, checked as the attribute is; with ``--tgt``
+    the reader takes it as that language."""
+    app = toy_ts(tmp_path / "app.ts", language="")
+    done = nlp("translate", "train", "--pairs", str(app), "-o", str(tmp_path / "m"), "--epochs", "1")
+    assert done.returncode == 2, done.stderr
+    line = " ".join(done.stderr.split())
+    assert (
+        f"{app} names no language (no language attribute on <TS>, no tag in its name such as app_fr.ts)"
+        in line
+    )
+    assert "pass --tgt LANG (without it: de)" in line and "Traceback" not in done.stderr
+    assert not (tmp_path / "m").exists()
+    # (imported after the command, whose exit code is what main got wrong)
+    from carrousel.nlp.catalogue_languages import unnamed_language
+    from carrousel.nlp.qt_linguist import ts_language
+
+    french = toy_ts(tmp_path / "app_fr.ts", language="")
+    named = toy_ts(tmp_path / "toy.ts")
+    assert (ts_language(app), ts_language(french), ts_language(named)) == (None, "fr", "de_DE")
+    assert [unnamed_language([f]) is None for f in (app, french, named)] == [False, True, True]
+    assert read_pairs([french], "en", "fr") == PAIRS
+    with pytest.raises(
+        TextDataError, match=r"app_fr.ts translates en -> fr, not en -> de; pass --src en --tgt fr"
+    ):
+        read_pairs([french], "en", "de")  # before: read as German
+    assert read_pairs([app], "en", "fr") == PAIRS  # --tgt fr given: read as French

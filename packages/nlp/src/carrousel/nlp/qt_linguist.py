@@ -14,7 +14,9 @@ out is counted in one log line.
   ``<lengthvariant>`` (the longest, the one Qt shows where it fits) is kept; ``<byte value="x1b"/>`` is its
   character. The root's ``language``/``sourcelanguage`` (``de_DE``, ``en``) are checked against
   ``src``/``tgt`` as an XLIFF file's are (:func:`~carrousel.nlp.tmx_xliff.swapped_languages`: a reversed file
-  is read swapped, other languages are an error). Parsing is that of TMX and XLIFF
+  is read swapped, other languages are an error); without ``language`` (TS 2.0 may lack it) a tag in the file's
+  name (``app_de.ts``) is its language, as a ``.qm``'s: :func:`ts_language` says it, and ``translate train``
+  refuses one naming neither without ``--tgt``. Parsing is that of TMX and XLIFF
   (:func:`~carrousel.nlp.tmx_xliff.xml_events`: streamed, a DTD with an internal subset refused; the
   ``<!DOCTYPE TS>`` every ``.ts`` starts with has none).
 * ``.qm`` (binary, read whole; ``.qm.gz`` too): the 16-byte magic, then sections, each a tag byte and a
@@ -50,7 +52,7 @@ from carrousel.nlp.gettext_pairs import CATALOGUE_MAX_BYTES, catalogue_bytes, pa
 from carrousel.nlp.keyed_catalogues import name_language
 from carrousel.nlp.tmx_xliff import local_name, open_xml, swapped_languages
 
-__all__ = ["QM_MAGIC", "QT_SUFFIXES", "qm_language", "read_qm", "read_ts"]
+__all__ = ["QM_MAGIC", "QT_SUFFIXES", "qm_language", "read_qm", "read_ts", "ts_language"]
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +142,7 @@ def read_ts(path: str | Path, src: str = "en", tgt: str = "de", *, model: bool =
         raise TextDataError(
             f"{p} is XML with a <{local_name(root.tag)}> root, not a Qt Linguist catalogue (<TS>); give a .ts file"
         )
-    langs = root.get("sourcelanguage") or None, root.get("language") or None
+    langs = root.get("sourcelanguage") or None, root.get("language") or _name_language(p)  # ts_language
     swap = swapped_languages(p, *langs, src, tgt, model)
     pairs: list[Pair] = []
     left_out: Counter[str] = Counter()
@@ -270,6 +272,19 @@ def qm_language(path: str | Path) -> str | None:
     except (TextDataError, ValueError, UnicodeDecodeError):
         return None
     return language or _name_language(p)
+
+
+def ts_language(path: str | Path) -> str | None:
+    """The language of a ``.ts`` catalogue (``.gz`` allowed) as :func:`read_ts` checks it: its root's
+    ``language`` attribute (``de_DE``), else a tag in its name (``app_de.ts``); None when it names none (TS 2.0
+    files may lack the attribute). Only the root is read.
+
+    Raises:
+        TextDataError: as :func:`read_ts`, for a missing, unreadable or malformed file.
+    """
+    p = user_path(path)
+    root = open_xml(p, "Qt Linguist .ts", 1 << 40)[1]  # the events, dropped, close the file
+    return root.get("language") or _name_language(p)
 
 
 @check_args

@@ -191,7 +191,7 @@ def train(
             ),
         )
         tgt_given = tgt is not None or (data is not None and "tgt" in data.given)
-        _check_qm_languages(cfg.data.pairs, tgt_given, cfg.data.tgt)
+        _check_named_languages(cfg.data.pairs, tgt_given, cfg.data.tgt)
         r = train_translator(cfg, out)
     if not shares.train_summary_shown(r, as_json):  # --json: the result; -q: nothing
         return
@@ -209,16 +209,14 @@ def train(
     echo(f"time        {r.seconds:.1f} s ({r.precision})")
 
 
-def _check_qm_languages(pairs: Sequence[str], tgt_given: bool, tgt: str) -> None:
-    """Refuses a ``.qm`` catalogue that names no language (no language section, no tag in its name: a Qt 4
-    ``app.qm``) when no ``--tgt`` says it (before: its translations were taken for the default, ``de``,
-    whatever their language, and the model named so)."""
-    from carrousel.core.paths import uncompressed_name
-    from carrousel.nlp.qt_linguist import qm_language
+def _check_named_languages(pairs: Sequence[str], tgt_given: bool, tgt: str) -> None:
+    """Refuses a catalogue that names no language of its translations (:func:`unnamed_language`: a ``.qm``
+    without a language section or a ``.ts`` without ``language`` (TS 2.0), either with no tag in its name;
+    two keyed catalogues whose target has no tag in its name or folder) when no ``--tgt`` says it (before:
+    its translations were taken for the default, ``de``, whatever their language, and the model named so)."""
+    from carrousel.nlp.catalogue_languages import unnamed_language
 
-    for f in pairs:
-        if not tgt_given and uncompressed_name(f).lower().endswith(".qm") and qm_language(f) is None:
-            raise typer.BadParameter(
-                f"{f} names no language (no language section, no tag in its name such as app_fr.qm), so the "
-                f"language of its translations is unknown; pass --tgt LANG (without it: {tgt})"
-            )
+    if not tgt_given and (unnamed := unnamed_language(pairs)):
+        raise typer.BadParameter(
+            f"{unnamed}, so the language of its translations is unknown; pass --tgt LANG (without it: {tgt})"
+        )
