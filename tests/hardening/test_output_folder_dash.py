@@ -1,4 +1,4 @@
-"""An option that names an output FOLDER refuses ``-`` before any work, in every CLI.
+"""An option that names an output FOLDER refuses ``-`` (and every other name of stdout) before any work, in every CLI.
 
 ``-`` means standard output for file options (``bio scan -o -``); a folder cannot go there. Before, ``nlp
 sentiment evaluate -o -`` scored the data and ``speech synth-corpus -o -`` synthesised the corpus, then
@@ -59,11 +59,57 @@ def test_dash_as_an_output_folder_is_refused_before_any_work(
     assert work == [], f"work was done before the refusal: {work}"
 
 
+@pytest.mark.parametrize("name", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_name_of_stdout_as_an_output_folder_gets_one_message(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, name: str
+) -> None:
+    """Before, only ``-`` was refused: ``--out /dev/stdout`` got a message that depended on what stdout was
+    ("/dev/stdout is a FIFO (named pipe), not a folder", "... is a file ...")."""
+    prog, *args = CASES[case](tmp_path)
+    monkeypatch.chdir(tmp_path)
+    outcome = invoke(prog, *args, "--out", name)
+    assert_clean_failure(outcome, 2, "standard output")
+    assert f"'--out': this option writes a folder, and standard output ('{name}') cannot hold a folder" in (
+        outcome.stderr
+    )
+    assert "give a folder path instead" in outcome.stderr
+
+
+@pytest.mark.parametrize("stdout", ["pipe", "file"])
+def test_the_message_does_not_depend_on_what_stdout_is(tmp_path: Path, stdout: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    sink = tmp_path / "stdout.txt"
+    with open(sink, "w") as fh:
+        done = subprocess.run(
+            [sys.executable, "-m", "carrousel.bio.cli", "export", "--out", "/dev/stdout"],
+            stdout=subprocess.PIPE if stdout == "pipe" else fh,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "COLUMNS": "300"},
+            cwd=tmp_path,
+            timeout=120,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "standard output ('/dev/stdout') cannot hold a folder; give a folder path" in done.stderr
+    assert "not a folder" not in done.stderr
+    assert sink.read_text() == ""
+
+
 def test_core_folder_writers_refuse_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="--model-dir writes a folder"):
         check_output_dir("-", "--model-dir")
     with pytest.raises(ConfigError, match="writes a folder"), atomic_dir("-"):
+        pass
+    with pytest.raises(
+        ConfigError, match=r"--model-dir writes a folder, and standard output \('/dev/stdout'\)"
+    ):
+        check_output_dir("/dev/stdout", "--model-dir")
+    with pytest.raises(ConfigError, match="cannot hold a folder"), atomic_dir("/dev/fd/1"):
         pass
     assert list(tmp_path.iterdir()) == []
 

@@ -287,16 +287,17 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 def refuse_stream_dir(path: str | Path, flag: str | None = None) -> None:
-    """Fails when ``path``, the name of an output folder, is ``-``: standard output cannot hold a folder,
-    and taking it literally would create a folder named ``-`` in the working directory.
+    """Fails when ``path``, the name of an output folder, names standard output (``-``, ``/dev/stdout``,
+    ``/dev/fd/1``, ``/proc/self/fd/1``, a link to one): stdout cannot hold a folder, and taking ``-``
+    literally would create a folder named ``-``. One message, whatever stdout is (a terminal, a pipe, a file).
 
     Raises:
         ConfigError: naming the option and what to give instead.
     """
-    if str(path) == "-":
+    if os.fspath(path) == "-" or own_descriptor(path) == 1:
         raise ConfigError(
-            f"{flag or 'the output'} writes a folder, so '-' (standard output) cannot be used; "
-            "give a folder path instead (for example ./out)"
+            f"{flag or 'the output'} writes a folder, and standard output ('{os.fspath(path)}') cannot hold "
+            "a folder; give a folder path instead (for example ./out)"
         )
 
 
@@ -310,7 +311,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     the old folder or the new one, never none. The folder gets the umask's mode.
 
     Raises:
-        ConfigError: when ``path`` is ``-`` (see :func:`refuse_stream_dir`).
+        ConfigError: when ``path`` names stdout (see :func:`refuse_stream_dir`).
         OutputError: when ``path`` is a file, or its parent cannot be created or written.
     """
     refuse_stream_dir(path)

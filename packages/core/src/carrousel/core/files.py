@@ -230,7 +230,7 @@ def check_output_dir(
             damaged one), is refused.
 
     Raises:
-        ConfigError: ``path`` is ``-`` (standard output, which cannot hold a folder).
+        ConfigError: ``path`` names standard output (``-``, ``/dev/stdout``...), which cannot hold a folder.
         error: ``path`` is a file, a folder of other files (with ``marker``), an output of another kind or
             a damaged ``marker`` (with ``kind``), or its nearest existing ancestor is not a writable folder.
     """
