@@ -59,6 +59,28 @@ def test_dash_as_an_output_folder_is_refused_before_any_work(
     assert work == [], f"work was done before the refusal: {work}"
 
 
+# commands whose folder option is checked before their other arguments (the value alone is refused)
+MORE: dict[str, tuple[list[str], str]] = {
+    "bio-train": (["bio", "train"], "--out"),
+    "bio-discover": (["bio", "discover"], "--out"),
+    "finance-forecast": (["finance", "forecast"], "--out"),
+    "finance-backtest": (["finance", "backtest"], "--out"),
+    "finance-train-global": (["finance", "train-global", "--data", "x.csv"], "--model-dir"),
+    "speech-train": (["speech", "train"], "--out"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE))
+def test_dev_stdout_as_the_folder_of_any_domain_gets_one_message(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    (prog, *args), flag = MORE[case]
+    monkeypatch.chdir(tmp_path)
+    outcome = invoke(prog, *args, flag, "/dev/stdout")
+    assert_clean_failure(outcome, 2, "standard output ('/dev/stdout') cannot hold a folder")
+    assert f"'{flag}': this option writes a folder" in outcome.stderr
+
+
 @pytest.mark.parametrize("name", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_every_name_of_stdout_as_an_output_folder_gets_one_message(
