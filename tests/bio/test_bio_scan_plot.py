@@ -114,7 +114,12 @@ def _no_work(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    ("extra", "names"), [([], "the hits print"), (["-o", "-"], "the hits print"), (["--json"], "--json")]
+    ("extra", "names"),
+    [
+        ([], "where --out (stdout when not given) prints"),
+        (["-o", "-"], "where --out prints"),
+        (["--json"], "--json"),
+    ],
 )
 def test_scan_png_on_stdout_with_another_stdout_output_is_a_usage_error(
     tmp_path: Path,

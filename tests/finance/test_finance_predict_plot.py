@@ -95,7 +95,9 @@ def test_predict_plot_to_stdout_is_the_png_alone(
     assert code == 2 and out == b""
     assert b"'--plot': it names stdout, where --json prints; give one of them" in err
     code, out, err = run_entry(capfdbinary, "finance", *base, "-o", "-")
-    assert code == 2 and out == b"" and b"--out names stdout too" in err
+    assert (
+        code == 2 and out == b"" and b"'--plot': it names stdout, where --out prints; give one of them" in err
+    )
 
 
 @pytest.mark.parametrize("command", ["evaluate", "predict"])

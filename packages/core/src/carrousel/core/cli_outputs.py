@@ -25,7 +25,14 @@ except ImportError as e:
         e, "typer", "carrousel-core[cli]", "the CLI output checks (carrousel.core.cli_outputs)"
     ) from None
 
-__all__ = ["check_plot_option", "plots_written", "staged_outputs", "stdout_only", "summary_hidden"]
+__all__ = [
+    "check_plot_option",
+    "plots_written",
+    "staged_outputs",
+    "stdout_clash",
+    "stdout_only",
+    "summary_hidden",
+]
 
 
 @check_args
@@ -44,10 +51,17 @@ def stdout_only(path: Path | None, as_json: bool, flag: str) -> bool:
     if not names_stdout(path):
         return False
     if as_json:
-        raise typer.BadParameter(
-            "it names stdout, where --json prints; give one of them", param_hint=f"'{flag}'"
-        )
+        raise stdout_clash(flag, "--json")
     return True
+
+
+def stdout_clash(flag: str, other: str) -> typer.BadParameter:
+    """The usage error (exit 2) of two outputs claiming stdout, one wording for every command: the option
+    ``flag`` names stdout (:func:`~carrousel.core.cli_streams.names_stdout`) where ``other`` (``--json``,
+    ``--out``) prints too. Returned for the caller to raise (``raise stdout_clash("--plot", "--out")``)."""
+    return typer.BadParameter(
+        f"it names stdout, where {other} prints; give one of them", param_hint=f"'{flag}'"
+    )
 
 
 def plots_written(*paths: str | os.PathLike[str] | None) -> list[str]:

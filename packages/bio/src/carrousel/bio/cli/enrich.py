@@ -25,7 +25,13 @@ from carrousel.bio.config import (
 )
 from carrousel.bio.jaspar_release import JASPAR_RELEASE
 from carrousel.core import cli
-from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
+from carrousel.core.cli_outputs import (
+    check_plot_option,
+    plots_written,
+    stdout_clash,
+    stdout_only,
+    summary_hidden,
+)
 from carrousel.core.cli_streams import names_stdout
 from carrousel.core.cli_values import Above
 from carrousel.core.output_stage import staged_outputs
@@ -99,9 +105,7 @@ def enrich(
     to_stdout = stdout_only(out, as_json, "--out")
     if to_stdout:
         if names_stdout(plot):
-            raise typer.BadParameter(
-                "it names stdout, where --out prints; give one of them", param_hint="'--plot'"
-            )
+            raise stdout_clash("--plot", "--out")
         out = None
     png_to_stdout = check_plot_option(
         plot, as_json, enrich_plot.PLOT_EXTRA, enrich_plot.PLOT_PURPOSE, others={"--out": out}

@@ -30,7 +30,13 @@ from carrousel.bio.config import (
 )
 from carrousel.bio.jaspar_release import JASPAR_RELEASE
 from carrousel.core import cli
-from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
+from carrousel.core.cli_outputs import (
+    check_plot_option,
+    plots_written,
+    stdout_clash,
+    stdout_only,
+    summary_hidden,
+)
 from carrousel.core.cli_streams import names_stdout
 from carrousel.core.cli_values import Above
 from carrousel.core.export import InferencePrecision
@@ -220,12 +226,11 @@ def scan(
     from carrousel.bio.formats import iter_hits_text
     from carrousel.bio.scan_run import scan as run_scan  # pipeline.scan, without importing torch
 
+    given = out
     if stdout_only(out, as_json, "--out"):
         out = None  # stdout: the hits are printed in place, as without --out (beside --json: usage error)
     if names_stdout(plot) and out is None and not as_json:
-        raise typer.BadParameter(
-            "it names stdout, where the hits print; write them with --out FILE", param_hint="'--plot'"
-        )
+        raise stdout_clash("--plot", "--out" if given is not None else "--out (stdout when not given)")
     png_to_stdout = check_plot_option(
         plot, as_json, scan_plot.PLOT_EXTRA, scan_plot.PLOT_PURPOSE, others={"--out": out}
     )

@@ -13,7 +13,13 @@ from rich.table import Table
 
 from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.cli import command, echo, emit_json, stdout
-from carrousel.core.cli_outputs import check_plot_option, plots_written, stdout_only, summary_hidden
+from carrousel.core.cli_outputs import (
+    check_plot_option,
+    plots_written,
+    stdout_clash,
+    stdout_only,
+    summary_hidden,
+)
 from carrousel.core.cli_streams import names_stdout
 from carrousel.core.files import check_output_file
 from carrousel.core.output_stage import staged_outputs
@@ -62,7 +68,7 @@ def predict(
     )
     stdout_only(out, as_json, "--out")  # beside --json: a usage error
     if png_out and to_stdout:
-        raise typer.BadParameter("--out names stdout too; give one of them there", param_hint="'--plot'")
+        raise stdout_clash("--plot", "--out")
     out = None if to_stdout else out
     parquet = out is not None and not writes_in_place(out) and out.suffix.lower() == ".parquet"
     if out is not None and not writes_in_place(out):  # /dev/null, a FIFO: CSV written in place

@@ -1,0 +1,70 @@
+"""Two outputs that both claim stdout (a table's ``--out -``, a chart's ``--plot /dev/stdout``, ``--json``)
+are one usage error worded one way in every command (:func:`carrousel.core.cli_outputs.stdout_clash`).
+
+Before, the same problem read three ways: "it names stdout, where --out prints; give one of them" (bio
+enrich), "it names stdout, where the hits print; write them with --out FILE" (bio scan) and "--out names
+stdout too; give one of them there" (finance predict).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.cli_harness import Outcome, assert_clean_failure
+
+ONE_WORDING = re.compile(
+    r"^error: Invalid value for '(--plot|--out)': it names stdout, where (--json|--out)"
+    r"( \(stdout when not given\))? prints; give one of them; see '\w+ [\w-]+ --help'$"
+)
+
+
+def _inputs(d: Path) -> dict[str, list[str | Path]]:
+    (d / "g.fa").write_text(">a\nACGT\n")
+    (d / "d.csv").write_text("unique_id,ds,y\na,2020-01-01,1\n")
+    (d / "m").mkdir()
+    return {
+        "bio-enrich": ["bio", "enrich", d / "g.fa", "--background", d / "g.fa"],
+        "bio-scan": ["bio", "scan", d / "g.fa", "-m", "CTCF"],
+        "finance-predict": ["finance", "predict", "--data", d / "d.csv", "--model-dir", d / "m"],
+    }
+
+
+CLASHES: dict[str, tuple[list[str], str, str]] = {  # extra arguments, the option refused, the other output
+    "out-dash+plot": (["-o", "-", "--plot", "/dev/stdout"], "--plot", "--out"),
+    "out-devstdout+plot": (["-o", "/dev/stdout", "--plot", "/dev/fd/1"], "--plot", "--out"),
+    "out+json": (["-o", "-", "--json"], "--out", "--json"),
+    "plot+json": (["--plot", "/dev/stdout", "--json"], "--plot", "--json"),
+}
+
+
+@pytest.mark.parametrize("clash", sorted(CLASHES))
+@pytest.mark.parametrize("command", ["bio-enrich", "bio-scan", "finance-predict"])
+def test_two_outputs_on_stdout_read_one_way_in_every_command(
+    invoke: Callable[..., Outcome], tmp_path: Path, command: str, clash: str
+) -> None:
+    prog, *args = _inputs(tmp_path)[command]
+    extra, flag, other = CLASHES[clash]
+    outcome = invoke(prog, *args, *extra)
+    assert_clean_failure(outcome, 2, f"'{flag}': it names stdout, where {other} prints; give one of them")
+    assert ONE_WORDING.match(outcome.error_lines()[0]), outcome.error_lines()[0]
+
+
+def test_a_chart_on_stdout_beside_the_hits_printed_there_reads_the_same_way(
+    invoke: Callable[..., Outcome], tmp_path: Path
+) -> None:
+    prog, *args = _inputs(tmp_path)["bio-scan"]
+    outcome = invoke(prog, *args, "--plot", "/dev/stdout")  # no --out: the hits print on stdout
+    assert_clean_failure(outcome, 2, "where --out (stdout when not given) prints; give one of them")
+    assert ONE_WORDING.match(outcome.error_lines()[0]), outcome.error_lines()[0]
+
+
+def test_the_one_message() -> None:
+    from carrousel.core.cli_outputs import stdout_clash
+
+    err = stdout_clash("--plot", "--json")
+    assert err.param_hint == "'--plot'"
+    assert err.message == "it names stdout, where --json prints; give one of them"
