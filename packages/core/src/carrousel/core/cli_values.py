@@ -143,7 +143,7 @@ def option_problem(value: Any, annotation: Any) -> str | None:
     marks = getattr(annotation, "__metadata__", ())
     if any(isinstance(m, NonBlank) for m in marks) and (problem := blank_problem(value)) is not None:
         return problem
-    if any(isinstance(m, OutputFolder) for m in marks):
+    if value is not None and any(isinstance(m, OutputFolder) for m in marks):
         try:
             refuse_stream_dir(value, "this option")
         except ConfigError as exc:
