@@ -199,3 +199,22 @@ def test_ranks_holding_different_numbers_of_batches_agree_on_the_epochs_end(tmp_
     assert first == second
     assert (first["steps"], len(first["history"])) == (4, 2)
     assert "partial" not in first["history"][-1]
+
+
+_EMPTY_WORKER = _UNEVEN_WORKER.replace("[: 5 - 2 * rank]", "[: 5 - 5 * rank]").replace(
+    "result = Trainer(model, RegressionTask(), cfg).fit(Uneven(batches))",
+    "try:\n    Trainer(model, RegressionTask(), cfg).fit(Uneven(batches))\nexcept Exception as exc:\n"
+    "    print(json.dumps({'error': type(exc).__name__ + ': ' + str(exc)}))\n"
+    "    dist.barrier()\n    dist.destroy_process_group()\n    sys.exit(0)",
+)
+
+
+def test_a_rank_with_no_batches_raises_the_same_error_on_every_rank(tmp_path: Path) -> None:
+    """Fails on main (a hang: the test's timeout): a loader without a length yielding 5 batches an epoch on
+    rank 0 and none on rank 1; rank 1 raised its "no batches" error alone while rank 0 waited in the first
+    draw's all-reduce. Now the empty start is agreed there: every rank raises the same DataError."""
+    script = tmp_path / "empty.py"
+    script.write_text(_EMPTY_WORKER)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), timeout=30)
+    assert first == second
+    assert first["error"].startswith("DataError: the training loader yielded no batches on at least one rank")

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from carrousel.core.args import check_args
-from carrousel.core.errors import ConfigError, NonFiniteLossError
+from carrousel.core.errors import ConfigError, DataError, NonFiniteLossError
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.callbacks import PARTIAL, compares_with_epochs, is_better
 from carrousel.core.train.optim import SCHEDULER_PER_STEP
@@ -97,18 +97,31 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
     of them in the same all-reduce as the stop, and the epoch ends on every rank when any is out (the other
     ranks' drawn batches unused, the epoch a whole one). Before, the rank out of batches left the loop for
     the epoch's all-reduce while the others waited in the next step's: a hang, or a split run. A loader
-    with a length is sharded into equal parts (:func:`~.distributed.shard_loader`): no draw ahead."""
+    with a length is sharded into equal parts (:func:`~.distributed.shard_loader`): no draw ahead.
+
+    Raises:
+        DataError: under torchrun with a loader without a length, a rank out of batches at the epoch's
+            start: raised on every rank (agreed in the first draw's all-reduce). Before, that rank raised
+            alone while the others waited in the all-reduce: a hang.
+    """
     if not (t.env.enabled and t.batches_per_epoch is None):
         for batch in batches:
             yield batch
             if agreed_stop(t):
                 return
         return
+    first = t.batch_in_epoch == 0  # the epoch's start: no batch on a rank is an error, agreed like the end
     while True:
         batch = next(batches, _END)
         t.should_stop, out = dist_utils.host_any_flags([bool(t.should_stop), batch is _END])
+        if out and first:
+            raise DataError(
+                "the training loader yielded no batches on at least one rank; check the dataset, batch_size "
+                "and drop_last, and that an IterableDataset gives every rank a share"
+            )
         if t.should_stop or out:
             return
+        first = False
         yield batch
 
 

@@ -272,7 +272,9 @@ def epoch_iterator(t: Trainer) -> Iterator[Any]:
         set_rng_state(current)
     if not t.config.tbptt_carry:
         t.stream_state = None
-    return iterator if t.batch_in_epoch else _not_empty(iterator)
+    if t.batch_in_epoch or (t.env.enabled and t.batches_per_epoch is None):  # the latter: agreed_batches
+        return iterator  # (epoch_end) agrees a rank's empty epoch across ranks, which one rank cannot raise alone
+    return _not_empty(iterator)
 
 
 def _not_empty(iterator: Iterator[Any]) -> Iterator[Any]:
