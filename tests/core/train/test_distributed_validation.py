@@ -1,0 +1,62 @@
+"""Validation under torchrun with ranks holding different numbers of validation batches (two gloo ranks on
+CPU, tests/gloo_pair.py): evaluation has no per-batch collective (each rank runs its own batches, then one
+all-reduce of the loss sums and one gather per metric), so uneven shares, an empty one included, do not
+desynchronise the ranks. A guard, not a fix: these pass on main too; a hang fails them at their timeout."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from tests.gloo_pair import run_two_ranks
+
+HERE = Path(__file__).parent
+
+_WORKER = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[3])
+    import torch
+    import torch.distributed as dist
+    from torch.utils.data import DataLoader, TensorDataset
+    from train_helpers import RegressionTask, linear_data, mlp, timeless
+    from carrousel.core.train import TrainConfig, Trainer
+
+    class Lengthless:
+        def __init__(self, batches):
+            self.batches = batches
+
+        def __iter__(self):
+            return iter(self.batches)
+
+    rank, store = int(sys.argv[1]), sys.argv[2]
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    x, y = linear_data(64, seed=rank)
+    train = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
+    xv, yv = linear_data(80, seed=7)
+    val = [(xv[i : i + 16], yv[i : i + 16]) for i in range(0, 80, 16)]
+    model = mlp(dropout=0.0, seed=0)
+    cfg = TrainConfig(epochs=2, lr=1e-2, progress=False, device="cpu")
+    trainer = Trainer(model, RegressionTask(), cfg)
+    # validation without a length: 3 batches on rank 0, none on rank 1
+    result = trainer.fit(train, val_loader=Lengthless(val[: 3 - 3 * rank]))
+    # a DataLoader of 5 batches, sharded for evaluation without padding: 3 batches on rank 0, 2 on rank 1
+    loader = DataLoader(TensorDataset(xv, yv), batch_size=16)
+    got = trainer.evaluate(loader)["loss"]
+    with torch.no_grad():
+        want = float(torch.nn.functional.mse_loss(model(xv), yv))
+    print(json.dumps({"history": timeless(result.history), "evaluate": got, "want": want}))
+    dist.barrier()
+    dist.destroy_process_group()
+    """
+)
+
+
+def test_uneven_validation_shares_keep_the_ranks_together(tmp_path: Path) -> None:
+    script = tmp_path / "val.py"
+    script.write_text(_WORKER)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), timeout=40)
+    assert first["history"] == second["history"]
+    assert all("val_loss" in row for row in first["history"])
+    assert abs(first["evaluate"] - first["want"]) < 1e-5 and first["evaluate"] == second["evaluate"]
