@@ -215,6 +215,6 @@ def test_a_rank_with_no_batches_raises_the_same_error_on_every_rank(tmp_path: Pa
     draw's all-reduce. Now the empty start is agreed there: every rank raises the same DataError."""
     script = tmp_path / "empty.py"
     script.write_text(_EMPTY_WORKER)
-    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), timeout=30)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), timeout=60)
     assert first == second
     assert first["error"].startswith("DataError: the training loader yielded no batches on at least one rank")
