@@ -136,7 +136,8 @@ _LEAVE_WORKER = textwrap.dedent(
                     d.leave_to_rank_zero()
             except SystemExit as done:
                 code = done.code
-        out.append({"flags": flags, "joined": dist.is_initialized(), "exit": code})
+        held = any(g is not None for g in d._HOST_GROUP)  # a destroyed twin held to the exit: gloo can abort
+        out.append({"flags": flags, "joined": dist.is_initialized(), "exit": code, "held": held})
     print(json.dumps(out))
     """
 )
@@ -150,8 +151,8 @@ def test_leave_to_rank_zero_waits_for_every_rank_and_every_rank_leaves_the_group
     script = tmp_path / "leave.py"
     script.write_text(_LEAVE_WORKER)
     first, second = run_two_ranks(script, tmp_path / "store", "5", timeout=40)
-    assert first == [{"flags": [True, False], "joined": False, "exit": None}] * 5
-    assert second == [{"flags": [True, False], "joined": False, "exit": 0}] * 5
+    assert first == [{"flags": [True, False], "joined": False, "exit": None, "held": False}] * 5
+    assert second == [{"flags": [True, False], "joined": False, "exit": 0, "held": False}] * 5
 
 
 _UNEVEN_WORKER = textwrap.dedent(

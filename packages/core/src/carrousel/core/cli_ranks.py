@@ -85,3 +85,6 @@ def leave_group() -> None:
     with suppress(Exception):
         if dist is not None and dist.is_available() and dist.is_initialized():
             dist.destroy_process_group()
+        train_dist = sys.modules.get("carrousel.core.train.distributed")  # its gloo twin, freed now: not in
+        if train_dist is not None:  # the exit's teardown, where gloo can abort the process
+            train_dist.release_host_group()
