@@ -83,8 +83,8 @@ _TWIN_WORKER = textwrap.dedent(
     made, new_group, get_backend = [], dist.new_group, dist.get_backend
 
     def counted(*args, **kwargs):
-        made.append(new_group(*args, **kwargs))
-        return made[-1]
+        made.append(True)  # counted, not held: a destroyed group held to the exit can abort it (gloo)
+        return new_group(*args, **kwargs)
 
     dist.new_group = counted
     dist.get_backend = lambda *group: get_backend(*group) if group else "nccl"  # the default group's: the twin's path
@@ -95,6 +95,7 @@ _TWIN_WORKER = textwrap.dedent(
         out.append({"flags": flags, "groups": len(made)})
         dist.barrier()  # both ranks done with the twin before it goes (a rank gone first: gloo's abort)
         dist.destroy_process_group()
+        d.release_host_group()
     print(json.dumps(out))
     """
 )
