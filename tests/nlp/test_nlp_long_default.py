@@ -175,7 +175,8 @@ def test_exported_model_reads_long_texts_as_the_eager_one(
         SentimentExportConfig(precision="int8"), tmp_path / "q"
     )  # the same reading, int8 weights
     (a,), (b,) = eager([review]), SentimentModel.from_pretrained(tmp_path / "q")([review])
-    assert b.read == "sentences" and (b.sentences, b.tokens) == (a.sentences, a.tokens)
+    # which sentence is the most decided (its tokens shown) may differ: int8 embeddings move near-tied gaps
+    assert (b.read, b.sentences, b.label) == ("sentences", a.sentences, a.label)
     assert abs(a.probabilities["positive"] - b.probabilities["positive"]) < 0.05
     np.testing.assert_allclose(eager.predict_proba(texts), deployed.predict_proba(texts), atol=1e-4)
 
