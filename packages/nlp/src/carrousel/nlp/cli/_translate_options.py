@@ -40,6 +40,7 @@ __all__ = [
     "RunTexts",
     "Split",
     "TrainPairs",
+    "UsageDictionary",
 ]
 
 _PAIRS_HELP = (
@@ -199,6 +200,14 @@ FallbackClauses = Annotated[
         "--fallback-clauses/--no-fallback-clauses",
         help="A text the dictionary fallback takes is translated again clause by clause (cut at : ; , . ! ? "
         "and brackets): the dictionary translates only the clauses the model is unsure of.",
+    ),
+]
+UsageDictionary = Annotated[
+    bool,
+    typer.Option(
+        "--usage-dictionary/--no-usage-dictionary",
+        help="Usage (synopsis) lines, told by the source's shape (a command word, then only options, [...] and "
+        "<...> groups, |, ... and a few words), are translated word by word by the dictionary.",
     ),
 ]
 

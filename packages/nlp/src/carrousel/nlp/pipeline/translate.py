@@ -56,6 +56,7 @@ from carrousel.nlp.seq2seq_decode import decode_nbest
 from carrousel.nlp.seq2seq_ensemble import EnsembleNetwork, check_members, networks_of
 from carrousel.nlp.seq2seq_export import exported_network
 from carrousel.nlp.seq2seq_precision import network_in_precision
+from carrousel.nlp.usage_lines import is_usage_line
 
 __all__ = [
     "KIND",
@@ -275,15 +276,18 @@ class Translator:
         warning naming it. With
         ``decode.fallback_clauses`` a text the fallback took is redone clause by clause
         (:func:`carrousel.nlp.clauses.by_clauses`, cut from the text as read by :func:`read_spaced`; ``chosen``
-        "clauses" where that changes its text).
+        "clauses" where that changes its text). With ``decode.usage_dictionary`` a usage line
+        (:func:`carrousel.nlp.usage_lines.is_usage_line`) is the dictionary's, as if it fell back, and is not
+        redone clause by clause.
         """
         dc, tok, out, empty = decode, self.tokenizer, [], []
         reads = [read_spaced(s.source) for s in searched]  # as the network read them, as the training pairs
-        for s, read in zip(searched, reads, strict=True):
+        usage = [dc.usage_dictionary and is_usage_line(read) for read in reads]
+        for s, read, word_by_word in zip(searched, reads, usage, strict=True):
             choice, rank = "model", 0
             dictionary = self.dictionary_text(read)  # the fallback's text and the consensus's candidate
             nll = -float(s.hyps[0].log_prob) / (len(s.hyps[0].labels) + 1)
-            if 0 < dc.fallback_nll < nll:
+            if word_by_word or 0 < dc.fallback_nll < nll:
                 choice = "dictionary"
             elif dc.mbr:
                 choice, rank = consensus(
@@ -329,7 +333,10 @@ class Translator:
             sub = replace(dc, fallback_clauses=False)
             redo = by_clauses(
                 reads,  # as read: no stray spaces around or between clauses
-                [t.fallback and 0 < dc.fallback_nll < t.nll for t in out],  # the fallback's, not MBR's
+                [
+                    t.fallback and 0 < dc.fallback_nll < t.nll and not u
+                    for t, u in zip(out, usage, strict=True)
+                ],
                 lambda xs: [t.text for t in self.choose(self.search(xs, sub), sub)],
             )
             out = [

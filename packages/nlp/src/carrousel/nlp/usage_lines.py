@@ -1,0 +1,66 @@
+"""Usage (synopsis) lines, told by the source's shape alone (``DecodeConfig.usage_dictionary``).
+
+A usage line (``alias [-p] [name[=value] ... ]``, ``git add [<options>] [--] <pathspec>...``) names a command
+and its options: nothing in it is prose, and a translation keeps it word by word, which the word dictionary
+does and a network, copying the command name and the brackets piece by piece, often does not. The shape:
+
+* the first token is a command word: a lowercase letter, then letters, digits, ``_`` or ``-``;
+* the rest is made only of options (``-x``, ``--long``, ``--long=value``), groups ``[...]`` and ``<...>``
+  (nested, their contents of the same tokens), ``|``, ``...``, ``=`` and bare words: no other character
+  (no ``%``, ``:``, ``,``, ``;``, quotes, no final ``.``);
+* it holds at least one group, and at least one ``[...]`` group or option;
+* the bare words outside the groups (after the command word) are no more than the top-level groups, so
+  prose that starts with a command-like word and holds a bracket (``use [-f] to force it``) is not one.
+
+Example:
+    >>> is_usage_line("unalias [-a] name [name ...]")
+    True
+    >>> is_usage_line("could not read [%s]")
+    False
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_usage_line"]
+
+_GROUP = "\x00"  # a group already read, in the text around it
+_COMMAND = re.compile(r"[a-z][A-Za-z0-9_-]*")
+_CONTENT = re.compile(r"[A-Za-z0-9_\s.=|\x00-]*")  # what a group and the rest may hold
+_INNER = re.compile(r"\[([^\[\]<>]*)\]|<([^\[\]<>]*)>")  # a group holding no unread group
+_OPTION = re.compile(r"--?[A-Za-z0-9][\w-]*(?:=\S*)?")
+_WORD = re.compile(r"[A-Za-z][\w-]*")
+
+
+def is_usage_line(text: str) -> bool:
+    """Whether ``text`` has the shape of a usage (synopsis) line (the module's rules)."""
+    head, _, rest = text.strip().partition(" ")
+    if not _COMMAND.fullmatch(head) or not rest.strip() or _GROUP in text:
+        return False
+    groups = square = 0
+    while True:
+        found = _INNER.search(rest)
+        if found is None:
+            break
+        inside = found.group(1) if found.group(1) is not None else found.group(2)
+        end = inside.rstrip()
+        if not _CONTENT.fullmatch(inside) or (end.endswith(".") and not end.endswith("...")):
+            return False  # another character, or a sentence's full stop
+        groups += 1
+        square += found.group(1) is not None
+        rest = rest[: found.start()] + _GROUP + rest[found.end() :]
+    if not groups or not _CONTENT.fullmatch(rest):
+        return False  # an unread bracket (unbalanced) or another character
+    top, bare, options = rest.count(_GROUP), 0, 0
+    for token in rest.split():
+        core = token.replace(_GROUP, "").replace("...", "")
+        if not core or core in ("|", "=", "-", "--"):
+            continue
+        if _OPTION.fullmatch(core):
+            options += 1
+        elif _WORD.fullmatch(core.strip("=")):
+            bare += 1
+        else:
+            return False  # a stray '.', digits first, ...
+    return bool(square or options) and bare <= top
