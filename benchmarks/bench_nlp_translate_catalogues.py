@@ -12,7 +12,8 @@ Usage: ``python benchmarks/bench_nlp_translate_catalogues.py --model mt/ [--mode
 [--json-out FILE] [--plot FILE.png]``; one thread per process (``--threads``). ``--add-json FILE`` puts the
 rows of an earlier run's ``--json-out`` beside them (models scored in parallel processes, summed up in one
 table and plot: ``--add-json a.json --add-json b.json --plot both.png``). ``--fallback-clauses`` decodes
-with the dictionary fallback per clause (``DecodeConfig.fallback_clauses``), ``--fallback-nll X`` with
+with the dictionary fallback per clause (``DecodeConfig.fallback_clauses``), ``--usage-dictionary`` with usage
+lines to the dictionary (``DecodeConfig.usage_dictionary``), ``--fallback-nll X`` with
 another fallback threshold, ``--label NAME`` names one
 model's rows (the same model decoded two ways). ``--model a/+b/+c/`` scores models trained on the same
 pairs and vocabulary as one ensemble (``nlp translate run --model a/ --ensemble b/ --ensemble c/``). The
@@ -110,6 +111,9 @@ def main() -> None:
         "--fallback-clauses", action="store_true", help="decode with DecodeConfig.fallback_clauses"
     )
     parser.add_argument(
+        "--usage-dictionary", action="store_true", help="decode with DecodeConfig.usage_dictionary"
+    )
+    parser.add_argument(
         "--label", help="the rows' name in the table and JSON (one --model; default: its path)"
     )
     parser.add_argument(
@@ -134,7 +138,10 @@ def main() -> None:
     if args.model:
         print(f"{len(sets)} catalogues, {sum(map(len, sets.values()))} pairs, beam {args.beam}")
     decode = DecodeConfig(
-        beam=args.beam, fallback_clauses=args.fallback_clauses, fallback_nll=args.fallback_nll
+        beam=args.beam,
+        fallback_clauses=args.fallback_clauses,
+        fallback_nll=args.fallback_nll,
+        usage_dictionary=args.usage_dictionary,
     )
     for model in args.model:
         main_model, *others = model.split("+")
