@@ -59,12 +59,21 @@ class FeatureConfig:
     n_fft: int = 512  # FFT size (>= the window in samples)
     preemphasis: float = 0.97  # first-order pre-emphasis coefficient (0: off)
     normalize: str = "utterance"  # utterance: mean/variance per utterance; causal: running (streaming); none
+    # utterance statistics only over frames within this many dB of the loudest (digital silence left out);
+    # 0: over every frame, as before (bundles saved without this field). Training, inference and the
+    # exported model's front end all read it from the bundle, so a model is used as it was trained.
+    norm_floor_db: float = 0.0
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
         finite(self, "f_min", "f_max", "win_ms", "hop_ms", "preemphasis")
         check(self.kind in ("mfcc", "logmel"), f"feature kind must be mfcc or logmel, got {self.kind!r}")
         check(self.normalize in ("utterance", "causal", "none"), "normalize must be utterance|causal|none")
+        finite(self, "norm_floor_db")
+        check(
+            self.norm_floor_db == 0.0 or 10.0 <= self.norm_floor_db <= 200.0,
+            f"norm_floor_db must be 0 (every frame) or in 10..200 dB, got {self.norm_floor_db}",
+        )
         check(
             8000 <= self.sample_rate <= 48000, f"sample_rate must be in 8000..48000, got {self.sample_rate}"
         )

@@ -8,6 +8,9 @@ device of its input, so features are computed on the GPU when the audio is there
 Normalisation is per utterance (mean and variance of every coefficient: level, microphone and channel
 offsets cancel) or causal for streaming: a running mean and variance that start from the training
 corpus's statistics and are updated frame by frame, so frame ``t`` only depends on frames up to ``t``.
+``FeatureConfig.norm_floor_db`` > 0 takes the utterance statistics over the frames within that many dB of
+the loudest only (long digital silence inside a recording no longer shifts them); 0, the default and what
+bundles saved before it mean, takes them over every frame.
 
 Training adds vocal-tract-length perturbation (the mel filters warped by a factor near 1, which shifts
 formants like a different speaker's) and SpecAugment masks.
@@ -36,6 +39,7 @@ __all__ = [
     "FeatureExtractor",
     "causal_normalize",
     "check_sphinx_front_end",
+    "loud_frames",
     "spec_augment",
     "utterance_normalize",
 ]
@@ -69,7 +73,7 @@ def check_sphinx_front_end(config: FeatureConfig, path: str) -> np.ndarray:
     for f in fields(FeatureConfig):
         ours, sphinx = getattr(config, f.name), getattr(SPHINX_FRONT_END, f.name)
         same = math.isclose(ours, sphinx, rel_tol=1e-6) if isinstance(sphinx, float) else ours == sphinx
-        if f.name != "normalize" and not same:
+        if f.name not in ("normalize", "norm_floor_db") and not same:
             raise FrontEndMismatchError(
                 f"{path} holds Sphinx MFCC features (13 cepstra) but this model's front end has "
                 f"{f.name}={ours!r} (the Sphinx front end's: {sphinx!r}); give the recording's audio"
@@ -85,11 +89,22 @@ def check_sphinx_front_end(config: FeatureConfig, path: str) -> np.ndarray:
     return ceps
 
 
-def utterance_normalize(feats: Tensor) -> Tensor:
-    """``(T, F)`` features with zero mean and unit variance per coefficient over the utterance."""
-    mean = feats.mean(dim=0, keepdim=True)
-    std = feats.std(dim=0, unbiased=False, keepdim=True) if feats.shape[0] > 1 else torch.ones_like(mean)
+def utterance_normalize(feats: Tensor, keep: Tensor | None = None) -> Tensor:
+    """``(T, F)`` features with zero mean and unit variance per coefficient over the utterance.
+
+    ``keep`` (``(T,)`` booleans): the frames the mean and variance are taken over (every frame is
+    normalised); None, or fewer than two frames kept: all of them.
+    """
+    stats = feats[keep] if keep is not None and int(keep.sum()) > 1 else feats
+    mean = stats.mean(dim=0, keepdim=True)
+    std = stats.std(dim=0, unbiased=False, keepdim=True) if stats.shape[0] > 1 else torch.ones_like(mean)
     return (feats - mean) / (std + 1e-5)
+
+
+@check_args
+def loud_frames(level_db: Tensor, floor_db: float) -> Tensor:
+    """``(T,)`` booleans: the frames whose level is at most ``floor_db`` below the loudest frame's."""
+    return level_db >= level_db.max() - floor_db
 
 
 class CausalNormState:
@@ -202,10 +217,18 @@ class FeatureExtractor:
         """Applies the configured normalisation to raw ``(T, F)`` features (``state`` for streaming)."""
         mode = self.config.normalize
         if mode == "utterance":
-            return utterance_normalize(feats)
+            floor = self.config.norm_floor_db
+            keep = loud_frames(self.level_db(feats), floor) if floor > 0 and feats.shape[0] > 1 else None
+            return utterance_normalize(feats, keep)
         if mode == "causal":
             return causal_normalize(feats, state if state is not None else self.norm_state())
         return feats
+
+    def level_db(self, feats: Tensor) -> Tensor:
+        """``(T,)`` level of raw frames in dB: the mean log mel energy (MFCC: c0 of the orthonormal DCT over
+        the square root of the filters). Sphinx ``.mfc`` cepstra (legacy DCT) are on another scale."""
+        mean_log = feats[:, 0] / math.sqrt(self.config.n_mels) if self._dct is not None else feats.mean(dim=1)
+        return mean_log * (10.0 / math.log(10.0))
 
     def norm_state(self) -> CausalNormState:
         """A fresh causal normalisation state starting from the corpus statistics."""
