@@ -38,6 +38,7 @@ __all__ = [
     "is_special",
     "own_descriptor",
     "refuse_stream_dir",
+    "stdout_name",
     "umask_mode",
     "writes_discarded",
     "writes_in_place",
@@ -124,6 +125,12 @@ def own_descriptor(path: str | os.PathLike[str]) -> int | None:
         except OSError:
             return None
     return None
+
+
+def stdout_name(path: str | os.PathLike[str]) -> bool:
+    """``-`` as given (not ``./-``) or a name of descriptor 1 (``/dev/stdout``, ``/dev/fd/1``, a link to one):
+    the name half of :func:`~carrousel.core.cli_streams.names_stdout`, which folders refuse too."""
+    return os.fspath(path) == "-" or own_descriptor(path) == 1
 
 
 def writes_in_place(path: str | Path) -> bool:
@@ -294,7 +301,7 @@ def refuse_stream_dir(path: str | Path, flag: str | None = None) -> None:
     Raises:
         ConfigError: naming the option and what to give instead.
     """
-    if os.fspath(path) == "-" or own_descriptor(path) == 1:
+    if stdout_name(path):
         raise ConfigError(
             f"{flag or 'the output'} writes a folder, and standard output ('{os.fspath(path)}') cannot hold "
             "a folder; give a folder path instead (for example ./out)"

@@ -29,7 +29,7 @@ import os
 import sys
 from collections.abc import Iterator
 
-from carrousel.core.atomic import own_descriptor
+from carrousel.core.atomic import stdout_name
 from carrousel.core.errors import OutputError
 
 __all__ = ["CLOSED_STDOUT", "ClosedOutput", "names_stdout", "prepare_streams", "writing_stdout"]
@@ -87,7 +87,7 @@ def names_stdout(path: str | os.PathLike[str] | None) -> bool:
     :func:`prepare_streams`) only those names count: ``-o /dev/null`` then discards, it is not stdout."""
     if path is None:
         return False
-    if os.fspath(path) == "-" or own_descriptor(path) == 1:
+    if stdout_name(path):
         return True
     if isinstance(sys.stdout, ClosedOutput):
         return False
