@@ -32,7 +32,7 @@ from carrousel.core.errors import ConfigError, DataError, NonFiniteLossError
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.callbacks import PARTIAL, compares_with_epochs, is_better
 from carrousel.core.train.optim import SCHEDULER_PER_STEP
-from carrousel.core.train.state import epoch_iterator, state_copy
+from carrousel.core.train.state import draws_ahead, epoch_iterator, state_copy
 
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
@@ -104,7 +104,7 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
             start: raised on every rank (agreed in the first draw's all-reduce). Before, that rank raised
             alone while the others waited in the all-reduce: a hang.
     """
-    if not (t.env.enabled and t.batches_per_epoch is None):
+    if not draws_ahead(t):
         for batch in batches:
             yield batch
             if agreed_stop(t):

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "capture",
+    "draws_ahead",
     "epoch_iterator",
     "plain_state",
     "restore",
@@ -272,9 +273,16 @@ def epoch_iterator(t: Trainer) -> Iterator[Any]:
         set_rng_state(current)
     if not t.config.tbptt_carry:
         t.stream_state = None
-    if t.batch_in_epoch or (t.env.enabled and t.batches_per_epoch is None):  # the latter: agreed_batches
-        return iterator  # (epoch_end) agrees a rank's empty epoch across ranks, which one rank cannot raise alone
+    if t.batch_in_epoch or draws_ahead(t):  # the latter: agreed_batches (epoch_end) agrees a rank's empty
+        return iterator  # epoch across ranks, which one rank cannot raise alone
     return _not_empty(iterator)
+
+
+def draws_ahead(t: Trainer) -> bool:
+    """Whether the ranks agree the end of each epoch, each drawing its next batch ahead
+    (:func:`~carrousel.core.train.epoch_end.agreed_batches`): under torchrun with a loader without a length,
+    where the ranks may hold different numbers of batches."""
+    return t.env.enabled and t.batches_per_epoch is None
 
 
 def _not_empty(iterator: Iterator[Any]) -> Iterator[Any]:
