@@ -162,25 +162,18 @@ _UNEVEN_WORKER = textwrap.dedent(
     sys.path.insert(0, sys.argv[3])
     import torch
     import torch.distributed as dist
-    from train_helpers import RegressionTask, linear_data, mlp, timeless
+    from train_helpers import RegressionTask, Unsized, linear_data, mlp, timeless
     from carrousel.core.train import TrainConfig, Trainer
-
-    class Uneven:
-        # an iterable without a length: 5 batches an epoch on rank 0, 3 on rank 1
-        def __init__(self, batches):
-            self.batches = batches
-
-        def __iter__(self):
-            return iter(self.batches)
 
     rank, store = int(sys.argv[1]), sys.argv[2]
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
     x, y = linear_data(80, seed=rank)
+    # an iterable without a length: 5 batches an epoch on rank 0, 3 on rank 1
     batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 80, 16)][: 5 - 2 * rank]
     model = mlp(dropout=0.0, seed=0)
     cfg = TrainConfig(epochs=2, lr=1e-2, accumulate=2, progress=False, device="cpu")
-    result = Trainer(model, RegressionTask(), cfg).fit(Uneven(batches))
+    result = Trainer(model, RegressionTask(), cfg).fit(Unsized(batches))
     weights = [round(v, 6) for p in model.parameters() for v in p.detach().flatten().tolist()]
     print(json.dumps({"steps": result.steps, "history": timeless(result.history), "weights": weights}))
     dist.barrier()
@@ -204,8 +197,8 @@ def test_ranks_holding_different_numbers_of_batches_agree_on_the_epochs_end(tmp_
 
 
 _EMPTY_WORKER = _UNEVEN_WORKER.replace("[: 5 - 2 * rank]", "[: 5 - 5 * rank]").replace(
-    "result = Trainer(model, RegressionTask(), cfg).fit(Uneven(batches))",
-    "try:\n    Trainer(model, RegressionTask(), cfg).fit(Uneven(batches))\nexcept Exception as exc:\n"
+    "result = Trainer(model, RegressionTask(), cfg).fit(Unsized(batches))",
+    "try:\n    Trainer(model, RegressionTask(), cfg).fit(Unsized(batches))\nexcept Exception as exc:\n"
     "    print(json.dumps({'error': type(exc).__name__ + ': ' + str(exc)}))\n"
     "    dist.barrier()\n    dist.destroy_process_group()\n    sys.exit(0)",
 )

@@ -19,15 +19,8 @@ _WORKER = textwrap.dedent(
     import torch
     import torch.distributed as dist
     from torch.utils.data import DataLoader, TensorDataset
-    from train_helpers import RegressionTask, linear_data, mlp, timeless
+    from train_helpers import RegressionTask, Unsized, linear_data, mlp, timeless
     from carrousel.core.train import TrainConfig, Trainer
-
-    class Lengthless:
-        def __init__(self, batches):
-            self.batches = batches
-
-        def __iter__(self):
-            return iter(self.batches)
 
     rank, store = int(sys.argv[1]), sys.argv[2]
     torch.set_num_threads(1)
@@ -40,7 +33,7 @@ _WORKER = textwrap.dedent(
     cfg = TrainConfig(epochs=2, lr=1e-2, progress=False, device="cpu")
     trainer = Trainer(model, RegressionTask(), cfg)
     # validation without a length: 3 batches on rank 0, none on rank 1
-    result = trainer.fit(train, val_loader=Lengthless(val[: 3 - 3 * rank]))
+    result = trainer.fit(train, val_loader=Unsized(val[: 3 - 3 * rank]))
     # a DataLoader of 5 batches, sharded for evaluation without padding: 3 batches on rank 0, 2 on rank 1
     loader = DataLoader(TensorDataset(xv, yv), batch_size=16)
     got = trainer.evaluate(loader)["loss"]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
-from train_helpers import STOPS_CFG, RegressionTask, linear_data, mlp, shuffled, timeless
+from train_helpers import STOPS_CFG, RegressionTask, Unsized, linear_data, mlp, shuffled, timeless
 
 from carrousel.core.train import Callback, TrainConfig, Trainer, find_latest, load_checkpoint
 from tests.state_dicts import same_state
@@ -79,16 +78,6 @@ class Seen(Callback):
 
     def on_checkpoint(self, trainer: Trainer, path: Path) -> None:
         self.paths.append(path)
-
-
-class Unsized:
-    """The batches of a fixed list, in order, without ``len``: the trainer cannot tell the epoch's last batch."""
-
-    def __init__(self, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
-        self.batches = batches
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        return iter(self.batches)
 
 
 @pytest.mark.parametrize("stop", [5, 13])

@@ -46,6 +46,17 @@ def shuffled(seed: int | None) -> DataLoader[tuple[Tensor, ...]]:
     return DataLoader(TensorDataset(*linear_data(200)), batch_size=16, shuffle=True, generator=generator)
 
 
+class Unsized:
+    """The batches of a fixed list, in order, without ``len`` (an iterable, like a ``DataLoader`` of an
+    ``IterableDataset``): the trainer cannot tell the epoch's last batch, nor shard it into equal parts."""
+
+    def __init__(self, batches: list[Any]) -> None:
+        self.batches = batches
+
+    def __iter__(self) -> Any:
+        return iter(self.batches)
+
+
 def timeless(history: list[dict[str, float]]) -> list[dict[str, float]]:
     """A fit's history rows without ``epoch_time`` (wall time, never the same twice): rows to compare."""
     return [{k: v for k, v in row.items() if k != "epoch_time"} for row in history]
