@@ -169,3 +169,24 @@ def test_a_table_that_costs_too_much_accuracy_stays_float32(
     assert asset["check_max_abs_diff"] <= 0.02  # 0.09 with the table int8, 0.001 without
     assert len(_float_tables(bytes(load_bundle(folder).files[asset["file"]]))) == 1
     assert any("int8 embedding tables" in r.getMessage() for r in caplog.records)
+
+
+def test_export_bundle_records_a_table_whose_quantization_failed_as_float32(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails on main: quantize_int8 fell back to a float32 table inside, unseen by export_bundle, whose
+    ``int8_ops`` then listed ``Gather`` for a file holding the float32 table."""
+    import carrousel.core.export.dynamic as dynamic
+
+    real = dynamic._quantized
+
+    def no_gather(blob: bytes, ops: tuple[str, ...]) -> bytes:
+        if "Gather" in ops:
+            raise RuntimeError("no Gather here")
+        return real(blob, ops)
+
+    monkeypatch.setattr(dynamic, "_quantized", no_gather)
+    model = _model()
+    folder, asset = export_bundle(Bundle("test.tinytext", model), tmp_path / "q", _spec(model, 0.1))
+    assert len(_float_tables(bytes(load_bundle(folder).files[asset["file"]]))) == 1
+    assert "Gather" not in asset["int8_ops"] and "LSTM" in asset["int8_ops"]

@@ -4,7 +4,8 @@
   handles, lengths included), :func:`check_exportable`, :func:`export_program` (``torch.export``);
 * :mod:`~carrousel.core.export.onnx`: :func:`export_onnx`, :func:`verify_onnx` (ONNX Runtime at other
   sizes than the example), :class:`OnnxModule`;
-* :mod:`~carrousel.core.export.dynamic`: :func:`quantize_int8` (dynamic int8, embedding tables included);
+* :mod:`~carrousel.core.export.dynamic`: :func:`quantize_int8` (dynamic int8, embedding tables included;
+  :func:`int8_quantized` says which node types it quantized);
 * :mod:`~carrousel.core.export.quant`: :func:`quantize_static_int8` (calibrated int8 convolutions);
 * :mod:`~carrousel.core.export.deploy`: :func:`export_bundle` / :func:`load_runtime`, the helper behind
   every domain's ``export`` command (:func:`export_measured`: measured before it replaces the folder);
@@ -40,7 +41,13 @@ if TYPE_CHECKING:
         load_runtime,
         strip_export,
     )
-    from carrousel.core.export.dynamic import EMBEDDING_OPS, INT8_OPS, int8_ops_supported, quantize_int8
+    from carrousel.core.export.dynamic import (
+        EMBEDDING_OPS,
+        INT8_OPS,
+        int8_ops_supported,
+        int8_quantized,
+        quantize_int8,
+    )
     from carrousel.core.export.fuse import REDUCTIONS, FusedMembers, check_fused, fuse_members
     from carrousel.core.export.graph import (
         GraphEncoder,
@@ -104,7 +111,8 @@ _LAZY = {  # name -> the module that defines it, imported on first use
         "carrousel.core.export.onnx",
     ),
     **dict.fromkeys(
-        ("EMBEDDING_OPS", "INT8_OPS", "int8_ops_supported", "quantize_int8"), "carrousel.core.export.dynamic"
+        ("EMBEDDING_OPS", "INT8_OPS", "int8_ops_supported", "int8_quantized", "quantize_int8"),
+        "carrousel.core.export.dynamic",
     ),
     **dict.fromkeys(("STATIC_OPS", "quantize_static_int8"), "carrousel.core.export.quant"),
     **dict.fromkeys(
@@ -144,6 +152,7 @@ __all__ = [
     "folder_bytes",
     "fuse_members",
     "int8_ops_supported",
+    "int8_quantized",
     "load_runtime",
     "measure_latency",
     "onnx_session",

@@ -40,7 +40,13 @@ from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.curves import write_report
 from carrousel.core.errors import ExportError
 from carrousel.core.export.choices import DeployPrecision, Exporter, check_exporter
-from carrousel.core.export.dynamic import EMBEDDING_OPS, INT8_OPS, int8_ops_supported, quantize_int8
+from carrousel.core.export.dynamic import (
+    EMBEDDING_OPS,
+    INT8_OPS,
+    int8_ops_supported,
+    int8_quantized,
+    quantize_int8,
+)
 from carrousel.core.export.onnx import OnnxModule, export_onnx, verify_onnx
 from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
 from carrousel.core.export.report import DeploymentReport
@@ -277,11 +283,12 @@ def _dynamic_int8(blob: bytes, spec: ExportSpec) -> tuple[bytes, float, tuple[st
     """``blob`` given dynamic int8 of ``spec.int8_ops`` (those the runtime quantizes), checked at
     ``spec.check_inputs`` within ``spec.int8_atol``: the graph, its difference and the ops quantized. The rule
     per model: an embedding table (``EMBEDDING_OPS``) is quantized unless the int8 graph is then outside
-    ``int8_atol``; it stays float32 where it is the table that puts it outside (logged).
+    ``int8_atol``; it stays float32 where it is the table that puts it outside (logged), or where quantizing
+    it fails (:func:`~carrousel.core.export.dynamic.int8_quantized`: not among the ops returned).
     """
     ops = int8_ops_supported(spec.int8_ops) if spec.int8_ops else ()
     try:
-        out = quantize_int8(blob, ops) if ops else blob
+        out, ops = int8_quantized(blob, ops) if ops else (blob, ops)  # ops: those quantized
         return out, _int8_diff(out, spec), ops
     except ExportError as exc:
         plain = tuple(op for op in ops if op not in EMBEDDING_OPS)

@@ -25,7 +25,14 @@ from carrousel.core.errors import ExportError
 from carrousel.core.export.runtime import EXTRA, onnx_session
 from carrousel.core.optional import require
 
-__all__ = ["EMBEDDING_OPS", "INT8_OPS", "int8_ops_supported", "quantize_int8", "quantizer_files"]
+__all__ = [
+    "EMBEDDING_OPS",
+    "INT8_OPS",
+    "int8_ops_supported",
+    "int8_quantized",
+    "quantize_int8",
+    "quantizer_files",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -55,20 +62,30 @@ def quantize_int8(blob: bytes, ops: Sequence[str] = INT8_OPS) -> bytes:
     Raises:
         ExportError: when ONNX Runtime's quantizer fails.
     """
+    return int8_quantized(blob, ops)[0]
+
+
+def int8_quantized(blob: bytes, ops: Sequence[str] = INT8_OPS) -> tuple[bytes, tuple[str, ...]]:
+    """:func:`quantize_int8`'s graph and the node types it quantized: ``ops`` less the embedding ops where
+    the tables stayed float32 (what a bundle records, :func:`~carrousel.core.export.deploy.export_bundle`).
+
+    Raises:
+        ExportError: when ONNX Runtime's quantizer fails.
+    """
     wanted = tuple(ops)
     supported = int8_ops_supported(wanted)
     if supported != wanted:
         logger.info("this ONNX Runtime does not quantize %s: embedding tables stay float32", wanted)
     if not any(op in EMBEDDING_OPS for op in supported):
-        return _quantized(blob, supported)
+        return _quantized(blob, supported), supported
     plain = tuple(op for op in supported if op not in EMBEDDING_OPS)
     try:
         out = _quantized(blob, supported)
         onnx_session(out, threads=1)  # the runtime loads it (a uint8 table it could not read: no file)
     except Exception as exc:
         logger.warning("int8 embedding tables failed (%s); they stay float32", str(exc).splitlines()[0][:200])
-        return _quantized(blob, plain)
-    return out
+        return _quantized(blob, plain), plain
+    return out, supported
 
 
 def _quantized(blob: bytes, ops: Sequence[str]) -> bytes:
