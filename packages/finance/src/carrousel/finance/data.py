@@ -38,7 +38,7 @@ from carrousel.finance.calendar import gap_warnings, get_calendar, warn_gaps
 from carrousel.finance.calendar_pick import calendar_and_reason, resolve_calendar
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
-from carrousel.finance.price_columns import normalise_columns, yfinance_levels
+from carrousel.finance.price_columns import normalise_columns, read_parquet, yfinance_levels
 from carrousel.finance.series_warnings import warn_per_series
 from carrousel.finance.validation import clean_prices
 
@@ -163,12 +163,7 @@ def _read_price_parquet(p: Path) -> pd.DataFrame:
         check_input_file(p, what="Parquet")
     except DataError as exc:
         raise PriceDataError(str(exc)) from None
-    require("pyarrow", "carrousel-finance[parquet]", "Parquet tables")
-    try:
-        raw = pd.read_parquet(p)
-    except (ValueError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise PriceDataError(f"cannot read {p} as a Parquet table ({first}); write it again") from None
+    raw = read_parquet(p, "write it again")
     if not isinstance(raw.index, pd.RangeIndex):  # df.to_parquet() keeps a Date index
         raw = raw.reset_index()
     if raw.empty:

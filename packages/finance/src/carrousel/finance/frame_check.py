@@ -25,11 +25,11 @@ import pandas as pd
 
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
-from carrousel.core.optional import require
 from carrousel.core.paths import user_path
 from carrousel.finance.errors import FrameError
 from carrousel.finance.frame_dates import frame_days
 from carrousel.finance.price_columns import (
+    read_parquet,
     split_tickers,
     standard_columns,
     standard_name,
@@ -252,12 +252,16 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     except DataError as exc:
         raise FrameError(str(exc)) from None
     parquet = p.suffix.lower() == ".parquet"
-    if parquet:
-        require("pyarrow", "carrousel-finance[parquet]", "Parquet tables")
+    df = read_parquet(p, "give unique_id, ds, y columns", FrameError) if parquet else _read_csv(p)
     try:
-        if parquet:
-            df = pd.read_parquet(p)
-        elif yfinance_levels(_first_lines(p)):  # yf.download([...]).to_csv(): a series per ticker
+        return validate_frame(df)  # any case: validate_frame names the columns
+    except FrameError as exc:  # the table's own problem (a header without rows...), named with its file
+        raise FrameError(f"{p}: {exc}") from None
+
+
+def _read_csv(p: Path) -> pd.DataFrame:
+    try:
+        if yfinance_levels(_first_lines(p)):  # yf.download([...]).to_csv(): a series per ticker
             df = pd.read_csv(p, header=[0, 1], index_col=0).rename_axis("Date")
         else:
             df = pd.read_csv(p)
@@ -266,17 +270,9 @@ def read_frame(path: str | Path) -> pd.DataFrame:
             f"{p} holds no rows or columns (blank lines only); give unique_id, ds, y columns"
         ) from None
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        kind = "Parquet" if parquet else "CSV"
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise FrameError(
-            f"cannot read {p} as a {kind} table ({first}); give unique_id, ds, y columns"
-        ) from None
-    if not parquet:
-        df = df.dropna(how="all")  # a spreadsheet's empty rows (",,"), skipped as blank lines are
-    try:
-        return validate_frame(df)  # any case: validate_frame names the columns
-    except FrameError as exc:  # the table's own problem (a header without rows...), named with its file
-        raise FrameError(f"{p}: {exc}") from None
+        raise FrameError(f"cannot read {p} as a CSV table ({first}); give unique_id, ds, y columns") from None
+    return df.dropna(how="all")  # a spreadsheet's empty rows (",,"), skipped as blank lines are
 
 
 def _first_lines(path: Path) -> list[str]:

@@ -19,18 +19,21 @@ Several tickers in one table (each read as a long table with a ``ticker`` column
 * a wide table, one price column per ticker (``yf.download([...])["Close"]``, spreadsheets): read as each
   ticker's closes, see :func:`wide_to_long` for how it is told apart from a one-ticker table.
 
-Newest-first files (Nasdaq, Investing.com, MarketWatch) are put in date order.
+Newest-first files (Nasdaq, Investing.com, MarketWatch) are put in date order. :func:`read_parquet` reads a
+Parquet table for every reader of one (prices, frames).
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from carrousel.core.args import check_args
+from carrousel.core.optional import require
 from carrousel.finance.calendar import trading_dates
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.intraday import daily_bars
@@ -38,6 +41,7 @@ from carrousel.finance.intraday import daily_bars
 __all__ = [
     "column_key",
     "normalise_columns",
+    "read_parquet",
     "split_tickers",
     "standard_columns",
     "standard_name",
@@ -357,3 +361,18 @@ def _written_numbers(text: pd.Series, volume: bool, decimal: str) -> pd.Series:
         s = s.where(~s.str.fullmatch(r"[-+]?\d*,\d+"), s.str.replace(",", ".", regex=False))
     value = pd.to_numeric(s, errors="coerce") * scale
     return value.where(scale == 1.0, np.round(value))  # 151.30M shares: a whole number
+
+
+def read_parquet(p: Path, fix: str, error: type[PriceDataError] = PriceDataError) -> pd.DataFrame:
+    """An input file's Parquet table (pyarrow, the ``[parquet]`` extra), for every reader of price tables.
+
+    Raises:
+        MissingExtraError: pyarrow is not installed.
+        PriceDataError: (``error``) not a Parquet table: one line naming the file, pyarrow's reason, ``fix``.
+    """
+    require("pyarrow", "carrousel-finance[parquet]", "Parquet tables")
+    try:
+        return pd.read_parquet(p)
+    except (ValueError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise error(f"cannot read {p} as a Parquet table ({first}); {fix}") from None
