@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import typer
 
 from tests.cli_harness import Outcome, assert_clean_failure
 
@@ -68,3 +69,22 @@ def test_the_one_message() -> None:
     err = stdout_clash("--plot", "--json")
     assert err.param_hint == "'--plot'"
     assert err.message == "it names stdout, where --json prints; give one of them"
+
+
+def test_one_helper_decides_the_table_on_stdout_for_every_command() -> None:
+    """bio enrich, bio scan and finance predict each checked their table's stdout by hand (three orders of
+    the same checks); :func:`table_on_stdout` is the one place now, ``printed`` for scan's hits."""
+    from carrousel.core.cli_outputs import table_on_stdout
+
+    dash, png, std = Path("-"), Path("c.png"), Path("/dev/stdout")
+    assert table_on_stdout(dash, None, False) and table_on_stdout(dash, png, False)
+    assert not table_on_stdout(None, std, False) and not table_on_stdout(Path("t.tsv"), std, False)
+    assert table_on_stdout(None, png, False, printed=True)
+    assert not table_on_stdout(None, std, True, printed=True)  # --json prints there instead
+    for out, plot, as_json, printed, message in (
+        (dash, std, False, False, "it names stdout, where --out prints"),
+        (None, std, False, True, "it names stdout, where --out (stdout when not given) prints"),
+        (dash, None, True, True, "it names stdout, where --json prints"),
+    ):
+        with pytest.raises(typer.BadParameter, match=re.escape(message)):
+            table_on_stdout(out, plot, as_json, printed=printed)

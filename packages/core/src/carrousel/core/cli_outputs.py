@@ -32,6 +32,7 @@ __all__ = [
     "stdout_clash",
     "stdout_only",
     "summary_hidden",
+    "table_on_stdout",
 ]
 
 
@@ -62,6 +63,18 @@ def stdout_clash(flag: str, other: str) -> typer.BadParameter:
     return typer.BadParameter(
         f"it names stdout, where {other} prints; give one of them", param_hint=f"'{flag}'"
     )
+
+
+@check_args
+def table_on_stdout(out: Path | None, plot: Path | None, as_json: bool, printed: bool = False) -> bool:
+    """Whether a command's table goes to stdout, alone there: ``--out`` names it (:func:`stdout_only`), or
+    ``printed`` (the command prints the table when ``--out`` is not given) and neither ``--out`` nor
+    ``--json`` is given. Checked before the chart (:func:`check_plot_option`), with the usage errors of two
+    outputs there (:func:`stdout_clash`): ``--out`` beside ``--json``, ``--plot`` naming stdout too."""
+    to_stdout = stdout_only(out, as_json, "--out") or (printed and out is None and not as_json)
+    if to_stdout and names_stdout(plot):
+        raise stdout_clash("--plot", "--out" if out is not None else "--out (stdout when not given)")
+    return to_stdout
 
 
 def plots_written(*paths: str | os.PathLike[str] | None) -> list[str]:

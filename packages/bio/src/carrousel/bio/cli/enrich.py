@@ -28,11 +28,9 @@ from carrousel.core import cli
 from carrousel.core.cli_outputs import (
     check_plot_option,
     plots_written,
-    stdout_clash,
-    stdout_only,
     summary_hidden,
+    table_on_stdout,
 )
-from carrousel.core.cli_streams import names_stdout
 from carrousel.core.cli_values import Above
 from carrousel.core.output_stage import staged_outputs
 
@@ -102,10 +100,8 @@ def enrich(
 
     # the TSV alone on stdout, as bio scan's hits (before: a file named '-', or TSV + table); beside --json:
     # a usage error
-    to_stdout = stdout_only(out, as_json, "--out")
+    to_stdout = table_on_stdout(out, plot, as_json)
     if to_stdout:
-        if names_stdout(plot):
-            raise stdout_clash("--plot", "--out")
         out = None
     png_to_stdout = check_plot_option(
         plot, as_json, enrich_plot.PLOT_EXTRA, enrich_plot.PLOT_PURPOSE, others={"--out": out}

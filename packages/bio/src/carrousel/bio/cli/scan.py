@@ -33,11 +33,9 @@ from carrousel.core import cli
 from carrousel.core.cli_outputs import (
     check_plot_option,
     plots_written,
-    stdout_clash,
-    stdout_only,
     summary_hidden,
+    table_on_stdout,
 )
-from carrousel.core.cli_streams import names_stdout
 from carrousel.core.cli_values import Above
 from carrousel.core.export import InferencePrecision
 from carrousel.core.option_names import option
@@ -226,11 +224,8 @@ def scan(
     from carrousel.bio.formats import iter_hits_text
     from carrousel.bio.scan_run import scan as run_scan  # pipeline.scan, without importing torch
 
-    given = out
-    if stdout_only(out, as_json, "--out"):
+    if table_on_stdout(out, plot, as_json, printed=True):
         out = None  # stdout: the hits are printed in place, as without --out (beside --json: usage error)
-    if names_stdout(plot) and out is None and not as_json:
-        raise stdout_clash("--plot", "--out" if given is not None else "--out (stdout when not given)")
     png_to_stdout = check_plot_option(
         plot, as_json, scan_plot.PLOT_EXTRA, scan_plot.PLOT_PURPOSE, others={"--out": out}
     )

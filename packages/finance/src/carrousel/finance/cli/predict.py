@@ -16,11 +16,9 @@ from carrousel.core.cli import command, echo, emit_json, stdout
 from carrousel.core.cli_outputs import (
     check_plot_option,
     plots_written,
-    stdout_clash,
-    stdout_only,
     summary_hidden,
+    table_on_stdout,
 )
-from carrousel.core.cli_streams import names_stdout
 from carrousel.core.files import check_output_file
 from carrousel.core.output_stage import staged_outputs
 from carrousel.core.provenance import precision_report
@@ -62,14 +60,9 @@ def predict(
     from carrousel.finance.frames import Forecaster, read_frame
     from carrousel.finance.predict_plot import PLOT_EXTRA, PLOT_PURPOSE, predict_png
 
-    to_stdout = names_stdout(out)  # -, /dev/stdout...: the CSV alone there, as bio scan's -o -
-    png_out = check_plot_option(
-        plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others={"--out": None if to_stdout else out}
-    )
-    stdout_only(out, as_json, "--out")  # beside --json: a usage error
-    if png_out and to_stdout:
-        raise stdout_clash("--plot", "--out")
+    to_stdout = table_on_stdout(out, plot, as_json)  # -, /dev/stdout...: the CSV alone there, as scan's -o -
     out = None if to_stdout else out
+    png_out = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others={"--out": out})
     parquet = out is not None and not writes_in_place(out) and out.suffix.lower() == ".parquet"
     if out is not None and not writes_in_place(out):  # /dev/null, a FIFO: CSV written in place
         if out.suffix.lower() not in (".csv", ".parquet"):
