@@ -10,12 +10,9 @@ from carrousel.finance.backtest import BacktestResult
 from carrousel.finance.data import PriceHistory
 from carrousel.finance.forecast_rows import ForecastRow, TickerForecast
 from carrousel.finance.plot import ERROR_WINDOW, fan_figure, step_errors, zoom_bands
+from tests.finance.fan_inputs import H, backtest, history_and_forecast
 
 pytest.importorskip("matplotlib")
-
-QS = (0.1, 0.5, 0.9)
-H = 5
-
 
 DAYS = pd.bdate_range("2011-01-03", periods=300)
 CLOSE = 100 * np.exp(np.cumsum(np.random.default_rng(1).normal(0, 0.01, 300)))
@@ -23,19 +20,7 @@ CLOSE = 100 * np.exp(np.cumsum(np.random.default_rng(1).normal(0, 0.01, 300)))
 
 def _backtest(n: int = 80) -> BacktestResult:
     """A backtest of the last ``n`` origins of one ticker whose median errs by ``h`` percent at step ``h``."""
-    first = len(DAYS) - H - n
-    origins = np.arange(first, first + n)
-    steps = np.arange(1, H + 1)
-    actual = np.log(CLOSE[origins[:, None] + steps] / CLOSE[origins, None])
-    net = np.repeat(actual[..., None], 3, axis=2) + np.array([-0.02, 0.0, 0.02])
-    net[..., 1] += steps / 100
-    rw = np.zeros((n, H, 3)) + np.array([-0.03, 0.0, 0.03])
-    target = DAYS.to_numpy()[origins[:, None] + steps]
-    return BacktestResult(
-        model_name="lstm", quantiles=QS, horizon=H, tickers=np.full(n, "AAA", dtype=object),
-        dates=DAYS[origins], base_price=CLOSE[origins], actual=actual,
-        forecasts={"lstm": net, "random_walk": rw}, refits=1, window="expanding", target_dates=target,
-    )  # fmt: skip
+    return backtest(DAYS, CLOSE, n, skew_median=True)
 
 
 def test_errors_are_at_the_chosen_step_and_start_once_the_window_is_full() -> None:
@@ -99,26 +84,11 @@ def test_figure_draws_the_step_errors_and_a_zoom_on_the_fan() -> None:
     plt.close(fig)
 
 
-def _history_and_forecast(close: np.ndarray) -> tuple[PriceHistory, TickerForecast]:
-    """A ticker AAA with these closes on DAYS and a flat H-day fan from its last close."""
-    frame = pd.DataFrame(
-        {"open": close, "high": close, "low": close, "close": close, "volume": 1e6}, index=DAYS
-    )
-    history = PriceHistory("AAA", frame, "csv", "test prices", (), "0" * 64)
-    last = float(close[-1])
-    rows = tuple(
-        ForecastRow(str(d.date()), i + 1, last, 0.0, {"p10": last * 0.99, "p50": last, "p90": last * 1.01})
-        for i, d in enumerate(pd.bdate_range(DAYS[-1], periods=H + 1)[1:])
-    )
-    fc = TickerForecast("AAA", "csv", "test prices", str(DAYS[0].date()), str(DAYS[-1].date()), last, rows)
-    return history, fc
-
-
 def test_a_short_backtest_still_draws_its_errors() -> None:
     """``--test-days 20``: a 20-origin mean had one value, so the error panel was empty (an axis of 2017..2021
     around nothing); the mean now spans a quarter of the origins (5), 16 points per line."""
     bt = _backtest(20)
-    fig = fan_figure(*_history_and_forecast(CLOSE), bt)
+    fig = fan_figure(*history_and_forecast(DAYS, CLOSE), bt)
     lines = [ln for ln in fig.axes[2].get_lines() if ln.get_label().endswith("mean)")]
     assert [ln.get_label() for ln in lines] == ["lstm (5-origin mean)", "random_walk (5-origin mean)"]
     assert all(len(ln.get_ydata()) == 16 for ln in lines)
@@ -132,7 +102,7 @@ def test_legends_sit_beside_the_panels_not_over_the_prices() -> None:
     """A falling price fills the upper-left corner where every legend sat (the first weeks of AAPL 2012-13
     were hidden under it); each legend is now beside its panel, inside the saved figure, panels aligned."""
     falling = CLOSE[::-1].copy()  # high on the left, like AAPL from its 2012 peak
-    fig = fan_figure(*_history_and_forecast(falling), _backtest())
+    fig = fan_figure(*history_and_forecast(DAYS, falling), _backtest())
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     page = fig.bbox
@@ -150,7 +120,7 @@ def test_legends_sit_beside_the_panels_not_over_the_prices() -> None:
 
 def test_step_one_reads_one_day_ahead() -> None:
     """``--horizon 1`` (or ``step=1``): the zoom's legend and the error panel's title said "1 days ahead"."""
-    fig = fan_figure(*_history_and_forecast(CLOSE), _backtest(), step=1)
+    fig = fan_figure(*history_and_forecast(DAYS, CLOSE), _backtest(), step=1)
     texts = [fig.axes[2].get_title()] + [ln.get_label() for ln in fig.axes[1].collections]
     assert "backtest p10-p90, 1 day ahead" in texts, texts
     assert "errors 1 day ahead (by target date)" in fig.axes[2].get_title()
