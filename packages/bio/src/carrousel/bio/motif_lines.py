@@ -4,8 +4,9 @@ Biopython's readers (:func:`carrousel.bio.motifs.parse_motifs`) refuse a broken 
 where ("data has inconsistent lengths"), so the file's error said only "no motif found". :func:`diagnose`
 reads the text again and names the first problem: a row with a different number of counts from the
 motif's first row, a count that is not a number, a motif without one row for each of A, C, G and T
-(JASPAR and letter-labelled PFM; an N row is refused, not dropped), or a MEME matrix row without ``alength`` numbers or a matrix whose row
-count is not its ``w=``; a FASTA or BED file given as a motif file is named as such.
+(JASPAR and letter-labelled PFM; an N row is refused, not dropped), or a MEME matrix row without
+``alength`` numbers or a matrix whose row count is not its ``w=``; a FASTA or BED file given as a motif
+file is named as such.
 :func:`pfm_layout` reads a file of bare count rows as a PFM whatever its extension, and
 :func:`read_problem` checks what Biopython read without a word (a short MEME matrix, a JASPAR fifth row).
 """
