@@ -365,3 +365,20 @@ def test_train_on_a_ts_naming_no_language_needs_tgt(tmp_path: Path, nlp: Callabl
     ):
         read_pairs([french], "en", "de")  # before: read as German
     assert read_pairs([app], "en", "fr") == PAIRS  # --tgt fr given: read as French
+
+
+def test_unreadable_or_missing_qm_is_said_not_tgt(tmp_path: Path, nlp: Callable[..., Run]) -> None:
+    """A damaged or missing ``.qm`` with no tag in its name: ``translate train`` without ``--tgt`` says what
+    ``read_qm`` says of it, exit 1 (before: it "names no language" and the fix was "pass --tgt LANG", a usage
+    error, and with ``--tgt`` the file was then found unreadable)."""
+    damaged = tmp_path / "app.qm"
+    damaged.write_bytes(b"not a qm catalogue at all")
+    for path, says in (
+        (damaged, "is not a readable Qt .qm catalogue"),
+        (tmp_path / "gone.qm", "no such file"),
+    ):
+        done = nlp("translate", "train", "--pairs", str(path), "-o", str(tmp_path / "m"), "--epochs", "1")
+        line = " ".join(done.stderr.split())
+        assert done.returncode == 1, done.stderr
+        assert f"{path}" in line and says in line and "names no language" not in line
+        assert "Traceback" not in done.stderr and not (tmp_path / "m").exists()

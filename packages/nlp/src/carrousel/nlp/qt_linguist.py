@@ -263,15 +263,24 @@ def _name_language(p: Path) -> str | None:
 
 def qm_language(path: str | Path) -> str | None:
     """The language of a ``.qm`` catalogue (``.gz`` allowed) as :func:`read_qm` checks it: its language
-    section (``de_DE``), else a tag in its name (``app_de.qm``); None when it names none (a Qt 4 ``app.qm``),
-    or is no readable ``.qm`` (:func:`read_qm` says so)."""
+    section (``de_DE``), else a tag in its name (``app_de.qm``); None when it names none (a Qt 4 ``app.qm``).
+
+    Raises:
+        TextDataError: as :func:`read_qm`, for a missing, unreadable or damaged file (before: None, so
+            ``translate train`` told such a file it "names no language" and to pass ``--tgt``).
+    """
     p = user_path(path)
+    raw = _qm_bytes(p)
     try:
-        sections = _sections(_qm_bytes(p))
+        sections = _sections(raw)
         language = sections[_LANGUAGE].decode("utf-8") if _LANGUAGE in sections else None
-    except (TextDataError, ValueError, UnicodeDecodeError):
-        return None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _unreadable_qm(p, exc) from None
     return language or _name_language(p)
+
+
+def _unreadable_qm(p: Path, exc: Exception) -> TextDataError:
+    return TextDataError(f"{p} is not a readable Qt .qm catalogue ({exc}); give a file lrelease wrote")
 
 
 def ts_language(path: str | Path) -> str | None:
@@ -309,9 +318,7 @@ def read_qm(path: str | Path, src: str = "en", tgt: str = "de", *, model: bool =
         messages = _qm_messages(sections.get(_MESSAGES, b""))
         language = sections[_LANGUAGE].decode("utf-8") if _LANGUAGE in sections else None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise TextDataError(
-            f"{p} is not a readable Qt .qm catalogue ({exc}); give a file lrelease wrote"
-        ) from None
+        raise _unreadable_qm(p, exc) from None
     language = language or _name_language(p)
     if language:
         swapped_languages(p, None, language, src, tgt, model)
