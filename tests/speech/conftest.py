@@ -7,6 +7,7 @@ import io
 import random
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,30 @@ def make_tone(seconds: float = 1.0, rate: int = 16000, freq: float = 220.0, chan
 def tone():  # type: ignore[no-untyped-def]
     """``tone(seconds, rate, freq, channels)``: see :func:`make_tone`."""
     return make_tone
+
+
+def speech(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """The real ``speech`` entry point run in-process with ``sys.argv`` set: ``(exit code, stdout, stderr)``."""
+    from carrousel.speech.cli import main  # imported when called, not for every speech test
+
+    monkeypatch.setattr(sys, "argv", ["speech", *args])
+    with pytest.raises(SystemExit) as done:
+        main()
+    out, err = capsys.readouterr()
+    return int(done.value.code or 0), out, err
+
+
+@pytest.fixture
+def model(tmp_path):  # type: ignore[no-untyped-def]
+    """An untrained tiny model saved in tmp (its words are random; the plumbing is what is tested)."""
+    from carrousel.speech.config import FeatureConfig
+    from carrousel.speech.models import CTCModel, CTCModelConfig
+    from carrousel.speech.recognizer import Recognizer
+    from carrousel.speech.text import ENGLISH
+
+    net = CTCModel(CTCModelConfig(13, ENGLISH.size, hidden=8, layers=1, conv_channels=8)).eval()
+    rec = Recognizer(net, ENGLISH, FeatureConfig(), np.zeros(13, np.float32), np.ones(13, np.float32))
+    return str(rec.save(tmp_path / "model"))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.speech.test_speech_cli import speech
+from tests.speech.conftest import speech
 
 
 def test_tied_validation_cers_keep_the_lowest_validation_loss(

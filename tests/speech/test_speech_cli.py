@@ -7,35 +7,18 @@ in-process with ``sys.argv`` set, so exit codes and the stdout/stderr split are 
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 import pytest
 
 from carrousel.core.option_names import flags_named
-from carrousel.speech.cli import main
 from carrousel.speech.config import FeatureConfig, SpeechExportConfig
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.models import CTCModel, CTCModelConfig
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.text import ENGLISH
 from tests.cli_harness import assert_training_outputs
-
-
-def speech(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["speech", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
-
-
-@pytest.fixture
-def model(tmp_path):  # type: ignore[no-untyped-def]
-    """An untrained tiny model (its words are random; the plumbing is what is tested)."""
-    net = CTCModel(CTCModelConfig(13, ENGLISH.size, hidden=8, layers=1, conv_channels=8)).eval()
-    rec = Recognizer(net, ENGLISH, FeatureConfig(), np.zeros(13, np.float32), np.ones(13, np.float32))
-    return str(rec.save(tmp_path / "model"))
+from tests.speech.conftest import speech
 
 
 def test_help_and_version(capsys, monkeypatch) -> None:

@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import json
 
-from tests.speech.test_speech_cli import model, speech  # noqa: F401  (model: the untrained tiny model fixture)
+from tests.speech.conftest import speech
 
 
 def test_the_error_list_names_the_recording_not_its_file_name(
-    capsys,
-    monkeypatch,
-    tmp_path,
-    write_wav,
-    tone,
-    model,  # noqa: F811
+    capsys, monkeypatch, tmp_path, write_wav, tone, model
 ) -> None:
     for word in ("yes", "no"):
         (tmp_path / word).mkdir()

@@ -8,16 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from carrousel.speech import plots
-from carrousel.speech.config import FeatureConfig
-from carrousel.speech.models import CTCModel, CTCModelConfig
-from carrousel.speech.recognizer import Recognizer
-from carrousel.speech.text import ENGLISH
 from tests.cli_harness import record_figures
-from tests.speech.test_speech_cli import speech
+from tests.speech.conftest import speech
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -34,11 +29,8 @@ def _shown(fig: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def corpus(tmp_path: Path, write_wav, tone) -> tuple[str, Path]:  # type: ignore[no-untyped-def]
+def corpus(tmp_path: Path, write_wav, tone, model) -> tuple[str, Path]:  # type: ignore[no-untyped-def]
     """An untrained tiny model (random words: the plumbing is tested) and a three-utterance corpus."""
-    net = CTCModel(CTCModelConfig(13, ENGLISH.size, hidden=8, layers=1, conv_channels=8)).eval()
-    rec = Recognizer(net, ENGLISH, FeatureConfig(), np.zeros(13, np.float32), np.ones(13, np.float32))
-    model = str(rec.save(tmp_path / "model"))
     for name, seconds in (("a.wav", 1.0), ("b.wav", 0.6), ("c.wav", 0.8)):
         write_wav(name, tone(seconds))
     tsv = tmp_path / "digits.tsv"

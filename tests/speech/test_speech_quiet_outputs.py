@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.speech.test_speech_cli import speech
+from tests.speech.conftest import speech
 
 
 def test_synth_corpus_quiet_prints_nothing(capsys, monkeypatch, tmp_path, engines) -> None:  # type: ignore[no-untyped-def]

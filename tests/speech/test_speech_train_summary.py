@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.speech.test_speech_cli import speech
+from tests.speech.conftest import speech
 
 
 def test_train_summary_of_one_step_on_a_small_corpus(capsys, monkeypatch, tmp_path, write_wav, tone) -> None:
