@@ -27,6 +27,7 @@ from carrousel.speech.deploy import export_recognizer
 from carrousel.speech.errors import CorpusError, SpeechConfigError
 from carrousel.speech.pipeline import evaluate
 from carrousel.speech.recognizer import Recognizer
+from tests.speech.conftest import sine_manifest
 
 CER_MARGIN = 0.05  # pruned-and-fine-tuned CER may exceed the full model's by at most this (absolute)
 
@@ -187,16 +188,8 @@ def test_a_fine_tuning_corpus_with_nothing_to_train_on_says_why_and_the_fix(
 ) -> None:
     """Before: ``...: no usable training utterance for this model (dropped: {'too_long': 0, ...})``, a
     Python dict, all zeros for a corpus of one (held out whole), naming no fix."""
-    import soundfile as sf
-
-    t = np.arange(8000) / 16000  # half a second: too short for ten words
-    rows = []
-    for i in range(n):
-        sf.write(str(tmp_path / f"a{i}.wav"), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
-        rows.append(f"a{i}.wav\t{transcript}\n")
-    data = tmp_path / "m.tsv"
-    data.write_text("path\ttranscript\n" + "".join(rows), encoding="utf-8")
-    args = ["export", "-o", str(tmp_path / "out"), "--prune", "0.5", "--train-data", str(data)]
+    data = sine_manifest(tmp_path, 0.5, n, transcript)  # half a second: too short for ten words
+    args = ["export", "-o", str(tmp_path / "out"), "--prune", "0.5", "--train-data", data]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 1 and "Traceback" not in res.output, res.output
     line = res.output.strip()

@@ -8,28 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 
 from carrousel.speech import pipeline
 from carrousel.speech.config import TrainConfig
 from carrousel.speech.errors import CorpusError
-
-
-def _manifest(tmp_path: Path, seconds: float, n: int) -> str:
-    t = np.arange(int(16000 * seconds)) / 16000
-    rows = []
-    for i in range(n):
-        sf.write(str(tmp_path / f"a{i}.wav"), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
-        rows.append(f"a{i}.wav\tone two\n")
-    path = tmp_path / "m.tsv"
-    path.write_text("path\ttranscript\n" + "".join(rows), encoding="utf-8")
-    return str(path)
+from tests.speech.conftest import sine_manifest
 
 
 def test_a_corpus_held_out_whole_says_so_and_names_the_fix(tmp_path: Path) -> None:
-    data = _manifest(tmp_path, 1.0, 1)
+    data = sine_manifest(tmp_path, 1.0, 1)
     with pytest.raises(CorpusError) as exc:
         pipeline.train(TrainConfig(data=(data,), epochs=1), tmp_path / "model")
     message = str(exc.value)
@@ -39,7 +27,7 @@ def test_a_corpus_held_out_whole_says_so_and_names_the_fix(tmp_path: Path) -> No
 
 
 def test_every_utterance_left_out_names_the_reasons_in_words(tmp_path: Path) -> None:
-    data = _manifest(tmp_path, 1.0, 3)
+    data = sine_manifest(tmp_path, 1.0, 3)
     with pytest.raises(CorpusError) as exc:
         pipeline.train(TrainConfig(data=(data,), epochs=1, max_seconds=0.5, val_fraction=0.0), tmp_path / "m")
     message = str(exc.value)
@@ -48,10 +36,10 @@ def test_every_utterance_left_out_names_the_reasons_in_words(tmp_path: Path) -> 
 
 
 def test_the_utterances_left_out_of_a_run_are_logged_in_words(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
-    data = _manifest(tmp_path, 1.0, 3)
+    data = sine_manifest(tmp_path, 1.0, 3)
     long = tmp_path / "long"
     long.mkdir()
-    _manifest(long, 2.0, 1)
+    sine_manifest(long, 2.0, 1)
     path = Path(data)
     path.write_text(path.read_text() + "long/a0.wav\tone two\n", encoding="utf-8")
     cfg = TrainConfig(
