@@ -282,12 +282,14 @@ class Translator:
         """
         dc, tok, out, empty = decode, self.tokenizer, [], []
         reads = [read_spaced(s.source) for s in searched]  # as the network read them, as the training pairs
-        usage = [dc.usage_dictionary and is_usage_line(read) for read in reads]
-        for s, read, word_by_word in zip(searched, reads, usage, strict=True):
+        unsure: list[bool] = []  # fallen back for their -log p (not usage lines, not MBR's): redone by clause
+        for s, read in zip(searched, reads, strict=True):
             choice, rank = "model", 0
             dictionary = self.dictionary_text(read)  # the fallback's text and the consensus's candidate
             nll = -float(s.hyps[0].log_prob) / (len(s.hyps[0].labels) + 1)
-            if word_by_word or 0 < dc.fallback_nll < nll:
+            word_by_word = dc.usage_dictionary and is_usage_line(read)
+            unsure.append(not word_by_word and 0 < dc.fallback_nll < nll)
+            if word_by_word or unsure[-1]:
                 choice = "dictionary"
             elif dc.mbr:
                 choice, rank = consensus(
@@ -333,10 +335,7 @@ class Translator:
             sub = replace(dc, fallback_clauses=False)
             redo = by_clauses(
                 reads,  # as read: no stray spaces around or between clauses
-                [
-                    t.fallback and 0 < dc.fallback_nll < t.nll and not u
-                    for t, u in zip(out, usage, strict=True)
-                ],
+                unsure,
                 lambda xs: [t.text for t in self.choose(self.search(xs, sub), sub)],
             )
             out = [
