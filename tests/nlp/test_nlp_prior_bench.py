@@ -4,28 +4,14 @@ Bayes cut of the new share. No CLI offers it (``--adapt-prior`` was removed befo
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from carrousel.nlp.cli import app
+from tests.bench_scripts import bench_module
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_nlp_prior_estimators.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_nlp_prior_estimators", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-est = _load()
+est = bench_module("bench_nlp_prior_estimators")
 em_prior, bbse_prior, shifted_cut = est.em_prior, est.bbse_prior, est.shifted_cut
 
 

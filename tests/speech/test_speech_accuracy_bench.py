@@ -8,12 +8,10 @@ per-utterance scores (the held-out set is transcribed once per decoding, not thr
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -21,16 +19,7 @@ import pytest
 
 from carrousel.speech.metrics import UtteranceScore, error_rates, score_utterance
 from carrousel.speech.pipeline import EvaluationResult
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_speech_accuracy.py"
-
-
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_speech_accuracy", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_scripts import bench_module
 
 
 def _one_word(right: int, wrong: int) -> list[UtteranceScore]:
@@ -39,7 +28,7 @@ def _one_word(right: int, wrong: int) -> list[UtteranceScore]:
 
 
 def test_standard_error_is_the_binomial_one_for_one_word_utterances() -> None:
-    bench = _bench()
+    bench = bench_module("bench_speech_accuracy")
     scores = _one_word(300, 100)  # WER 0.25 over 400 words: sqrt(0.25 * 0.75 / 400) = 0.0217
     assert error_rates(scores).wer == pytest.approx(0.25)
     se = bench.wer_standard_error(scores, 2000)
@@ -53,7 +42,7 @@ def test_standard_error_is_the_binomial_one_for_one_word_utterances() -> None:
 
 def test_long_utterances_count_their_words(tmp_path: Path) -> None:
     """Errors summed then divided: a ten-word utterance weighs ten times a one-word one."""
-    bench = _bench()
+    bench = bench_module("bench_speech_accuracy")
     ten = " ".join(["one"] * 10)
     scores = [score_utterance("a.wav", ten, ten), score_utterance("b.wav", "two", "g")]
     wer = error_rates(scores).wer
@@ -68,7 +57,7 @@ def test_long_utterances_count_their_words(tmp_path: Path) -> None:
 def test_kind_and_channel_rows_come_from_one_evaluation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bench = _bench()
+    bench = bench_module("bench_speech_accuracy")
     rows = [  # path, transcript, kind, effects, what the fake model says
         ("a.wav", "one two", "digits", "telephone", "one two"),
         ("b.wav", "twelve", "numbers", "room+telephone", "o"),
@@ -126,7 +115,7 @@ def _refuse(name: str) -> None:
 def test_clipped_sets_cut_a_recording_to_its_sound_and_never_cut_noise() -> None:
     """``--clipped``: a recording cut from its first to its last sound (a clip that starts on its word);
     one whose every frame is loud (noise throughout) stays whole, as the recogniser's trim keeps it."""
-    bench = _bench()
+    bench = bench_module("bench_speech_accuracy")
     t = np.arange(8000, dtype=np.float32) / 16000
     word = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     quiet = np.zeros(4800, np.float32)
