@@ -418,3 +418,16 @@ def test_keyed_catalogues_naming_no_language_need_tgt(
 
     assert unnamed_language([a, tmp_path / "values-fr/strings.xml"]) is None
     assert unnamed_language([a, tmp_path / "messages_fr.properties"]) is None
+
+
+def test_a_missing_keyed_target_is_said_not_tgt(tmp_path: Path, nlp: Callable[..., Run]) -> None:
+    """Two keyed catalogues whose untagged target does not exist: ``translate train`` says the file is missing,
+    exit 1 (before: it "names no language", a usage error asking for ``--tgt LANG``; with it, the missing
+    file was then named)."""
+    a, gone = tmp_path / "messages.properties", tmp_path / "gone.properties"
+    write_properties(a, [("k1", "Open the file")], False)
+    done = nlp("translate", "train", "--pairs", str(a), "--pairs", str(gone), "-o", str(tmp_path / "m"))
+    line = " ".join(done.stderr.split())
+    assert done.returncode == 1, done.stderr
+    assert f"{gone}: no such file" in line and "names no language" not in line
+    assert "Traceback" not in done.stderr and not (tmp_path / "m").exists()

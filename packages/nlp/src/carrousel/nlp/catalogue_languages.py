@@ -24,11 +24,16 @@ __all__ = ["unnamed_language"]
 def unnamed_language(paths: Sequence[str | Path]) -> str | None:
     """``"FILE names no language (what it lacks)"`` for the catalogue of ``paths`` (one file, or two keyed
     catalogues, source first, as :func:`~carrousel.nlp.parallel.read_pairs` takes them) whose translations'
-    language could be named but is not; None when it is named, or the files are of another kind."""
+    language could be named but is not; None when it is named, or the files are of another kind, or a keyed
+    target is no file (its reader says so: before, a missing one "named no language").
+
+    Raises:
+        TextDataError: a ``.qm`` or ``.ts`` that is missing or cannot be read, as its reader says it.
+    """
     files = [user_path(p) for p in paths]
     if len(files) == 2 and any(keyed_format(f) for f in files):
         target = files[1]
-        if keyed_format(target) and name_language(target) is None:
+        if keyed_format(target) and target.is_file() and name_language(target) is None:
             return (
                 f"{target} names no language (no language tag in its name or folder such as "
                 "messages_fr.properties, values-fr/strings.xml or fr.json)"
