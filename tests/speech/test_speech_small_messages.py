@@ -6,32 +6,33 @@ import json
 
 import pytest
 
-from tests.speech.conftest import speech
+from tests.cli_harness import assert_clean_failure
 
 
-def test_transcribe_json_seconds_are_rounded(capsys, monkeypatch, write_wav, tone, model) -> None:
+def test_transcribe_json_seconds_are_rounded(invoke, write_wav, tone, model) -> None:
     """On main: "seconds": 1.409342403628118 (31077 frames at 22.05 kHz), not 1.409."""
     path = write_wav("odd.wav", tone(2.0, 22050)[:31077], 22050)
-    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", model, "--json", str(path))
-    assert code == 0, err
-    assert json.loads(out)[0]["seconds"] == 1.409, out
+    done = invoke("speech", "transcribe", "--model", model, "--json", path)
+    assert done.code == 0, done.stderr
+    assert json.loads(done.stdout)[0]["seconds"] == 1.409, done.stdout
 
 
-def test_model_folder_without_bundle_names_the_fix(capsys, monkeypatch, write_wav, tone, tmp_path) -> None:
+def test_model_folder_without_bundle_names_the_fix(invoke, write_wav, tone, tmp_path) -> None:
     """On main: "... holds no bundle.json, so it is not a carrousel model", and no way out."""
     (empty := tmp_path / "empty").mkdir()
     path = write_wav("a.wav", tone(0.5))
-    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", str(empty), str(path))
-    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
-    assert "not a carrousel model" in err and "train one into it" in err, err
+    done = invoke("speech", "transcribe", "--model", empty, path)
+    assert_clean_failure(done, 1)
+    assert "not a carrousel model" in done.stderr and "train one into it" in done.stderr, done.stderr
 
 
-def test_folder_of_audio_without_transcripts_says_so(capsys, monkeypatch, write_wav, tone, tmp_path) -> None:
+def test_folder_of_audio_without_transcripts_says_so(invoke, write_wav, tone, tmp_path) -> None:
     """On main: "--data ...: no transcribed recordings found", of a folder holding two recordings."""
     for name in ("a.wav", "b.wav"):
         write_wav(name, tone(0.5))
-    code, out, err = speech(capsys, monkeypatch, "evaluate", "--data", str(tmp_path))
-    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
+    done = invoke("speech", "evaluate", "--data", tmp_path)
+    assert_clean_failure(done, 1)
+    err = done.stderr
     assert "holds 2 audio files but no transcripts" in err and ".txt transcript beside each" in err, err
     assert "manifest" in err, err
 
