@@ -40,8 +40,8 @@ def test_read_as_unescapes_before_reading_whitespace() -> None:
     assert read_as("  I don&#039;t&nbsp;like it\r\n") == "I don't like it"
 
 
-def test_the_shipped_model_reads_an_escaped_negation_as_the_plain_one() -> None:
-    model = SentimentModel.from_pretrained()
+def test_the_shipped_model_reads_an_escaped_negation_as_the_plain_one(shipped: SentimentModel) -> None:
+    model = shipped
     escaped, plain = model.predict_proba(["I don&#039;t like it", "I don't like it"], warn=False)
     np.testing.assert_allclose(escaped, plain, atol=1e-6)  # before: P(positive) 0.231 against 0.031
     assert model(["I don&#039;t like it"])[0].text == "I don&#039;t like it"  # the text given, as given
@@ -50,12 +50,12 @@ def test_the_shipped_model_reads_an_escaped_negation_as_the_plain_one() -> None:
 TWICE = "I don&amp;#039;t like it"  # read once: "I don&#039;t like it", as training reads it (not "don't")
 
 
-def test_prediction_reads_a_text_once_as_training_does() -> None:
+def test_prediction_reads_a_text_once_as_training_does(shipped: SentimentModel) -> None:
     """Prediction (the API, ``predict`` from arguments, ``--file`` or stdin, ``evaluate`` and its attention
     chart, ``export --data``: all through :func:`encode_for_model`) reads each text as ``encode_texts`` does
     when training, with one ``read_as``. Before, it read it twice (``&amp;#039;`` became ``'``), while the
     tokens it showed were of the text read once."""
-    model = SentimentModel.from_pretrained()
+    model = shipped
     texts = [TWICE, "AT&amp;amp;T is fine", "a &amp;lt;3 film"]
     got = encode_for_model(model.tokenizer, None, texts, model.max_length).ids
     trained = encode_texts(model.tokenizer, texts, model.max_length, warn=False, unread=False)
@@ -66,12 +66,12 @@ def test_prediction_reads_a_text_once_as_training_does() -> None:
     assert not np.allclose(once, plain, atol=1e-3)  # before: the same probabilities
 
 
-def test_predict_file_reads_a_text_once(tmp_path: Path) -> None:
+def test_predict_file_reads_a_text_once(tmp_path: Path, shipped: SentimentModel) -> None:
     from typer.testing import CliRunner
 
     from carrousel.nlp.cli import app
 
-    model = SentimentModel.from_pretrained()
+    model = shipped
     file = tmp_path / "texts.txt"
     file.write_text(TWICE + "\n", encoding="utf-8")
     run = CliRunner().invoke(app, ["sentiment", "predict", "--file", str(file), "--json"])
