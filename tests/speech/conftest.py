@@ -90,13 +90,14 @@ def espeak() -> None:
         pytest.skip("espeak-ng is not installed (make system)")
 
 
-def spoken(text: str, folder: Path) -> np.ndarray:
-    """espeak-ng's ``text`` at 16 kHz, as it writes it (to ``folder``/s.wav; skips without espeak-ng)."""
+def spoken(text: str, folder: Path, voice: str | None = None) -> np.ndarray:
+    """espeak-ng's ``text`` at 16 kHz, as it writes it (to ``folder``/s.wav; skips without espeak-ng), in its
+    default voice or ``voice`` (``-v``, e.g. ``en+f2``)."""
     from carrousel.speech.audio import read_audio
 
     path = folder / "s.wav"
     try:
-        subprocess.run(["espeak-ng", "-w", str(path), text], check=True)
+        subprocess.run(["espeak-ng", *(["-v", voice] if voice else []), "-w", str(path), text], check=True)
     except FileNotFoundError:
         pytest.skip("espeak-ng is not installed (make system)")
     return read_audio(path, 16000)

@@ -7,14 +7,13 @@ which reads worse than greedy decoding: a hotword never said cost words (espeak-
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from carrousel.speech.cli import app
 from carrousel.speech.config import DecodeConfig
+from tests.speech.conftest import spoken
 
 
 def test_an_lm_or_hotwords_search_a_beam_of_eight_where_the_beam_is_one(tmp_path: Path) -> None:
@@ -31,13 +30,8 @@ def test_an_lm_or_hotwords_search_a_beam_of_eight_where_the_beam_is_one(tmp_path
 
 
 def test_a_hotword_without_a_beam_reads_as_with_one(tmp_path: Path) -> None:
-    wav = tmp_path / "scot.wav"
-    try:
-        subprocess.run(
-            ["espeak-ng", "-v", "en-gb-scotland+m3", "-w", str(wav), "seven three nine two"], check=True
-        )
-    except FileNotFoundError:
-        pytest.skip("espeak-ng is not installed (make system)")
+    spoken("seven three nine two", tmp_path, "en-gb-scotland+m3")
+    wav = tmp_path / "s.wav"
     runner = CliRunner()
     texts = {}
     for how in ((), ("--beam", "8")):

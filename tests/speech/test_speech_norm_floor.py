@@ -11,18 +11,17 @@ paused bench worsens (packages/speech/README.md, "Silence and normalisation").""
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from carrousel.speech.audio import read_audio
 from carrousel.speech.config import FeatureConfig
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.features import FeatureExtractor, loud_frames, utterance_normalize
 from carrousel.speech.recognizer import Recognizer, shipped_model_path
+from tests.speech.conftest import spoken
 
 RATE = 16000
 
@@ -77,19 +76,10 @@ def test_old_bundles_keep_every_frame_and_bad_floors_are_refused() -> None:
             FeatureConfig(norm_floor_db=bad)
 
 
-def said(text: str, folder: Path) -> np.ndarray:
-    path = folder / "s.wav"
-    try:
-        subprocess.run(["espeak-ng", "-v", "en+f2", "-w", str(path), text], check=True)
-    except FileNotFoundError:
-        pytest.skip("espeak-ng is not installed (make system)")
-    return read_audio(path, RATE)
-
-
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, np.ndarray]:
     folder = tmp_path_factory.mktemp("gap")
-    return said("seven three nine two", folder), said("four five zero one", folder)
+    return spoken("seven three nine two", folder, "en+f2"), spoken("four five zero one", folder, "en+f2")
 
 
 def transcribe(rec: Recognizer, audio: np.ndarray, folder: Path) -> str:
