@@ -12,7 +12,6 @@ its descriptor is held by ``/dev/null``, so ``is_stdout("/dev/null")`` was true:
 from __future__ import annotations
 
 import inspect
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 import typer
 
 from carrousel.core import cli_streams
+from tests.cli_harness import run_stdout_closed
 
 _NAMES = ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "/proc/thread-self/fd/1"]
 
@@ -48,18 +48,6 @@ def test_a_link_to_stdout_names_it_and_other_paths_do_not(tmp_path: Path) -> Non
         assert not cli_streams.names_stdout(other), other
 
 
-def _probe(code: str, tmp_path: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        text=True,
-        stderr=subprocess.PIPE,
-        timeout=60,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-        **kwargs,  # type: ignore[call-overload]
-    )
-
-
 def test_the_file_stdout_is_names_stdout_and_a_file_named_dash_does_not(tmp_path: Path) -> None:
     """``-o f.txt > f.txt``: the same file; ``./-`` is the file ``-`` in the working folder, never stdout
     (only a ``Path`` option reads it as ``-``)."""
@@ -70,7 +58,14 @@ def test_the_file_stdout_is_names_stdout_and_a_file_named_dash_does_not(tmp_path
     (tmp_path / "-").write_text("")
     (tmp_path / "g.txt").write_text("")
     with open(tmp_path / "f.txt", "w") as fh:
-        r = _probe(code, tmp_path, stdout=fh)
+        r = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=tmp_path,
+            text=True,
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
     assert r.returncode == 0, r.stderr
     assert r.stderr.split() == ["True", "False", "True", "False"]
 
@@ -83,7 +78,7 @@ def test_with_stdout_closed_only_the_names_count(tmp_path: Path) -> None:
         "from carrousel.core.cli_streams import names_stdout as n\n"
         "print(n('/dev/null'), n('/dev/stdout'), n('-'), n('/proc/self/fd/1'), file=sys.stderr)"
     )
-    r = _probe(code, tmp_path, preexec_fn=lambda: os.close(1))
+    r, _ = run_stdout_closed(["-c", code], tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stderr.split() == ["False", "True", "True", "True"]
 
