@@ -90,9 +90,11 @@ def test_usage_lines_are_not_redone_clause_by_clause(undertrained: Path) -> None
 def test_the_cli_flag_routes_usage_lines(nlp: Callable[..., Run], undertrained: Path) -> None:
     model = ["--model", str(undertrained), "--beam", "2", "--no-mbr", "--fallback-nll", "0", "--json"]
     tr = Translator.from_pretrained(undertrained)
+    texts = {}
     for flag, chosen in (("--usage-dictionary", "dictionary"), ("--no-usage-dictionary", "model")):
         run = nlp("translate", "run", *model, flag, TOY_USAGE)
         assert run.returncode == 0, run.stderr
         done = json.loads(run.stdout)["translations"][0]
         assert done["chosen"] == chosen, done
-    assert done["text"] != "" and tr.dictionary.translate(TOY_USAGE) != ""
+        texts[chosen] = done["text"]
+    assert texts["model"] != "" and texts["dictionary"] == tr.dictionary.translate(TOY_USAGE) != ""
