@@ -387,24 +387,23 @@ def test_evaluate_reads_two_properties_files(
 
 
 @pytest.mark.parametrize(
-    ("source", "target"),
+    ("fmt", "target"),
     [
-        ("messages.properties", "translated/messages.properties"),
-        ("res/values/strings.xml", "fr/res/values/strings.xml"),
-        ("locales/en.json", "locales/ui.json"),
-        ("en.lproj/Localizable.strings", "Base.lproj/Localizable.strings"),
-        ("Resources.resx", "out/Resources.resx"),
+        ("properties", "translated/messages.properties"),
+        ("android", "fr/res/values/strings.xml"),
+        ("json-nested", "locales/ui.json"),
+        ("strings", "Base.lproj/Localizable.strings"),
+        ("resx", "out/Resources.resx"),
     ],
 )
 def test_keyed_catalogues_naming_no_language_need_tgt(
-    source: str, target: str, tmp_path: Path, nlp: Callable[..., Run]
+    fmt: str, target: str, tmp_path: Path, nlp: Callable[..., Run]
 ) -> None:
     """Two keyed catalogues whose target has no language tag in its name or folder: ``translate train``
     without ``--tgt`` is the usage error a ``.qm`` naming none gets, naming the file and ``--tgt LANG``
     (before: its texts were taken for the default ``de``, silently); a tagged target needs none."""
+    write, source, _, _ = FORMATS[fmt]
     a, b = tmp_path / source, tmp_path / target
-    write = {".properties": write_properties, ".xml": write_android, ".json": write_json}.get(a.suffix)
-    write = write or {".strings": write_strings, ".resx": write_resx}[a.suffix]
     write(a, [("k1", "Open the file")], False)
     write(b, [("k1", "Ouvrir le fichier")], True)
     done = nlp("translate", "train", "--pairs", str(a), "--pairs", str(b), "-o", str(tmp_path / "m"))
