@@ -195,7 +195,7 @@ def test_ranks_holding_different_numbers_of_batches_agree_on_the_epochs_end(tmp_
     weights and history."""
     script = tmp_path / "uneven.py"
     script.write_text(_UNEVEN_WORKER)
-    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), "3", timeout=40)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), "3", timeout=60)
     assert first == second
     assert (first["steps"], len(first["history"])) == (4, 2)
     assert "partial" not in first["history"][-1]
