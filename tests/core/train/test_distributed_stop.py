@@ -10,6 +10,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.gloo_pair import run_two_ranks
 
 HERE = Path(__file__).parent
@@ -165,16 +167,16 @@ _UNEVEN_WORKER = textwrap.dedent(
     from train_helpers import RegressionTask, Unsized, linear_data, mlp, timeless
     from carrousel.core.train import TrainConfig, Trainer
 
-    rank, store, rank_one_batches = int(sys.argv[1]), sys.argv[2], int(sys.argv[4])
+    rank, store, rank_one_batches, sized = int(sys.argv[1]), sys.argv[2], int(sys.argv[4]), sys.argv[5] == "sized"
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
     x, y = linear_data(80, seed=rank)
-    # without a length: 5 batches an epoch on rank 0, rank_one_batches on rank 1
+    # 5 batches an epoch on rank 0, rank_one_batches on rank 1: a list (a length) or without a length
     batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 80, 16)][: rank_one_batches if rank else 5]
     model = mlp(dropout=0.0, seed=0)
     cfg = TrainConfig(epochs=2, lr=1e-2, accumulate=2, progress=False, device="cpu")
     try:
-        result = Trainer(model, RegressionTask(), cfg).fit(Unsized(batches))
+        result = Trainer(model, RegressionTask(), cfg).fit(batches if sized else Unsized(batches))
     except Exception as exc:
         doc = {"error": f"{type(exc).__name__}: {exc}"}
     else:
@@ -187,26 +189,34 @@ _UNEVEN_WORKER = textwrap.dedent(
 )
 
 
-def test_ranks_holding_different_numbers_of_batches_agree_on_the_epochs_end(tmp_path: Path) -> None:
-    """Fails on main (a hang: the test's timeout): a loader without a length yielding 5 batches an epoch on
-    rank 0 and 3 on rank 1; rank 1 left the epoch for its all-reduce while rank 0 waited in the next step's.
-    Now each rank says it is out of batches in the batch end's all-reduce: both end each epoch after 3
-    batches (2 optimiser steps with accumulate 2, the second on the window's one batch), with the same
-    weights and history."""
+@pytest.mark.parametrize("kind", ["unsized", "sized"])
+def test_ranks_holding_different_numbers_of_batches_agree_on_the_epochs_end(
+    tmp_path: Path, kind: str
+) -> None:
+    """Fails on main (a hang: the test's timeout): a loader yielding 5 batches an epoch on rank 0 and 3 on
+    rank 1; rank 1 left the epoch for its all-reduce while rank 0 waited in the next step's. Without a
+    length, each rank says it is out of batches in the batch end's all-reduce; with one (a list, split
+    unevenly by the user: ``sized``, which failed on main after the unsized case was fixed), the ranks agree
+    the fewest batches at the fit's start and each epoch ends there. Both end each epoch after 3 batches
+    (2 optimiser steps with accumulate 2, the second on the window's one batch), with the same weights and
+    history."""
     script = tmp_path / "uneven.py"
     script.write_text(_UNEVEN_WORKER)
-    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), "3", timeout=60)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), "3", kind, timeout=60)
     assert first == second
     assert (first["steps"], len(first["history"])) == (4, 2)
     assert "partial" not in first["history"][-1]
 
 
-def test_a_rank_with_no_batches_raises_the_same_error_on_every_rank(tmp_path: Path) -> None:
-    """Fails on main (a hang: the test's timeout): a loader without a length yielding 5 batches an epoch on
-    rank 0 and none on rank 1; rank 1 raised its "no batches" error alone while rank 0 waited in the first
-    draw's all-reduce. Now the empty start is agreed there: every rank raises the same DataError."""
+@pytest.mark.parametrize("kind", ["unsized", "sized"])
+def test_a_rank_with_no_batches_raises_the_same_error_on_every_rank(tmp_path: Path, kind: str) -> None:
+    """Fails on main (a hang: the test's timeout): a loader yielding 5 batches an epoch on rank 0 and none
+    on rank 1; rank 1 raised its "no batches" error alone while rank 0 waited in the first draw's
+    all-reduce (without a length) or in the first step's (with one: ``sized`` failed on main after the
+    unsized case was fixed). Now the empty start is agreed, in the first draw's all-reduce or in the
+    lengths' at the fit's start: every rank raises the same DataError."""
     script = tmp_path / "empty.py"
     script.write_text(_UNEVEN_WORKER)
-    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), "0", timeout=60)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), "0", kind, timeout=60)
     assert first == second
     assert first["error"].startswith("DataError: the training loader yielded no batches on at least one rank")

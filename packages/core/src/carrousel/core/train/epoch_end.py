@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "agreed_batches",
+    "agreed_length",
     "agreed_stop",
     "end_epoch",
     "max_steps_reached",
@@ -97,7 +98,9 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
     of them in the same all-reduce as the stop, and the epoch ends on every rank when any is out (the other
     ranks' drawn batches unused, the epoch a whole one). Before, the rank out of batches left the loop for
     the epoch's all-reduce while the others waited in the next step's: a hang, or a split run. A loader
-    with a length is sharded into equal parts (:func:`~.distributed.shard_loader`): no draw ahead.
+    with a length (sharded into equal parts by :func:`~.distributed.shard_loader`, or split unevenly by
+    its user) is not drawn ahead: under torchrun the epoch ends after the ranks' agreed number of batches
+    (:func:`agreed_length`), no batch drawn past it.
 
     Raises:
         DataError: under torchrun with a loader without a length, a rank out of batches at the epoch's
@@ -105,7 +108,10 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
             alone while the others waited in the all-reduce: a hang.
     """
     if not draws_ahead(t):
-        for batch in batches:
+        cut = t.env.enabled and t.batches_per_epoch is not None  # the ranks' agreed length (agreed_length)
+        while not (cut and t.batch_in_epoch >= (t.batches_per_epoch or 0)):  # no batch drawn past it
+            if (batch := next(batches, _END)) is _END:
+                return
             yield batch
             if agreed_stop(t):
                 return
@@ -123,6 +129,40 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
             return
         first = False
         yield batch
+
+
+def agreed_length(t: Trainer) -> int | None:
+    """The batches an epoch takes on every rank, from the length of this rank's ``t.train_loader`` (None: no
+    ``len``): under torchrun the ranks' fewest (one all-gather at the fit's start), None on every rank when
+    any loader has no length (the epoch's end is then agreed batch by batch, :func:`agreed_batches`); the
+    loader's own length in one process. A loader a user split unevenly (3 batches on rank 0, 2 on rank 1) trains the fewest on each
+    rank, :func:`agreed_batches` drawing no batch past them; before, the rank out of batches left the epoch
+    for its all-reduce while the others waited in the next step's: a hang, or a gloo error.
+
+    Raises:
+        DataError: under torchrun, a rank's loader with a length of 0 (the same error on every rank).
+    """
+    try:
+        length: int | None = len(t.train_loader)
+    except TypeError:
+        length = None
+    if not t.env.enabled:
+        return length
+    lengths = dist_utils.all_gather_objects(length)  # a collective: every rank calls it in fit
+    if any(n is None for n in lengths):
+        return None
+    if min(lengths) == 0:
+        raise DataError(
+            "the training loader yielded no batches on at least one rank; check the dataset, batch_size "
+            "and drop_last, and that every rank gets a share"
+        )
+    if max(lengths) != min(lengths) and t.rank_zero:
+        logger.warning(
+            "the ranks' training loaders hold different numbers of batches (%s): every rank trains the "
+            "fewest, %d, each epoch; shard the data evenly (a DataLoader is sharded for you) to use them all",
+            ", ".join(map(str, lengths)), min(lengths),
+        )  # fmt: skip
+    return int(min(lengths))
 
 
 def end_epoch(t: Trainer, logs: dict[str, float]) -> None:

@@ -238,7 +238,7 @@ class Trainer:
                         "the validation loader yields no batches; the training loss is monitored instead"
                     )
                     val_loader = None
-            self.val_loader, self.batches_per_epoch = val_loader, _safe_len(self.train_loader)
+            self.val_loader, self.batches_per_epoch = val_loader, epoch_end.agreed_length(self)
             per_epoch = None
             if self.batches_per_epoch is not None:
                 per_epoch = math.ceil(self.batches_per_epoch / cfg.accumulate)
@@ -576,10 +576,3 @@ def _stop_error(what: str, epoch: int, step: int) -> NonFiniteLossError:
         f"{what} at epoch {epoch + 1}, step {step}; lower the learning rate, check the inputs for NaN/inf, "
         "or set nonfinite='skip' to skip such steps"
     )
-
-
-def _safe_len(loader: Any) -> int | None:
-    try:
-        return len(loader)
-    except TypeError:
-        return None
