@@ -53,3 +53,72 @@ def test_uneven_validation_shares_keep_the_ranks_together(tmp_path: Path) -> Non
     assert first["history"] == second["history"]
     assert all("val_loss" in row for row in first["history"])
     assert abs(first["evaluate"] - first["want"]) < 1e-5 and first["evaluate"] == second["evaluate"]
+
+
+_ONE_RANK_WORKER = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[3])
+    import torch
+    import torch.distributed as dist
+    from train_helpers import RegressionTask, linear_data, mlp, timeless
+    from carrousel.core.train import TrainConfig, Trainer
+
+    rank, store, case = int(sys.argv[1]), sys.argv[2], sys.argv[4]
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    x, y = linear_data(64, seed=rank)
+    train = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
+    xv, yv = linear_data(48, seed=7)
+    val = [(xv[i : i + 16], yv[i : i + 16]) for i in range(0, 48, 16)]
+
+    class Failing:  # rank 1's second validation batch raises, in the second epoch
+        def __init__(self):
+            self.passes = 0
+
+        def __iter__(self):
+            self.passes += 1
+            for i, batch in enumerate(val):
+                if rank == 1 and self.passes == 2 and i == 1:
+                    raise ValueError("bad batch on rank 1")
+                yield batch
+
+    # "raise": rank 1's validation raises; "empty0" / "empty1": that rank's validation list is empty
+    loader = Failing() if case == "raise" else ([] if case == f"empty{rank}" else val)
+    cfg = TrainConfig(epochs=2, lr=1e-2, progress=False, device="cpu")
+    try:
+        result = Trainer(mlp(dropout=0.0, seed=0), RegressionTask(), cfg).fit(train, val_loader=loader)
+    except Exception as exc:
+        doc = {"error": f"{type(exc).__name__}: {exc}"}
+    else:
+        doc = {"history": timeless(result.history), "monitor": result.monitor}
+    print(json.dumps(doc))
+    dist.barrier()
+    dist.destroy_process_group()
+    """
+)
+
+
+def test_a_validation_error_on_one_rank_reaches_every_rank(tmp_path: Path) -> None:
+    """Fails on main (rank 0 hung in the validation loss's all-reduce, then a gloo error once rank 1 was
+    gone): rank 1's validation raised alone. Now the ranks agree a failure with the loss sums: rank 1 raises
+    its own error, rank 0 one naming rank 1 and that error."""
+    script = tmp_path / "raise.py"
+    script.write_text(_ONE_RANK_WORKER)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), "raise", timeout=60)
+    assert second == {"error": "ValueError: bad batch on rank 1"}
+    assert first["error"].startswith(
+        "CarrouselError: evaluation failed on rank 1 (ValueError: bad batch on rank 1)"
+    )
+
+
+def test_one_rank_with_an_empty_validation_list_validates_on_every_rank(tmp_path: Path) -> None:
+    """Whether a fit validates is agreed (any rank's validation loader holding batches): with rank 0's list
+    empty and rank 1's not, or the reverse, both ranks validate every epoch, with the same figures. A
+    guard: this passes on main too."""
+    for case in ("empty0", "empty1"):
+        script = tmp_path / f"{case}.py"
+        script.write_text(_ONE_RANK_WORKER)
+        first, second = run_two_ranks(script, tmp_path / f"store{case}", str(HERE), case, timeout=60)
+        assert first == second and first["monitor"] == "val_loss"
+        assert all("val_loss" in row for row in first["history"])

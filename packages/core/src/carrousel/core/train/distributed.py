@@ -28,6 +28,7 @@ from torch.utils.data import DataLoader, DistributedSampler, IterableDataset, Ra
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import writes_discarded
+from carrousel.core.errors import CarrouselError
 
 __all__ = [
     "DistEnv",
@@ -43,6 +44,7 @@ __all__ = [
     "is_rank_zero",
     "joined",
     "leave_to_rank_zero",
+    "raise_any_failure",
     "release_host_group",
     "results_discarded",
     "shard_loader",
@@ -293,6 +295,20 @@ def all_gather_objects(obj: Any) -> list[Any]:
     out: list[Any] = [None] * dist.get_world_size()
     dist.all_gather_object(out, obj)
     return out
+
+
+def raise_any_failure(failure: Exception | None, what: str) -> None:
+    """Raises on every rank once ``what`` failed on any, as the ranks agreed (a flag reduced with their
+    figures, so that all call this together): ``failure`` itself on a rank where it failed, else a
+    :class:`~carrousel.core.errors.CarrouselError` naming the first rank that failed and its error. A
+    collective (one gather of the errors' lines): only where every rank knows one failed."""
+    lines = all_gather_objects(None if failure is None else f"{type(failure).__name__}: {failure}")
+    if failure is not None:
+        raise failure
+    rank, line = next((r, x) for r, x in enumerate(lines) if x is not None)
+    raise CarrouselError(
+        f"{what} failed on rank {rank} ({line}); this rank stops with it: fix the error that rank raised"
+    )
 
 
 def barrier() -> None:

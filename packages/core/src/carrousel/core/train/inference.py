@@ -90,26 +90,37 @@ def evaluate_loop(
 
     Raises:
         DataError: ``loader`` yielded no batch or only empty ones (on every rank).
+        CarrouselError: under torchrun, on the other ranks when evaluation failed on one (a batch or the
+            task raising there): every rank raises, the failing one its own error, the others this one
+            naming that rank and its error (:func:`~.distributed.raise_any_failure`). Before, the failing
+            rank raised alone while the others waited in the loss sums' all-reduce: a hang, or a gloo error.
     """
     metrics: dict[str, Metric] = task.metrics()
-    loss_sum, count = 0.0, 0.0
-    with evaluating(model):
-        state: Any = None
-        for batch in loader:
-            start = state if carry else None
-            for chunk, outputs, new_state in iter_outputs(
-                model, task, batch, device, precision, tbptt_steps, start, skip_past_end=True
-            ):
-                state = new_state
-                with autocast(device, precision):
-                    loss = task.loss(outputs, chunk)
-                if isinstance(loss, torch.Tensor):  # a plain number is fine here: nothing back-propagates
-                    check_loss(loss)
-                n = task.batch_size(chunk)
-                loss_sum += float(loss) * n
-                count += n
-                task.update_metrics(metrics, outputs, chunk)
-    loss_sum, count = dist_utils.all_reduce_sum([loss_sum, count], device)
+    loss_sum, count, failure = 0.0, 0.0, None
+    try:
+        with evaluating(model):
+            state: Any = None
+            for batch in loader:
+                start = state if carry else None
+                for chunk, outputs, new_state in iter_outputs(
+                    model, task, batch, device, precision, tbptt_steps, start, skip_past_end=True
+                ):
+                    state = new_state
+                    with autocast(device, precision):
+                        loss = task.loss(outputs, chunk)
+                    if isinstance(loss, torch.Tensor):  # a plain number is fine here: nothing back-propagates
+                        check_loss(loss)
+                    n = task.batch_size(chunk)
+                    loss_sum += float(loss) * n
+                    count += n
+                    task.update_metrics(metrics, outputs, chunk)
+    except Exception as exc:  # under torchrun the other ranks must hear of it: they wait in the reduce below
+        if not dist_utils.joined().enabled:
+            raise
+        failure = exc
+    loss_sum, count, failed = dist_utils.all_reduce_sum([loss_sum, count, float(failure is not None)], device)
+    if failed:
+        dist_utils.raise_any_failure(failure, "evaluation")
     if not count:  # a loss of NaN and metrics of nothing were returned as figures
         raise DataError(
             "the evaluation loader yielded no batches (or only empty ones); check the dataset, batch_size "
