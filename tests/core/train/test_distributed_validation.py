@@ -8,6 +8,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.gloo_pair import run_two_ranks
 
 HERE = Path(__file__).parent
@@ -112,13 +114,13 @@ def test_a_validation_error_on_one_rank_reaches_every_rank(tmp_path: Path) -> No
     )
 
 
-def test_one_rank_with_an_empty_validation_list_validates_on_every_rank(tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", ["empty0", "empty1"])
+def test_one_rank_with_an_empty_validation_list_validates_on_every_rank(tmp_path: Path, case: str) -> None:
     """Whether a fit validates is agreed (any rank's validation loader holding batches): with rank 0's list
     empty and rank 1's not, or the reverse, both ranks validate every epoch, with the same figures. A
     guard: this passes on main too."""
-    for case in ("empty0", "empty1"):
-        script = tmp_path / f"{case}.py"
-        script.write_text(_ONE_RANK_WORKER)
-        first, second = run_two_ranks(script, tmp_path / f"store{case}", str(HERE), case, timeout=60)
-        assert first == second and first["monitor"] == "val_loss"
-        assert all("val_loss" in row for row in first["history"])
+    script = tmp_path / f"{case}.py"
+    script.write_text(_ONE_RANK_WORKER)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), case, timeout=60)
+    assert first == second and first["monitor"] == "val_loss"
+    assert all("val_loss" in row for row in first["history"])
