@@ -32,7 +32,7 @@ from carrousel.core.errors import ConfigError, DataError, NonFiniteLossError
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.callbacks import PARTIAL, compares_with_epochs, is_better
 from carrousel.core.train.optim import SCHEDULER_PER_STEP
-from carrousel.core.train.state import draws_ahead, epoch_iterator, state_copy
+from carrousel.core.train.state import draws_ahead, epoch_iterator, state_copy, window_parts
 
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
@@ -207,7 +207,7 @@ def stop_state(t: Trainer) -> dict[str, Any] | None:
     step), before validation; returns that state for ``best.pt`` (None: no checkpoints, or not rank zero).
     Inside an accumulation window, the window's gradients go into that state (averaged over the ranks under
     torchrun first) and are then dropped: no optimiser step is taken on half a window."""
-    window = t.micro % t.config.accumulate != 0
+    window = window_parts(t) != 0
     state = None
     if t.ckpt is not None:
         t.figures.settle(t)  # on every rank, as save_checkpoint does

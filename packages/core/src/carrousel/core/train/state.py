@@ -25,6 +25,7 @@ __all__ = [
     "resumable_sampler",
     "state_copy",
     "window_grads",
+    "window_parts",
 ]
 
 logger = logging.getLogger(__name__)
@@ -115,8 +116,16 @@ def capture(t: Trainer) -> dict[str, Any]:
         "stream_state": plain_state(t.stream_state) if t.config.tbptt_carry else None,
         "config": to_dict(t.config),
         "world_size": t.env.world_size,
-        "grads": window_grads(t.model) if t.micro % t.config.accumulate else None,
+        "grads": window_grads(t.model) if window_parts(t) else None,
     }
+
+
+def window_parts(t: Trainer) -> int:
+    """The micro-batches (batches, or TBPTT chunks) of ``t``'s current gradient-accumulation window trained
+    and not yet stepped on: 0 at a window's boundary (its last micro-batch just trained, or none yet), else
+    how many of ``accumulate`` (an epoch's end steps on them, a stop inside it saves their gradients). The
+    one home of ``t.micro % accumulate``, which the training step, the epoch's end and the checkpoint read."""
+    return t.micro % t.config.accumulate
 
 
 def window_grads(model: torch.nn.Module) -> dict[str, torch.Tensor]:

@@ -66,7 +66,7 @@ from carrousel.core.train.loaders import check_loader, tensors_taken_for_batches
 from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
-from carrousel.core.train.state import capture, restore
+from carrousel.core.train.state import capture, restore, window_parts
 from carrousel.core.train.task import Task, check_loss, check_monitor, check_parts, check_tie_break
 
 __all__ = ["FitResult", "Trainer"]
@@ -338,7 +338,7 @@ class Trainer:
                     break
             inside = epoch_end.stopped_inside(self)  # max_steps or a callback, with batches of the epoch left
             stopped = stop_state(self) if inside else None  # checkpointed before validation: .epoch_end
-            if not inside and (parts := self.micro % cfg.accumulate):  # flush a partial accumulation window
+            if not inside and (parts := window_parts(self)):  # flush a partial accumulation window
                 # its gradients were each divided by accumulate: step on their mean, as a full window
                 # does (was parts/accumulate of it)
                 for p in self.model.parameters():
@@ -379,7 +379,7 @@ class Trainer:
         norm = float("nan")
         for chunk in chunks:
             self.micro += 1
-            boundary = self.micro % cfg.accumulate == 0
+            boundary = window_parts(self) == 0
             sync = contextlib.nullcontext()
             if not boundary and isinstance(self._net, DistributedDataParallel):
                 sync = self._net.no_sync()  # type: ignore[assignment]
@@ -401,7 +401,7 @@ class Trainer:
             self.callbacks.call("on_batch_end", self, idx, self._batch_end_logs(batch, norm))
         self._fold_average()  # the weights as the batch left them, callbacks (a pruner's masks) included
         every = cfg.checkpoint_every
-        if every and self.micro % cfg.accumulate == 0 and self.step % every == 0 and self.step > 0:
+        if every and window_parts(self) == 0 and self.step % every == 0 and self.step > 0:
             save_checkpoint(self)
 
     def _batch_end_logs(self, batch: Any, norm: float) -> dict[str, float]:
