@@ -80,3 +80,27 @@ def test_predict_file_reads_a_text_once(tmp_path: Path, shipped: SentimentModel)
     once, plain = model.predict_proba([TWICE, "I don't like it"], warn=False)
     assert [shown[label] for label in model.labels] == pytest.approx(once.tolist(), abs=1e-3)
     assert abs(shown[model.labels[0]] - plain[0]) > 0.1  # before: "don't"'s (0.969 negative; now 0.769)
+
+
+def test_a_long_text_is_split_into_sentences_as_it_is_read(shipped: SentimentModel) -> None:
+    """Sentence reading (:class:`~carrousel.nlp.long_texts.SentenceReading`, used by predict, evaluate and
+    training's validation) splits a text once its references are read: ``Great&#33; Really`` is two sentences
+    (before: one, the ``!`` unseen), and each sentence is read once (``&amp;#39;`` stays ``&#39;``)."""
+    from carrousel.nlp.long_texts import SentenceReading
+
+    plan = SentenceReading.plan(
+        ["Great&#33; Really good.", "Bad&amp;#39;s end. Fine."], [True, True], "truncated"
+    )
+    assert [[read_as(p) for p in parts] for parts in plan.pieces] == [
+        ["Great!", "Really good."],
+        ["Bad&#39;s end.", "Fine."],
+    ]
+    model = shipped
+    escaped = model(["Great&#33; Really good."], long="sentences")[0]
+    plain = model(["Great! Really good."], long="sentences")[0]
+    assert escaped.read == "sentences" and escaped.sentences == 2  # before: read whole, one sentence
+    assert escaped.probabilities == pytest.approx(plain.probabilities, abs=1e-6)
+    assert escaped.text == "Great&#33; Really good."  # the text given, as given
+    twice = model(["I don&amp;#039;t like it. Fine."], long="sentences")[0]
+    once = model(["I don&#039;t like it. Fine."], long="sentences")[0]  # what "read once" must not become
+    assert twice.probabilities != pytest.approx(once.probabilities, abs=1e-4)

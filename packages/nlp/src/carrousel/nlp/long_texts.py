@@ -21,6 +21,7 @@ import numpy as np
 
 from carrousel.core.args import check_args
 from carrousel.nlp.decision import decide
+from carrousel.nlp.entities import escape_ampersands, unescape_entities
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.sentence_split import split_sentences
 
@@ -55,7 +56,10 @@ class SentenceReading:
     @classmethod
     def plan(cls, texts: Sequence[str], cut: Sequence[bool], reading: str) -> SentenceReading:
         """The texts ``reading`` splits: ``sentences`` every one of several sentences, ``truncated`` those of
-        several sentences that were ``cut``, ``whole`` none.
+        several sentences that were ``cut``, ``whole`` none. A text is split as it is read, its HTML references
+        read first (``"Great&#33; Really good."`` is two sentences); each sentence is kept with its ``&``
+        escaped, so that the model's reading (:func:`carrousel.nlp.data.read_as`) gives it back as it was read,
+        not read twice (``&amp;#39;`` stays ``&#39;``).
 
         Raises:
             NLPConfigError: an unknown ``reading``.
@@ -64,11 +68,11 @@ class SentenceReading:
         pieces = []
         for text, was_cut in zip(texts, cut, strict=True):
             parts = (
-                split_sentences(text)
+                split_sentences(unescape_entities(text))
                 if reading == "sentences" or (reading == "truncated" and was_cut)
                 else []
             )
-            pieces.append(parts if len(parts) > 1 else [])
+            pieces.append([escape_ampersands(p) for p in parts] if len(parts) > 1 else [])
         return cls(pieces)
 
     @property
