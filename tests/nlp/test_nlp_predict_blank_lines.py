@@ -8,6 +8,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from carrousel.nlp.config import TextDataConfig
+from carrousel.nlp.data import load_texts
+from carrousel.nlp.errors import EmptyTextError
+from carrousel.nlp.pipeline import SentimentModel
 from tests.nlp.conftest import Run
 
 
@@ -28,3 +34,35 @@ def test_blank_lines_give_empty_rows_in_line(
     lines = plain.stdout.split("\n")[:-1]
     assert [line == "" for line in lines] == [False, False, True, True, False]  # the argument, then the file
     assert lines[1].split("\t")[2] == "a wonderful film" and lines[4].split("\t")[2] == "an awful film"
+
+
+def test_a_line_blank_once_its_references_are_read_is_a_blank_row(
+    tmp_path: Path, nlp: Callable[..., Run], sentiment_model: Path
+) -> None:
+    """``&nbsp;`` is whitespace to the model (its references read first): a blank line, an empty row (before: a
+    prediction of one ``[UNK]``)."""
+    texts = tmp_path / "texts.txt"
+    texts.write_text("a wonderful film\n&nbsp;\n&#32;&nbsp;\nan awful film\n")
+    done = nlp("sentiment", "predict", "--model", str(sentiment_model), "--file", str(texts), "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [r["label"] is None for r in rows] == [False, True, True, False]
+    assert rows[1]["text"] == "" and rows[1]["probabilities"] == {}
+
+
+def test_a_text_blank_once_its_references_are_read_is_refused(
+    tmp_path: Path, shipped: SentimentModel
+) -> None:
+    """The API and ``--data`` refuse a text of only ``&nbsp;`` as they refuse a blank one, naming it (before:
+    read as one ``[UNK]``); ``&amp;`` alone is a text (``&``)."""
+    with pytest.raises(
+        EmptyTextError, match=r"text 2 \('&nbsp;'\) is only whitespace once its HTML references"
+    ):
+        shipped(["fine", "&nbsp;"])
+    with pytest.raises(EmptyTextError, match=r"text 1 .* only whitespace once"):
+        shipped.predict_proba(["&#10;&#32;"])
+    assert len(shipped(["&amp;"])) == 1
+    data = tmp_path / "d.csv"
+    data.write_text("text,label\ngood,pos\n&nbsp;,neg\n")
+    with pytest.raises(EmptyTextError, match=r"text 2 .* only whitespace once its HTML references are read"):
+        load_texts(TextDataConfig(str(data)))

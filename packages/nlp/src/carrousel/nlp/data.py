@@ -3,11 +3,10 @@
 Local files go through the same :func:`datasets.load_dataset` path as hub names (``"csv"`` for CSV/TSV,
 ``"json"`` for JSON lines, ``"parquet"`` for Parquet, ``"text"`` for fastText-style ``__label__pos text``
 lines; a spreadsheet is refused, naming CSV); folders written by ``Dataset.save_to_disk`` and hub names
-(``imdb``, ``glue:sst2``, ``FOLDER#test``) through :func:`carrousel.nlp.hf_data.load_hf`, as the
-translation pairs. So ``--data imdb``, ``--data saved/`` and
-``--data reviews.csv`` behave alike: wrong column names list the columns found, empty texts are refused
-with their row, labels may be strings or integers (a ``ClassLabel`` column gives its names), and a JSON
-boolean reads as JSON writes it (``true``/``false``).
+(``imdb``, ``glue:sst2``, ``FOLDER#test``) through :func:`carrousel.nlp.hf_data.load_hf`, as the translation
+pairs. So ``--data imdb``, ``--data saved/`` and ``--data reviews.csv`` behave alike: wrong column names list
+the columns found, empty texts are refused with their row, labels may be strings or integers (a ``ClassLabel``
+column gives its names), and a JSON boolean reads as JSON writes it (``true``/``false``).
 """
 
 from __future__ import annotations
@@ -215,7 +214,7 @@ def load_texts(cfg: TextDataConfig, flag: str | None = None) -> LabelledTexts:
             labels.append(str(value).strip())
     if not texts:
         raise TextDataError(f"{where} holds no rows; give labelled texts")
-    check_texts(texts, where)
+    check_texts(texts, where, entities=True)
     return LabelledTexts(texts, labels, cfg.source, read)
 
 
@@ -243,7 +242,8 @@ def read_column(
     where, cols, held = named_path(path, flag), list(ds.column_names), "data set" if fmt == "hub" else "file"
     column = pick_text_column(cols, text_col, where, header_read=fmt == "csv", flag=col_flag, container=held)
     table_cells.refuse_repeated([column], repeated, where)
-    return check_texts(["" if t is None else str(t) for t in plain_cells(ds[column], column, where)], where)
+    cells = ["" if t is None else str(t) for t in plain_cells(ds[column], column, where)]
+    return check_texts(cells, where, entities=True)
 
 
 @check_args

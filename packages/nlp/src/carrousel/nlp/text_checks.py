@@ -11,16 +11,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from carrousel.core.args import check_args
 from carrousel.core.listed import check_listed
 from carrousel.core.text import counted, name_some
+from carrousel.nlp.entities import unescape_entities
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 
-__all__ = ["check_texts", "warn_unread"]
+__all__ = ["check_texts", "is_blank", "warn_unread"]
 
 logger = logging.getLogger(__name__)
 
 
-def check_texts(texts: Iterable[str], where: str) -> list[str]:
+@check_args
+def check_texts(texts: Iterable[str], where: str, entities: bool = False) -> list[str]:
     """The texts (a list, pandas column, NumPy array...) as a list of plain ``str`` (a NumPy array's
-    ``np.str_`` too); rows count from 1 in errors.
+    ``np.str_`` too); rows count from 1 in errors. ``entities``: the texts are read with their HTML references
+    unescaped (a sentiment model's, :func:`carrousel.nlp.data.read_as`), so one blank once they are read
+    (``&nbsp;``) is as blank as an empty one.
 
     Raises:
         TextDataError: one string, None, a mapping, a table or an array of other than one dimension;
@@ -42,6 +46,11 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
             raise EmptyTextError(f"{where}: text {i} is {text!r}, not text; drop or fill missing rows")
         if not text.strip():
             raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
+        if entities and is_blank(text, entities):
+            raise EmptyTextError(
+                f"{where}: text {i} ({text[:40]!r}) is only whitespace once its HTML references are read; "
+                "remove it or fill it in"
+            )
         if all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in text):  # U+200B, U+FEFF...
             shown = ", ".join(f"U+{ord(c):04X}" for c in list(dict.fromkeys(text.strip()))[:3])
             raise EmptyTextError(
@@ -52,6 +61,13 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
             what = f"byte 0x{c - 0xDC00:02x}, not UTF-8" if c >= 0xDC80 else f"a lone surrogate U+{c:04X}"
             raise TextDataError(f"{where}: text {i} holds {what}; give UTF-8 text (iconv -f cp1252 -t utf-8)")
     return [t if type(t) is str else str(t) for t in out]
+
+
+@check_args
+def is_blank(text: str, entities: bool = False) -> bool:
+    """Whether ``text`` is empty or only whitespace; with ``entities``, as a sentiment model reads it, once its
+    HTML references are read (``"&nbsp;"``, ``"&#32;&#10;"`` too)."""
+    return not (unescape_entities(text) if entities else text).strip()
 
 
 @check_args

@@ -142,7 +142,7 @@ class SentimentModel:
         :meth:`__call__`; ``numbers``: each text's row in the caller's data, from 0, as the warning of texts
         of only ``[UNK]`` names them; None: its place in ``texts``)."""
         check_reading(long)  # before any work
-        if not (texts := check_texts(texts, "input")):
+        if not (texts := check_texts(texts, "input", entities=True)):
             return np.zeros((0, len(self.labels)))
         ids, cut, extra, _, unread = self._encode(texts, self.max_length)
         plan = SentenceReading.plan(texts, cut, long)  # from the token counts: split texts are not read whole
@@ -180,7 +180,7 @@ class SentimentModel:
         """
         check_reading(long)  # before any work, an empty list too (as predict_proba)
         limit = common.token_limit(max_length, self.max_length)
-        if not (texts := check_texts(texts, "input")):
+        if not (texts := check_texts(texts, "input", entities=True)):
             return []
         encoded = self._encode(texts, limit)  # the token counts say which texts are split: not read whole
         plan, unread = SentenceReading.plan(texts, encoded.cut, long), set(encoded.unread)
