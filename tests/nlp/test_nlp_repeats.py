@@ -120,3 +120,23 @@ def test_a_class_of_one_text_falls_back_to_the_row_split(caplog: pytest.LogCaptu
     expected = stratified_split(labels, 0.2, 0)
     assert (train == expected[0]).all() and (held == expected[1]).all() and repeats.repeated_rows == 1
     assert "class 'neg' has under 2 distinct texts" in caplog.text
+
+
+def test_copies_are_the_same_text_as_read() -> None:
+    """Copies are grouped by the text as the model reads it: ``don&#039;t`` and ``don't`` (a scrape escaped and
+    one not), or the same text with a tab or NBSP for a space, are one text on one side of the split (before:
+    grouped by their raw text, they could land on both sides); so are they to ``--exclude``."""
+    from carrousel.nlp.pipeline.common import drop_excluded
+
+    base = [f"text {i}" for i in range(40)]
+    labels = ["pos", "neg"] * 20
+    copies = {"I don't like it": "I don&#039;t like it", "a  fine\tday": "a&nbsp;fine day"}
+    texts = [*base, *copies, *copies.values()]
+    labels = [*labels, "neg", "pos", "neg", "pos"]
+    for seed in range(20):
+        _, held, repeats = text_split(texts, labels, 0.3, seed)
+        assert repeats.repeated_texts == 2 and repeats.repeated_rows == 2
+        for a, b in [(40, 42), (41, 43)]:
+            assert (a in held) == (b in held), (seed, a, b)
+    kept, _ = drop_excluded(texts, labels, ["I don't like it", "A FINE DAY"], "held.csv")
+    assert kept == base

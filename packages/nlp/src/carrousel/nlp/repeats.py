@@ -3,7 +3,8 @@ different labels warned of, and every copy of a text kept on one side of the hel
 
 Split by row, a text repeated in the training rows and the held-out rows is scored on rows the model
 trained on: the held-out accuracy that chooses the best epoch and the decision cut is then inflated.
-Two texts are the same when they are equal with runs of whitespace read as one space.
+Two texts are the same when they read the same (:func:`carrousel.nlp.data.read_as`: HTML references read,
+``don&#039;t`` as ``don't``) with runs of whitespace read as one space.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from carrousel.core.args import check_args
-from carrousel.nlp.data import label_order, stratified_split
+from carrousel.nlp.data import label_order, read_as, stratified_split
 
 __all__ = ["TextRepeats", "text_split"]
 
@@ -61,7 +62,7 @@ def text_split(
     """
     groups: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
-        groups.setdefault(" ".join(text.split()), []).append(i)
+        groups.setdefault(" ".join(read_as(text).split()), []).append(i)  # as read: "&#039;" is "'"
     members = list(groups.values())  # in order of first appearance: one row each gives the rows' order
     rank = {label: k for k, label in enumerate(label_order(labels))}
     majority, conflicts = [], []

@@ -16,7 +16,7 @@ from carrousel.core.data import pad_sequences
 from carrousel.core.option_names import option
 from carrousel.core.train import FitResult, TrainConfig, Trainer, check_held_out, fit_refusing, lr_fix
 from carrousel.nlp.config import TextDataConfig
-from carrousel.nlp.data import is_table, label_order, load_texts, read_column
+from carrousel.nlp.data import is_table, label_order, load_texts, read_as, read_column
 from carrousel.nlp.errors import NLPConfigError, TextDataError
 from carrousel.nlp.hf_data import is_hf_source
 
@@ -103,8 +103,8 @@ def fit_checked(trainer: Trainer, train: Any, val: Any, lr: float) -> FitResult:
     return fit_refusing(trainer, train, val, lr_fix("fit.lr", lr), weights=False)
 
 
-def _same(text: str) -> str:
-    return " ".join(text.split()).lower()
+def _same(text: str) -> str:  # as the model reads it ("don&#039;t" is "don't"), whitespace and case aside
+    return " ".join(read_as(text).split()).lower()
 
 
 def class_labels(labels: Sequence[str]) -> list[str]:
@@ -142,7 +142,8 @@ def excluded_texts(source: str) -> list[str]:
 def drop_excluded(
     texts: Sequence[str], labels: Sequence[str], banned: Sequence[str], source: str
 ) -> tuple[list[str], list[str]]:
-    """The rows whose text (whitespace and case ignored) is not one of ``banned`` (read from ``source``).
+    """The rows whose text (as read, HTML references unescaped; whitespace and case ignored) is not one of
+    ``banned`` (read from ``source``).
 
     Raises:
         TextDataError: no row is left (before: an IndexError further on, "internal error"), or one label
