@@ -18,6 +18,7 @@ import pytest
 
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.parallel import read_pairs
+from carrousel.nlp.qt_linguist import qm_language
 from tests.nlp.conftest import Run
 
 DATA = Path(__file__).parent / "data"
@@ -321,8 +322,6 @@ def test_train_on_a_qm_naming_no_language_needs_tgt(tmp_path: Path, nlp: Callabl
     ``translate train`` without ``--tgt`` is a usage error naming the file and the fix (before: its
     translations were taken for the default ``de``, whatever their language, and the model named so); with
     ``--tgt`` it is read as that language (the reader accepts it, above), and a named one needs no ``--tgt``."""
-    from carrousel.nlp.qt_linguist import qm_language
-
     unnamed = [(t, d) for t, d in _sections(QM.read_bytes()) if t != 0xA7]
     app = tmp_path / "app.qm"
     app.write_bytes(_qm(unnamed))
@@ -382,3 +381,19 @@ def test_unreadable_or_missing_qm_is_said_not_tgt(tmp_path: Path, nlp: Callable[
         assert done.returncode == 1, done.stderr
         assert f"{path}" in line and says in line and "names no language" not in line
         assert "Traceback" not in done.stderr and not (tmp_path / "m").exists()
+
+
+def test_a_qm_of_damaged_messages_is_unreadable_not_unnamed(tmp_path: Path) -> None:
+    """A ``.qm`` whose sections are whole but whose messages are damaged, with no language: unreadable, as
+    ``read_qm`` finds it (before: it "names no language", so ``translate train`` asked for ``--tgt``, and with
+    it found the file unreadable)."""
+    from carrousel.nlp.catalogue_languages import unnamed_language
+
+    unnamed = [(t, b"\x42" + d if t == 0x69 else d) for t, d in _sections(QM.read_bytes()) if t != 0xA7]
+    (tmp_path / "app.qm").write_bytes(_qm(unnamed))
+    with pytest.raises(
+        TextDataError, match=r"app\.qm is not a readable Qt \.qm catalogue \(unknown message tag 66"
+    ):
+        unnamed_language([tmp_path / "app.qm"])
+    with pytest.raises(TextDataError, match="unknown message tag 66"):
+        qm_language(tmp_path / "app.qm")

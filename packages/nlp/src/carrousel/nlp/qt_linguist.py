@@ -266,13 +266,15 @@ def qm_language(path: str | Path) -> str | None:
     section (``de_DE``), else a tag in its name (``app_de.qm``); None when it names none (a Qt 4 ``app.qm``).
 
     Raises:
-        TextDataError: as :func:`read_qm`, for a missing, unreadable or damaged file (before: None, so
-            ``translate train`` told such a file it "names no language" and to pass ``--tgt``).
+        TextDataError: as :func:`read_qm`, for a missing, unreadable or damaged file, its messages too (before:
+            None, so ``translate train`` told such a file it "names no language" and to pass ``--tgt``, and
+            with ``--tgt`` found it unreadable).
     """
     p = user_path(path)
     raw = _qm_bytes(p)
     try:
         sections = _sections(raw)
+        _qm_messages(sections.get(_MESSAGES, b""))  # damaged messages: unreadable, as read_qm finds them
         language = sections[_LANGUAGE].decode("utf-8") if _LANGUAGE in sections else None
     except (ValueError, UnicodeDecodeError) as exc:
         raise _unreadable_qm(p, exc) from None
