@@ -18,8 +18,9 @@ import typer
 from tests.cli_harness import Outcome, assert_clean_failure
 
 ONE_WORDING = re.compile(
-    r"^error: Invalid value for '(--plot|--out)': it names stdout, where (--json|--out)"
-    r"( \(stdout when not given\))? prints; give one of them; see '\w+ [\w-]+ --help'$"
+    r"^error: Invalid value for '(--plot|--out)( \(stdout when not given\))?': it names stdout, "
+    r"where (--json|--out)"
+    r"( \(stdout when not given\))? prints; give one of them; see '\w+ [\w-]+( run)? --help'$"
 )
 
 
@@ -88,3 +89,24 @@ def test_one_helper_decides_the_table_on_stdout_for_every_command() -> None:
     ):
         with pytest.raises(typer.BadParameter, match=re.escape(message)):
             table_on_stdout(out, plot, as_json, printed=printed)
+
+
+@pytest.mark.parametrize(
+    ("extra", "flag"),
+    [
+        (["-o", "-"], "--out"),
+        (["-o", "/dev/stdout"], "--out"),
+        ([], "--out (stdout when not given)"),  # the catalogue goes to stdout when --out is not given
+    ],
+)
+def test_translate_po_on_stdout_beside_json_reads_the_same_way(
+    invoke: Callable[..., Outcome], tmp_path: Path, extra: list[str], flag: str
+) -> None:
+    """``nlp translate --po`` had its own words for its catalogue on stdout beside ``--json`` ("the catalogue
+    goes to stdout, where --json prints; give --out FILE", on ``--json``): now the shared rule's."""
+    po, model = tmp_path / "de.po", tmp_path / "m"
+    po.write_text('msgid "a"\nmsgstr ""\n', encoding="utf-8")
+    model.mkdir()
+    outcome = invoke("nlp", "translate", "--model", model, "--po", po, *extra, "--json")
+    assert_clean_failure(outcome, 2, f"'{flag}': it names stdout, where --json prints; give one of them")
+    assert ONE_WORDING.match(outcome.error_lines()[0]), outcome.error_lines()[0]

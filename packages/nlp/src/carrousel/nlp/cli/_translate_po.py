@@ -9,8 +9,8 @@ import typer
 
 from carrousel.core.atomic import atomic_write_bytes
 from carrousel.core.cli import echo, emit_json, is_quiet
-from carrousel.core.cli_outputs import summary_hidden
-from carrousel.core.cli_streams import names_stdout, writing_stdout
+from carrousel.core.cli_outputs import stdout_clash, stdout_only, summary_hidden
+from carrousel.core.cli_streams import writing_stdout
 from carrousel.core.files import check_output_file
 
 if TYPE_CHECKING:
@@ -47,11 +47,11 @@ def po_output(
         )
     if plot is not None:
         raise typer.BadParameter("a catalogue has no attention plot; leave --plot out", param_hint="'--po'")
-    if out is None or names_stdout(out):
+    if out is None:  # the catalogue goes to stdout: the shared wording, as bio scan's hits printed there
         if as_json:
-            raise typer.BadParameter(
-                "the catalogue goes to stdout, where --json prints; give --out FILE", param_hint="'--json'"
-            )
+            raise stdout_clash("--out (stdout when not given)", "--json")
+        return None
+    if stdout_only(out, as_json, "--out"):  # --out - or /dev/stdout: with --json, the shared usage error
         return None
     return check_output_file(out, "--out", inputs=(po,))
 
