@@ -42,3 +42,38 @@ def test_decode_by_line_reads_each_line_utf8_where_it_is() -> None:
     assert decode_by_line("café\r\n".encode() + b"caf\xe9\rna\xefve\n") == ("café\r\ncafé\rnaïve\n", [2, 3])
     with pytest.raises(UnicodeDecodeError):
         decode_by_line(b"ok\n\x81\n")
+
+
+def test_a_file_judged_in_pieces_gets_the_very_refusal_of_its_bytes_whole() -> None:
+    """:func:`undecodable_file` reads a file in pieces through incremental decoders (a large file is not held
+    whole to name its bad byte) and words the refusal as :func:`undecodable` of all its bytes: the same first
+    bad byte, line and column (a character cut by a piece, a byte-order mark, CRLF lines), whatever the
+    piece size."""
+    import codecs
+    import io
+    import random
+
+    from carrousel.core.encodings import undecodable, undecodable_file
+
+    rng = random.Random(0)
+    parts = [b"a", b"\n", b"\r\n", "é".encode(), "€".encode(), b"\xe9", b"\x81", b"\x93", codecs.BOM_UTF8]
+    parts += ["𝄞".encode(), b"\xf0\x9f", b"\xc3"]
+    compared = 0
+    for _ in range(600):
+        raw = b"".join(rng.choice(parts) for _ in range(rng.randrange(1, 30)))
+        for encodings in (("utf-8-sig",), LEGACY_TEXT, ("utf-8",)):
+            if any(_decodes(raw, e) for e in encodings):
+                continue
+            whole = undecodable(raw, encodings, "f.txt")
+            for piece in (1, 2, 3, 5, 1 << 20):
+                assert undecodable_file(io.BytesIO(raw), encodings, "f.txt", piece) == whole, (raw, piece)
+            compared += 1
+    assert compared > 500
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,44 @@ def test_a_table_with_a_byte_past_the_head_is_read_line_by_line(
     assert caplog.messages == [
         f"{data} is not UTF-8; reading it as Windows-1252 where it is not (line 8 is not UTF-8)"
     ]
+
+
+def test_a_refused_file_is_judged_in_pieces_not_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refusal of a file no encoding tried reads names its first bad byte reading the file in pieces
+    (core's ``undecodable_file``), never all of it at once (before: ``fh.read()`` of the whole file, which may
+    be gigabytes), with the same words as the bytes whole."""
+    from carrousel.core.encodings import undecodable
+
+    monkeypatch.setattr(data_encoding, "SNIFF_BYTES", 64)
+    monkeypatch.setattr(data_encoding, "_LINE_PIECE", 256)
+    good = "".join(json.dumps({"text": f"row {i} is fine é", "label": "pos"}) + "\n" for i in range(300))
+    data = tmp_path / "d.jsonl"
+    data.write_bytes(good.encode() + b'{"text": "caf\xe9 is bad", "label": "neg"}\n' + good.encode())
+    sizes: list[int] = []
+
+    class Spy:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+
+        def __enter__(self) -> Spy:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def read(self, size: int = -1) -> bytes:
+            sizes.append(size)
+            return self.fh.read(size)
+
+        def seek(self, *args: int) -> int:
+            return self.fh.seek(*args)
+
+    spy = lambda p, mode: Spy(open(p, mode))  # noqa: E731, SIM115 (closed by Spy.__exit__)
+    monkeypatch.setattr(data_encoding, "open", spy, raising=False)
+    with pytest.raises(TextDataError) as caught:
+        data_encoding.check_json_encoding(data)
+    assert str(caught.value) == undecodable(data.read_bytes(), ("utf-8-sig",), f"--data {data}")
+    assert "byte 0xe9 on line 301, column 14" in str(caught.value)
+    assert sizes and all(0 <= n <= 256 for n in sizes), sorted(set(sizes))  # before: a read of -1, all of it

@@ -19,8 +19,10 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import BinaryIO
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "first_encoding",
     "strict_text",
     "undecodable",
+    "undecodable_file",
     "warn_by_line",
 ]
 
@@ -175,7 +178,7 @@ def undecodable(raw: bytes, encodings: Iterable[str], where: str) -> str:
     """The refusal of ``raw`` that none of ``encodings`` decodes (:func:`decode_text`'s message), for a
     reader that decodes a file itself (a sniffed head, then a loader's own decoding)."""
     tried = list(encodings)
-    legacy = any(codecs.lookup(e).name in ("cp1252", "iso8859-1") for e in tried)  # no guess at one tried
+    legacy = _legacy(tried)
     bad: dict[int, tuple[str, str]] = {}  # each encoding's first bad byte, once a place: (words, encoding)
     for name in tried:
         try:
@@ -183,12 +186,81 @@ def undecodable(raw: bytes, encodings: Iterable[str], where: str) -> str:
         except UnicodeDecodeError as exc:
             start, said = _bad_byte(raw, exc, guess=not legacy)
             bad.setdefault(start, (said, _NAMES.get(name.lower(), name)))
+    return _refusal(where, tried, bad, not legacy and _is_cp1252(raw))
+
+
+@check_args
+def undecodable_file(fh: BinaryIO, encodings: Iterable[str], where: str, piece: int = 1 << 20) -> str:
+    """:func:`undecodable` of the bytes of the open binary file ``fh`` (seekable: read from its start, once
+    per encoding and again up to a bad byte), judged in pieces of ``piece`` bytes through incremental
+    decoders: the same refusal, with no more than a piece of the file held (a large file is not read
+    whole to name its first bad byte)."""
+    tried = list(encodings)
+    legacy = _legacy(tried)
+    bad: dict[int, tuple[str, str]] = {}
+    for name in tried:
+        if (start := _first_bad(fh, name, piece)) is not None:
+            said = _bad_place_in_file(fh, start, piece, guess=not legacy)
+            bad.setdefault(start, (said, _NAMES.get(name.lower(), name)))
+    return _refusal(where, tried, bad, not legacy and _first_bad(fh, "cp1252", piece) is None)
+
+
+def _legacy(tried: Sequence[str]) -> bool:  # a legacy encoding is tried: no guess at one
+    return any(codecs.lookup(e).name in ("cp1252", "iso8859-1") for e in tried)
+
+
+def _refusal(where: str, tried: Sequence[str], bad: dict[int, tuple[str, str]], cp1252: bool) -> str:
     said = ", ".join(f"{at} is not {name}" if len(bad) > 1 else at for at, name in bad.values())
     names = " or ".join(dict.fromkeys(_NAMES.get(e.lower(), e) for e in tried))
     fix = "convert it to UTF-8"
-    if not legacy and _is_cp1252(raw):  # all of it reads as Windows-1252: the command that converts it
+    if cp1252:  # all of it reads as Windows-1252 (and it was not tried): the command that converts it
         fix += f" ({ICONV_CP1252})"
     return f"{where} is not {names} text: {said}; {fix}"
+
+
+def _pieces(fh: BinaryIO, piece: int, start: int = 0) -> Iterator[bytes]:
+    fh.seek(start)
+    while chunk := fh.read(piece):
+        yield chunk
+
+
+def _first_bad(fh: BinaryIO, name: str, piece: int) -> int | None:
+    """The offset of the first byte of ``fh`` that ``name`` does not decode (None: it decodes all of it)."""
+    decoder, end = codecs.getincrementaldecoder(name)(), 0
+    try:
+        for chunk in _pieces(fh, piece):
+            end += len(chunk)
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:  # its object: the bytes held and this piece (a BOM left out)
+        return end - len(exc.object) + exc.start
+    return None
+
+
+def _bad_place_in_file(fh: BinaryIO, start: int, piece: int, guess: bool) -> str:
+    """:func:`_bad_byte`'s words for the byte at ``start`` of ``fh``, its line and column counted in pieces."""
+    line, line_start, at = 1, 0, 0
+    for chunk in _pieces(fh, piece):
+        chunk = chunk[: start - at]
+        line += chunk.count(b"\n")
+        if (nl := chunk.rfind(b"\n")) >= 0:
+            line_start = at + nl + 1
+        at += len(chunk)
+        if at >= start:
+            break
+    counter, column, at = codecs.getincrementaldecoder("utf-8-sig")("replace"), 1, line_start  # characters
+    for chunk in _pieces(fh, piece, line_start):  # its line's bytes before it, as _bad_byte decodes them
+        chunk = chunk[: start - at]
+        at += len(chunk)
+        column += len(counter.decode(chunk, final=at >= start))
+        if at >= start:
+            break
+    fh.seek(start)
+    byte = fh.read(1)[0]
+    said = f"byte 0x{byte:02x} on line {line}, column {column}"
+    if guess and byte >= 0x80 and byte not in _CP1252_UNDEFINED:
+        said += " (Latin-1 or Windows-1252?)" if byte >= 0xA0 else " (Windows-1252?)"
+    return said
 
 
 def _is_cp1252(raw: bytes) -> bool:

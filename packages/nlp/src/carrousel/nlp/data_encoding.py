@@ -25,7 +25,7 @@ from carrousel.core.encodings import (
     LEGACY_TEXT,
     UTF16_BOMS,
     decode_by_line,
-    undecodable,
+    undecodable_file,
     warn_by_line,
 )
 from carrousel.core.option_names import named_path
@@ -147,9 +147,8 @@ def data_encoding(path: Path, flag: str = "--data", legacy: bool = True) -> str:
             head = fh.read(SNIFF_BYTES)
             utf16 = head.startswith(UTF16_BOMS)  # Excel's "Unicode text", PowerShell's >
             bad = [] if utf16 else _bad_lines(fh, head, legacy)
-            if bad is None:  # before: the loader's error, no byte
-                fh.seek(0)
-                raise TextDataError(undecodable(fh.read(), encodings, named_path(path, flag)))
+            if bad is None:  # before: the loader's error, no byte; judged in pieces (before: read whole)
+                raise TextDataError(undecodable_file(fh, encodings, named_path(path, flag), _LINE_PIECE))
     except _DAMAGED as exc:
         raise TextDataError(
             f"{named_path(path, flag)} is a damaged gzip file ({exc}); download or compress it again"
