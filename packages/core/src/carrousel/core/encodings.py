@@ -17,10 +17,10 @@ Example:
 from __future__ import annotations
 
 import codecs
+import io
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import BinaryIO
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
@@ -190,7 +190,9 @@ def undecodable(raw: bytes, encodings: Iterable[str], where: str) -> str:
 
 
 @check_args
-def undecodable_file(fh: BinaryIO, encodings: Iterable[str], where: str, piece: int = 1 << 20) -> str:
+def undecodable_file(
+    fh: io.BufferedIOBase, encodings: Iterable[str], where: str, piece: int = 1 << 20
+) -> str:
     """:func:`undecodable` of the bytes of the open binary file ``fh`` (seekable: read from its start, once
     per encoding and again up to a bad byte), judged in pieces of ``piece`` bytes through incremental
     decoders: the same refusal, with no more than a piece of the file held (a large file is not read
@@ -218,13 +220,13 @@ def _refusal(where: str, tried: Sequence[str], bad: dict[int, tuple[str, str]], 
     return f"{where} is not {names} text: {said}; {fix}"
 
 
-def _pieces(fh: BinaryIO, piece: int, start: int = 0) -> Iterator[bytes]:
+def _pieces(fh: io.BufferedIOBase, piece: int, start: int = 0) -> Iterator[bytes]:
     fh.seek(start)
     while chunk := fh.read(piece):
         yield chunk
 
 
-def _first_bad(fh: BinaryIO, name: str, piece: int) -> int | None:
+def _first_bad(fh: io.BufferedIOBase, name: str, piece: int) -> int | None:
     """The offset of the first byte of ``fh`` that ``name`` does not decode (None: it decodes all of it)."""
     decoder, end = codecs.getincrementaldecoder(name)(), 0
     try:
@@ -237,7 +239,7 @@ def _first_bad(fh: BinaryIO, name: str, piece: int) -> int | None:
     return None
 
 
-def _bad_place_in_file(fh: BinaryIO, start: int, piece: int, guess: bool) -> str:
+def _bad_place_in_file(fh: io.BufferedIOBase, start: int, piece: int, guess: bool) -> str:
     """:func:`_bad_byte`'s words for the byte at ``start`` of ``fh``, its line and column counted in pieces."""
     line, line_start, at = 1, 0, 0
     for chunk in _pieces(fh, piece):
