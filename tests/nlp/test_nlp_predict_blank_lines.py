@@ -62,6 +62,8 @@ def test_a_text_blank_once_its_references_are_read_is_refused(
     with pytest.raises(EmptyTextError, match=r"text 1 .* only whitespace once"):
         shipped.predict_proba(["&#10;&#32;"])
     assert len(shipped(["&amp;"])) == 1
+    with pytest.raises(EmptyTextError, match=r"text 1 holds only invisible characters \(U\+200B\)"):
+        shipped(["&#8203;"])  # a zero-width space as read
     data = tmp_path / "d.csv"
     data.write_text("text,label\ngood,pos\n&nbsp;,neg\n")
     with pytest.raises(EmptyTextError, match=r"text 2 .* only whitespace once its HTML references are read"):

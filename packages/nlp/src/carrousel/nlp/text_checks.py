@@ -24,7 +24,8 @@ def check_texts(texts: Iterable[str], where: str, entities: bool = False) -> lis
     """The texts (a list, pandas column, NumPy array...) as a list of plain ``str`` (a NumPy array's
     ``np.str_`` too); rows count from 1 in errors. ``entities``: the texts are read with their HTML references
     unescaped (a sentiment model's, :func:`carrousel.nlp.data.read_as`), so one blank once they are read
-    (``&nbsp;``) is as blank as an empty one.
+    (``&nbsp;``) is as blank as an empty one, and one of only invisible characters as read (``&#8203;``) as
+    invisible.
 
     Raises:
         TextDataError: one string, None, a mapping, a table or an array of other than one dimension;
@@ -51,8 +52,9 @@ def check_texts(texts: Iterable[str], where: str, entities: bool = False) -> lis
                 f"{where}: text {i} ({text[:40]!r}) is only whitespace once its HTML references are read; "
                 "remove it or fill it in"
             )
-        if all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in text):  # U+200B, U+FEFF...
-            shown = ", ".join(f"U+{ord(c):04X}" for c in list(dict.fromkeys(text.strip()))[:3])
+        seen = unescape_entities(text) if entities else text  # "&#8203;": a U+200B as read
+        if all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in seen):  # U+200B, U+FEFF...
+            shown = ", ".join(f"U+{ord(c):04X}" for c in list(dict.fromkeys(seen.strip()))[:3])
             raise EmptyTextError(
                 f"{where}: text {i} holds only invisible characters ({shown}); remove it or fill it in"
             )
