@@ -121,6 +121,41 @@ def test_the_message_does_not_depend_on_what_stdout_is(tmp_path: Path, stdout: s
     assert sink.read_text() == ""
 
 
+# one folder option per program, the command line before its value
+REDIRECTED = {
+    "bio": ["export", "--out"],
+    "finance": ["export", "--model-dir", "m", "--out"],
+    "nlp": ["sentiment", "export", "--out"],
+    "speech": ["synth-corpus", "-n", "2", "--out"],
+}
+
+
+@pytest.mark.parametrize("prog", sorted(REDIRECTED))
+def test_the_file_stdout_is_redirected_to_is_stdout_for_a_folder_option(tmp_path: Path, prog: str) -> None:
+    """``cmd --out f > f``: the folder is the very file stdout goes to (core's names_stdout reads it as
+    stdout), so every program's folder option refuses it as it refuses ``/dev/stdout``: a usage error before
+    any work. Before: exit 1, "--out f is a file, not a folder" (the shell had created ``f``)."""
+    import os
+    import subprocess
+    import sys
+
+    sink = tmp_path / "f"
+    with open(sink, "w") as fh:
+        done = subprocess.run(
+            [sys.executable, "-m", f"carrousel.{prog}.cli", *REDIRECTED[prog], "f"],
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "COLUMNS": "300", "OMP_NUM_THREADS": "1"},
+            cwd=tmp_path,
+            timeout=120,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "this option writes a folder, and standard output ('f') cannot hold a folder" in done.stderr
+    assert "not a folder" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert sink.read_text() == "" and sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+
+
 def test_core_folder_writers_refuse_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="--model-dir writes a folder"):

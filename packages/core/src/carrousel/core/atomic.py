@@ -293,15 +293,17 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
 
 
-def refuse_stream_dir(path: str | Path, flag: str | None = None) -> None:
+@check_args
+def refuse_stream_dir(path: str | Path, flag: str | None = None, is_stdout: bool = False) -> None:
     """Fails when ``path``, the name of an output folder, names standard output (``-``, ``/dev/stdout``,
-    ``/dev/fd/1``, ``/proc/self/fd/1``, a link to one): stdout cannot hold a folder, and taking ``-``
-    literally would create a folder named ``-``. One message, whatever stdout is (a terminal, a pipe, a file).
+    ``/dev/fd/1``, ``/proc/self/fd/1``, a link to one; ``is_stdout``: the caller found it is the file stdout
+    goes to, ``-o f > f``, by :func:`~carrousel.core.cli_streams.names_stdout`): stdout cannot hold a folder,
+    and taking ``-`` literally would create a folder named ``-``. One message, whatever stdout is.
 
     Raises:
         ConfigError: naming the option and what to give instead.
     """
-    if stdout_name(path):
+    if is_stdout or stdout_name(path):
         raise ConfigError(
             f"{flag or 'the output'} writes a folder, and standard output ('{os.fspath(path)}') cannot hold "
             "a folder; give a folder path instead (for example ./out)"

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from carrousel.core.atomic import refuse_stream_dir
+from carrousel.core.cli_streams import names_stdout
 from carrousel.core.encodings import strict_text
 from carrousel.core.errors import ConfigError
 
@@ -72,7 +73,8 @@ class Below:
 class OutputFolder:
     """Marks a path option as naming a folder the command writes: ``Annotated[Path, Option(), OutputFolder()]``.
     ``-`` (standard output for a file option) is then a usage error before any work, instead of a folder
-    named ``-`` in the working directory."""
+    named ``-`` in the working directory; so is every other name of stdout, the file it goes to included
+    (``--out f > f``: was "f is a file, not a folder")."""
 
 
 @dataclass(frozen=True)
@@ -139,13 +141,13 @@ def shell_path(value: Any) -> Any:
 def option_problem(value: Any, annotation: Any) -> str | None:
     """What is wrong with an option's value: a number's problem (:func:`number_problem`), a text's
     (:func:`text_problem`), a blank text given to a parameter marked :class:`NonBlank`, or ``-`` given to
-    an option marked :class:`OutputFolder`; else None."""
+    an option marked :class:`OutputFolder` (or any name of stdout, the file it goes to too); else None."""
     marks = getattr(annotation, "__metadata__", ())
     if any(isinstance(m, NonBlank) for m in marks) and (problem := blank_problem(value)) is not None:
         return problem
     if value is not None and any(isinstance(m, OutputFolder) for m in marks):
         try:
-            refuse_stream_dir(value, "this option")
+            refuse_stream_dir(value, "this option", is_stdout=names_stdout(value))  # -o f > f too
         except ConfigError as exc:
             return str(exc)
     return number_problem(value) or text_problem(value)
