@@ -41,7 +41,7 @@ def test_nbest_help_says_it_raises_the_beam(capsys, monkeypatch, write_wav, tone
     code, out, err = speech(
         capsys, monkeypatch, "transcribe", "--model", model, str(wav), "--nbest", "2", "--json"
     )
-    assert code == 0 and "nbest" in json.loads(out)[0], err
+    assert code == 0 and "nbest" in json.loads(out)["transcripts"][0], err
 
 
 def test_usage_errors_exit_2(capsys, monkeypatch, tmp_path) -> None:
@@ -182,13 +182,13 @@ def test_transcribe_json_timestamps_and_nbest(capsys, monkeypatch, write_wav, to
         capsys, monkeypatch, "transcribe", "--model", model, "--json", "--timestamps", str(a), str(b)
     )
     assert code == 0, err
-    doc = json.loads(out)
+    doc = json.loads(out)["transcripts"]
     assert [d["path"] for d in doc] == [str(a), str(b)] and doc[1]["seconds"] == pytest.approx(0.7)
     assert all(isinstance(d["words"], list) and 0.0 <= d["confidence"] <= 1.0 for d in doc)
     code, out, _ = speech(
         capsys, monkeypatch, "transcribe", "--model", model, "--beam", "4", "--nbest", "2", "--json", str(a)
     )
-    assert code == 0 and "nbest" in json.loads(out)[0]
+    assert code == 0 and "nbest" in json.loads(out)["transcripts"][0]
     code, out, _ = speech(capsys, monkeypatch, "transcribe", "--model", model, "-q", str(a), str(b))
     assert code == 0 and [line.split("\t")[0] for line in out.splitlines()] == [str(a), str(b)]
 
@@ -200,14 +200,18 @@ def test_nbest_says_when_fewer_distinct_texts_exist(capsys, monkeypatch, write_w
     args = ["transcribe", "--model", model, "--beam", "4", "--json", str(short)]
     code, out, err = speech(capsys, monkeypatch, *args, "--nbest", "50")
     assert code == 0, err
-    texts = [a["text"] for a in json.loads(out)[0]["nbest"]]
+    texts = [a["text"] for a in json.loads(out)["transcripts"][0]["nbest"]]
     assert 1 < len(texts) < 50 and len(set(texts)) == len(texts) and all(len(t) <= 1 for t in texts)
     warned = [line for line in err.splitlines() if "distinct transcripts exist" in line]
     assert len(warned) == 1 and f"{short}: {len(texts)} distinct transcripts exist, not 50" in " ".join(
         err.split()
     )
     code, out, err = speech(capsys, monkeypatch, *args, "--nbest", "5")  # as many as asked: no warning
-    assert code == 0 and len(json.loads(out)[0]["nbest"]) == 5 and "distinct transcripts" not in err
+    assert (
+        code == 0
+        and len(json.loads(out)["transcripts"][0]["nbest"]) == 5
+        and "distinct transcripts" not in err
+    )
 
 
 def test_nbest_says_a_file_read_in_chunks_has_no_alternatives(
@@ -219,7 +223,7 @@ def test_nbest_says_a_file_read_in_chunks_has_no_alternatives(
     args = ["transcribe", "--model", model, "--beam", "4", "--nbest", "2", "--chunk-seconds", "2", "--json"]
     code, out, err = speech(capsys, monkeypatch, *args, str(long), str(short))
     assert code == 0, err
-    assert ["nbest" in d for d in json.loads(out)] == [False, True]
+    assert ["nbest" in d for d in json.loads(out)["transcripts"]] == [False, True]
     said = " ".join(err.split())
     assert f"{long}: longer than --chunk-seconds: read in chunks, without --nbest alternatives" in said, err
     assert str(short) not in said, err
@@ -237,8 +241,8 @@ def test_a_bad_file_in_a_batch_is_reported_and_the_others_transcribed(
     files = [str(p) for p in (a, empty, junk, missing, b)]
     code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", model, "--json", *files)
     assert code == 1
-    doc = json.loads(out)
-    assert [d["path"] for d in doc] == files
+    doc = json.loads(out)["transcripts"]
+    assert json.loads(out)["failed"] == 3 and [d["path"] for d in doc] == files
     assert ["error" in d for d in doc] == [False, True, True, True, False]
     assert "text" in doc[0] and "text" not in doc[1] and "empty" in doc[1]["error"]
     assert "not readable audio" in doc[2]["error"] and "no such file" in doc[3]["error"]
@@ -270,7 +274,7 @@ def test_a_feature_file_for_another_front_end_is_a_per_file_error_in_a_batch(
     files = [str(a), str(mfc), str(b)]
     code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", logmel, "--json", *files)
     assert code == 1, err
-    doc = json.loads(out)
+    doc = json.loads(out)["transcripts"]
     assert [d["path"] for d in doc] == files and ["error" in d for d in doc] == [False, True, False]
     assert "Sphinx MFCC features" in doc[1]["error"] and "front end" in doc[1]["error"]
     lines = err.strip().splitlines()

@@ -248,7 +248,7 @@ def test_speech_transcribe_reads_a_part_of_a_file(kaldi, capsys, monkeypatch) ->
         main()
     out, err = capsys.readouterr()
     assert done.value.code in (0, None), err
-    [doc] = json.loads(out)
+    [doc] = json.loads(out)["transcripts"]
     assert doc["path"] == part and doc["seconds"] == pytest.approx(0.75)
     monkeypatch.setattr(sys, "argv", ["speech", "transcribe", segment_path("wav/A.wav", 3.0, 4.0)])
     with pytest.raises(SystemExit) as done:

@@ -86,4 +86,4 @@ def test_cli_export_reports_and_transcribe_runs_it(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["transcribe", "--model", str(out), str(wav), "--json"])
     assert res.exit_code == 0, res.output
     want = next(Recognizer.from_pretrained(out).transcribe_files([str(wav)])).text
-    assert want and json.loads(res.stdout)[0]["text"] == want
+    assert want and json.loads(res.stdout)["transcripts"][0]["text"] == want

@@ -55,7 +55,7 @@ def test_pruned_shapes_shrink_and_transcribe_runs_the_bundle(tiny: Path, tmp_pat
     wav = str(Path(json.loads(Path(out, "bundle.json").read_text())["data"]["corpora"][0]).parent / "0.wav")
     res = CliRunner().invoke(app, ["transcribe", "--model", str(out), wav, "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)[0]["text"] == next(small.transcribe_files([wav])).text
+    assert json.loads(res.stdout)["transcripts"][0]["text"] == next(small.transcribe_files([wav])).text
 
 
 def test_pruned_shipped_model_keeps_its_cer(corpora: dict[str, str], tmp_path: Path) -> None:

@@ -14,7 +14,23 @@ def test_transcribe_json_seconds_are_rounded(invoke, write_wav, tone, model) -> 
     path = write_wav("odd.wav", tone(2.0, 22050)[:31077], 22050)
     done = invoke("speech", "transcribe", "--model", model, "--json", path)
     assert done.code == 0, done.stderr
-    assert json.loads(done.stdout)[0]["seconds"] == 1.409, done.stdout
+    assert json.loads(done.stdout)["transcripts"][0]["seconds"] == 1.409, done.stdout
+
+
+def test_transcribe_json_is_an_object_and_its_nbest_scores_are_rounded(
+    invoke, write_wav, tone, model
+) -> None:
+    """On main: a bare list of the entries (every other --json prints an object) and ``nbest`` scores such
+    as -4.133464047808231 (the shipped model, a 1 s tone) beside 4-decimal confidences. Now
+    ``{"transcripts": [...], "failed": 0}``, the scores to 4 decimals as the confidences."""
+    a, b = write_wav("a.wav", tone(1.0)), write_wav("b.wav", tone(0.7))
+    done = invoke("speech", "transcribe", "--model", model, "--beam", "4", "--nbest", "3", "--json", a, b)
+    assert done.code == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert isinstance(doc, dict) and set(doc) == {"transcripts", "failed"} and doc["failed"] == 0, doc
+    assert [t["path"] for t in doc["transcripts"]] == [str(a), str(b)]
+    scores = [alt["score"] for t in doc["transcripts"] for alt in t["nbest"]]
+    assert len(scores) >= 4 and all(s == round(s, 4) for s in scores), scores
 
 
 def test_model_folder_without_bundle_names_the_fix(invoke, write_wav, tone, tmp_path) -> None:

@@ -58,14 +58,14 @@ def test_a_command_that_loads_a_model_reports_how_it_was_trained(
     outcome = invoke("speech", *COMMANDS[command](tones, tones[trained]), "--json")
     assert outcome.code == 0, outcome.stderr
     doc = json.loads(outcome.stdout)
-    doc = doc[0] if isinstance(doc, list) else doc  # transcribe: one object per file
+    doc = doc["transcripts"][0] if "transcripts" in doc else doc  # transcribe: an entry per file
     assert (doc["trained_precision"], doc["precision"]) == (trained, "fp32"), doc
 
 
 def test_the_run_precision_and_the_summary_line(invoke: Any, tones: dict[str, Path]) -> None:
     outcome = invoke("speech", *_transcribe(tones, tones["fp32"]), "--precision", "bf16", "--json")
     assert outcome.code == 0, outcome.stderr
-    [doc] = json.loads(outcome.stdout)
+    [doc] = json.loads(outcome.stdout)["transcripts"]
     assert (doc["trained_precision"], doc["precision"]) == ("fp32", "bf16")
     assert {"path", "text", "seconds", "confidence"} <= set(doc)  # the transcript's keys stay
     outcome = invoke("speech", *_evaluate(tones, tones["bf16"]))

@@ -100,7 +100,9 @@ def transcribe(
     many = len(files) > 1  # a batch: a bad file is a warning, the others are transcribed, exit 1 at the end
     results = pipeline.transcribe(cfg, [str(f) for f in files], cli.progress, skip_errors=many)
     if as_json:
-        cli.emit_json([_transcript_json(t, timestamps) for t in results])
+        # an object, as every --json (until 2026-12 a bare list): the entries under "transcripts"
+        doc = [_transcript_json(t, timestamps) for t in results]
+        cli.emit_json({"transcripts": doc, "failed": sum(t.error is not None for t in results)})
     else:
         for t in results:
             if t.error is None:
@@ -126,5 +128,6 @@ def _transcript_json(t: Transcript, timestamps: bool) -> dict[str, Any]:
     if timestamps:
         doc["words"] = t.words
     if t.alternatives:
-        doc["nbest"] = [{"text": a.text, "score": a.score} for a in t.alternatives]
+        # 4 decimals, as the confidences (and nlp's JSON scores); until 2026-12 unrounded
+        doc["nbest"] = [{"text": a.text, "score": round(a.score, 4)} for a in t.alternatives]
     return doc
