@@ -241,7 +241,9 @@ def test_samples_place_command_exit_codes_and_json(
     deb = make_deb(tmp_path / "fake-testdata_1.0-1_all.deb", _files())
     code, out, err = _cli(capsys, "samples", "list", "--json")
     assert code == 0 and err == ""
-    (row,) = json.loads(out)
+    doc = json.loads(out)  # an object, as every --json (before: a bare list of the rows)
+    assert isinstance(doc, dict) and list(doc) == ["groups"], doc
+    (row,) = doc["groups"]
     assert row["group"] == "t.grp" and row["files"] == 3 and row["cached"] == 0
     assert row["place"] == "t samples place grp --from fake-testdata_*.deb"
     code, out, err = _cli(capsys, "samples", "place", "grp", "--from", deb, "--json")

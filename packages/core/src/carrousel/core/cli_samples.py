@@ -133,8 +133,8 @@ def add_sample_commands(app: typer.Typer, domain: str, samples: Sequence[Sample]
         """The sample groups: files, how many are cached, and the two commands that cache them."""
         check_cache_dir()
         rows = _list_rows(_pick(domain, groups or [], declared) if groups else declared)
-        if as_json:
-            emit_json(rows)
+        if as_json:  # an object, as every --json (until 2026-12 a bare list of the rows)
+            emit_json({"groups": rows})
             return
         for row in rows:
             echo(
