@@ -385,6 +385,14 @@ def test_stream_of_an_mfc_file_points_to_transcribe(capsys, monkeypatch, tmp_pat
     code, out, err = speech(capsys, monkeypatch, "stream", str(mfc))
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
     assert "takes audio only" in err and "speech transcribe" in err and "not readable audio" not in err
+    # the formats it names are the reader's, one list (audio.READABLE_NAMED): before, "(WAV, FLAC, OGG)"
+    # where the reader's own error named MP3 too
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"RIFF not audio at all")
+    code, _, unreadable = speech(capsys, monkeypatch, "stream", str(junk))
+    named = " ".join(unreadable.split()).split("give a ", 1)[1].split(" file (convert", 1)[0]
+    assert code == 1 and "WAV, FLAC" in named, unreadable
+    assert f"takes audio only ({named}, or another format soundfile reads)" in " ".join(err.split()), err
 
 
 def test_train_with_toml_config_writes_a_bundle(capsys, monkeypatch, tmp_path, write_wav, tone) -> None:

@@ -51,6 +51,8 @@ from carrousel.speech.waveform import SILENCE_PEAK, check_not_silent, frame_ener
 __all__ = [
     "AUDIO_SUFFIXES",
     "RAW_RATE",
+    "READABLE_FORMATS",
+    "READABLE_NAMED",
     "SILENCE_PEAK",
     "TOLERANCE",
     "AudioInfo",
@@ -75,10 +77,13 @@ AUDIO_SUFFIXES = (
     ".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au", ".raw", ".gsm", ".mfc"
 )  # fmt: skip
 logger = logging.getLogger(__name__)
-# The common formats the installed libsndfile reads (MP3 from 1.1.0 on), as an unreadable file's error names them
-_READABLE = [f for f in ("WAV", "FLAC", "OGG", "MP3") if f in sf.available_formats()]
-_READABLE_NAMED = (
-    f"{', '.join(_READABLE[:-1])} or {_READABLE[-1]}" if len(_READABLE) > 1 else "".join(_READABLE)
+# The common formats the installed libsndfile reads (MP3 from 1.1.0 on): the one list the messages name them
+# by (an unreadable file's error, speech stream's refusal of a feature file), "WAV, FLAC, OGG or MP3"
+READABLE_FORMATS = tuple(f for f in ("WAV", "FLAC", "OGG", "MP3") if f in sf.available_formats())
+READABLE_NAMED = (
+    f"{', '.join(READABLE_FORMATS[:-1])} or {READABLE_FORMATS[-1]}"
+    if len(READABLE_FORMATS) > 1
+    else "".join(READABLE_FORMATS)
 )
 
 _SEGMENT = re.compile(r"(.+)#(\d+(?:\.\d*)?)-(\d+(?:\.\d*)?)?")  # rec.wav#1.5-3.25, rec.wav#1.5-
@@ -172,7 +177,7 @@ def _part(path: str | Path, whole: bool = False) -> tuple[AudioInfo, Path, dict[
             ) from None
         raise CorruptAudioError(
             f"{p} is not readable audio ({str(exc).rpartition(':')[2].strip() or exc}); "
-            f"give a {_READABLE_NAMED} file (convert others with ffmpeg or sox)"
+            f"give a {READABLE_NAMED} file (convert others with ffmpeg or sox)"
         ) from None
     if info is None:  # headerless PCM
         frames = p.stat().st_size // 2

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from carrousel.core.args import check_args
-from carrousel.speech.audio import frame_energy_db, read_audio
+from carrousel.speech.audio import READABLE_NAMED, frame_energy_db, read_audio
 from carrousel.speech.config import DecodeConfig
 from carrousel.speech.decoding import decode
 from carrousel.speech.errors import AudioError
@@ -158,8 +158,8 @@ def refuse_features(path: str) -> None:
     """
     if path.lower().endswith(".mfc"):
         raise AudioError(
-            f"{path} is a Sphinx .mfc feature file, but 'speech stream' takes audio only (WAV, FLAC, OGG); "
-            "decode .mfc feature files with 'speech transcribe'"
+            f"{path} is a Sphinx .mfc feature file, but 'speech stream' takes audio only ({READABLE_NAMED}, "
+            "or another format soundfile reads); decode .mfc feature files with 'speech transcribe'"
         )
 
 
