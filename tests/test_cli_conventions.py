@@ -8,39 +8,33 @@ exit 1 with one line) and, where a cheap successful run exists, a JSON case (str
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 from typer.main import get_command
 
+from carrousel_devdata.readme_commands import leaves
 from tests.hardening.conftest import Outcome, assert_clean_failure
 
 PROGRAMS = ("finance", "bio", "nlp", "speech")
 RESERVED = {"-h": "--help", "-v": "--verbose", "-q": "--quiet"}
 
 
-def _commands(prog: str) -> Iterator[tuple[str, ...]]:
+def _leaves(prog: str) -> dict[tuple[str, ...], Any]:
+    """Each command of ``prog`` without sub-commands, by its words (``("nlp", "sentiment", "train")``), found
+    by the one walker of the click tree (carrousel_devdata.readme_commands.leaves, as the README tests)."""
     app = __import__(f"carrousel.{prog}.cli", fromlist=["app"]).app
-    stack: list[tuple[tuple[str, ...], object]] = [((), get_command(app))]
-    while stack:
-        path, cmd = stack.pop()
-        subs = getattr(cmd, "commands", None)
-        if subs:
-            stack.extend(((*path, name), sub) for name, sub in subs.items())
-        elif path:
-            yield path
+    return {tuple(name.split()): cmd for name, cmd in leaves(get_command(app), [prog])}
 
 
-COMMANDS = sorted((prog, *path) for prog in PROGRAMS for path in _commands(prog))
+LEAVES = {where: cmd for prog in PROGRAMS for where, cmd in _leaves(prog).items()}
+COMMANDS = sorted(LEAVES)
 
 
 def _params(prog: str, path: tuple[str, ...]) -> list[object]:
-    cmd = get_command(__import__(f"carrousel.{prog}.cli", fromlist=["app"]).app)
-    for name in path:
-        cmd = cmd.commands[name]  # type: ignore[attr-defined]
-    return list(cmd.params)  # type: ignore[attr-defined]
+    return list(LEAVES[(prog, *path)].params)
 
 
 def test_every_program_has_version_and_help(invoke: Callable[..., Outcome]) -> None:
