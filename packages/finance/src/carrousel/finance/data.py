@@ -1,6 +1,7 @@
 """Price sources: Yahoo Finance (with a per-ticker cache), CSV files and the bundled sample history.
 
-This is the only module of carrousel.finance that touches yfinance or the file system for prices. Every
+This module and :mod:`~carrousel.finance.price_files` (the files' reading) are the only ones of
+carrousel.finance that touch yfinance or the file system for prices. Every
 source returns a :class:`PriceHistory`: adjusted, validated daily OHLCV plus where it came from. The
 ``auto`` source uses a fresh cache, then Yahoo; when Yahoo cannot be reached it raises
 :class:`~carrousel.finance.errors.YahooUnreachableError` saying how to proceed, and never substitutes other
@@ -11,11 +12,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
 import logging
 import os
-import re
 import socket
 import warnings
 from dataclasses import dataclass
@@ -26,19 +25,16 @@ from typing import Any
 import pandas as pd
 
 from carrousel.core.atomic import atomic_write_text
-from carrousel.core.encodings import file_lines
-from carrousel.core.errors import DataError
-from carrousel.core.files import check_input_file, read_text
 from carrousel.core.option_names import naming_flags, option
 from carrousel.core.optional import require
 from carrousel.core.paths import user_path
-from carrousel.core.text import name_some
 from carrousel.finance.absent_inputs import ABSENT_MORE, absent_inputs, warn_absent_inputs
 from carrousel.finance.calendar import gap_warnings, get_calendar, warn_gaps
 from carrousel.finance.calendar_pick import calendar_and_reason, resolve_calendar
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
-from carrousel.finance.price_columns import normalise_columns, read_parquet, yfinance_levels
+from carrousel.finance.price_columns import normalise_columns
+from carrousel.finance.price_files import read_price_csv, select_ticker, within_dates
 from carrousel.finance.series_warnings import warn_per_series
 from carrousel.finance.validation import clean_prices
 
@@ -60,9 +56,6 @@ SAMPLE_NAME = "finance.stocks"  # carrousel sample holding the bundled daily his
 SAMPLE_LABEL = "SAMPLE DATA (bokeh-sampledata: real daily prices, 2000-2013; not current)"
 YAHOO_HOST = ("query2.finance.yahoo.com", 443)
 _REFETCH_OVERLAP = 10  # calendar days re-downloaded before the cache's last date on an incremental update
-
-_MAX_CSV_BYTES = 1 << 30  # a daily price CSV of one GiB would hold centuries of bars for thousands of tickers
-_MAX_CSV_LINE = 10_000  # characters: a price row is short; a longer line means this is not a price CSV
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,89 +101,6 @@ class PriceHistory:
         }
 
 
-def read_price_csv(path: str | Path) -> pd.DataFrame:
-    """Reads a CSV of daily prices in yfinance's layout or another common download's: Stooq, Nasdaq.com,
-    Investing.com, MarketWatch/WSJ, Google Sheets (see :mod:`~carrousel.finance.price_columns` for the
-    columns and how cells are numbers). Separators ``,`` ``;`` tab or ``|``, spaces after them ignored; a
-    ``;`` file with decimal commas (``1234,56``) is read so. Several tickers (a ``Ticker`` column, yfinance's
-    3-line header of ``yf.download([...]).to_csv()``, a wide table of one close column per ticker) are read
-    as a long table with a ``ticker`` column; the 3-line header of one ticker gives its prices alone. A
-    ``.parquet`` file of the same columns is read as Parquet (the ``[parquet]`` extra)."""
-    p = user_path(path)
-    if p.suffix.lower() == ".parquet":
-        return _read_price_parquet(p)
-    try:
-        text = read_text(
-            p, option("csv_path", flag="--csv"), "CSV", max_bytes=_MAX_CSV_BYTES, max_line=_MAX_CSV_LINE
-        )
-    except DataError as exc:
-        raise PriceDataError(str(exc)) from None
-    lines = file_lines(text)  # \n, \r\n, \r only: a form feed or U+2028 in a cell is no row end
-    levels = yfinance_levels(lines)  # yfinance's 2 column levels: yf.download(...).to_csv()
-    header = next((line for line in lines if line.strip()), "")
-    sep = next((s for s in (",", ";", "\t", "|") if s in header), ",")
-    # spreadsheet exports with ';' separators often write decimal commas (1234,56)
-    decimal = "," if sep == ";" and re.search(r"\d,\d", "\n".join(lines[1:50])) else "."
-    try:
-        rows, index = ([0, 1], 0) if levels else (0, None)  # split per ticker by normalise_columns
-        raw = pd.read_csv(
-            io.StringIO(text), header=rows, index_col=index, sep=sep, decimal=decimal, skipinitialspace=True
-        ).rename_axis("Date" if levels else None)
-    except pd.errors.ParserError as exc:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if found:
-            want, line, got = found.groups()
-            raise PriceDataError(
-                f"{p}: line {line} has {got} fields, the header {want}; a thousands separator or a stray "
-                f"'{sep}' in a value? Export plain numbers"
-            ) from None
-        raise PriceDataError(
-            f"{p} is not a readable CSV ({' '.join(str(exc).split())}); export it again"
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise PriceDataError(f"{p} holds no columns; export the price history again") from None
-    raw = raw.dropna(how="all")  # a spreadsheet's empty rows (",,,,,,"), skipped as blank lines are
-    if raw.empty:
-        raise PriceDataError(f"{p} has a header but no price rows; export the history again")
-    try:
-        return normalise_columns(raw, decimal, str(p))
-    except PriceDataError as exc:
-        raise PriceDataError(f"{p}: {exc}") from None
-
-
-def _read_price_parquet(p: Path) -> pd.DataFrame:
-    try:
-        check_input_file(p, what="Parquet")
-    except DataError as exc:
-        raise PriceDataError(str(exc)) from None
-    raw = read_parquet(p, "write it again")
-    if not isinstance(raw.index, pd.RangeIndex):  # df.to_parquet() keeps a Date index
-        raw = raw.reset_index()
-    if raw.empty:
-        raise PriceDataError(f"{p} has no price rows; write the history again")
-    try:
-        return normalise_columns(raw, ".", str(p))
-    except PriceDataError as exc:
-        raise PriceDataError(f"{p}: {exc}") from None
-
-
-def _select_ticker(df: pd.DataFrame, ticker: str, where: str) -> pd.DataFrame:
-    if "ticker" not in df:
-        return df
-    symbols = df["ticker"].astype(str).str.upper()
-    sub = df[symbols == ticker]
-    stems = [s for s in symbols.unique() if s.rpartition(".")[0] == ticker]  # Stooq's AAPL.US for AAPL
-    if sub.empty and len(stems) == 1:
-        logger.info("%s: read as %s, the one ticker of %s with that stem", ticker, stems[0], where)
-        sub = df[symbols == stems[0]]
-    if sub.empty:
-        known = name_some(sorted(symbols.unique()), 20)
-        wide = df.attrs.get("wide", False)  # a one-ticker file whose close is named otherwise is one too
-        hint = " (a wide table: one close column per ticker; name one ticker's close Close)" if wide else ""
-        raise TickerNotFoundError(f"{ticker} is not in {where}; it holds {known}{hint}")
-    return sub.drop(columns="ticker")
-
-
 def _hash(frame: pd.DataFrame) -> str:
     return hashlib.sha256(frame.to_csv(float_format="%.10g").encode()).hexdigest()
 
@@ -200,13 +110,7 @@ _Loaded = tuple[PriceHistory, list[str], list[str]]  # a history, its close-only
 
 def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label: str) -> _Loaded:
     """The validated history and its warnings, left for :func:`_warned` to log with other series'."""
-    if cfg.start is not None:
-        raw = raw[raw.index >= pd.Timestamp(cfg.start)]
-    if cfg.end is not None:
-        raw = raw[raw.index <= pd.Timestamp(cfg.end)]
-    if raw.empty:
-        span = f"{cfg.start or 'start'} and {cfg.end or 'end'}"
-        raise PriceDataError(f"no {ticker} prices between {span}; widen the dates")
+    raw = within_dates(raw, ticker, cfg.start, cfg.end)
     frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
     dates = pd.DatetimeIndex(frame.index)
     calendar, why = calendar_and_reason(ticker, dates, cfg.calendar, log=True)  # why: 24/5 before 1970
@@ -252,11 +156,11 @@ def _load(ticker: str, cfg: DataConfig, table: pd.DataFrame | None = None) -> _L
     ticker = ticker.strip().upper()
     if cfg.source == "sample":
         path = _sample_file()
-        df = _select_ticker(_sample_frame(str(path)), ticker, "the sample data")
+        df = select_ticker(_sample_frame(str(path)), ticker, "the sample data")
         return _finish(ticker, df, cfg, "sample", SAMPLE_LABEL)
     if cfg.source == "csv":
         assert cfg.csv_path is not None
-        df = _select_ticker(
+        df = select_ticker(
             read_price_csv(cfg.csv_path) if table is None else table, ticker, str(cfg.csv_path)
         )
         return _finish(ticker, df, cfg, "csv", f"CSV file {cfg.csv_path}")

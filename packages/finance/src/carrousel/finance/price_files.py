@@ -1,0 +1,133 @@
+"""Price files: a CSV (or Parquet) file of daily prices read into a normalised table, and one ticker's rows
+of a long table (:func:`select_ticker`) between two dates (:func:`within_dates`)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from carrousel.core.encodings import file_lines
+from carrousel.core.errors import DataError
+from carrousel.core.files import check_input_file, read_text
+from carrousel.core.option_names import option
+from carrousel.core.paths import user_path
+from carrousel.core.text import name_some
+from carrousel.finance.errors import PriceDataError, TickerNotFoundError
+from carrousel.finance.price_columns import normalise_columns, read_parquet, yfinance_levels
+
+__all__ = ["read_price_csv", "select_ticker", "within_dates"]
+
+logger = logging.getLogger(__name__)
+
+_MAX_CSV_BYTES = 1 << 30  # a daily price CSV of one GiB would hold centuries of bars for thousands of tickers
+_MAX_CSV_LINE = 10_000  # characters: a price row is short; a longer line means this is not a price CSV
+
+
+def read_price_csv(path: str | Path) -> pd.DataFrame:
+    """Reads a CSV of daily prices in yfinance's layout or another common download's: Stooq, Nasdaq.com,
+    Investing.com, MarketWatch/WSJ, Google Sheets (see :mod:`~carrousel.finance.price_columns` for the
+    columns and how cells are numbers). Separators ``,`` ``;`` tab or ``|``, spaces after them ignored; a
+    ``;`` file with decimal commas (``1234,56``) is read so. Several tickers (a ``Ticker`` column, yfinance's
+    3-line header of ``yf.download([...]).to_csv()``, a wide table of one close column per ticker) are read
+    as a long table with a ``ticker`` column; the 3-line header of one ticker gives its prices alone. A
+    ``.parquet`` file of the same columns is read as Parquet (the ``[parquet]`` extra)."""
+    p = user_path(path)
+    if p.suffix.lower() == ".parquet":
+        return _read_price_parquet(p)
+    try:
+        text = read_text(
+            p, option("csv_path", flag="--csv"), "CSV", max_bytes=_MAX_CSV_BYTES, max_line=_MAX_CSV_LINE
+        )
+    except DataError as exc:
+        raise PriceDataError(str(exc)) from None
+    lines = file_lines(text)  # \n, \r\n, \r only: a form feed or U+2028 in a cell is no row end
+    levels = yfinance_levels(lines)  # yfinance's 2 column levels: yf.download(...).to_csv()
+    header = next((line for line in lines if line.strip()), "")
+    sep = next((s for s in (",", ";", "\t", "|") if s in header), ",")
+    # spreadsheet exports with ';' separators often write decimal commas (1234,56)
+    decimal = "," if sep == ";" and re.search(r"\d,\d", "\n".join(lines[1:50])) else "."
+    try:
+        rows, index = ([0, 1], 0) if levels else (0, None)  # split per ticker by normalise_columns
+        raw = pd.read_csv(
+            io.StringIO(text), header=rows, index_col=index, sep=sep, decimal=decimal, skipinitialspace=True
+        ).rename_axis("Date" if levels else None)
+    except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found:
+            want, line, got = found.groups()
+            raise PriceDataError(
+                f"{p}: line {line} has {got} fields, the header {want}; a thousands separator or a stray "
+                f"'{sep}' in a value? Export plain numbers"
+            ) from None
+        raise PriceDataError(
+            f"{p} is not a readable CSV ({' '.join(str(exc).split())}); export it again"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise PriceDataError(f"{p} holds no columns; export the price history again") from None
+    raw = raw.dropna(how="all")  # a spreadsheet's empty rows (",,,,,,"), skipped as blank lines are
+    if raw.empty:
+        raise PriceDataError(f"{p} has a header but no price rows; export the history again")
+    try:
+        return normalise_columns(raw, decimal, str(p))
+    except PriceDataError as exc:
+        raise PriceDataError(f"{p}: {exc}") from None
+
+
+def _read_price_parquet(p: Path) -> pd.DataFrame:
+    try:
+        check_input_file(p, what="Parquet")
+    except DataError as exc:
+        raise PriceDataError(str(exc)) from None
+    raw = read_parquet(p, "write it again")
+    if not isinstance(raw.index, pd.RangeIndex):  # df.to_parquet() keeps a Date index
+        raw = raw.reset_index()
+    if raw.empty:
+        raise PriceDataError(f"{p} has no price rows; write the history again")
+    try:
+        return normalise_columns(raw, ".", str(p))
+    except PriceDataError as exc:
+        raise PriceDataError(f"{p}: {exc}") from None
+
+
+def select_ticker(df: pd.DataFrame, ticker: str, where: str) -> pd.DataFrame:
+    if "ticker" not in df:
+        return df
+    symbols = df["ticker"].astype(str).str.upper()
+    sub = df[symbols == ticker]
+    stems = [s for s in symbols.unique() if s.rpartition(".")[0] == ticker]  # Stooq's AAPL.US for AAPL
+    if sub.empty and len(stems) == 1:
+        logger.info("%s: read as %s, the one ticker of %s with that stem", ticker, stems[0], where)
+        sub = df[symbols == stems[0]]
+    if sub.empty:
+        known = name_some(sorted(symbols.unique()), 20)
+        wide = df.attrs.get("wide", False)  # a one-ticker file whose close is named otherwise is one too
+        hint = " (a wide table: one close column per ticker; name one ticker's close Close)" if wide else ""
+        raise TickerNotFoundError(f"{ticker} is not in {where}; it holds {known}{hint}")
+    return sub.drop(columns="ticker")
+
+
+def within_dates(raw: pd.DataFrame, ticker: str, start: str | None, end: str | None) -> pd.DataFrame:
+    """``raw``'s rows from ``start`` to ``end`` (both included; None: open).
+
+    Raises:
+        PriceDataError: when none is left; the message names the dates ``raw`` holds (the file's own range).
+    """
+    kept = raw
+    if start is not None:
+        kept = kept[kept.index >= pd.Timestamp(start)]
+    if end is not None:
+        kept = kept[kept.index <= pd.Timestamp(end)]
+    if kept.empty:
+        span = f"{start or 'start'} and {end or 'end'}"
+        dates = pd.DatetimeIndex(raw.index).dropna()
+        held = (
+            f"; the source holds {ticker} from {dates.min().date()} to {dates.max().date()}"
+            if len(dates)
+            else ""
+        )
+        raise PriceDataError(f"no {ticker} prices between {span}{held}; use dates in that range")
+    return kept
