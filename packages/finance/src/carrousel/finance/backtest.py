@@ -16,20 +16,21 @@ out instead of fitted by rank zero while the other ranks wait.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from carrousel.core.option_names import option
+from carrousel.core.option_names import naming_flags, option
 from carrousel.core.text import name_some
 from carrousel.finance.backtest_baselines import BaselineFit, block_origins, fit_baselines, fit_one
 from carrousel.finance.backtest_checks import warn_partial_coverage, warn_scored_gaps
-from carrousel.finance.config import FinanceConfig, for_series
+from carrousel.finance.config import MIN_LOOKBACK, FinanceConfig, WindowConfig, for_series
 from carrousel.finance.conformal import AciState, adaptive_conformal_state
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
-from carrousel.finance.panel import MIN_SERIES_ORIGINS
+from carrousel.finance.panel import MIN_SERIES_ORIGINS, rows_needed
 from carrousel.finance.scoring import naive_scale
 from carrousel.finance.training import FittedForecaster, fit_at
 
@@ -42,6 +43,7 @@ __all__ = [
     "block_starts",
     "forecast_table",
     "run_backtest",
+    "short_history_fix",
 ]
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,46 @@ class Refit:
     end: pd.Timestamp
     cuts: dict[str, int]
     fitted: FittedForecaster
+
+
+def _run_rows(cfg: FinanceConfig) -> int:
+    """The rows one series needs for ``cfg``'s fit (and backtest, when on) at its window spec."""
+    window = cfg.window
+    fit = rows_needed(None, cfg)
+    if not cfg.backtest.enabled:
+        return fit
+    return max(fit, _MIN_TRAIN_ORIGINS + _MIN_TEST + window.lookback + window.horizon)
+
+
+def short_history_fix(cfg: FinanceConfig) -> Callable[[int], str]:
+    """What to do about a series of ``n`` rows, fewer than ``cfg.data.min_history``: a lower
+    ``data.min_history`` only where the network's window (and backtest) accepts ``n`` rows, else the
+    history or the settings it needs (:func:`~carrousel.finance.validation.clean_prices`'s ``fix``)."""
+    need = _run_rows(cfg)
+    small = replace(cfg, window=WindowConfig(lookback=MIN_LOOKBACK, horizon=1))
+    least = _run_rows(replace(small, backtest=replace(cfg.backtest, enabled=False)))
+    where = " in a --config TOML file" if naming_flags() else ""
+    settings = f"{option('lookback', cfg.window.lookback)} and {option('horizon', cfg.window.horizon)}" + (
+        " with the backtest" if cfg.backtest.enabled else ""
+    )
+    shorter = f"a shorter {option('lookback')} or {option('horizon')}" + (
+        f" or {option('backtest.enabled', False, '--no-backtest')}" if cfg.backtest.enabled else ""
+    )
+
+    def fix(n: int) -> str:
+        if n >= need:
+            return f"use an earlier {option('start')}, a longer history, or a data.min_history of {n} or less{where}"
+        if n >= least:
+            return (
+                f"the network needs {need} rows at {settings}; use an earlier {option('start')}, a longer "
+                f"history, or {shorter} with a data.min_history of {n} or less{where}"
+            )
+        return (
+            f"a network needs at least {least} rows ({need} at {settings}), so a lower data.min_history "
+            f"does not help; use an earlier {option('start')} or a longer history"
+        )
+
+    return fix
 
 
 def aci_name(arch: str) -> str:

@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,12 +107,15 @@ def _hash(frame: pd.DataFrame) -> str:
 
 
 _Loaded = tuple[PriceHistory, list[str], list[str]]  # a history, its close-only and its calendar warnings
+Fix = (
+    Callable[[int], str] | None
+)  # the fix of a history of n rows shorter than min_history (None: the default)
 
 
-def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label: str) -> _Loaded:
+def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label: str, fix: Fix) -> _Loaded:
     """The validated history and its warnings, left for :func:`_warned` to log with other series'."""
     raw = within_dates(raw, ticker, cfg.start, cfg.end)
-    frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
+    frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits, fix)
     dates = pd.DatetimeIndex(frame.index)
     calendar, why = calendar_and_reason(ticker, dates, cfg.calendar, log=True)  # why: 24/5 before 1970
     note, gaps = gap_warnings(ticker, dates, calendar)
@@ -150,26 +154,27 @@ def load_history(ticker: str, cfg: DataConfig) -> PriceHistory:
     return _warned([_load(ticker, cfg)], cfg.calendar)[0]
 
 
-def _load(ticker: str, cfg: DataConfig, table: pd.DataFrame | None = None) -> _Loaded:
+def _load(ticker: str, cfg: DataConfig, table: pd.DataFrame | None = None, fix: Fix = None) -> _Loaded:
     """:func:`load_history` with its warnings returned, not logged; ``table``: ``cfg.csv_path`` read
     already (:func:`load_histories` reads it once for all its tickers)."""
     ticker = ticker.strip().upper()
     if cfg.source == "sample":
         path = _sample_file()
         df = select_ticker(_sample_frame(str(path)), ticker, "the sample data")
-        return _finish(ticker, df, cfg, "sample", SAMPLE_LABEL)
+        return _finish(ticker, df, cfg, "sample", SAMPLE_LABEL, fix)
     if cfg.source == "csv":
         assert cfg.csv_path is not None
         df = select_ticker(
             read_price_csv(cfg.csv_path) if table is None else table, ticker, str(cfg.csv_path)
         )
-        return _finish(ticker, df, cfg, "csv", f"CSV file {cfg.csv_path}")
-    return _load_yahoo(ticker, cfg)
+        return _finish(ticker, df, cfg, "csv", f"CSV file {cfg.csv_path}", fix)
+    return _load_yahoo(ticker, cfg, fix)
 
 
-def load_histories(cfg: DataConfig) -> list[PriceHistory]:
+def load_histories(cfg: DataConfig, fix: Fix = None) -> list[PriceHistory]:
     """Loads every ticker of ``cfg`` (see :func:`load_history`); their close-only and calendar warnings are
-    logged together, five tickers named and the rest counted, as a DataFrame's series are.
+    logged together, five tickers named and the rest counted, as a DataFrame's series are. ``fix``: what
+    a history shorter than ``cfg.min_history`` should do (:func:`~carrousel.finance.validation.clean_prices`).
 
     Raises:
         PriceDataError: also when several tickers are asked of a CSV file without a ticker column (its one
@@ -184,7 +189,7 @@ def load_histories(cfg: DataConfig) -> list[PriceHistory]:
                 f"{cfg.csv_path} has no Ticker column, so it holds one stock, not {', '.join(symbols)}; "
                 "pass one ticker per CSV file, or add a Ticker (or Symbol) column"
             )
-    return _warned([_load(t, cfg, table) for t in symbols], cfg.calendar)
+    return _warned([_load(t, cfg, table, fix) for t in symbols], cfg.calendar)
 
 
 # ----------------------------------------------------------------------------------------------- Yahoo
@@ -259,7 +264,7 @@ def _is_fresh(last: pd.Timestamp, calendar: str) -> bool:
     return bool(last >= previous)
 
 
-def _load_yahoo(ticker: str, cfg: DataConfig) -> _Loaded:
+def _load_yahoo(ticker: str, cfg: DataConfig, fix: Fix) -> _Loaded:
     folder = cache_folder(cfg)
     path, meta_path = folder / f"{ticker}.csv", folder / f"{ticker}.json"
     cached = read_price_csv(path) if path.exists() else None
@@ -268,14 +273,14 @@ def _load_yahoo(ticker: str, cfg: DataConfig) -> _Loaded:
     if cached is not None and covers and cfg.source == "auto" and _is_fresh(cached.index[-1], calendar):
         fetched = json.loads(meta_path.read_text()).get("fetched_at", "?") if meta_path.exists() else "?"
         logger.info("%s: using the fresh cache %s", ticker, path)
-        return _finish(ticker, cached, cfg, "cache", f"Yahoo Finance (cached {fetched})")
+        return _finish(ticker, cached, cfg, "cache", f"Yahoo Finance (cached {fetched})", fix)
     full = _update(ticker, cached, cfg)
     text = full.rename_axis("date").to_csv(float_format="%.10g")
     atomic_write_text(path, text)
     meta = {"ticker": ticker, "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "first": str(full.index[0].date()), "last": str(full.index[-1].date())}  # fmt: skip
     atomic_write_text(meta_path, json.dumps(meta, indent=2))
-    return _finish(ticker, full, cfg, "yahoo", f"Yahoo Finance (downloaded {meta['fetched_at']})")
+    return _finish(ticker, full, cfg, "yahoo", f"Yahoo Finance (downloaded {meta['fetched_at']})", fix)
 
 
 def _update(ticker: str, cached: pd.DataFrame | None, cfg: DataConfig) -> pd.DataFrame:

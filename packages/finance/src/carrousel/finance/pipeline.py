@@ -31,7 +31,13 @@ from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
 from carrousel.core.provenance import precision_report, run_provenance
 from carrousel.core.train.distributed import leave_to_rank_zero
-from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
+from carrousel.finance.backtest import (
+    BacktestResult,
+    backtest_refits,
+    forecast_table,
+    run_backtest,
+    short_history_fix,
+)
 from carrousel.finance.backtest_baselines import fit_baselines
 from carrousel.finance.bundle import KIND, ForecasterBundle
 from carrousel.finance.calendar_pick import AUTO
@@ -189,7 +195,7 @@ def backtest(
     check_table_format(table_format)
     check_forecast_precision(cfg.train.precision)
     check_training_precision(cfg.train)
-    histories = load_histories(cfg.data)
+    histories = load_histories(cfg.data, short_history_fix(cfg))
     cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
     series = _series(histories, cfg)
     refits = backtest_refits(series, cfg)  # every collective step of the training, before any baseline
@@ -319,7 +325,8 @@ def forecast(
         saved = replace(saved, fitted=replace(saved.fitted, precision=cfg.train.precision))
     else:
         check_training_precision(cfg.train)
-    histories = load_histories(cfg.data)
+    fix = short_history_fix(cfg) if saved is None else None  # a saved network: any min_history it accepts
+    histories = load_histories(cfg.data, fix)
     charts = tuple(str(p) for p in _chart_paths([h.ticker for h in histories], plot_path, charted_out))
     if saved is not None:
         logger.info("reusing the forecaster in %s (trained %s); no retraining", found, saved.created)

@@ -8,6 +8,7 @@ positive, so log returns computed from them are real returns.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,11 @@ def detect_splits(close: pd.Series, open_: pd.Series | None = None) -> list[tupl
 
 @check_args
 def clean_prices(
-    frame: pd.DataFrame, ticker: str, min_history: int = 250, repair_splits: bool = True
+    frame: pd.DataFrame,
+    ticker: str,
+    min_history: int = 250,
+    repair_splits: bool = True,
+    fix: Callable[[int], str] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Validates and repairs a daily OHLCV frame.
 
@@ -67,6 +72,8 @@ def clean_prices(
         ticker: symbol, for messages.
         min_history: fewest rows accepted after cleaning.
         repair_splits: without ``adj_close``, rescale history across detected split jumps (else raise).
+        fix: the fix of a history of ``n`` rows shorter than ``min_history`` (what the caller's network
+            accepts: :func:`~carrousel.finance.backtest.short_history_fix`); None: a lower ``min_history``.
 
     Returns:
         The clean frame (adjusted ``open high low close volume``) and one note per repair made.
@@ -148,12 +155,16 @@ def clean_prices(
     _note_spikes(df["close"], notes)
     check_daily(df.index, ticker)
     if len(df) < min_history:
-        raise PriceDataError(
-            f"{ticker} has only {len(df)} usable trading days, at least {min_history} are needed; "
-            f"use an earlier {option('start')}, a longer history, or a lower data.min_history (at least 30)"
+        hint = (
+            fix(len(df))
+            if fix is not None
+            else f"use an earlier {option('start')}, a longer history, or a lower data.min_history (at least 30)"
             + (
                 " in a --config TOML file" if naming_flags() else ""
             )  # from Python: DataConfig(min_history=...)
+        )
+        raise PriceDataError(
+            f"{ticker} has only {len(df)} usable trading days, at least {min_history} are needed; {hint}"
         )
     for note in notes:
         logger.warning("%s: %s", ticker, note)
