@@ -25,3 +25,20 @@ def test_a_parquet_price_table_is_read(tmp_path: Path, date_index: bool) -> None
     table = read_price_csv(path)
     assert np.allclose(table["close"].to_numpy(np.float64), close)
     assert len(table) == 5 and "ticker" not in table
+
+
+def test_the_csv_option_says_it_reads_parquet() -> None:
+    """``--csv`` read Parquet files (session 47) while its help named CSV layouts alone."""
+    import typer
+
+    from carrousel.finance.cli import app
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    helps = {
+        name: param.help
+        for name, command in commands.items()
+        for param in command.params
+        if "--csv" in getattr(param, "opts", ())
+    }
+    assert set(helps) >= {"forecast", "backtest"}
+    assert all(".parquet" in (text or "") for text in helps.values()), helps

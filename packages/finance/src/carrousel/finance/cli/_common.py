@@ -94,9 +94,9 @@ SourceOpt = Annotated[
     typer.Option("--source", help=f"Price source; sample = bundled 2000-2013 (default {_D.data.source})."),
 ]
 _CSV_HELP = (
-    "CSV in yfinance layout, or as Stooq, Nasdaq, Investing.com, MarketWatch or Google Sheets export it; "
-    "several tickers: a Ticker column, yf.download([...]).to_csv(), or a wide table (Date + a close column "
-    "per ticker)"
+    "CSV (or .parquet, [parquet] extra) in yfinance layout, or as Stooq, Nasdaq, Investing.com, MarketWatch "
+    "or Google Sheets export it; several tickers: a Ticker column, yf.download([...]).to_csv(), or a wide "
+    "table (Date + a close column per ticker)"
 )
 Csv = Annotated[Path | None, typer.Option("--csv", help=f"{_CSV_HELP} (implies --source csv).")]
 Start = Annotated[str | None, typer.Option("--start", help="First date used (YYYY-MM-DD).")]
