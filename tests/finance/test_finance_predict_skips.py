@@ -160,3 +160,23 @@ def test_fit_names_the_series_too_short_to_train_on_and_does_not_record_them_as_
     ]
     pred = fitted.predict(_panel(["NEW"], 120, seed=3))
     assert pred["unique_id"].unique().tolist() == ["NEW"] and np.isfinite(pred["p50"]).all()
+
+
+def test_cli_predict_prints_a_series_prices_in_one_format(
+    model: tuple[Forecaster, Path], tmp_path: Path, invoke: Callable[..., Outcome]
+) -> None:
+    """A series closing at 1.0: its band across 1 once printed as ``0.9912`` (``.4g``) and ``1.01`` (``.2f``);
+    now every figure of the series has the decimals of ``finance forecast``'s ``price_spec``."""
+    panel = _panel(["L0", "L1"], 120)
+    panel["y"] = panel["y"] / panel.groupby("unique_id")["y"].transform("last")  # each closes at 1.0
+    panel.to_csv(tmp_path / "one.csv", index=False)
+    out = invoke("finance", "predict", "--data", tmp_path / "one.csv", "--model-dir", model[1])
+    assert out.code == 0, out.stderr
+    cells = [
+        c.strip()
+        for line in out.stdout.splitlines()
+        if line.strip("│ ").startswith("L")
+        for c in line.split("│")
+    ]
+    prices = [c for c in cells if c.replace(".", "", 1).isdigit()]
+    assert len(prices) >= 2 * 3 * 3 and {len(p.partition(".")[2]) for p in prices} == {2}, out.stdout

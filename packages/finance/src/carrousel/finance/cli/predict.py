@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -23,6 +24,7 @@ from carrousel.core.files import check_output_file
 from carrousel.core.output_stage import staged_outputs
 from carrousel.core.provenance import precision_report
 from carrousel.finance.cli._common import AsJson, CalendarOpt, Data, PrecisionOpt, pick
+from carrousel.finance.cli._render import price_spec
 from carrousel.finance.config import MAX_HORIZON
 from carrousel.finance.errors import FinanceConfigError
 
@@ -119,9 +121,11 @@ def predict(
         table.add_column(
             col, justify="left" if left else "right", no_wrap=date, min_width=10 if date else None
         )
+    specs = _price_specs(rows)
     for r in rows:
+        spec = specs[r["unique_id"]]
         table.add_row(
-            *(escape(v) if isinstance(v, str) else "-" if v is None else _price(v) for v in r.values())
+            *(escape(v) if isinstance(v, str) else "-" if v is None else format(v, spec) for v in r.values())
         )
     stdout.print(table)
     if plot is not None:
@@ -134,10 +138,15 @@ def predict(
         )
 
 
-def _price(value: float) -> str:
-    """A forecast price for the table: two decimals, as ``finance forecast`` shows them (``.4g`` printed
-    BTC-USD's 60123.45 as ``6.012e+04`` and IBM's 173.82 as ``173.8``); 4 significant digits below 1."""
-    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.4g}"
+def _price_specs(rows: list[dict[str, Any]]) -> dict[Any, str]:
+    """Each series' price format, as ``finance forecast`` shows a series' prices (``_render.price_spec`` of
+    its median forecast: two decimals from 1 up, 4 significant digits below, the same for every figure of a
+    series; before, ``.2f``/``.4g`` per figure printed a 0.99..1.01 band as ``0.9912`` and ``1.01``)."""
+    values: dict[Any, list[float]] = {}
+    for r in rows:
+        cells = [v for k, v in r.items() if k != "unique_id" and isinstance(v, float)]
+        values.setdefault(r["unique_id"], []).extend(cells)
+    return {uid: price_spec(float(np.median(np.abs(v))) if v else 1.0) for uid, v in values.items()}
 
 
 def _write_table(pred: Any, path: Path, parquet: bool) -> None:
