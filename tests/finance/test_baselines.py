@@ -75,6 +75,26 @@ def test_garch_that_does_not_converge_falls_back_to_ewma(
     assert "did not converge" in caplog.text and "EWMA" in caplog.text
 
 
+def test_garch_trouble_of_every_refit_is_said_once_per_run(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A backtest logged "X: GARCH(1,1) did not converge ..." once per refit and fit (four lines for one
+    series); inside a run (``gathered_warnings``: ``finance forecast``/``backtest``) it is one line, the
+    series and its fits counted."""
+    from carrousel.finance.series_warnings import gathered_warnings
+
+    s = _garch_series(600)
+    monkeypatch.setattr(ARCHModelResult, "convergence_flag", property(lambda self: 4))
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance.baselines"), gathered_warnings():
+        for end in (400, 450, 500):
+            assert garch_forecast(s, end, np.arange(end, end + 20), 3, QS) is None
+        assert not caplog.records  # said at the end of the run
+    lines = [r.getMessage() for r in caplog.records if r.name == "carrousel.finance.baselines"]
+    assert lines == [
+        f"GARCH(1,1) did not converge for 1 series ({s.ticker}: 3 fits); using EWMA volatility instead"
+    ]
+
+
 def test_ewma_baseline_is_drift_median_with_riskmetrics_volatility() -> None:
     s = _garch_series(400)
     out = baseline_forecasts(s, 300, np.arange(300, 320), 2, QS)

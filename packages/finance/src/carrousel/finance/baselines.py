@@ -39,6 +39,7 @@ from threadpoolctl import ThreadpoolController
 from carrousel.core.args import check_args
 from carrousel.finance.autobaselines import auto_arima_forecast, auto_ets_forecast, theta_forecast
 from carrousel.finance.features import SeriesData, ewma_volatility
+from carrousel.finance.series_warnings import warn_series
 
 __all__ = [
     "AUTO_BASELINES",
@@ -74,6 +75,7 @@ BASELINES = (
 FALLBACK = "fallback ARIMA(1,1,0)"  # the pick recorded when an automatic model's fit failed
 _ARIMA_MAX_ROWS = 1500  # most recent training returns used to fit the ARIMA (keeps refits fast)
 _GARCH_MAX_ROWS = 2000  # most recent training returns used to fit the GARCH(1,1)
+_GARCH_FALLBACK = "using EWMA volatility instead"  # what a failed GARCH(1,1) fit gives way to
 
 
 def _z(quantiles: tuple[float, ...]) -> np.ndarray:
@@ -163,15 +165,13 @@ def garch_forecast(
             first = int(origins.min()) - start
             fc = res.forecast(horizon=horizon, start=first, reindex=False)
     except Exception as exc:  # a failed fit must not end the run
-        logger.warning("%s: GARCH(1,1) fit failed (%s); using EWMA volatility instead", series.ticker, exc)
+        warn_series(logger, series.ticker, "GARCH(1,1) fit failed", str(exc), _GARCH_FALLBACK)
         return None
     params = res.params
     persistence = float(params["alpha[1]"] + params["beta[1]"])
     if res.convergence_flag != 0 or not persistence < 1.0 or not np.all(np.isfinite(params)):
-        logger.warning(
-            "%s: GARCH(1,1) did not converge (flag %s, alpha+beta %.3f); using EWMA volatility instead",
-            series.ticker, res.convergence_flag, persistence,
-        )  # fmt: skip
+        detail = f"flag {res.convergence_flag}, alpha+beta {persistence:.3f}"
+        warn_series(logger, series.ticker, "GARCH(1,1) did not converge", detail, _GARCH_FALLBACK)
         return None
     rows = origins - start - first
     var = np.cumsum(np.asarray(fc.variance)[rows], axis=1)  # (n, H) variance of the h-day return

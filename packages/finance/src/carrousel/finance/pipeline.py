@@ -60,6 +60,7 @@ from carrousel.finance.runs import (
     table_name,
     write_table,
 )
+from carrousel.finance.series_warnings import gathered_warnings
 from carrousel.finance.training import fit_at
 
 __all__ = [
@@ -167,6 +168,7 @@ def _json(doc: dict[str, Any]) -> str:
         ) from None
 
 
+@gathered_warnings()  # a GARCH fit's trouble: one line per problem, not one per refit and series
 def backtest(
     cfg: FinanceConfig, *, out_dir: str | Path | None = None, table_format: str = "csv"
 ) -> BacktestRun:
@@ -268,6 +270,7 @@ def _write_forecast(
         logger.info("fan chart written to %s", chart)
 
 
+@gathered_warnings()
 def forecast(
     cfg: FinanceConfig,
     *,

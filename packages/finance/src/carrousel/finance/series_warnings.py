@@ -8,16 +8,64 @@ their own lines, so the numbers of a typical one stay visible, and one more line
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from carrousel.core.args import check_args
 from carrousel.core.text import name_some
 
-__all__ = ["NAMED_SERIES", "warn_per_series", "warn_short_series", "warn_untrained"]
+__all__ = [
+    "NAMED_SERIES",
+    "gathered_warnings",
+    "warn_per_series",
+    "warn_series",
+    "warn_short_series",
+    "warn_untrained",
+]
 
 logger = logging.getLogger(__name__)
 
 NAMED_SERIES = 5  # series warned about by name before the rest are counted in one more line
+
+# (logger name, problem, consequence) -> {series: times}, while gathered_warnings() runs; None: warn at once
+_GATHERED: ContextVar[dict[tuple[str, str, str], dict[str, int]] | None] = ContextVar(
+    "gathered", default=None
+)
+
+
+def warn_series(log: logging.Logger, series: str, problem: str, detail: str, then: str) -> None:
+    """Warns ``"<series>: <problem> (<detail>); <then>"`` at once, or, inside :func:`gathered_warnings`,
+    once at its end for every series with that problem (each series' count named; ``detail`` is then a
+    debug line). A problem of every refit and ensemble member (a GARCH fit that does not converge) was
+    logged once per fit: four identical lines for one series of a short backtest."""
+    gathered = _GATHERED.get()
+    if gathered is None:
+        log.warning("%s: %s (%s); %s", series, problem, detail, then)
+        return
+    log.debug("%s: %s (%s)", series, problem, detail)
+    counts = gathered.setdefault((log.name, problem, then), {})
+    counts[series] = counts.get(series, 0) + 1
+
+
+@contextmanager
+def gathered_warnings() -> Iterator[None]:
+    """:func:`warn_series`' warnings of the block said once each at its end: ``"<problem> for N series
+    (A: 4 fits, B: 1 fit); <then>"`` (five series named, the rest counted). Nested: the outermost says them."""
+    if _GATHERED.get() is not None:
+        yield
+        return
+    token = _GATHERED.set({})
+    try:
+        yield
+    finally:
+        gathered = _GATHERED.get() or {}
+        _GATHERED.reset(token)
+        for (name, problem, then), counts in gathered.items():
+            fits = (f"{series}: {n} fit{'' if n == 1 else 's'}" for series, n in counts.items())
+            logging.getLogger(name).warning(
+                "%s for %d series (%s); %s", problem, len(counts), name_some(fits, NAMED_SERIES), then
+            )
 
 
 def warn_per_series(log: logging.Logger, warnings: Iterable[Sequence[str]], more: str) -> int:
