@@ -48,7 +48,12 @@ from carrousel.finance.fitted import check_forecast_precision
 from carrousel.finance.forecast_rows import qlabel
 from carrousel.finance.frame_check import OPTIONAL, REQUIRED, FrameDtypes, read_frame, validate_frame
 from carrousel.finance.panel import panel_windows
-from carrousel.finance.series_warnings import warn_per_series, warn_short_series, warn_untrained
+from carrousel.finance.series_warnings import (
+    gathered_warnings,
+    warn_per_series,
+    warn_short_series,
+    warn_untrained,
+)
 from carrousel.finance.training import fit_at
 from carrousel.finance.validation import detect_splits
 
@@ -190,6 +195,7 @@ class Forecaster:
         return cls(replace(bundle, fitted=replace(bundle.fitted, precision=precision)))
 
     @classmethod
+    @gathered_warnings()
     def fit(cls, df: pd.DataFrame, cfg: FinanceConfig | None = None) -> Forecaster:
         """Trains one global network on every series of ``df`` (all rows; ``cfg.data`` is not read); with
         several series, the window's global target scale and input scaling apply
@@ -308,6 +314,7 @@ class Forecaster:
         return {f"{lab}_aci": aci[step][lab] if aci else float("nan") for lab in labels}
 
 
+@gathered_warnings()  # a GARCH fit's trouble: one line per problem, not one per refit and series
 def cross_validation(
     df: pd.DataFrame, cfg: FinanceConfig | None = None, h: int | None = None
 ) -> pd.DataFrame:
