@@ -19,6 +19,11 @@ and after decoding each placeholder token is replaced by the source text it stan
   with no source counterpart stay as text.
 * :func:`unmask` restores a decoded text; a placeholder the source lacks is dropped.
 
+A text's head can be masked whole as well (``verbatim``: a usage line's command words, ``git remote add``,
+``DecodeConfig.usage_commands``), as one piece of kind ``path``: the kind of the identifiers that training
+pairs always carry over unchanged (all 100 of ``path``'s symbols in the sources of git's German training
+split stand in their targets, 18 of those sources start with one), which the network learnt to copy.
+
 Angle-bracket names (``<file>``) are not masked: translations translate them (``<Datei>``). Identifiers
 are: in the training split of git's German catalogue all 47 names with an underscore and all 43 dotted
 names stand unchanged in the translation (``e.g.`` is not one: one letter before the dot), yet spelled
@@ -96,19 +101,26 @@ def _find(text: str) -> list[re.Match[str]]:
     return list(_ANY.finditer(text))
 
 
-def mask(text: str, unknown: Callable[[str], bool] | None = None) -> tuple[str, list[str]]:
+def mask(
+    text: str, unknown: Callable[[str], bool] | None = None, verbatim: int = 0
+) -> tuple[str, list[str]]:
     """``text`` with its placeholders replaced by symbols, and the replaced pieces in order.
 
     Args:
         text: one source text.
         unknown: flags the words to mask as well (kind ``word``); None masks no word.
+        verbatim: the first ``verbatim`` characters are one piece of kind ``path`` (kept as written: a
+            usage line's command words, :func:`carrousel.nlp.usage_lines.command_span`); 0: none.
 
     Example:
         >>> masked, pieces = mask("cannot open '%s': 2 errors")
         >>> pieces, unmask(masked, pieces) == "cannot open '%s': 2 errors"
         (['%s', '2'], True)
     """
-    pieces: list[str] = []
+    if not 0 <= verbatim <= len(text):
+        raise ValueError(f"verbatim must be in [0, {len(text)}] (the text's length), got {verbatim}")
+    pieces: list[str] = [text[:verbatim]] if verbatim else []
+    head = _symbol("path", 0) if verbatim else ""
 
     def swap(m: re.Match[str]) -> str:
         if len(pieces) >= MAX_PLACEHOLDERS:
@@ -118,7 +130,7 @@ def mask(text: str, unknown: Callable[[str], bool] | None = None) -> tuple[str, 
         pieces.append(m.group(0))
         return _symbol(str(m.lastgroup), len(pieces) - 1)
 
-    return (_ANY if unknown is None else WORD_OR_PLACEHOLDER).sub(swap, text), pieces
+    return head + (_ANY if unknown is None else WORD_OR_PLACEHOLDER).sub(swap, text[verbatim:]), pieces
 
 
 def mask_pair(
