@@ -101,9 +101,7 @@ def _find(text: str) -> list[re.Match[str]]:
     return list(_ANY.finditer(text))
 
 
-def mask(
-    text: str, unknown: Callable[[str], bool] | None = None, verbatim: int = 0
-) -> tuple[str, list[str]]:
+def mask(text: str, unknown: Callable[[str], bool] | None = None, verbatim: int = 0) -> tuple[str, list[str]]:
     """``text`` with its placeholders replaced by symbols, and the replaced pieces in order.
 
     Args:

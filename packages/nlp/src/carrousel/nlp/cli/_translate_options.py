@@ -210,6 +210,14 @@ UsageDictionary = Annotated[
         "<...> groups, |, ... and a few words), are translated word by word by the dictionary.",
     ),
 ]
+UsageCommands = Annotated[
+    bool,
+    typer.Option(
+        "--usage-commands/--no-usage-commands",
+        help="In a usage (synopsis) line, the command words before the first option or group (git remote "
+        "add) are kept as written (masked as a placeholder the network copies); the network translates the rest.",
+    ),
+]
 
 
 class Split(enum.StrEnum):

@@ -46,6 +46,7 @@ from carrousel.nlp.cli._translate_options import (
     RunFile,
     RunTexts,
     Split,
+    UsageCommands,
     UsageDictionary,
 )
 from carrousel.nlp.cli._translate_po import fill_catalogue, po_output
@@ -94,6 +95,7 @@ def run(
     mbr_confidence: MbrConfidence = 0.0,
     fallback_clauses: FallbackClauses = False,
     usage_dictionary: UsageDictionary = False,
+    usage_commands: UsageCommands = False,
     ensemble: Ensemble = None,
     batch_size: BatchSize = 64,
     plot: AttentionPlot = None,
@@ -124,7 +126,7 @@ def run(
         copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
         mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
-        usage_dictionary=usage_dictionary,
+        usage_dictionary=usage_dictionary, usage_commands=usage_commands,
     )  # fmt: skip
     translator = Translator.from_pretrained(model, dc.device, ensemble or ())
     if po is not None:
@@ -179,6 +181,7 @@ def evaluate(
     mbr_confidence: MbrConfidence = 0.0,
     fallback_clauses: FallbackClauses = False,
     usage_dictionary: UsageDictionary = False,
+    usage_commands: UsageCommands = False,
     ensemble: Ensemble = None,
     bleu_tokenize: BleuTokenize = "auto",
     limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
@@ -200,7 +203,7 @@ def evaluate(
         copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
         mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
-        usage_dictionary=usage_dictionary,
+        usage_dictionary=usage_dictionary, usage_commands=usage_commands,
     )  # fmt: skip
     files, members = tuple(str(p) for p in pairs), tuple(map(str, ensemble or ()))
     cfg = TranslateEvaluateConfig(str(model), files, split.value, dc, limit, examples, members, bleu_tokenize)

@@ -151,6 +151,7 @@ class DecodeConfig:
     mbr_confidence: float = 0.0  # s: the n-best weigh exp(-s * mean -log p of the best) together (0: 1)
     fallback_clauses: bool = False  # a text the fallback hands the dictionary is redone clause by clause
     usage_dictionary: bool = False  # usage lines (by the source's shape: nlp.usage_lines) word by word
+    usage_commands: bool = False  # a usage line's command words masked (kept as written), the rest translated
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)

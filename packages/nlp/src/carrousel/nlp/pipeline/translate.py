@@ -220,7 +220,10 @@ class Translator:
         in one warning over them all, before the first block (before, one warning per block counted that
         block's alone: 19 texts, 3 of them long, in blocks of 16 said ``3 of 3 texts are longer``)."""
         texts = check_texts(texts, "input")  # every text checked before the first block is translated
-        encode_sources(self.tokenizer, texts, self.unknown, self.placeholders, self.max_tokens)  # the warning
+        encode_sources(  # the warning
+            self.tokenizer, texts, self.unknown, self.placeholders, self.max_tokens,
+            usage_commands=decode.usage_commands,
+        )  # fmt: skip
         for at in range(0, len(texts), block):
             yield self.translate(texts[at : at + block], decode, attention, warn_long=False)
 
@@ -229,7 +232,9 @@ class Translator:
         """The network's hypotheses per text (the best; with ``mbr`` the beam's n-best); as :meth:`translate`."""
         dc, texts = decode, check_texts(texts, "input")  # a list (or a pandas column...), no blank text
         tok, out_tok = self.tokenizer, self.target_tokenizer
-        masked, ids = encode_sources(tok, texts, self.unknown, self.placeholders, self.max_tokens, warn_long)
+        masked, ids = encode_sources(
+            tok, texts, self.unknown, self.placeholders, self.max_tokens, warn_long, dc.usage_commands
+        )
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Searched | None] = [None] * len(ids)
         nets = [
@@ -278,7 +283,8 @@ class Translator:
         (:func:`carrousel.nlp.clauses.by_clauses`, cut from the text as read by :func:`read_spaced`; ``chosen``
         "clauses" where that changes its text). With ``decode.usage_dictionary`` a usage line
         (:func:`carrousel.nlp.usage_lines.is_usage_line`) is the dictionary's, as if it fell back, and is not
-        redone clause by clause.
+        redone clause by clause. (``decode.usage_commands`` acts in :meth:`search`: a usage line's command
+        words are masked, kept as written, and the network translates the rest.)
         """
         dc, tok, out, empty = decode, self.tokenizer, [], []
         reads = [read_spaced(s.source) for s in searched]  # as the network read them, as the training pairs

@@ -37,6 +37,7 @@ from carrousel.nlp.parallel import read_spaced
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.placeholders import mask
 from carrousel.nlp.tokenization import FULLWIDTH_KEPT, SPECIALS, TextTokenizer, train_tokenizer
+from carrousel.nlp.usage_lines import command_span
 
 __all__ = [
     "TARGET_TOKENIZER_FILE",
@@ -169,12 +170,14 @@ def encode_sources(
     placeholders: bool,
     max_tokens: int,
     warn: bool = True,
+    usage_commands: bool = False,
 ) -> tuple[list[tuple[str, list[str]]], list[list[int]]]:
     """The source texts as the network reads them when it translates (``nlp translate`` and the validation
     scores of training alike): whitespace as in training (:func:`read_spaced`), placeholders masked when
     ``placeholders`` (rare words too where ``unknown`` flags them), encoded, cut to ``max_tokens``, an empty
     one read as ``[UNK]``; ``warn``: one warning counts the sources cut (False: the caller says it, over
-    more texts than these).
+    more texts than these). ``usage_commands`` (with ``placeholders``): a usage line's command words are one
+    more placeholder, kept as written (:func:`carrousel.nlp.usage_lines.command_span`).
 
     Returns:
         Per text, the masked text and the pieces to put back (:func:`carrousel.nlp.placeholders.unmask`),
@@ -184,7 +187,8 @@ def encode_sources(
     # sources with their spaces doubled: greedy BLEU 36.05 -> 31.85; with a space after each, 223 of 251 of
     # the network's translations changed)
     spaced = [read_spaced(t) for t in texts]
-    masked = [mask(t, unknown) if placeholders else (t, []) for t in spaced]
+    keep = [command_span(t) if usage_commands else 0 for t in spaced]
+    masked = [mask(t, unknown, k) if placeholders else (t, []) for t, k in zip(spaced, keep, strict=True)]
     encoded = tokenizer.encode_batch([m for m, _ in masked]) if masked else []
     if warn and (cut := sum(len(s) > max_tokens for s in encoded)):  # said, as sentiment predict says it
         first = f"{'its' if cut == 1 else 'their'} first {counted(max_tokens, 'token')}"
