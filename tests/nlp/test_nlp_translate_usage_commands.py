@@ -1,10 +1,10 @@
-"""A usage line's command words kept as written (#14, ``DecodeConfig.usage_commands``, ``--usage-commands``):
-the lowercase words before the first option or group of a usage line (:func:`is_usage_line`; sub-command
-words too: ``git remote add``) are masked at decode time as one placeholder of kind ``path`` (the kind the
-network learnt to copy), so that they come back whole, and the network translates the rest. Other texts,
-and every text with the field off, are masked as before. Before: no ``verbatim`` in ``mask``, no
-``command_span``, no field or flag (the network spelled an unseen command name from subwords: ``exec`` ->
-``execec``, or dropped it: nlp docs/results-translation.md)."""
+"""A usage line's command words kept as written (#14, ``DecodeConfig.usage_commands``, ``--usage-commands``,
+on by default by the rule on git's validation split): the lowercase words before the first option or group
+of a usage line (:func:`is_usage_line`; sub-command words too: ``git remote add``) are masked at decode time
+as one placeholder of kind ``path`` (the kind the network learnt to copy), so that they come back whole,
+and the network translates the rest. Other texts, and every text with the field off, are masked as before.
+Before: no ``verbatim`` in ``mask``, no ``command_span``, no field or flag (the network spelled an unseen
+command name from subwords: ``exec`` -> ``execec``, or dropped it: nlp docs/results-translation.md)."""
 
 from __future__ import annotations
 
@@ -70,14 +70,14 @@ def test_verbatim_zero_masks_as_before_and_out_of_range_is_refused() -> None:
         mask(text, None, len(text) + 1)
 
 
-def test_the_field_is_off_by_default() -> None:
-    assert DecodeConfig().usage_commands is False
+def test_the_field_is_on_by_default() -> None:
+    assert DecodeConfig().usage_commands is True  # by the rule on git's validation split (session 48)
 
 
 def test_decoding_masks_the_command_words_of_usage_lines(undertrained: Path) -> None:
     tr = Translator.from_pretrained(undertrained)
     texts = [TOY_USAGE, TOY_PROSE]
-    plain = DecodeConfig(beam=2, fallback_nll=0.0, mbr=False)
+    plain = DecodeConfig(beam=2, fallback_nll=0.0, mbr=False, usage_commands=False)
     kept = DecodeConfig(beam=2, fallback_nll=0.0, mbr=False, usage_commands=True)
     before, after = tr.search(texts, plain), tr.search(texts, kept)
     assert before[0].pieces == ["-f"] and after[0].pieces == ["read", "-f"]

@@ -44,6 +44,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
+from carrousel.core.args import check_args
+
 __all__ = [
     "ALPHABET",
     "KINDS",
@@ -101,6 +103,7 @@ def _find(text: str) -> list[re.Match[str]]:
     return list(_ANY.finditer(text))
 
 
+@check_args
 def mask(text: str, unknown: Callable[[str], bool] | None = None, verbatim: int = 0) -> tuple[str, list[str]]:
     """``text`` with its placeholders replaced by symbols, and the replaced pieces in order.
 

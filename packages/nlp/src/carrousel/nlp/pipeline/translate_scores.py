@@ -82,8 +82,9 @@ class ValidScores(Callback):
         self.refs = [t for _, t in pairs]
         sources = [s for s, _ in pairs]
         self.masked, self.ids = encode_sources(
-            vocab.source, sources, unknown, cfg.placeholders, cfg.max_tokens
-        )
+            vocab.source, sources, unknown, cfg.placeholders, cfg.max_tokens,
+            usage_commands=_GREEDY.usage_commands,
+        )  # fmt: skip
         self.order = sorted(range(len(self.ids)), key=lambda i: len(self.ids[i]))
         self.bleu = sacrebleu.metrics.BLEU(tokenize=choose_bleu_tokenize(cfg.data.tgt, self.refs, AUTO).name)
         self.chrf = sacrebleu.metrics.CHRF()
