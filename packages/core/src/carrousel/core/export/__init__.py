@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         parameter_count,
         time_call,
     )
+    from carrousel.core.export.unsort import drop_length_sort
 
 _LAZY = {  # name -> the module that defines it, imported on first use
     **dict.fromkeys(
@@ -115,6 +116,7 @@ _LAZY = {  # name -> the module that defines it, imported on first use
         "carrousel.core.export.dynamic",
     ),
     **dict.fromkeys(("STATIC_OPS", "quantize_static_int8"), "carrousel.core.export.quant"),
+    **dict.fromkeys(("drop_length_sort",), "carrousel.core.export.unsort"),
     **dict.fromkeys(
         ("DeploymentReport", "folder_bytes", "measure_latency", "parameter_count", "time_call"),
         "carrousel.core.export.report",
@@ -144,6 +146,7 @@ __all__ = [
     "check_fused",
     "check_torchscript_only",
     "check_variant",
+    "drop_length_sort",
     "export_bundle",
     "export_measured",
     "export_onnx",

@@ -53,6 +53,7 @@ from carrousel.core.export.runtime import (
     onnx_session,
     run_onnx,
 )
+from carrousel.core.export.unsort import drop_length_sort
 from carrousel.core.optional import require
 
 __all__ = [
@@ -126,6 +127,8 @@ def export_onnx(
         raise ExportError(
             f"the {which.value} exporter cannot export {type(model).__name__}: {first}"
         ) from None
+    if which is Exporter.TORCHSCRIPT:
+        blob = drop_length_sort(blob)  # the packed sequences' sort: copies ONNX Runtime need not make
     if check_inputs is not None:
         verify_onnx(blob, model, check_inputs, input_names, atol=atol)
     _check_axes_kept(blob, dynamic, which.value)
