@@ -118,3 +118,18 @@ def test_a_sort_and_its_inverse_gather_cancel_in_a_plain_graph() -> None:
 def test_a_graph_using_the_order_otherwise_is_unchanged() -> None:
     blob = _sorted_graph(order_out=True)
     assert drop_length_sort(blob) == blob
+
+
+def test_a_graph_with_a_subgraph_is_unchanged() -> None:
+    model = onnx.load_from_string(_sorted_graph(order_out=False))
+    branch = helper.make_graph(
+        [helper.make_node("Identity", ["xs"], ["b"])],
+        "branch",
+        [],
+        [helper.make_tensor_value_info("b", TensorProto.FLOAT, ["B", 3])],
+    )
+    model.graph.input.append(helper.make_tensor_value_info("flag", TensorProto.BOOL, []))
+    model.graph.node.append(helper.make_node("If", ["flag"], ["z"], then_branch=branch, else_branch=branch))
+    model.graph.output.append(helper.make_tensor_value_info("z", TensorProto.FLOAT, ["B", 3]))
+    blob = model.SerializeToString()
+    assert drop_length_sort(blob) == blob

@@ -10,9 +10,9 @@ of the outputs alone (``(B, T, D*H)``) took about 7% of the int8 sentiment graph
 read the ungathered tensor; one that gives a graph output becomes an ``Identity``), then the sort and the
 inverse when nothing else reads them. It applies only where every reader of the sort's indices is such a
 ``Gather`` or the inverse's ``ScatterElements`` and every reader of the inverse is a ``Gather`` (a ``Cast``
-or a ``Shape`` of either aside): a graph that uses the order otherwise is returned unchanged. The rows then
-stay in input order throughout, which is exact wherever the rows are independent (the recurrent node with
-``sequence_lens``, per-row shape ops); the export's check against eager
+or a ``Shape`` of either aside): a graph that uses the order otherwise, or holds a subgraph, is returned
+unchanged. The rows then stay in input order throughout, which is exact wherever the rows are independent
+(the recurrent node with ``sequence_lens``, per-row shape ops); the export's check against eager
 (:func:`~carrousel.core.export.onnx.verify_onnx`) runs on the rewritten file.
 
 Needs the ``carrousel-core[export]`` extra, imported at the point of use.
@@ -31,6 +31,12 @@ def drop_length_sort(blob: bytes) -> bytes:
     onnx = require("onnx", EXTRA, "ONNX export")
     model = onnx.load_from_string(blob)
     graph = model.graph
+    if any(
+        a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
+        for n in graph.node
+        for a in n.attribute
+    ):
+        return blob  # a subgraph (If, Loop, Scan) may read the names renamed here: left as it is
     nodes = [onnx.NodeProto() for _ in graph.node]  # copies: one Python object per node throughout
     for mine, theirs in zip(nodes, graph.node, strict=True):
         mine.CopyFrom(theirs)
