@@ -18,6 +18,7 @@ from carrousel.bio.motifs import load_motif_file
 # 4 rows of 3 whole numbers read as a 4-row PFM of 3 positions (the BED's columns); its position totals
 # (7, 910, 1270) differ, as no count matrix's do
 NUMERIC_BED = "1\t100\t200\n1\t300\t400\n2\t500\t650\n3\t10\t20\n"
+BED_OF_REGIONS = "line 1: chrom, start, end: this is a BED file of regions"
 JASPAR_ROWS = ">MA1 X\nA [ 1 2 3 ]\nC [ 1 2 3 ]\nG [ 1 2 3 ]\nT [ 1 2 3 ]\n"
 REFUSED = {
     "three rows": ("1 2 3 4 5\n2 3 4 5 6\n3 4 5 6 7\n", "3 rows of 5 counts"),
@@ -37,6 +38,11 @@ REFUSED = {
     "fasta": (">chr1\nACGTACGTAC\nGGTT\n>chr2\nACGT\n", "line 1: a FASTA name line followed by sequence"),
     "bed": ("chr1\t100\t200\tpeak1\t0\t+\nchr1\t300\t400\tpeak2\t0\t-\n", "this is a BED file of regions"),
     "bed of numeric chromosomes": (NUMERIC_BED, "line 1: chrom, start, end: this is a BED file of regions"),
+    # 3 rows: refused by shape only ("3 rows of 3 counts"); 4 number columns: read as a 3-position PFM
+    "bed of numeric chromosomes, 3 rows": ("1\t100\t200\n2\t300\t450\n3\t10\t90\n", BED_OF_REGIONS),
+    "bed of numeric chromosomes, a score": ("1\t100\t200\t5\n2\t300\t450\t7\n3\t10\t90\t1\n", BED_OF_REGIONS),
+    "bedGraph of numeric chromosomes": ("1\t100\t200\t0.5\n2\t300\t450\t1.5\n", BED_OF_REGIONS),
+    "bed of numeric chromosomes, 5 columns": ("1\t100\t200\t5\t0\n2\t300\t450\t7\t0\n", BED_OF_REGIONS),
 }
 
 

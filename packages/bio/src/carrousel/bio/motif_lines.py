@@ -122,20 +122,34 @@ def _numeric(lines: list[str]) -> str | None:
     return None
 
 
-def _bed_rows(rows: list[list[str]]) -> str | None:
-    """Why 4 rows of 3 numbers are a BED file (chrom, start, end; numeric chromosome names) and not a
-    4-row PFM: whole numbers, every end above its start, and position totals that differ (a count
-    matrix's 4 rows add up to the same number of sites at every position, a frequency matrix's to 1)."""
-    if len(rows[0]) != 3 or not all(t.isdigit() for r in rows for t in r):
+def _bed_rows(lines: list[str], rows: list[list[str]]) -> str | None:
+    """Why rows of numbers are a BED file (chrom, start, end, maybe more numbers such as a bedGraph's
+    value; numeric chromosome names) and not motif counts: whole numbers in the first 3 columns, every end
+    above its start, and the totals of the PFM layout they would be read in differ (a count matrix adds
+    up to the same number of sites at every position, a frequency matrix to 1), in tab-separated lines
+    as BED's (4 rows of 3 whatever the separator). Tab-separated rows of no PFM layout (3 rows of 3) are
+    a BED too."""
+    if not all(len(r) >= 3 and all(t.isdigit() for t in r[:3]) and int(r[2]) > int(r[1]) for r in rows):
         return None
-    values = [[int(t) for t in r] for r in rows]
-    totals = [sum(col) for col in zip(*values, strict=True)]
-    if not all(r[2] > r[1] for r in values) or max(totals) - min(totals) <= 0.05 * max(totals):
+    values = [[float(t) for t in r] for r in rows]
+    tabbed = all(_BED.match(line) for line in lines if line.strip())  # BED's tabs (the 4 x 3 case: any)
+    if not tabbed and not (len(rows) == 4 and len(rows[0]) == 3):
         return None
+    if len(rows) == 4 or len(rows[0]) == 4:
+        totals = (
+            [sum(col) for col in zip(*values, strict=True)] if len(rows) == 4 else [sum(r) for r in values]
+        )
+        if max(totals) - min(totals) <= 0.05 * max(totals):
+            return None
+        why = (
+            f"a PFM's positions add up to the same total, these to {', '.join(f'{t:g}' for t in totals[:6])}"
+        )
+        why += ", ..." if len(totals) > 6 else ""
+    else:
+        why = f"{len(rows)} rows of {len(rows[0])} numbers are neither a PFM's 4 rows nor its 4 columns"
     return (
         f"chrom, start, end: this is a BED file of regions (every end above its start), not motif "
-        f"counts (a PFM's positions add up to the same total, these to {', '.join(map(str, totals))}); "
-        "give a JASPAR, MEME (minimal), TRANSFAC or PFM file"
+        f"counts ({why}); give a JASPAR, MEME (minimal), TRANSFAC or PFM file"
     )
 
 
@@ -149,8 +163,9 @@ def pfm_layout(text: str, ext: str = ".pfm") -> str | None:
 
     Raises:
         ValueError: rows of numbers of one length, neither 4 rows nor 4 columns; its one line names the
-            shape (the "pfm" reader would keep the first 4 rows and drop the rest without a word). Or 4
-            rows of a BED file with numeric chromosome names (``1<TAB>100<TAB>200``), named as such.
+            shape (the "pfm" reader would keep the first 4 rows and drop the rest without a word). Or the
+            rows of a BED file with numeric chromosome names (``1<TAB>100<TAB>200``, any number of rows,
+            3 or more number columns), named as such.
     """
     lines = file_lines(text)
     rows = [line.split() for line in lines if line.strip()]
@@ -159,10 +174,10 @@ def pfm_layout(text: str, ext: str = ".pfm") -> str | None:
         return None
     if not numbers or len({len(r) for r in rows}) != 1:
         return "pfm"
+    bed = _bed_rows(lines, rows)
+    if bed:
+        raise ValueError(f"line {next(n for n, line in enumerate(lines, 1) if line.strip())}: {bed}")
     if len(rows) == 4:
-        bed = _bed_rows(rows)
-        if bed:
-            raise ValueError(f"line {next(n for n, line in enumerate(lines, 1) if line.strip())}: {bed}")
         return "pfm"
     if len(rows[0]) == 4:
         return "pfm-four-columns"
