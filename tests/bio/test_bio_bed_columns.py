@@ -91,3 +91,31 @@ def test_a_narrowpeak_line_with_two_appended_integers_ending_in_0_keeps_its_summ
     bed = tmp_path / "p.bed"
     bed.write_text("\n".join(lines) + "\n")
     assert [p.summit for p in read_peaks(bed)] == [150, 150, None, None, None]
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("chr1\t13781.0\t13941.0", "start '13781.0' is not written as an integer"),  # pandas' float columns
+        ("1\t100\t1e+05", "end '1e+05' is not written as an integer"),  # R's write.table
+        (
+            "chr1\t100\t300\tp\t0\t.\t5\t-1\t3\t.",
+            "column 10 '.' is not an integer; on a 10-column (narrowPeak)",
+        ),
+    ],
+)
+def test_the_column_that_fails_is_named_not_a_header_hint(tmp_path: Path, line: str, why: str) -> None:
+    """A first line whose start or end is a float, or whose narrowPeak summit is no integer, was 'not a BED
+    line ...; remove header lines or start them with #': the fix of a header, not of the column."""
+    bed = tmp_path / "p.bed"
+    bed.write_text(line + "\n")
+    with pytest.raises(BedFormatError) as info:
+        read_peaks(bed)
+    assert f"{bed}, line 1: {why}" in str(info.value) and "header" not in str(info.value), info.value
+
+
+def test_a_header_line_still_gets_the_header_hint(tmp_path: Path) -> None:
+    bed = tmp_path / "p.bed"
+    bed.write_text("chrom\tstart\tend\nchr1\t1\t2\n")
+    with pytest.raises(BedFormatError, match=r"line 1: not a BED line .*remove header lines"):
+        read_peaks(bed)

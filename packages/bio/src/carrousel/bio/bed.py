@@ -7,9 +7,10 @@ coordinates, ``0 <= start <= end``, and a narrowPeak summit offset (column 10, `
 peak (column 10 is a summit on a narrowPeak line: 10 columns, or more whose first 10 have narrowPeak's
 types, as pipelines that append columns write; in BED12 and gappedPeak, told apart by their blockSizes and
 blockStarts comma lists in columns 11 and 12, it is blockCount, and such a peak is read by its middle); the
-first line that does not is a :class:`~carrousel.bio.errors.BedFormatError` naming the file
-and the line. A zero-length interval (``start == end``) is valid BED: a point between bases ``start - 1``
-and ``start`` (UCSC's point insertions). A peak is used as the window centred on its summit or middle, so a
+first line that does not is a :class:`~carrousel.bio.errors.BedFormatError` naming the file, the line and,
+where a column of a BED line is wrong, the column (a float start: write it as an integer). A zero-length
+interval (``start == end``) is valid BED: a point between bases ``start - 1`` and ``start`` (UCSC's point
+insertions). A peak is used as the window centred on its summit or middle, so a
 point is the window centred on it (its only summit offset is 0); as a region to keep background windows
 off, a point covers the base on either side, as bedtools reads one. Whether a peak lies on its chromosome is checked against the genome
 (:mod:`carrousel.bio.validation`).
@@ -84,9 +85,8 @@ def read_peaks(path: str | Path) -> list[Peak]:
             summit = _summit(f)
         except (IndexError, ValueError):
             hint = "; remove header lines or start them with '#'" if where == "line" and not out else ""
-            raise BedFormatError(
-                f"{p}, {where} {n}: not a BED line (chrom, start, end as integers): {line[:60]!r}{hint}"
-            ) from None
+            why = _bad_column(f) or f"not a BED line (chrom, start, end as integers): {line[:60]!r}{hint}"
+            raise BedFormatError(f"{p}, {where} {n}: {why}") from None
         if start < 0:
             raise BedFormatError(f"{p}, {where} {n}: start {start} is negative; BED starts are 0-based, >= 0")
         if end < start:
@@ -129,6 +129,30 @@ def _summit(f: list[str]) -> int:
     except ValueError:  # not narrowPeak's types: a BED with other columns there, read by its middle
         return -1
     return summit if f[5].strip() in _STRANDS else -1
+
+
+def _bad_column(f: list[str]) -> str | None:
+    """Which column of a line that has chrom, start and end but fails to read is wrong, when it is not a
+    header: a start or end that is a number not written as an integer (``13781.0``, R's ``1e+05``), or a
+    10-column line's summit offset. None for a line that is no BED line at all (a header)."""
+    if len(f) < 3:
+        return None
+    for col, name in ((1, "start"), (2, "end")):
+        try:
+            int(f[col])
+        except ValueError:
+            try:
+                float(f[col])
+            except ValueError:
+                return None
+            return (
+                f"{name} {f[col].strip()!r} is not written as an integer; BED coordinates are whole numbers, "
+                "with no decimal point or exponent (R: format(x, scientific = FALSE); pandas: astype(int))"
+            )
+    return (
+        f"column 10 {f[9].strip()!r} is not an integer; on a 10-column (narrowPeak) line it is the summit "
+        "offset from start, -1 for none"
+    )
 
 
 def read_bed(path: str | Path) -> list[tuple[str, int, int, int | None]]:
