@@ -9,8 +9,8 @@ Motif specs understood by :func:`resolve_motifs` (comma-separated or repeated):
 * ``MA0139.2`` / ``MA0139`` - a JASPAR matrix ID (latest version without the ``.N``);
 * ``CTCF`` - a JASPAR transcription-factor name (case-insensitive; a shared name: see ``motif_names``);
 * ``jaspar:CORE/vertebrates`` - a whole collection and taxon group (``jaspar:CORE`` for all taxa);
-* a path to a ``.jaspar``, ``.meme``, ``.transfac``/``.dat`` or ``.pfm`` file (an existing path, or one
-  with a folder or a motif file extension, is always read as a file).
+* a path to a ``.jaspar``, ``.meme``, ``.transfac``/``.dat``, ``.pfm`` or HOMER ``.motif`` file (an
+  existing path, or one with a folder or a motif file extension, is always read as a file).
 
 Every motif is checked where it is made (:class:`Motif`): its counts (or frequencies) must be finite and
 non-negative, with at least one position and some count at every position; a base absent from every
@@ -34,6 +34,7 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
+from carrousel.bio.motif_homer import homer_motifs
 from carrousel.bio.motif_lines import diagnose, meme_alt_names, meme_with_background, pfm_layout, read_problem
 from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
@@ -59,7 +60,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[A-Z]{2}\d{4}(\.\d+)?$")
-_FILE_EXTENSIONS = (".jaspar", ".meme", ".transfac", ".dat", ".pfm", ".txt", ".gz")
+_FILE_EXTENSIONS = (".jaspar", ".meme", ".transfac", ".dat", ".pfm", ".motif", ".txt", ".gz")
 _MAX_FILE_BYTES = 256 << 20  # a motif file of more than 256 MiB is not one
 
 
@@ -272,7 +273,7 @@ def load_motif_file(path: str | Path) -> list[Motif]:
 
 
 def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif]:
-    """Parses JASPAR, MEME (minimal), TRANSFAC or PFM text (the format from ``ext`` or the content).
+    """Parses JASPAR, MEME (minimal), TRANSFAC, PFM or HOMER text (the format from ``ext`` or the content).
 
     Args:
         text: the file's text.
@@ -289,6 +290,8 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
         fmts = ["minimal"]
     elif ext in (".transfac", ".dat") or re.search(r"^(P0|PO)\s", text, re.M):
         fmts = ["transfac"]
+    elif (homer := homer_motifs(text)) is not None:  # Biopython's JASPAR reader took its rows 4 at a time
+        return [Motif(mid, name, counts, source) for mid, name, counts in homer]
     else:
         try:  # a .pfm or bare count rows: 4 rows (A C G T) or 4 columns ("pfm" alone kept 4 rows of 6 x 4)
             layout = pfm_layout(text, ext)
