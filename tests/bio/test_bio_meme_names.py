@@ -89,3 +89,18 @@ def test_a_broken_meme_matrix_with_a_background_is_refused(tmp_path: Path, rows:
     )
     with pytest.raises(MotifNotFoundError, match=re.escape(f"{f}: no motif found ({why}")):
         resolve_motifs([str(f)])
+
+
+@pytest.mark.parametrize("name", ["m.meme", "m.txt"])
+def test_a_meme_file_without_its_version_line_is_read(tmp_path: Path, name: str) -> None:
+    """MOTIF and letter-probability matrix lines without the ``MEME version`` line (hand-made or written by
+    other tools): Biopython's reader refuses such text, so a ``.meme`` file was 'no motif found' with no
+    reason, and a ``.txt`` one went to the JASPAR/PFM readers."""
+    mat = "MOTIF M1 TF1\nletter-probability matrix: alength= 4 w= 5 nsites= 20 E= 0\n" + ROWS + "\n"
+    full = tmp_path / "full.meme"
+    full.write_text("MEME version 4\n\n" + mat)
+    (tmp_path / name).write_text(mat)
+    (got,) = resolve_motifs([str(tmp_path / name)])
+    assert (got.id, got.name) == ("M1", "TF1") and np.allclose(
+        got.counts, resolve_motifs([str(full)])[0].counts
+    )

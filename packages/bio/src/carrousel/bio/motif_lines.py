@@ -225,7 +225,8 @@ def meme_alt_names(text: str) -> list[str | None]:
 def meme_with_background(text: str) -> str:
     """A MEME file's text with what MEME's format lets it leave out and Biopython's minimal-MEME reader
     needs (without them it finds no motif): a uniform ``Background letter frequencies`` section (MEME's
-    default when absent) and, for a DNA file (every matrix ``alength= 4``), ``ALPHABET= ACGT``."""
+    default when absent), for a DNA file (every matrix ``alength= 4``) ``ALPHABET= ACGT``, and the
+    ``MEME version`` line (a file without it was 'no motif found' though every matrix was whole)."""
     motif = re.search(r"^MOTIF", text, re.M)
     if motif is None:
         return text
@@ -237,6 +238,8 @@ def meme_with_background(text: str) -> str:
         version = re.search(r"^MEME version[^\n]*\n", text, re.M)
         cut = version.end() if version is not None else 0
         text = text[:cut] + "\nALPHABET= ACGT\n\n" + text[cut:]
+    if not re.search(r"^MEME version", text, re.M):  # MEME's first line, left out by hand-made files
+        text = "MEME version 4\n\n" + text
     return text
 
 

@@ -286,7 +286,7 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
     """
     from Bio import motifs as bm
 
-    if ext == ".meme" or text.lstrip().startswith("MEME version"):
+    if ext == ".meme" or re.search(r"^\s*(MEME version|letter-probability matrix:)", text, re.M | re.I):
         fmts = ["minimal"]
     elif ext in (".transfac", ".dat") or re.search(r"^(P0|PO)\s", text, re.M):
         fmts = ["transfac"]
