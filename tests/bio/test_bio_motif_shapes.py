@@ -122,3 +122,21 @@ def test_a_jaspar_n_row_is_refused_not_dropped(tmp_path) -> None:
     with pytest.raises((MotifFormatError, MotifNotFoundError), match="lines 2-6: rows A, C, G, T, N") as info:
         load_motif_file(path)
     assert str(info.value).count("remove the N row") == 1 and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "A  0 3 79 40\nC 94 75 4 3\nG  1 0 3 4\nT  2 19 11 50\n",  # no brackets
+        "a [ 0 3 79 40 ]\nc [ 94 75 4 3 ]\ng [ 1 0 3 4 ]\nt [ 2 19 11 50 ]\n",  # lower-case letters
+        "A\t0\t3\t79\t40\nC\t94\t75\t4\t3\nG\t1\t0\t3\t4\nT\t2\t19\t11\t50\n",  # tabs
+    ],
+)
+def test_a_jaspar_file_of_unbracketed_or_lower_case_rows_keeps_its_id_and_name(tmp_path, rows: str) -> None:
+    """Biopython's JASPAR reader refused such rows; the four-row PFM reader then named each motif by its
+    whole header, so ``>MA0001.1 AGL3`` was the ID 'MA0001.1 AGL3' (hits named so), not MA0001.1 (AGL3)."""
+    path = tmp_path / "m.jaspar"
+    path.write_text(">MA0001.1 AGL3\n" + rows + ">MA0002.1 X\n" + rows)
+    first, second = load_motif_file(path)
+    assert (first.id, first.name, second.id, second.name) == ("MA0001.1", "AGL3", "MA0002.1", "X")
+    np.testing.assert_array_equal(first.counts[0], [0, 94, 1, 2])

@@ -24,12 +24,14 @@ __all__ = [
     "meme_with_background",
     "pfm_layout",
     "read_problem",
+    "reader_text",
 ]
 
 _LABELLED = re.compile(r"^\s*([ACGTUN])\s*(?:\[(.*)\]|\s(.*))\s*$", re.IGNORECASE)  # 'A [ 1 2 ]' or 'A 1 2'
 _MOTIF = re.compile(r"^MOTIF[ \t]+(\S+)(?:[ \t]+(\S+))?")  # MEME: MOTIF id [alt_name]
 _MEME = re.compile(r"^\s*letter-probability matrix:(.*)$", re.IGNORECASE)
 _SEQUENCE = re.compile(r"^[A-Za-z*.-]+$")  # a FASTA sequence line
+_UNBRACKETED = re.compile(r"^\s*([ACGTacgt])\s+([-+0-9.eE \t]+?)\s*$")  # 'A 0 3 79' (JASPAR without [ ])
 _BED = re.compile(r"^\S+\t\d+\t\d+(\t|$)")  # chrom <tab> start <tab> end
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(nan|inf)", re.IGNORECASE)
 
@@ -248,3 +250,19 @@ def meme_problem(text: str) -> str | None:
     even where Biopython reads the file: given a background section it reads a matrix with a short row or
     fewer rows than its ``w=`` as the rows before the break (a 1-column motif), without a word."""
     return _meme(file_lines(text))
+
+
+def reader_text(text: str, fmt: str) -> str:
+    """The text handed to Biopython's ``fmt`` reader: a MEME file completed (:func:`meme_with_background`);
+    for the JASPAR reader, letter rows without brackets (``A 0 3 79``, ``a [ 0 3 79 ]``) written as
+    ``A [ 0 3 79 ]``. That reader refused them, so the four-row PFM reader took the file, naming each
+    motif by its whole header: ``>MA0001.1 AGL3`` became the ID ``MA0001.1 AGL3``, not MA0001.1 (AGL3)."""
+    if fmt == "minimal":
+        return meme_with_background(text)
+    if fmt != "jaspar":
+        return text
+    out = []
+    for line in file_lines(text):
+        m = _UNBRACKETED.match(line) or re.match(r"^\s*([acgt])\s*\[(.*)\]\s*$", line)
+        out.append(f"{m.group(1).upper()} [ {m.group(2).strip()} ]" if m else line)
+    return "\n".join(out) + "\n"

@@ -35,7 +35,7 @@ import numpy as np
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
 from carrousel.bio.motif_homer import homer_motifs
-from carrousel.bio.motif_lines import diagnose, meme_alt_names, meme_with_background, pfm_layout, read_problem
+from carrousel.bio.motif_lines import diagnose, meme_alt_names, pfm_layout, read_problem, reader_text
 from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
@@ -300,7 +300,7 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
         fmts = [layout] if layout else ["jaspar", "pfm-four-columns", "pfm-four-rows"]
     for fmt in fmts:
         try:
-            found = list(bm.parse(io.StringIO(meme_with_background(text) if fmt == "minimal" else text), fmt))
+            found = list(bm.parse(io.StringIO(reader_text(text, fmt)), fmt))
         except Exception:
             continue
         if found and read_problem(text, fmt):  # Biopython cuts a MEME matrix short, drops a JASPAR N row
