@@ -104,3 +104,30 @@ def test_a_meme_file_without_its_version_line_is_read(tmp_path: Path, name: str)
     assert (got.id, got.name) == ("M1", "TF1") and np.allclose(
         got.counts, resolve_motifs([str(full)])[0].counts
     )
+
+
+DNA_BLOCK = (
+    'ALPHABET "DNA" DNA-LIKE\nA "Adenine" CC0000 ~ T "Thymine" 008000\nC "Cytosine" 0000CC ~ G "Guanine" FFB300\n'
+    'N "Any base" = ACGT\nX = ACGT\n. = ACGT\nV "Not T" = ACG\nR "Purine" = AG\nU = T\nEND ALPHABET\n'
+)
+
+
+def test_a_meme_5_dna_alphabet_block_is_read(tmp_path: Path) -> None:
+    """STREME and MEME 5 write the DNA alphabet as a block (``ALPHABET "DNA" DNA-LIKE`` ... ``END
+    ALPHABET``); Biopython's reader refused it, so the file was 'no motif found (line 4: '"Adenine"' in row
+    A is not a number)', a wrong reason."""
+    mat = "MOTIF 1-ACGTA STREME-1\nletter-probability matrix: alength= 4 w= 5 nsites= 20 E= 0\n" + ROWS + "\n"
+    (tmp_path / "streme.txt").write_text("MEME version 5.5.4\n\n" + DNA_BLOCK + "\nstrands: + -\n\n" + mat)
+    (tmp_path / "full.meme").write_text("MEME version 4\n\nALPHABET= ACGT\n\n" + mat)
+    (got,) = resolve_motifs([str(tmp_path / "streme.txt")])
+    want = resolve_motifs([str(tmp_path / "full.meme")])[0]
+    assert (got.id, got.name) == ("1-ACGTA", "STREME-1") and np.allclose(got.counts, want.counts)
+
+
+def test_a_protein_alphabet_block_is_left_alone(tmp_path: Path) -> None:
+    block = 'ALPHABET "Protein" PROTEIN-LIKE\nA "Alanine" 0000CC\nC "Cysteine" 0000CC\nEND ALPHABET\n'
+    (tmp_path / "p.meme").write_text(
+        "MEME version 5\n\n" + block + "\nMOTIF P1\nletter-probability matrix: alength= 2 w= 1\n0.5 0.5\n"
+    )
+    with pytest.raises(MotifNotFoundError):
+        resolve_motifs([str(tmp_path / "p.meme")])

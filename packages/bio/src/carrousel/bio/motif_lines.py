@@ -224,11 +224,32 @@ def meme_alt_names(text: str) -> list[str | None]:
     return [m.group(2) for line in file_lines(text) if (m := _MOTIF.match(line))]
 
 
+_ALPHABET_BLOCK = re.compile(r"^ALPHABET[ \t]+(?!=)[^\n]*\n(.*?)^END ALPHABET[^\n]*(\n|$)", re.M | re.S)
+
+
+def _dna_alphabet_line(text: str) -> str:
+    """A MEME 5 alphabet block (``ALPHABET "DNA" DNA-LIKE`` ... ``END ALPHABET``, as STREME and MEME 5
+    write) whose core letters are A, C, G and T, as the ``ALPHABET= ACGT`` line Biopython's reader needs
+    (it refused the block: 'Line does not start with ALPHABET')."""
+    block = _ALPHABET_BLOCK.search(text)
+    if block is None:
+        return text
+    core: set[str] = set()
+    for line in block.group(1).splitlines():
+        if "=" not in line and line.strip():  # 'A "Adenine" CC0000 ~ T "Thymine" 008000'; not 'N = ACGT'
+            core.update(part.split()[0].upper() for part in line.split("~") if part.split())
+    if core != set("ACGT"):
+        return text
+    return text[: block.start()] + "ALPHABET= ACGT\n" + text[block.end() :]
+
+
 def meme_with_background(text: str) -> str:
     """A MEME file's text with what MEME's format lets it leave out and Biopython's minimal-MEME reader
     needs (without them it finds no motif): a uniform ``Background letter frequencies`` section (MEME's
-    default when absent), for a DNA file (every matrix ``alength= 4``) ``ALPHABET= ACGT``, and the
+    default when absent), for a DNA file (every matrix ``alength= 4``) ``ALPHABET= ACGT`` (also in place
+    of a MEME 5 DNA alphabet block), and the
     ``MEME version`` line (a file without it was 'no motif found' though every matrix was whole)."""
+    text = _dna_alphabet_line(text)
     motif = re.search(r"^MOTIF", text, re.M)
     if motif is None:
         return text
