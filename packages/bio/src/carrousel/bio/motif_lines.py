@@ -275,11 +275,14 @@ def meme_problem(text: str) -> str | None:
 
 def reader_text(text: str, fmt: str) -> str:
     """The text handed to Biopython's ``fmt`` reader: a MEME file completed (:func:`meme_with_background`);
-    for the JASPAR reader, letter rows without brackets (``A 0 3 79``, ``a [ 0 3 79 ]``) written as
+    a TRANSFAC file's last record closed by ``//`` when it is not (it was dropped); for the JASPAR reader, letter rows without brackets (``A 0 3 79``, ``a [ 0 3 79 ]``) written as
     ``A [ 0 3 79 ]``. That reader refused them, so the four-row PFM reader took the file, naming each
     motif by its whole header: ``>MA0001.1 AGL3`` became the ID ``MA0001.1 AGL3``, not MA0001.1 (AGL3)."""
     if fmt == "minimal":
         return meme_with_background(text)
+    if fmt == "transfac":  # a last record without its '//' was dropped without a word
+        last = next((line.strip() for line in reversed(file_lines(text)) if line.strip()), "//")
+        return text if last == "//" else text.rstrip("\r\n") + "\n//\n"
     if fmt != "jaspar":
         return text
     out = []

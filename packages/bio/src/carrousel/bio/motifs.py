@@ -300,7 +300,8 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
         fmts = [layout] if layout else ["jaspar", "pfm-four-columns", "pfm-four-rows"]
     for fmt in fmts:
         try:
-            found = list(bm.parse(io.StringIO(reader_text(text, fmt)), fmt))
+            # strict=False: JASPAR's TRANSFAC export ('AC MA0001.1': one space, not two) was 'no motif found'
+            found = list(bm.parse(io.StringIO(reader_text(text, fmt)), fmt, strict=False))
         except Exception:
             continue
         if found and read_problem(text, fmt):  # Biopython cuts a MEME matrix short, drops a JASPAR N row
