@@ -21,6 +21,7 @@ loader without a length gives no way to tell its last batch: a stop there is tak
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import warnings
@@ -42,6 +43,7 @@ __all__ = [
     "agreed_length",
     "agreed_stop",
     "end_epoch",
+    "failure_kept",
     "max_steps_reached",
     "save_checkpoint",
     "start_epoch",
@@ -82,16 +84,35 @@ def agreed_stop(t: Trainer) -> bool:
     set on one rank only (a callback reading a file or a clock, early stopping on a rank's own figure)
     ended that rank's loop while the others waited in the next step's all-reduce: a hang, or a split run.
     The flag is reduced on the CPU (:func:`~carrousel.core.train.distributed.host_any_flags`): under
-    ``nccl`` the per-batch check does not wait for the GPU.
+    ``nccl`` the per-batch check does not wait for the GPU. A training failure kept on a rank
+    (:func:`failure_kept`) travels in the same all-reduce: every rank raises then
+    (:func:`~carrousel.core.train.distributed.raise_any_failure`).
     """
     if t.env.enabled:
-        t.should_stop = dist_utils.host_any_flags([bool(t.should_stop)])[0]
+        t.should_stop, failed = dist_utils.host_any_flags([bool(t.should_stop), t.failure is not None])
+        if failed:
+            dist_utils.raise_any_failure(t.failure, "training")
     return bool(t.should_stop)
 
 
+@contextlib.contextmanager
+def failure_kept(t: Trainer) -> Iterator[None]:
+    """Under torchrun, keeps an exception of the training step in ``t.failure`` instead of raising it:
+    the ranks agree it in the next per-batch check (:func:`agreed_stop`, :func:`agreed_batches`) and every
+    rank raises, this one its own error, the others a ``CarrouselError`` naming this rank and its error.
+    Before, this rank raised alone while the others waited in their next collective: a hang. In one
+    process the exception is raised as it is."""
+    try:
+        yield
+    except Exception as exc:
+        if not t.env.enabled:
+            raise
+        t.failure = exc
+
+
 def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
-    """The batches of the epoch, up to the first stop: the loop trains each one it is given, and breaks
-    itself on ``max_steps`` (the same step on every rank); after each batch a callback's stop is agreed
+    """The batches of the epoch, up to the first stop: the loop trains each one it is given; after each
+    batch ``max_steps`` ends the epoch (the same step on every rank), else a callback's stop is agreed
     (:func:`agreed_stop`) before the next batch is drawn. Under torchrun with a loader without a length
     (an iterable, a ``DataLoader`` of an ``IterableDataset``), where the ranks may hold different numbers of
     batches, the epoch's end is agreed too: each rank draws its next batch first and says whether it is out
@@ -102,24 +123,48 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
     its user) is not drawn ahead: under torchrun the epoch ends after the ranks' agreed number of batches
     (:func:`agreed_length`), no batch drawn past it.
 
+    Under torchrun a training failure on one rank (kept by :func:`failure_kept`, or the loader raising as a
+    batch is drawn) travels in that same all-reduce, and every rank raises (at ``max_steps``, one more
+    all-reduce of the flag, once per fit). Where the other ranks wait in no other collective first, that
+    reaches them: a failure after the step (``on_batch_end``), one inside an accumulation window (under
+    ``no_sync``), a loader without a length raising. A failure before backward at a window's boundary
+    (the batch drawn from a loader with a length, ``on_batch_start``, the forward pass, the loss) or inside
+    backward leaves the others in DDP's gradient all-reduce, which no flag reaches without a collective
+    before each backward: they wait until the process group's timeout (``init_process_group(timeout=)``,
+    torch's), or until torchrun ends them when the failing process exits. So does a failure in
+    ``on_batch_end`` at a ``checkpoint_every`` step (the others in the checkpoint's barrier).
+
     Raises:
         DataError: under torchrun with a loader without a length, a rank out of batches at the epoch's
             start: raised on every rank (agreed in the first draw's all-reduce). Before, that rank raised
             alone while the others waited in the all-reduce: a hang.
+        CarrouselError: under torchrun, on the other ranks when training failed on one (that one raises
+            its own error): :func:`~carrousel.core.train.distributed.raise_any_failure`.
     """
     if not draws_ahead(t):
         cut = t.env.enabled and t.batches_per_epoch is not None  # the ranks' agreed length (agreed_length)
         while not (cut and t.batch_in_epoch >= (t.batches_per_epoch or 0)):  # no batch drawn past it
-            if (batch := next(batches, _END)) is _END:
+            with failure_kept(t):
+                if (batch := next(batches, _END)) is _END:
+                    return
+            if t.failure is None:
+                yield batch
+            if max_steps_reached(t):
+                _agreed_failure(t)
                 return
-            yield batch
             if agreed_stop(t):
                 return
         return
     first = t.batch_in_epoch == 0  # the epoch's start: no batch on a rank is an error, agreed like the end
     while True:
-        batch = next(batches, _END)
-        t.should_stop, out = dist_utils.host_any_flags([bool(t.should_stop), batch is _END])
+        batch = _END
+        with failure_kept(t):
+            if t.failure is None:  # a rank whose step failed draws no batch more
+                batch = next(batches, _END)
+        flags = [bool(t.should_stop), batch is _END, t.failure is not None]
+        t.should_stop, out, failed = dist_utils.host_any_flags(flags)
+        if failed:
+            dist_utils.raise_any_failure(t.failure, "training")
         if out and first:
             raise DataError(
                 "the training loader yielded no batches on at least one rank; check the dataset, batch_size "
@@ -129,6 +174,16 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
             return
         first = False
         yield batch
+        if max_steps_reached(t):
+            _agreed_failure(t)
+            return
+
+
+def _agreed_failure(t: Trainer) -> None:
+    """At ``max_steps`` (the same step on every rank), where no stop check follows: a failure kept on any
+    rank raises on every rank (one all-reduce under torchrun, once per fit)."""
+    if t.env.enabled and dist_utils.host_any_flags([t.failure is not None])[0]:
+        dist_utils.raise_any_failure(t.failure, "training")
 
 
 def agreed_length(t: Trainer) -> int | None:

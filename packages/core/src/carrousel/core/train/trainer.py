@@ -166,6 +166,7 @@ class Trainer:
         self.sums = [0.0, 0.0, 0.0, 0.0]  # loss*n, n, grad-norm sum, grad-norm count
         self.figures = StepFigures()  # losses and norms recorded on the device, not yet read (.figures)
         self._window_bad = False
+        self.failure: Exception | None = None  # torchrun: a training step's error, until agreed (epoch_end)
         self._stop_reason: tuple[int, int, str] | None = None  # torchrun: the window's first, until agreed
         self._unsynced = False
         self.stream_state: Any = None
@@ -332,10 +333,9 @@ class Trainer:
             self._net.train()
             if (batches := epoch_end.start_epoch(self)) is None:  # should_stop set in on_epoch_start
                 break
-            for batch in epoch_end.agreed_batches(self, batches):  # one rank's stop or end: every rank's
-                self._train_batch(batch)
-                if reached(self):
-                    break
+            for batch in epoch_end.agreed_batches(self, batches):  # one rank's stop, end or failure: all's
+                with epoch_end.failure_kept(self):  # under torchrun: raised when agreed, on every rank
+                    self._train_batch(batch)
             inside = epoch_end.stopped_inside(self)  # max_steps or a callback, with batches of the epoch left
             stopped = stop_state(self) if inside else None  # checkpointed before validation: .epoch_end
             if not inside and (parts := window_parts(self)):  # flush a partial accumulation window

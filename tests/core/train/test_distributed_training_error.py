@@ -1,0 +1,88 @@
+"""An exception on one rank of two (gloo, CPU) during training reaches every rank: the failing rank keeps it,
+the flag travels in the per-batch stop check (epoch_end.agreed_stop / agreed_batches), and every rank
+raises (distributed.raise_any_failure): the failing rank its own error, the other a CarrouselError naming
+that rank. On main the failing rank raised alone while the other waited in its next collective: a hang
+(the harness's timeout). Covered: a callback's ``on_batch_end`` raising (after the step), the task's loss
+raising inside an accumulation window (no gradient all-reduce pending) and a loader without a length
+raising as it is drawn. Not covered, documented in :func:`~carrousel.core.train.epoch_end.agreed_batches`: a
+failure before backward at a window's boundary (the others wait in DDP's gradient all-reduce)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.gloo_pair import run_two_ranks
+
+HERE = Path(__file__).parent
+
+_WORKER = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[3])
+    import torch
+    import torch.distributed as dist
+    from train_helpers import RegressionTask, linear_data, mlp
+    from carrousel.core.train import Callback, TrainConfig, Trainer
+
+    rank, store, case = int(sys.argv[1]), sys.argv[2], sys.argv[4]
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    x, y = linear_data(96, seed=rank)
+    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 96, 16)]
+
+    class EndRaises(Callback):  # rank 1's on_batch_end raises at step 2
+        def on_batch_end(self, trainer, batch_idx, logs):
+            if rank == 1 and trainer.step == 2:
+                raise ValueError("callback failed on rank 1")
+
+    class LossRaises(RegressionTask):  # rank 1's loss raises on its third micro-batch: inside a window of 2
+        calls = 0
+
+        def loss(self, outputs, batch):
+            self.calls += 1
+            if rank == 1 and self.calls == 3:
+                raise ValueError("loss failed on rank 1")
+            return super().loss(outputs, batch)
+
+    class DrawRaises:  # no length; rank 1's third batch raises as it is drawn
+        def __iter__(self):
+            for i, batch in enumerate(batches):
+                if rank == 1 and i == 2:
+                    raise ValueError("batch failed on rank 1")
+                yield batch
+
+    cfg = TrainConfig(epochs=2, lr=1e-2, progress=False, device="cpu", accumulate=2 if case == "loss" else 1)
+    task = LossRaises() if case == "loss" else RegressionTask()
+    callbacks = [EndRaises()] if case == "batch_end" else []
+    loader = DrawRaises() if case == "draw" else batches
+    try:
+        Trainer(mlp(dropout=0.0, seed=0), task, cfg, callbacks=callbacks).fit(loader)
+    except Exception as exc:
+        doc = {"error": f"{type(exc).__name__}: {exc}"}
+    else:
+        doc = {"error": None}
+    print(json.dumps(doc))
+    dist.barrier()
+    dist.destroy_process_group()
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("case", "error"),
+    [
+        ("batch_end", "callback failed on rank 1"),
+        ("loss", "loss failed on rank 1"),
+        ("draw", "batch failed on rank 1"),
+    ],
+)
+def test_a_training_error_on_one_rank_reaches_every_rank(tmp_path: Path, case: str, error: str) -> None:
+    """Fails on main (rank 0 hung: the timeout). Rank 1 raises its own error, rank 0 one naming rank 1."""
+    script = tmp_path / f"{case}.py"
+    script.write_text(_WORKER)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), case, timeout=60)
+    assert second == {"error": f"ValueError: {error}"}
+    assert first["error"].startswith(f"CarrouselError: training failed on rank 1 (ValueError: {error})")
