@@ -131,7 +131,8 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
     (the batch drawn from a loader with a length, ``on_batch_start``, the forward pass, the loss) or inside
     backward leaves the others in DDP's gradient all-reduce, which no flag reaches without a collective
     before each backward: they wait until the process group's timeout (``init_process_group(timeout=)``,
-    torch's), or until torchrun ends them when the failing process exits. So does a failure in
+    torch's), or until torchrun ends them when the failing process exits (under ``gloo``, where the flag's
+    all-reduce shares the group, gloo aborts on the mismatched sizes). So does a failure in
     ``on_batch_end`` at a ``checkpoint_every`` step (the others in the checkpoint's barrier).
 
     Raises:
