@@ -31,7 +31,7 @@ from torch.utils.data import Dataset, IterableDataset
 
 from carrousel.core.errors import CarrouselError, DataError, NonFiniteLossError
 
-__all__ = ["check_loader", "tensors_taken_for_batches"]
+__all__ = ["check_loader", "known_empty", "tensors_taken_for_batches"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,17 @@ def check_loader(loader: Any, call: str) -> None:
                 ", ".join(map(str, shapes)),
                 _FIX,
             )
+
+
+def known_empty(loader: Any) -> bool:
+    """Whether ``loader`` is known to yield no batches: its ``len`` is 0. A loader without a length (a
+    ``DataLoader`` over an ``IterableDataset`` that defines no ``__len__``, a generator) is not known to
+    be empty; ``bool(loader)`` raised PyTorch's ``TypeError: object of type ... has no len()`` for the
+    former."""
+    try:
+        return len(loader) == 0
+    except TypeError:
+        return False
 
 
 def _bare_tensors(loader: Any) -> bool:

@@ -62,7 +62,7 @@ from carrousel.core.train.ema import WeightAverage
 from carrousel.core.train.epoch_end import end_epoch, save_checkpoint, stop_inside_epoch, stop_state
 from carrousel.core.train.figures import StepFigures
 from carrousel.core.train.inference import batch_chunks, evaluate_loop, predict_loop
-from carrousel.core.train.loaders import check_loader, tensors_taken_for_batches
+from carrousel.core.train.loaders import check_loader, known_empty, tensors_taken_for_batches
 from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
@@ -234,7 +234,7 @@ class Trainer:
             self.train_loader = dist_utils.shard_loader(train_loader, self.env, cfg.seed)
             if val_loader is not None:  # sharded for evaluation: some ranks may hold no batch, none is cut
                 val_loader = dist_utils.shard_loader(val_loader, self.env, cfg.seed, evaluation=True)
-                if not dist_utils.broadcast_flag(bool(val_loader), self.device):  # an empty loader is falsy
+                if not dist_utils.broadcast_flag(not known_empty(val_loader), self.device):
                     logger.warning(
                         "the validation loader yields no batches; the training loss is monitored instead"
                     )
