@@ -103,6 +103,15 @@ def test_a_resume_that_names_nothing_names_auto(
         trainer.fit(DataLoader(TensorDataset(*linear_data(8)), batch_size=4), resume=resume)
 
 
+@pytest.mark.parametrize("resume", [True, False, 3])
+def test_a_resume_that_is_no_path_is_one_checkpoint_error(resume: object) -> None:
+    """``fit(resume=True)`` (the latest, in other trainers) was ``TypeError: expected str, bytes or
+    os.PathLike object, not bool`` from pathlib; it names the accepted values and 'auto'."""
+    trainer = Trainer(mlp(), RegressionTask(), TrainConfig(epochs=1, progress=False, device="cpu"))
+    with pytest.raises(CheckpointError, match=r"got .* resume='auto' for the latest in TrainConfig"):
+        trainer.fit(DataLoader(TensorDataset(*linear_data(8)), batch_size=4), resume=resume)  # type: ignore[arg-type]
+
+
 def test_resume_into_another_model_is_one_checkpoint_error(tmp_path: Path) -> None:
     """A checkpoint of another architecture was a multi-line RuntimeError from load_state_dict."""
     x, y = linear_data(32)

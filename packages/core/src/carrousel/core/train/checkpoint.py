@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -93,10 +94,17 @@ def resolve_resume(resume: str | Path | None, checkpoint_dir: str | Path | None)
         checkpoint_dir: the trainer's checkpoint folder.
 
     Raises:
-        CheckpointError: when a folder holds no checkpoint, or ``resume`` names no file or folder.
+        CheckpointError: when a folder holds no checkpoint, or ``resume`` names no file or folder or is
+            no path at all (``True``).
     """
     if resume is None:
         return None
+    # resume=True (the latest, in other trainers) was a TypeError from pathlib
+    if not isinstance(resume, str | os.PathLike):
+        raise CheckpointError(
+            f"resume takes a ckpt-*.pt file, a folder written by the Trainer or 'auto', got {resume!r} "
+            f"({type(resume).__name__}); resume='auto' for the latest in TrainConfig.checkpoint_dir"
+        )
     if str(resume) == "auto":
         return find_latest(checkpoint_dir) if checkpoint_dir else None
     path = user_path(resume)
