@@ -186,3 +186,26 @@ def test_every_problem_of_the_lengths_names_its_fix() -> None:
     with pytest.raises(ShapeError, match=r"got min -1 max 7; a length is negative: .*; drop empty sequences "
                        r"before encoding; a length is past the input's 5 time steps: pad"):  # fmt: skip
         make("gru")(torch.randn(4, 5, 3), torch.tensor([7, -1, 0, 3]))
+
+
+@pytest.mark.parametrize(
+    ("shape", "fix"),
+    [
+        ((5, 3), "for one sequence add the batch dimension: x.unsqueeze(0)"),
+        ((3,), "for one step of one sequence: x.view(1, 1, -1)"),
+        ((2, 3, 5), "the input looks channels-first (batch, features, time): x.transpose(1, 2)"),
+        (
+            (2, 5, 7),
+            "the encoder was built for 3 features (RecurrentConfig.input_size): give the input 3 "
+            "features or build the encoder with input_size=7",
+        ),
+        ((2, 5, 3, 1), "pad the sequences into one (batch, time, features) tensor"),
+    ],
+)
+def test_an_input_of_the_wrong_shape_names_the_fix(shape: tuple[int, ...], fix: str) -> None:
+    """The error said only "input must be (batch, time, 3), got shape (5, 3)"; it names each case's fix."""
+    with pytest.raises(ShapeError) as err:
+        make("lstm")(torch.randn(*shape))
+    text = str(err.value)
+    assert text.startswith(f"input must be (batch, time, 3), got shape {shape}; ") and fix in text
+    assert "\n" not in text

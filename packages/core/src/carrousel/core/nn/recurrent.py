@@ -30,6 +30,7 @@ from carrousel.core.nn.autocast_dtypes import autocast_covers, cpu_fp16_autocast
 from carrousel.core.nn.cells import CELLS, LoopLayer
 from carrousel.core.nn.gru_native import choose_gru_kernel
 from carrousel.core.nn.init import init_recurrent_
+from carrousel.core.nn.input_shape import input_shape_message
 from carrousel.core.nn.varlen import VARLEN_PATHS, choose_varlen, run_padded
 
 __all__ = [
@@ -352,9 +353,8 @@ class RecurrentEncoder(nn.Module):
 
         Raises:
             ShapeError: wrong input shape or dtype, lengths outside ``[1, T]`` (``[0, T]`` with a state) or
-                not integers, a mask that
-                is not a valid prefix per row or disagrees with ``lengths``, or a state that is not a
-                :class:`State` of the right shape, dtype and device.
+                not integers, a mask that is not a valid prefix per row or disagrees with ``lengths``, or a
+                state that is not a :class:`State` of the right shape, dtype and device.
         """
         cfg = self.config
         if not isinstance(x, Tensor):
@@ -362,7 +362,7 @@ class RecurrentEncoder(nn.Module):
                 f"input must be a torch.Tensor, got {type(x).__name__}; convert with torch.as_tensor(x).float()"
             )
         if x.dim() != 3 or x.shape[-1] != cfg.input_size:
-            raise ShapeError(f"input must be (batch, time, {cfg.input_size}), got shape {tuple(x.shape)}")
+            raise ShapeError(input_shape_message(tuple(x.shape), cfg.input_size))
         B, T = x.shape[0], x.shape[1]
         if T < 1:
             raise ShapeError("input has no time steps (T = 0); drop empty batches before encoding")
