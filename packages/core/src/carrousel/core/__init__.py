@@ -5,7 +5,6 @@ so ``import carrousel.core.errors`` or the CLI helper does not pull in torch. Th
 torch, numpy and safetensors only.
 """
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from carrousel.core.lazy import lazy_exports
@@ -24,11 +23,7 @@ if TYPE_CHECKING:
     from carrousel.core.io import load_module, register_module, save_module
     from carrousel.core.nn import EncoderOutput, RecurrentConfig, RecurrentEncoder, State
     from carrousel.core.train import FitResult, Task, TrainConfig, Trainer, set_seed
-
-try:
-    __version__ = version("carrousel-core")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
+    from carrousel.core.version import __version__
 
 _ERRORS = ("CarrouselError", "CheckpointError", "ConfigError", "DataError", "FormatVersionError",
            "NonFiniteLossError", "RegistryError", "ShapeError")  # fmt: skip
@@ -37,6 +32,7 @@ _LAZY = {  # name -> the module that defines it, imported on first use
     **dict.fromkeys(("load_module", "register_module", "save_module"), "carrousel.core.io"),
     **dict.fromkeys(("EncoderOutput", "RecurrentConfig", "RecurrentEncoder", "State"), "carrousel.core.nn"),
     **dict.fromkeys(("FitResult", "Task", "TrainConfig", "Trainer", "set_seed"), "carrousel.core.train"),
+    "__version__": "carrousel.core.version",  # importlib.metadata: about 77 ms, read on first use
 }
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
