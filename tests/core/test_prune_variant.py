@@ -63,7 +63,7 @@ def test_readers_slice_the_encoder_columns_and_keep_the_others() -> None:
             readers={"head.weight": 9},
         )
     with pytest.raises(
-        ConfigError, match=r"has no \.rnn RecurrentEncoder with a config.encoder \(give rebuild"
+        ConfigError, match=r"cannot be rebuilt around a smaller \.rnn by itself .*: give rebuild="
     ):
         prune_units(model, amount=0.5, encoder="rnn")
 
@@ -117,3 +117,18 @@ def test_prune_and_finetune_recovers_a_learned_toy() -> None:
     assert sum(p.numel() for p in model.parameters()) == params  # the full model is left unchanged
     with pytest.raises(ConfigError, match=r"prune amount must be in \(0, 1\)"):
         prune_and_finetune(model, 0.0, _Cls(), None, None, fit)
+
+
+def test_a_model_whose_encoder_has_another_name_is_told_that_name() -> None:
+    """``prune_units(own_model, 0.5)`` on a model whose encoder is ``.rnn`` said "has no .encoder
+    RecurrentEncoder with a config.encoder (give rebuild=...)": no word of ``encoder="rnn"``; and with
+    ``encoder="rnn"`` but no rebuild, "has no .rnn RecurrentEncoder", which it has: it names rebuild."""
+    with pytest.raises(
+        ConfigError,
+        match=r"has no \.encoder RecurrentEncoder \(its RecurrentEncoder is \.rnn: pass encoder='rnn'\)",
+    ):
+        prune_units(_Mixed(4), amount=0.5)
+    with pytest.raises(ConfigError, match=r"\(it holds none\)"):
+        prune_units(nn.Sequential(nn.Linear(2, 2)), amount=0.5)
+    with pytest.raises(ConfigError, match=r"give rebuild=lambda encoder_config: a _Mixed built around"):
+        prune_units(_Mixed(4), amount=0.5, encoder="rnn")

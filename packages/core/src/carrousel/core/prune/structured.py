@@ -243,14 +243,20 @@ def prune_units(
     """
     enc = getattr(model, encoder, None)
     cfg = getattr(model, "config", None)
-    if not isinstance(enc, RecurrentEncoder) or (
-        rebuild is None
-        and (encoder != "encoder" or not dataclasses.is_dataclass(cfg) or not hasattr(cfg, "encoder"))
+    name = type(model).__name__
+    if not isinstance(enc, RecurrentEncoder):  # name the attribute that holds one, if any
+        held = [n for n, child in model.named_children() if isinstance(child, RecurrentEncoder)]
+        where = f"its RecurrentEncoder is .{held[0]}: pass encoder={held[0]!r}" if held else "it holds none"
+        raise ConfigError(
+            f"{name} has no .{encoder} RecurrentEncoder ({where}); for an encoder deeper inside, prune it with "
+            "prune_encoder_units and slice the layers that read it with slice_linear_inputs"
+        )
+    if rebuild is None and (
+        encoder != "encoder" or not dataclasses.is_dataclass(cfg) or not hasattr(cfg, "encoder")
     ):
         raise ConfigError(
-            f"{type(model).__name__} has no .{encoder} RecurrentEncoder with a config.encoder (give "
-            "rebuild=...); prune its "
-            "encoder with prune_encoder_units and slice the layers that read it with slice_linear_inputs"
+            f"{name} cannot be rebuilt around a smaller .{encoder} by itself (only a model's .encoder, from its "
+            f"config.encoder): give rebuild=lambda encoder_config: a {name} built around that smaller encoder"
         )
     ecfg: RecurrentConfig = enc.config
     width = ecfg.output_size
