@@ -189,3 +189,22 @@ def test_an_on_the_fly_teacher_is_not_frozen() -> None:
     assert all(p.requires_grad for p in teacher.parameters())
     assert not torch.equal(shared.weight, before)  # the shared layer trained with the student
     Trainer(teacher, _Task(), TrainConfig(epochs=1, progress=False)).fit(loader)  # raised ConfigError
+
+
+def test_an_alpha_without_targets_is_warned_of(caplog: pytest.LogCaptureFixture) -> None:
+    """``DistillationTask(task, DistillConfig(alpha=0.5), teacher=t)``: softmax distillation takes its hard
+    term from ``targets=...`` only, so the wrapped task's loss and alpha were silently unused (the loss was
+    the soft term alone, bit for bit the alpha=1 loss). It is warned of; targets or alpha=1 say nothing."""
+    teacher = nn.Linear(3, 2)
+    name = "carrousel.core.train.distill"
+    with caplog.at_level("WARNING", logger=name):
+        DistillationTask(_Task(), DistillConfig(alpha=0.5), teacher=teacher)
+    warned = [r.getMessage() for r in caplog.records if r.name == name]
+    assert len(warned) == 1 and warned[0].startswith("DistillationTask: alpha=0.5 has no effect")
+    assert "pass targets=lambda batch:" in warned[0]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger=name):
+        DistillationTask(_Task(), DistillConfig(alpha=0.5), targets=lambda b: b[1], teacher=teacher)
+        DistillationTask(_Task(), DistillConfig(alpha=1.0), teacher=teacher)
+        DistillationTask(_Task(), DistillConfig(alpha=0.5, kind="mse"), teacher=teacher)
+    assert [r for r in caplog.records if r.name == name] == []

@@ -52,6 +52,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,6 +74,8 @@ from carrousel.core.train.distill_loss import (
 )
 from carrousel.core.train.task import Task
 from carrousel.core.train.tbptt import first_tensor
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
@@ -139,7 +142,8 @@ class DistillationTask(Task):
     Args:
         base: the student's task: its ``forward`` gives the outputs, its metrics are reported on validation.
         config: temperature and mixing weight.
-        targets: ``batch -> (B,)`` hard labels (``ignore_index`` where none); None: the soft term only.
+        targets: ``batch -> (B,)`` hard labels (``ignore_index`` where none); None: the soft term only, with
+            kind ``"softmax"`` (``alpha`` below 1 is then warned of: the wrapped task's loss is not used).
         teacher_logits: ``batch -> (B, C)`` precomputed teacher logits (or outputs) carried by the data.
         teacher: a teacher module run on the fly instead (eval mode, under ``torch.no_grad``, moved to
             the batch's device on first use); not trained and not part of the student. Its parameters keep
@@ -182,6 +186,13 @@ class DistillationTask(Task):
             )
         self.base = base
         self.config = config or DistillConfig()
+        if self.config.kind == "softmax" and targets is None and self.config.alpha < 1:
+            logger.warning(  # the other kinds mix in the wrapped task's loss; softmax takes targets=...
+                "DistillationTask: alpha=%g has no effect: with kind 'softmax' and no targets=... the loss is "
+                "the soft term alone (the wrapped task's loss is not used); pass targets=lambda batch: <its "
+                "class indices> to mix in the hard term, or DistillConfig(alpha=1.0) for the soft term alone",
+                self.config.alpha,
+            )
         self.targets = targets
         self.teacher_logits = teacher_logits
         self.teacher = teacher.eval() if teacher is not None else None  # no_grad in _teacher: nothing frozen
