@@ -8,13 +8,14 @@ file is now read with its quotes as text, with a warning naming the line; a fiel
 
 from __future__ import annotations
 
+import csv
 import logging
 from pathlib import Path
 
 import pytest
 
 from carrousel.nlp.config import TextDataConfig
-from carrousel.nlp.data import load_texts
+from carrousel.nlp.data import load_texts, read_column
 
 ROWS = [('"Wow" said the critic', "pos"), ("dull", "neg"), ('a "fine" film', "pos")]
 
@@ -40,3 +41,26 @@ def test_fields_quoted_whole_are_still_csv_quoting(tmp_path: Path, caplog: pytes
     with caplog.at_level(logging.WARNING, logger="carrousel.nlp.data"):
         assert _texts(p) == ['"Wow" said the critic', "dull"]
     assert "quotation" not in caplog.text
+
+
+def test_a_quoted_field_holding_a_tab_is_csv_quoting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # as Python's csv.writer(delimiter="\t") and pandas' to_csv(sep="\t") write a text holding a tab; on main
+    # the tab was taken for a quote left open, the file read again without quoting: 3 fields, exit 1
+    with (p := tmp_path / "w.tsv").open("w", newline="") as f:
+        csv.writer(f, delimiter="\t").writerows(
+            [("text", "label"), ("awful\tboring", "neg"), ("fine", "pos")]
+        )
+    assert p.read_text().splitlines()[1] == '"awful\tboring"\tneg'
+    with caplog.at_level(logging.WARNING, logger="carrousel.nlp.data"):
+        assert _texts(p) == ["awful\tboring", "fine"]
+        assert read_column(p, "text") == ["awful\tboring", "fine"]
+    assert "quote" not in caplog.text
+
+
+def test_a_quote_left_open_is_still_read_as_text(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (p := tmp_path / "o.tsv").write_text('text\tlabel\n"Wow said\tpos\ndull\tneg\na "fine" film\tpos\n')
+    with caplog.at_level(logging.WARNING, logger="carrousel.nlp.data"):
+        assert _texts(p) == ['"Wow said', "dull", 'a "fine" film']
+    assert "a double quote in row 1 is not closed on its line" in caplog.text

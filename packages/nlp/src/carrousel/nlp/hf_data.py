@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 HUB_PROBE_TIMEOUT = 3.0
 # a proxy's or gateway's answer for a host it could not reach (or the hub down): not reachable
 _PROXY_FAILURES = (502, 503, 504)
+_BREAKS = {"\n", "\r"}  # a cell holding one spans lines
 # per process: hub endpoint -> why its probe failed ("" when it answered)
 _UNREACHABLE: dict[str, str] = {}
 
@@ -90,11 +91,16 @@ def bad_json_line(path: Path, flag: str = "--data") -> str:
 
 
 def first_row_with_tab(ds: Any) -> int | None:
-    """The first row (from 1) of data set ``ds`` with a tab inside a text cell, else None. In a TSV read
-    with CSV quoting that is a double quote left open (a text starting with a quotation it never closes),
-    which ran its field over tabs and lines to the next quote, swallowing the rows between."""
+    """The first row (from 1) of data set ``ds`` with a tab and a line break inside a text cell, else None.
+    In a TSV read with CSV quoting that is a double quote left open (a text starting with a quotation it
+    never closes), which ran its field over tabs and lines to the next quote, swallowing the rows between.
+    A tab in a cell on one line is a field quoted whole (``"a<TAB>b"``, as Python's csv and pandas write a
+    text holding a tab), not a quote left open."""
     rows = [
-        next((i + 1 for i, v in enumerate(ds[c]) if isinstance(v, str) and "\t" in v), None)
+        next(
+            (i + 1 for i, v in enumerate(ds[c]) if isinstance(v, str) and "\t" in v and _BREAKS & set(v)),
+            None,
+        )
         for c in ds.column_names
     ]
     return min((r for r in rows if r is not None), default=None)
