@@ -120,6 +120,19 @@ def test_tsv_with_language_header_jsonl_and_aligned_files(tmp_path: Path) -> Non
         read_pairs([bad])
 
 
+def test_json_array_of_objects(tmp_path: Path) -> None:
+    # json.dump(rows) writes one array, as the sentiment --data reads a .json file; on main "line 1 is not JSON"
+    rows = [{"en": "hello", "de": "hallo"}, {"translation": {"en": "file", "de": "Datei"}}]
+    (p := tmp_path / "p.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    assert read_pairs([p], "en", "de") == [("hello", "hallo"), ("file", "Datei")]
+    (bad := tmp_path / "b.json").write_text('[{"en": "a", "de": "b"}, 3]', encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"b.json item 2 is a JSON int, not an object"):
+        read_pairs([bad], "en", "de")
+    bad.write_text('[{"en": "a",\n', encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"b.json: a JSON array that does not parse \(line 2"):
+        read_pairs([bad], "en", "de")
+
+
 @pytest.mark.parametrize("header", ["source\ttarget", "Source\tTarget", "src\ttgt", "en\tde"])
 def test_tsv_header_naming_its_columns_is_not_a_pair(tmp_path: Path, header: str) -> None:
     """Only an 'en<TAB>de' header (the languages) was skipped: the usual 'source<TAB>target' became a

@@ -17,7 +17,7 @@ Sources (:func:`read_pairs`):
   or ``German<TAB>English``: read by the columns it names for ``src`` and ``tgt``; a header of language codes or
   names naming neither: refused (:mod:`carrousel.nlp.tsv_header`).
 * JSONL (``.jsonl``/``.json``): one object per line, ``{"en": ..., "de": ...}`` or HF datasets'
-  ``{"translation": {"en": ..., "de": ...}}``.
+  ``{"translation": {"en": ..., "de": ...}}``; or one JSON array of such objects.
 * TMX translation memories (``.tmx``) and XLIFF files (``.xlf``/``.xliff``, 1.2 and 2.x), also
   gzip-compressed (``.tmx.gz``, as OPUS offers its corpora): :mod:`carrousel.nlp.tmx_xliff` (languages
   matched by primary subtag, untranslated units left out, inline native codes dropped, DTDs refused).
@@ -124,8 +124,24 @@ def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
 
 
 def _read_jsonl(path: Path, src: str, tgt: str) -> list[Pair]:
-    pairs = []
-    for i, line in enumerate(file_lines(_read_text(path))):
+    """Pairs of a JSON lines file, or of a ``.json`` file holding one array of objects (as the sentiment
+    ``--data`` reads it, and as ``json.dump(rows)`` writes it)."""
+    pairs, text = [], _read_text(path)
+    if text.lstrip().startswith("["):
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TextDataError(
+                f"{path}: a JSON array that does not parse (line {exc.lineno}: {exc.msg})"
+            ) from None
+        for i, row in enumerate(rows, 1):
+            if not isinstance(row, dict):
+                raise TextDataError(
+                    f"{path} item {i} is a JSON {type(row).__name__}, not an object; write an array of objects"
+                )
+            pairs.append(_row_pair(row, src, tgt, f"{path} item {i}"))
+        return pairs
+    for i, line in enumerate(file_lines(text)):
         if not line.strip():
             continue
         try:
