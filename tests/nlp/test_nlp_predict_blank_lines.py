@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from carrousel.nlp.config import TextDataConfig
-from carrousel.nlp.data import load_texts
+from carrousel.nlp.data import load_texts, read_lines
 from carrousel.nlp.errors import EmptyTextError
 from carrousel.nlp.pipeline import SentimentModel
 from tests.nlp.conftest import Run
@@ -68,3 +68,6 @@ def test_a_text_blank_once_its_references_are_read_is_refused(
     data.write_text("text,label\ngood,pos\n&nbsp;,neg\n")
     with pytest.raises(EmptyTextError, match=r"text 2 .* only whitespace once its HTML references are read"):
         load_texts(TextDataConfig(str(data)))
+
+
+from carrousel.nlp.data import read_lines

@@ -20,12 +20,13 @@ logger = logging.getLogger(__name__)
 
 
 @check_args
-def check_texts(texts: Iterable[str], where: str, entities: bool = False) -> list[str]:
+def check_texts(texts: Iterable[str], where: str, entities: bool = False, blanks: bool = False) -> list[str]:
     """The texts (a list, pandas column, NumPy array...) as a list of plain ``str`` (a NumPy array's
     ``np.str_`` too); rows count from 1 in errors. ``entities``: the texts are read with their HTML references
     unescaped (a sentiment model's, :func:`carrousel.nlp.data.read_as`), so one blank once they are read
     (``&nbsp;``) is as blank as an empty one, and one of only invisible characters as read (``&#8203;``) as
-    invisible.
+    invisible. With ``blanks``, a blank text (a file's blank line, kept as an empty row) passes, and still
+    counts in the numbering.
 
     Raises:
         TextDataError: one string, None, a mapping, a table or an array of other than one dimension;
@@ -45,6 +46,8 @@ def check_texts(texts: Iterable[str], where: str, entities: bool = False) -> lis
     for i, text in enumerate(out := list(texts), 1):
         if not isinstance(text, str):
             raise EmptyTextError(f"{where}: text {i} is {text!r}, not text; drop or fill missing rows")
+        if not text.strip() and blanks:
+            continue
         if not text.strip():
             raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
         if entities and is_blank(text, entities):
