@@ -3,9 +3,13 @@ files without a header row (decided from the data, not from the error's text).""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from carrousel.core.option_names import flags_named
+from carrousel.nlp.config import TextDataConfig
+from carrousel.nlp.data import load_texts
 from carrousel.nlp.data_columns import pick_columns, pick_text_column
 from carrousel.nlp.errors import ColumnNotFoundError
 
@@ -65,4 +69,19 @@ def test_pick_columns_keeps_its_no_header_hint() -> None:
     )
     assert "header row" not in _error(
         lambda: pick_columns(["a", "b"], "text", "label", "--data x", header=False)
+    )
+
+
+def test_a_file_read_without_a_header_row_says_its_columns_are_numbered(tmp_path: Path) -> None:
+    # on main: "no column 'text' (text_col); columns found: '0', '1'", and no word of how to name them
+    (p := tmp_path / "h.csv").write_text('pos,"a fine film"\nneg,dull\n')
+    with pytest.raises(ColumnNotFoundError) as caught:
+        load_texts(TextDataConfig(str(p), header=False))
+    assert str(caught.value).endswith(
+        "columns found: '0', '1' (without a header row the columns are numbered from 0: give text_col N and "
+        "label_col N)"
+    )
+    assert (
+        load_texts(TextDataConfig(str(p), text_col="1", label_col="0", header=False)).texts[0]
+        == "a fine film"
     )

@@ -115,6 +115,8 @@ def pick_columns(
     """
     no_header = option("data.header", False, "--no-header")
     hint = f" (the file has no header row? use {no_header} and column numbers)" if header else ""
+    if list(columns) == [str(i) for i in range(len(columns))]:  # a file read without a header row
+        hint = f" (without a header row the columns are numbered from 0: give {option('text_col')} N and {option('label_col')} N)"
     text = _pick(columns, text_col, TEXT_COLUMNS, option("text_col"), where, hint=hint)
     label = _pick(columns, label_col, LABEL_COLUMNS, option("label_col"), where, hint=hint)
     if text == label:
