@@ -135,6 +135,14 @@ def test_load_toml_errors(tmp_path: Path) -> None:
         load_toml(unknown, _Train)
 
 
+def test_load_toml_reads_a_byte_order_mark_as_no_part_of_the_file(tmp_path: Path) -> None:
+    # Windows Notepad's "UTF-8 with BOM", CRLF lines; on main: "not valid TOML (Invalid statement (at line 1,
+    # column 1))" for a file that looks valid in every editor
+    (path := tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbflr = 0.5\r\nepochs = 4\r\n")
+    cfg = load_toml(path, _Train)
+    assert cfg.lr == 0.5 and cfg.epochs == 4
+
+
 def test_override() -> None:
     cfg = override(RUN.train, lr=0.5)
     assert cfg.lr == 0.5 and cfg.epochs == RUN.train.epochs and RUN.train.lr == 0.01

@@ -304,7 +304,7 @@ def read_toml(path: str | Path, flag: str | None = None, empty_ok: bool = True) 
         raise ConfigError(str(exc)) from None
     where = named_path(p, flag)  # --config /x.toml, or as a Python caller named it
     try:
-        return TomlDocument(tomllib.loads(p.read_bytes().decode("utf-8")), str(path))
+        return TomlDocument(tomllib.loads(p.read_bytes().decode("utf-8-sig")), str(path))  # a BOM: Notepad's
     except UnicodeDecodeError:
         raise ConfigError(f"{where} is not UTF-8 text; give a TOML file") from None
     except OSError as exc:
