@@ -120,6 +120,20 @@ def test_tsv_with_language_header_jsonl_and_aligned_files(tmp_path: Path) -> Non
         read_pairs([bad])
 
 
+def test_aligned_files_differing_in_blank_lines_at_the_end(tmp_path: Path) -> None:
+    # an editor's blank line at the end of one file; on main: "a.en has 4 lines but a.de has 3"
+    (a := tmp_path / "a.en").write_text("open file\nclose file\nsave file\n\n", encoding="utf-8")
+    (b := tmp_path / "a.de").write_text("Datei öffnen\n\nDatei speichern", encoding="utf-8")
+    assert read_pairs([a, b], "en", "de") == [
+        ("open file", "Datei öffnen"), ("close file", ""), ("save file", "Datei speichern")
+    ]  # fmt: skip
+    b.write_text("Datei öffnen\nDatei schließen\n\n\n\n", encoding="utf-8")  # a line missing, blanks after
+    with pytest.raises(
+        TextDataError, match=r"a.en has 3 lines but .*a.de has 2; aligned files need equal lines"
+    ):
+        read_pairs([a, b], "en", "de")
+
+
 def test_json_array_of_objects(tmp_path: Path) -> None:
     # json.dump(rows) writes one array, as the sentiment --data reads a .json file; on main "line 1 is not JSON"
     rows = [{"en": "hello", "de": "hallo"}, {"translation": {"en": "file", "de": "Datei"}}]

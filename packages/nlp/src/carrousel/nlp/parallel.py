@@ -201,6 +201,8 @@ def read_pairs(
         pairs = read_keyed(files[0], files[1], tgt, model=model_tgt)
     elif len(files) == 2:
         a, b = (file_lines(_read_text(f)) for f in files)
+        if len(a) != len(b):  # blank lines at the end of one (an editor's) are no lines to align
+            a, b = _trimmed(a), _trimmed(b)
         if len(a) != len(b):
             raise TextDataError(
                 f"{files[0]} has {len(a)} lines but {files[1]} has {len(b)}; aligned files need equal lines"
@@ -233,6 +235,13 @@ def read_pairs(
     if not pairs:
         raise TextDataError(f"{', '.join(map(str, files))} holds no translation pair; check the file")
     return pairs
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    """``lines`` without the blank lines at their end."""
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return lines
 
 
 def read_spaced(text: str) -> str:
