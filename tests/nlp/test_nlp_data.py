@@ -18,6 +18,7 @@ from carrousel.nlp.data import (
     label_order,
     load_texts,
     make_loader,
+    read_column,
     read_lines,
     stratified_split,
 )
@@ -186,8 +187,22 @@ def test_a_header_alone_holds_no_rows(tmp_path: Path) -> None:
     corresponds to no data!); check the file's format'."""
     for name, body in (("h.csv", "text,label\n"), ("h.tsv", "text\tlabel\n")):
         (tmp_path / name).write_text(body)
-        with pytest.raises(TextDataError, match=r"holds no rows; give labelled texts$"):
+        with pytest.raises(
+            TextDataError, match=r"holds no rows: its one line \('text', 'label'\) is read as"
+        ):
             load_texts(TextDataConfig(str(tmp_path / name)))
+
+
+def test_a_one_line_file_without_a_header_row_says_that_line_is_read_as_one(tmp_path: Path) -> None:
+    """``sentiment predict --file t.tsv`` of one line (a text and its label, no header row): on main "holds no
+    rows; give labelled texts", of texts it reads no labels from, and no word of the line taken for the header."""
+    (p := tmp_path / "t.tsv").write_text("a lovely film\tpos\n")
+    with pytest.raises(TextDataError) as caught:
+        read_column(p, "text")
+    assert str(caught.value) == (
+        f"path='{p}' holds no rows: its one line ('a lovely film', 'pos') is read as the header row naming the "
+        "columns; put the rows under it (a file without a header row: add one)"
+    )
 
 
 def test_a_malformed_csv_names_its_line_in_one_line(tmp_path: Path, invoke) -> None:

@@ -146,7 +146,7 @@ def _load_dataset(
         while root.__cause__ is not None:
             root = root.__cause__  # type: ignore[assignment]
         if "corresponds to no data" in str(root):  # datasets' words for a split of no rows (a header alone)
-            raise TextDataError(f"{named_path(path, flag)} holds no rows; give labelled texts") from None
+            raise TextDataError(table_cells.no_rows(named_path(path, flag), path, kwargs)) from None
         text = (fmt == "json" and hf_data.bad_json_line(path, flag)) or " ".join(str(root).split())
         raise TextDataError(
             f"{named_path(path, flag)}: cannot be read as {fmt.upper()} ({type(root).__name__}: {text[:300]}); "

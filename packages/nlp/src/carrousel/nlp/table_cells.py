@@ -21,7 +21,7 @@ import csv
 import gzip
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,7 +30,7 @@ from carrousel.core.paths import is_gzip
 from carrousel.nlp.errors import TextDataError
 
 __all__ = [
-    "check_fields", "csv_delimiter", "flat_columns", "header_row", "loose_quote_line", "plain_cells",
+    "check_fields", "csv_delimiter", "flat_columns", "header_row", "loose_quote_line", "no_rows", "plain_cells",
     "refuse_repeated", "repeated_names",
 ]  # fmt: skip
 
@@ -96,6 +96,18 @@ def header_row(path: Path, encoding: str, delimiter: str) -> list[str]:
     """The first row of a CSV/TSV (gzip allowed), as the loader reads it: the column names, or a first row."""
     with _open_text(path, encoding) as fh:
         return next(csv.reader(fh, delimiter=delimiter), [])
+
+
+def no_rows(where: str, path: Path, read: Mapping[str, Any]) -> str:
+    """The error for a file of no rows (``read``: the CSV reader's options, empty for another format): a CSV/TSV
+    of one line read as its header row names that line, which may be a text (a one-line file without one)."""
+    if "delimiter" not in read or read.get("column_names") is not None:
+        return f"{where} holds no rows; check the file"
+    first = ", ".join(repr(cell) for cell in header_row(path, read["encoding"], read["delimiter"]))
+    return (
+        f"{where} holds no rows: its one line ({first[:200]}) is read as the header row naming the columns; "
+        "put the rows under it (a file without a header row: add one)"
+    )
 
 
 def repeated_names(header: Iterable[str]) -> dict[str, list[int]]:
