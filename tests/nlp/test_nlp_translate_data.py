@@ -134,6 +134,23 @@ def test_aligned_files_differing_in_blank_lines_at_the_end(tmp_path: Path) -> No
         read_pairs([a, b], "en", "de")
 
 
+def test_a_catalogue_of_no_singular_message_says_what_it_holds(tmp_path: Path) -> None:
+    # on main: "x.po holds no translation pair; check the file", of a catalogue of plural messages only
+    head = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    (po := tmp_path / "x.po").write_text(
+        head + 'msgid "%d file"\nmsgid_plural "%d files"\nmsgstr[0] "%d Datei"\nmsgstr[1] "%d Dateien"\n'
+    )
+    with pytest.raises(TextDataError, match=r"x.po holds no translation pair: no singular message \(its header and "
+                       r"plural forms, msgid_plural, are not read\); give a translated catalogue$"):  # fmt: skip
+        read_pairs([po], "en", "de")
+    mo = write_mo(tmp_path / "x.mo", {"%d file\x00%d files": "%d Datei\x00%d Dateien"})
+    with pytest.raises(TextDataError, match=r"x.mo holds no translation pair: no singular message"):
+        read_pairs([mo], "en", "de")
+    po.write_text(head + 'msgid "open"\nmsgstr ""\n')
+    with pytest.raises(TextDataError, match=r"are not read; left out: 1 untranslated\)"):
+        read_pairs([po], "en", "de")
+
+
 def test_json_array_of_objects(tmp_path: Path) -> None:
     # json.dump(rows) writes one array, as the sentiment --data reads a .json file; on main "line 1 is not JSON"
     rows = [{"en": "hello", "de": "hallo"}, {"translation": {"en": "file", "de": "Datei"}}]

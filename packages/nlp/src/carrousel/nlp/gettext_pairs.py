@@ -186,6 +186,14 @@ def _catalogue_pairs(
             "review them (remove their fuzzy flag) or give a reviewed catalogue"
         )
     drafts = ", ".join(f"{n} {why}" for why, n in left_out.items() if n)
+    if not pairs:  # read_pairs' "holds no translation pair; check the file" said nothing of what was there
+        some = (
+            f"none of its {len(messages)} singular messages is a translated one-line one" if messages else ""
+        )
+        raise TextDataError(
+            f"{p} holds no translation pair: {some or 'no singular message'} (its header and plural forms,"
+            f" msgid_plural, are not read{'; left out: ' + drafts if drafts else ''}); give a translated catalogue"
+        )
     logger.info(
         "%s: %d pairs of %d singular messages%s",
         p,
