@@ -70,4 +70,10 @@ def test_a_text_blank_once_its_references_are_read_is_refused(
         load_texts(TextDataConfig(str(data)))
 
 
-from carrousel.nlp.data import read_lines
+def test_an_error_after_blank_lines_names_the_files_line(tmp_path: Path) -> None:
+    # the blank lines kept as empty rows were left out of the count: main named line 5 "text 3"
+    (texts := tmp_path / "t.txt").write_text("a fine film\n\n\ndull\n\u200f\n", encoding="utf-8")
+    with pytest.raises(EmptyTextError, match=r"t.txt': text 5 holds only invisible characters \(U\+200F\)"):
+        read_lines(texts, blanks=True)
+    texts.write_text("a fine film\n\n\ndull\n", encoding="utf-8")
+    assert read_lines(texts, blanks=True) == ["a fine film", "", "", "dull"]
