@@ -269,7 +269,7 @@ def read_lines(path: str | Path, blanks: bool = False) -> list[str]:
     lines = file_lines(text)  # not str.splitlines: a form feed or U+2028 inside a text is no line end
     while lines and not lines[-1].strip():
         lines.pop()
-    check_texts(lines, named_path(path, flag), blanks=blanks)  # errors name the file's line, blank ones counted
+    check_texts(lines, named_path(path, flag), blanks=blanks)  # errors: the line, blanks counted
     return [t if t.strip() else "" for t in lines] if blanks else lines
 
 
