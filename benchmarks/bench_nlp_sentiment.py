@@ -85,7 +85,7 @@ from carrousel.nlp.config import (
     TextDataConfig,
     TokenizerConfig,
 )
-from carrousel.nlp.data import load_texts, stratified_split
+from carrousel.nlp.data import load_texts, read_as, stratified_split
 from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel, evaluate_sentiment, train_sentiment
 from carrousel.nlp.pipeline.distill import with_oov_fallback
@@ -93,6 +93,7 @@ from carrousel.nlp.pipeline.sentiment import KIND
 from carrousel.nlp.repeats import text_split
 from carrousel.nlp.samples import sample_file
 from carrousel.nlp.teacher import MiniLM, fit_logistic
+from carrousel.nlp.tokenization import read_emoji
 from carrousel.nlp.transfer import tagged_sentences
 from carrousel.nlp.vader import read_vader_ratings
 
@@ -193,16 +194,20 @@ def agreement(train: Path, model_dir: Path, seed: int, held: Path) -> tuple[floa
     """The student's agreement with its teacher on the held-out general sentences: the share of equal labels
     (the student at its stored cut, the teacher at its argmax) and the mean absolute difference of
     P(positive). The teacher is refitted as ``train_sentiment`` fits it (MiniLM + logistic head on the
-    seed's training rows, its validation rows left out), so it is the very teacher of that student."""
+    seed's training rows, its validation rows left out), so it is the very teacher of that student, and reads
+    as training's teacher reads: its head on the rows as ``read_as`` and the student's emoji reading give them,
+    the general sentences as the student reads them (``read_as``, then its tokenizer's ``prepare``)."""
     texts, labels = _rows(train)
     train_idx, _, _ = text_split(texts, labels, 0.1, seed)  # as train_sentiment splits
     model = SentimentModel.from_pretrained(model_dir)
     y = np.asarray([model.labels.index(labels[i]) for i in train_idx])
     enc = MiniLM.from_folder()
-    head = fit_logistic(enc.sentences([texts[i] for i in train_idx]), y, len(model.labels))
+    rows = [read_emoji(read_as(texts[i]), model.tokenizer.emoji) for i in train_idx]
+    head = fit_logistic(enc.sentences(rows), y, len(model.labels))
     general = held.read_text(encoding="utf-8").splitlines()
+    read = [model.tokenizer.prepare(read_as(t)) for t in general]
     with torch.no_grad():
-        p_teacher = torch.softmax(head(torch.from_numpy(enc.sentences(general))), 1).numpy()
+        p_teacher = torch.softmax(head(torch.from_numpy(enc.sentences(read))), 1).numpy()
     p_student = model.predict_proba(general)
     pos = model.labels.index("1")
     same = decide(p_student, model.threshold) == p_teacher.argmax(1)
@@ -230,17 +235,18 @@ def minilm_vectors(train: Path, out: Path) -> Path:
 
 
 def teacher(train: Path, tests: list[Path]) -> list[tuple[float, float]]:
-    """MiniLM sentence embeddings + logistic regression, scored like the other rows."""
+    """MiniLM sentence embeddings + logistic regression, scored like the other rows. Every text is embedded
+    as a sentiment model reads it (``read_as``: ``don&#039;t`` as ``don't``), as training's teacher embeds it."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score, f1_score
 
     enc = MiniLM.from_folder()
     x, y = _rows(train)
-    clf = LogisticRegression(C=1.0, max_iter=3000).fit(enc.sentences(x), y)
+    clf = LogisticRegression(C=1.0, max_iter=3000).fit(enc.sentences([read_as(t) for t in x]), y)
     scores = []
     for path in tests:
         tx, ty = _rows(path)
-        pred = clf.predict(enc.sentences(tx))
+        pred = clf.predict(enc.sentences([read_as(t) for t in tx]))
         scores.append((accuracy_score(ty, pred), f1_score(ty, pred, pos_label="1")))
     return scores
 
