@@ -1,6 +1,7 @@
-"""``benchmarks/bench_nlp_sentiment.py``'s teachers read a text as the sentiment models read it: the teacher
-row and the agreement's refitted teacher embed ``don't``, never ``don&#039;t`` (``read_as``), as training's
-teacher embeds it since session 47 (before, the benchmark's MiniLM read the HTML references as typed)."""
+"""The sentiment benchmarks' teachers read a text as the sentiment models read it: ``bench_nlp_sentiment.py``'s
+teacher row and its agreement's refitted teacher, and ``bench_nlp_drugs.py``'s teachers, embed ``don't``, never
+``don&#039;t`` (``read_as``), as training's teacher embeds it since session 47 (before, the benchmarks' MiniLM
+read the HTML references as typed)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,11 @@ def test_the_agreement_teacher_reads_as_the_student(tmp_path: Path) -> None:
     assert not [t for t in encoder.seen if "&amp;" in t or "&#039;" in t]
     assert "a good day & night" in encoder.seen and "it isn't" in encoder.seen
     assert same == 1.0
+
+
+def test_the_drug_benchmark_teachers_read_as_the_student() -> None:
+    encoder = _Encoder()
+    bench = runpy.run_path(str(SCRIPT.with_name("bench_nlp_drugs.py")))
+    x = bench["teacher_features"](encoder)(["I don&#039;t like it", "AT&T &amp; me"])
+    assert encoder.seen == ["I don't like it", "AT&T & me"]
+    assert x.shape == (2, 2)
