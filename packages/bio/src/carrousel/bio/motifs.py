@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,8 @@ from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
 from carrousel.bio.motif_homer import homer_motifs
 from carrousel.bio.motif_lines import diagnose, meme_alt_names, pfm_layout, read_problem, reader_text
-from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
+from carrousel.bio.motif_names import motif_specs, pick_by_name
+from carrousel.bio.motif_write import write_jaspar, write_meme
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.option_names import option
@@ -366,33 +367,3 @@ def _is_file_spec(item: str) -> bool:
     """A spec names a file when that path exists, holds a folder separator or ends like a motif file."""
     p = Path(item)
     return p.exists() or p.is_symlink() or os.sep in item or item.lower().endswith(_FILE_EXTENSIONS)
-
-
-def write_meme(motifs: Iterable[Motif], background: np.ndarray | None = None) -> str:
-    """MEME minimal-format text of the motifs (frequencies); ``nsites`` (MEME: the number of sites the matrix
-    was built from) is the fullest column's count, as a site over an N or past a window's end is missing from
-    that column only (the mean column count, written before, fell below the sites read)."""
-    bg = np.full(4, 0.25) if background is None else background
-    lines = ["MEME version 4", "", "ALPHABET= ACGT", "", "strands: + -", "", "Background letter frequencies"]
-    lines.append(" ".join(f"{b} {p:.4f}" for b, p in zip("ACGT", bg, strict=True)))
-    lines.append("")
-    for m in motifs:
-        f = m.frequencies(pseudocount=0.0)
-        nsites = max(round(float(np.asarray(m.counts).sum(axis=1).max())), 1)
-        lines.append(f"MOTIF {motif_label(m, id_first=True)}")
-        lines.append(f"letter-probability matrix: alength= 4 w= {m.length} nsites= {nsites} E= 0")
-        lines.extend(" ".join(f"{x:.6f}" for x in row) for row in f)
-        lines.append("")
-    return "\n".join(lines)
-
-
-def write_jaspar(motifs: Iterable[Motif]) -> str:
-    """JASPAR-format text of the motifs (counts)."""
-    lines = []
-    for m in motifs:
-        lines.append(f">{motif_label(m, chr(9), id_first=True)}")
-        for j, b in enumerate("ACGT"):
-            row = " ".join(f"{x:6.0f}" if float(x).is_integer() else f"{x:8.3f}" for x in m.counts[:, j])
-            lines.append(f"{b}  [ {row} ]")
-        lines.append("")
-    return "\n".join(lines)
