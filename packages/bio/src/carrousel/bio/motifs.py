@@ -34,6 +34,7 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
+from carrousel.bio.motif_columns import meme_alphabet_problem, pfm_without_header, transfac_in_acgt
 from carrousel.bio.motif_homer import homer_motifs
 from carrousel.bio.motif_lines import diagnose, meme_alt_names, pfm_layout, read_problem, reader_text
 from carrousel.bio.motif_names import motif_specs, pick_by_name
@@ -288,12 +289,18 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
     from Bio import motifs as bm
 
     if ext == ".meme" or re.search(r"^\s*(MEME version|letter-probability matrix:)", text, re.M | re.I):
+        if alphabet := meme_alphabet_problem(text):  # a protein motif was 'no motif found', no reason
+            raise MotifNotFoundError(f"{source}: {alphabet}")
         fmts = ["minimal"]
     elif ext in (".transfac", ".dat") or re.search(r"^(P0|PO)\s", text, re.M):
-        fmts = ["transfac"]
+        try:  # Biopython's reader refuses a P0 header other than A C G T: 'no motif found', no reason
+            text, fmts = transfac_in_acgt(text), ["transfac"]
+        except ValueError as exc:
+            raise MotifFormatError(f"{source}: {exc}") from None
     elif (homer := homer_motifs(text)) is not None:  # Biopython's JASPAR reader took its rows 4 at a time
         return [Motif(mid, name, counts, source) for mid, name, counts in homer]
     else:
+        text = pfm_without_header(text)  # an 'A C G T' line over 4 columns names them
         try:  # a .pfm or bare count rows: 4 rows (A C G T) or 4 columns ("pfm" alone kept 4 rows of 6 x 4)
             layout = pfm_layout(text, ext)
         except ValueError as exc:
