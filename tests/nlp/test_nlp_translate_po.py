@@ -141,6 +141,19 @@ def test_hand_written_latin1_po(tmp_path: Path, caplog: pytest.LogCaptureFixture
     assert "1 untranslated" in caplog.text
 
 
+def test_plural_messages_are_counted_in_left_out(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A catalogue that yields pairs named what it left out but not its plural messages (msgid_plural)."""
+    po = write_po(tmp_path / "demo.po", HAND)
+    with caplog.at_level(logging.INFO, logger="carrousel.nlp.gettext_pairs"):
+        read_po(po)
+    assert "(left out: 1 plural, 1 fuzzy, 2 obsolete, 1 untranslated)" in caplog.text
+    if GETTEXT:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="carrousel.nlp.gettext_pairs"):
+            read_mo(msgfmt(po))
+        assert "(left out: 1 plural)" in caplog.text
+
+
 @needs_gettext
 def test_hand_written_po_as_msgfmt_compiles_it(tmp_path: Path) -> None:
     po = write_po(tmp_path / "demo.po", HAND)

@@ -23,7 +23,16 @@ import logging
 import re
 import struct
 
-__all__ = ["catalogue_messages", "header_charset", "is_mo", "mo_catalogue", "mo_language", "sysdep_segment"]
+__all__ = [
+    "catalogue_messages",
+    "header_charset",
+    "is_mo",
+    "mo_catalogue",
+    "mo_language",
+    "mo_plurals",
+    "plural_messages",
+    "sysdep_segment",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +127,21 @@ def catalogue_messages(entries: list[tuple[bytes, bytes]]) -> tuple[list[tuple[s
             continue  # the header, plural forms
         messages.append((key.split(b"\x04")[-1].decode(charset), value.decode(charset)))
     return messages, _language(header)
+
+
+def plural_messages(entries: list[tuple[bytes, bytes]]) -> int:
+    """How many of a catalogue's raw entries (as :func:`catalogue_messages` takes them) are plural messages
+    (``msgid\\x00msgid_plural`` keys), which :func:`catalogue_messages` skips."""
+    return sum(1 for key, _ in entries if b"\x00" in key)
+
+
+def mo_plurals(raw: bytes) -> int:
+    """How many plural messages the ``.mo`` file ``raw`` holds (:func:`plural_messages`).
+
+    Raises:
+        ValueError: as :func:`mo_catalogue`.
+    """
+    return plural_messages(_entries(raw))
 
 
 def _header(entries: list[tuple[bytes, bytes]]) -> bytes:

@@ -21,7 +21,7 @@ from carrousel.core.files_text import read_failure
 from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.gettext_mo import is_mo, mo_catalogue
+from carrousel.nlp.gettext_mo import is_mo, mo_catalogue, mo_plurals
 from carrousel.nlp.gettext_po import po_catalogue
 
 __all__ = [
@@ -61,9 +61,10 @@ def read_mo(path: str | Path, tgt: str | None = None, *, model_tgt: str | None =
     raw = catalogue_bytes(p, "gettext .mo catalogue")
     try:
         messages, language = mo_catalogue(raw)
+        plurals = mo_plurals(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise TextDataError(f"{p} is not a gettext .mo catalogue ({exc}); give a compiled .mo file") from None
-    return _catalogue_pairs(p, messages, language, {}, tgt, model_tgt)
+    return _catalogue_pairs(p, messages, language, {"plural": plurals}, tgt, model_tgt)
 
 
 def read_po(path: str | Path, tgt: str | None = None, *, model_tgt: str | None = None) -> list[Pair]:
@@ -185,7 +186,7 @@ def _catalogue_pairs(
             f"{p} holds no translation pair but {left_out['fuzzy']} fuzzy drafts, which msgfmt leaves out too; "
             "review them (remove their fuzzy flag) or give a reviewed catalogue"
         )
-    drafts = ", ".join(f"{n} {why}" for why, n in left_out.items() if n)
+    drafts = ", ".join(f"{n} {why}" for why, n in left_out.items() if n and why != "plural")
     if not pairs:  # read_pairs' "holds no translation pair; check the file" said nothing of what was there
         some = (
             f"none of its {len(messages)} singular messages is a translated one-line one" if messages else ""
@@ -194,11 +195,12 @@ def _catalogue_pairs(
             f"{p} holds no translation pair: {some or 'no singular message'} (its header and plural forms,"
             f" msgid_plural, are not read{'; left out: ' + drafts if drafts else ''}); give a translated catalogue"
         )
+    counts = ", ".join(f"{n} {why}" for why, n in left_out.items() if n)  # plural messages first
     logger.info(
         "%s: %d pairs of %d singular messages%s",
         p,
         len(pairs),
         len(messages),
-        f" (left out before them, as msgfmt and gettext's loader do: {drafts})" if drafts else "",
+        counts and f" (left out: {counts})",
     )
     return pairs

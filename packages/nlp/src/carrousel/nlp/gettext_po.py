@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 
 from carrousel.core.args import check_args
-from carrousel.nlp.gettext_mo import catalogue_messages, header_charset, sysdep_segment
+from carrousel.nlp.gettext_mo import catalogue_messages, header_charset, plural_messages, sysdep_segment
 
 __all__ = ["PoEntries", "PoLayout", "PoMessage", "po_catalogue", "po_entries", "po_layout"]
 
@@ -131,14 +131,15 @@ def po_layout(raw: bytes, template_ok: bool = False) -> PoLayout:
 def po_catalogue(raw: bytes) -> tuple[list[tuple[str, str]], str | None, dict[str, int]]:
     """``(msgid, msgstr)`` of the singular messages msgfmt would compile, as
     :func:`~carrousel.nlp.gettext_mo.mo_catalogue` reads them from the ``.mo``; the header's language;
-    and the messages left out before compiling (:attr:`PoEntries.left_out`).
+    and the messages left out: the plural ones compiled but not read as pairs ("plural"), then those left
+    out before compiling (:attr:`PoEntries.left_out`).
 
     Raises:
         ValueError: a syntax error (its line named), an unknown charset, or text not in it.
     """
     found = po_entries(raw)
     messages, language = catalogue_messages(found.entries)
-    return messages, language, found.left_out
+    return messages, language, {"plural": plural_messages(found.entries), **found.left_out}
 
 
 def po_entries(raw: bytes) -> PoEntries:
