@@ -5,6 +5,7 @@ run --file`` keeps a file's lines aligned (before: refused, "line 2 is empty or 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,10 +71,32 @@ def test_a_text_blank_once_its_references_are_read_is_refused(
         load_texts(TextDataConfig(str(data)))
 
 
-def test_an_error_after_blank_lines_names_the_files_line(tmp_path: Path) -> None:
-    # the blank lines kept as empty rows were left out of the count: main named line 5 "text 3"
-    (texts := tmp_path / "t.txt").write_text("a fine film\n\n\ndull\n\u200f\n", encoding="utf-8")
-    with pytest.raises(EmptyTextError, match=r"t.txt': text 5 holds only invisible characters \(U\+200F\)"):
-        read_lines(texts, blanks=True)
+def test_a_line_of_invisible_characters_is_a_blank_row_named_by_its_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, shipped: SentimentModel
+) -> None:
+    """A line of only U+200B/U+200F stopped the whole run ("text 5 holds only invisible characters") while blank
+    lines were empty rows: now an empty row too, its file line named in a warning (blank lines counted: the
+    numbering once left them out, naming line 5 "text 3"). Without ``blanks`` (and in the API) still refused."""
+    (texts := tmp_path / "t.txt").write_text(
+        "a fine film\n\n\ndull\n\u200f\n\u200b \nend\n", encoding="utf-8"
+    )
+    with caplog.at_level(logging.WARNING, logger="carrousel.nlp.text_checks"):
+        assert read_lines(texts, blanks=True) == ["a fine film", "", "", "dull", "", "", "end"]
+    assert "t.txt': lines 5, 6 hold only invisible characters (U+200F, U+200B)" in caplog.text
+    with pytest.raises(EmptyTextError, match=r"t.txt': text 2 is empty"):
+        read_lines(texts)
+    with pytest.raises(EmptyTextError, match=r"text 2 holds only invisible characters \(U\+200F\)"):
+        shipped(["a fine film", "\u200f"])  # the API: a list is not a file
     texts.write_text("a fine film\n\n\ndull\n", encoding="utf-8")
     assert read_lines(texts, blanks=True) == ["a fine film", "", "", "dull"]
+
+
+def test_predict_file_with_an_invisible_line_gives_an_empty_row(
+    tmp_path: Path, nlp: Callable[..., Run], sentiment_model: Path
+) -> None:
+    texts = tmp_path / "texts.txt"
+    texts.write_text("a wonderful film\n\u200b\nan awful film\n&#8203;\n", encoding="utf-8")
+    done = nlp("sentiment", "predict", "--model", str(sentiment_model), "--file", str(texts), "--json")
+    assert done.returncode == 0, done.stderr  # main: exit 1, "text 2 holds only invisible characters"
+    assert [r["label"] is None for r in json.loads(done.stdout)] == [False, True, False, True]
+    assert "line 2 holds only invisible characters (U+200B)" in done.stderr

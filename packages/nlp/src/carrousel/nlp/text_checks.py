@@ -14,7 +14,7 @@ from carrousel.core.text import counted, name_some
 from carrousel.nlp.entities import unescape_entities
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 
-__all__ = ["check_texts", "is_blank", "warn_unread"]
+__all__ = ["blank_rows", "check_texts", "is_blank", "is_invisible", "warn_unread"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def check_texts(texts: Iterable[str], where: str, entities: bool = False, blanks
                 "remove it or fill it in"
             )
         seen = unescape_entities(text) if entities else text  # "&#8203;": a U+200B as read
-        if all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in seen):  # U+200B, U+FEFF...
+        if is_invisible(seen):  # U+200B, U+FEFF...
             shown = ", ".join(f"U+{ord(c):04X}" for c in list(dict.fromkeys(seen.strip()))[:3])
             raise EmptyTextError(
                 f"{where}: text {i} holds only invisible characters ({shown}); remove it or fill it in"
@@ -73,6 +73,27 @@ def is_blank(text: str, entities: bool = False) -> bool:
     """Whether ``text`` is empty or only whitespace; with ``entities``, as a sentiment model reads it, once its
     HTML references are read (``"&nbsp;"``, ``"&#32;&#10;"`` too)."""
     return not (unescape_entities(text) if entities else text).strip()
+
+
+def is_invisible(text: str) -> bool:
+    """Whether ``text`` holds only whitespace and invisible characters (controls, format characters: U+200B,
+    U+200F, U+FEFF...), which ``str.strip`` keeps; an empty text is."""
+    return all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in text)
+
+
+def blank_rows(lines: Sequence[str], where: str) -> list[str]:
+    """A file's lines read with blank lines kept as empty rows (``sentiment predict --file``, ``translate run
+    --file``): a blank line, or one of only invisible characters (U+200B, U+200F: :func:`is_invisible`), is
+    ``""``; the latter named in a warning, with their characters, as they look like text in an editor."""
+    hidden = [i for i, t in enumerate(lines, 1) if t.strip() and is_invisible(t)]
+    if hidden:
+        shown = ", ".join(
+            f"U+{ord(c):04X}" for c in list(dict.fromkeys("".join(lines[i - 1] for i in hidden).strip()))[:3]
+        )
+        logger.warning("%s: %s %s only invisible characters (%s): read as blank lines, an empty row each",
+                       where, f"{'line' if len(hidden) == 1 else 'lines'} {name_some(hidden)}",
+                       "holds" if len(hidden) == 1 else "hold", shown)  # fmt: skip
+    return ["" if is_invisible(t) else t for t in lines]
 
 
 @check_args
