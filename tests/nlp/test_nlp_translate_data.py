@@ -4,6 +4,7 @@ word-dictionary baseline."""
 from __future__ import annotations
 
 import json
+import logging
 import struct
 from pathlib import Path
 
@@ -118,6 +119,36 @@ def test_tsv_with_language_header_jsonl_and_aligned_files(tmp_path: Path) -> Non
     bad.write_text("one field only\n", encoding="utf-8")
     with pytest.raises(TextDataError, match="line 1 has 1 tab-separated fields"):
         read_pairs([bad])
+
+
+def test_tsv_written_with_csv_quoting_is_read_unquoted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """pandas' to_csv(sep="\\t") quotes a field holding a quote or a tab whole, its quotes doubled: split on
+    tabs alone, main kept the quotes and doubled quotes of 'He said "hi"' in the text (and split "a<TAB>b"
+    into three fields), silently."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {"en": ['He said "hi"', "a\tb", "plain"], "de": ['Er sagte "hallo"', "c", "schlicht"]}
+    )
+    frame.to_csv(tsv := tmp_path / "pandas.tsv", sep="\t", index=False)
+    with caplog.at_level(logging.INFO, logger="carrousel.nlp.tsv_quoting"):
+        pairs = read_pairs([tsv], "en", "de")
+    assert pairs == [('He said "hi"', 'Er sagte "hallo"'), ("a\tb", "c"), ("plain", "schlicht")]
+    assert "read with CSV quoting" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'He said "hi"\tEr sagte "hallo"\n"Hi!"\t"Hallo!"\n',  # OPUS/Tatoeba: quotes are text
+        '"Hi!"\t"Hallo!"\n"Yes"\t"Ja"\n',  # quotations alone, no doubled quote: text too
+        '"a ""b"" c"\t"x"\nHe said "hi"\tEr sagte "hallo"\n',  # a line no CSV writer writes: no quoting
+    ],
+)
+def test_tsv_without_csv_quoting_reads_as_before(tmp_path: Path, text: str) -> None:
+    (tsv := tmp_path / "opus.tsv").write_text(text, encoding="utf-8")
+    assert read_pairs([tsv]) == [tuple(line.split("\t")) for line in text.splitlines()]
 
 
 def test_aligned_files_differing_in_blank_lines_at_the_end(tmp_path: Path) -> None:

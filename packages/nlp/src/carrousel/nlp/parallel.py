@@ -15,7 +15,8 @@ Sources (:func:`read_pairs`):
 * TSV (``.tsv``/``.tab``/``.txt`` with a tab): source, tab, target; a first row naming the columns
   (``source<TAB>target``, ``input<TAB>output``...) or the languages is a header: ``de<TAB>en``, ``id<TAB>en<TAB>de``
   or ``German<TAB>English``: read by the columns it names for ``src`` and ``tgt``; a header of language codes or
-  names naming neither: refused (:mod:`carrousel.nlp.tsv_header`).
+  names naming neither: refused (:mod:`carrousel.nlp.tsv_header`). A file written with CSV quoting (pandas'
+  ``to_csv(sep="\\t")``) is read unquoted, one without (OPUS, Tatoeba) as written: :mod:`carrousel.nlp.tsv_quoting`.
 * JSONL (``.jsonl``/``.json``): one object per line, ``{"en": ..., "de": ...}`` or HF datasets'
   ``{"translation": {"en": ..., "de": ...}}``; or one JSON array of such objects.
 * TMX translation memories (``.tmx``) and XLIFF files (``.xlf``/``.xliff``, 1.2 and 2.x), also
@@ -68,6 +69,7 @@ from carrousel.nlp.qt_linguist import read_qm, read_ts
 from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UNSPACED, UNSPACED_SCRIPTS
 from carrousel.nlp.tmx_xliff import XML_SUFFIXES, read_tmx_xliff
 from carrousel.nlp.tsv_header import tsv_columns
+from carrousel.nlp.tsv_quoting import csv_quoted, tsv_cells
 
 __all__ = [
     "PAIRS_MAX_BYTES",
@@ -106,10 +108,11 @@ def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
     columns is a header, and the columns it names for ``src`` and ``tgt`` are read."""
     pairs = []
     columns, width, first = (0, 1), 2, True
-    for i, line in enumerate(file_lines(_read_text(path))):
+    quoted = csv_quoted(lines := file_lines(_read_text(path)), str(path))  # pandas' "He said ""hi"""
+    for i, line in enumerate(lines):
         if not line.strip():
             continue
-        cells = line.split("\t")
+        cells = tsv_cells(line, quoted)
         named, first = tsv_columns(path, cells, src, tgt) if first else None, False
         if named:
             columns, width = named, len(cells)
