@@ -100,3 +100,13 @@ def test_predict_file_with_an_invisible_line_gives_an_empty_row(
     assert done.returncode == 0, done.stderr  # main: exit 1, "text 2 holds only invisible characters"
     assert [r["label"] is None for r in json.loads(done.stdout)] == [False, True, False, True]
     assert "line 2 holds only invisible characters (U+200B)" in done.stderr
+
+
+def test_translate_file_with_an_invisible_line_gives_an_empty_line(
+    tmp_path: Path, nlp: Callable[..., Run], undertrained: Path
+) -> None:
+    (listing := tmp_path / "m.txt").write_text("read the file\n\u200f\nshow the old name\n", encoding="utf-8")
+    kept = nlp("translate", "--model", str(undertrained), "--beam", "1", "--no-mbr", "--file", str(listing))
+    assert kept.returncode == 0, kept.stderr  # main: exit 1, "text 2 holds only invisible characters"
+    assert kept.stdout.split("\n")[1] == "" and len(kept.stdout.splitlines()) == 3
+    assert "line 2 holds only invisible characters (U+200F)" in kept.stderr
