@@ -164,6 +164,16 @@ def test_a_time_first_input_with_lengths_names_batch_first() -> None:
     assert enc(x, lengths).output.shape == (3, 5, 4)
 
 
+@pytest.mark.parametrize("length", [5, torch.tensor(5)])
+def test_one_length_for_the_whole_batch_names_one_per_row(length: object) -> None:
+    """enc(x, 5) said only "lengths must be (batch,) = (3,), got shape ()"; it names torch.full. Not
+    broadcast: the docstring and the exported graph take (B,) lengths, one per row."""
+    with pytest.raises(
+        ShapeError, match=r"got shape \(\); give one length per row, e\.g\. torch\.full\(\(3,\), n\)"
+    ):
+        make("gru")(torch.randn(3, 5, 3), length)
+
+
 def test_init_hidden_of_a_negative_batch_size_is_one_config_error() -> None:
     """init_hidden(-1) raised torch's "zeros: Dimension size must be non-negative"."""
     with pytest.raises(ConfigError, match=r"batch_size must be >= 0, got -1"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from carrousel.core.args import check_args
 
-__all__ = ["input_shape_message"]
+__all__ = ["input_shape_message", "lengths_shape_message"]
 
 
 @check_args
@@ -34,3 +34,18 @@ def input_shape_message(shape: tuple[int, ...], input_size: int) -> str:
             f"input {input_size} features or build the encoder with input_size={shape[-1]}"
         )
     return f"{said}; pad the sequences into one (batch, time, features) tensor (carrousel.core.data.pad_sequences)"
+
+
+@check_args
+def lengths_shape_message(shape: tuple[int, ...], B: int, T: int) -> str:
+    """One line: lengths of the wrong shape for an input ``(B, T, ...)``, and the likely fix.
+
+    A scalar (``enc(x, 5)``) is one length for the whole batch: the encoder takes one per row, as its
+    exported graph does, so the message names ``torch.full((B,), 5)`` rather than broadcasting it.
+    """
+    said = f"lengths must be (batch,) = ({B},), got shape {shape}"
+    if shape == ():
+        return f"{said}; give one length per row, e.g. torch.full(({B},), n) for {B} rows of n steps"
+    if shape == (T,):  # x given as (time, batch, features)
+        return f"{said}; the input ({B}, {T}, ...) looks time-first: pass it batch-first, x.transpose(0, 1)"
+    return said

@@ -30,7 +30,7 @@ from carrousel.core.nn.autocast_dtypes import autocast_covers, cpu_fp16_autocast
 from carrousel.core.nn.cells import CELLS, LoopLayer
 from carrousel.core.nn.gru_native import choose_gru_kernel
 from carrousel.core.nn.init import init_recurrent_
-from carrousel.core.nn.input_shape import input_shape_message
+from carrousel.core.nn.input_shape import input_shape_message, lengths_shape_message
 from carrousel.core.nn.varlen import VARLEN_PATHS, choose_varlen, run_padded
 
 __all__ = [
@@ -190,11 +190,7 @@ def check_lengths(lengths: Tensor | list[int], B: int, T: int, empty_ok: bool = 
     """
     lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1 or lengths.shape[0] != B:
-        time_first = lengths.dim() == 1 and lengths.shape[0] == T  # x given as (time, batch, features)
-        hint = f"; the input ({B}, {T}, ...) looks time-first: pass it batch-first, x.transpose(0, 1)"
-        raise ShapeError(
-            f"lengths must be (batch,) = ({B},), got shape {tuple(lengths.shape)}{hint if time_first else ''}"
-        )
+        raise ShapeError(lengths_shape_message(tuple(lengths.shape), B, T))
     whole = lengths.is_floating_point() and bool((lengths.isfinite() & (lengths == lengths.round())).all())
     if (lengths.is_floating_point() and not whole) or lengths.is_complex() or lengths.dtype == torch.bool:
         raise ShapeError(
