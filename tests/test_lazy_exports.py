@@ -151,3 +151,14 @@ def test_a_collecting_package_reexports_its_submodules_names(name: str) -> None:
     assert missing == [], f"{name}: add to the lazy table (or to COLLECTIONS with a reason): {missing}"
     stale = sorted(n for n in left if n in table or n not in public)
     assert stale == [], f"remove from COLLECTIONS[{name!r}] (now in the table, or gone): {stale}"
+
+
+@pytest.mark.parametrize("name", LAZY)
+def test_dir_lists_the_public_names_not_the_laziness(name: str) -> None:
+    """dir(carrousel.core.metrics) listed TYPE_CHECKING, lazy_exports and _LAZY (every lazy package, one
+    __dir__ from lazy_exports): tab completion offered them beside the metrics."""
+    pkg = importlib.import_module(name)
+    listed = dir(pkg)
+    assert {"TYPE_CHECKING", "lazy_exports", "_LAZY"} & set(listed) == set(), listed
+    assert set(pkg.__all__) <= set(listed)
+    assert "__doc__" in listed

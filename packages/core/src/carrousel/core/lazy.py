@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 __all__ = ["lazy_exports"]
@@ -28,6 +29,7 @@ def lazy_exports(
 
     Returns:
         ``(__getattr__, __dir__)``; each name is cached in the package's namespace after its first use.
+        ``__dir__`` lists the package's ``__all__``, the table, its public submodules and its dunders.
     """
     table = dict(names)
 
@@ -39,7 +41,13 @@ def lazy_exports(
         setattr(import_module(package), name, value)  # later lookups skip this function
         return value
 
-    def dir_() -> list[str]:
-        return sorted({*vars(import_module(package)), *table})
+    def dir_() -> list[str]:  # the public names, not the laziness's own (TYPE_CHECKING, lazy_exports, _LAZY)
+        module = vars(import_module(package))
+        kept = {n for n, v in module.items() if _dunder(n) or (isinstance(v, ModuleType) and n[0] != "_")}
+        return sorted({*kept, *module.get("__all__", ()), *table})
 
     return getattr_, dir_
+
+
+def _dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
