@@ -62,10 +62,41 @@ def test_dynamic_axes_of_no_input_or_output_are_refused(model: SequenceClassifie
 
 def test_onnx_module_given_wrong_inputs_says_what_it_takes(model: SequenceClassifier) -> None:
     runtime = OnnxModule(export_onnx(model, (X, LENGTHS), ["x", "lengths"], DYN))
-    with pytest.raises(ShapeError, match=r"^this ONNX model takes 2 inputs \(x, lengths\), got 1$"):
+    with pytest.raises(
+        ShapeError, match=r"^this ONNX model takes 2 inputs \(x, lengths\), got 1: the lengths"
+    ):
         runtime(X)
     with pytest.raises(ShapeError, match=r"^ONNX Runtime refused the inputs: .*index: 2 Got: 3 Expected: 8"):
         runtime(torch.randn(2, 5, 3), torch.tensor([5, 2]))
+
+
+def test_onnx_module_names_the_fix_of_missing_lengths_and_a_missing_batch_axis(
+    model: SequenceClassifier,
+) -> None:
+    """Left-out lengths said only "takes 2 inputs (x, lengths), got 1", a (time, features) input "input x
+    must be (batch, time, 8), 3 axes, got shape (12, 8)": each now names its fix, as the eager encoder does."""
+    runtime = OnnxModule(export_onnx(model, (X, LENGTHS), ["x", "lengths"], DYN))
+    with pytest.raises(
+        ShapeError, match=r"lengths are missing; pass each row's length, torch\.full\(\(3,\), 12\)"
+    ):
+        runtime(X)
+    with pytest.raises(
+        ShapeError, match=r"^input x must be \(batch, time, 8\), got shape \(12, 8\); .*x\.unsqueeze\(0\)$"
+    ):
+        runtime(X[0], LENGTHS[:1])
+
+
+def test_onnx_module_returns_the_empty_output_of_an_empty_batch_as_eager_does(
+    model: SequenceClassifier,
+) -> None:
+    """A batch of no rows was refused (ONNX Runtime aborts on it) where the eager network returns (0, 2)."""
+    runtime = OnnxModule(export_onnx(model, (X, LENGTHS), ["x", "lengths"], DYN))
+    x, lengths = torch.randn(0, 12, 8), torch.zeros(0, dtype=torch.long)
+    eager = model(x, lengths)
+    got = runtime(x, lengths)
+    assert got.shape == eager.shape == (0, 2) and got.dtype == eager.dtype
+    with pytest.raises(ShapeError):  # no time steps: eager refuses them too
+        runtime(torch.randn(2, 0, 8), torch.tensor([1, 1]))
 
 
 @pytest.mark.parametrize("dynamic", [None, True, "batch"])

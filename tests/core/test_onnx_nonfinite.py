@@ -70,4 +70,6 @@ def test_an_input_of_another_rank_is_named_before_the_lengths() -> None:
     blob = export_onnx(model, (x, lengths), ["x", "lengths"], DYN)
     with pytest.raises(ShapeError) as info:
         OnnxModule(blob)(torch.randn(5, 4), torch.tensor([5]))
-    assert str(info.value) == "input x must be (batch, time, 4), 3 axes, got shape (5, 4)"
+    assert str(info.value) == (
+        "input x must be (batch, time, 4), got shape (5, 4); for one sequence add the batch dimension: x.unsqueeze(0)"
+    )

@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError, ExportError, ShapeError
+from carrousel.core.nn.input_shape import input_shape_message
 from carrousel.core.nn.recurrent import check_lengths
 from carrousel.core.optional import require
 
@@ -111,7 +112,9 @@ class OnnxModule(nn.Module):
                 axes); an input named ``lengths`` that the eager encoder would refuse (not ``(B,)``
                 integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the first input with two or
                 more), with the eager message: the graph would return numbers for them instead; and those of
-                :func:`run_onnx` (an empty input to a recurrent graph, a negative integer in any input).
+                :func:`run_onnx` (an empty input to a recurrent graph, a negative integer in any input); a
+                missing ``lengths`` input, with the fix ``torch.full((B,), T)``. A batch of no rows (``B``
+                0, ``T`` >= 1) returns empty outputs, as the eager network does; ONNX Runtime is not called.
             DataError: a NaN or infinite value in a floating input at a valid step (before each length, or
                 anywhere without lengths): ONNX Runtime's sigmoid and tanh clamp it into finite outputs
                 where the eager network returns NaN. NaN in the padding runs, as eager ignores it.
@@ -119,13 +122,9 @@ class OnnxModule(nn.Module):
                 as the eager network refuses an input that does not match its parameters' dtype.
         """
         for spec, value in zip(self.session.get_inputs(), inputs, strict=False):
-            if isinstance(spec.shape, list) and len(spec.shape) != np.ndim(
-                value
-            ):  # before the lengths, which read B and T off the input
-                want = ", ".join(str(d) for d in spec.shape)
-                raise ShapeError(
-                    f"input {spec.name} must be ({want}), {len(spec.shape)} axes, got shape {tuple(np.shape(value))}"
-                )
+            if isinstance(spec.shape, list) and len(spec.shape) != np.ndim(value):  # before the lengths
+                raise ShapeError(_axes_message(spec, tuple(np.shape(value))))
+        _check_lengths_given(self.input_names, inputs)
         lengths = None
         if "lengths" in self.input_names and len(inputs) == len(self.input_names):
             at = self.input_names.index("lengths")  # checked as eager checks them; whole floats read as int64
@@ -135,7 +134,7 @@ class OnnxModule(nn.Module):
             if spec.name != "lengths":
                 _check_dtype(spec, value)
                 _check_finite(spec.name, value, lengths)
-        return run_onnx(self.session, inputs)
+        return _empty_batch_outputs(self.session, inputs) or run_onnx(self.session, inputs)
 
     def forward(self, *inputs: Tensor) -> Tensor:
         """The first output, ``float32`` on the CPU; the inputs as the eager network takes them (a float64
@@ -282,3 +281,44 @@ def _check_finite(name: str, value: Tensor | np.ndarray, lengths: np.ndarray | N
         f"{where}); ONNX Runtime would turn them into finite outputs where the eager network gives NaN: "
         "replace them (torch.nan_to_num) or drop those rows"
     )
+
+
+def _axes_message(spec: Any, shape: tuple[int, ...]) -> str:
+    """An input of another number of axes than the graph's: a ``(batch, time, features)`` input in the
+    eager encoder's words (:func:`input_shape_message`, naming the likely fix), others with the graph's axes."""
+    if len(spec.shape) == 3 and isinstance(spec.shape[-1], int):
+        return input_shape_message(shape, spec.shape[-1]).replace("input", f"input {spec.name}", 1)
+    want = ", ".join(str(d) for d in spec.shape)
+    return f"input {spec.name} must be ({want}), {len(spec.shape)} axes, got shape {shape}"
+
+
+def _check_lengths_given(names: list[str], inputs: Sequence[Tensor | np.ndarray]) -> None:
+    """Refuses inputs that leave out only the graph's ``lengths``, naming its all-full value."""
+    if "lengths" not in names or len(inputs) != len(names) - 1 or not inputs or np.ndim(inputs[0]) < 2:
+        return
+    B, T = tuple(np.shape(inputs[0]))[:2]
+    raise ShapeError(
+        f"this ONNX model takes {len(names)} inputs ({', '.join(names)}), got {len(inputs)}: the lengths are "
+        f"missing; pass each row's length, torch.full(({B},), {T}) when no row is padded"
+    )
+
+
+def _empty_batch_outputs(session: Any, inputs: Sequence[Tensor | np.ndarray]) -> list[np.ndarray] | None:
+    """The outputs of a batch of no rows (every input's first axis 0, no other axis 0), as the eager
+    network returns them: those of one row of zeros (full lengths), cut to no rows. None for any other
+    input, or when an output's first axis is not the batch's (ONNX Runtime then aborts: :func:`run_onnx`)."""
+    shapes = [tuple(np.shape(v)) for v in inputs]
+    if not shapes or any(not s or s[0] != 0 or 0 in s[1:] for s in shapes):
+        return None
+    T = next((s[1] for s in shapes if len(s) >= 2), 1)
+    names = [spec.name for spec in session.get_inputs()]
+    row = [
+        np.full((1,), T, np.int64) if n == "lengths" else np.zeros((1, *s[1:]), _numpy_dtype(v))
+        for n, s, v in zip(names, shapes, inputs, strict=False)
+    ]
+    outs = run_onnx(session, row)
+    return [o[:0] for o in outs] if all(o.ndim and o.shape[0] == 1 for o in outs) else None
+
+
+def _numpy_dtype(value: Tensor | np.ndarray) -> Any:
+    return value.detach().cpu().numpy().dtype if isinstance(value, Tensor) else np.asarray(value).dtype
