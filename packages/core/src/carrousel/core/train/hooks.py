@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +20,7 @@ __all__ = [
     "Callback",
     "CallbackList",
     "check_callbacks",
+    "check_hooks",
     "compares_with_epochs",
     "is_better",
 ]
@@ -113,11 +115,41 @@ def check_callbacks(callbacks: object) -> list[Callback]:
     return items
 
 
+def check_hooks(callbacks: Iterable[Callback]) -> None:
+    """Refuses a callback whose overridden hook cannot take the arguments the trainer passes it (positional,
+    as :meth:`CallbackList.call` passes them), before any work: it failed with Python's plain TypeError deep
+    in the loop, after an epoch's training.
+
+    Raises:
+        ConfigError: the first such hook, naming the callback, the hook and the signature it must accept.
+    """
+    hooks = [n for n, v in vars(Callback).items() if callable(v) and not n.startswith("_")]
+    for cb in callbacks:
+        for hook in hooks:
+            if getattr(type(cb), hook, None) is getattr(Callback, hook):
+                continue
+            params = list(inspect.signature(getattr(Callback, hook)).parameters)[1:]  # without self
+            try:
+                inspect.signature(getattr(cb, hook)).bind(*params)
+            except ValueError:  # a callable without a signature (a builtin): not checkable
+                continue
+            except TypeError as exc:
+                expected = ", ".join(["self", *params])
+                raise ConfigError(
+                    f"callback {type(cb).__name__}.{hook} cannot take the trainer's arguments ({exc}); "
+                    f"define it as def {hook}({expected})"
+                ) from None
+
+
 class CallbackList:
     """Calls a hook on every callback in order."""
 
     def __init__(self, callbacks: list[Callback]) -> None:
         self.callbacks = list(callbacks)
+
+    def check(self) -> None:
+        """:func:`check_hooks` of the callbacks (those added after construction included)."""
+        check_hooks(self.callbacks)
 
     def call(self, hook: str, *args: Any) -> None:
         """Calls ``hook`` with ``args`` on each callback."""

@@ -225,6 +225,7 @@ class Trainer:
                 a list of bare tensors (``[x, y]``) whose first epoch fails, each taken for a batch.
         """
         check_loader(train_loader, "Trainer.fit(train_loader=...)")
+        self.callbacks.check()  # a hook of the wrong signature failed deep in the loop, after work
         if val_loader is not None:
             check_loader(val_loader, "Trainer.fit(val_loader=...)")
         cfg = self.config
@@ -245,8 +246,7 @@ class Trainer:
                 per_epoch = math.ceil(self.batches_per_epoch / cfg.accumulate)
             self.scheduler = build_scheduler(self.optimizer, cfg, per_epoch)
             self._reset_fit_state()
-            self.history, self.should_stop = [], False
-            self.epoch = self.step = 0
+            self.history, self.should_stop, self.epoch, self.step = [], False, 0, 0
             self._resolve_monitor(val_loader is not None)
             path = resolve_resume(resume, cfg.checkpoint_dir)
             if path is not None:
