@@ -29,6 +29,7 @@ from torch import Tensor, nn
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ShapeError
+from carrousel.core.nn.input_shape import lengths_shape_message
 from carrousel.core.nn.recurrent import check_lengths
 
 __all__ = [
@@ -85,7 +86,7 @@ def mask_from_lengths(lengths: Tensor, max_len: int, device: torch.device | None
     """
     lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1:
-        raise ShapeError(f"lengths must be (batch,), got shape {tuple(lengths.shape)}")
+        raise ShapeError(lengths_shape_message(tuple(lengths.shape), None))
     lengths = _checked(lengths, max_len)
     dev = device if device is not None else lengths.device
     steps = torch.arange(max_len, device=dev)
@@ -108,7 +109,7 @@ def resolve_mask(
     if lengths is not None:
         lengths = torch.as_tensor(lengths)
         if lengths.shape != (batch,):
-            raise ShapeError(f"lengths must be (batch,) = ({batch},), got {tuple(lengths.shape)}")
+            raise ShapeError(lengths_shape_message(tuple(lengths.shape), batch, steps))
         return mask_from_lengths(lengths, steps, device)
     return None
 
@@ -287,7 +288,7 @@ def _lengths_of(output: Tensor, lengths: Tensor | None, mask: Tensor | None) -> 
         return torch.full((B,), T, dtype=torch.long, device=output.device)
     lengths = torch.as_tensor(lengths)
     if lengths.shape != (B,):
-        raise ShapeError(f"lengths must be (batch,) = ({B},), got {tuple(lengths.shape)}")
+        raise ShapeError(lengths_shape_message(tuple(lengths.shape), B, T))
     return _checked(lengths, T).to(device=output.device, dtype=torch.long)
 
 

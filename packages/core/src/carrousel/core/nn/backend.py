@@ -38,6 +38,7 @@ from carrousel.core.nn._observe import observe_kernels
 from carrousel.core.nn.autocast_dtypes import cpu_fp16_autocast_lstm_fails
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.gru_native import choose_gru_kernel
+from carrousel.core.nn.input_shape import lengths_shape_message
 from carrousel.core.nn.native import native_applies
 from carrousel.core.nn.recurrent import RecurrentEncoder
 from carrousel.core.nn.varlen import choose_varlen
@@ -252,7 +253,7 @@ def _packed(x: Tensor, lengths: Tensor | None) -> bool:
         return False
     lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1 or lengths.numel() != x.shape[0]:
-        raise ShapeError(f"lengths must be (batch,) = ({x.shape[0]},), got shape {tuple(lengths.shape)}")
+        raise ShapeError(lengths_shape_message(tuple(lengths.shape), x.shape[0], x.shape[1]))
     return bool((lengths.cpu() != x.shape[1]).any())
 
 

@@ -37,15 +37,17 @@ def input_shape_message(shape: tuple[int, ...], input_size: int) -> str:
 
 
 @check_args
-def lengths_shape_message(shape: tuple[int, ...], B: int, T: int) -> str:
+def lengths_shape_message(shape: tuple[int, ...], B: int | None, T: int | None = None) -> str:
     """One line: lengths of the wrong shape for an input ``(B, T, ...)``, and the likely fix.
 
     A scalar (``enc(x, 5)``) is one length for the whole batch: the encoder takes one per row, as its
     exported graph does, so the message names ``torch.full((B,), 5)`` rather than broadcasting it.
+    ``B`` None: the batch is not known (``mask_from_lengths``), so the message names it ``batch``.
     """
-    said = f"lengths must be (batch,) = ({B},), got shape {shape}"
+    rows = "batch" if B is None else str(B)
+    said = f"lengths must be (batch,){'' if B is None else f' = ({B},)'}, got shape {shape}"
     if shape == ():
-        return f"{said}; give one length per row, e.g. torch.full(({B},), n) for {B} rows of n steps"
-    if shape == (T,):  # x given as (time, batch, features)
+        return f"{said}; give one length per row, e.g. torch.full(({rows},), n) for {rows} rows of n steps"
+    if B is not None and shape == (T,):  # x given as (time, batch, features)
         return f"{said}; the input ({B}, {T}, ...) looks time-first: pass it batch-first, x.transpose(0, 1)"
     return said
