@@ -52,6 +52,12 @@ def test_short_history_raises(raw_aapl: pd.DataFrame) -> None:
         clean_prices(raw_aapl.iloc[:50], "AAPL", min_history=100)
 
 
+def test_one_usable_day_is_said_in_the_singular(raw_aapl: pd.DataFrame) -> None:
+    """Was "has only 1 usable trading days": the noun now agrees with the count."""
+    with pytest.raises(PriceDataError, match=r"has only 1 usable trading day, at least 100 are needed"):
+        clean_prices(raw_aapl.iloc[:1], "AAPL", min_history=100)
+
+
 def _with_split(raw: pd.DataFrame, at: int, ratio: float) -> pd.DataFrame:
     """Fakes an unadjusted split: prices before row ``at`` multiplied by ``ratio``."""
     df = _unadjusted(raw).copy()

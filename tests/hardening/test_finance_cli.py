@@ -69,7 +69,7 @@ CSV_MUTATIONS: dict[str, tuple[Callable[[list[str]], list[str]], str]] = {
     "no date column": (lambda ls: [ls[0].replace("Date", "When"), *ls[1:]], "lacks column"),
     "header only": (lambda ls: ls[:1], "no price rows"),
     "too short": (lambda ls: ls[:40], "fewer than|at least|too short"),
-    "one row": (lambda ls: ls[:2], "has only 1 usable trading days"),  # was: 'close never changes'
+    "one row": (lambda ls: ls[:2], "has only 1 usable trading day,"),  # was: 'close never changes'
     "constant close": (
         lambda ls: [ls[0], *[",".join([*c.split(",")[:2], "5", "5", "5", "5", "100", "5"]) for c in ls[1:]]],
         "never changes",

@@ -164,7 +164,8 @@ def clean_prices(
             )  # from Python: DataConfig(min_history=...)
         )
         raise PriceDataError(
-            f"{ticker} has only {len(df)} usable trading days, at least {min_history} are needed; {hint}"
+            f"{ticker} has only {len(df)} usable trading day{'' if len(df) == 1 else 's'}, "
+            f"at least {min_history} are needed; {hint}"
         )
     for note in notes:
         logger.warning("%s: %s", ticker, note)
