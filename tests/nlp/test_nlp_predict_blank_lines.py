@@ -91,6 +91,22 @@ def test_a_line_of_invisible_characters_is_a_blank_row_named_by_its_line(
     assert read_lines(texts, blanks=True) == ["a fine film", "", "", "dull"]
 
 
+def test_a_line_invisible_once_its_references_are_read_is_warned_of_too(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``sentiment predict --file`` read "&#8203;" as an empty row with no warning, while a literal U+200B line
+    was named in one: read with ``entities``, both are named in the same warning. "&nbsp;" is blank, as a
+    literal U+00A0 line is: an empty row, no warning."""
+    (texts := tmp_path / "t.txt").write_text("a fine film\n&#8203;\n\u200b\n&nbsp;\ndull\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="carrousel.nlp.text_checks"):
+        assert read_lines(texts, blanks=True, entities=True) == ["a fine film", "", "", "", "dull"]
+    assert "t.txt': lines 2, 3 hold only invisible characters (U+200B)" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="carrousel.nlp.text_checks"):  # translate: no unescaping
+        assert read_lines(texts, blanks=True)[1:4] == ["&#8203;", "", "&nbsp;"]
+    assert "t.txt': line 3 holds only invisible characters (U+200B)" in caplog.text
+
+
 def test_predict_file_with_an_invisible_line_gives_an_empty_row(
     tmp_path: Path, nlp: Callable[..., Run], sentiment_model: Path
 ) -> None:
@@ -99,7 +115,7 @@ def test_predict_file_with_an_invisible_line_gives_an_empty_row(
     done = nlp("sentiment", "predict", "--model", str(sentiment_model), "--file", str(texts), "--json")
     assert done.returncode == 0, done.stderr  # main: exit 1, "text 2 holds only invisible characters"
     assert [r["label"] is None for r in json.loads(done.stdout)] == [False, True, False, True]
-    assert "line 2 holds only invisible characters (U+200B)" in done.stderr
+    assert "lines 2, 4 hold only invisible characters (U+200B)" in done.stderr  # main: line 2 only
 
 
 def test_translate_file_with_an_invisible_line_gives_an_empty_line(

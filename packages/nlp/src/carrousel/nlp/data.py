@@ -247,7 +247,7 @@ def read_column(
 
 
 @check_args
-def read_lines(path: str | Path, blanks: bool = False) -> list[str]:
+def read_lines(path: str | Path, blanks: bool = False, entities: bool = False) -> list[str]:
     """Texts of a file, one per line (UTF-8, else Windows-1252 line by line with a warning, as
     :func:`load_texts` reads labelled data; or gzip; ``-`` or a pipe: read as it comes); blank lines at the
     end (an editor's, or a CRLF file's) are dropped, blank lines before a text are refused (dropping them
@@ -257,12 +257,12 @@ def read_lines(path: str | Path, blanks: bool = False) -> list[str]:
         path: the file (``-``: standard input).
         blanks: a blank line before a text is kept as ``""`` (``translate run --file``: an empty line out, and
             ``sentiment predict --file`` an empty row, as fairseq-interactive and Marian keep lines aligned).
+        entities: with ``blanks``, a line blank or invisible once its HTML references are read is ``""``.
 
     Raises:
-        DataError: (core's, from :func:`~carrousel.core.files.read_text`) the file is missing, a folder,
-            empty, only whitespace or not text; EmptyTextError (a TextDataError, itself a DataError) for a
-            blank line before a text: each naming the file as its caller gave it (``path='t.txt'``,
-            ``--file t.txt`` in a command).
+        DataError: (core's, from :func:`~carrousel.core.files.read_text`) the file is missing, a folder, empty,
+            only whitespace or not text; EmptyTextError (a TextDataError, a DataError) for a blank line before
+            a text: each naming the file as its caller gave it (``path='t.txt'``, or ``--file t.txt``).
     """
     flag = option("path", flag="--file")  # the commands reading lines of texts name the file --file
     text = read_text(path, flag, "text", encodings=LEGACY_TEXT, streams=True)
@@ -270,7 +270,7 @@ def read_lines(path: str | Path, blanks: bool = False) -> list[str]:
     while lines and not lines[-1].strip():
         lines.pop()
     where = named_path(path, flag)  # errors below: the file's line, blank ones counted
-    return check_texts(blank_rows(lines, where) if blanks else lines, where, blanks=blanks)
+    return check_texts(blank_rows(lines, where, entities) if blanks else lines, where, blanks=blanks)
 
 
 def label_order(labels: Sequence[str]) -> list[str]:

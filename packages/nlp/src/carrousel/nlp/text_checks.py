@@ -81,19 +81,23 @@ def is_invisible(text: str) -> bool:
     return all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in text)
 
 
-def blank_rows(lines: Sequence[str], where: str) -> list[str]:
+@check_args
+def blank_rows(lines: Sequence[str], where: str, entities: bool = False) -> list[str]:
     """A file's lines read with blank lines kept as empty rows (``sentiment predict --file``, ``translate run
     --file``): a blank line, or one of only invisible characters (U+200B, U+200F: :func:`is_invisible`), is
-    ``""``; the latter named in a warning, with their characters, as they look like text in an editor."""
-    hidden = [i for i, t in enumerate(lines, 1) if t.strip() and is_invisible(t)]
+    ``""``; the latter named in a warning, with their characters, as they look like text in an editor.
+    ``entities``: each line as read, its HTML references unescaped (a sentiment model's): ``&nbsp;`` is blank,
+    ``&#8203;`` invisible and named in the same warning."""
+    read = [unescape_entities(t) for t in lines] if entities else list(lines)
+    hidden = [i for i, t in enumerate(read, 1) if t.strip() and is_invisible(t)]
     if hidden:
         shown = ", ".join(
-            f"U+{ord(c):04X}" for c in list(dict.fromkeys("".join(lines[i - 1] for i in hidden).strip()))[:3]
+            f"U+{ord(c):04X}" for c in list(dict.fromkeys("".join(read[i - 1] for i in hidden).strip()))[:3]
         )
         logger.warning("%s: %s %s only invisible characters (%s): read as blank lines, an empty row each",
                        where, f"{'line' if len(hidden) == 1 else 'lines'} {name_some(hidden)}",
                        "holds" if len(hidden) == 1 else "hold", shown)  # fmt: skip
-    return ["" if is_invisible(t) else t for t in lines]
+    return ["" if is_invisible(r) else t for t, r in zip(lines, read, strict=True)]
 
 
 @check_args

@@ -101,10 +101,9 @@ def predict(
 ) -> None:
     """Classify texts given as arguments or in a file (one per line)."""
     from carrousel.nlp.data import is_table, read_column, read_lines, warn_truncated
-    from carrousel.nlp.entities import unescape_entities
     from carrousel.nlp.pipeline import common
     from carrousel.nlp.pipeline.sentiment import SentimentModel
-    from carrousel.nlp.text_checks import is_invisible, warn_unread
+    from carrousel.nlp.text_checks import warn_unread
 
     if not texts and file is None:
         raise typer.BadParameter("give texts as arguments or --file FILE")
@@ -123,10 +122,7 @@ def predict(
     if table is not None:  # a table's rows: its text column, as --data reads it (a header line is no text)
         lines = read_column(table, text_col or "text")
     else:  # all checked first; read as --data; a blank line: an empty row, as translate run keeps it
-        lines = read_lines(file, blanks=True) if file is not None else []
-        lines = [
-            "" if is_invisible(unescape_entities(t)) else t for t in lines
-        ]  # as read: "&nbsp;", "&#8203;"
+        lines = read_lines(file, blanks=True, entities=True) if file is not None else []  # "&#8203;": warned
     inputs = list(texts or []) + lines
     classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     block = cfg.batch_size * PREDICT_BLOCK_BATCHES  # written block by block: memory stays bounded
