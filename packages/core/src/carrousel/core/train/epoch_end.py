@@ -32,6 +32,7 @@ from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, DataError, NonFiniteLossError
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.callbacks import PARTIAL, compares_with_epochs, is_better
+from carrousel.core.train.loaders import loader_length
 from carrousel.core.train.optim import SCHEDULER_PER_STEP
 from carrousel.core.train.state import draws_ahead, epoch_iterator, state_copy, window_parts
 
@@ -198,10 +199,7 @@ def agreed_length(t: Trainer) -> int | None:
     Raises:
         DataError: under torchrun, a rank's loader with a length of 0 (the same error on every rank).
     """
-    try:
-        length: int | None = len(t.train_loader)
-    except TypeError:
-        length = None
+    length = loader_length(t.train_loader)
     if not t.env.enabled:
         return length
     lengths = dist_utils.all_gather_objects(length)  # a collective: every rank calls it in fit

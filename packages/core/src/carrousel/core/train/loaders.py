@@ -31,7 +31,7 @@ from torch.utils.data import Dataset, IterableDataset
 
 from carrousel.core.errors import CarrouselError, DataError, NonFiniteLossError
 
-__all__ = ["check_loader", "known_empty", "tensors_taken_for_batches"]
+__all__ = ["check_loader", "known_empty", "loader_length", "tensors_taken_for_batches"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +89,15 @@ def known_empty(loader: Any) -> bool:
     ``DataLoader`` over an ``IterableDataset`` that defines no ``__len__``, a generator) is not known to
     be empty; ``bool(loader)`` raised PyTorch's ``TypeError: object of type ... has no len()`` for the
     former."""
+    return loader_length(loader) == 0
+
+
+def loader_length(loader: Any) -> int | None:
+    """``len(loader)``, or None for a loader without a length (an iterable ``DataLoader``, a generator)."""
     try:
-        return len(loader) == 0
+        return len(loader)
     except TypeError:
-        return False
+        return None
 
 
 def _bare_tensors(loader: Any) -> bool:
