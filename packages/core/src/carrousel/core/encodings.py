@@ -69,10 +69,15 @@ def _bad_byte(raw: bytes, exc: UnicodeDecodeError, guess: bool) -> tuple[int, st
     use for letters, or ``(Windows-1252?)`` for one of Windows-1252's quotes, dashes or euro (0x80-0x9f)."""
     start, line = _bad_place(raw, exc)
     column = len(raw[raw.rfind(b"\n", 0, start) + 1 : start].decode("utf-8-sig", "replace")) + 1  # characters
-    said = f"byte 0x{raw[start]:02x} on line {line}, column {column}"
-    if guess and raw[start] >= 0x80 and raw[start] not in _CP1252_UNDEFINED:
-        said += " (Latin-1 or Windows-1252?)" if raw[start] >= 0xA0 else " (Windows-1252?)"
-    return start, said
+    return start, _byte_words(raw[start], line, column, guess)
+
+
+def _byte_words(byte: int, line: int, column: int, guess: bool) -> str:
+    """``byte 0xe9 on line 4, column 4``, with ``guess`` followed by the legacy encoding its value suggests."""
+    said = f"byte 0x{byte:02x} on line {line}, column {column}"
+    if guess and byte >= 0x80 and byte not in _CP1252_UNDEFINED:
+        said += " (Latin-1 or Windows-1252?)" if byte >= 0xA0 else " (Windows-1252?)"
+    return said
 
 
 def first_encoding(raw: bytes, encodings: Iterable[str], where: str) -> str | None:
@@ -258,11 +263,7 @@ def _bad_place_in_file(fh: io.BufferedIOBase, start: int, piece: int, guess: boo
         if at >= start:
             break
     fh.seek(start)
-    byte = fh.read(1)[0]
-    said = f"byte 0x{byte:02x} on line {line}, column {column}"
-    if guess and byte >= 0x80 and byte not in _CP1252_UNDEFINED:
-        said += " (Latin-1 or Windows-1252?)" if byte >= 0xA0 else " (Windows-1252?)"
-    return said
+    return _byte_words(fh.read(1)[0], line, column, guess)
 
 
 def _is_cp1252(raw: bytes) -> bool:
