@@ -65,7 +65,7 @@ def run_onnx(session: Any, inputs: Sequence[Tensor | np.ndarray]) -> list[np.nda
     check_ids(session, inputs)  # here, not in OnnxModule.run only: verify_onnx and callers of run_onnx too
     feed = {}
     for spec, v in zip(specs, inputs, strict=True):
-        arr = np.ascontiguousarray(v.detach().cpu().numpy() if isinstance(v, Tensor) else np.asarray(v))
+        arr = np.ascontiguousarray(_as_numpy(v))
         want = _INTEGER_INPUTS.get(spec.type)  # int32 lengths or a list where the graph takes int64
         feed[spec.name] = arr.astype(want) if want is not None and arr.dtype.kind in "iu" else arr
     try:
@@ -209,7 +209,7 @@ def check_ids(session: Any, inputs: Sequence[Tensor | np.ndarray]) -> None:
         ShapeError: the first such input, named, with its smallest value and the fix.
     """
     for spec, value in zip(session.get_inputs(), inputs, strict=False):
-        arr = value.detach().cpu().numpy() if isinstance(value, Tensor) else np.asarray(value)
+        arr = _as_numpy(value)
         if arr.dtype.kind == "i" and arr.size and int(arr.min()) < 0:
             raise ShapeError(
                 f"input {spec.name} holds negative integers (min {int(arr.min())}): an exported embedding "
@@ -264,7 +264,7 @@ def _check_lengths(inputs: Sequence[Tensor | np.ndarray], at: int) -> Tensor | n
 def _check_finite(name: str, value: Tensor | np.ndarray, lengths: np.ndarray | None) -> None:
     """Refuses a NaN or infinite value of a floating input ``(B, T, ...)`` before each of ``lengths``
     (every value without lengths, or where the input's first axes are not ``(B, T)``)."""
-    arr = value.detach().cpu().numpy() if isinstance(value, Tensor) else np.asarray(value)
+    arr = _as_numpy(value)
     if arr.dtype.kind not in "fc" or not arr.size:
         return
     bad = ~np.isfinite(arr)
@@ -313,12 +313,13 @@ def _empty_batch_outputs(session: Any, inputs: Sequence[Tensor | np.ndarray]) ->
     T = next((s[1] for s in shapes if len(s) >= 2), 1)
     names = [spec.name for spec in session.get_inputs()]
     row = [
-        np.full((1,), T, np.int64) if n == "lengths" else np.zeros((1, *s[1:]), _numpy_dtype(v))
+        np.full((1,), T, np.int64) if n == "lengths" else np.zeros((1, *s[1:]), _as_numpy(v).dtype)
         for n, s, v in zip(names, shapes, inputs, strict=False)
     ]
     outs = run_onnx(session, row)
     return [o[:0] for o in outs] if all(o.ndim and o.shape[0] == 1 for o in outs) else None
 
 
-def _numpy_dtype(value: Tensor | np.ndarray) -> Any:
-    return value.detach().cpu().numpy().dtype if isinstance(value, Tensor) else np.asarray(value).dtype
+def _as_numpy(value: Tensor | np.ndarray) -> np.ndarray:
+    """An input as NumPy holds it (a tensor copied to the CPU, a list or array as ``np.asarray`` reads it)."""
+    return value.detach().cpu().numpy() if isinstance(value, Tensor) else np.asarray(value)
