@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from carrousel.bio.motif_columns import transfac_in_acgt
 from carrousel.core.encodings import file_lines
 
 __all__ = [
@@ -275,12 +276,19 @@ def meme_problem(text: str) -> str | None:
 
 def reader_text(text: str, fmt: str) -> str:
     """The text handed to Biopython's ``fmt`` reader: a MEME file completed (:func:`meme_with_background`);
-    a TRANSFAC file's last record closed by ``//`` when it is not (it was dropped); for the JASPAR reader, letter rows without brackets (``A 0 3 79``, ``a [ 0 3 79 ]``) written as
-    ``A [ 0 3 79 ]``. That reader refused them, so the four-row PFM reader took the file, naming each
-    motif by its whole header: ``>MA0001.1 AGL3`` became the ID ``MA0001.1 AGL3``, not MA0001.1 (AGL3)."""
+    a TRANSFAC file's matrices in A C G T column order (:func:`~carrousel.bio.motif_columns.transfac_in_acgt`)
+    and its last record closed by ``//`` when it is not (it was dropped); for the JASPAR reader, letter rows
+    without brackets (``A 0 3 79``, ``a [ 0 3 79 ]``) written as ``A [ 0 3 79 ]``. That reader refused them,
+    so the four-row PFM reader took the file, naming each motif by its whole header: ``>MA0001.1 AGL3``
+    became the ID ``MA0001.1 AGL3``, not MA0001.1 (AGL3).
+
+    Raises:
+        ValueError: a TRANSFAC ``P0`` header whose first four columns are not A, C, G and T.
+    """
     if fmt == "minimal":
         return meme_with_background(text)
-    if fmt == "transfac":  # a last record without its '//' was dropped without a word
+    if fmt == "transfac":  # a P0 order other than A C G T was refused, a last record without '//' dropped
+        text = transfac_in_acgt(text)
         last = next((line.strip() for line in reversed(file_lines(text)) if line.strip()), "//")
         return text if last == "//" else text.rstrip("\r\n") + "\n//\n"
     if fmt != "jaspar":

@@ -34,7 +34,7 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
-from carrousel.bio.motif_columns import meme_alphabet_problem, pfm_without_header, transfac_in_acgt
+from carrousel.bio.motif_columns import meme_alphabet_problem, pfm_without_header
 from carrousel.bio.motif_homer import homer_motifs
 from carrousel.bio.motif_lines import diagnose, meme_alt_names, pfm_layout, read_problem, reader_text
 from carrousel.bio.motif_names import motif_specs, pick_by_name
@@ -293,10 +293,7 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
             raise MotifNotFoundError(f"{source}: {alphabet}")
         fmts = ["minimal"]
     elif ext in (".transfac", ".dat") or re.search(r"^(P0|PO)\s", text, re.M):
-        try:  # Biopython's reader refuses a P0 header other than A C G T: 'no motif found', no reason
-            text, fmts = transfac_in_acgt(text), ["transfac"]
-        except ValueError as exc:
-            raise MotifFormatError(f"{source}: {exc}") from None
+        fmts = ["transfac"]
     elif (homer := homer_motifs(text)) is not None:  # Biopython's JASPAR reader took its rows 4 at a time
         return [Motif(mid, name, counts, source) for mid, name, counts in homer]
     else:
@@ -307,9 +304,13 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
             raise MotifFormatError(f"{source}: {exc}") from None
         fmts = [layout] if layout else ["jaspar", "pfm-four-columns", "pfm-four-rows"]
     for fmt in fmts:
+        try:  # a TRANSFAC P0 header whose columns are not A, C, G and T
+            given = reader_text(text, fmt)
+        except ValueError as exc:
+            raise MotifFormatError(f"{source}: {exc}") from None
         try:
             # strict=False: JASPAR's TRANSFAC export ('AC MA0001.1': one space, not two) was 'no motif found'
-            found = list(bm.parse(io.StringIO(reader_text(text, fmt)), fmt, strict=False))
+            found = list(bm.parse(io.StringIO(given), fmt, strict=False))
         except Exception:
             continue
         if found and read_problem(text, fmt):  # Biopython cuts a MEME matrix short, drops a JASPAR N row
