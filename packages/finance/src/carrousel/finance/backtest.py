@@ -133,8 +133,8 @@ def short_history_fix(cfg: FinanceConfig) -> Callable[[int], str]:
     ``data.min_history`` only where the network's window (and backtest) accepts ``n`` rows, else the
     history or the settings it needs (:func:`~carrousel.finance.validation.clean_prices`'s ``fix``)."""
     need = _run_rows(cfg)
-    small = replace(cfg, window=WindowConfig(lookback=MIN_LOOKBACK, horizon=1))
-    least = _run_rows(replace(small, backtest=replace(cfg.backtest, enabled=False)))
+    smallest = WindowConfig(lookback=MIN_LOOKBACK, horizon=1)
+    least = rows_needed(None, replace(cfg, window=smallest))  # a fit at the smallest window, no backtest
     where = " in a --config TOML file" if naming_flags() else ""
     settings = f"{option('lookback', cfg.window.lookback)} and {option('horizon', cfg.window.horizon)}" + (
         " with the backtest" if cfg.backtest.enabled else ""
