@@ -139,8 +139,13 @@ def enrich(
     )
     for c in ("#", "motif", "ID", "% tgt", "% bg", "fold", "log10 p", "q-value"):
         named = c in ("motif", "ID")  # a long name or ID (HOMER's) wraps, never loses its end
-        table.add_column(c, justify="left" if named else "right", no_wrap=not named, min_width=len(c))
-        table.columns[-1].overflow = "fold" if named else "ellipsis"
+        table.add_column(
+            c,
+            justify="left" if named else "right",
+            no_wrap=not named,
+            min_width=len(c),
+            overflow="fold" if named else "ellipsis",
+        )
     for i, r in enumerate(res.rows[:top], 1):
         table.add_row(
             str(i),
