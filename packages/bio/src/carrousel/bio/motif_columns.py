@@ -1,12 +1,11 @@
-"""A motif file's columns and alphabet, as its header names them, before Biopython reads it.
+"""A motif file's columns, as its header names them, before Biopython reads it (a MEME file's alphabet:
+:func:`~carrousel.bio.motif_lines.meme_alphabet_problem`).
 
 * :func:`transfac_in_acgt`: a TRANSFAC matrix whose ``P0`` line orders its columns otherwise
   (``P0 T G C A``) is written in A C G T order (Biopython's reader refused any other order, so the file
   was 'no motif found' with no reason); a header that is not A, C, G and T is named in one line.
 * :func:`pfm_without_header`: a 4-column PFM whose first line names its columns (``A C G T``, any order)
   is written as bare rows in A C G T order (the header made it no PFM at all).
-* :func:`meme_alphabet_problem`: a MEME matrix of other than the 4 DNA letters (a protein motif,
-  ``alength= 20``; ``alength= 2``) is named in one line (it was 'no motif found' with no reason).
 """
 
 from __future__ import annotations
@@ -15,12 +14,9 @@ import re
 
 from carrousel.core.encodings import file_lines
 
-__all__ = ["meme_alphabet_problem", "pfm_without_header", "transfac_in_acgt"]
+__all__ = ["pfm_without_header", "transfac_in_acgt"]
 
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-_MOTIF = re.compile(r"^MOTIF[ \t]+(\S+)")
-_MEME_MATRIX = re.compile(r"^\s*letter-probability matrix:.*?alength\s*=\s*(\d+)", re.IGNORECASE)
-_ALPHABET = re.compile(r"^ALPHABET\s*=\s*(\S+)|^ALPHABET[ \t]+\"?([^\"\s]*)\"?[ \t]*(\S*)", re.M)
 _FIX = "a DNA matrix's columns are A, C, G and T (in any order)"
 
 
@@ -77,29 +73,3 @@ def pfm_without_header(text: str) -> str:
     if order is None or not all(len(r) == 4 and all(_NUMBER.fullmatch(t) for t in r) for r in rows):
         return text
     return "\n".join("\t".join(r[i] for i in order) for r in rows) + "\n"
-
-
-def meme_alphabet_problem(text: str) -> str | None:
-    """Why a MEME file holds no DNA motif: a matrix of other than 4 letters (``alength= 20``: a protein
-    motif) or an alphabet other than A C G T (``ALPHABET= ACDEFGHIKLMNPQRSTVWY``, MEME 5's
-    ``ALPHABET "Protein" PROTEIN-LIKE``); None for a DNA (or RNA) file."""
-    motif = "?"
-    for number, line in enumerate(file_lines(text), 1):
-        if m := _MOTIF.match(line):
-            motif = m.group(1)
-        elif (m := _MEME_MATRIX.match(line)) and m.group(1) != "4":
-            kind = "a protein motif" if m.group(1) == "20" else f"a motif of {m.group(1)} letters"
-            return (
-                f"line {number}: motif {motif!r} is {kind} (alength= {m.group(1)}); bio scans DNA: give "
-                "DNA motifs (alength= 4, A C G T)"
-            )
-    alphabet = _ALPHABET.search(text)
-    if alphabet is None:
-        return None
-    letters, name, like = alphabet.group(1), alphabet.group(2), alphabet.group(3)
-    if letters is not None and sorted(set(letters.upper().replace("U", "T"))) != list("ACGT"):
-        kind = "a protein" if len(letters) >= 20 else f"a {len(letters)}-letter"
-        return f"the alphabet is {letters} ({kind} alphabet); bio scans DNA: give DNA motifs (A C G T)"
-    if letters is None and "PROTEIN" in f"{name} {like}".upper():
-        return f"the alphabet is {name} ({like or 'protein'}); bio scans DNA: give DNA motifs (A C G T)"
-    return None

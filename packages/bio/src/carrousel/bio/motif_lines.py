@@ -9,6 +9,8 @@ motif's first row, a count that is not a number, a motif without one row for eac
 file is named as such.
 :func:`pfm_layout` reads a file of bare count rows as a PFM whatever its extension, and
 :func:`read_problem` checks what Biopython read without a word (a short MEME matrix, a JASPAR fifth row).
+A MEME file's alphabet is read here too: a protein one named (:func:`meme_alphabet_problem`), a MEME 5 DNA
+alphabet block written as the line Biopython needs (:func:`meme_with_background`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from carrousel.core.encodings import file_lines
 
 __all__ = [
     "diagnose",
+    "meme_alphabet_problem",
     "meme_alt_names",
     "meme_problem",
     "meme_with_background",
@@ -225,6 +228,8 @@ def meme_alt_names(text: str) -> list[str | None]:
     return [m.group(2) for line in file_lines(text) if (m := _MOTIF.match(line))]
 
 
+_MEME_MATRIX = re.compile(r"^\s*letter-probability matrix:.*?alength\s*=\s*(\d+)", re.IGNORECASE)
+_ALPHABET = re.compile(r"^ALPHABET\s*=\s*(\S+)|^ALPHABET[ \t]+\"?([^\"\s]*)\"?[ \t]*(\S*)", re.M)
 _ALPHABET_BLOCK = re.compile(r"^ALPHABET[ \t]+(?!=)[^\n]*\n(.*?)^END ALPHABET[^\n]*(\n|$)", re.M | re.S)
 
 
@@ -242,6 +247,32 @@ def _dna_alphabet_line(text: str) -> str:
     if core != set("ACGT"):
         return text
     return text[: block.start()] + "ALPHABET= ACGT\n" + text[block.end() :]
+
+
+def meme_alphabet_problem(text: str) -> str | None:
+    """Why a MEME file holds no DNA motif: a matrix of other than 4 letters (``alength= 20``: a protein
+    motif) or an alphabet other than A C G T (``ALPHABET= ACDEFGHIKLMNPQRSTVWY``, MEME 5's
+    ``ALPHABET "Protein" PROTEIN-LIKE``); None for a DNA (or RNA) file."""
+    motif = "?"
+    for number, line in enumerate(file_lines(text), 1):
+        if m := _MOTIF.match(line):
+            motif = m.group(1)
+        elif (m := _MEME_MATRIX.match(line)) and m.group(1) != "4":
+            kind = "a protein motif" if m.group(1) == "20" else f"a motif of {m.group(1)} letters"
+            return (
+                f"line {number}: motif {motif!r} is {kind} (alength= {m.group(1)}); bio scans DNA: give "
+                "DNA motifs (alength= 4, A C G T)"
+            )
+    alphabet = _ALPHABET.search(text)
+    if alphabet is None:
+        return None
+    letters, name, like = alphabet.group(1), alphabet.group(2), alphabet.group(3)
+    if letters is not None and sorted(set(letters.upper().replace("U", "T"))) != list("ACGT"):
+        kind = "a protein" if len(letters) >= 20 else f"a {len(letters)}-letter"
+        return f"the alphabet is {letters} ({kind} alphabet); bio scans DNA: give DNA motifs (A C G T)"
+    if letters is None and "PROTEIN" in f"{name} {like}".upper():
+        return f"the alphabet is {name} ({like or 'protein'}); bio scans DNA: give DNA motifs (A C G T)"
+    return None
 
 
 def meme_with_background(text: str) -> str:

@@ -34,9 +34,16 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
-from carrousel.bio.motif_columns import meme_alphabet_problem, pfm_without_header
+from carrousel.bio.motif_columns import pfm_without_header
 from carrousel.bio.motif_homer import homer_motifs
-from carrousel.bio.motif_lines import diagnose, meme_alt_names, pfm_layout, read_problem, reader_text
+from carrousel.bio.motif_lines import (
+    diagnose,
+    meme_alphabet_problem,
+    meme_alt_names,
+    pfm_layout,
+    read_problem,
+    reader_text,
+)
 from carrousel.bio.motif_names import motif_specs, pick_by_name
 from carrousel.bio.motif_write import write_jaspar, write_meme
 from carrousel.core.errors import DataError
