@@ -39,7 +39,7 @@ from carrousel.nlp.entities import unescape_entities
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
 from carrousel.nlp.table_cells import check_fields, csv_delimiter, flat_columns, loose_quote_line, plain_cells
-from carrousel.nlp.text_checks import blank_rows, check_texts, warn_unread
+from carrousel.nlp.text_checks import blank_rows, check_texts, warn_unread, without_blank_end
 from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
@@ -266,9 +266,7 @@ def read_lines(path: str | Path, blanks: bool = False, entities: bool = False) -
     """
     flag = option("path", flag="--file")  # the commands reading lines of texts name the file --file
     text = read_text(path, flag, "text", encodings=LEGACY_TEXT, streams=True)
-    lines = file_lines(text)  # not str.splitlines: a form feed or U+2028 inside a text is no line end
-    while lines and not lines[-1].strip():
-        lines.pop()
+    lines = without_blank_end(file_lines(text))  # not str.splitlines: a form feed or U+2028 is no line end
     where = named_path(path, flag)  # errors below: the file's line, blank ones counted
     return check_texts(blank_rows(lines, where, entities) if blanks else lines, where, blanks=blanks)
 

@@ -67,6 +67,7 @@ from carrousel.nlp.hf_data import is_hf_source, load_hf
 from carrousel.nlp.keyed_catalogues import keyed_format, read_keyed
 from carrousel.nlp.qt_linguist import read_qm, read_ts
 from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UNSPACED, UNSPACED_SCRIPTS
+from carrousel.nlp.text_checks import without_blank_end
 from carrousel.nlp.tmx_xliff import XML_SUFFIXES, read_tmx_xliff
 from carrousel.nlp.tsv_header import tsv_columns
 from carrousel.nlp.tsv_quoting import csv_quoted, tsv_cells
@@ -205,7 +206,7 @@ def read_pairs(
     elif len(files) == 2:
         a, b = (file_lines(_read_text(f)) for f in files)
         if len(a) != len(b):  # blank lines at the end of one (an editor's) are no lines to align
-            a, b = _trimmed(a), _trimmed(b)
+            a, b = without_blank_end(a), without_blank_end(b)
         if len(a) != len(b):
             raise TextDataError(
                 f"{files[0]} has {len(a)} lines but {files[1]} has {len(b)}; aligned files need equal lines"
@@ -238,13 +239,6 @@ def read_pairs(
     if not pairs:
         raise TextDataError(f"{', '.join(map(str, files))} holds no translation pair; check the file")
     return pairs
-
-
-def _trimmed(lines: list[str]) -> list[str]:
-    """``lines`` without the blank lines at their end."""
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]
-    return lines
 
 
 def read_spaced(text: str) -> str:

@@ -14,7 +14,7 @@ from carrousel.core.text import counted, name_some
 from carrousel.nlp.entities import unescape_entities
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 
-__all__ = ["blank_rows", "check_texts", "is_blank", "is_invisible", "warn_unread"]
+__all__ = ["blank_rows", "check_texts", "is_blank", "is_invisible", "warn_unread", "without_blank_end"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,14 @@ def blank_rows(lines: Sequence[str], where: str, entities: bool = False) -> list
                        where, f"{'line' if len(hidden) == 1 else 'lines'} {name_some(hidden)}",
                        "holds" if len(hidden) == 1 else "hold", shown)  # fmt: skip
     return ["" if is_invisible(r) else t for t, r in zip(lines, read, strict=True)]
+
+
+def without_blank_end(lines: Sequence[str]) -> list[str]:
+    """``lines`` without the blank lines at their end (an editor's, or a CRLF file's)."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    return list(lines[:end])
 
 
 @check_args
