@@ -14,7 +14,7 @@ from carrousel.core.text import counted, name_some
 from carrousel.nlp.entities import unescape_entities
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 
-__all__ = ["blank_rows", "check_texts", "is_blank", "is_invisible", "warn_unread", "without_blank_end"]
+__all__ = ["blank_rows", "check_texts", "is_invisible", "warn_unread", "without_blank_end"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +50,12 @@ def check_texts(texts: Iterable[str], where: str, entities: bool = False, blanks
             continue
         if not text.strip():
             raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
-        if entities and is_blank(text, entities):
+        seen = unescape_entities(text) if entities else text  # "&nbsp;" blank, "&#8203;" a U+200B, as read
+        if not seen.strip():
             raise EmptyTextError(
                 f"{where}: text {i} ({text[:40]!r}) is only whitespace once its HTML references are read; "
                 "remove it or fill it in"
             )
-        seen = unescape_entities(text) if entities else text  # "&#8203;": a U+200B as read
         if is_invisible(seen):  # U+200B, U+FEFF...
             shown = ", ".join(f"U+{ord(c):04X}" for c in list(dict.fromkeys(seen.strip()))[:3])
             raise EmptyTextError(
@@ -66,13 +66,6 @@ def check_texts(texts: Iterable[str], where: str, entities: bool = False, blanks
             what = f"byte 0x{c - 0xDC00:02x}, not UTF-8" if c >= 0xDC80 else f"a lone surrogate U+{c:04X}"
             raise TextDataError(f"{where}: text {i} holds {what}; give UTF-8 text (iconv -f cp1252 -t utf-8)")
     return [t if type(t) is str else str(t) for t in out]
-
-
-@check_args
-def is_blank(text: str, entities: bool = False) -> bool:
-    """Whether ``text`` is empty or only whitespace; with ``entities``, as a sentiment model reads it, once its
-    HTML references are read (``"&nbsp;"``, ``"&#32;&#10;"`` too)."""
-    return not (unescape_entities(text) if entities else text).strip()
 
 
 def is_invisible(text: str) -> bool:
