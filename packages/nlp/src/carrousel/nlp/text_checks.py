@@ -57,15 +57,19 @@ def check_texts(texts: Iterable[str], where: str, entities: bool = False, blanks
                 "remove it or fill it in"
             )
         if is_invisible(seen):  # U+200B, U+FEFF...
-            shown = ", ".join(f"U+{ord(c):04X}" for c in list(dict.fromkeys(seen.strip()))[:3])
             raise EmptyTextError(
-                f"{where}: text {i} holds only invisible characters ({shown}); remove it or fill it in"
+                f"{where}: text {i} holds only invisible characters ({_code_points(seen)}); remove it or fill it in"
             )
         if bad := re.search("[\ud800-\udfff]", text):  # a byte not UTF-8 (surrogateescape), half a pair
             c = ord(bad.group())
             what = f"byte 0x{c - 0xDC00:02x}, not UTF-8" if c >= 0xDC80 else f"a lone surrogate U+{c:04X}"
             raise TextDataError(f"{where}: text {i} holds {what}; give UTF-8 text (iconv -f cp1252 -t utf-8)")
     return [t if type(t) is str else str(t) for t in out]
+
+
+def _code_points(text: str) -> str:
+    """The first three distinct characters of ``text`` (its ends stripped) as code points: ``U+200B, U+FEFF``."""
+    return ", ".join(f"U+{ord(c):04X}" for c in list(dict.fromkeys(text.strip()))[:3])
 
 
 def is_invisible(text: str) -> bool:
@@ -84,9 +88,7 @@ def blank_rows(lines: Sequence[str], where: str, entities: bool = False) -> list
     read = [unescape_entities(t) for t in lines] if entities else list(lines)
     hidden = [i for i, t in enumerate(read, 1) if t.strip() and is_invisible(t)]
     if hidden:
-        shown = ", ".join(
-            f"U+{ord(c):04X}" for c in list(dict.fromkeys("".join(read[i - 1] for i in hidden).strip()))[:3]
-        )
+        shown = _code_points("".join(read[i - 1] for i in hidden))
         logger.warning("%s: %s %s only invisible characters (%s): read as blank lines, an empty row each",
                        where, f"{'line' if len(hidden) == 1 else 'lines'} {name_some(hidden)}",
                        "holds" if len(hidden) == 1 else "hold", shown)  # fmt: skip
