@@ -49,7 +49,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,34 +130,35 @@ def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
 def _read_jsonl(path: Path, src: str, tgt: str) -> list[Pair]:
     """Pairs of a JSON lines file, or of a ``.json`` file holding one array of objects (as the sentiment
     ``--data`` reads it, and as ``json.dump(rows)`` writes it)."""
-    pairs, text = [], _read_text(path)
+    text = _read_text(path)
+    rows: Iterator[tuple[str, object]]  # (where, row): an array's items, or the lines parsed as they come
     if text.lstrip().startswith("["):
         try:
-            rows = json.loads(text)
+            items = json.loads(text)
         except json.JSONDecodeError as exc:
             raise TextDataError(
                 f"{path}: a JSON array that does not parse (line {exc.lineno}: {exc.msg})"
             ) from None
-        for i, row in enumerate(rows, 1):
-            if not isinstance(row, dict):
-                raise TextDataError(
-                    f"{path} item {i} is a JSON {type(row).__name__}, not an object; write an array of objects"
-                )
-            pairs.append(_row_pair(row, src, tgt, f"{path} item {i}"))
-        return pairs
-    for i, line in enumerate(file_lines(text)):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            raise TextDataError(f"{path} line {i + 1} is not JSON; write one object per line") from None
+        rows, fix = ((f"{path} item {i}", row) for i, row in enumerate(items, 1)), "write an array of objects"
+    else:
+        rows, fix = _json_lines(path, text), "write one object per line"
+    pairs = []
+    for where, row in rows:  # each an object, read as a data set's row
         if not isinstance(row, dict):
-            raise TextDataError(
-                f"{path} line {i + 1} is a JSON {type(row).__name__}, not an object; write one object per line"
-            )
-        pairs.append(_row_pair(row, src, tgt, f"{path} line {i + 1}"))
+            raise TextDataError(f"{where} is a JSON {type(row).__name__}, not an object; {fix}")
+        pairs.append(_row_pair(row, src, tgt, where))
     return pairs
+
+
+def _json_lines(path: Path, text: str) -> Iterator[tuple[str, object]]:
+    """Each filled line of a JSON lines file, parsed, with its place (``f.jsonl line 3``)."""
+    for i, line in enumerate(file_lines(text), 1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                raise TextDataError(f"{path} line {i} is not JSON; write one object per line") from None
+            yield f"{path} line {i}", row
 
 
 def _row_pair(row: dict[str, object], src: str, tgt: str, where: str) -> Pair:
