@@ -103,7 +103,7 @@ def test_unknown_macros_leave_their_messages_out_with_one_warning(
     unknown = [("size %<PRIfoo> here", "Größe %<PRIfoo> hier"), ("read %<SCNd64>", "lies %<SCNd64>")]
     mo = write_sysdep_mo(tmp_path / "x.mo", STATIC, [*unknown, SYSDEP[0], unknown[0]])
     with caplog.at_level(logging.WARNING, logger="carrousel"):
-        messages, _ = mo_catalogue(mo.read_bytes())
+        messages, _, _ = mo_catalogue(mo.read_bytes())
     assert messages == [
         ("could not open '%s'", "konnte '%s' nicht öffnen"),
         ("offset %lu too large", "Versatz %lu zu groß"),
@@ -169,8 +169,8 @@ def test_real_git_catalogue_has_its_system_dependent_messages() -> None:
     """git's German catalogue stores 41 messages apart (15 of them plural forms): before, none was read."""
     raw = GIT_MO.read_bytes()
     static_only = raw[:4] + struct.pack("<I", 0) + raw[8:]  # revision 0: the static table alone
-    before, _ = mo_catalogue(static_only)
-    after, _ = mo_catalogue(raw)
+    before, _, _ = mo_catalogue(static_only)
+    after, _, _ = mo_catalogue(raw)
     assert after[: len(before)] == before
     added = after[len(before) :]
     assert ("timestamp too large for this system: %lu", "Timestamp zu groß für dieses System: %lu") in added

@@ -29,7 +29,6 @@ __all__ = [
     "is_mo",
     "mo_catalogue",
     "mo_language",
-    "mo_plurals",
     "plural_messages",
     "sysdep_segment",
 ]
@@ -80,23 +79,26 @@ def mo_language(raw: bytes) -> str | None:
     return _language(_header(_entries(raw)))
 
 
-def mo_catalogue(raw: bytes) -> tuple[list[tuple[str, str]], str | None]:
+def mo_catalogue(raw: bytes) -> tuple[list[tuple[str, str]], str | None, dict[str, int]]:
     """``(msgid, msgstr)`` of every singular message with its context removed, the header left out, and the
     language the header declares (:func:`mo_language`), from one pass over the file's tables: the static
-    messages, then the system-dependent ones with their macros expanded (see the module docstring).
+    messages, then the system-dependent ones with their macros expanded (see the module docstring); and the
+    messages left out, as :func:`~carrousel.nlp.gettext_po.po_catalogue` counts them: the plural ones
+    (``{"plural": n}``, :func:`plural_messages`).
 
     Raises:
         ValueError: not a ``.mo`` file, a table pointing outside the file, or text not in the declared charset.
     """
     unknown: list[set[str]] = []
-    messages = catalogue_messages(_entries(raw, unknown))
+    entries = _entries(raw, unknown)
+    messages, language = catalogue_messages(entries)
     if unknown:
         logger.warning(
             "%d system-dependent messages left out: they use macros not known here (%s), as gettext leaves them out",
             len(unknown),
             ", ".join(sorted(set().union(*unknown))),
         )
-    return messages
+    return messages, language, {"plural": plural_messages(entries)}
 
 
 def sysdep_segment(name: str) -> str | None:
@@ -133,15 +135,6 @@ def plural_messages(entries: list[tuple[bytes, bytes]]) -> int:
     """How many of a catalogue's raw entries (as :func:`catalogue_messages` takes them) are plural messages
     (``msgid\\x00msgid_plural`` keys), which :func:`catalogue_messages` skips."""
     return sum(1 for key, _ in entries if b"\x00" in key)
-
-
-def mo_plurals(raw: bytes) -> int:
-    """How many plural messages the ``.mo`` file ``raw`` holds (:func:`plural_messages`).
-
-    Raises:
-        ValueError: as :func:`mo_catalogue`.
-    """
-    return plural_messages(_entries(raw))
 
 
 def _header(entries: list[tuple[bytes, bytes]]) -> bytes:

@@ -21,7 +21,7 @@ from carrousel.core.files_text import read_failure
 from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.gettext_mo import is_mo, mo_catalogue, mo_plurals
+from carrousel.nlp.gettext_mo import is_mo, mo_catalogue
 from carrousel.nlp.gettext_po import po_catalogue
 
 __all__ = [
@@ -60,11 +60,10 @@ def read_mo(path: str | Path, tgt: str | None = None, *, model_tgt: str | None =
     p = user_path(path)
     raw = catalogue_bytes(p, "gettext .mo catalogue")
     try:
-        messages, language = mo_catalogue(raw)
-        plurals = mo_plurals(raw)
+        messages, language, left_out = mo_catalogue(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise TextDataError(f"{p} is not a gettext .mo catalogue ({exc}); give a compiled .mo file") from None
-    return _catalogue_pairs(p, messages, language, {"plural": plurals}, tgt, model_tgt)
+    return _catalogue_pairs(p, messages, language, left_out, tgt, model_tgt)
 
 
 def read_po(path: str | Path, tgt: str | None = None, *, model_tgt: str | None = None) -> list[Pair]:
