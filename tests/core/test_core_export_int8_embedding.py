@@ -120,9 +120,9 @@ def test_a_runtime_without_int8_gather_keeps_the_table_float32(monkeypatch: pyte
     assert "DynamicQuantizeLSTM" in {n.op_type for n in onnx.load_from_string(q).graph.node}
 
 
-def test_a_failed_table_quantization_falls_back_to_float32(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.fixture
+def gather_quantization_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quantizing with ``Gather`` among the ops raises (the others go through): the table's fallback."""
     import carrousel.core.export.dynamic as dynamic
 
     real = dynamic._quantized
@@ -133,6 +133,10 @@ def test_a_failed_table_quantization_falls_back_to_float32(
         return real(blob, ops)
 
     monkeypatch.setattr(dynamic, "_quantized", no_gather)
+
+
+@pytest.mark.usefixtures("gather_quantization_fails")
+def test_a_failed_table_quantization_falls_back_to_float32(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="carrousel.core.export.dynamic"):
         q = quantize_int8(_blob(_model()))
     assert len(_float_tables(q)) == 1
@@ -171,21 +175,10 @@ def test_a_table_that_costs_too_much_accuracy_stays_float32(
     assert any("int8 embedding tables" in r.getMessage() for r in caplog.records)
 
 
-def test_export_bundle_records_a_table_whose_quantization_failed_as_float32(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("gather_quantization_fails")
+def test_export_bundle_records_a_table_whose_quantization_failed_as_float32(tmp_path: Path) -> None:
     """Fails on main: quantize_int8 fell back to a float32 table inside, unseen by export_bundle, whose
     ``int8_ops`` then listed ``Gather`` for a file holding the float32 table."""
-    import carrousel.core.export.dynamic as dynamic
-
-    real = dynamic._quantized
-
-    def no_gather(blob: bytes, ops: tuple[str, ...]) -> bytes:
-        if "Gather" in ops:
-            raise RuntimeError("no Gather here")
-        return real(blob, ops)
-
-    monkeypatch.setattr(dynamic, "_quantized", no_gather)
     model = _model()
     folder, asset = export_bundle(Bundle("test.tinytext", model), tmp_path / "q", _spec(model, 0.1))
     assert len(_float_tables(bytes(load_bundle(folder).files[asset["file"]]))) == 1
