@@ -16,11 +16,9 @@ HERE = Path(__file__).parent
 
 _WORKER = textwrap.dedent(
     """
-    import json, math, sys
-    sys.path.insert(0, sys.argv[4])
-    import torch
-    import torch.distributed as dist
-    from train_helpers import RegressionTask, linear_data, mlp, timeless
+    import math, sys
+    sys.path.insert(0, sys.argv[3])
+    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp, timeless
     from carrousel.core.errors import NonFiniteLossError
     from carrousel.core.train import TrainConfig, Trainer
 
@@ -33,9 +31,7 @@ _WORKER = textwrap.dedent(
             loss = super().loss(outputs, batch)
             return loss * math.nan if self.rank == 1 and self.calls == self.nan_at else loss
 
-    rank, store, nonfinite = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    rank, (nonfinite,) = join_two_ranks()
     x, y = linear_data(64)
     batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
     cfg = TrainConfig(epochs=2, lr=1e-2, progress=False, device="cpu", nonfinite=nonfinite, accumulate=2)
@@ -44,8 +40,7 @@ _WORKER = textwrap.dedent(
         out = {"skipped": result.skipped_steps, "steps": result.steps, "history": timeless(result.history)}
     except NonFiniteLossError as exc:
         out = {"error": str(exc)}
-    print(json.dumps(out))
-    dist.destroy_process_group()
+    leave_two_ranks(out)
     """
 )
 
@@ -53,7 +48,7 @@ _WORKER = textwrap.dedent(
 def _two_ranks(tmp_path: Path, nonfinite: str) -> list[dict[str, object]]:
     script = tmp_path / "worker.py"
     script.write_text(_WORKER)
-    return run_two_ranks(script, tmp_path / "store", nonfinite, str(HERE), timeout=60)
+    return run_two_ranks(script, tmp_path / "store", str(HERE), nonfinite, timeout=60)
 
 
 def test_a_nan_loss_on_one_rank_stops_every_rank_with_the_same_error(tmp_path: Path) -> None:

@@ -19,11 +19,9 @@ _STEPS = {"batch_end": 3, "epoch_start": 4, "epoch_end": 4}  # where rank 1 stop
 
 _WORKER = textwrap.dedent(
     """
-    import json, sys
-    sys.path.insert(0, sys.argv[4])
-    import torch
-    import torch.distributed as dist
-    from train_helpers import RegressionTask, linear_data, mlp, timeless
+    import sys
+    sys.path.insert(0, sys.argv[3])
+    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp, timeless
     from carrousel.core.train import Callback, TrainConfig, Trainer
 
     class StopOnRankOne(Callback):
@@ -43,22 +41,19 @@ _WORKER = textwrap.dedent(
             if self.hook == "epoch_end" and self.rank == 1 and epoch == 0:
                 trainer.should_stop = True
 
-    rank, store, hooks = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    rank, (hooks,) = join_two_ranks()
     x, y = linear_data(64)
     batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
     cfg = TrainConfig(epochs=3, lr=1e-2, progress=False, device="cpu")
     out = {}
-    for hook in hooks:  # one fit per hook, in one process group: one start of two processes
+    for hook in hooks.split(","):  # one fit per hook, in one process group: one start of two processes
         model = mlp(dropout=0.0, seed=0)
         result = Trainer(model, RegressionTask(), cfg, callbacks=[StopOnRankOne(rank, hook)]).fit(batches)
         weights = [round(v, 6) for p in model.parameters() for v in p.detach().flatten().tolist()]
         history = timeless(result.history)
         out[hook] = {"steps": result.steps, "stopped": result.stopped_early, "history": history,
                      "weights": weights}
-    print(json.dumps(out))
-    dist.destroy_process_group()
+    leave_two_ranks(out)
     """
 )
 
@@ -68,7 +63,7 @@ def test_a_stop_on_one_rank_stops_every_rank_at_the_same_step(tmp_path: Path) ->
     Rank 1 alone stops at step 3's batch end (a partial epoch 1), at epoch 2's start or at epoch 1's end."""
     script = tmp_path / "worker.py"
     script.write_text(_WORKER)
-    first, second = run_two_ranks(script, tmp_path / "store", ",".join(_STEPS), str(HERE), timeout=40)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), ",".join(_STEPS), timeout=40)
     assert first == second  # the same steps, history and weights: no rank trained a step the other did not
     for hook, steps in _STEPS.items():
         assert (first[hook]["steps"], first[hook]["stopped"], len(first[hook]["history"])) == (steps, True, 1)
@@ -160,31 +155,25 @@ def test_leave_to_rank_zero_waits_for_every_rank_and_every_rank_leaves_the_group
 
 _UNEVEN_WORKER = textwrap.dedent(
     """
-    import json, sys
+    import sys
     sys.path.insert(0, sys.argv[3])
-    import torch
-    import torch.distributed as dist
-    from train_helpers import RegressionTask, Unsized, linear_data, mlp, timeless
+    from train_helpers import RegressionTask, Unsized, join_two_ranks, leave_two_ranks, linear_data, mlp, timeless
     from carrousel.core.train import TrainConfig, Trainer
 
-    rank, store, rank_one_batches, sized = int(sys.argv[1]), sys.argv[2], int(sys.argv[4]), sys.argv[5] == "sized"
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    rank, (rank_one_batches, kind) = join_two_ranks()
     x, y = linear_data(80, seed=rank)
     # 5 batches an epoch on rank 0, rank_one_batches on rank 1: a list (a length) or without a length
-    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 80, 16)][: rank_one_batches if rank else 5]
+    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 80, 16)][: int(rank_one_batches) if rank else 5]
     model = mlp(dropout=0.0, seed=0)
     cfg = TrainConfig(epochs=2, lr=1e-2, accumulate=2, progress=False, device="cpu")
     try:
-        result = Trainer(model, RegressionTask(), cfg).fit(batches if sized else Unsized(batches))
+        result = Trainer(model, RegressionTask(), cfg).fit(batches if kind == "sized" else Unsized(batches))
     except Exception as exc:
         doc = {"error": f"{type(exc).__name__}: {exc}"}
     else:
         weights = [round(v, 6) for p in model.parameters() for v in p.detach().flatten().tolist()]
         doc = {"steps": result.steps, "history": timeless(result.history), "weights": weights}
-    print(json.dumps(doc))
-    dist.barrier()
-    dist.destroy_process_group()
+    leave_two_ranks(doc)
     """
 )
 

@@ -20,16 +20,12 @@ HERE = Path(__file__).parent
 
 _WORKER = textwrap.dedent(
     """
-    import json, sys
+    import sys
     sys.path.insert(0, sys.argv[3])
-    import torch
-    import torch.distributed as dist
-    from train_helpers import RegressionTask, linear_data, mlp
+    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp
     from carrousel.core.train import Callback, TrainConfig, Trainer
 
-    rank, store, case = int(sys.argv[1]), sys.argv[2], sys.argv[4]
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    rank, (case,) = join_two_ranks()
     x, y = linear_data(96, seed=rank)
     batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 96, 16)]
 
@@ -64,9 +60,7 @@ _WORKER = textwrap.dedent(
         doc = {"error": f"{type(exc).__name__}: {exc}"}
     else:
         doc = {"error": None}
-    print(json.dumps(doc))
-    dist.barrier()
-    dist.destroy_process_group()
+    leave_two_ranks(doc)
     """
 )
 

@@ -16,17 +16,14 @@ HERE = Path(__file__).parent
 
 _WORKER = textwrap.dedent(
     """
-    import json, sys
+    import sys
     sys.path.insert(0, sys.argv[3])
     import torch
-    import torch.distributed as dist
     from torch.utils.data import DataLoader, TensorDataset
-    from train_helpers import RegressionTask, Unsized, linear_data, mlp, timeless
+    from train_helpers import RegressionTask, Unsized, join_two_ranks, leave_two_ranks, linear_data, mlp, timeless
     from carrousel.core.train import TrainConfig, Trainer
 
-    rank, store = int(sys.argv[1]), sys.argv[2]
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    rank, _ = join_two_ranks()
     x, y = linear_data(64, seed=rank)
     train = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
     xv, yv = linear_data(80, seed=7)
@@ -41,9 +38,7 @@ _WORKER = textwrap.dedent(
     got = trainer.evaluate(loader)["loss"]
     with torch.no_grad():
         want = float(torch.nn.functional.mse_loss(model(xv), yv))
-    print(json.dumps({"history": timeless(result.history), "evaluate": got, "want": want}))
-    dist.barrier()
-    dist.destroy_process_group()
+    leave_two_ranks({"history": timeless(result.history), "evaluate": got, "want": want})
     """
 )
 
@@ -59,16 +54,12 @@ def test_uneven_validation_shares_keep_the_ranks_together(tmp_path: Path) -> Non
 
 _ONE_RANK_WORKER = textwrap.dedent(
     """
-    import json, sys
+    import sys
     sys.path.insert(0, sys.argv[3])
-    import torch
-    import torch.distributed as dist
-    from train_helpers import RegressionTask, linear_data, mlp, timeless
+    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp, timeless
     from carrousel.core.train import TrainConfig, Trainer
 
-    rank, store, case = int(sys.argv[1]), sys.argv[2], sys.argv[4]
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    rank, (case,) = join_two_ranks()
     x, y = linear_data(64, seed=rank)
     train = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
     xv, yv = linear_data(48, seed=7)
@@ -94,9 +85,7 @@ _ONE_RANK_WORKER = textwrap.dedent(
         doc = {"error": f"{type(exc).__name__}: {exc}"}
     else:
         doc = {"history": timeless(result.history), "monitor": result.monitor}
-    print(json.dumps(doc))
-    dist.barrier()
-    dist.destroy_process_group()
+    leave_two_ranks(doc)
     """
 )
 

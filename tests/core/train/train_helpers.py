@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
@@ -60,6 +63,24 @@ class Unsized:
 def timeless(history: list[dict[str, float]]) -> list[dict[str, float]]:
     """A fit's history rows without ``epoch_time`` (wall time, never the same twice): rows to compare."""
     return [{k: v for k, v in row.items() if k != "epoch_time"} for row in history]
+
+
+def join_two_ranks() -> tuple[int, list[str]]:
+    """In a worker that ``tests/gloo_pair.run_two_ranks`` started: one thread, the two-rank gloo group joined
+    in the file store (``argv[2]``). Gives back this rank (``argv[1]``) and the worker's own arguments
+    (``argv[4:]``; ``argv[3]`` is this folder, which the worker put on ``sys.path`` to import this module)."""
+    rank, store = int(sys.argv[1]), sys.argv[2]
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    return rank, sys.argv[4:]
+
+
+def leave_two_ranks(doc: Any) -> None:
+    """Prints ``doc`` as the JSON line ``run_two_ranks`` reads, waits for the other rank (a rank gone first:
+    gloo's abort) and leaves the group."""
+    print(json.dumps(doc))
+    dist.barrier()
+    dist.destroy_process_group()
 
 
 def mlp(features: int = 8, dropout: float = 0.1, seed: int = 0) -> nn.Module:
