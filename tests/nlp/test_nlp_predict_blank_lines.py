@@ -1,6 +1,9 @@
 """``nlp sentiment predict --file`` of a text file holding blank lines: one output row per line, a blank line
 an empty one (an empty line; in ``--json`` an entry with ``label`` null and no probabilities), as ``translate
-run --file`` keeps a file's lines aligned (before: refused, "line 2 is empty or only whitespace")."""
+run --file`` keeps a file's lines aligned (before: refused, "line 2 is empty or only whitespace"). The same for
+a line blank once its HTML references are read (``&nbsp;``) and for a line of only invisible characters, literal
+or as references (``&#8203;``: named in a warning, by file line), in predict and translate; a text given to the
+API or in ``--data`` that is blank or invisible that way is still refused."""
 
 from __future__ import annotations
 
