@@ -7,6 +7,9 @@ both wrote a folder literally named ``-`` in the working directory, without a wo
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,22 +101,26 @@ def test_every_name_of_stdout_as_an_output_folder_gets_one_message(
     assert "give a folder path instead" in outcome.stderr
 
 
+def _run_cli(prog: str, args: list[str], stdout: Any, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m carrousel.PROG.cli ARGS`` in ``cwd``, its stdout a pipe or an open file (the shell's
+    redirection, which the in-process ``invoke`` cannot give), its stderr read."""
+    return subprocess.run(
+        [sys.executable, "-m", f"carrousel.{prog}.cli", *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "300", "OMP_NUM_THREADS": "1"},
+        cwd=cwd,
+        timeout=120,
+    )
+
+
 @pytest.mark.parametrize("stdout", ["pipe", "file"])
 def test_the_message_does_not_depend_on_what_stdout_is(tmp_path: Path, stdout: str) -> None:
-    import os
-    import subprocess
-    import sys
-
     sink = tmp_path / "stdout.txt"
     with open(sink, "w") as fh:
-        done = subprocess.run(
-            [sys.executable, "-m", "carrousel.bio.cli", "export", "--out", "/dev/stdout"],
-            stdout=subprocess.PIPE if stdout == "pipe" else fh,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "COLUMNS": "300"},
-            cwd=tmp_path,
-            timeout=120,
+        done = _run_cli(
+            "bio", ["export", "--out", "/dev/stdout"], subprocess.PIPE if stdout == "pipe" else fh, tmp_path
         )
     assert done.returncode == 2, done.stderr
     assert "standard output ('/dev/stdout') cannot hold a folder; give a folder path" in done.stderr
@@ -135,21 +142,9 @@ def test_the_file_stdout_is_redirected_to_is_stdout_for_a_folder_option(tmp_path
     """``cmd --out f > f``: the folder is the very file stdout goes to (core's names_stdout reads it as
     stdout), so every program's folder option refuses it as it refuses ``/dev/stdout``: a usage error before
     any work. Before: exit 1, "--out f is a file, not a folder" (the shell had created ``f``)."""
-    import os
-    import subprocess
-    import sys
-
     sink = tmp_path / "f"
     with open(sink, "w") as fh:
-        done = subprocess.run(
-            [sys.executable, "-m", f"carrousel.{prog}.cli", *REDIRECTED[prog], "f"],
-            stdout=fh,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "COLUMNS": "300", "OMP_NUM_THREADS": "1"},
-            cwd=tmp_path,
-            timeout=120,
-        )
+        done = _run_cli(prog, [*REDIRECTED[prog], "f"], fh, tmp_path)
     assert done.returncode == 2, done.stderr
     assert "this option writes a folder, and standard output ('f') cannot hold a folder" in done.stderr
     assert "not a folder" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
