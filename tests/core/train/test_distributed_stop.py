@@ -63,7 +63,7 @@ def test_a_stop_on_one_rank_stops_every_rank_at_the_same_step(tmp_path: Path) ->
     Rank 1 alone stops at step 3's batch end (a partial epoch 1), at epoch 2's start or at epoch 1's end."""
     script = tmp_path / "worker.py"
     script.write_text(_WORKER)
-    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), ",".join(_STEPS), timeout=40)
+    first, second = run_two_ranks(script, tmp_path / "store", str(HERE), ",".join(_STEPS), timeout=60)
     assert first == second  # the same steps, history and weights: no rank trained a step the other did not
     for hook, steps in _STEPS.items():
         assert (first[hook]["steps"], first[hook]["stopped"], len(first[hook]["history"])) == (steps, True, 1)
