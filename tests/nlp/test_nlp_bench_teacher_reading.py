@@ -5,13 +5,13 @@ read the HTML references as typed)."""
 
 from __future__ import annotations
 
-import runpy
 from pathlib import Path
+from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_nlp_sentiment.py"
+from tests.bench_scripts import bench_module
 
 
 class _Encoder:
@@ -43,11 +43,10 @@ class _Model:
         return np.stack([1 - p, p], axis=1)
 
 
-def _bench(encoder: _Encoder) -> dict[str, Any]:
-    bench = runpy.run_path(str(SCRIPT))  # the functions only: the __main__ block does not run
-    glob = bench["teacher"].__globals__
-    glob["MiniLM"] = type("MiniLM", (), {"from_folder": staticmethod(lambda: encoder)})
-    glob["SentimentModel"] = type("SentimentModel", (), {"from_pretrained": staticmethod(lambda _: _Model())})
+def _bench(encoder: _Encoder) -> ModuleType:
+    bench = bench_module("bench_nlp_sentiment")  # the functions only: the __main__ block does not run
+    bench.MiniLM = type("MiniLM", (), {"from_folder": staticmethod(lambda: encoder)})
+    bench.SentimentModel = type("SentimentModel", (), {"from_pretrained": staticmethod(lambda _: _Model())})
     return bench
 
 
@@ -65,7 +64,7 @@ def test_the_teacher_row_reads_html_references_as_the_models_do(tmp_path: Path) 
     encoder = _Encoder()
     train = _write(tmp_path / "train.csv", ROWS)
     test = _write(tmp_path / "test.csv", [("not good &quot;at all&quot;", "0")])
-    ((accuracy, _),) = _bench(encoder)["teacher"](train, [test])
+    ((accuracy, _),) = _bench(encoder).teacher(train, [test])
     assert not [t for t in encoder.seen if "&amp;" in t or "&#039;" in t or "&quot;" in t]
     assert "I don't like it 0" in encoder.seen and 'not good "at all"' in encoder.seen
     assert accuracy == 0.0  # the stand-in's feature: "good" reads positive
@@ -76,7 +75,7 @@ def test_the_agreement_teacher_reads_as_the_student(tmp_path: Path) -> None:
     train = _write(tmp_path / "train.csv", ROWS)
     held = tmp_path / "general.txt"
     held.write_text("a good day &amp; night\nit isn&#039;t\n", encoding="utf-8")
-    same, _ = _bench(encoder)["agreement"](train, tmp_path, 0, held)
+    same, _ = _bench(encoder).agreement(train, tmp_path, 0, held)
     assert not [t for t in encoder.seen if "&amp;" in t or "&#039;" in t]
     assert "a good day & night" in encoder.seen and "it isn't" in encoder.seen
     assert same == 1.0
@@ -84,7 +83,6 @@ def test_the_agreement_teacher_reads_as_the_student(tmp_path: Path) -> None:
 
 def test_the_drug_benchmark_teachers_read_as_the_student() -> None:
     encoder = _Encoder()
-    bench = runpy.run_path(str(SCRIPT.with_name("bench_nlp_drugs.py")))
-    x = bench["teacher_features"](encoder)(["I don&#039;t like it", "AT&T &amp; me"])
+    x = bench_module("bench_nlp_drugs").teacher_features(encoder)(["I don&#039;t like it", "AT&T &amp; me"])
     assert encoder.seen == ["I don't like it", "AT&T & me"]
     assert x.shape == (2, 2)
