@@ -7,15 +7,13 @@ here lazily (importing ``carrousel.bio`` stays cheap for the CLI): the configs, 
 :func:`resolve_motifs`, :class:`Motif`, :class:`IntegerPWM`, :class:`Background`.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from carrousel.bio.errors import BioError
 from carrousel.core.lazy import lazy_exports
 
-try:
-    __version__ = version("carrousel-bio")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    __version__: str  # the installed carrousel-bio's (lazy_exports' version=, read on first use)
 
 _LAZY = {
     "ScanConfig": "carrousel.bio.config",
@@ -36,4 +34,4 @@ _LAZY = {
 
 __all__ = ["BioError", "__version__", *_LAZY]
 
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, version="carrousel-bio")  # __version__: on first use

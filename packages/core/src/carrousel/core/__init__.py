@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from carrousel.core.io import load_module, register_module, save_module
     from carrousel.core.nn import EncoderOutput, RecurrentConfig, RecurrentEncoder, State
     from carrousel.core.train import FitResult, Task, TrainConfig, Trainer, set_seed
-    from carrousel.core.version import __version__
+
+    __version__: str  # the installed carrousel-core's (lazy_exports' version=, read on first use)
 
 _ERRORS = ("CarrouselError", "CheckpointError", "ConfigError", "DataError", "FormatVersionError",
            "NonFiniteLossError", "RegistryError", "ShapeError")  # fmt: skip
@@ -32,9 +33,8 @@ _LAZY = {  # name -> the module that defines it, imported on first use
     **dict.fromkeys(("load_module", "register_module", "save_module"), "carrousel.core.io"),
     **dict.fromkeys(("EncoderOutput", "RecurrentConfig", "RecurrentEncoder", "State"), "carrousel.core.nn"),
     **dict.fromkeys(("FitResult", "Task", "TrainConfig", "Trainer", "set_seed"), "carrousel.core.train"),
-    "__version__": "carrousel.core.version",  # importlib.metadata: about 77 ms, read on first use
 }
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, version="carrousel-core")  # __version__: on first use
 
 __all__ = [
     "CarrouselError",

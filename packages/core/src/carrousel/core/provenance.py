@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol, TypedDict
 
-from carrousel.core import __version__
+from carrousel.core.version import installed_version
 
 __all__ = [
     "PrecisionReport",
@@ -94,8 +94,8 @@ def precision_words(trained: str | None, run: str) -> str:
 
 def carrousel_version() -> str:
     """The installed carrousel version (``carrousel-core``'s; all packages share it), "0.0.0" uninstalled:
-    :data:`carrousel.core.__version__`, read once when the package was imported."""
-    return __version__
+    :data:`carrousel.core.__version__` (:func:`~carrousel.core.version.installed_version`, read once)."""
+    return installed_version("carrousel-core")
 
 
 def software_versions(record: Mapping[str, Any] | None = None) -> dict[str, str]:

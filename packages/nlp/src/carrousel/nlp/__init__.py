@@ -5,13 +5,15 @@ Pipelines (``train_sentiment``, :class:`SentimentModel`, ``evaluate_sentiment``,
 loads only the version and the errors.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
+from carrousel.core.lazy import lazy_exports
 from carrousel.nlp.errors import NLPError
 
-try:
-    __version__ = version("carrousel-nlp")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    __version__: str  # the installed carrousel-nlp's (lazy_exports' version=, read on first use)
+
+_LAZY: dict[str, str] = {}  # nothing else to load lazily: importing the package loads its errors
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, version="carrousel-nlp")  # __version__: on first use
 
 __all__ = ["NLPError", "__version__"]

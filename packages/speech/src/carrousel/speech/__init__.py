@@ -4,8 +4,9 @@
 letters and commands); :func:`carrousel.speech.pipeline.train` trains one on your own recordings.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
+from carrousel.core.lazy import lazy_exports
 from carrousel.speech.errors import (
     AudioError,
     AudioTooLongError,
@@ -20,10 +21,11 @@ from carrousel.speech.errors import (
     SynthesisError,
 )
 
-try:
-    __version__ = version("carrousel-speech")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    __version__: str  # the installed carrousel-speech's (lazy_exports' version=, read on first use)
+
+_LAZY: dict[str, str] = {}  # nothing else to load lazily: importing the package loads its errors
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, version="carrousel-speech")  # __version__: on first use
 
 __all__ = [
     "AudioError",
