@@ -20,6 +20,15 @@ def _project(pkg: str) -> dict:
     return tomllib.loads((ROOT / "packages" / pkg / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
+def test_the_sample_data_tool_pins_the_shared_version() -> None:
+    """tools/data (carrousel-devdata, never published, installed by `make`) pins carrousel-core too: a release
+    that bumped the five packages and left it would have `make` install the previous carrousel-core."""
+    version = _project("core")["version"]
+    tool = tomllib.loads((ROOT / "tools" / "data" / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = [str(r) for r in map(Requirement, tool["dependencies"]) if r.name.startswith("carrousel-")]
+    assert pins == [f"carrousel-core=={version}"], pins
+
+
 def test_every_carrousel_pin_names_the_shared_version() -> None:
     version = _project("core")["version"]
     wrong = []
