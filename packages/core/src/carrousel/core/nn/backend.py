@@ -38,7 +38,7 @@ from carrousel.core.nn._observe import observe_kernels
 from carrousel.core.nn.autocast_dtypes import cpu_fp16_autocast_lstm_fails
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.gru_native import choose_gru_kernel
-from carrousel.core.nn.input_shape import lengths_shape_message
+from carrousel.core.nn.input_shape import input_shape_message, lengths_shape_message
 from carrousel.core.nn.native import native_applies
 from carrousel.core.nn.recurrent import RecurrentEncoder
 from carrousel.core.nn.varlen import choose_varlen
@@ -363,8 +363,9 @@ def explain_backend(
     Returns:
         A :class:`BackendReport`; ``str(report)`` reads as a short explanation, ``to_dict()`` is JSON-ready.
     """
-    if x.dim() != 3:
-        raise ShapeError(f"x must be (batch, time, features), got shape {tuple(x.shape)}")
+    if x.dim() != 3:  # the feature count: an encoder's config's, a torch.nn RNN's, else not judged
+        size = getattr(getattr(module, "config", module), "input_size", None)
+        raise ShapeError(input_shape_message(tuple(x.shape), size if isinstance(size, int) else None))
     grad = torch.is_grad_enabled() if grad is None else grad
     entries = _predict(module, x, lengths, grad)
     notes = _notes(module, x, lengths, entries, grad)

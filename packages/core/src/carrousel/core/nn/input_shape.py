@@ -3,7 +3,8 @@
 ``RecurrentEncoder`` takes ``(batch, time, features)``; a newcomer's input of the wrong shape is most often
 one sequence without its batch dimension ``(time, features)``, a channels-first ``(batch, features, time)``
 tensor as ``nn.Conv1d`` takes, or features of another count than the encoder was built for. The message
-said only ``input must be (batch, time, 4), got shape (6, 4)``; it now names the fix of each case.
+said only ``input must be (batch, time, 4), got shape (6, 4)``; it now names the fix of each case, in the
+encoder, :func:`~carrousel.core.nn.backend.explain_backend`, the ONNX runner and the NumPy reference layers.
 """
 
 from __future__ import annotations
@@ -12,22 +13,31 @@ from carrousel.core.args import check_args
 
 __all__ = ["input_shape_message", "lengths_shape_message"]
 
+_TORCH_FIXES = ("x.unsqueeze(0)", "x.view(1, 1, -1)", "x.transpose(1, 2)")  # add batch, one step, swap axes
+_NUMPY_FIXES = ("x[None]", "x.reshape(1, 1, -1)", "x.transpose(0, 2, 1)")
+
 
 @check_args
-def input_shape_message(shape: tuple[int, ...], input_size: int) -> str:
+def input_shape_message(shape: tuple[int, ...], input_size: int | None, *, numpy: bool = False) -> str:
     """One line: the expected and given shapes, and the fix for the likely mistake.
 
     Args:
         shape: the input's shape.
-        input_size: the encoder's ``RecurrentConfig.input_size``.
+        input_size: the encoder's ``RecurrentConfig.input_size``; None where it is not known (a module that
+            contains encoders, :func:`~carrousel.core.nn.backend.explain_backend`): only the number of
+            dimensions is then judged.
+        numpy: spell the fixes for a NumPy array (``x[None]``, not ``x.unsqueeze(0)``): the reference layers.
     """
-    said = f"input must be (batch, time, {input_size}), got shape {shape}"
-    if len(shape) == 2 and shape[-1] == input_size:
-        return f"{said}; for one sequence add the batch dimension: x.unsqueeze(0)"
-    if len(shape) == 1 and shape[0] == input_size:
-        return f"{said}; for one step of one sequence: x.view(1, 1, -1)"
+    batch, step, swap = _NUMPY_FIXES if numpy else _TORCH_FIXES
+    said = f"input must be (batch, time, {input_size or 'features'}), got shape {shape}"
+    if len(shape) == 2 and input_size in (None, shape[-1]):
+        return f"{said}; for one sequence add the batch dimension: {batch}"
+    if len(shape) == 1 and input_size in (None, shape[0]):
+        return f"{said}; for one step of one sequence: {step}"
+    if len(shape) == 3 and input_size is None:
+        return said
     if len(shape) == 3 and shape[1] == input_size:
-        return f"{said}; the input looks channels-first (batch, features, time): x.transpose(1, 2)"
+        return f"{said}; the input looks channels-first (batch, features, time): {swap}"
     if len(shape) == 3:
         return (
             f"{said}; the encoder was built for {input_size} features (RecurrentConfig.input_size): give the "

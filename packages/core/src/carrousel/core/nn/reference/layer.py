@@ -10,7 +10,7 @@ import numpy as np
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ShapeError
-from carrousel.core.nn.input_shape import lengths_shape_message
+from carrousel.core.nn.input_shape import input_shape_message, lengths_shape_message
 from carrousel.core.nn.reference.cells import CELL_STEPS, REFERENCE_CELLS, Array, Grads, Params, StepCache
 
 __all__ = [
@@ -103,7 +103,7 @@ def layer_forward(
     p = {k: as_float64(v) for k, v in params.items()}
     x = as_float64(x)
     if x.ndim != 3 or x.shape[2] != p["weight_ih"].shape[1]:
-        raise ShapeError(f"x must be (batch, time, {p['weight_ih'].shape[1]}), got shape {x.shape}")
+        raise ShapeError(input_shape_message(tuple(x.shape), p["weight_ih"].shape[1], numpy=True))
     B, T = x.shape[0], x.shape[1]
     hidden = p["weight_hh"].shape[0] // {"lstm": 4, "gru": 3}.get(cell, 1)
     h = as_float64(h0) if h0 is not None else np.zeros((B, p["weight_hh"].shape[1]))
