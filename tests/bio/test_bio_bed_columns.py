@@ -115,7 +115,9 @@ def test_the_column_that_fails_is_named_not_a_header_hint(tmp_path: Path, line: 
 
 
 def test_a_header_line_still_gets_the_header_hint(tmp_path: Path) -> None:
+    """A first line that is no interval and whose start and end are no column names (R's NA) keeps the hint;
+    a header of column names is read (tests/bio/test_bio_bed_header.py)."""
     bed = tmp_path / "p.bed"
-    bed.write_text("chrom\tstart\tend\nchr1\t1\t2\n")
+    bed.write_text("chrom\tNA\tNA\nchr1\t1\t2\n")
     with pytest.raises(BedFormatError, match=r"line 1: not a BED line .*remove header lines"):
         read_peaks(bed)

@@ -2,7 +2,11 @@
 
 The file is read through :func:`carrousel.core.files.read_text` (a regular, readable, non-empty UTF-8
 text file, gzip when it ends in ``.gz``, no NUL bytes, lines under 100,000 characters); ``track``,
-``browser`` and ``#`` lines are skipped. Every other line must hold ``chrom start end`` with integer
+``browser`` and ``#`` lines are skipped, and so is one header line without ``#`` (a spreadsheet's or R's
+``chrom  start  end  name``, UCSC's ``chrom  chromStart  chromEnd``) when it comes before every interval and
+its start and end columns are column names (a letter or ``_``, then letters, digits, ``_`` or ``.``; not
+``NA`` nor a number such as ``nan``) and it has as many columns as the first interval: an info line names
+it. Every other line must hold ``chrom start end`` with integer
 coordinates, ``0 <= start <= end``, and a narrowPeak summit offset (column 10, ``-1`` for none) inside the
 peak (column 10 is a summit on a narrowPeak line: 10 columns, or more whose first 10 have narrowPeak's
 types, as pipelines that append columns write; in BED12 and gappedPeak, told apart by their blockSizes and
@@ -22,6 +26,7 @@ checked as above, its position in the file standing for the line number (``recor
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,10 +43,13 @@ from carrousel.core.paths import user_path
 
 __all__ = ["Intervals", "Peak", "merge_intervals", "read_bed", "read_peaks"]
 
+logger = logging.getLogger(__name__)
+
 _MAX_LINE = 100_000
 _NARROWPEAK_COLUMNS = 10  # narrowPeak's columns; column 10 is its summit offset
 _BLOCK_LIST = re.compile(r"\d+(,\d+)*,?")  # BED12's blockSizes / blockStarts: "100,100," or "100"
 _STRANDS = frozenset("+-.")
+_COLUMN_NAME = re.compile(r"[A-Za-z_][\w.]*")  # a header's start / end: "start", "chromStart", "x.start"
 
 
 class Peak(NamedTuple):
@@ -74,17 +82,25 @@ def read_peaks(path: str | Path) -> list[Peak]:
         except DataError as exc:
             raise BedFormatError(str(exc)) from None
     out: list[Peak] = []
+    header: tuple[int, str, int] | None = None  # a skipped header line: its number, text and column count
     for n, line in enumerate(lines, 1):
         if not line.strip() or line.startswith(("#", "track", "browser")):
             continue
         f = line.split("\t") if "\t" in line else line.split()
         while len(f) > 3 and not f[-1].strip():  # a trailing tab adds no column
             f.pop()
+        if where == "line" and not out and header is None and _is_header(f):
+            header = (n, line, len(f))
+            continue
         try:
             chrom, start, end = f[0].strip(), int(f[1]), int(f[2])
             summit = _summit(f)
         except (IndexError, ValueError):
-            hint = "; remove header lines or start them with '#'" if where == "line" and not out else ""
+            hint = (
+                "; remove header lines or start them with '#'"
+                if where == "line" and not out and not header
+                else ""
+            )
             why = _bad_column(f) or f"not a BED line (chrom, start, end as integers): {line[:60]!r}{hint}"
             raise BedFormatError(f"{p}, {where} {n}: {why}") from None
         if start < 0:
@@ -100,6 +116,8 @@ def read_peaks(path: str | Path) -> list[Peak]:
             raise BedFormatError(
                 f"{p}, {where} {n}: summit offset {summit} lies outside the peak ({end - start} bases long)"
             )
+        if header and not out:
+            _check_header(p, header, len(f))
         out.append(Peak(chrom, start, end, summit if summit >= 0 else None, n))
     if not out:
         raise BedFormatError(f"{p}: no intervals found (only headers or comments)")
@@ -129,6 +147,36 @@ def _summit(f: list[str]) -> int:
     except ValueError:  # not narrowPeak's types: a BED with other columns there, read by its middle
         return -1
     return summit if f[5].strip() in _STRANDS else -1
+
+
+def _is_header(f: list[str]) -> bool:
+    """Whether a line's start and end columns are column names (``start``, ``chromStart``), not numbers
+    nor R's ``NA``: a header line a spreadsheet or R wrote without ``#``."""
+    if len(f) < 3:
+        return False
+    for x in (f[1].strip(), f[2].strip()):
+        if not _COLUMN_NAME.fullmatch(x) or x.upper() == "NA":
+            return False
+        try:
+            float(x)  # nan, inf, infinity
+        except ValueError:
+            continue
+        return False
+    return True
+
+
+def _check_header(p: Path, header: tuple[int, str, int], columns: int) -> None:
+    """Logs the header line skipped before the first interval, or refuses it when its column count is not
+    the interval's (a title line such as ``peaks from sample A``, not a header of these columns)."""
+    n, line, count = header
+    if count != columns:
+        raise BedFormatError(
+            f"{p}, line {n}: not a BED line (chrom, start, end as integers): {line[:60]!r}, and not a header of "
+            f"the intervals ({count} columns, the first interval {columns}); remove it or start it with '#'"
+        )
+    logger.info(
+        "%s, line %d: skipped the header line %r (its start and end are column names)", p, n, line[:60]
+    )
 
 
 def _bad_column(f: list[str]) -> str | None:
