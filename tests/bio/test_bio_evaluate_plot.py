@@ -64,9 +64,9 @@ def test_evaluate_plot_writes_roc_and_pr_png(
     assert texts["xlabels"] == ["false positive rate", "recall"]
     roc_legend, pr_legend = texts["legends"]
     model, pwm = doc["model"], doc["best_pwm"]
-    assert roc_legend[0] == f"model (MA0142.1): AUROC {model['auroc']:.4f}"
+    assert roc_legend[0] == f"model (Pou5f1::Sox2 MA0142.1): AUROC {model['auroc']:.4f}"
     assert roc_legend[1] == f"best PWM ({pwm['motif']}): AUROC {pwm['auroc']:.4f}"
-    assert pr_legend[0] == f"model (MA0142.1): AUPRC {model['auprc']:.4f}"
+    assert pr_legend[0] == f"model (Pou5f1::Sox2 MA0142.1): AUPRC {model['auprc']:.4f}"
     assert "p.fa vs n.fa" in texts["suptitle"] and "120 positives vs 120 negatives" in texts["suptitle"]
 
 

@@ -98,7 +98,7 @@ def test_cli_json_lists_every_output(peak_pair) -> None:  # type: ignore[no-unty
     assert [o["motif_id"] for o in doc["per_output"]][:2] == ["MA0139.2", "MA0138.3"]
     assert len(doc["per_output"]) == 24 and all(o["auroc"] is not None for o in doc["per_output"])
     res = CliRunner().invoke(app, ["evaluate", "--positives", str(p), "--negatives", str(n)])
-    assert res.exit_code == 0 and "model output MA0142.1" in res.stdout
+    assert res.exit_code == 0 and "model output Pou5f1::Sox2 MA0142.1" in res.stdout  # NAME ID, as PWMs
 
 
 def test_cli_precision_bf16_scores_as_fp32(peak_pair) -> None:  # type: ignore[no-untyped-def]

@@ -50,12 +50,13 @@ class Evaluation:
     task: str
     pwms: dict[str, float] = field(default_factory=dict)  # AUROC per PWM tried
     task_reason: str = ""  # why this output was scored
+    task_label: str = ""  # the output as shown: its motif's ``NAME ID`` (motif_label), the ID alone, max
     per_output: list[dict[str, Any]] = field(default_factory=list)  # every output's id, name, AUROC, AUPRC
     precisions: PrecisionReport | None = (
         None  # the model's and this run's (MotifModel.precisions); None: no model
     )
     # the scores behind the headline figures, for the ROC and precision-recall chart (bio evaluate --plot):
-    # method ("model (ID)", "best PWM (NAME_ID)") -> (N,) scores of the windows, positives first
+    # method ("model (NAME ID)", "best PWM (NAME_ID)") -> (N,) scores of the windows, positives first
     scores: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     labels: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)  # (N,) 1 / 0
 
@@ -269,6 +270,7 @@ def evaluate_windows(
 
     m_auroc = m_auprc = float("nan")
     task_name, reason = "-", "no model (PWMs only)"
+    task_label = task_name
     per_output: list[dict[str, Any]] = []
     scores: dict[str, np.ndarray] = {}
     if model is not None:
@@ -279,12 +281,12 @@ def evaluate_windows(
             per_output.append({"index": k, "motif_id": m.id, "motif_name": m.name, "auroc": a, "auprc": p})
         if col is None:
             m_auroc, m_auprc = _auc(logits.max(axis=1), y)
-            task_name = "max"
+            task_name = task_label = "max"
         else:
             m_auroc, m_auprc = per_output[col]["auroc"], per_output[col]["auprc"]
-            task_name = model.motifs[col].id
-        scores[f"model ({task_name})"] = np.asarray(logits.max(axis=1) if col is None else logits[:, col])
-        logger.info("scored output %s: %s", task_name, reason)
+            task_name, task_label = model.motifs[col].id, motif_label(model.motifs[col])
+        scores[f"model ({task_label})"] = np.asarray(logits.max(axis=1) if col is None else logits[:, col])
+        logger.info("scored output %s: %s", task_label, reason)
     per: dict[str, float] = {}
     best = ("-", float("nan"), float("nan"))
     best_motif: Motif | None = None
@@ -306,6 +308,7 @@ def evaluate_windows(
         task_name,
         per,
         task_reason=reason,
+        task_label=task_label,
         per_output=per_output,
         precisions=model.precisions() if model is not None else None,
         scores=scores,

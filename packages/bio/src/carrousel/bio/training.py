@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -144,6 +145,41 @@ def calibrate(
     return cal, None
 
 
+_DATA_SUFFIXES = frozenset(
+    [
+        ".gz",
+        ".bgz",
+        ".fa",
+        ".fasta",
+        ".fna",
+        ".fas",
+        ".seq",
+        ".txt",
+        ".bed",
+        ".narrowpeak",
+        ".broadpeak",
+        ".bb",
+        ".bigbed",
+    ]
+)
+
+
+def _named_after_source(motifs: list[Motif], sources: Any) -> list[Motif]:
+    """A single task motif read from the filters named after the positives (or peak) file it was trained
+    on, its suffixes dropped (``ctcf_peaks`` of ``ctcf_peaks.fa.gz``, spaces as ``_``); its ID keeps the
+    filter (``task0_filter24``), which discovery reads. Unchanged otherwise (several tasks, no file)."""
+    src = sources.get("positives") or sources.get("peaks") if isinstance(sources, dict) else None
+    path = src.get("path") if isinstance(src, dict) else None
+    if len(motifs) != 1 or not isinstance(path, str):
+        return motifs
+    name = Path(path).name
+    while Path(name).suffix.lower() in _DATA_SUFFIXES and Path(name).stem:
+        name = Path(name).stem
+    name = "_".join(name.split())
+    m = motifs[0]
+    return [Motif(m.id, name, m.counts, m.source)] if name else motifs
+
+
 def _check_finite(model: DanQ, result: TrainerResult, fix: str, windows: np.ndarray) -> None:
     """Refuses a diverged network: weights, or its logits of some (finite, one-hot) ``windows``, NaN/inf (the
     trainer skips the steps whose loss or gradient is not finite, not a finite step so large that the
@@ -189,7 +225,9 @@ def fit_model(
         null_source: ``(M, W)`` windows to shuffle for the null (default: the negatives of ``x``).
         seed: seed for the split, the shuffles and training.
         info: provenance stored with the model (e.g. the command that trained it).
-        allow_no_motifs: with no motifs, derive one per task from the trained filters.
+        allow_no_motifs: with no motifs, derive one per task from the trained filters (ID
+            ``task{k}_filter{f}``; one task trained on a positives FASTA or a peak file that ``info``'s
+            ``sources`` names is named after the file: ``ctcf_peaks`` of ``ctcf_peaks.fa.gz``).
         init_filters: seed the first convolution filters with the motifs' log-odds (both strands).
         init_motifs: motifs to seed the filters with instead of ``motifs``.
         shuffled_negatives: add a dinucleotide shuffle of every training positive as a negative.
@@ -255,6 +293,7 @@ def fit_model(
     from_filters = not motifs  # recorded: discovery then reads plain genome windows, not planted ones
     if not motifs:
         motifs = [task_motif(model, x[y[:, k] > 0], x[y[:, k] == 0], k) for k in range(y.shape[1])]
+        motifs = _named_after_source(motifs, (info or {}).get("sources"))
     src = null_source if null_source is not None else x[y.sum(axis=1) == 0]
     bg_windows = background_windows
     if bg_windows is None and held_out_background and n_val:

@@ -105,14 +105,15 @@ def evaluate(
         if as_json:
             cli.emit_json({**res.summary(), "plots": plots_written(chart)})
         return
-    caption = f"model output {res.task}: {res.task_reason}" if res.per_output else None
+    shown = res.task_label or res.task  # NAME ID of a named output (ctcf_peaks task0_filter24), else the ID
+    caption = f"model output {shown}: {res.task_reason}" if res.per_output else None
     title = f"{res.n_pos} positives vs {res.n_neg} negatives"
     title += f"; {arithmetic(res.precisions)}" if res.precisions else ""
     table = Table(title=title, caption=caption)
     for c in ("method", "AUROC", "AUPRC"):
         table.add_column(c)
     for label, auroc, auprc in (
-        (f"model ({res.task})", res.model_auroc, res.model_auprc),
+        (f"model ({shown})", res.model_auroc, res.model_auprc),
         (f"best PWM ({res.best_pwm})", res.pwm_auroc, res.pwm_auprc),
     ):
         if math.isfinite(auroc):  # a figure not computed (--pwm-only, no motif) is no row, never 'nan'
