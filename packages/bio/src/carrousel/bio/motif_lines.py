@@ -10,7 +10,8 @@ file is named as such.
 :func:`pfm_layout` reads a file of bare count rows as a PFM whatever its extension, and
 :func:`read_problem` checks what Biopython read without a word (a short MEME matrix, a JASPAR fifth row).
 A MEME file's alphabet is read here too: a protein one named (:func:`meme_alphabet_problem`), a MEME 5 DNA
-alphabet block written as the line Biopython needs (:func:`meme_with_background`).
+alphabet block written as the line Biopython needs (:func:`meme_with_background`), an RNA one (``ALPHABET=
+ACGU``, MEME 5's ``ALPHABET "RNA" RNA-LIKE``: :func:`meme_is_rna`) read as DNA, U as T.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "diagnose",
     "meme_alphabet_problem",
     "meme_alt_names",
+    "meme_is_rna",
     "meme_problem",
     "meme_with_background",
     "pfm_layout",
@@ -233,20 +235,47 @@ _ALPHABET = re.compile(r"^ALPHABET\s*=\s*(\S+)|^ALPHABET[ \t]+\"?([^\"\s]*)\"?[ 
 _ALPHABET_BLOCK = re.compile(r"^ALPHABET[ \t]+(?!=)[^\n]*\n(.*?)^END ALPHABET[^\n]*(\n|$)", re.M | re.S)
 
 
+_RNA_LINE = re.compile(r"^ALPHABET\s*=\s*([ACGUacgu]{4})[ \t]*$", re.M)  # MEME 4's ALPHABET= ACGU
+_BACKGROUND = re.compile(r"^(Background letter frequencies[^\n]*\n)(.*?)(?=^\s*$|^MOTIF|\Z)", re.M | re.S)
+
+
+def _block_core(text: str) -> tuple[re.Match[str] | None, set[str]]:
+    """A MEME 5 alphabet block and its core letters (``A "Adenine" CC0000 ~ T "Thymine" 008000``; not the
+    ``N = ACGT`` aliases)."""
+    block = _ALPHABET_BLOCK.search(text)
+    core: set[str] = set()
+    for line in block.group(1).splitlines() if block else []:
+        if "=" not in line and line.strip():
+            core.update(part.split()[0].upper() for part in line.split("~") if part.split())
+    return block, core
+
+
 def _dna_alphabet_line(text: str) -> str:
     """A MEME 5 alphabet block (``ALPHABET "DNA" DNA-LIKE`` ... ``END ALPHABET``, as STREME and MEME 5
-    write) whose core letters are A, C, G and T, as the ``ALPHABET= ACGT`` line Biopython's reader needs
-    (it refused the block: 'Line does not start with ALPHABET')."""
-    block = _ALPHABET_BLOCK.search(text)
-    if block is None:
-        return text
-    core: set[str] = set()
-    for line in block.group(1).splitlines():
-        if "=" not in line and line.strip():  # 'A "Adenine" CC0000 ~ T "Thymine" 008000'; not 'N = ACGT'
-            core.update(part.split()[0].upper() for part in line.split("~") if part.split())
-    if core != set("ACGT"):
+    write) whose core letters are A, C, G and T (or an RNA one's A, C, G and U), as the ``ALPHABET= ACGT``
+    line Biopython's reader needs (it refused the block: 'Line does not start with ALPHABET')."""
+    block, core = _block_core(text)
+    if block is None or core not in (set("ACGT"), set("ACGU")):
         return text
     return text[: block.start()] + "ALPHABET= ACGT\n" + text[block.end() :]
+
+
+def meme_is_rna(text: str) -> bool:
+    """Whether a MEME file's alphabet is RNA: ``ALPHABET= ACGU`` (MEME 4) or a MEME 5 block whose core
+    letters are A, C, G and U (``ALPHABET "RNA" RNA-LIKE``); its matrices' columns are A, C, G, U."""
+    line = _RNA_LINE.search(text)
+    return sorted(line.group(1).upper()) == list("ACGU") if line else _block_core(text)[1] == set("ACGU")
+
+
+def _rna_as_dna(text: str) -> str:
+    """An RNA MEME file as DNA, U read as T: the alphabet ``ALPHABET= ACGT`` and the background's ``U``
+    a ``T`` (Biopython read ``ACGU`` and failed on the missing T: "KeyError: 'T'")."""
+    if not meme_is_rna(text):
+        return text
+    text = _dna_alphabet_line(_RNA_LINE.sub("ALPHABET= ACGT", text))
+    return _BACKGROUND.sub(
+        lambda m: m.group(1) + re.sub(r"(?<!\S)[Uu](?!\S)", "T", m.group(2)), text, count=1
+    )
 
 
 def meme_alphabet_problem(text: str) -> str | None:
@@ -279,9 +308,9 @@ def meme_with_background(text: str) -> str:
     """A MEME file's text with what MEME's format lets it leave out and Biopython's minimal-MEME reader
     needs (without them it finds no motif): a uniform ``Background letter frequencies`` section (MEME's
     default when absent), for a DNA file (every matrix ``alength= 4``) ``ALPHABET= ACGT`` (also in place
-    of a MEME 5 DNA alphabet block), and the
+    of a MEME 5 DNA alphabet block, and of an RNA alphabet, U read as T), and the
     ``MEME version`` line (a file without it was 'no motif found' though every matrix was whole)."""
-    text = _dna_alphabet_line(text)
+    text = _dna_alphabet_line(_rna_as_dna(text))
     motif = re.search(r"^MOTIF", text, re.M)
     if motif is None:
         return text

@@ -40,6 +40,7 @@ from carrousel.bio.motif_lines import (
     diagnose,
     meme_alphabet_problem,
     meme_alt_names,
+    meme_is_rna,
     pfm_layout,
     read_problem,
     reader_text,
@@ -298,6 +299,8 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
     if ext == ".meme" or re.search(r"^\s*(MEME version|letter-probability matrix:)", text, re.M | re.I):
         if alphabet := meme_alphabet_problem(text):  # a protein motif was 'no motif found', no reason
             raise MotifNotFoundError(f"{source}: {alphabet}")
+        if meme_is_rna(text):  # an RBP's motif (CISBP-RNA, ATtRACT) on DNA: read as MEME-suite users read it
+            logger.warning("%s: an RNA alphabet (A C G U): U is read as T to scan DNA", source)
         fmts = ["minimal"]
     elif ext in (".transfac", ".dat") or re.search(r"^(P0|PO)\s", text, re.M):
         fmts = ["transfac"]
