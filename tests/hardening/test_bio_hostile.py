@@ -444,7 +444,8 @@ BED_CASES: dict[str, BedCase] = {
     "text in coordinates": (lambda d: "\n".join([*d.peak_lines[:3], "chr1\tabc\t300"]) + "\n", "line 4"),
     "float coordinates": (_bed(["chr1\t100.5\t300"]), "line 1"),
     "missing end column": (_bed(["chr1\t100"]), "line 1"),
-    "header of column names": (lambda d: "chrom\tstart\tend\n" + "\n".join(d.peak_lines) + "\n", "header"),
+    # a header of column names is read (tests/bio/test_bio_bed_header.py); NA is no column name
+    "header line of NAs": (lambda d: "chrom\tNA\tNA\n" + "\n".join(d.peak_lines) + "\n", "header"),
     "track and comments only": (_bed(["track name=x", "browser position chr1", "# nothing"]), "no intervals"),
     "summit outside the peak": (
         lambda d: "\n".join([*d.peak_lines, "chr1\t100\t200\tp\t0\t.\t1\t-1\t-1\t500"]) + "\n",
