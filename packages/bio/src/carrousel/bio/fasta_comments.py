@@ -32,9 +32,21 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+_BED_LINE = re.compile(r"^\S+[ \t]+\d+[ \t]+\d+(\s|$)|^(track|browser)(\s|$)|^chr\w*\t\w*start\b", re.I)
+_BED_NAMES = re.compile(r"\.(bed|narrowpeak|broadpeak|gappedpeak)(\.gz)?$", re.I)
+
+
 def before_header(path: str | Path, text: str) -> str:
-    """The error for text before the first header that is not a comment, quoting its first line."""
+    """The error for text before the first header that is not a comment, quoting its first line; a BED or
+    peak file (``chr1  100  300`` lines, ``track`` lines, a ``.narrowPeak`` name) is named as one, with
+    how to get its sequences (it was 'is this FASTA? Delete the lines before the first header')."""
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")[:40]
+    if _BED_LINE.match(line) or _BED_NAMES.search(str(path)):
+        return (
+            f"{path}: a BED / peak file of regions ({line!r}), not FASTA sequences; write the regions' "
+            f"sequences first (bedtools getfasta -fi GENOME.fa -bed {path} -fo peaks.fa) and give that "
+            f"FASTA (bio train reads peaks itself: --peaks {path} --genome GENOME.fa)"
+        )
     return (
         f"{path}: text before the first '>' header ({line!r}); is this FASTA? Delete the lines before the "
         "first header (only comment lines starting '#' or ';' may come before it)"

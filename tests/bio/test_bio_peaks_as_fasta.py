@@ -1,0 +1,73 @@
+"""A peak file given where FASTA sequences are read (``bio enrich peaks.narrowPeak``, ``bio discover
+peaks.bed``, ``bio scan``, ``bio train --positives``) was "text before the first '>' header (...); is this
+FASTA? Delete the lines before the first header": deleting them leaves nothing. It is now named as a BED /
+peak file of regions, with how to get its sequences (bedtools getfasta) and ``bio train --peaks``. Other text
+before the first header keeps the old message (tests/bio/test_bio_fasta_comments.py)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.bio.cli import app
+from carrousel.bio.errors import FastaFormatError
+from carrousel.bio.fasta import iter_records, read_sequences
+
+NARROW = "chr1\t100\t300\tp1\t0\t.\t5\t-1\t3\t50\n"
+CASES = {
+    "peaks.narrowPeak": NARROW,
+    "peaks.broadPeak": "chr1\t100\t300\tp1\t0\t.\t5\t-1\t3\n",
+    "regions.txt": "track name=peaks\nchr1 100 300\n",  # a track line, space-separated, any name
+    "with_header.tsv": "chrom\tstart\tend\tname\nchr1\t100\t300\tp1\n",
+    "named.bed": "1\t100\t300\n",  # Ensembl's chromosome names
+}
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_both_fasta_readers_name_a_peak_file(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, CASES[name])
+    for read in (read_sequences, lambda p: list(iter_records(p))):
+        with pytest.raises(FastaFormatError) as info:
+            read(path)
+        msg = str(info.value)
+        assert msg.startswith(f"{path}: a BED / peak file of regions (") and "not FASTA sequences" in msg, msg
+        assert f"bedtools getfasta -fi GENOME.fa -bed {path} -fo peaks.fa" in msg and "Delete" not in msg
+
+
+def test_a_gzipped_bed_is_named_too(tmp_path: Path) -> None:
+    path = tmp_path / "peaks.bed.gz"
+    path.write_bytes(gzip.compress(NARROW.encode()))
+    with pytest.raises(FastaFormatError, match="a BED / peak file of regions"):
+        read_sequences(path)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["enrich", "{p}"],
+        ["discover", "{p}", "--out", "{out}"],
+        ["train", "--positives", "{p}", "--out", "{out}"],
+    ],
+)
+def test_the_commands_say_so_in_one_line(tmp_path: Path, args: list[str]) -> None:
+    path = _write(tmp_path, "peaks.narrowPeak", NARROW)
+    argv = [a.format(p=path, out=tmp_path / "out") for a in args]
+    res = CliRunner().invoke(app, argv)
+    assert res.exit_code == 1, res.output
+    assert "a BED / peak file of regions" in res.output and "--peaks" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "out").exists()
+
+
+def test_other_text_keeps_the_fasta_message(tmp_path: Path) -> None:
+    path = _write(tmp_path, "notes.fa", "some notes 1 2\n>a\nACGT\n")
+    with pytest.raises(FastaFormatError, match=r"text before the first '>' header .*is this FASTA"):
+        read_sequences(path)
