@@ -63,4 +63,5 @@ def test_bio_scan_finds_the_rna_motif_on_dna(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["scan", str(fa), "--motif", str(meme), "--pvalue", "0.01", "--json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    assert doc["hits_per_motif"] == {"M1": {"name": "PUM2", "hits": 1}}, doc  # ATTT: the motif's AUUU site on DNA
+    # ATTT: the motif's AUUU site on DNA
+    assert doc["hits_per_motif"] == {"M1": {"name": "PUM2", "hits": 1}}, doc
