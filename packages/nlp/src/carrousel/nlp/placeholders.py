@@ -20,9 +20,10 @@ and after decoding each placeholder token is replaced by the source text it stan
 * :func:`unmask` restores a decoded text; a placeholder the source lacks is dropped.
 
 A text's head can be masked whole as well (``verbatim``: a usage line's command words, ``git remote add``,
-``DecodeConfig.usage_commands``), as one piece of kind ``path``: the kind of the identifiers that training
-pairs always carry over unchanged (all 100 of ``path``'s symbols in the sources of git's German training
-split stand in their targets, 18 of those sources start with one), which the network learnt to copy.
+``DecodeConfig.usage_commands``; ``spans``: other such pieces, a usage line's later commands, ``... or
+history -anrw``), each as one piece of kind ``path``: the kind of the identifiers that training pairs
+always carry over unchanged (all 100 of ``path``'s symbols in the sources of git's German training split
+stand in their targets, 18 of those sources start with one), which the network learnt to copy.
 
 Angle-bracket names (``<file>``) are not masked: translations translate them (``<Datei>``). Identifiers
 are: in the training split of git's German catalogue all 47 names with an underscore and all 43 dotted
@@ -42,7 +43,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from carrousel.core.args import check_args
 
@@ -104,7 +105,12 @@ def _find(text: str) -> list[re.Match[str]]:
 
 
 @check_args
-def mask(text: str, unknown: Callable[[str], bool] | None = None, verbatim: int = 0) -> tuple[str, list[str]]:
+def mask(
+    text: str,
+    unknown: Callable[[str], bool] | None = None,
+    verbatim: int = 0,
+    spans: Sequence[tuple[int, int]] = (),
+) -> tuple[str, list[str]]:
     """``text`` with its placeholders replaced by symbols, and the replaced pieces in order.
 
     Args:
@@ -112,6 +118,9 @@ def mask(text: str, unknown: Callable[[str], bool] | None = None, verbatim: int 
         unknown: flags the words to mask as well (kind ``word``); None masks no word.
         verbatim: the first ``verbatim`` characters are one piece of kind ``path`` (kept as written: a
             usage line's command words, :func:`carrousel.nlp.usage_lines.command_span`); 0: none.
+        spans: ``(start, end)`` pieces kept as written as well, each one piece of kind ``path``, numbered in
+            order of appearance (a usage line's every command: :func:`carrousel.nlp.usage_lines.command_spans`);
+            in order, apart, after the ``verbatim`` head.
 
     Example:
         >>> masked, pieces = mask("cannot open '%s': 2 errors")
@@ -120,8 +129,15 @@ def mask(text: str, unknown: Callable[[str], bool] | None = None, verbatim: int 
     """
     if not 0 <= verbatim <= len(text):
         raise ValueError(f"verbatim must be in [0, {len(text)}] (the text's length), got {verbatim}")
-    pieces: list[str] = [text[:verbatim]] if verbatim else []
-    head = _symbol("path", 0) if verbatim else ""
+    kept = [(0, verbatim)] if verbatim else []
+    for start, end in spans:
+        if not (kept[-1][1] if kept else 0) <= start < end <= len(text):
+            raise ValueError(
+                f"spans must be (start, end) pieces of the text, in order and apart; got {list(spans)}"
+            )
+        kept.append((start, end))
+    pieces: list[str] = []
+    pattern = _ANY if unknown is None else WORD_OR_PLACEHOLDER
 
     def swap(m: re.Match[str]) -> str:
         if len(pieces) >= MAX_PLACEHOLDERS:
@@ -131,7 +147,13 @@ def mask(text: str, unknown: Callable[[str], bool] | None = None, verbatim: int 
         pieces.append(m.group(0))
         return _symbol(str(m.lastgroup), len(pieces) - 1)
 
-    return head + (_ANY if unknown is None else WORD_OR_PLACEHOLDER).sub(swap, text[verbatim:]), pieces
+    out, done = [], 0
+    for start, end in kept:  # the text between kept pieces masked as usual, each kept piece one path symbol
+        out.append(pattern.sub(swap, text[done:start]))
+        out.append(_symbol("path", len(pieces)) if len(pieces) < MAX_PLACEHOLDERS else text[start:end])
+        pieces += [text[start:end]] if len(pieces) < MAX_PLACEHOLDERS else []
+        done = end
+    return "".join(out) + pattern.sub(swap, text[done:]), pieces
 
 
 def mask_pair(

@@ -17,6 +17,12 @@ written): the lowercase words before the first option, group, ``|`` or ``...`` (
 ``git remote add``). Sub-command words count: in the 163 usage lines of git's German training split, the
 first word stands unchanged in 157 targets and the first two, or three, words in every one of those that
 has them (157 and 47); the 6 others are prose the shape takes in (``no <cmd> given for --extcmd=<cmd>``).
+:func:`command_spans` finds every command of the line: the first, and the same command words again after
+an ``or`` outside the groups (``history [-c] [n] or history -anrw [filename]``: both ``history``). None of
+git's 163 training usage lines has a second command; git joins its usage lines with ``or: %s`` (a training
+pair: ``oder: %s``, the ``or`` translated, the command after it a usage line's, kept as written), and its
+one message of several (``git rev-parse --parseopt ...`` then ``or: git rev-parse --sq-quote ...``, left
+out of the pairs by the length cleaning) keeps each ``git rev-parse`` and has ``oder:`` for ``or:``.
 
 Example:
     >>> is_usage_line("unalias [-a] name [name ...]")
@@ -26,13 +32,15 @@ Example:
     >>> text = "git remote add [-t <branch>] <name>"
     >>> text[: command_span(text)]
     'git remote add'
+    >>> command_spans("export [-fn] [name ...] or export -p")
+    [(0, 6), (27, 33)]
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["command_span", "is_usage_line"]
+__all__ = ["command_span", "command_spans", "is_usage_line"]
 
 _GROUP = "\x00"  # a group already read, in the text around it
 _COMMAND = re.compile(r"[a-z][A-Za-z0-9_-]*")
@@ -81,9 +89,32 @@ def command_span(text: str) -> int:
     ``text`` is not a usage line (:func:`is_usage_line`) or starts with a space."""
     if text[:1].isspace() or not is_usage_line(text):
         return 0
-    end = 0
-    for word in re.finditer(r"\S+", text):
-        if word.start() > end + 1 or not _COMMAND.fullmatch(word.group(0)):
+    return _words_end(text, 0)
+
+
+def command_spans(text: str) -> list[tuple[int, int]]:
+    """Each command of a usage line as ``(start, end)`` in ``text`` (the module's rules): the first command
+    words (:func:`command_span`), then the same words again wherever they follow an ``or`` outside the
+    groups (other words after an ``or`` are left); ``[]`` where ``text`` is not a usage line."""
+    first = command_span(text)
+    if not first:
+        return []
+    spans, depth = [(0, first)], 0
+    for token in re.finditer(r"[\[<]|[\]>]|[^\s\[\]<>]+", text[first:]):
+        depth += {"[": 1, "<": 1, "]": -1, ">": -1}.get(token.group(0), 0)
+        start = first + token.end() + 1  # after "or" and one space
+        again = text[start - 1 : start] == " " and text[start : _words_end(text, start)] == text[:first]
+        if not depth and token.group(0) == "or" and again:
+            spans.append((start, start + first))
+    return spans
+
+
+def _words_end(text: str, start: int) -> int:
+    """Where the run of command words (single spaces between) from ``start`` ends; ``start`` if none."""
+    end = start
+    for word in re.finditer(r"\S+", text[start:]):
+        at = start + word.start()
+        if at > (end + 1 if end > start else start) or not _COMMAND.fullmatch(word.group(0)):
             break  # another token (an option, a group...), or more than one space before the word
-        end = word.end()
+        end = at + len(word.group(0))
     return end

@@ -37,7 +37,7 @@ from carrousel.nlp.parallel import read_spaced
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.placeholders import mask
 from carrousel.nlp.tokenization import FULLWIDTH_KEPT, SPECIALS, TextTokenizer, train_tokenizer
-from carrousel.nlp.usage_lines import command_span
+from carrousel.nlp.usage_lines import command_spans
 
 __all__ = [
     "TARGET_TOKENIZER_FILE",
@@ -176,8 +176,9 @@ def encode_sources(
     scores of training alike): whitespace as in training (:func:`read_spaced`), placeholders masked when
     ``placeholders`` (rare words too where ``unknown`` flags them), encoded, cut to ``max_tokens``, an empty
     one read as ``[UNK]``; ``warn``: one warning counts the sources cut (False: the caller says it, over
-    more texts than these). ``usage_commands`` (with ``placeholders``): a usage line's command words are one
-    more placeholder, kept as written (:func:`carrousel.nlp.usage_lines.command_span`).
+    more texts than these). ``usage_commands`` (with ``placeholders``): each command of a usage line (its
+    command words, and those again after an ``or``) is one more placeholder, kept as written
+    (:func:`carrousel.nlp.usage_lines.command_spans`).
 
     Returns:
         Per text, the masked text and the pieces to put back (:func:`carrousel.nlp.placeholders.unmask`),
@@ -188,7 +189,7 @@ def encode_sources(
     # the network's translations changed)
     spaced = [read_spaced(t) for t in texts]
     masked = [
-        mask(t, unknown, command_span(t) if usage_commands else 0) if placeholders else (t, [])
+        mask(t, unknown, spans=command_spans(t) if usage_commands else ()) if placeholders else (t, [])
         for t in spaced
     ]  # the command words found only where they are masked
     encoded = tokenizer.encode_batch([m for m, _ in masked]) if masked else []
