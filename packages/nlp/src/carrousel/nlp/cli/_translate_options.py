@@ -215,7 +215,8 @@ UsageCommands = Annotated[
     typer.Option(
         "--usage-commands/--no-usage-commands",
         help="In a usage (synopsis) line, the command words before the first option or group (git remote "
-        "add) are kept as written (masked as a placeholder the network copies); the network translates the rest.",
+        "add), and the same words again after an or (... or history -c), are kept as written (masked as "
+        "placeholders the network copies); the network translates the rest.",
     ),
 ]
 

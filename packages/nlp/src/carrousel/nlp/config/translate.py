@@ -151,7 +151,7 @@ class DecodeConfig:
     mbr_confidence: float = 0.0  # s: the n-best weigh exp(-s * mean -log p of the best) together (0: 1)
     fallback_clauses: bool = False  # a text the fallback hands the dictionary is redone clause by clause
     usage_dictionary: bool = False  # usage lines (by the source's shape: nlp.usage_lines) word by word
-    usage_commands: bool = True  # a usage line's command words masked (kept as written), the rest translated
+    usage_commands: bool = True  # a usage line's command words (also after an or) kept, the rest translated
     # (on: git's validation split, D3, beam 5, as before and greedy better: nlp docs/results-translation.md)
 
     def __post_init__(self) -> None:

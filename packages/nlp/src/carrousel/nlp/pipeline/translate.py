@@ -284,7 +284,7 @@ class Translator:
         "clauses" where that changes its text). With ``decode.usage_dictionary`` a usage line
         (:func:`carrousel.nlp.usage_lines.is_usage_line`) is the dictionary's, as if it fell back, and is not
         redone clause by clause. (``decode.usage_commands`` acts in :meth:`search`: a usage line's command
-        words are masked, kept as written, and the network translates the rest.)
+        words, each command's after an ``or`` too, are masked, kept as written; the network translates the rest.)
         """
         dc, tok, out, empty = decode, self.tokenizer, [], []
         reads = [read_spaced(s.source) for s in searched]  # as the network read them, as the training pairs
