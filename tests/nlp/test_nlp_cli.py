@@ -91,7 +91,10 @@ def test_predict_json_is_strict_and_complete(sentiment_model: Path, tmp_path: Pa
         app, ["sentiment", "predict", "--model", str(sentiment_model), "--file", str(texts), "--json"]
     )
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))
+    whole = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))
+    # an object, as every command's --json (before: a bare list of the predictions)
+    assert list(whole) == ["trained_precision", "precision", "predictions"], whole
+    doc = whole["predictions"]
     assert [d["label"] for d in doc] == ["neg", "pos"]
     keys = {
         "text",

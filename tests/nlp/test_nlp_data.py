@@ -362,7 +362,7 @@ def test_sentiment_predict_file_with_a_trailing_blank_line(invoke: Any, tmp_path
     (tmp_path / "f.txt").write_text("a good film\na dull film\n\n")
     outcome = invoke("nlp", "sentiment", "predict", "--file", tmp_path / "f.txt", "--json")
     assert outcome.code == 0, outcome.stderr
-    assert [r["text"] for r in json.loads(outcome.stdout)] == ["a good film", "a dull film"]
+    assert [r["text"] for r in json.loads(outcome.stdout)["predictions"]] == ["a good film", "a dull film"]
 
 
 @pytest.mark.parametrize("where", ["first", "later"])

@@ -225,7 +225,7 @@ def test_subword_student_reads_words_the_word_student_cannot(
         unknown[kind] = model.tokenizer.unknown_words(text)
         shown = runner.invoke(app, ["sentiment", "predict", "--model", str(out), "--json", text])
         assert shown.exit_code == 0, shown.output
-        probs = json.loads(shown.stdout)[0]["probabilities"]
+        probs = json.loads(shown.stdout)["predictions"][0]["probabilities"]
         expected = model.predict_proba([text])[0]
         assert [probs[name] for name in model.labels] == pytest.approx(expected.tolist(), abs=5e-5)
     assert unknown == {"word": ["refrigerator"], "bpe": []}
@@ -253,4 +253,5 @@ def test_tiny_vocabulary_with_the_default_embedding_size_trains_and_predicts(
     assert model.tokenizer.vocab_size < 128 == model.model.embedding.weight.shape[1]
     shown = runner.invoke(app, ["sentiment", "predict", "--model", str(out), "--json", "the film was great"])
     assert shown.exit_code == 0, shown.output
-    assert sum(json.loads(shown.stdout)[0]["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+    [item] = json.loads(shown.stdout)["predictions"]
+    assert sum(item["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)

@@ -163,7 +163,7 @@ def test_shipped_model_reads_emoji_as_names_and_nothing_else_changes(
 def test_cli_predict_reads_an_angry_emoji_as_negative(nlp: Any) -> None:
     run = nlp("sentiment", "predict", "the movie 😡", "--json")
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)[0]["label"] == "negative"
+    assert json.loads(run.stdout)["predictions"][0]["label"] == "negative"
 
 
 def test_bad_emoji_readings_are_refused(nlp: Any, tmp_path: Path) -> None:

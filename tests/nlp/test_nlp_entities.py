@@ -76,7 +76,7 @@ def test_predict_file_reads_a_text_once(tmp_path: Path, shipped: SentimentModel)
     file.write_text(TWICE + "\n", encoding="utf-8")
     run = CliRunner().invoke(app, ["sentiment", "predict", "--file", str(file), "--json"])
     assert run.exit_code == 0, run.output
-    shown = json.loads(run.stdout)[0]["probabilities"]
+    shown = json.loads(run.stdout)["predictions"][0]["probabilities"]
     once, plain = model.predict_proba([TWICE, "I don't like it"], warn=False)
     assert [shown[label] for label in model.labels] == pytest.approx(once.tolist(), abs=1e-3)
     assert abs(shown[model.labels[0]] - plain[0]) > 0.1  # before: "don't"'s (0.969 negative; now 0.769)

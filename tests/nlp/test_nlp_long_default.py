@@ -141,7 +141,7 @@ def test_predict_cli_long_option_and_json(tmp_path: Path, review: str, shipped: 
         )
     }
     assert all(run.exit_code == 0 for run in runs.values()), {k: r.output for k, r in runs.items()}
-    doc = {long: json.loads(run.stdout) for long, run in runs.items()}
+    doc = {long: json.loads(run.stdout)["predictions"] for long, run in runs.items()}
     parts = len(split_sentences(" ".join(review.split())))
     assert [(d["read"], d["sentences"]) for d in doc["default"]] == [("sentences", parts), ("whole", 1)]
     assert [(d["read"], d["sentences"], d["truncated"]) for d in doc["whole"]] == [

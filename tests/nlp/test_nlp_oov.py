@@ -127,11 +127,11 @@ def test_bundles_without_the_fallback_predict_exactly_as_before(
         assert torch.equal(value, with_it.model.state_dict()[name])
     run = nlp("sentiment", "predict", "--model", str(sentiment_model), "--json", "the film was superb")
     assert run.returncode == 0
-    (row,) = json.loads(run.stdout)
+    (row,) = json.loads(run.stdout)["predictions"]
     assert "unknown_words_mapped" not in row
     assert set(row) >= {"text", "label", "probabilities", "tokens", "attention", "truncated"}
     run = nlp("sentiment", "predict", "--model", str(tmp_path / "m"), "--json", "the film was superb")
-    assert json.loads(run.stdout)[0]["unknown_words_mapped"] == 1
+    assert json.loads(run.stdout)["predictions"][0]["unknown_words_mapped"] == 1
 
 
 def test_cli_refuses_the_fallback_without_teacher_or_word_tokens(

@@ -28,7 +28,7 @@ def test_blank_lines_give_empty_rows_in_line(
     texts.write_text("a wonderful film\n\n   \nan awful film\n\n")  # blank lines at the end: dropped
     done = nlp("sentiment", "predict", "--model", str(sentiment_model), "--file", str(texts), "--json")
     assert done.returncode == 0, done.stderr
-    rows = json.loads(done.stdout)
+    rows = json.loads(done.stdout)["predictions"]
     assert [r["text"] for r in rows] == ["a wonderful film", "", "", "an awful film"]
     assert [r["label"] is None for r in rows] == [False, True, True, False]
     assert rows[1]["probabilities"] == {} and rows[1]["tokens"] == [] and rows[1]["sentences"] == 0
@@ -49,7 +49,7 @@ def test_a_line_blank_once_its_references_are_read_is_a_blank_row(
     texts.write_text("a wonderful film\n&nbsp;\n&#32;&nbsp;\nan awful film\n")
     done = nlp("sentiment", "predict", "--model", str(sentiment_model), "--file", str(texts), "--json")
     assert done.returncode == 0, done.stderr
-    rows = json.loads(done.stdout)
+    rows = json.loads(done.stdout)["predictions"]
     assert [r["label"] is None for r in rows] == [False, True, True, False]
     assert rows[1]["text"] == "" and rows[1]["probabilities"] == {}
 
@@ -117,7 +117,7 @@ def test_predict_file_with_an_invisible_line_gives_an_empty_row(
     texts.write_text("a wonderful film\n\u200b\nan awful film\n&#8203;\n", encoding="utf-8")
     done = nlp("sentiment", "predict", "--model", str(sentiment_model), "--file", str(texts), "--json")
     assert done.returncode == 0, done.stderr  # main: exit 1, "text 2 holds only invisible characters"
-    assert [r["label"] is None for r in json.loads(done.stdout)] == [False, True, False, True]
+    assert [r["label"] is None for r in json.loads(done.stdout)["predictions"]] == [False, True, False, True]
     assert "lines 2, 4 hold only invisible characters (U+200B)" in done.stderr  # main: line 2 only
 
 

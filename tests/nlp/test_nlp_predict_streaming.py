@@ -57,7 +57,7 @@ def test_file_is_classified_and_written_block_by_block(
     assert [before for _, before in calls] == [0, 4, 8]  # each block written before the next is classified
     if as_json:
         doc = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))
-        assert [d["text"] for d in doc] == texts.read_text().splitlines()
+        assert [d["text"] for d in doc["predictions"]] == texts.read_text().splitlines()
     else:
         assert [line.split("\t")[2] for line in result.stdout.splitlines()] == texts.read_text().splitlines()
 

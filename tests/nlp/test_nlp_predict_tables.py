@@ -16,7 +16,7 @@ REVIEWS = ["Great phone, love it", "Awful. Broke in a day", "it works, I guess"]
 
 def _labels(run: Run) -> list[tuple[str, str, dict[str, float]]]:
     assert run.returncode == 0, run.stderr
-    return [(p["text"], p["label"], p["probabilities"]) for p in json.loads(run.stdout)]
+    return [(p["text"], p["label"], p["probabilities"]) for p in json.loads(run.stdout)["predictions"]]
 
 
 def test_a_table_is_classified_row_by_row_from_its_text_column(

@@ -124,7 +124,7 @@ def test_predict_unk_keep_changes_the_shipped_models_probability(nlp: Any, shipp
     for flag in ((), ("--unk", "drop"), ("--unk", "keep")):
         run = nlp("sentiment", "predict", "--json", *flag, text)
         assert run.returncode == 0, run.stderr
-        positive[flag] = json.loads(run.stdout)[0]["probabilities"]["positive"]
+        positive[flag] = json.loads(run.stdout)["predictions"][0]["probabilities"]["positive"]
     assert positive[()] == positive[("--unk", "drop")]  # the shipped bundle says drop
     assert abs(positive[("--unk", "keep")] - positive[()]) > 1e-3  # well past the JSON's 4 decimals
     default = shipped([text])[0].probabilities["positive"]

@@ -66,7 +66,7 @@ def test_cli_predict_without_model_uses_the_shipped_one() -> None:
         app, ["sentiment", "predict", "--json", *CLEAR["positive"][:1], *CLEAR["negative"][:1]]
     )
     assert out.exit_code == 0, out.output
-    labels = [p["label"] for p in json.loads(out.stdout)]
+    labels = [p["label"] for p in json.loads(out.stdout)["predictions"]]
     assert labels == ["positive", "negative"]
 
 

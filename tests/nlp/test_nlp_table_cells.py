@@ -117,7 +117,7 @@ def test_predict_file_reads_a_nested_text_field(tmp_path: Path, invoke: Any) -> 
     data = _nested(tmp_path / "reviews.jsonl")
     outcome = invoke("nlp", "sentiment", "predict", "--file", data, "--json")
     assert outcome.code == 0, outcome.stderr
-    assert [p["text"] for p in json.loads(outcome.stdout)] == [t for t, _ in ROWS]
+    assert [p["text"] for p in json.loads(outcome.stdout)["predictions"]] == [t for t, _ in ROWS]
 
 
 @pytest.mark.parametrize(

@@ -23,14 +23,15 @@ def test_predict_file_reads_latin1_as_the_data_reader_does(tmp_path: Path, nlp: 
     texts.write_bytes(_LATIN1)
     done = nlp("sentiment", "predict", "--file", str(texts), "--json")
     assert done.returncode == 0, done.stderr
-    assert [p["text"] for p in json.loads(done.stdout)] == _LATIN1.decode("cp1252").splitlines()
+    shown = [p["text"] for p in json.loads(done.stdout)["predictions"]]
+    assert shown == _LATIN1.decode("cp1252").splitlines()
     assert f"--file {texts} is not UTF-8; reading it as Windows-1252" in " ".join(done.stderr.split())
     data = tmp_path / "data.csv"  # the same texts as labelled data: read alike, with the same warning
     data.write_bytes(b"text,label\n" + b"".join(t + b",positive\n" for t in _LATIN1.splitlines()))
     scored = nlp("sentiment", "evaluate", "--data", str(data), "--json")
     assert scored.returncode == 0 and json.loads(scored.stdout)["rows"] == 2
     assert f"{data} is not UTF-8; reading it as Windows-1252" in " ".join(scored.stderr.split())
-    assert read_lines(texts) == [p["text"] for p in json.loads(done.stdout)]  # translate run --file alike
+    assert read_lines(texts) == shown  # translate run --file alike
 
 
 def test_a_text_argument_that_is_not_utf8_is_a_usage_error(

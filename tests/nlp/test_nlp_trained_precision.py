@@ -60,9 +60,11 @@ def test_sentiment_predict_reports_the_training_and_the_run_precision(
     nlp: Any, bf16_sentiment: Path, sentiment_model: Path, which: str, run: str, expected: str
 ) -> None:
     model = bf16_sentiment if which == "bf16" else sentiment_model
-    items = _json(
+    doc = _json(
         nlp, "sentiment", "predict", "--model", model, "a fine film", "a dull film", "--precision", run
     )
+    assert (doc["trained_precision"], doc["precision"]) == (expected, run), doc
+    items = doc["predictions"]
     assert [(p["trained_precision"], p["precision"]) for p in items] == [(expected, run)] * 2, items
     assert set(items[0]) >= {"text", "label", "probabilities"}  # the prediction's keys stay
 
@@ -75,7 +77,7 @@ def test_a_bundle_saved_before_the_record_was_trained_in_fp32(
     for key in ("precision", "train", "config"):  # as nlp sentiment train wrote it before it had --precision
         del manifest["data"][key]  # (and before it recorded its settings and figures)
     (old / "bundle.json").write_text(json.dumps(manifest), encoding="utf-8")
-    [item] = _json(nlp, "sentiment", "predict", "--model", old, "a fine film")
+    [item] = _json(nlp, "sentiment", "predict", "--model", old, "a fine film")["predictions"]
     assert (item["trained_precision"], item["precision"]) == ("fp32", "fp32")
 
 
@@ -84,7 +86,7 @@ def test_an_exported_bundle_reports_its_onnx_files_precision(
 ) -> None:
     pytest.importorskip("onnxruntime")
     export_sentiment(SentimentExportConfig(str(bf16_sentiment)), tmp_path / "int8")  # int8: the default
-    [item] = _json(nlp, "sentiment", "predict", "--model", tmp_path / "int8", "a fine film")
+    [item] = _json(nlp, "sentiment", "predict", "--model", tmp_path / "int8", "a fine film")["predictions"]
     assert (item["trained_precision"], item["precision"]) == ("bf16", "int8")
 
 
@@ -132,7 +134,6 @@ def test_every_command_that_loads_a_model_reports_both_precisions(
     files = {"sentiment": sentiment_model, "csv": synthetic_csv, "lm": lm_model, "text": small_text}
     files |= {"mt": bf16_translator, "pairs": bf16_translator.parent / "pairs.tsv"}
     doc = _json(nlp, *COMMANDS[command](files))
-    doc = doc[0] if isinstance(doc, list) else doc
     run = "inference_precision" if command == "sentiment evaluate" else "precision"
     expected = "bf16" if command.startswith("translate") else "fp32"
     assert (doc["trained_precision"], doc[run]) == (expected, "fp32"), doc

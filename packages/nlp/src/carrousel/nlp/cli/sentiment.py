@@ -126,8 +126,13 @@ def predict(
     inputs = list(texts or []) + lines
     classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     block = cfg.batch_size * PREDICT_BLOCK_BATCHES  # written block by block: memory stays bounded
-    listing = JsonListWriter(lambda text: echo(text, nl=False)) if as_json else None
-    cut, precisions, unread = 0, classify.precisions(), list[int]()
+    precisions = classify.precisions()
+    listing = None
+    if as_json:  # an object, as every --json (until 2026-12 a bare list): the entries under "predictions"
+        listing = JsonListWriter(
+            lambda text: echo(text, nl=False), within=dict(precisions), key="predictions"
+        )
+    cut, unread = 0, list[int]()
     for at in range(0, len(inputs), block):  # warned once at the end, the texts numbered from the first
         part = inputs[at : at + block]
         kept = [t for t in part if t]  # a blank line (read_lines gives ""): no model call
