@@ -397,3 +397,19 @@ def test_a_qm_of_damaged_messages_is_unreadable_not_unnamed(tmp_path: Path) -> N
         unnamed_language([tmp_path / "app.qm"])
     with pytest.raises(TextDataError, match="unknown message tag 66"):
         qm_language(tmp_path / "app.qm")
+
+
+def test_a_qm_naming_its_language_is_parsed_once_from_the_check_to_its_pairs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``translate train``'s language check (``unnamed_language``, through ``qm_language``) then its reading
+    (``read_pairs``, through ``read_qm``) parse a ``.qm``'s messages once (before: twice, the check's parse
+    only to find damage, which ``read_qm`` finds as well where the file names its language)."""
+    from carrousel.nlp import qt_linguist
+    from carrousel.nlp.catalogue_languages import unnamed_language
+
+    parse, parses = qt_linguist._qm_messages, []
+    monkeypatch.setattr(qt_linguist, "_qm_messages", lambda data: parses.append(len(data)) or parse(data))
+    assert unnamed_language([QM]) is None and qm_language(QM) == "de_DE"
+    assert sorted(read_pairs([QM], "en", "de")) == sorted(PAIRS)
+    assert len(parses) == 1

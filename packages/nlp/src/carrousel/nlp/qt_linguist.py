@@ -266,19 +266,22 @@ def qm_language(path: str | Path) -> str | None:
     section (``de_DE``), else a tag in its name (``app_de.qm``); None when it names none (a Qt 4 ``app.qm``).
 
     Raises:
-        TextDataError: as :func:`read_qm`, for a missing, unreadable or damaged file, its messages too (before:
-            None, so ``translate train`` told such a file it "names no language" and to pass ``--tgt``, and
-            with ``--tgt`` found it unreadable).
+        TextDataError: as :func:`read_qm`, for a missing, unreadable or damaged file; its messages are checked
+            only when it names no language, the one answer their damage would falsify (before: None, so
+            ``translate train`` told such a file it "names no language" and to pass ``--tgt``, and with
+            ``--tgt`` found it unreadable). A file naming one has them parsed by :func:`read_qm` alone (until
+            2026-12 here too: ``translate train`` parsed a ``.qm``'s messages twice).
     """
     p = user_path(path)
     raw = _qm_bytes(p)
     try:
         sections = _sections(raw)
-        _qm_messages(sections.get(_MESSAGES, b""))  # damaged messages: unreadable, as read_qm finds them
         language = sections[_LANGUAGE].decode("utf-8") if _LANGUAGE in sections else None
+        if not (language := language or _name_language(p)):
+            _qm_messages(sections.get(_MESSAGES, b""))  # damaged messages: unreadable, as read_qm finds them
     except (ValueError, UnicodeDecodeError) as exc:
         raise _unreadable_qm(p, exc) from None
-    return language or _name_language(p)
+    return language
 
 
 def _unreadable_qm(p: Path, exc: Exception) -> TextDataError:
