@@ -138,6 +138,24 @@ def test_tsv_written_with_csv_quoting_is_read_unquoted(
     assert "read with CSV quoting" in caplog.text
 
 
+def test_a_line_break_inside_a_quoted_field_is_one_row(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """pandas quotes a field holding a line break whole, over two lines: read as CSV reads it, one row, the
+    line break in its text, with a warning counting such rows (before: each line a row, and the file refused
+    as having "1 tab-separated fields, not 2", told to write one pair per line)."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"en": ["Hello\nworld", "plain", "a\tb"], "de": ["Hallo Welt", "schlicht", "c\nd"]})
+    frame.to_csv(tsv := tmp_path / "pandas.tsv", sep="\t", index=False)
+    with caplog.at_level(logging.INFO, logger="carrousel.nlp.tsv_quoting"):
+        pairs = read_pairs([tsv], "en", "de")
+    assert pairs == [("Hello\nworld", "Hallo Welt"), ("plain", "schlicht"), ("a\tb", "c\nd")]
+    assert "2 row(s) hold a line break inside a quoted field (CSV)" in caplog.text
+    (bad := tmp_path / "bad.tsv").write_text('"Hello\nworld"\tHallo Welt\n"x\ty\n', encoding="utf-8")
+    with pytest.raises(TextDataError, match="line 1 has 1 tab-separated fields"):  # a quote never closed
+        read_pairs([bad])
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -70,7 +70,7 @@ from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UN
 from carrousel.nlp.text_checks import without_blank_end
 from carrousel.nlp.tmx_xliff import XML_SUFFIXES, read_tmx_xliff
 from carrousel.nlp.tsv_header import tsv_columns
-from carrousel.nlp.tsv_quoting import csv_quoted, tsv_cells
+from carrousel.nlp.tsv_quoting import tsv_rows
 
 __all__ = [
     "PAIRS_MAX_BYTES",
@@ -109,11 +109,7 @@ def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
     columns is a header, and the columns it names for ``src`` and ``tgt`` are read."""
     pairs = []
     columns, width, first = (0, 1), 2, True
-    quoted = csv_quoted(lines := file_lines(_read_text(path)), str(path))  # pandas' "He said ""hi"""
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        cells = tsv_cells(line, quoted)
+    for i, cells in tsv_rows(file_lines(_read_text(path)), str(path)):  # pandas' "He said ""hi""", CSV-quoted
         named, first = tsv_columns(path, cells, src, tgt) if first else None, False
         if named:
             columns, width = named, len(cells)

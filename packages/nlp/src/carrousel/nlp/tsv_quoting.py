@@ -7,42 +7,102 @@ The file decides, not a line: it is read with CSV quoting when every line is CSV
 a quote is quoted whole, its quotes doubled) and one field shows CSV's escaping (a doubled quote or a tab
 inside a field quoted whole). An OPUS or Tatoeba file, written without quoting, reads as before: a quote
 inside a text (``He said "hi"``) or a quotation alone (``"Hi!"``, no doubled quote) is text.
+
+A line break inside a field quoted whole (pandas writes ``"Hello\nworld"`` over two lines) is part of that
+field, as CSV reads it, and also shows CSV's escaping: the lines up to its closing quote are one row (with a
+warning counting such rows, the line break kept in the text). Before, each line was a row of its own, and the
+file was refused as having "1 tab-separated fields, not 2", telling to write one pair per line.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from carrousel.core.args import check_args
 
-__all__ = ["csv_quoted", "tsv_cells"]
+__all__ = ["csv_quoted", "tsv_cells", "tsv_rows"]
 
 logger = logging.getLogger(__name__)
 
+_CSV: dict[str, Any] = {"delimiter": "\t", "quotechar": '"', "strict": True}
 _QUOTED = r'"(?:[^"]|"")*"'  # a field quoted whole, its quotes doubled
-_LINE = re.compile(rf'(?:{_QUOTED}|[^"\t]*)(?:\t(?:{_QUOTED}|[^"\t]*))*')
-_ESCAPED = re.compile(r'(?:^|\t)"(?:[^"]|"")*(?:""|\t)(?:[^"]|"")*"(?=\t|$)')
+_LINE = re.compile(rf'(?:{_QUOTED}|[^"\t\n]*)(?:\t(?:{_QUOTED}|[^"\t\n]*))*')  # a row: \n only quoted
+_ESCAPED = re.compile(r'(?:^|\t)"(?:[^"]|"")*(?:""|\t|\n)(?:[^"]|"")*"(?=\t|$)')
+
+
+def _joined(lines: Sequence[str]) -> list[tuple[int, str]] | None:
+    """``(index of its first line, text)`` of each row, a row running on while it holds an odd number of
+    quotes (a field quoted whole still open, as CSV reads it): the lines joined by \n; None when the last
+    quote is never closed (not CSV quoting)."""
+    if not any(line.count('"') % 2 for line in lines):
+        return list(enumerate(lines))  # no row runs on
+    rows: list[tuple[int, str]] = []
+    start, parts, quotes = 0, list[str](), 0
+    for i, line in enumerate(lines):
+        start = i if not parts else start
+        parts.append(line)
+        quotes += line.count('"')
+        if quotes % 2 == 0:
+            rows.append((start, "\n".join(parts)))
+            parts, quotes = [], 0
+    return None if parts else rows
+
+
+def _quoted_rows(lines: Sequence[str]) -> list[tuple[int, str]] | None:
+    """The rows of ``lines`` as CSV quoting reads them (:func:`_joined`) when the file is written so (see the
+    module docstring), else None."""
+    rows = [(i, row) for i, row in _joined(lines) or [] if row.strip()]
+    if all(_LINE.fullmatch(row) for _, row in rows) and any(_ESCAPED.search(row) for _, row in rows):
+        return rows
+    return None
 
 
 def csv_quoted(lines: Sequence[str], where: str) -> bool:
     """Whether the lines of the TSV file ``where`` are written with CSV quoting (see the module docstring);
     an info log says so when they are."""
-    filled = [line for line in lines if line.strip()]
-    quoted = any(_ESCAPED.search(line) for line in filled) and all(_LINE.fullmatch(line) for line in filled)
+    quoted = _quoted_rows(lines) is not None
     if quoted:
-        logger.info(
-            '%s: read with CSV quoting (fields quoted whole, "" inside for a quote), as pandas writes it',
-            where,
-        )
+        _say_quoted(where)
     return quoted
+
+
+def _say_quoted(where: str) -> None:
+    logger.info(
+        '%s: read with CSV quoting (fields quoted whole, "" inside for a quote), as pandas writes it', where
+    )
+
+
+def tsv_rows(lines: Sequence[str], where: str) -> list[tuple[int, list[str]]]:
+    """``(index of its first line, fields)`` of each non-blank row of the TSV file ``where`` (its ``lines``):
+    one a line split on tabs, or, written with CSV quoting (:func:`csv_quoted`, logged), read as CSV, a field
+    quoted whole then holding tabs, doubled quotes and line breaks (its row spans those lines; a warning
+    counts such rows)."""
+    rows = _quoted_rows(lines)
+    if rows is None:
+        return [(i, line.split("\t")) for i, line in enumerate(lines) if line.strip()]
+    _say_quoted(where)
+    if spanning := sum("\n" in row for _, row in rows):
+        logger.warning(
+            "%s: %d row(s) hold a line break inside a quoted field (CSV), each read as one row, the line break "
+            "kept in its text",
+            where,
+            spanning,
+        )
+    text = io.StringIO("\n".join(row for _, row in rows), newline="")  # one reader: whole rows, checked
+    return [(i, cells) for (i, _), cells in zip(rows, csv.reader(text, **_CSV), strict=True)]
 
 
 @check_args
 def tsv_cells(line: str, quoted: bool) -> list[str]:
     """The fields of one TSV line: split on tabs, or with ``quoted`` (:func:`csv_quoted`) read as CSV."""
-    return (
-        next(csv.reader([line], delimiter="\t", quotechar='"', strict=True)) if quoted else line.split("\t")
-    )
+    return _csv_cells(line) if quoted else line.split("\t")
+
+
+def _csv_cells(row: str) -> list[str]:
+    lines = io.StringIO(row, newline="") if "\n" in row else [row]  # a quoted line break: its lines
+    return next(csv.reader(lines, **_CSV))
