@@ -7,6 +7,7 @@ out, evaluated with `--holdout 0.3` on that file, scored 20% of text it had lear
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -49,3 +50,23 @@ def test_the_models_share_a_smaller_one_and_other_text_still_evaluate(
     assert (
         evaluate_lm(LMEvaluateConfig(str(lm_model), LMDataConfig((str(other),), holdout=0.3))).perplexity > 1
     )
+
+
+def test_a_smaller_holdout_fits_the_baselines_on_the_models_part_and_warns(
+    lm_model: Path, small_text: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``--holdout 0.05`` on a model trained at 0.1: the baselines are fitted on the first 90%, the part the
+    LSTM trained on (before: on the first 95%, text right before the tail the LSTM never read, exit 0 and no
+    word of it), with one warning."""
+    from carrousel.nlp.baselines import NGramLM, perplexity_of
+    from carrousel.nlp.pipeline.generate import TextGenerator, split_text
+
+    data = LMDataConfig((str(small_text),), holdout=0.05)
+    with caplog.at_level(logging.WARNING, logger="carrousel.nlp.pipeline.generate_holdout"):
+        less = evaluate_lm(LMEvaluateConfig(str(lm_model), data, orders=(3,)))
+    assert "the baselines are fitted on the first 90%, the part the model trained on" in caplog.text
+    tokenizer = TextGenerator.from_pretrained(str(lm_model)).tokenizer
+    trained = tokenizer.encode(split_text(LMDataConfig((str(small_text),), holdout=0.1))[0])
+    held = tokenizer.encode(split_text(data)[1])
+    fitted = NGramLM(3, tokenizer.vocab_size).fit(trained).log_probs(held)
+    assert less.baselines["3-gram KN"] == pytest.approx(perplexity_of(fitted), rel=1e-9)

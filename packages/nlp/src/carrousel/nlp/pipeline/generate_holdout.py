@@ -5,10 +5,15 @@ on, scores text the LSTM learnt while the n-gram baselines are fitted on less of
 fell and the baselines' rose (botchan's first 15 kB, trained at 10%: at ``--holdout 0.3`` the LSTM 15.31 ->
 15.02, the 3-gram 7.78 -> 8.14), with exit 0. The training text is recognised by its file names and the
 token counts its split gave (``bundle.json``: ``data.files``, ``train_tokens``, ``held_out_tokens``).
+
+A smaller share on that text is allowed (a shorter tail, a quicker score), but the baselines are then fitted on
+the part the model trained on, not on all before the tail: fitted on more, and on the text right before the
+tail, which the LSTM never read, they were favoured (a warning says so; the text between: unscored, unseen).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +26,8 @@ from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = ["check_holdout"]
 
+logger = logging.getLogger(__name__)
+
 
 def check_holdout(
     assets: Mapping[str, Any],
@@ -28,8 +35,9 @@ def check_holdout(
     tokenizer: TextTokenizer,
     data: LMDataConfig,
     split: Callable[[LMDataConfig], tuple[str, str]],
-) -> None:
-    """Refuses a held-out share larger than the model's on the text it was trained on.
+) -> str | None:
+    """Refuses a held-out share larger than the model's on the text it was trained on; for a smaller one, the
+    part the model trained on, for the baselines to be fitted on (with a warning).
 
     Args:
         assets: the bundle's assets (``holdout``: the share the model held out).
@@ -38,21 +46,36 @@ def check_holdout(
         data: the text and the share to score.
         split: ``(train, held_out)`` texts of a data config (``generate.split_text``).
 
+    Returns:
+        The model's training part of ``data`` when ``data`` is that text and its share is smaller than the
+        model's, else None (the baselines are fitted on all before the tail).
+
     Raises:
         TextDataError: ``data`` is the training text and its held-out share is larger than the model's.
     """
     trained = assets.get("holdout")
-    if trained is None or data.holdout <= float(trained):
-        return
+    if trained is None or data.holdout == float(trained):
+        return None
     names = [Path(f).name for f in recorded.get("files", [])]
     if names != [Path(f).name for f in data.files]:
-        return
+        return None
     train, held = split(replace(data, holdout=float(trained)))
     if (len(tokenizer.encode(train)), len(tokenizer.encode(held))) != (
         recorded.get("train_tokens"),
         recorded.get("held_out_tokens"),
     ):
-        return  # another text of the same names: its tail was never trained on
+        return None  # another text of the same names: its tail was never trained on
+    if data.holdout < float(trained):
+        logger.warning(
+            "%s scores the last %s of %s; the baselines are fitted on the first %s, the part the model trained "
+            "on, as it (the %s between: read by neither, not scored)",
+            option("data.holdout", data.holdout),
+            f"{data.holdout:.0%}",
+            ", ".join(names),
+            f"{1 - float(trained):.0%}",
+            f"{float(trained) - data.holdout:.0%}",
+        )
+        return train
     raise TextDataError(
         f"{option('data.holdout', data.holdout)} scores the last {data.holdout:.0%} of {', '.join(names)}, but "
         f"the model trained on all of it but the last {float(trained):.0%}: the perplexities would read text it "
