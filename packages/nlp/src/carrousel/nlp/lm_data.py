@@ -31,13 +31,25 @@ def read_corpus(files: Sequence[str]) -> str:
     Unix copy give one model: a character model would otherwise learn ``\r`` as a symbol of its own and
     write it, alone where it samples badly (a terminal then overwrites the line).
 
+    A table (CSV, TSV, JSON lines, Parquet: :func:`carrousel.nlp.data.is_table`) gives its text column, one
+    text a line, as ``sentiment predict --file`` reads one (its ``text`` column, else the one usual text
+    column, with a warning). Before, its raw lines were the text: the model learnt the header, the ids, the
+    quotes and the JSON keys (``{"text": "``), exit 0 and no word of it.
+
     Raises:
-        DataError: a file is missing, empty, binary or not text in either encoding.
+        DataError: a file is missing, empty, binary or not text in either encoding; a table without a text
+            column (listing its columns) or with an empty text (naming its row).
     """
-    return "\n".join(
-        _CR.sub("\n", read_text(f, option("data.files", flag="--text"), "text", encodings=LEGACY_TEXT))
-        for f in files
-    )
+    return "\n".join(_read_one(f) for f in files)
+
+
+def _read_one(f: str) -> str:
+    from carrousel.nlp.data import is_table, read_column  # the table readers: only for a table
+
+    flag = option("data.files", flag="--text")
+    if is_table(f):
+        return "\n".join(_CR.sub("\n", t) for t in read_column(f, "text", flag, col_flag=None))
+    return _CR.sub("\n", read_text(f, flag, "text", encodings=LEGACY_TEXT))
 
 
 @check_args

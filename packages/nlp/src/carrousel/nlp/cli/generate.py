@@ -61,9 +61,10 @@ generate_app = group(
     run_by_default=True,
 )
 
+_TEXTS = "Text file(s), joined in order (repeat); a table (CSV, TSV, JSONL, Parquet): its text column"
 Texts = Annotated[
     list[Path],
-    typer.Option("--text", "-t", metavar="FILE", help="UTF-8 text file(s), joined in order (repeat)."),
+    typer.Option("--text", "-t", metavar="FILE", help=f"{_TEXTS}."),
 ]
 TrainTexts = Annotated[
     list[Path] | None,
@@ -71,7 +72,7 @@ TrainTexts = Annotated[
         "--text",
         "-t",
         metavar="FILE",
-        help="UTF-8 text file(s), joined in order (repeat) [default: [data] files of --config].",
+        help=f"{_TEXTS} [default: [data] files of --config].",
         show_default=False,
     ),
 ]
