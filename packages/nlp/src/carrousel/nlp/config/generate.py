@@ -33,6 +33,11 @@ class LMDataConfig:
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError, paths="files")
         need(len(self.files) > 0, f"give at least one text file ({option('data.files', flag='--text')})")
+        need(  # read again by name (evaluate, export, the held-out check): no stream (before: "- not found")
+            "-" not in self.files,
+            f"{option('data.files', flag='--text')} - (standard input) cannot be read: the text is read again by "
+            "name (its held-out tail by evaluate and export); save it to a file and give that",
+        )
         fraction("holdout", self.holdout, low_open=True)
 
 
