@@ -183,7 +183,8 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     """The rows of a ``.tsv``, ``.csv`` or ``.jsonl`` manifest (any other name is read as TSV).
 
     Raises:
-        CorpusError: an unreadable file, a header without a recording or transcript column, a short row,
+        CorpusError: an unreadable file, a header without a recording or transcript column, a short row, a
+            row with more (non-empty) fields than the header (a tab or an unquoted comma in a transcript),
             a duration that is not a positive number, or a start or end that is not a time (0 or more) or
             an end not after its start, a part past its recording's end, or a recording that is missing,
             not audio, empty or cut short (:mod:`carrousel.speech.segments`).
@@ -216,6 +217,16 @@ def read_manifest(path: Path) -> list[ManifestRow]:
         if len(row) <= max(index.values()):
             sep = "commas" if comma else "tabs"
             raise CorpusError(f"{path}: line {n} has {len(row)} fields, the header {len(header)}; use {sep}")
+        if any(cell.strip() for cell in row[len(header) :]):  # before: the cells past the header were dropped
+            fix = (
+                'quote a transcript holding a comma ("seven, three")'
+                if comma
+                else "replace a tab in a transcript by a space"
+            )
+            raise CorpusError(
+                f"{path}: line {n} has {len(row)} fields, the header {len(header)}: the text past field {len(header)}"
+                f" would be lost; {fix}"
+            )
         values = {role: row[i].strip() for role, i in index.items() if role != "transcript"}
         where = f"{path}: line {n}"
         out.append(_row(base, values["path"], row[index["transcript"]], values, cols, where, times))
