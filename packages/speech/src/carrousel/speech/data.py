@@ -8,8 +8,10 @@ A corpus is named by a path, its layout detected (or forced with a prefix):
   ``start`` / ``end`` naming a part of a long recording (see :mod:`carrousel.speech.manifests`);
 * a Mozilla Common Voice language folder (``clips/`` and one TSV per split; ``commonvoice:``), one split
   at a time: ``ROOT#test`` reads ``ROOT/test.tsv`` (``#dev``, ``#train``, ``#validated``, ...);
-* a folder of recordings each with a ``.txt`` (or ``.lab``) transcript of the same name (``folder:``);
-* a LibriSpeech root (``*.trans.txt`` files; ``librispeech:``);
+* a folder of recordings each with a ``.txt`` (or ``.lab``) transcript of the same name (``folder:``; the
+  others are left out with a warning);
+* a LibriSpeech root (``*.trans.txt`` files, recordings ``ID.flac`` or converted ``ID.wav``; one
+  chapter's ``*.trans.txt`` alone too; ``librispeech:``);
 * a Speech Commands root (one folder per word; ``speechcommands:ROOT#test`` takes the split of
   ``testing_list.txt``, ``#validation`` of ``validation_list.txt``, ``#train`` the rest);
 * a Hugging Face ``datasets`` audiofolder (recordings + ``metadata.csv``/``.jsonl`` with ``file_name``
@@ -40,7 +42,6 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args, check_seed
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
-from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
@@ -51,8 +52,14 @@ from carrousel.speech.corpora import CORPORA, corpus_kind, read_corpus
 from carrousel.speech.corpus_spec import corpus_parts, nothing_found
 from carrousel.speech.errors import AudioError, CorpusError, SpeechConfigError
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, spec_augment
+from carrousel.speech.folder_corpora import (
+    folder_rows,
+    is_librispeech_transcript,
+    librispeech_rows,
+    speech_commands_rows,
+)
 from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
-from carrousel.speech.manifests import common_voice_manifest, is_common_voice, read_manifest, read_transcript
+from carrousel.speech.manifests import common_voice_manifest, is_common_voice, read_manifest
 from carrousel.speech.samples import GROUPS, sample_recordings
 from carrousel.speech.segments import SegmentTimes
 from carrousel.speech.task import ctc_frames_needed
@@ -90,46 +97,18 @@ def _utterance(path: Path, text: str, seconds: float | None = None, speaker: str
 
 
 def read_folder(root: Path) -> list[Utterance]:
-    """Recordings with a same-name ``.txt`` or ``.lab`` transcript, searched recursively."""
-    out = []
-    for audio in sorted(p for p in root.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES):
-        for ext in (".txt", ".lab"):
-            label = audio.with_suffix(ext)
-            if label.is_file():
-                out.append(_utterance(audio, read_transcript(label)))
-                break
-    return out
+    """Recordings with a same-name ``.txt`` or ``.lab`` transcript (:func:`~carrousel.speech.folder_corpora.folder_rows`)."""
+    return [_utterance(*row) for row in folder_rows(root)]
 
 
 def read_librispeech(root: Path) -> list[Utterance]:
-    """A LibriSpeech tree: ``SPEAKER/CHAPTER/SPEAKER-CHAPTER.trans.txt`` with ``ID TEXT`` lines."""
-    out = []
-    for trans in sorted(root.rglob("*.trans.txt")):
-        for line in file_lines(read_transcript(trans)):
-            uid, _, words = line.strip().partition(" ")
-            if uid:
-                out.append(_utterance(trans.parent / f"{uid}.flac", words, speaker=uid.split("-")[0]))
-    return out
+    """A LibriSpeech tree or chapter (:func:`~carrousel.speech.folder_corpora.librispeech_rows`)."""
+    return [_utterance(*row) for row in librispeech_rows(root)]
 
 
 def read_speech_commands(root: Path, split: str | None = None) -> list[Utterance]:
-    """A Speech Commands tree: ``WORD/SPEAKER_nohash_N.wav``; ``split`` train, validation or test."""
-    lists = {}
-    for name, file in (("test", "testing_list.txt"), ("validation", "validation_list.txt")):
-        f = root / file
-        lists[name] = set(f.read_text(encoding="utf-8").split()) if f.is_file() else set()
-    if split not in (None, "train", "validation", "test"):
-        raise CorpusError(f"unknown Speech Commands split {split!r}; use #train, #validation or #test")
-    out = []
-    for wav in sorted(root.glob("*/*.wav")):
-        word = wav.parent.name
-        if word.startswith("_"):
-            continue
-        rel = f"{word}/{wav.name}"
-        where = "test" if rel in lists["test"] else "validation" if rel in lists["validation"] else "train"
-        if split is None or split == where:
-            out.append(_utterance(wav, word, speaker=wav.name.split("_")[0]))
-    return out
+    """A Speech Commands tree; ``split`` train, validation or test."""
+    return [_utterance(*row) for row in speech_commands_rows(root, split)]
 
 
 def load_corpus(spec: str, name: str = "data") -> list[Utterance]:
@@ -164,14 +143,16 @@ def load_corpus(spec: str, name: str = "data") -> list[Utterance]:
             f" recordings with .txt transcripts (to transcribe it: speech transcribe {path})"
         )
     rows = True  # a layout whose reader names each recording's row as it reads its header
-    if manifest := kind == "manifest" or (not kind and path.is_file()):
+    if manifest := kind == "manifest" or (
+        not kind and path.is_file() and not is_librispeech_transcript(path)
+    ):
         utts = [_utterance(*row) for row in read_manifest(path)]
     elif kind == "commonvoice" or (not kind and is_common_voice(path)):
         utts = [_utterance(*row) for row in read_manifest(common_voice_manifest(path, split or None))]
     elif kind in CORPORA or (not kind and (kind := corpus_kind(path) or "")):
         utts = [_utterance(*row) for row in read_corpus(kind, path, split or None)]
         rows = kind in ("kaldi", "ljspeech")
-    elif kind == "librispeech" or (not kind and next(path.rglob("*.trans.txt"), None)):
+    elif kind == "librispeech" or (not kind and (path.is_file() or next(path.rglob("*.trans.txt"), None))):
         utts, rows = read_librispeech(path), False
     elif kind == "audiofolder" or (not kind and is_audiofolder(path)):
         utts, rows = (
