@@ -18,6 +18,7 @@ corpus's, with soundfile. The builder's cache is a temporary folder, removed aft
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,19 @@ def _path_audio() -> type:
     return PathAudio
 
 
+def _unreadable(root: Path, cause: BaseException) -> str:
+    """The line for a metadata file the builder could not read: a row longer than the header (an unquoted
+    comma in a transcript; before, pandas' "Error tokenizing data. C error: ..." alone) names its fix."""
+    where = option("data", f"audiofolder:{root}")
+    if found := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(cause)):
+        want, line, got = found.groups()
+        return (
+            f"{where}: metadata.csv line {line} has {got} fields, the header {want}; quote a transcript holding a"
+            ' comma ("seven, three")'
+        )
+    return f"{where}: cannot be read ({cause})"
+
+
 def read_audiofolder(root: Path, split: str | None = None) -> list[tuple[str, str, str]]:
     """``(audio path, transcript, speaker)`` of every recording of an audiofolder (one split, or all).
 
@@ -85,8 +99,7 @@ def read_audiofolder(root: Path, split: str | None = None) -> list[tuple[str, st
             builder.download_and_prepare()
             splits = builder.as_dataset()
         except (datasets.exceptions.DatasetGenerationError, ValueError, FileNotFoundError) as exc:
-            cause = exc.__cause__ or exc
-            raise CorpusError(f"{option('data', f'audiofolder:{root}')}: cannot be read ({cause})") from None
+            raise CorpusError(_unreadable(root, exc.__cause__ or exc)) from None
         finally:
             if bars:
                 datasets.enable_progress_bars()
@@ -106,7 +119,8 @@ def read_audiofolder(root: Path, split: str | None = None) -> list[tuple[str, st
                 path = (row["audio"] or {}).get("path")
                 if not path or not Path(path).is_file():
                     raise CorpusError(
-                        f"audiofolder {root} ({name}): {path or 'an entry'} is not a file on disk"
+                        f"audiofolder {root} ({name}): {path or 'an entry'} is not a file on disk; fix its"
+                        " file_name in the metadata, or add the recording"
                     )
                 out.append((str(path), str(row[column] or ""), str(row[who] or "") if who else ""))
     logger.info("audiofolder %s: %d recordings", root, len(out))
