@@ -163,28 +163,46 @@ def _base(path: Path, first: str) -> Path:
     return base
 
 
+def _json_items(path: Path, text: str) -> list[tuple[str, str]] | None:
+    """A ``.json`` file holding one JSON array of rows (``[{...}, {...}]``): ``(where, item)`` per row, each
+    item again as JSON text; None for any other text (JSON Lines). Before, the array was refused as "line 1
+    is not a JSON object"."""
+    if not text.lstrip().startswith("["):
+        return None
+    try:
+        items = json.loads(text)
+    except ValueError as exc:
+        raise CorpusError(
+            f"{path} is not a JSON array ({exc}); fix it, or write one object per line (.jsonl)"
+        ) from None
+    return [(f"{path}: item {n}", json.dumps(item)) for n, item in enumerate(items, 1)]
+
+
 def _jsonl(path: Path, text: str) -> list[ManifestRow]:
-    rows: list[tuple[int, dict[str, str], dict[str, Any]]] = []
-    for n, line in enumerate(file_lines(text), 1):
+    rows: list[tuple[str, dict[str, str], dict[str, Any]]] = []
+    items = _json_items(path, text)
+    lines = items or [(f"{path}: line {n}", line) for n, line in enumerate(file_lines(text), 1)]
+    for where, line in lines:
         if not line.strip():
             continue
         try:
             row = json.loads(line)
             if not isinstance(row, dict):
                 raise ValueError("not an object")
-            cols = _columns(list(row), f"{path}: line {n}", "the object")
+            cols = _columns(list(row), where, "the object")
             if not isinstance(row[cols["path"]], str) or not isinstance(row[cols["transcript"]], str):
                 raise ValueError("path or text is not a string")
         except CorpusError:
             raise
         except ValueError:
             names = f"{' | '.join(COLUMNS['path'])} and {' | '.join(COLUMNS['transcript'])}"
-            raise CorpusError(f"{path}: line {n} is not a JSON object with strings {names}") from None
-        rows.append((n, cols, {role: row.get(col) for role, col in cols.items()}))
+            spread = (
+                "" if items or line.rstrip().endswith("}") else " (JSON Lines: one whole object per line)"
+            )
+            raise CorpusError(f"{where} is not a JSON object with strings {names}{spread}") from None
+        rows.append((where, cols, {role: row.get(col) for role, col in cols.items()}))
     base, times = _base(path, rows[0][2]["path"] if rows else ""), SegmentTimes()
-    return [
-        _row(base, r["path"], r["transcript"], r, cols, f"{path}: line {n}", times) for n, cols, r in rows
-    ]
+    return [_row(base, r["path"], r["transcript"], r, cols, where, times) for where, cols, r in rows]
 
 
 def read_manifest(path: Path) -> list[ManifestRow]:
