@@ -1,8 +1,9 @@
 """Corpora found by their files (``folder_corpora.py``), as a newcomer brings them:
 
 * a folder of recordings with same-name transcripts left a recording without one out silently (4
-  recordings, 2 scored, nothing said), and did not find ``C.TXT`` beside ``C.WAV``: now the suffixes match
-  in any case and the others are counted in one warning naming the first;
+  recordings, 2 scored, nothing said), and did not find ``C.TXT`` beside ``C.WAV`` nor whisper.cpp's
+  ``d.flac.txt``: now the suffixes match in any case, ``NAME.txt`` is read too, and the others are counted
+  in one warning naming the first;
 * a LibriSpeech tree converted to WAV (``19-198-0000.wav``) was refused as ``19-198-0000.flac: no such
   file``, and one chapter's ``19-198.trans.txt`` given as ``--data`` was read as a TSV manifest ("the header
   names no path or transcript column"): both are read now.
@@ -25,16 +26,21 @@ SOUND = np.full(1600, 0.1, dtype=np.float32)
 def test_a_folder_reads_any_case_and_warns_of_recordings_without_transcripts(
     tmp_path: Path, write_wav, caplog: pytest.LogCaptureFixture
 ) -> None:  # type: ignore[no-untyped-def]
-    for name in ("a.wav", "b.wav", "C.WAV"):
+    for name in ("a.wav", "b.wav", "C.WAV", "d.flac"):
         write_wav(name, SOUND)
     (tmp_path / "a.txt").write_text("one two\n", encoding="utf-8")
+    (tmp_path / "d.flac.txt").write_text("four\n", encoding="utf-8")  # whisper.cpp's name
     (tmp_path / "C.TXT").write_text("three\n", encoding="utf-8")
     (tmp_path / "notes.md").write_text("not audio\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="carrousel.speech.folder_corpora"):
         utts = load_corpus(str(tmp_path))
-    assert sorted((Path(u.path).name, u.text) for u in utts) == [("C.WAV", "three"), ("a.wav", "one two")]
+    assert sorted((Path(u.path).name, u.text) for u in utts) == [
+        ("C.WAV", "three"),
+        ("a.wav", "one two"),
+        ("d.flac", "four"),
+    ]
     warned = [r.getMessage() for r in caplog.records if r.name == "carrousel.speech.folder_corpora"]
-    assert len(warned) == 1 and "1 of 3 recordings have no same-name .txt or .lab transcript" in warned[0]
+    assert len(warned) == 1 and "1 of 4 recordings have no same-name .txt or .lab transcript" in warned[0]
     assert "(the first: b.wav)" in warned[0]
 
 

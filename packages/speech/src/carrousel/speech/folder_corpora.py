@@ -6,8 +6,9 @@ recording, transcript as written, seconds when known, speaker); :mod:`carrousel.
 them into utterances and reads every recording's header.
 
 * :func:`folder_rows`: recordings (``audio.AUDIO_SUFFIXES``) each with a ``.txt`` or ``.lab`` of the same
-  name, the suffixes in any case (``A.WAV`` and ``A.TXT``); recordings without one are left out, counted in
-  one warning naming the first (before: silently, and ``A.TXT`` was not found on a case-sensitive system).
+  name (``a.txt``, or ``a.wav.txt`` as whisper.cpp writes), the suffixes in any case (``A.WAV`` and
+  ``A.TXT``); recordings without one are left out, counted in one warning naming the first (before:
+  silently, and ``A.TXT`` or ``a.wav.txt`` was not found).
 * :func:`librispeech_rows`: ``SPEAKER/CHAPTER/SPEAKER-CHAPTER.trans.txt`` with ``ID TEXT`` lines, the
   recording ``ID.flac`` or, converted, ``ID.wav`` (any suffix ``AUDIO_SUFFIXES`` names; before: ``ID.flac``
   only, so a converted tree was refused as "ID.flac: no such file"); a ``*.trans.txt`` file alone is its
@@ -39,8 +40,8 @@ def folder_rows(root: Path) -> list[ManifestRow]:
     labels = {(p.parent, p.stem, p.suffix.lower()): p for p in files if p.suffix.lower() in (".txt", ".lab")}
     out, untranscribed = [], []
     for audio in (p for p in files if p.suffix.lower() in AUDIO_SUFFIXES):
-        key = (audio.parent, audio.stem)
-        if label := labels.get((*key, ".txt")) or labels.get((*key, ".lab")):
+        keys = [(audio.parent, name, ext) for ext in (".txt", ".lab") for name in (audio.stem, audio.name)]
+        if label := next((labels[k] for k in keys if k in labels), None):  # a.txt, a.wav.txt (whisper.cpp's)
             out.append(ManifestRow(audio, read_transcript(label), None, ""))
         else:
             untranscribed.append(audio)
