@@ -39,6 +39,7 @@ from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info
 from carrousel.speech.errors import AudioError, CorpusError
 from carrousel.speech.manifests import ManifestRow, read_transcript
 from carrousel.speech.segments import SegmentTimes
+from carrousel.speech.text import drop_markers
 
 __all__ = ["CORPORA", "corpus_kind", "read_corpus", "read_kaldi", "read_ljspeech", "read_timit", "read_vctk"]
 
@@ -46,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 CORPORA = ("kaldi", "ljspeech", "vctk", "timit")  # the layouts, each also a --data prefix
 _VCTK_AUDIO = ("wav48_silence_trimmed", "wav48")  # 0.92's and 0.80's recordings
-_MARKER = re.compile(r"(?<!\S)(?:\[[^\]\s]*\]|<[^>\s]*>)(?!\S)")  # [noise], <unk> as whole words
 _ARCHIVE = re.compile(r".*:\d+(?:\[[^\]]*\])?")  # raw.ark:1234, raw.ark:1234[0:15999]
 _REGION = re.compile(r"dr\d", re.IGNORECASE)  # TIMIT's dialect-region folders
 
@@ -183,7 +183,7 @@ def read_kaldi(root: Path) -> list[ManifestRow]:
     speakers = {f[0]: f[-1].strip() for _, f in _table(spk, "a Kaldi utt2spk")} if spk.is_file() else {}
     texts = {f[0]: f[1] if len(f) > 1 else "" for _, f in _table(root / "text", "a Kaldi text file")}
     rows = [
-        ManifestRow(Path(parts[utt][0]), _MARKER.sub(" ", text), parts[utt][1], speakers.get(utt, ""))
+        ManifestRow(Path(parts[utt][0]), drop_markers(text), parts[utt][1], speakers.get(utt, ""))
         for utt, text in texts.items()
         if utt in parts
     ]

@@ -63,7 +63,7 @@ from carrousel.speech.manifests import common_voice_manifest, is_common_voice, r
 from carrousel.speech.samples import GROUPS, sample_recordings
 from carrousel.speech.segments import SegmentTimes
 from carrousel.speech.task import ctc_frames_needed
-from carrousel.speech.text import Alphabet, number_readings
+from carrousel.speech.text import Alphabet, drop_markers, number_readings
 
 __all__ = [
     "SpeechDataset",
@@ -92,6 +92,7 @@ class Utterance:
 
 
 def _utterance(path: Path, text: str, seconds: float | None = None, speaker: str = "") -> Utterance:
+    text = drop_markers(text)  # [noise], <unk>: every layout's, as a Kaldi directory's
     first, *others = number_readings(text)
     return Utterance(str(path), first, seconds, speaker, tuple(others), not text.strip())
 

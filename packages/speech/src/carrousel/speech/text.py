@@ -40,6 +40,7 @@ __all__ = [
     "UNWRITABLE_REFERENCE",
     "UNWRITABLE_TRAINING",
     "Alphabet",
+    "drop_markers",
     "normalize",
     "number_readings",
     "number_words",
@@ -137,6 +138,16 @@ def _normalize(text: str, numbers: bool, how: _Reading = _first) -> str:
     text = re.sub(r"[^\w']+|[\d_]+", " ", text)
     text = re.sub(r"(?<!\w)'+|'+(?!\w)", " ", text)  # quotes, not apostrophes inside words
     return " ".join(text.split())
+
+
+_MARKER = re.compile(r"(?<!\S)(?:\[[^\]\s]*\]|<[^>\s]*>)(?!\S)")  # [noise], <unk> as whole words
+
+
+def drop_markers(text: str) -> str:
+    """A corpus transcript without its noise and unknown-word markers written as whole words (``[noise]``,
+    ``[laughter]``, ``<unk>``, as Kaldi, ESPnet and many exports write them): until 2026-12 only a Kaldi
+    directory's were dropped, and a manifest's were scored and trained as the words ``noise``, ``unk``."""
+    return _MARKER.sub(" ", text)
 
 
 def number_readings(text: str) -> tuple[str, ...]:
