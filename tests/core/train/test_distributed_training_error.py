@@ -4,8 +4,7 @@ raises (distributed.raise_any_failure): the failing rank its own error, the othe
 that rank. On main the failing rank raised alone while the other waited in its next collective: a hang
 (the harness's timeout). Covered: a callback's ``on_batch_end`` raising (after the step), the task's loss
 raising inside an accumulation window (no gradient all-reduce pending) and a loader without a length
-raising as it is drawn. Not covered, documented in :func:`~carrousel.core.train.epoch_end.agreed_batches`: a
-failure before backward at a window's boundary (the others wait in DDP's gradient all-reduce)."""
+raising as it is drawn. A failure before backward at a window's boundary: test_distributed_boundary.py."""
 
 from __future__ import annotations
 

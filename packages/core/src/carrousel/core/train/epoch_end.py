@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, DataError, NonFiniteLossError
 from carrousel.core.train import distributed as dist_utils
+from carrousel.core.train.boundary import EpochCut, agree, drop_window
 from carrousel.core.train.callbacks import PARTIAL, compares_with_epochs, is_better
 from carrousel.core.train.loaders import loader_length
 from carrousel.core.train.optim import SCHEDULER_PER_STEP
@@ -90,9 +91,7 @@ def agreed_stop(t: Trainer) -> bool:
     (:func:`~carrousel.core.train.distributed.raise_any_failure`).
     """
     if t.env.enabled:
-        t.should_stop, failed = dist_utils.host_any_flags([bool(t.should_stop), t.failure is not None])
-        if failed:
-            dist_utils.raise_any_failure(t.failure, "training")
+        agree(t)  # the same three flags as every check: a rank that failed meets the others in theirs
     return bool(t.should_stop)
 
 
@@ -105,8 +104,10 @@ def failure_kept(t: Trainer) -> Iterator[None]:
     process the exception is raised as it is."""
     try:
         yield
+    except EpochCut:  # agreed before backward (boundary.before_backward): agreed_batches ends the epoch
+        pass
     except Exception as exc:
-        if not t.env.enabled:
+        if not t.env.enabled or exc is t.failure:  # an agreed failure (boundary.agree): raised on
             raise
         t.failure = exc
 
@@ -129,12 +130,13 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
     all-reduce of the flag, once per fit). Where the other ranks wait in no other collective first, that
     reaches them: a failure after the step (``on_batch_end``), one inside an accumulation window (under
     ``no_sync``), a loader without a length raising. A failure before backward at a window's boundary
-    (the batch drawn from a loader with a length, ``on_batch_start``, the forward pass, the loss) or inside
-    backward leaves the others in DDP's gradient all-reduce, which no flag reaches without a collective
-    before each backward: they wait until the process group's timeout (``init_process_group(timeout=)``,
-    torch's), or until torchrun ends them when the failing process exits (under ``gloo``, where the flag's
-    all-reduce shares the group, gloo aborts on the mismatched sizes). So does a failure in
-    ``on_batch_end`` at a ``checkpoint_every`` step (the others in the checkpoint's barrier).
+    (the batch drawn, ``on_batch_start``, the forward pass, the loss) meets the others in the check made
+    there, before DDP's gradient all-reduce (:func:`~.boundary.before_backward`, one all-reduce per
+    optimiser step); so does a rank whose loader runs out before its ``len()``: the epoch ends on every
+    rank, the unfinished window dropped. Before, the others waited in DDP's all-reduce (gloo: "Connection
+    reset by peer"). Still not reached: a failure inside backward or the optimiser step (the others in
+    DDP's or the step's all-reduce), or in ``on_batch_end`` at a ``checkpoint_every`` step (the
+    checkpoint's barrier): they wait until the process group's timeout, or torchrun ends them.
 
     Raises:
         DataError: under torchrun with a loader without a length, a rank out of batches at the epoch's
@@ -145,16 +147,24 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
     """
     if not draws_ahead(t):
         cut = t.env.enabled and t.batches_per_epoch is not None  # the ranks' agreed length (agreed_length)
+        cuts = t.cuts  # a rank out of batches before its len(): agreed in a check, counted (boundary.agree)
         while not (cut and t.batch_in_epoch >= (t.batches_per_epoch or 0)):  # no batch drawn past it
             with failure_kept(t):
                 if (batch := next(batches, _END)) is _END:
+                    if cut:  # the others meet this rank in their next check, and end the epoch too
+                        agree(t, out=True)
+                        drop_window(t)
                     return
             if t.failure is None:
                 yield batch
-            if max_steps_reached(t):
+            stop = t.cuts != cuts or max_steps_reached(t)
+            if t.cuts == cuts and stop:
                 _agreed_failure(t)
-                return
-            if agreed_stop(t):
+            elif t.cuts == cuts:
+                agreed_stop(t)
+            if t.cuts != cuts:
+                drop_window(t)
+            if stop or t.should_stop or t.cuts != cuts:
                 return
         return
     first = t.batch_in_epoch == 0  # the epoch's start: no batch on a rank is an error, agreed like the end
@@ -184,8 +194,8 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
 def _agreed_failure(t: Trainer) -> None:
     """At ``max_steps`` (the same step on every rank), where no stop check follows: a failure kept on any
     rank raises on every rank (one all-reduce under torchrun, once per fit)."""
-    if t.env.enabled and dist_utils.host_any_flags([t.failure is not None])[0]:
-        dist_utils.raise_any_failure(t.failure, "training")
+    if t.env.enabled:
+        agree(t)
 
 
 def agreed_length(t: Trainer) -> int | None:

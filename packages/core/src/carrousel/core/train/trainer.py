@@ -44,8 +44,8 @@ from carrousel.core.device import (
 )
 from carrousel.core.errors import ConfigError, NonFiniteLossError, OutputError
 from carrousel.core.files import check_output_dir
+from carrousel.core.train import boundary, epoch_end
 from carrousel.core.train import distributed as dist_utils
-from carrousel.core.train import epoch_end
 from carrousel.core.train.callbacks import (
     Callback,
     CallbackList,
@@ -168,7 +168,7 @@ class Trainer:
         self._window_bad = False
         self.failure: Exception | None = None  # torchrun: a training step's error, until agreed (epoch_end)
         self._stop_reason: tuple[int, int, str] | None = None  # torchrun: the window's first, until agreed
-        self._unsynced = False
+        self._unsynced, self.cuts = False, 0  # cuts: torchrun epochs ended by a rank out before its len()
         self.stream_state: Any = None
         self.epoch_rng: dict[str, Any] | None = None
         self.last_checkpoint: Path | None = None
@@ -339,8 +339,7 @@ class Trainer:
             inside = epoch_end.stopped_inside(self)  # max_steps or a callback, with batches of the epoch left
             stopped = stop_state(self) if inside else None  # checkpointed before validation: .epoch_end
             if not inside and (parts := window_parts(self)):  # flush a partial accumulation window
-                # its gradients were each divided by accumulate: step on their mean, as a full window
-                # does (was parts/accumulate of it)
+                # each gradient was divided by accumulate: step on their mean, as a full window does
                 for p in self.model.parameters():
                     if p.grad is not None:
                         p.grad.mul_(cfg.accumulate / parts)
@@ -379,21 +378,22 @@ class Trainer:
         norm = float("nan")
         for chunk in chunks:
             self.micro += 1
-            boundary = window_parts(self) == 0
+            at_boundary = window_parts(self) == 0
             sync = contextlib.nullcontext()
-            if not boundary and isinstance(self._net, DistributedDataParallel):
+            if not at_boundary and isinstance(self._net, DistributedDataParallel):
                 sync = self._net.no_sync()  # type: ignore[assignment]
-            self._unsynced = not boundary and self.env.enabled
+            self._unsynced = not at_boundary and self.env.enabled
             with sync:
                 with autocast(self.device, cfg.precision):
                     outputs = self._stateful_forward(self._net, chunk)
                     loss = check_loss(task.loss(outputs, chunk))
+                boundary.before_backward(self, at_boundary)  # torchrun: agreed before DDP's all-reduce
                 scaled = loss / cfg.accumulate if cfg.accumulate > 1 else loss
                 (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
             if task.stateful:
                 self.stream_state = task.detach_state(self.stream_state)
             self.figures.loss(loss, task.batch_size(chunk), self.epoch, self.step)  # read with the step's
-            if boundary:
+            if at_boundary:
                 norm = self._optimizer_step()
         self.batch_in_epoch += 1
         self.figures.end_batch()
