@@ -31,7 +31,7 @@ from torch import Tensor
 
 from carrousel.core.args import check_args
 from carrousel.core.device import wide_float
-from carrousel.core.errors import DataError, ShapeError
+from carrousel.core.errors import CarrouselError, DataError, ShapeError
 
 __all__ = ["Metric", "Values", "as_tensors", "distributed_active", "value_of"]
 
@@ -177,10 +177,15 @@ class Metric(abc.ABC):
             DataError: when no samples were seen (on any rank), or the data cannot define the metric
                 (for example ROC-AUC with one class only).
         """
-        sums = dict(self._sums)
-        cats = {k: torch.cat(v) for k, v in self._cats.items() if v}
-        if sync and distributed_active():
-            sums, cats = _gather_state(sums, cats)
+        sync = sync and distributed_active()
+        try:
+            sums, cats = dict(self._sums), {k: torch.cat(v) for k, v in self._cats.items() if v}
+        except Exception as exc:  # the other ranks must hear of it: they wait in the gather
+            if not sync:
+                raise
+            sums, cats = _gather_state({}, {}, exc, type(self).__name__)
+        if sync:
+            sums, cats = _gather_state(sums, cats, None, type(self).__name__)
         try:
             if _overridden(type(self), "_compute", "compute_from_state") and "_compute" not in self._running:
                 return float(self._dispatch("_compute", sums, cats))
@@ -276,15 +281,26 @@ def value_of(metric: Metric, preds: Values, target: Values) -> float:
 
 
 def _gather_state(
-    sums: dict[str, Tensor], cats: dict[str, Tensor]
+    sums: dict[str, Tensor], cats: dict[str, Tensor], failure: Exception | None, name: str
 ) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
-    """Merges the state of all ranks: sum states are added, cat states concatenated in rank order."""
-    payload = ({k: v.cpu() for k, v in sums.items()}, {k: v.cpu() for k, v in cats.items()})
+    """Merges the state of all ranks: sum states are added, cat states concatenated in rank order. A rank
+    whose own state failed (``failure``) says so in the same gather, and every rank raises: that one its
+    error, the others a :class:`CarrouselError` naming it (before, it raised alone, the others waiting in
+    the gather: a hang, or gloo's abort)."""
+    line = None if failure is None else f"{type(failure).__name__}: {failure}"
+    payload = ({k: v.cpu() for k, v in sums.items()}, {k: v.cpu() for k, v in cats.items()}, line)
     gathered: list[Any] = [None] * dist.get_world_size()
     dist.all_gather_object(gathered, payload)
+    if failure is not None:
+        raise failure
+    for rank, (_, _, line) in enumerate(gathered):
+        if line is not None:
+            raise CarrouselError(
+                f"{name}.compute failed on rank {rank} ({line}); fix the error that rank raised"
+            )
     out_sums: dict[str, Tensor] = {}
     cat_parts: dict[str, list[Tensor]] = {}
-    for rank_sums, rank_cats in gathered:
+    for rank_sums, rank_cats, _ in gathered:
         for k, v in rank_sums.items():
             out_sums[k] = v.clone() if k not in out_sums else _add_padded(out_sums[k], v)
         for k, v in rank_cats.items():

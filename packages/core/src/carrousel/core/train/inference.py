@@ -127,7 +127,15 @@ def evaluate_loop(
             "and drop_last"
         )
     out = {"loss": loss_sum / count}
-    out.update({name: float(m.compute()) for name, m in metrics.items()})
+    for name, m in metrics.items():  # each compute() a collective (the state's gather): every rank calls each
+        try:
+            out[name] = float(m.compute())
+        except Exception as exc:  # on one rank only, after the gather: agreed below, as the batches' failure
+            if not dist_utils.joined().enabled:
+                raise
+            failure = failure or exc
+    if metrics and dist_utils.joined().enabled and dist_utils.any_flags([failure is not None], device)[0]:
+        dist_utils.raise_any_failure(failure, "evaluation")
     return out
 
 
