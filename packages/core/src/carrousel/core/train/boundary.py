@@ -17,10 +17,17 @@ backward: every rank raises (the failing one its own error, the others a ``Carro
 ends the epoch at the shortest rank's batches, rank zero warning once per fit and naming the short ranks.
 
 Cost: one more all-reduce of three flags per optimiser step (``accumulate`` micro-batches), none inside a
-window (under ``no_sync`` nothing is reduced: a failure there meets the check after the batch). Not
-covered: a failure inside backward (the others in DDP's bucket all-reduces already), in the optimiser step
-or in ``on_batch_end`` at a ``checkpoint_every`` step, and, for a model with buffers (DDP broadcasts them in
-its forward), a failure before the forward pass.
+window (under ``no_sync`` nothing is reduced: a failure there meets the check after the batch). No
+collective already made per step could carry the flags: the step's skip flags need the gradients (after
+backward), the stop check ``on_batch_end``'s stop (after the step). On a loaded 1-core CPU (two gloo ranks)
+one such all-reduce took 0.4-2 ms against steps of 3-10 ms of a tiny MLP; it is tens of microseconds on an
+idle multi-core host, and under ``nccl`` it runs on the CPU's gloo twin group, not waiting for the GPU.
+
+Not covered: a failure inside backward (the others in DDP's bucket all-reduces already), in the optimiser
+step or in ``on_batch_end`` at a ``checkpoint_every`` step; and a failure before the forward pass (the
+batch drawn, ``on_batch_start``) or a rank out of batches where DDP's forward itself communicates: every
+forward of a model with buffers (``broadcast_buffers``), and for any model the first synchronised forward
+after the first optimiser step, where DDP rebuilds its gradient buckets (a rank out after one window).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from carrousel.core.args import check_args
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.state import window_parts
 
@@ -44,6 +52,7 @@ class EpochCut(Exception):  # noqa: N818 (a signal, not an error: the epoch ends
     the epoch ends (:func:`~.epoch_end.failure_kept` takes it)."""
 
 
+@check_args
 def agree(t: Trainer, out: bool = False) -> bool:
     """The ranks' check (one all-reduce of three flags; a collective, under torchrun only): sets
     ``t.should_stop`` when any rank's callback stopped, raises on every rank when training failed on any
@@ -71,6 +80,7 @@ def agree(t: Trainer, out: bool = False) -> bool:
     return any_out
 
 
+@check_args
 def before_backward(t: Trainer, at_boundary: bool) -> None:
     """The check before backward at a window's boundary (:func:`agree`), under torchrun only (``at_boundary``:
     the micro-batch in hand ends an accumulation window; nothing is checked inside one).

@@ -133,8 +133,8 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
     (the batch drawn, ``on_batch_start``, the forward pass, the loss) meets the others in the check made
     there, before DDP's gradient all-reduce (:func:`~.boundary.before_backward`, one all-reduce per
     optimiser step); so does a rank whose loader runs out before its ``len()``: the epoch ends on every
-    rank, the unfinished window dropped. Before, the others waited in DDP's all-reduce (gloo: "Connection
-    reset by peer"). Still not reached: a failure inside backward or the optimiser step (the others in
+    rank, the unfinished window dropped (except where DDP's forward communicates: see that module). Before,
+    the others waited in DDP's all-reduce (gloo: "Connection reset by peer"). Still not reached: a failure inside backward or the optimiser step (the others in
     DDP's or the step's all-reduce), or in ``on_batch_end`` at a ``checkpoint_every`` step (the
     checkpoint's barrier): they wait until the process group's timeout, or torchrun ends them.
 
