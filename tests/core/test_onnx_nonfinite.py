@@ -5,6 +5,7 @@ length, which the eager encoder ignores, still runs and matches eager."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -73,3 +74,28 @@ def test_an_input_of_another_rank_is_named_before_the_lengths() -> None:
     assert str(info.value) == (
         "input x must be (batch, time, 4), got shape (5, 4); for one sequence add the batch dimension: x.unsqueeze(0)"
     )
+
+
+def test_an_array_input_is_told_the_numpy_fix() -> None:
+    """``run`` takes NumPy arrays: a 2-D array was told ``x.unsqueeze(0)``, which an array has not; it is now
+    told ``x[None]``, and a missing ``lengths`` beside an array ``np.full``. Tensors keep the torch fixes."""
+    model = _model("lstm")
+    x, lengths = torch.randn(3, 6, 4), torch.tensor([6, 4, 2])
+    module = OnnxModule(export_onnx(model, (x, lengths), ["x", "lengths"], DYN))
+    with pytest.raises(ShapeError) as info:
+        module.run(np.zeros((5, 4), np.float32), np.array([5]))
+    assert str(info.value) == (
+        "input x must be (batch, time, 4), got shape (5, 4); for one sequence add the batch dimension: x[None]"
+    )
+    with pytest.raises(
+        ShapeError, match=r"got shape \(4,\); for one step of one sequence: x\.reshape\(1, 1, -1\)$"
+    ):
+        module.run(np.zeros(4, np.float32), np.array([1]))
+    with pytest.raises(
+        ShapeError, match=r"pass each row's length, np\.full\(\(3,\), 6\) when no row is padded$"
+    ):
+        module.run(np.zeros((3, 6, 4), np.float32))
+    with pytest.raises(
+        ShapeError, match=r"pass each row's length, torch\.full\(\(3,\), 6\) when no row is padded$"
+    ):
+        module.run(x)

@@ -113,8 +113,9 @@ class OnnxModule(nn.Module):
                 integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the first input with two or
                 more), with the eager message: the graph would return numbers for them instead; and those of
                 :func:`run_onnx` (an empty input to a recurrent graph, a negative integer in any input); a
-                missing ``lengths`` input, with the fix ``torch.full((B,), T)``. A batch of no rows (``B``
-                0, ``T`` >= 1) returns empty outputs, as the eager network does; ONNX Runtime is not called.
+                missing ``lengths`` input, with the fix ``torch.full((B,), T)`` (``np.full`` for arrays). A
+                batch of no rows (``B`` 0, ``T`` >= 1) returns empty outputs, as the eager network does; ONNX
+                Runtime is not called. Shape messages spell their fixes for NumPy where the input is an array.
             DataError: a NaN or infinite value in a floating input at a valid step (before each length, or
                 anywhere without lengths): ONNX Runtime's sigmoid and tanh clamp it into finite outputs
                 where the eager network returns NaN. NaN in the padding runs, as eager ignores it.
@@ -123,7 +124,7 @@ class OnnxModule(nn.Module):
         """
         for spec, value in zip(self.session.get_inputs(), inputs, strict=False):
             if isinstance(spec.shape, list) and len(spec.shape) != np.ndim(value):  # before the lengths
-                raise ShapeError(_axes_message(spec, tuple(np.shape(value))))
+                raise ShapeError(_axes_message(spec, value))
         _check_lengths_given(self.input_names, inputs)
         lengths = None
         if "lengths" in self.input_names and len(inputs) == len(self.input_names):
@@ -283,11 +284,14 @@ def _check_finite(name: str, value: Tensor | np.ndarray, lengths: np.ndarray | N
     )
 
 
-def _axes_message(spec: Any, shape: tuple[int, ...]) -> str:
+def _axes_message(spec: Any, value: Tensor | np.ndarray) -> str:
     """An input of another number of axes than the graph's: a ``(batch, time, features)`` input in the
-    eager encoder's words (:func:`input_shape_message`, naming the likely fix), others with the graph's axes."""
+    eager encoder's words (:func:`input_shape_message`, naming the likely fix, spelled for NumPy where
+    ``value`` is an array: ``x[None]``, not ``x.unsqueeze(0)``), others with the graph's axes."""
+    shape, numpy = tuple(np.shape(value)), isinstance(value, np.ndarray)
     if len(spec.shape) == 3 and isinstance(spec.shape[-1], int):
-        return input_shape_message(shape, spec.shape[-1]).replace("input", f"input {spec.name}", 1)
+        said = input_shape_message(shape, spec.shape[-1], numpy=numpy)
+        return said.replace("input", f"input {spec.name}", 1)
     want = ", ".join(str(d) for d in spec.shape)
     return f"input {spec.name} must be ({want}), {len(spec.shape)} axes, got shape {shape}"
 
@@ -297,9 +301,10 @@ def _check_lengths_given(names: list[str], inputs: Sequence[Tensor | np.ndarray]
     if "lengths" not in names or len(inputs) != len(names) - 1 or not inputs or np.ndim(inputs[0]) < 2:
         return
     B, T = tuple(np.shape(inputs[0]))[:2]
+    full = "np.full" if isinstance(inputs[0], np.ndarray) else "torch.full"
     raise ShapeError(
         f"this ONNX model takes {len(names)} inputs ({', '.join(names)}), got {len(inputs)}: the lengths are "
-        f"missing; pass each row's length, torch.full(({B},), {T}) when no row is padded"
+        f"missing; pass each row's length, {full}(({B},), {T}) when no row is padded"
     )
 
 
