@@ -76,5 +76,8 @@ def test_a_point_at_the_chromosome_end_is_read_as_a_point_at_its_start_is(
     assert np.array_equal(w[0], np.r_[codes[1950:], np.full(50, 4)])  # after the last base: N padded
     assert np.array_equal(w[1], np.r_[np.full(50, 4), codes[:50]])
     notes = [r.getMessage() for r in caplog.records]
-    assert len(notes) == 1 and "2 of 4 peaks lie past their chromosome's end (first: " in notes[0]
-    assert f"{bed}, line 3," in notes[0]  # the point after the end, then the interval starting at it
+    assert (
+        len(notes) == 1
+        and "2 of 4 peaks are centred (summit, else midpoint) past their chromosome's end" in notes[0]
+    )
+    assert f"(first: {bed}, line 3," in notes[0]  # the point after the end, then the interval starting at it

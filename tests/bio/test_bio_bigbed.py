@@ -255,7 +255,11 @@ def test_a_bigbed_peak_past_its_chromosome_is_named_by_record(tmp_path: Path) ->
     bb = write_bigbed(tmp_path / "p.bb", records, {"chrA": 1000})
     kept, notes = usable_peaks(read_peaks(bb), {"chrA": 500}, bb, "g.fa")
     assert len(kept) == 1 and notes == [
-        f"2 of 3 peaks lie past their chromosome's end (first: {bb}, record 2, chrA is 500 bases); skipped"
+        f"2 of 3 peaks are centred (summit, else midpoint) past their chromosome's end, where no window can "
+        f"be centred (first: {bb}, record 2, chrA:900-950 centred at 925, chrA is 500 bases); skipped: use the "
+        "genome the peaks were called on (a peak centred inside is kept, clipped at the end)"
     ]
-    with pytest.raises(TrainingDataError, match=r"p\.bb, record 1: peak chrA:10-50 lies past the end"):
+    with pytest.raises(
+        TrainingDataError, match=r"p\.bb, record 1: peak chrA:10-50 is centred at 30 .*, past the end"
+    ):
         usable_peaks(read_peaks(bb), {"chrA": 5}, bb, "g.fa")

@@ -114,14 +114,37 @@ def test_peak_windows_from_the_index_and_peaks_off_the_genome(tmp_path, write_fa
     assert np.array_equal(w[0], c1[100:200])
     assert np.array_equal(w[1], np.r_[c2[1688:], np.full(11, 4)])  # centre 1738
     assert (
-        "1 of 4 peaks lie on records not in" in caplog.text and "past their chromosome's end" in caplog.text
+        "1 of 4 peaks lie on records not in" in caplog.text
+        and "centred (summit, else midpoint) past their chromosome's end" in caplog.text
     )
     only_off = tmp_path / "off.bed"
     only_off.write_text("chr2\t5000\t5100\n")
     with pytest.raises(
-        TrainingDataError, match=r"line 1: peak chr2:5000-5100 lies past the end of chr2 \(1,777"
+        TrainingDataError,
+        match=r"line 1: peak chr2:5000-5100 is centred at 5050 \(summit, else midpoint\), past the end of chr2 \(1,777",
     ):
         peak_windows(only_off, fa, 100)
+
+
+def test_a_peak_starting_inside_but_centred_past_the_end_is_named_by_its_centre(
+    tmp_path, write_fasta, caplog
+) -> None:
+    """A peak that starts inside its chromosome but whose centre (summit, else midpoint) lies past its end
+    is skipped, as no window can be centred on it; the warning said it 'lies past' the end, which its start
+    does not: it now names the centre, the count and the fix."""
+    seqs = _records()
+    fa = write_fasta(tmp_path / "g.fa", seqs)
+    bed = tmp_path / "p.bed"
+    bed.write_text("chr1\t100\t300\nchr2\t1700\t1900\nchr2\t1700\t1800\tp\t0\t.\t0\t0\t0\t90\n")
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        w = peak_windows(bed, fa, 100)
+    assert w.shape == (1, 100)
+    notes = [r.getMessage() for r in caplog.records]
+    assert notes == [
+        "2 of 3 peaks are centred (summit, else midpoint) past their chromosome's end, where no window can be "
+        f"centred (first: {bed}, line 2, chr2:1700-1900 centred at 1800, chr2 is 1,777 bases); skipped: use the "
+        "genome the peaks were called on (a peak centred inside is kept, clipped at the end)"
+    ]
 
 
 def test_peaks_in_the_other_naming_are_read_in_the_genomes(tmp_path, write_fasta, caplog) -> None:
@@ -135,7 +158,9 @@ def test_peaks_in_the_other_naming_are_read_in_the_genomes(tmp_path, write_fasta
         got = peak_windows(ensembl, fa, 100)
     assert np.array_equal(got, peak_windows(ucsc, fa, 100))  # the very windows of the genome's own naming
     said = "names them the other way (UCSC chr1 / Ensembl 1): read 1 as chr1, 2 as chr2, MT as chrM"
-    assert said in caplog.text and "line 3, chrM is 20 bases); skipped" in caplog.text  # chrM: too short
+    assert (
+        said in caplog.text and "line 3, chrM:0-100 centred at 50, chrM is 20 bases); skipped" in caplog.text
+    )  # chrM: too short
     assert "1 of 4 peaks lie on records not in" in caplog.text  # a contig of neither naming: skipped
     renamed = {"1": seqs["chr1"], "2": seqs["chr2"]}  # and the other way round
     fa2 = write_fasta(tmp_path / "ensembl.fa", renamed)

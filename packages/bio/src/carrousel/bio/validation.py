@@ -216,8 +216,8 @@ def usable_peaks(
         genome: the genome FASTA, for messages.
 
     Raises:
-        TrainingDataError: no peak lies on a record of the genome, or every one lies past its end
-            (naming the first BED line and the record's length).
+        TrainingDataError: no peak lies on a record of the genome, or every one is centred past its end
+            (naming the first BED line, its centre and the record's length).
     """
     notes = []
     if not any(p.chrom in lengths for p in peaks) and (alias := _other_naming(peaks, lengths)):
@@ -236,7 +236,7 @@ def usable_peaks(
             f"{name_some(names, 3)}: use the genome the peaks were called on (BED names must match "
             "its FASTA record names)"
         )
-    kept, past = [], []
+    kept, past = [], []  # past: (peak, centre); a window is centred on each peak, so its centre is checked
     unit = "record" if is_bigbed(bed) else "line"  # a bigBed's peaks are numbered by record
     for p in on_genome:
         centre = p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2)
@@ -245,25 +245,28 @@ def usable_peaks(
         # it sits before the first)
         last = size if p.start == p.end else size - 1
         if p.start > last or centre > last:
-            past.append(p)
+            past.append((p, centre))
         else:
             kept.append(p._replace(end=min(p.end, size)))
-    if not kept:
-        first = past[0]
-        raise TrainingDataError(
-            f"{bed}, {unit} {first.line}: peak {first.chrom}:{first.start}-{first.end} lies past the end of "
-            f"{first.chrom} ({lengths[first.chrom]:,} bases in {genome}), as do all {len(past)} peaks on the "
-            "genome; use the genome the peaks were called on"
-        )
+    if past:
+        first, centre = past[0]
+        size = lengths[first.chrom]
+        if not kept:
+            raise TrainingDataError(
+                f"{bed}, {unit} {first.line}: peak {first.chrom}:{first.start}-{first.end} is centred at "
+                f"{centre} (summit, else midpoint), past the end of {first.chrom} ({size:,} bases in {genome}), "
+                f"as are all {len(past)} peaks on the genome; use the genome the peaks were called on"
+            )
     if missing:
         n = sum(1 for p in peaks if p.chrom not in lengths)
         notes.append(
             f"{n} of {len(peaks)} peaks lie on records not in {genome} ({name_some(missing, 3)}); skipped"
         )
     if past:
-        first = past[0]
         notes.append(
-            f"{len(past)} of {len(peaks)} peaks lie past their chromosome's end (first: {bed}, {unit} "
-            f"{first.line}, {first.chrom} is {lengths[first.chrom]:,} bases); skipped"
+            f"{len(past)} of {len(peaks)} peaks are centred (summit, else midpoint) past their chromosome's "
+            f"end, where no window can be centred (first: {bed}, {unit} {first.line}, "
+            f"{first.chrom}:{first.start}-{first.end} centred at {centre}, {first.chrom} is {size:,} bases); "
+            "skipped: use the genome the peaks were called on (a peak centred inside is kept, clipped at the end)"
         )
     return kept, notes
