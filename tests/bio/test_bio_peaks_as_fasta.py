@@ -71,3 +71,40 @@ def test_other_text_keeps_the_fasta_message(tmp_path: Path) -> None:
     path = _write(tmp_path, "notes.fa", "some notes 1 2\n>a\nACGT\n")
     with pytest.raises(FastaFormatError, match=r"text before the first '>' header .*is this FASTA"):
         read_sequences(path)
+
+
+NOT_BED = {
+    "seq_then_text.txt": "seq 1 2\nthe rest of my notes\n",  # a BED-shaped first line, free text after
+    "seq_then_bases.txt": "seq 1 2\nACGTACGTAC\n",
+    "seq_then_fasta.fa": "seq 1 2\n>a\nACGT\n",  # FASTA records after it: not a peak file
+    "reversed.bed": "chr1\t300\t100\n",  # start > end; the name alone no longer decides
+    "fraction.txt": "chr1 1.5 2\n",
+    "words.bed": "some notes about peaks\n",
+}
+BED_TOO = {
+    "mixed.txt": "chr1 100 300\nchr1\t400\t500\tp2\n",  # tab or space
+    "point.txt": "chr1\t100\t100\n",  # a point: valid BED
+    "grange.tsv": "seqnames\tstart\tend\nchr2\t5\t9\n",  # a header naming start and end
+    "second_lines.txt": "browser position chr1\ntrack name=x\nchr1 1 2\nchr1 3 4\nchr1 5 6\nchr1 7 8\nchr1 9 10\n",
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_BED))
+def test_text_that_is_not_bed_keeps_the_fasta_message(tmp_path: Path, name: str) -> None:
+    """Only the first line was looked at, and a .bed name decided alone: ``seq 1 2`` followed by notes was
+    named a BED file. Every region line of the first five must now be a BED line (chrom, integer start <=
+    end, tab or space separated), with no '>' header among them."""
+    path = _write(tmp_path, name, NOT_BED[name])
+    for read in (read_sequences, lambda p: list(iter_records(p))):
+        with pytest.raises(FastaFormatError) as info:
+            read(path)
+        msg = str(info.value)
+        assert "text before the first '>' header" in msg and "BED" not in msg, msg
+
+
+@pytest.mark.parametrize("name", list(BED_TOO))
+def test_bed_lines_are_named_as_bed(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, BED_TOO[name])
+    for read in (read_sequences, lambda p: list(iter_records(p))):
+        with pytest.raises(FastaFormatError, match=r": a BED / peak file of regions \("):
+            read(path)

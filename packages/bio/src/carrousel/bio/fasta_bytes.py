@@ -220,7 +220,8 @@ def iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
                     line = buf if nl < 0 else buf[:nl]
                     head = line.lstrip()
                     if head and head[:1] not in (b"#", b";"):
-                        raise FastaFormatError(_fc.before_header(path, line.decode("utf-8", "replace")))
+                        text = buf[: _fc.BEFORE_HEADER_CHARS].decode("utf-8", "replace")
+                        raise FastaFormatError(_fc.before_header(path, text))
                     if nl < 0 and not eof:
                         break
                     comments += bool(head)

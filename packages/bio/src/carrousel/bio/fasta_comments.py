@@ -20,9 +20,11 @@ from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 
 __all__ = [
+    "BEFORE_HEADER_CHARS",
     "after_comments",
     "before_header",
     "comment_inside",
+    "is_bed_text",
     "is_comment",
     "warn_all_masked",
     "warn_comments",
@@ -32,16 +34,44 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-_BED_LINE = re.compile(r"^\S+[ \t]+\d+[ \t]+\d+(\s|$)|^(track|browser)(\s|$)|^chr\w*\t\w*start\b", re.I)
-_BED_NAMES = re.compile(r"\.(bed|narrowpeak|broadpeak|gappedpeak)(\.gz)?$", re.I)
+# a BED line: chrom, integer start <= end (a point, start == end, is valid BED), tab or space separated
+_BED_LINE = re.compile(r"[^\s#;>]\S*[ \t]+(\d+)[ \t]+(\d+)(?:[ \t].*)?")
+# lines a BED file may hold besides its regions: track / browser lines, a header naming start and end
+_BED_EXTRA = re.compile(r"(track|browser)(\s.*)?|\S+[ \t]+\w*start\w*[ \t]+\w*end\w*(?:[ \t].*)?", re.I)
+_BED_LINES_CHECKED = 5  # the first region lines that must all be BED lines
+BEFORE_HEADER_CHARS = 1 << 16  # the text before a header that callers hand :func:`before_header`
+
+
+def is_bed_text(text: str) -> bool:
+    """Whether ``text`` (a file's start) is BED: its first region lines, up to five, are all BED lines
+    (chrom, integer start <= end, tab or space separated; blank, comment, track, browser and a header line
+    naming start and end are passed over), with no '>' header among them. Free text is never guessed
+    at: ``seq 1 2`` followed by anything else is not BED."""
+    regions = 0
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or is_comment(line) or _BED_EXTRA.fullmatch(line):
+            continue
+        match = _BED_LINE.fullmatch(line)
+        if match is None or int(match[1]) > int(match[2]):
+            return False
+        regions += 1
+        if regions == _BED_LINES_CHECKED:
+            break
+    return regions > 0
 
 
 def before_header(path: str | Path, text: str) -> str:
     """The error for text before the first header that is not a comment, quoting its first line; a BED or
-    peak file (``chr1  100  300`` lines, ``track`` lines, a ``.narrowPeak`` name) is named as one, with
-    how to get its sequences (it was 'is this FASTA? Delete the lines before the first header')."""
+    peak file (:func:`is_bed_text`) is named as one, with how to get its sequences (it was 'is this FASTA?
+    Delete the lines before the first header').
+
+    Args:
+        path: the file, for the message.
+        text: the file from that line on (the first :data:`BEFORE_HEADER_CHARS` characters are enough).
+    """
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")[:40]
-    if _BED_LINE.match(line) or _BED_NAMES.search(str(path)):
+    if is_bed_text(text[:BEFORE_HEADER_CHARS]):
         return (
             f"{path}: a BED / peak file of regions ({line!r}), not FASTA sequences; write the regions' "
             f"sequences first (bedtools getfasta -fi GENOME.fa -bed {path} -fo peaks.fa) and give that "
@@ -143,7 +173,7 @@ def after_comments(path: str | Path, text: str) -> str:
         end = len(text) if end < 0 else end + 1
         line = text[start:end]
         if line.strip() and not is_comment(line):
-            raise FastaFormatError(before_header(path, line))
+            raise FastaFormatError(before_header(path, text[start : start + BEFORE_HEADER_CHARS]))
         comments += bool(line.strip())
         lines += 1
         start = end
