@@ -37,6 +37,7 @@ from carrousel.finance.price_columns import (
     wide_to_long,
     yfinance_levels,
 )
+from carrousel.finance.price_files import csv_dialect, head_lines
 from carrousel.finance.validation import PRICE_COLUMNS, adjust_by_close, check_daily
 
 __all__ = ["OPTIONAL", "REQUIRED", "FrameDtypes", "long_layout", "read_frame", "validate_frame"]
@@ -261,10 +262,12 @@ def read_frame(path: str | Path) -> pd.DataFrame:
 
 def _read_csv(p: Path) -> pd.DataFrame:
     try:
-        if yfinance_levels(_first_lines(p)):  # yf.download([...]).to_csv(): a series per ticker
+        lines = head_lines(p)
+        if yfinance_levels(lines):  # yf.download([...]).to_csv(): a series per ticker
             df = pd.read_csv(p, header=[0, 1], index_col=0).rename_axis("Date")
-        else:
-            df = pd.read_csv(p)
+        else:  # a ';' file with decimal commas (1.234,56) too, as --csv reads it (before: one column)
+            sep, decimal = csv_dialect(lines)
+            df = pd.read_csv(p, sep=sep, decimal=decimal, thousands="." if decimal == "," else None)
     except pd.errors.EmptyDataError:  # only blank lines: pandas' 'No columns to parse from file'
         raise FrameError(
             f"{p} holds no rows or columns (blank lines only); give unique_id, ds, y columns"
@@ -273,11 +276,6 @@ def _read_csv(p: Path) -> pd.DataFrame:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FrameError(f"cannot read {p} as a CSV table ({first}); give unique_id, ds, y columns") from None
     return df.dropna(how="all")  # a spreadsheet's empty rows (",,"), skipped as blank lines are
-
-
-def _first_lines(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", errors="replace") as f:
-        return [f.readline() for _ in range(3)]
 
 
 def _text_ids(uid: pd.Series) -> pd.Series:

@@ -3,6 +3,7 @@ of a long table (:func:`select_ticker`) between two dates (:func:`within_dates`)
 
 from __future__ import annotations
 
+import gzip
 import io
 import logging
 import re
@@ -17,14 +18,22 @@ from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError
-from carrousel.finance.price_columns import normalise_columns, read_parquet, yfinance_levels
+from carrousel.finance.price_columns import (
+    column_key,
+    normalise_columns,
+    read_parquet,
+    standard_name,
+    yfinance_levels,
+)
 
-__all__ = ["read_price_csv", "select_ticker", "within_dates"]
+__all__ = ["csv_dialect", "head_lines", "read_price_csv", "select_ticker", "within_dates"]
 
 logger = logging.getLogger(__name__)
 
 _MAX_CSV_BYTES = 1 << 30  # a daily price CSV of one GiB would hold centuries of bars for thousands of tickers
 _MAX_CSV_LINE = 10_000  # characters: a price row is short; a longer line means this is not a price CSV
+# the DataFrame API's long table (train-global/predict --data): unique_id, ds, y are the ticker, date and close
+_FRAME_NAMES = {"uniqueid": "Ticker", "ds": "Date", "y": "Close"}
 
 
 def read_price_csv(path: str | Path) -> pd.DataFrame:
@@ -34,7 +43,9 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
     ``;`` file with decimal commas (``1234,56``) is read so. Several tickers (a ``Ticker`` column, yfinance's
     3-line header of ``yf.download([...]).to_csv()``, a wide table of one close column per ticker) are read
     as a long table with a ``ticker`` column; the 3-line header of one ticker gives its prices alone. A
-    ``.parquet`` file of the same columns is read as Parquet (the ``[parquet]`` extra)."""
+    ``.parquet`` file of the same columns is read as Parquet (the ``[parquet]`` extra). A long table
+    ``unique_id, ds, y`` [+ ``open, high, low, volume``] (``finance predict --data``'s) is read as
+    ``Ticker, Date, Close`` (before: "lacks column(s) date, close")."""
     p = user_path(path)
     if p.suffix.lower() == ".parquet":
         return _read_price_parquet(p)
@@ -46,10 +57,7 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
         raise PriceDataError(str(exc)) from None
     lines = file_lines(text)  # \n, \r\n, \r only: a form feed or U+2028 in a cell is no row end
     levels = yfinance_levels(lines)  # yfinance's 2 column levels: yf.download(...).to_csv()
-    header = next((line for line in lines if line.strip()), "")
-    sep = next((s for s in (",", ";", "\t", "|") if s in header), ",")
-    # spreadsheet exports with ';' separators often write decimal commas (1234,56)
-    decimal = "," if sep == ";" and re.search(r"\d,\d", "\n".join(lines[1:50])) else "."
+    sep, decimal = csv_dialect(lines)
     try:
         rows, index = ([0, 1], 0) if levels else (0, None)  # split per ticker by normalise_columns
         raw = pd.read_csv(
@@ -72,9 +80,29 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
     if raw.empty:
         raise PriceDataError(f"{p} has a header but no price rows; export the history again")
     try:
-        return normalise_columns(raw, decimal, str(p))
+        return normalise_columns(_frame_names(raw), decimal, str(p))
     except PriceDataError as exc:
         raise PriceDataError(f"{p}: {exc}") from None
+
+
+def csv_dialect(lines: list[str]) -> tuple[str, str]:
+    """A CSV's separator (the first of ``,`` ``;`` tab ``|`` in its header, the first non-blank line) and its
+    decimal mark: ``,`` for a ``;`` file whose first 50 lines show decimal commas (``1234,56``, as spreadsheet
+    exports write them), else ``.``."""
+    header = next((line for line in lines if line.strip()), "")
+    sep = next((s for s in (",", ";", "\t", "|") if s in header), ",")
+    decimal = "," if sep == ";" and re.search(r"\d,\d", "\n".join(lines[1:50])) else "."
+    return sep, decimal
+
+
+def head_lines(path: Path) -> list[str]:
+    """A CSV's first 50 lines, to read its layout from: a ``.gz`` file's text too, none of a file other
+    compression holds (``.bz2``, ``.zip``, ``.xz``, ``.zst``: read as a ``,`` file)."""
+    suffix = path.suffix.lower()
+    if suffix in (".bz2", ".zip", ".xz", ".zst"):
+        return []
+    with (gzip.open if suffix == ".gz" else open)(path, "rt", encoding="utf-8", errors="replace") as f:
+        return [f.readline() for _ in range(50)]
 
 
 def _read_price_parquet(p: Path) -> pd.DataFrame:
@@ -88,9 +116,22 @@ def _read_price_parquet(p: Path) -> pd.DataFrame:
     if raw.empty:
         raise PriceDataError(f"{p} has no price rows; write the history again")
     try:
-        return normalise_columns(raw, ".", str(p))
+        return normalise_columns(_frame_names(raw), ".", str(p))
     except PriceDataError as exc:
         raise PriceDataError(f"{p}: {exc}") from None
+
+
+def _frame_names(raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` with the columns ``unique_id, ds, y`` (any case) named ``Ticker, Date, Close``, when it has
+    ``ds`` and ``y`` and no column already read as the date, close or ticker; else ``raw`` itself."""
+    if isinstance(raw.columns, pd.MultiIndex):
+        return raw
+    keys = {column_key(c): c for c in raw.columns}
+    if not {"ds", "y"} <= keys.keys() or any(
+        standard_name(c) in ("date", "close", "adj_close", "ticker") for c in raw.columns
+    ):
+        return raw
+    return raw.rename(columns={keys[k]: name for k, name in _FRAME_NAMES.items() if k in keys})
 
 
 def select_ticker(df: pd.DataFrame, ticker: str, where: str) -> pd.DataFrame:

@@ -1,0 +1,62 @@
+"""The long table of the DataFrame API read by ``--csv``, and a ``;`` file with decimal commas by ``--data``.
+
+Before: ``finance forecast AAPL --csv panel.csv`` on the ``unique_id, ds, y`` table that ``finance predict
+--data`` and ``train-global --data`` read stopped with "price table lacks column(s) date, close; expected
+Date, Open, High, Low, Close, Volume"; and ``finance predict --data`` on a ``;``-separated file with decimal
+commas (a European spreadsheet's export, which ``--csv`` reads) read one column named
+``unique_id;ds;y;...`` and said "the frame lacks column(s) unique_id, ds, y".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from carrousel.finance.config import DataConfig
+from carrousel.finance.data import load_histories, read_price_csv
+from carrousel.finance.errors import TickerNotFoundError
+from carrousel.finance.frames import read_frame
+
+
+@pytest.fixture
+def panel(stocks_csv: Path) -> pd.DataFrame:
+    """AAPL and MSFT as a ``unique_id, ds, y, open, high, low, volume`` table (adjusted, as a frame holds)."""
+    frame = read_frame(stocks_csv)
+    return frame[["unique_id", "ds", "y", "open", "high", "low", "volume"]]
+
+
+def test_csv_reads_the_frames_long_table_per_ticker(tmp_path: Path, panel: pd.DataFrame) -> None:
+    path = tmp_path / "panel.csv"
+    panel.to_csv(path, index=False)
+    (msft,) = load_histories(DataConfig(tickers=("MSFT",), source="csv", csv_path=str(path)))
+    want = panel[panel["unique_id"] == "MSFT"]
+    assert list(msft.frame.index) == list(want["ds"])
+    assert msft.frame["close"].to_numpy() == pytest.approx(want["y"].to_numpy())
+    assert msft.frame["volume"].to_numpy() == pytest.approx(want["volume"].to_numpy())
+    with pytest.raises(TickerNotFoundError, match=r"ZZZ is not in .*; it holds AAPL, MSFT"):
+        load_histories(DataConfig(tickers=("ZZZ",), source="csv", csv_path=str(path)))
+
+
+def test_a_ds_y_file_and_its_parquet_read_as_one_series(tmp_path: Path, panel: pd.DataFrame) -> None:
+    one = panel[panel["unique_id"] == "AAPL"][["ds", "y"]]
+    one.to_csv(tmp_path / "aapl.csv", index=False)
+    df = read_price_csv(tmp_path / "aapl.csv")
+    assert df["close"].to_numpy() == pytest.approx(one["y"].to_numpy())
+    pytest.importorskip("pyarrow")
+    panel.set_index(["unique_id", "ds"]).to_parquet(tmp_path / "panel.parquet")
+    both = read_price_csv(tmp_path / "panel.parquet")
+    assert sorted(both["ticker"].unique()) == ["AAPL", "MSFT"]
+
+
+def test_a_semicolon_file_with_decimal_commas_is_a_frame(tmp_path: Path, panel: pd.DataFrame) -> None:
+    plain, european = tmp_path / "plain.csv", tmp_path / "european.csv"
+    panel.to_csv(plain, index=False)
+    assert (panel["y"] * 100 >= 1000).any()  # written 1.234,5600: a thousands dot before the decimal comma
+    y = [f"{v:,.4f}".translate(str.maketrans(",.", ".,")) for v in panel["y"] * 100]
+    panel.assign(y=y).to_csv(european, index=False, sep=";", decimal=",", float_format="%.4f")
+    got, want = read_frame(european), read_frame(plain)
+    assert list(got.columns) == list(want.columns)
+    assert got["y"].to_numpy() == pytest.approx(want["y"].to_numpy() * 100, rel=1e-6)
+    assert got["volume"].to_numpy() == pytest.approx(want["volume"].to_numpy())
