@@ -3,6 +3,8 @@ spec and how many the longest has, and sends a fit without a backtest to no back
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -70,3 +72,19 @@ def test_holding_out_every_series_names_the_rows_a_series_needs(rows: int, endin
             assert len(panel_windows(series, {"A": rows - 1 - 18}, cfg).train) >= 100
             with pytest.raises(PriceDataError, match="only 99 training windows before the cut-off"):
                 panel_windows(series, {"A": rows - 1 - 19}, cfg)
+
+
+@pytest.mark.parametrize(("end", "later"), [("2007-03-01", True), (None, False)])
+def test_a_history_cut_short_by_end_names_a_later_end(
+    sample_source: Path, end: str | None, later: bool
+) -> None:
+    # before: "X has only 40 usable trading days ... use an earlier --start or a longer history" under --end
+    from typer.testing import CliRunner
+
+    from carrousel.finance.cli import app
+
+    dates = ["--start", "2010-10-01"] if end is None else ["--end", end]
+    result = CliRunner().invoke(app, ["forecast", "AAPL", "--source", "sample", *dates, "--no-backtest"])
+    assert result.exit_code == 1, result.output
+    assert "usable trading days" in result.output and "Traceback" not in result.output
+    assert ("or a later --end" in result.output) is later, result.output

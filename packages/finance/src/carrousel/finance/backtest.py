@@ -136,6 +136,7 @@ def short_history_fix(cfg: FinanceConfig) -> Callable[[int], str]:
     smallest = WindowConfig(lookback=MIN_LOOKBACK, horizon=1)
     least = rows_needed(None, replace(cfg, window=smallest))  # a fit at the smallest window, no backtest
     where = " in a --config TOML file" if naming_flags() else ""
+    wider = f"an earlier {option('start')}" + (f" or a later {option('end')}" if cfg.data.end else "")
     settings = f"{option('lookback', cfg.window.lookback)} and {option('horizon', cfg.window.horizon)}" + (
         " with the backtest" if cfg.backtest.enabled else ""
     )
@@ -145,15 +146,15 @@ def short_history_fix(cfg: FinanceConfig) -> Callable[[int], str]:
 
     def fix(n: int) -> str:
         if n >= need:
-            return f"use an earlier {option('start')}, a longer history, or a data.min_history of {n} or less{where}"
+            return f"use {wider}, a longer history, or a data.min_history of {n} or less{where}"
         if n >= least:
             return (
-                f"the network needs {need} rows at {settings}; use an earlier {option('start')}, a longer "
+                f"the network needs {need} rows at {settings}; use {wider}, a longer "
                 f"history, or {shorter} with a data.min_history of {n} or less{where}"
             )
         return (
             f"a network needs at least {least} rows ({need} at {settings}), so a lower data.min_history "
-            f"does not help; use an earlier {option('start')} or a longer history"
+            f"does not help; use {wider} or a longer history"
         )
 
     return fix
