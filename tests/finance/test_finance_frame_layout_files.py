@@ -16,7 +16,7 @@ import pytest
 
 from carrousel.finance.config import DataConfig
 from carrousel.finance.data import load_histories, read_price_csv
-from carrousel.finance.errors import TickerNotFoundError
+from carrousel.finance.errors import FrameError, TickerNotFoundError
 from carrousel.finance.frames import read_frame
 
 
@@ -55,8 +55,17 @@ def test_a_semicolon_file_with_decimal_commas_is_a_frame(tmp_path: Path, panel: 
     panel.to_csv(plain, index=False)
     assert (panel["y"] * 100 >= 1000).any()  # written 1.234,5600: a thousands dot before the decimal comma
     y = [f"{v:,.4f}".translate(str.maketrans(",.", ".,")) for v in panel["y"] * 100]
-    panel.assign(y=y).to_csv(european, index=False, sep=";", decimal=",", float_format="%.4f")
+    ds = panel["ds"].dt.strftime("%d.%m.%Y")  # dotted day-first dates: no numbers (03.01.2007 is no 3012007)
+    panel.assign(y=y, ds=ds).to_csv(european, index=False, sep=";", decimal=",", float_format="%.4f")
     got, want = read_frame(european), read_frame(plain)
     assert list(got.columns) == list(want.columns)
     assert got["y"].to_numpy() == pytest.approx(want["y"].to_numpy() * 100, rel=1e-6)
     assert got["volume"].to_numpy() == pytest.approx(want["volume"].to_numpy())
+    assert list(got["ds"]) == list(want["ds"])
+
+
+def test_a_cell_of_a_semicolon_file_that_is_no_number_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "european.csv"
+    path.write_text("unique_id;ds;y\n7203;2007-01-03;86,29\n7203;2007-01-04;8x,1\n")
+    with pytest.raises(FrameError, match=r"column y has 1 .* \(first: series 7203 on 2007-01-04: '8x,1'\)"):
+        read_frame(path)

@@ -37,7 +37,7 @@ from carrousel.finance.price_columns import (
     wide_to_long,
     yfinance_levels,
 )
-from carrousel.finance.price_files import csv_dialect, head_lines
+from carrousel.finance.price_files import csv_dialect, decimal_comma_numbers, head_lines
 from carrousel.finance.validation import PRICE_COLUMNS, adjust_by_close, check_daily
 
 __all__ = ["OPTIONAL", "REQUIRED", "FrameDtypes", "long_layout", "read_frame", "validate_frame"]
@@ -267,7 +267,8 @@ def _read_csv(p: Path) -> pd.DataFrame:
             df = pd.read_csv(p, header=[0, 1], index_col=0).rename_axis("Date")
         else:  # a ';' file with decimal commas (1.234,56) too, as --csv reads it (before: one column)
             sep, decimal = csv_dialect(lines)
-            df = pd.read_csv(p, sep=sep, decimal=decimal, thousands="." if decimal == "," else None)
+            df = pd.read_csv(p, sep=sep, dtype=str if decimal == "," else None)
+            df = decimal_comma_numbers(df) if decimal == "," else df
     except pd.errors.EmptyDataError:  # only blank lines: pandas' 'No columns to parse from file'
         raise FrameError(
             f"{p} holds no rows or columns (blank lines only); give unique_id, ds, y columns"

@@ -307,9 +307,10 @@ def _numbers(values: pd.Series, col: str, decimal: str = ".") -> pd.Series:
 
 
 @check_args
-def text_numbers(values: pd.Series, volume: bool = False) -> tuple[pd.Series, pd.Series]:
+def text_numbers(values: pd.Series, volume: bool = False, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """A column as numbers, its cells read as the price files' are (``"1,234.5"``, ``"$56.14"``, a
-    volume's ``"151.30M"``; ``.`` decimals), and where it holds no number.
+    volume's ``"151.30M"``; ``decimal``: ``.``, or ``,`` as in a ``;`` file's ``1.234,56``), and where it
+    holds no number.
 
     Args:
         values: the column (numbers, text or both, as an object column holds them).
@@ -323,7 +324,7 @@ def text_numbers(values: pd.Series, volume: bool = False) -> tuple[pd.Series, pd
     """
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("float64"), pd.Series(False, index=values.index)
-    return _cells(values, volume, ".")
+    return _cells(values, volume, decimal)
 
 
 def _cells(values: pd.Series, volume: bool, decimal: str) -> tuple[pd.Series, pd.Series]:

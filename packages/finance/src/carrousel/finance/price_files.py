@@ -23,10 +23,18 @@ from carrousel.finance.price_columns import (
     normalise_columns,
     read_parquet,
     standard_name,
+    text_numbers,
     yfinance_levels,
 )
 
-__all__ = ["csv_dialect", "head_lines", "read_price_csv", "select_ticker", "within_dates"]
+__all__ = [
+    "csv_dialect",
+    "decimal_comma_numbers",
+    "head_lines",
+    "read_price_csv",
+    "select_ticker",
+    "within_dates",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +101,19 @@ def csv_dialect(lines: list[str]) -> tuple[str, str]:
     sep = next((s for s in (",", ";", "\t", "|") if s in header), ",")
     decimal = "," if sep == ";" and re.search(r"\d,\d", "\n".join(lines[1:50])) else "."
     return sep, decimal
+
+
+def decimal_comma_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """``df``, a ``;`` file with decimal commas read as text, with its price and volume columns (``y`` too)
+    as numbers, read as :func:`read_price_csv` reads them (``1.234,56``, ``86,29 €``); a cell that is no
+    number stays text (the frame's check names it), as the dates (``03.01.2007``) and ids do."""
+    out = df.copy()
+    for col in df.columns:
+        kind = "close" if column_key(col) == "y" else standard_name(col)
+        if kind in ("open", "high", "low", "close", "adj_close", "volume"):
+            numbers, bad = text_numbers(df[col], volume=kind == "volume", decimal=",")
+            out[col] = numbers.astype(object).where(~bad, df[col]) if bad.any() else numbers
+    return out
 
 
 def head_lines(path: Path) -> list[str]:
