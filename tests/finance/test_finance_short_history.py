@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig
-from carrousel.finance.errors import PriceDataError
+from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.frames import Forecaster
 
 
@@ -88,3 +88,40 @@ def test_a_history_cut_short_by_end_names_a_later_end(
     assert result.exit_code == 1, result.output
     assert "usable trading days" in result.output and "Traceback" not in result.output
     assert ("or a later --end" in result.output) is later, result.output
+
+
+def test_one_held_out_day_is_one_day() -> None:
+    # before: "holding out 1 days leaves no series long enough to train on ..."
+    from carrousel.finance.multiseries import train_global
+
+    cfg = FinanceConfig(window=WindowConfig(lookback=10, horizon=1), model=ModelConfig(members=1))
+    with pytest.raises(PriceDataError, match=r"^holding out 1 day leaves no series long enough"):
+        train_global(_series(12), cfg, holdout_days=1)
+
+
+def test_fewer_held_out_days_than_the_horizon_are_refused_before_training(tmp_path: Path) -> None:
+    # before: "internal error (ValueError: zero-size array to reduction operation maximum which has no
+    # identity)" after the training: no held-out origin has a full target
+    from carrousel.finance.multiseries import train_global
+
+    cfg = FinanceConfig(window=WindowConfig(lookback=10, horizon=3), model=ModelConfig(members=1))
+    with pytest.raises(FrameError, match=r"^holdout_days=2 holds no forecast of horizon=3 days to score; use "
+                                         r"holdout_days=3 or more, or 0 to train on every day$"):  # fmt: skip
+        train_global(tmp_path / "absent.csv", cfg, holdout_days=2)  # refused before the table is read
+
+
+def test_one_held_out_day_is_one_day_in_the_table_title(tmp_path: Path) -> None:
+    # before: "held-out last 1 days: mean over 2 series" (and "holding out 1 days leaves ..." above)
+    from typer.testing import CliRunner
+
+    from carrousel.finance.cli import app
+
+    panel = pd.concat([_series(150), _series(150).assign(unique_id="B", y=lambda d: d["y"] * 2)])
+    panel.to_csv(tmp_path / "panel.csv", index=False)
+    (tmp_path / "run.toml").write_text(
+        "[window]\nlookback = 10\nhorizon = 1\n[model]\nhidden_size = 4\nmembers = 1\n[train]\nepochs = 1\n"
+    )
+    args = ["--data", str(tmp_path / "panel.csv"), "--model-dir", str(tmp_path / "m"), "--holdout-days", "1"]
+    result = CliRunner().invoke(app, ["train-global", *args, "--config", str(tmp_path / "run.toml")])
+    assert result.exit_code == 0, result.output
+    assert "held-out last 1 day: mean over 2 series" in " ".join(result.output.split()), result.output

@@ -34,19 +34,20 @@ import pandas as pd
 from carrousel.core.args import check_args
 from carrousel.core.curves import finite_history, member_rows, write_history
 from carrousel.core.option_names import option
+from carrousel.core.text import counted
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.bundle import ForecasterBundle
-from carrousel.finance.config import MAX_HOLDOUT_DAYS, FinanceConfig, checked_config, for_series
+from carrousel.finance.config import FinanceConfig, checked_config, for_series
 from carrousel.finance.conformal import AciState
-from carrousel.finance.errors import FrameError, PriceDataError
+from carrousel.finance.errors import PriceDataError
 from carrousel.finance.evaluate import ALPHA, pinball_rows
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster, check_forecast_precision, check_training_precision
 from carrousel.finance.frame_check import read_frame
 from carrousel.finance.frames import frame_history, frame_series, known_scalers, quiet_missing
-from carrousel.finance.panel import panel_windows, rows_needed
+from carrousel.finance.panel import check_holdout_days, panel_windows, rows_needed
 from carrousel.finance.ranks import share_out
 from carrousel.finance.scoring import diebold_mariano
 from carrousel.finance.training import fit_at
@@ -311,7 +312,8 @@ def train_global(
         on_series: called with 1 per series indexed, then per series scored (a progress bar).
 
     Raises:
-        FrameError: a malformed frame, or ``holdout_days`` negative or past :data:`MAX_HOLDOUT_DAYS`.
+        FrameError: a malformed frame, or ``holdout_days`` negative, past :data:`MAX_HOLDOUT_DAYS` or from 1
+            to ``horizon - 1`` (no forecast to score).
         PriceDataError: too little data for the window spec.
         ConfigError: before any work, a ``[train] precision`` the CPU (fp16) or the training device cannot
             run.
@@ -319,10 +321,7 @@ def train_global(
     cfg = checked_config(cfg)
     check_forecast_precision(cfg.train.precision)  # the forecasts run on the CPU
     check_training_precision(cfg.train)  # and the fitting on cfg.train.device
-    if not 0 <= holdout_days <= MAX_HOLDOUT_DAYS:
-        raise FrameError(
-            f"holdout_days={holdout_days} must be between 0 and {MAX_HOLDOUT_DAYS}; use 0 to train on every day"
-        )
+    check_holdout_days(holdout_days, cfg.window.horizon)  # before the table is read
     table = str(df) if isinstance(df, str | Path) else None  # a file: recorded as given (--data)
     t0 = time.perf_counter()
     histories, series = frame_series(df if table is None else read_frame(df), cfg)
@@ -333,7 +332,7 @@ def train_global(
         longest = max(series, key=lambda s: len(s.close))
         need = rows_needed(longest, cfg)
         raise PriceDataError(
-            f"holding out {holdout_days} days leaves no series long enough to train on: one series needs "
+            f"holding out {counted(holdout_days, 'day')} leaves no series long enough to train on: one series needs "
             f"{need + holdout_days} rows ({need} before the held-out days at "
             f"{option('lookback', cfg.window.lookback)} and {option('horizon', cfg.window.horizon)}); the longest "
             f"series, {longest.ticker}, has "

@@ -32,8 +32,8 @@ from torch.utils.data import (
 
 from carrousel.core.args import check_args
 from carrousel.core.option_names import option
-from carrousel.finance.config import FinanceConfig
-from carrousel.finance.errors import PriceDataError
+from carrousel.finance.config import MAX_HOLDOUT_DAYS, FinanceConfig
+from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.features import (
     Scaler,
     SeriesData,
@@ -51,6 +51,7 @@ __all__ = [
     "MIN_TRAIN",
     "PanelData",
     "PanelWindows",
+    "check_holdout_days",
     "panel_loader",
     "panel_windows",
     "rows_needed",
@@ -306,3 +307,24 @@ def rows_needed(series: SeriesData | None, cfg: FinanceConfig) -> int:
         n_origins += 1  # windows held out for early stopping and those whose target overlaps them excluded
     first_valid = series.first_valid if series is not None else 1
     return n_origins + horizon + first_valid + lookback - 1
+
+
+@check_args
+def check_holdout_days(holdout_days: int, horizon: int) -> None:
+    """Refuses ``holdout_days`` outside 0..:data:`MAX_HOLDOUT_DAYS`, or from 1 to ``horizon - 1``: held-out
+    days too few for one forecast of ``horizon`` days to be scored (before: "internal error (ValueError:
+    zero-size array ...)" after the training).
+
+    Raises:
+        FrameError: one line naming the value and the fix.
+    """
+    if not 0 <= holdout_days <= MAX_HOLDOUT_DAYS:
+        raise FrameError(
+            f"{option('holdout_days', holdout_days)} must be between 0 and {MAX_HOLDOUT_DAYS}; use 0 to train on "
+            "every day"
+        )
+    if 0 < holdout_days < horizon:
+        raise FrameError(
+            f"{option('holdout_days', holdout_days)} holds no forecast of {option('horizon', horizon)} days to "
+            f"score; use {option('holdout_days', horizon)} or more, or 0 to train on every day"
+        )

@@ -16,6 +16,7 @@ from carrousel.core.cli_config import settings_block
 from carrousel.core.cli_outputs import summary_hidden
 from carrousel.core.curves import can_plot, write_report
 from carrousel.core.files import check_output_dir
+from carrousel.core.text import counted
 from carrousel.finance.cli._common import AsJson, CalendarOpt, Data, DeviceOpt, ModelDirReq, Seed, pick
 from carrousel.finance.config import (
     MAX_HIDDEN,
@@ -156,7 +157,7 @@ def _render_train(doc: dict[str, Any]) -> None:
     summary = doc["holdout_summary"]
     if summary:
         table = Table(
-            title=f"held-out last {doc['holdout_days']} days: mean over {len(doc['holdout'])} series"
+            title=f"held-out last {counted(doc['holdout_days'], 'day')}: mean over {len(doc['holdout'])} series"
         )
         cols = (
             "model",
