@@ -52,8 +52,9 @@ def test_a_global_model_is_scored_on_its_own_table(
 def test_a_global_model_whose_table_is_no_price_csv_is_refused_in_one_line(
     tmp_path: Path, yahoo_refused: None
 ) -> None:
-    """Fails on main (Yahoo asked for AAPL): a table of unique_id, ds, y is no price CSV to score on; one
-    line names the table and --source, nothing written."""
+    """Fails on main (Yahoo asked for AAPL): a table that cannot be read as prices (160 rows of unique_id, ds,
+    y: too short a price history; before the --csv reader read that layout, the layout itself) is refused in
+    one line naming the table and --source, nothing written."""
     table = tmp_path / "panel.csv"
     ar_panel(2, 160).to_csv(table, index=False)
     model = _train_global(tmp_path, table)
@@ -65,6 +66,22 @@ def test_a_global_model_whose_table_is_no_price_csv_is_refused_in_one_line(
         f"train-global --data {table}" in lines[0]
         and "--source sample, yahoo or auto for its series" in lines[0]
     ), lines[0]
+
+
+def test_a_global_model_of_a_unique_id_ds_y_table_is_scored_on_it(
+    tmp_path: Path, stocks_csv: Path, yahoo_refused: None
+) -> None:
+    """Fails on main: a model trained on the README's unique_id, ds, y table was refused ("which cannot be
+    read as prices (...: price table lacks column(s) date, close ...)"), as --csv did not read that layout."""
+    from carrousel.finance.frames import read_frame
+
+    table = tmp_path / "panel.csv"
+    read_frame(stocks_csv).to_csv(table, index=False)
+    model = _train_global(tmp_path, table)
+    res = runner.invoke(app, ["export", "--model-dir", str(model), "-o", str(tmp_path / "gx"), "--eval-days", "20",
+                              "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "MSFT 20 origins" in json.loads(res.stdout)["metric_note"]
 
 
 def test_a_global_model_is_pruned_on_its_own_table(
