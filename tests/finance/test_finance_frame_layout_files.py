@@ -69,3 +69,14 @@ def test_a_cell_of_a_semicolon_file_that_is_no_number_is_named(tmp_path: Path) -
     path.write_text("unique_id;ds;y\n7203;2007-01-03;86,29\n7203;2007-01-04;8x,1\n")
     with pytest.raises(FrameError, match=r"column y has 1 .* \(first: series 7203 on 2007-01-04: '8x,1'\)"):
         read_frame(path)
+
+
+def test_csv_reads_a_pivot_of_the_frame_with_its_ds_column(tmp_path: Path, panel: pd.DataFrame) -> None:
+    # df.pivot(index="ds", columns="unique_id", values="y") saved: --data read it, --csv said "lacks date"
+    panel.pivot(index="ds", columns="unique_id", values="y").reset_index().to_csv(
+        tmp_path / "w.csv", index=False
+    )
+    (msft,) = load_histories(DataConfig(tickers=("MSFT",), source="csv", csv_path=str(tmp_path / "w.csv")))
+    assert msft.frame["close"].to_numpy() == pytest.approx(
+        panel[panel["unique_id"] == "MSFT"]["y"].to_numpy()
+    )

@@ -40,8 +40,6 @@ logger = logging.getLogger(__name__)
 
 _MAX_CSV_BYTES = 1 << 30  # a daily price CSV of one GiB would hold centuries of bars for thousands of tickers
 _MAX_CSV_LINE = 10_000  # characters: a price row is short; a longer line means this is not a price CSV
-# the DataFrame API's long table (train-global/predict --data): unique_id, ds, y are the ticker, date and close
-_FRAME_NAMES = {"uniqueid": "Ticker", "ds": "Date", "y": "Close"}
 
 
 def read_price_csv(path: str | Path) -> pd.DataFrame:
@@ -53,7 +51,7 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
     as a long table with a ``ticker`` column; the 3-line header of one ticker gives its prices alone. A
     ``.parquet`` file of the same columns is read as Parquet (the ``[parquet]`` extra). A long table
     ``unique_id, ds, y`` [+ ``open, high, low, volume``] (``finance predict --data``'s) is read as
-    ``Ticker, Date, Close`` (before: "lacks column(s) date, close")."""
+    ``Ticker, Date, Close`` (before: "lacks column(s) date, close"), a wide ``ds, AAPL, MSFT`` as ``Date, ...``."""
     p = user_path(path)
     if p.suffix.lower() == ".parquet":
         return _read_price_parquet(p)
@@ -143,16 +141,20 @@ def _read_price_parquet(p: Path) -> pd.DataFrame:
 
 
 def _frame_names(raw: pd.DataFrame) -> pd.DataFrame:
-    """``raw`` with the columns ``unique_id, ds, y`` (any case) named ``Ticker, Date, Close``, when it has
-    ``ds`` and ``y`` and no column already read as the date, close or ticker; else ``raw`` itself."""
+    """``raw`` with the frames' names ``ds``, and ``unique_id`` and ``y`` beside it (any case), as ``Date``,
+    ``Ticker`` and ``Close``, when it has a ``ds`` and no column read as the date; each only where no column
+    has that role (a ``Close`` is the close, not ``y``). A wide table ``ds, AAPL, MSFT`` (a ``pivot`` saved)
+    is so read too."""
     if isinstance(raw.columns, pd.MultiIndex):
         return raw
     keys = {column_key(c): c for c in raw.columns}
-    if not {"ds", "y"} <= keys.keys() or any(
-        standard_name(c) in ("date", "close", "adj_close", "ticker") for c in raw.columns
-    ):
+    roles = {standard_name(c) for c in raw.columns} | {"close" if "adjclose" in keys else None}
+    if "ds" not in keys or "date" in roles:
         return raw
-    return raw.rename(columns={keys[k]: name for k, name in _FRAME_NAMES.items() if k in keys})
+    names = {"uniqueid": ("ticker", "Ticker"), "ds": ("date", "Date"), "y": ("close", "Close")}
+    return raw.rename(
+        columns={keys[k]: name for k, (role, name) in names.items() if k in keys and role not in roles}
+    )
 
 
 def select_ticker(df: pd.DataFrame, ticker: str, where: str) -> pd.DataFrame:
