@@ -80,3 +80,12 @@ def test_csv_reads_a_pivot_of_the_frame_with_its_ds_column(tmp_path: Path, panel
     assert msft.frame["close"].to_numpy() == pytest.approx(
         panel[panel["unique_id"] == "MSFT"]["y"].to_numpy()
     )
+
+
+def test_a_wide_semicolon_file_with_decimal_commas_is_a_frame(tmp_path: Path, panel: pd.DataFrame) -> None:
+    # Date;AAPL;MSFT with 83,8: one column before, then text columns that were no wide table
+    wide = panel.pivot(index="ds", columns="unique_id", values="y").rename_axis("Date").reset_index()
+    wide.to_csv(tmp_path / "w.csv", index=False, sep=";", decimal=",")
+    got = read_frame(tmp_path / "w.csv")
+    assert sorted(got["unique_id"].unique()) == ["AAPL", "MSFT"]
+    assert got["y"].to_numpy() == pytest.approx(panel.sort_values(["unique_id", "ds"])["y"].to_numpy())

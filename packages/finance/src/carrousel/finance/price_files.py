@@ -102,15 +102,20 @@ def csv_dialect(lines: list[str]) -> tuple[str, str]:
 
 
 def decimal_comma_numbers(df: pd.DataFrame) -> pd.DataFrame:
-    """``df``, a ``;`` file with decimal commas read as text, with its price and volume columns (``y`` too)
-    as numbers, read as :func:`read_price_csv` reads them (``1.234,56``, ``86,29 €``); a cell that is no
-    number stays text (the frame's check names it), as the dates (``03.01.2007``) and ids do."""
+    """``df``, a ``;`` file with decimal commas read as text, with its columns of numbers as numbers, read
+    as :func:`read_price_csv` reads them (``1.234,56``, ``86,29 €``): the price and volume columns (``y``
+    too), a cell that is no number left as text for the frame's check to name, and any other column whose
+    cells are all numbers (a wide table's ``AAPL``); the dates (``03.01.2007``, ``ds``) and ids stay text."""
     out = df.copy()
     for col in df.columns:
         kind = "close" if column_key(col) == "y" else standard_name(col)
-        if kind in ("open", "high", "low", "close", "adj_close", "volume"):
-            numbers, bad = text_numbers(df[col], volume=kind == "volume", decimal=",")
-            out[col] = numbers.astype(object).where(~bad, df[col]) if bad.any() else numbers
+        if kind in ("date", "ticker") or column_key(col) in ("ds", "uniqueid"):
+            continue
+        numbers, bad = text_numbers(df[col], volume=kind == "volume", decimal=",")
+        if not bad.any():
+            out[col] = numbers
+        elif kind in ("open", "high", "low", "close", "adj_close", "volume"):
+            out[col] = numbers.astype(object).where(~bad, df[col])
     return out
 
 
