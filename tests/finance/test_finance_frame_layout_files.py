@@ -89,3 +89,12 @@ def test_a_wide_semicolon_file_with_decimal_commas_is_a_frame(tmp_path: Path, pa
     got = read_frame(tmp_path / "w.csv")
     assert sorted(got["unique_id"].unique()) == ["AAPL", "MSFT"]
     assert got["y"].to_numpy() == pytest.approx(panel.sort_values(["unique_id", "ds"])["y"].to_numpy())
+
+
+def test_a_table_without_a_ticker_is_named_with_its_own_column_names(tmp_path: Path) -> None:
+    # before: "it has Date, open, high, low, Close, volume" for a file headed Date,Open,High,Low,Close,Volume
+    (tmp_path / "one.csv").write_text("Date,Open,High,Low,Close,Volume\n2010-01-04,1,2,0.5,1.5,100\n")
+    with pytest.raises(
+        FrameError, match=r"it has Date, Open, High, Low, Close, Volume; one series without a"
+    ):
+        read_frame(tmp_path / "one.csv")

@@ -130,9 +130,11 @@ def validate_frame(df: object) -> pd.DataFrame:
         found = set(standard_columns(frame).values())  # one series' prices, no ticker: say what to add
         one = "date" in found and bool(found & {"close", "adj_close"}) and "ticker" not in found
         fix = "; one series without a ticker: add a Ticker column (its symbol on every row)" if one else ""
+        given = {str(c).strip().lower(): str(c) for c in df.columns} if df.columns.nlevels == 1 else {}
+        has = [given.get(c, c) if c in OPTIONAL else str(c) for c in frame.columns]  # Open, not _named's open
         raise FrameError(
             f"the frame lacks column(s) {', '.join(missing)}; it needs unique_id, ds, y (one row per series "
-            f"and date), it has {', '.join(map(str, frame.columns)) or 'none'}{fix}"
+            f"and date), it has {', '.join(has) or 'none'}{fix}"
         )
     if frame.empty:
         raise FrameError("the frame has no rows; give one row per series and date")
