@@ -1,5 +1,5 @@
 """One length for the whole batch (a scalar) names torch.full wherever lengths are taken, not only in the
-encoder: explain_backend, the attention helpers and the NumPy reference layer said only "lengths must be
+encoder: explain_backend, the attention helpers and the NumPy reference layer (np.full there) said only "lengths must be
 (batch,) ...". All now call nn.input_shape.lengths_shape_message."""
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ CALLS: dict[str, Callable[[], object]] = {
     ),
     "resolve_mask": lambda: resolve_mask(3, 5, X.device, None, torch.tensor(5)),
     "last_pool": lambda: last_pool(X, torch.tensor(5)),
-    "reference lstm_forward": lambda: lstm_forward(X.double().numpy(), PARAMS, lengths=np.array(5)),
 }
 
 
@@ -45,6 +44,15 @@ def test_a_scalar_length_names_torch_full(name: str) -> None:
         ShapeError, match=r"got shape \(\); give one length per row, e\.g\. torch\.full\(\(3,\), n\)"
     ):
         CALLS[name]()
+
+
+def test_the_numpy_reference_layer_names_np_full() -> None:
+    """The NumPy reference layer said ``torch.full`` to a caller of arrays; it now says ``np.full``, as its
+    input-shape message already said ``x[None]``."""
+    with pytest.raises(
+        ShapeError, match=r"got shape \(\); give one length per row, e\.g\. np\.full\(\(3,\), n\)"
+    ):
+        lstm_forward(X.double().numpy(), PARAMS, lengths=np.array(5))
 
 
 def test_mask_from_lengths_without_a_batch_names_it_batch() -> None:

@@ -99,3 +99,25 @@ def test_an_array_input_is_told_the_numpy_fix() -> None:
         ShapeError, match=r"pass each row's length, torch\.full\(\(3,\), 6\) when no row is padded$"
     ):
         module.run(x)
+
+
+def test_array_lengths_and_values_are_told_the_numpy_fix() -> None:
+    """Arrays given to ``run`` were told ``torch.full`` for a scalar length, ``x.transpose(0, 1)`` for lengths
+    of the time axis and ``torch.nan_to_num`` for a NaN: each is now spelled for NumPy (``np.full``,
+    ``x.swapaxes(0, 1)``, ``np.nan_to_num``); tensors keep the torch spelling."""
+    model = _model("lstm")
+    x, lengths = torch.randn(3, 6, 4), torch.tensor([6, 4, 2])
+    module = OnnxModule(export_onnx(model, (x, lengths), ["x", "lengths"], DYN))
+    arr = x.numpy()
+    with pytest.raises(
+        ShapeError, match=r"got shape \(\); give one length per row, e\.g\. np\.full\(\(3,\), n\)"
+    ):
+        module.run(arr, np.array(6))
+    with pytest.raises(ShapeError, match=r"looks time-first: pass it batch-first, x\.swapaxes\(0, 1\)$"):
+        module.run(arr, np.array([6] * 6))
+    with pytest.raises(ShapeError, match=r"e\.g\. torch\.full\(\(3,\), n\)"):
+        module.run(x, torch.tensor(6))
+    bad = arr.copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(DataError, match=r"replace them \(np\.nan_to_num\) or drop those rows$"):
+        module.run(bad, lengths.numpy())

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError, ExportError, ShapeError
-from carrousel.core.nn.input_shape import input_shape_message
+from carrousel.core.nn.input_shape import input_shape_message, lengths_shape_message
 from carrousel.core.nn.recurrent import check_lengths
 from carrousel.core.optional import require
 
@@ -122,7 +122,10 @@ class OnnxModule(nn.Module):
             ShapeError: a floating input of another dtype than the graph's (float64 for a float32 graph),
                 as the eager network refuses an input that does not match its parameters' dtype.
         """
+        seqs = any(np.ndim(v) >= 2 for v in inputs)  # lengths beside (B, T, ...): _check_lengths tells them
         for spec, value in zip(self.session.get_inputs(), inputs, strict=False):
+            if spec.name == "lengths" and seqs:
+                continue
             if isinstance(spec.shape, list) and len(spec.shape) != np.ndim(value):  # before the lengths
                 raise ShapeError(_axes_message(spec, value))
         _check_lengths_given(self.input_names, inputs)
@@ -258,8 +261,11 @@ def _check_lengths(inputs: Sequence[Tensor | np.ndarray], at: int) -> Tensor | n
     seqs = [v for i, v in enumerate(inputs) if i != at and np.ndim(v) >= 2]
     if not seqs:
         return inputs[at]
-    B, T = tuple(seqs[0].shape)[:2]
-    return check_lengths(torch.as_tensor(inputs[at]), int(B), int(T))
+    B, T = (int(n) for n in tuple(seqs[0].shape)[:2])
+    shape = tuple(np.shape(inputs[at]))
+    if shape != (B,):  # the fix spelled for arrays where x is one (np.full, not torch.full)
+        raise ShapeError(lengths_shape_message(shape, B, T, numpy=isinstance(seqs[0], np.ndarray)))
+    return check_lengths(torch.as_tensor(inputs[at]), B, T)
 
 
 def _check_finite(name: str, value: Tensor | np.ndarray, lengths: np.ndarray | None) -> None:
@@ -280,7 +286,7 @@ def _check_finite(name: str, value: Tensor | np.ndarray, lengths: np.ndarray | N
     raise DataError(
         f"input {name} holds {count} NaN or infinite value{'s' if count > 1 else ''} at valid steps (first: "
         f"{where}); ONNX Runtime would turn them into finite outputs where the eager network gives NaN: "
-        "replace them (torch.nan_to_num) or drop those rows"
+        f"replace them ({'np' if isinstance(value, np.ndarray) else 'torch'}.nan_to_num) or drop those rows"
     )
 
 

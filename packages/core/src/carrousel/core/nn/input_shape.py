@@ -47,17 +47,22 @@ def input_shape_message(shape: tuple[int, ...], input_size: int | None, *, numpy
 
 
 @check_args
-def lengths_shape_message(shape: tuple[int, ...], B: int | None, T: int | None = None) -> str:
+def lengths_shape_message(
+    shape: tuple[int, ...], B: int | None, T: int | None = None, *, numpy: bool = False
+) -> str:
     """One line: lengths of the wrong shape for an input ``(B, T, ...)``, and the likely fix.
 
     A scalar (``enc(x, 5)``) is one length for the whole batch: the encoder takes one per row, as its
     exported graph does, so the message names ``torch.full((B,), 5)`` rather than broadcasting it.
     ``B`` None: the batch is not known (``mask_from_lengths``), so the message names it ``batch``.
+    ``numpy``: spell the fixes for NumPy arrays (``np.full``, ``x.swapaxes(0, 1)``), as
+    :func:`input_shape_message` does: the ONNX runner given arrays, the reference layers.
     """
+    full, swap = ("np.full", "x.swapaxes(0, 1)") if numpy else ("torch.full", "x.transpose(0, 1)")
     rows = "batch" if B is None else str(B)
     said = f"lengths must be (batch,){'' if B is None else f' = ({B},)'}, got shape {shape}"
     if shape == ():
-        return f"{said}; give one length per row, e.g. torch.full(({rows},), n) for {rows} rows of n steps"
+        return f"{said}; give one length per row, e.g. {full}(({rows},), n) for {rows} rows of n steps"
     if B is not None and shape == (T,):  # x given as (time, batch, features)
-        return f"{said}; the input ({B}, {T}, ...) looks time-first: pass it batch-first, x.transpose(0, 1)"
+        return f"{said}; the input ({B}, {T}, ...) looks time-first: pass it batch-first, {swap}"
     return said

@@ -110,7 +110,7 @@ def layer_forward(
     c = (as_float64(c0) if c0 is not None else np.zeros((B, hidden))) if spec.is_lstm else None
     lens = None if lengths is None else np.asarray(lengths, dtype=np.int64)
     if lens is not None and lens.shape != (B,):
-        raise ShapeError(lengths_shape_message(tuple(lens.shape), B, T))
+        raise ShapeError(lengths_shape_message(tuple(lens.shape), B, T, numpy=True))
     if lens is not None and (lens.min() < 1 or lens.max() > T):
         raise ShapeError(f"lengths must be (batch,) = ({B},) with values in [1, {T}]")
     if reverse:
