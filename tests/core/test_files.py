@@ -279,3 +279,21 @@ def test_a_closed_stdin_is_named_closed(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(sys, "stdin", None)
     with pytest.raises(DataError, match="--file -: standard input is closed; pipe the text in"):
         read_text("-", "--file", "text", streams=True)
+
+
+def test_a_folder_given_for_a_file_says_what_it_holds(tmp_path: Path) -> None:
+    """Every folder was told "give the file inside it", a folder of several files or of none too: it now
+    names its one file, or the count and the first three (hidden files and sub-folders left out)."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".x").write_text("x")
+    with pytest.raises(DataError) as none:
+        check_input_file(tmp_path, "--in", "CSV")
+    assert str(none.value) == f"--in {tmp_path} is a folder, not a CSV file; give the path of a CSV file"
+    (tmp_path / "b.csv").write_text("x")
+    with pytest.raises(DataError, match=r"folder, not a CSV file; give the file inside it, .*b\.csv$"):
+        check_input_file(tmp_path, "--in", "CSV")
+    (tmp_path / "a.csv").write_text("x")
+    with pytest.raises(
+        DataError, match=r"is a folder of 2 files \(a\.csv, b\.csv\), not a CSV file; give a "
+    ):
+        check_input_file(tmp_path, "--in", "CSV")

@@ -98,7 +98,7 @@ def check_input_file(
     except OSError as exc:
         raise read_failure(exc, where, "check the path") from None
     if stat.S_ISDIR(st.st_mode):
-        raise DataError(f"{where} is a folder, not a {what} file; give the file inside it")
+        raise DataError(_folder_message(where, p, what))
     if not stat.S_ISREG(st.st_mode):
         kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device or special file"
         raise DataError(f"{where} is {kind}, not a regular {what} file; save the data to a file first")
@@ -112,6 +112,25 @@ def check_input_file(
             "split it or give a smaller file"
         )
     return p
+
+
+def _folder_message(where: str, p: Path, what: str) -> str:
+    """A folder given for a file: what it holds (its one file, or the count and first three plain files, not
+    hidden ones) and the fix. Before, every folder was told "give the file inside it", one of many too."""
+    try:
+        with os.scandir(p) as entries:
+            names = sorted(e.name for e in entries if not e.name.startswith(".") and e.is_file())
+    except OSError:
+        names = []
+    if not names:
+        return f"{where} is a folder, not a {what} file; give the path of a {what} file"
+    if len(names) == 1:
+        return f"{where} is a folder, not a {what} file; give the file inside it, {p / names[0]}"
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return (
+        f"{where} is a folder of {len(names)} files ({shown}), not a {what} file; give a file by its path, "
+        f"e.g. {p / names[0]}"
+    )
 
 
 @check_args
