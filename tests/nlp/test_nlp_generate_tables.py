@@ -46,10 +46,11 @@ def test_a_table_without_a_text_column_is_one_line(tmp_path: Path, nlp: Callable
 
 def test_text_from_standard_input_is_refused_in_one_line(tmp_path: Path, nlp: Callable[..., Run]) -> None:
     """``--text -`` (a pipe, as ``sentiment predict --file -`` reads one): the text is read again by name, so
-    one line saying to save it to a file (before: "--text - not found; check the path")."""
+    one line saying to save it to a file (before: "--text - not found; check the path"); a usage error, exit 2
+    (tests/nlp/test_nlp_generate_stdin.py: the --config file's own words, evaluate and export)."""
     run = nlp("generate", "train", "--text", "-", "-o", str(tmp_path / "m"), "--epochs", "1")
-    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.strip().splitlines() == [
-        "error: --text - (standard input) cannot be read: the text is read again by name (its held-out tail by "
-        "evaluate and export); save it to a file and give that"
+        "error: Invalid value: --text - (standard input) cannot be read: the text is read again by name (its "
+        "held-out tail by evaluate and export); save it to a file and give that; see 'nlp generate train --help'"
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -51,6 +51,7 @@ from carrousel.nlp.config import (
     LMTrainConfig,
     TokenizerConfig,
 )
+from carrousel.nlp.errors import NLPConfigError
 
 __all__ = ["generate_app"]
 
@@ -78,10 +79,36 @@ TrainTexts = Annotated[
 ]
 Holdout = Annotated[
     float | None,
-    typer.Option(help="Share at the end held out [default: 0.1; evaluate: the model's]."),
+    typer.Option(help="Share at the end held out [default: 0.1]."),
     Above(0.0),
     Below(1.0),
 ]
+EvalHoldout = Annotated[  # evaluate's own help names its own default (before: "0.1; evaluate: the model's")
+    float | None,
+    typer.Option("--holdout", help="Share at the end held out [default: the model's, as it was trained]."),
+    Above(0.0),
+    Below(1.0),
+]
+_STDIN = (
+    "- (standard input) cannot be read: the text is read again by name (its held-out tail by evaluate "
+    "and export); save it to a file and give that"
+)
+
+
+def _refuse_stdin(
+    typed: list[Path] | tuple[str, ...] | None, doc: dict[str, Any] | None = None, key: str = ""
+) -> None:
+    """``-`` among the texts, in one line naming where it came from: typed (``--text -``), a usage error
+    (exit 2); in the ``--config`` file's ``[data] files`` (``key``: how messages name it there), a config
+    error (exit 1). Before: exit 1 for ``--text -``, and ``[data] in c.toml: --text - ...`` for the file."""
+    if any(str(p) == "-" for p in typed or ()):
+        raise typer.BadParameter(f"--text {_STDIN}")
+    data = (doc or {}).get("data")
+    listed = data.get("files") if isinstance(data, dict) else None
+    if key and isinstance(listed, list) and "-" in listed:
+        raise NLPConfigError(f"{key} {_STDIN}")
+
+
 Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp generate train'.")]
 
 
@@ -127,6 +154,7 @@ def train(
 
     message = "give --text FILE (repeat for several), or [data] files in the --config file"
     doc, files, from_file = inputs_or_config(text, config, "data.files", "data.files", message)  # read once
+    _refuse_stdin(files, doc, from_file.get("data.files", ""))
     tables = train_tables(
         doc,
         {"data": LMDataConfig, "tokenizer": TokenizerConfig, "model": LMNetConfig},
@@ -227,7 +255,7 @@ def run(
 def evaluate(
     model: Model,
     text: Texts,
-    holdout: Holdout = None,
+    holdout: EvalHoldout = None,
     orders: Annotated[str, typer.Option(help="n-gram baselines, comma-separated (1 = unigram).")] = "1,3,5,7",
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
@@ -247,6 +275,7 @@ def evaluate(
     from carrousel.nlp import evaluate_plot as charts
     from carrousel.nlp.pipeline.generate import KIND, evaluate_lm
 
+    _refuse_stdin(text)
     to_stdout = check_plot_option(plot, as_json, charts.PLOT_EXTRA, charts.LM_PURPOSE)
     try:
         order_list = tuple(int(x) for x in orders.split(",") if x.strip())
@@ -298,6 +327,7 @@ def export(
     """Model with its step as ONNX (fp32/int8); prints size, latency and perplexity before and after."""
     from carrousel.nlp.pipeline.generate_deploy import export_lm
 
+    _refuse_stdin(text)
     cfg = LMExportConfig(str(model), tuple(str(p) for p in text or ()), precision.value, exporter.value)
     report = export_lm(cfg, out)
     if as_json:
