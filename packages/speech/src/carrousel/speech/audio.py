@@ -10,6 +10,9 @@ chunk length whatever the file's duration.
 CMU Sphinx ``.mfc`` feature files (a 4-byte count, then 13 float32 cepstra per 10 ms frame) are read
 by :func:`read_sphinx_mfc`; models with a matching MFCC front end decode them without audio.
 
+A float file whose samples pass [-1, 1] (integer values saved as float) is rescaled by one constant per
+file, the same in every reader (:mod:`carrousel.speech.fullscale`), with a warning.
+
 What is done to the samples once read (resampling, the silence check, frame energy, the span holding the
 sound) lives in :mod:`carrousel.speech.waveform`; its names are re-exported here.
 
@@ -46,6 +49,7 @@ from carrousel.speech.errors import (
     CutShortAudioError,
     EmptyAudioError,
 )
+from carrousel.speech.fullscale import float_scale
 from carrousel.speech.waveform import SILENCE_PEAK, check_not_silent, frame_energy_db, resample, speech_bounds
 
 __all__ = [
@@ -284,7 +288,8 @@ def read_audio(
         raise CorruptAudioError(
             f"{p} cannot be decoded ({exc}); the file is damaged, export it again"
         ) from None
-    x = to_mono(np.asarray(data), str(p))
+    scale = np.float32(1.0 if _raw_kwargs(p) else float_scale(p))  # a float file past [-1, 1] (fullscale)
+    x = to_mono(np.asarray(data) / scale if scale != 1 else np.asarray(data), str(p))
     if len(x) == 0:
         raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
     _check_finite(x, str(p))
@@ -317,6 +322,7 @@ def iter_chunks(
     rate = info.sample_rate
     step = max(1, round(chunk_seconds * rate))
     pad = round(overlap_seconds * rate)
+    scale = np.float32(1.0 if _raw_kwargs(p) else float_scale(p))  # the file's, as read_audio's (fullscale)
     try:
         warned = False
         with sf.SoundFile(os.fsencode(p), **_raw_kwargs(p)) as fh:
@@ -333,7 +339,7 @@ def iter_chunks(
                 block = buf[lo - buf_start : hi - buf_start]
                 keep = max(0, begin + step - pad) - buf_start
                 buf, buf_start = buf[keep:], buf_start + keep
-                x, channel = _downmix(block)
+                x, channel = _downmix(block / scale if scale != 1 else block)
                 if channel is not None and not warned:
                     _warn_cancelled(str(p), block.shape[1], channel)
                     warned = True

@@ -1,0 +1,75 @@
+"""The full scale of a float recording, decided once per file, so that every reader gives [-1, 1].
+
+A PCM file's samples are fractions of its full scale by construction; a float (``FLOAT``/``DOUBLE``) file's
+are whatever the writer stored, and some write integer values (``peak 32768``: 16-bit samples saved as
+float). soundfile returns them as they are, and the header cannot tell: the peak is found by scanning the
+file once (block by block, so memory stays bounded). The rule, the same for a whole read, a part
+(``rec.wav#1-2``) and a block-by-block read (:func:`~carrousel.speech.audio.iter_chunks`), so that they
+all see the same samples:
+
+- peak within 1: read as it is (scale 1);
+- peak above 2: integer values: divided by the smallest integer full scale that holds the peak (2**15,
+  2**23, 2**31; above those, by the peak), as the same samples stored as 16-, 24- or 32-bit PCM read;
+- peak in (1, 2]: a float mix driven past full scale: divided by its peak.
+
+Rescaling rather than refusing: the samples are the recording, only their unit is off, and the constant is
+the file's (never a block's), so the level read is the one the writer meant. A warning names the file and
+the factor once per file read, with the fix that silences it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+__all__ = ["FLOAT_SUBTYPES", "float_scale"]
+
+FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")  # subtypes whose samples are not bounded by the format
+_BLOCK = 1 << 20  # frames scanned at a time
+_INTEGER_SCALES = (2.0**15, 2.0**23, 2.0**31)
+logger = logging.getLogger(__name__)
+
+
+def float_scale(path: Path) -> float:
+    """The constant the samples of recording ``path`` are divided by (1.0 for PCM and in-range float files).
+
+    Warns (once per call) when it is not 1, naming the factor and the fix.
+    """
+    try:
+        if sf.info(os.fsencode(path)).subtype not in FLOAT_SUBTYPES:
+            return 1.0
+        st = path.stat()
+    except (sf.LibsndfileError, RuntimeError, OSError):
+        return 1.0  # the read that follows reports the file's own problem
+    scale, peak = _scale(str(path), st.st_mtime_ns, st.st_size)
+    if scale != 1.0:
+        logger.warning(
+            "%s: float samples reach %.6g, past [-1, 1] (integer values saved as float?); read divided by %.6g. "
+            "Rescale the file to [-1, 1] (sox %s -b 16 fixed.wav, or save it as PCM) to silence this",
+            path,
+            peak,
+            scale,
+            path.name,
+        )
+    return scale
+
+
+@functools.lru_cache(maxsize=256)
+def _scale(path: str, mtime_ns: int, size: int) -> tuple[float, float]:
+    """``(scale, peak)`` of a float file; cached by its identity (a segments file reads one file often)."""
+    peak = 0.0
+    with sf.SoundFile(os.fsencode(path)) as fh:
+        for block in fh.blocks(_BLOCK, dtype="float64", always_2d=True):
+            finite = block[np.isfinite(block)]  # NaN samples are refused by the read itself
+            if finite.size:
+                peak = max(peak, float(np.max(np.abs(finite))))
+    if peak <= 1.0:
+        return 1.0, peak
+    if peak <= 2.0:
+        return peak, peak
+    return next((s for s in _INTEGER_SCALES if peak <= s), peak), peak
