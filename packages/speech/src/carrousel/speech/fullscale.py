@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 def float_scale(path: Path) -> float:
     """The constant the samples of recording ``path`` are divided by (1.0 for PCM and in-range float files).
 
-    Warns (once per call) when it is not 1, naming the factor and the fix.
+    Warns when it is not 1, naming the factor and the fix, once per file (training reads each file every
+    epoch).
     """
     try:
         if sf.info(os.fsencode(path)).subtype not in FLOAT_SUBTYPES:
@@ -46,22 +47,13 @@ def float_scale(path: Path) -> float:
         st = path.stat()
     except (sf.LibsndfileError, RuntimeError, OSError):
         return 1.0  # the read that follows reports the file's own problem
-    scale, peak = _scale(str(path), st.st_mtime_ns, st.st_size)
-    if scale != 1.0:
-        logger.warning(
-            "%s: float samples reach %.6g, past [-1, 1] (integer values saved as float?); read divided by %.6g. "
-            "Rescale the file to [-1, 1] (sox %s -b 16 fixed.wav, or save it as PCM) to silence this",
-            path,
-            peak,
-            scale,
-            path.name,
-        )
-    return scale
+    return _scale(str(path), st.st_mtime_ns, st.st_size)
 
 
-@functools.lru_cache(maxsize=256)
-def _scale(path: str, mtime_ns: int, size: int) -> tuple[float, float]:
-    """``(scale, peak)`` of a float file; cached by its identity (a segments file reads one file often)."""
+@functools.lru_cache(maxsize=1 << 16)
+def _scale(path: str, mtime_ns: int, size: int) -> float:
+    """:func:`float_scale` of a float file, warned once; cached by its identity (read every epoch, and a
+    segments file's parts are one file read often)."""
     peak = 0.0
     with sf.SoundFile(os.fsencode(path)) as fh:
         for block in fh.blocks(_BLOCK, dtype="float64", always_2d=True):
@@ -69,7 +61,15 @@ def _scale(path: str, mtime_ns: int, size: int) -> tuple[float, float]:
             if finite.size:
                 peak = max(peak, float(np.max(np.abs(finite))))
     if peak <= 1.0:
-        return 1.0, peak
-    if peak <= 2.0:
-        return peak, peak
-    return next((s for s in _INTEGER_SCALES if peak <= s), peak), peak
+        return 1.0
+    scale = peak if peak <= 2.0 else next((s for s in _INTEGER_SCALES if peak <= s), peak)
+    logger.warning(
+        "%s: float samples reach %.6g, past [-1, 1] (integer values saved as float?); read divided by %.6g. "
+        "Rescale the file to [-1, 1] to silence this (sox -v %.6g %s fixed.wav)",
+        path,
+        peak,
+        scale,
+        1 / scale,
+        Path(path).name,
+    )
+    return scale
