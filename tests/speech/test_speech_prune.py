@@ -180,7 +180,11 @@ def test_resolved_corpora_keep_prefixes_splits_and_sample_groups(tmp_path: Path,
     ("n", "transcript", "said"),
     [
         (1, "one", "its 1 utterance(s) all went to validation"),  # --train-data's tenth: at least one
-        (3, "one two three four five six seven eight nine ten", "(left out: 2 too short for transcript)"),
+        (
+            3,
+            "one two three four five six seven eight nine ten",
+            "(left out: 3 too short for transcript, 1 of them split off for validation)",
+        ),
     ],
 )
 def test_a_fine_tuning_corpus_with_nothing_to_train_on_says_why_and_the_fix(

@@ -49,3 +49,34 @@ def test_the_utterances_left_out_of_a_run_are_logged_in_words(tmp_path: Path, ca
         pipeline.train(cfg, tmp_path / "model")
     said = [r.getMessage() for r in caplog.records if r.name == "carrousel.speech.pipeline.training"]
     assert "left out of training: 1 too long" in said, said  # before: {'too_long': 1}
+
+
+def test_rows_left_out_are_counted_in_both_splits(tmp_path: Path) -> None:
+    """2 rows too short: one went to validation, and the line said "left out: 1 too short"."""
+    data = sine_manifest(tmp_path, 0.05, 2, "one two three four five")
+    with pytest.raises(CorpusError) as exc:
+        pipeline.train(TrainConfig(data=(data,), epochs=1), tmp_path / "m")
+    message = str(exc.value)
+    assert "(left out: 2 too short for transcript, 1 of them split off for validation)" in message, message
+
+
+def test_a_row_held_out_whole_and_left_out_says_both(tmp_path: Path) -> None:
+    data = sine_manifest(tmp_path, 0.05, 1, "one two three four five")
+    with pytest.raises(CorpusError) as exc:
+        pipeline.train(TrainConfig(data=(data,), epochs=1), tmp_path / "m")
+    message = str(exc.value)
+    assert "all went to validation" in message and "left out there: 1 too short for transcript" in message
+
+
+def test_validation_rows_left_out_are_logged(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    data = sine_manifest(tmp_path, 1.0, 3)
+    val = tmp_path / "val"
+    val.mkdir()
+    held = sine_manifest(val, 2.0, 1)
+    cfg = TrainConfig(
+        data=(data,), val_data=(held,), epochs=1, hidden=8, layers=1, max_seconds=1.5, workers=0
+    )
+    with caplog.at_level("WARNING", logger="carrousel.speech.pipeline.training"):
+        pipeline.train(cfg, tmp_path / "model")
+    said = [r.getMessage() for r in caplog.records if r.name == "carrousel.speech.pipeline.training"]
+    assert "left out of validation: 1 too long" in said, said  # before: silently

@@ -42,7 +42,7 @@ from carrousel.speech.errors import CorpusError
 from carrousel.speech.models import CTCModel
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.task import CTCTask
-from carrousel.speech.train_checks import left_out
+from carrousel.speech.train_checks import left_out_of_both
 from carrousel.speech.training_record import recorded_corpora
 
 __all__ = ["VariantTraining", "finetune_corpus", "pruned_recognizer", "recorded_config", "variant_training"]
@@ -105,20 +105,22 @@ def finetune_corpus(
     train_utts, val_utts = (utts, held) if held is not None else split_utterances(utts, fraction, seed)
     max_seconds = float(recorded.get("max_seconds", 30.0) or 30.0)
     train_utts, dropped = trainable(train_utts, full.alphabet, full.frame_seconds, max_seconds)
-    val_utts, _ = trainable(val_utts, full.alphabet, full.frame_seconds, max_seconds)
-    if not train_utts:
-        raise CorpusError(_no_training_line(where, dropped, len(val_utts), max_seconds))
+    split_off = 0 if held is not None else len(val_utts)  # before any is left out: all went there
+    val_utts, val_dropped = trainable(val_utts, full.alphabet, full.frame_seconds, max_seconds)
+    if not train_utts:  # the rows left out of both parts of a split corpus (before: the training part's)
+        why = left_out_of_both(dropped, {} if held is not None else val_dropped)
+        raise CorpusError(_no_training_line(where, why, split_off, max_seconds))
     return train_utts, val_utts, where
 
 
-def _no_training_line(where: str, dropped: dict[str, int], held_out: int, max_seconds: float) -> str:
+def _no_training_line(where: str, why: str, held_out: int, max_seconds: float) -> str:
     """The one line refusing a fine-tuning corpus with no usable training utterance: where they went, and
     the fix. Before: ``...: no usable training utterance for this model (dropped: {'too_long': 0, ...})``,
     a Python dict (all zeros when the split had held every utterance out) naming no fix."""
     give = option("train_data", metavar="CORPUS")
-    if any(dropped.values()):
+    if why:  # the rows left out, in words (left_out_of_both)
         return (
-            f"{where}: no usable training utterance for this model (left out: {left_out(dropped)}); give with "
+            f"{where}: no usable training utterance for this model (left out: {why}); give with "
             f"{give} recordings of at most {max_seconds:g} s, long enough for their transcripts, written in "
             "the model's alphabet"
         )

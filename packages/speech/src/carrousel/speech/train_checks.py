@@ -16,7 +16,7 @@ from carrousel.speech.corpus_spec import corpus_parts
 from carrousel.speech.data import Utterance
 from carrousel.speech.errors import CorpusError
 
-__all__ = ["FEATURE_SAMPLES", "left_out", "refuse_feature_files", "refuse_no_training"]
+__all__ = ["FEATURE_SAMPLES", "left_out", "left_out_of_both", "refuse_feature_files", "refuse_no_training"]
 
 FEATURE_SAMPLES: dict[str, str] = {
     "tidigits": "CMU Sphinx's TIDIGITS digit strings (a man and a woman) as Sphinx MFCC feature files",
@@ -60,7 +60,20 @@ def left_out(dropped: dict[str, int]) -> str:
     return ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in dropped.items() if v)
 
 
-def refuse_no_training(specs: Sequence[str], held_out: Sequence[Utterance], dropped: dict[str, int]) -> None:
+def left_out_of_both(dropped: dict[str, int], held: dict[str, int]) -> str:
+    """:func:`left_out` of a corpus split in two, counting both parts (``2 too short for transcript, 1 of them
+    split off for validation``): ``dropped`` the training part's counts, ``held`` the validation part's."""
+    every = {k: dropped.get(k, 0) + held.get(k, 0) for k in {**dropped, **held}}
+    split_off = sum(held.values())
+    return left_out(every) + (f", {split_off} of them split off for validation" if split_off else "")
+
+
+def refuse_no_training(
+    specs: Sequence[str],
+    held_out: Sequence[Utterance],
+    dropped: dict[str, int],
+    held_dropped: dict[str, int] | None = None,
+) -> None:
     """Refuses a run left with no training utterance, saying where they went.
 
     Before, one line with the counts as a Python dict, all 0 when the split had held every utterance out
@@ -69,20 +82,25 @@ def refuse_no_training(specs: Sequence[str], held_out: Sequence[Utterance], drop
 
     Args:
         specs: the training corpus specs, for the message.
-        held_out: the validation utterances split off the training corpus (none with ``val_data``).
+        held_out: the validation utterances split off the training corpus, before any was left out (none
+            with ``val_data``).
         dropped: how many training utterances were left out, by reason (:func:`data.trainable`'s).
+        held_dropped: how many of ``held_out`` were left out, by reason: counted with ``dropped``, so the
+            line names every row of the corpus left out (before: "left out: 1 too short" for 2 rows too
+            short, one of them split off for validation).
 
     Raises:
         CorpusError: always (one line: where the utterances went and the fix).
     """
-    data = ", ".join(specs)
+    data, held = ", ".join(specs), held_dropped or {}
     if not any(dropped.values()):
+        unusable = f"; left out there: {left_out(held)}" if any(held.values()) else ""
         raise CorpusError(
-            f"{data}: its {len(held_out)} utterance(s) all went to validation ({option('val_fraction')} "
-            f"holds out at least one); give more recordings, a validation corpus ({option('val_data')}) or "
+            f"{data}: its {len(held_out)} utterance(s) all went to validation ({option('val_fraction')} holds "
+            f"out at least one{unusable}); give more recordings, a validation corpus ({option('val_data')}) or "
             f"{option('val_fraction', 0)}"
         )
     raise CorpusError(
-        f"no usable training utterance in {data} (left out: {left_out(dropped)}); give recordings no longer than the "
-        "limit, long enough for their transcripts, in the model's alphabet"
+        f"no usable training utterance in {data} (left out: {left_out_of_both(dropped, held)}); give recordings no "
+        "longer than the limit, long enough for their transcripts, in the model's alphabet"
     )

@@ -128,11 +128,14 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         fix = UNWRITABLE_TRAINING.format(init_from=option("init_from"))
         warn_unwritable((u.text for u in train_utts), alphabet, "training", fix)
     train_utts, dropped = trainable(train_utts, alphabet, frame_seconds, cfg.max_seconds)
-    val_utts, _ = trainable(val_utts, alphabet, frame_seconds, cfg.max_seconds)
+    split_off = [] if cfg.val_data else val_utts
+    val_utts, val_dropped = trainable(val_utts, alphabet, frame_seconds, cfg.max_seconds)
     if not train_utts:
-        refuse_no_training(cfg.data, [] if cfg.val_data else val_utts, dropped)
+        refuse_no_training(cfg.data, split_off, dropped, None if cfg.val_data else val_dropped)
     if any(dropped.values()):
         logger.warning("left out of training: %s", left_out(dropped))
+    if any(val_dropped.values()):  # before: silently
+        logger.warning("left out of validation: %s", left_out(val_dropped))
     mean, std = (init.mean, init.std) if init else _feature_stats(train_utts, fx0, cfg.seed)
     features = fx0.config
     fx = FeatureExtractor(features, torch.from_numpy(mean), torch.from_numpy(std))
