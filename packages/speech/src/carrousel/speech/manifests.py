@@ -13,9 +13,11 @@ with its ``duration`` is ``[offset, offset + duration)``; ``start`` and ``end`` 
 without an end or a duration runs to the recording's end. The row's recording is then that part
 (:func:`carrousel.speech.audio.segment_path`, ``rec.wav#START-END``), its times checked against the
 recording's length as the manifest is read (:mod:`carrousel.speech.segments`). Without these columns ``duration``
-stays what it always was: the recording's length, a hint read instead of its header's. Every row's recording
-has its header read as the manifest is read, and one that cannot be read (not audio, empty, cut short) is
-refused naming its line (:meth:`carrousel.speech.segments.SegmentTimes.recording`).
+is the recording's length: the header's is used (training's length limits and batches follow it), and rows
+whose duration disagrees with it (off by more than 0.1 s and 5 %: a wrong manifest, or one of other files) are
+counted in one warning naming the first (before: silently, and training took 100 s for a 1.5 s file as too
+long). Every row's recording has its header read as the manifest is read, and one that cannot be read
+(not audio, empty, cut short) is refused naming its line (:meth:`carrousel.speech.segments.SegmentTimes.recording`).
 
 A Common Voice language folder (``cv-corpus-NN/en``: ``clips/`` and one TSV per split) is read one split at
 a time: ``ROOT#test`` is ``ROOT/test.tsv`` (``#dev``, ``#train``, ``#validated``, ...). The splits overlap
@@ -122,20 +124,46 @@ def _row(
     names: dict[str, str],
     where: str,
     times: SegmentTimes,
+    off: list[tuple[str, Path, float, float]],
 ) -> ManifestRow:
-    """One row: its recording (or the part of it its times name), transcript, duration and speaker."""
+    """One row: its recording (or the part of it its times name), transcript, duration and speaker; a row
+    whose duration disagrees with its whole recording's length goes to ``off`` (where, file, given, length)."""
     seconds = _seconds(row.get("seconds"), where)
     speaker = "" if row.get("speaker") is None else str(row["speaker"]).strip()
     start, end = _time(row, names, "start", where), _time(row, names, "end", where)
     if start is None and end is None:  # the whole recording (its header checked); a duration is its length
-        length = times.recording(base / file, where)
-        return ManifestRow(base / file, text, length if seconds is None else seconds, speaker)
+        length = times.recording(base / file, where)  # None: a .mfc feature file (no header read)
+        if seconds is not None and length is not None and _disagrees(seconds, length):
+            off.append((where, base / file, seconds, length))
+        return ManifestRow(base / file, text, seconds if length is None else length, speaker)
     if end is None and seconds is not None:  # NeMo: the part is [offset, offset + duration)
         end = (start or 0.0) + seconds
     if end is None and not start:
         return ManifestRow(base / file, text, times.recording(base / file, where), speaker)
     part, length = times.part(base / file, start or 0.0, end, where)
     return ManifestRow(Path(part), text, length, speaker)
+
+
+def _disagrees(given: float, length: float) -> bool:
+    """True when a manifest's duration is not its recording's ``length`` (seconds): off by more than 0.1 s and
+    5 % (rounded durations, 1.5 for 1.53 s, agree)."""
+    return abs(given - length) > max(0.1, 0.05 * length)
+
+
+def _warn_durations(path: Path, off: list[tuple[str, Path, float, float]], rows: int) -> None:
+    if off:
+        where, file, given, length = off[0]
+        logger.warning(
+            "%s: %d of %d rows give a duration that is not their recording's length (first: %s: %g s, %s "
+            "holds %.2f s); the recordings' lengths are used: check the manifest's duration column",
+            path,
+            len(off),
+            rows,
+            where.removeprefix(f"{path}: "),  # its line
+            given,
+            file.name,
+            length,
+        )
 
 
 def _columns(found: list[str], where: str, holder: str = "the header", hint: str = "") -> dict[str, str]:
@@ -201,8 +229,10 @@ def _jsonl(path: Path, text: str) -> list[ManifestRow]:
             )
             raise CorpusError(f"{where} is not a JSON object with strings {names}{spread}") from None
         rows.append((where, cols, {role: row.get(col) for role, col in cols.items()}))
-    base, times = _base(path, rows[0][2]["path"] if rows else ""), SegmentTimes()
-    return [_row(base, r["path"], r["transcript"], r, cols, where, times) for where, cols, r in rows]
+    base, times, off = _base(path, rows[0][2]["path"] if rows else ""), SegmentTimes(), []
+    out = [_row(base, r["path"], r["transcript"], r, cols, where, times, off) for where, cols, r in rows]
+    _warn_durations(path, off, len(out))
+    return out
 
 
 def read_manifest(path: Path) -> list[ManifestRow]:
@@ -238,7 +268,11 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     index = {role: header.index(col) for role, col in cols.items()}
     body = [(n, row) for n, row in enumerate(table[1:], 2) if row and "".join(row).strip()]
     base = _base(path, body[0][1][index["path"]] if body and len(body[0][1]) > index["path"] else "")
-    out, times = [], SegmentTimes()  # each recording's length read once, however many rows name parts of it
+    out, times, off = (
+        [],
+        SegmentTimes(),
+        [],
+    )  # each recording's length read once, however many rows name parts of it
     for n, row in body:
         if len(row) <= max(index.values()):
             sep = "commas" if comma else "tabs"
@@ -259,7 +293,8 @@ def read_manifest(path: Path) -> list[ManifestRow]:
                 1:-1
             ]  # a spreadsheet's quoted TSV cell (before: no file '"a.wav"')
         where = f"{path}: line {n}"
-        out.append(_row(base, values["path"], row[index["transcript"]], values, cols, where, times))
+        out.append(_row(base, values["path"], row[index["transcript"]], values, cols, where, times, off))
+    _warn_durations(path, off, len(out))
     return out
 
 
