@@ -229,7 +229,8 @@ def _jsonl(path: Path, text: str) -> list[ManifestRow]:
             )
             raise CorpusError(f"{where} is not a JSON object with strings {names}{spread}") from None
         rows.append((where, cols, {role: row.get(col) for role, col in cols.items()}))
-    base, times, off = _base(path, rows[0][2]["path"] if rows else ""), SegmentTimes(), []
+    base, times = _base(path, rows[0][2]["path"] if rows else ""), SegmentTimes()
+    off: list[tuple[str, Path, float, float]] = []  # rows whose duration is not their recording's length
     out = [_row(base, r["path"], r["transcript"], r, cols, where, times, off) for where, cols, r in rows]
     _warn_durations(path, off, len(out))
     return out
@@ -268,11 +269,8 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     index = {role: header.index(col) for role, col in cols.items()}
     body = [(n, row) for n, row in enumerate(table[1:], 2) if row and "".join(row).strip()]
     base = _base(path, body[0][1][index["path"]] if body and len(body[0][1]) > index["path"] else "")
-    out, times, off = (
-        [],
-        SegmentTimes(),
-        [],
-    )  # each recording's length read once, however many rows name parts of it
+    out, times = [], SegmentTimes()  # each recording's length read once, however many rows name parts of it
+    off: list[tuple[str, Path, float, float]] = []  # rows whose duration is not their recording's length
     for n, row in body:
         if len(row) <= max(index.values()):
             sep = "commas" if comma else "tabs"
