@@ -142,8 +142,11 @@ def test_unreachable_yahoo_is_one_line_and_exit_1(tmp_path: Path, monkeypatch: p
 
 
 def test_bad_options_are_one_line_errors(sample_source: Path) -> None:
-    result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", "--quantiles", "0.1,1.5"])
-    assert result.exit_code == 1 and "quantiles" in result.output and "Traceback" not in result.output
+    for cmd, levels in (("forecast", "0.1,1.5"), ("backtest", "0.5"), ("forecast", "nan,0.9")):
+        # a typed --quantiles the model refuses is a usage error (exit 2), as typer's own range errors
+        result = runner.invoke(app, [cmd, "AAPL", "--source", "sample", "--quantiles", levels])
+        assert result.exit_code == 2, result.output
+        assert "'--quantiles'" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["forecast", "NOPE", "--source", "sample"])
     assert result.exit_code == 1 and "NOPE is not in the sample data" in result.output
 

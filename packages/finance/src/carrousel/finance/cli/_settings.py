@@ -12,7 +12,8 @@ from carrousel.core.config import TomlDocument
 from carrousel.core.export import InferencePrecision
 from carrousel.finance.cli._common import pick
 from carrousel.finance.cli._unused import typed_tickers
-from carrousel.finance.config import Arch, FinanceConfig, Source, TrainWindow, load_config
+from carrousel.finance.config import Arch, FinanceConfig, ModelConfig, Source, TrainWindow, load_config
+from carrousel.finance.errors import FinanceConfigError
 
 __all__ = ["build_config"]
 
@@ -21,11 +22,16 @@ def _quantiles(values: list[str] | None) -> tuple[float, ...] | None:
     if not values:
         return None
     try:
-        return tuple(float(v) for item in values for v in item.replace(" ", ",").split(",") if v)
+        levels = tuple(float(v) for item in values for v in item.replace(" ", ",").split(",") if v)
     except ValueError:
         raise typer.BadParameter(
             f"{' '.join(values)} is not a list of numbers; use e.g. 0.1,0.5,0.9", param_hint="'--quantiles'"
         ) from None
+    try:  # the model's own checks (each level in (0, 1), one besides the median), typed alone: exit 2
+        ModelConfig(quantiles=levels)
+    except FinanceConfigError as e:
+        raise typer.BadParameter(str(e), param_hint="'--quantiles'") from None
+    return levels
 
 
 def build_config(
