@@ -70,6 +70,8 @@ class PriceHistory:
         label: one line naming the origin for every output (sample data says so).
         notes: repairs made while cleaning (each also logged).
         sha256: hash of the clean frame, stored with trained bundles.
+        price: the price the ``close`` column holds, as charts name it: ``adjusted close`` (the source's
+            Adj Close), or ``close`` (a table without one: its closes, split jumps repaired).
     """
 
     ticker: str
@@ -78,6 +80,7 @@ class PriceHistory:
     label: str
     notes: tuple[str, ...]
     sha256: str
+    price: str = "adjusted close"
 
     @property
     def start(self) -> pd.Timestamp:
@@ -120,7 +123,11 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
     calendar, why = calendar_and_reason(ticker, dates, cfg.calendar, log=True)  # why: 24/5 before 1970
     note, gaps = gap_warnings(ticker, dates, calendar)
     notes.extend(n for n in (why, note) if n is not None)
-    history = PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
+    adjusted = ("adj_close" in raw and bool(raw["adj_close"].notna().any())) or raw.attrs.get(
+        "adjusted_close"
+    )
+    price = "adjusted close" if adjusted else "close"
+    history = PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame), price)
     return history, absent_inputs(ticker, frame), gaps
 
 

@@ -140,7 +140,7 @@ def fan_figure(
     )
     for ax, days, title in zip(axes[:2, 0], (HISTORY_DAYS, zoom), titles, strict=True):
         hist = close.iloc[-days:]
-        ax.plot(hist.index, hist.to_numpy(), color="black", lw=1.2, label="adjusted close")
+        ax.plot(hist.index, hist.to_numpy(), color="black", lw=1.2, label=history.price)
         draw_fan(ax, dates, fan, labels, median)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel("price")

@@ -140,6 +140,7 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
     if "close" not in df and "adj_close" in df:
         logger.warning("%s has no Close column: its Adj Close is read as the close (already adjusted)", where)
         df = df.rename(columns={"adj_close": "close"})
+        df.attrs["adjusted_close"] = True  # the chart's legend names it (PriceHistory.price)
     missing = [c for c in ("date", "close") if c not in df]
     if missing:
         raise PriceDataError(
