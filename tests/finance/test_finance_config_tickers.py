@@ -53,3 +53,19 @@ def test_a_python_caller_passing_the_file_gets_its_tickers(tmp_path: Path) -> No
     (bare := tmp_path / "bare.toml").write_text("[train]\nepochs = 2\n")
     with pytest.raises(typer.BadParameter, match=r"\[data\] tickers in the --config file"):
         build_config(None, config=bare)
+
+
+def test_no_tickers_with_a_csv_names_the_tickers_it_holds(invoke: Any, tmp_path: Path) -> None:
+    """``forecast --csv long.csv`` with no TICKERS refused with the generic line: the file's own tickers
+    (first few and their count) are the fix, or the word that a file of one series takes any name."""
+    long = tmp_path / "long.csv"
+    rows = [
+        f"{t},2020-01-{d:02d},{100 + d}" for t in ("ZZZ", "AAA", "MMM", "BBB", "CCC", "DDD") for d in (2, 3)
+    ]
+    long.write_text("unique_id,ds,y\n" + "\n".join(rows) + "\n")
+    outcome: Outcome = invoke("finance", "forecast", "--csv", str(long))
+    assert_clean_failure(outcome, 2, "holds 6 tickers: AAA, BBB, CCC, DDD, MMM and 1 more")
+    one = tmp_path / "one.csv"
+    one.write_text("Date,Close\n2020-01-02,100\n2020-01-03,101\n")
+    outcome = invoke("finance", "backtest", "--csv", str(one))
+    assert_clean_failure(outcome, 2, "holds one series (no ticker column): name it with any symbol")

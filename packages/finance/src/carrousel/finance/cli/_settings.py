@@ -73,8 +73,8 @@ def build_config(
         base = replace(base, data=replace(base.data, csv_path=str(csv)))
     base = load_config(config, base)
     d, w, m, t, b = base.data, base.window, base.model, base.train, base.backtest
-    symbols = typed_tickers(tickers, config, d.tickers)  # none typed: the --config file's, or a usage error
     csv_path = str(csv) if csv is not None else d.csv_path
+    symbols = typed_tickers(tickers, config, d.tickers, csv_path)  # none typed: the file's, or a usage error
     read = "csv" if csv is not None and source in (None, Source.auto) else pick(source, d.source)
     return FinanceConfig(
         data=replace(

@@ -18,7 +18,10 @@ from carrousel.core.cli import Merged, merged_settings, refuse_merged, typed
 from carrousel.core.cli_config import flag_or_file, settings_block
 from carrousel.core.config import TomlDocument, dotted_fields
 from carrousel.core.option_names import file_key
+from carrousel.core.text import name_some
 from carrousel.finance.config import BacktestConfig, FinanceConfig, Source
+from carrousel.finance.errors import FinanceError
+from carrousel.finance.price_files import read_price_csv
 
 __all__ = ["refuse_unused", "run_block", "typed_tickers"]
 
@@ -166,23 +169,41 @@ def _asked(given: Merged, saved: FinanceConfig | None, name: str) -> bool:
 
 
 def typed_tickers(
-    tickers: list[str] | None, config: Path | TomlDocument | None, merged: tuple[str, ...]
+    tickers: list[str] | None,
+    config: Path | TomlDocument | None,
+    merged: tuple[str, ...],
+    csv: str | None = None,
 ) -> tuple[str, ...]:
     """The run's symbols: those typed (upper case; ``AAPL,MSFT`` is two), else the ``--config`` file's ``[data]
     tickers`` (``merged``: the file's settings over the defaults), so that the file's value reaches the run
     rather than being always overridden by a required argument. ``config`` is the file's document (the
     command line reads it once) or, from Python, the file itself (core's ``flag_or_file`` reads it).
+    ``csv``: the run's price file; when no symbol is given, the refusal names the tickers it holds.
 
     Raises:
         typer.BadParameter: no symbol typed and none in the file (a usage error, exit 2).
     """
     symbols = tuple(s.strip().upper() for item in tickers or () for s in item.split(",") if s.strip())
     message = "give one or more TICKERS (AAPL MSFT), or [data] tickers in the --config file"
-    return (
-        merged
-        if flag_or_file(bool(symbols), config, "data.tickers", message, typer.BadParameter)
-        else symbols
-    )
+    try:
+        from_file = flag_or_file(bool(symbols), config, "data.tickers", message, typer.BadParameter)
+    except typer.BadParameter as refused:
+        raise typer.BadParameter(f"{refused.message}{_held(csv)}") from None
+    return merged if from_file else symbols
+
+
+def _held(csv: str | None) -> str:
+    """What the price file holds, for the refusal without tickers (``""``: no file, or one not read)."""
+    if csv is None:
+        return ""
+    try:
+        table = read_price_csv(csv)
+    except (FinanceError, OSError, ValueError):  # the run itself reports an unreadable file, once named
+        return ""
+    if "ticker" not in table:
+        return f"; {csv} holds one series (no ticker column): name it with any symbol, e.g. SERIES"
+    held = sorted(table["ticker"].astype(str).str.upper().unique())
+    return f"; {csv} holds {len(held)} ticker{'' if len(held) == 1 else 's'}: {name_some(held)}"
 
 
 @check_args
