@@ -27,7 +27,7 @@ from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 from carrousel.core.paths import user_path
 from carrousel.finance.errors import FrameError
-from carrousel.finance.frame_dates import frame_days
+from carrousel.finance.frame_dates import duplicate_dates, frame_days
 from carrousel.finance.price_columns import (
     read_parquet,
     split_tickers,
@@ -186,7 +186,7 @@ def _no_duplicate_dates(out: pd.DataFrame) -> None:
     bad = set(out["unique_id"][twice])
     uid = next(u for u in pd.unique(out["unique_id"]) if u in bad)
     when = out["ds"][twice & (out["unique_id"] == uid)].min().date()
-    raise FrameError(f"series {uid} has duplicate dates (first {when}); keep one row per series and date")
+    raise FrameError(duplicate_dates(uid, when))  # on the command line: naming --csv, which reads them
 
 
 def _named(df: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,8 @@
 * A time zone is dropped, keeping the wall-clock date in that zone.
 * A time of day is dropped, as the price files' reader drops it (a daily bar stamped ``16:00``, or a New
   York midnight held in UTC, ``05:00``); several rows of a series on one day at different times (intraday
-  bars) are a :class:`~carrousel.finance.errors.FrameError`, as duplicate dates are.
+  bars) are a :class:`~carrousel.finance.errors.FrameError`, as duplicate dates are (on the command line
+  the line names ``finance forecast|backtest --csv``, which reads both: :func:`csv_way`).
 * Numbers are no dates: pandas reads them as nanoseconds since 1970 (``0, 1, 2`` and ``20100104`` all fall
   on 1 January 1970). ``20100104``-style integers (CRSP, Stooq) are read as the dates they spell, and so
   are whole floats (``20100104.0``: such a CSV column with a blank cell, which pandas reads as floats); any
@@ -23,10 +24,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from carrousel.core.option_names import naming_flags
 from carrousel.finance.calendar import field_order, numeric_dates
 from carrousel.finance.errors import FrameError
 
-__all__ = ["frame_days"]
+__all__ = ["csv_way", "duplicate_dates", "frame_days"]
 
 _OFFSET = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:[+-]\d{2}:?\d{2}|Z)$"  # a time's UTC offset (or Z)
 _ISO = r"\d{4}-\d{2}-\d{2}"  # YYYY-MM-DD: no day/month order to settle (ISO beside others: not dates)
@@ -90,8 +92,22 @@ def frame_days(ds: pd.Series, ids: pd.Series) -> pd.Series:
         raise FrameError(
             f"series {uid} has {n} rows on {pd.Timestamp(day).date()} at different times of day (intraday "
             "bars); give one row per series and trading day (daily bars: the day's last price as y)"
+            + csv_way("combines a day's bars into one daily bar")
         )
     return midnight
+
+
+def csv_way(what: str) -> str:
+    """The clause a ``--data`` refusal ends with on the command line: ``finance forecast|backtest --csv``
+    reads the same file, and ``what`` it does with the rows refused (``""`` from Python)."""
+    return f", or read the file with finance forecast|backtest --csv, which {what}" if naming_flags() else ""
+
+
+def duplicate_dates(uid: object, when: object) -> str:
+    """The refusal of series ``uid`` with a date twice (``when``: the earliest), naming :func:`csv_way`."""
+    return f"series {uid} has duplicate dates (first {when}); keep one row per series and date" + csv_way(
+        "keeps each date's last row, with a warning"
+    )
 
 
 def _numbers(ds: pd.Series) -> bool:
