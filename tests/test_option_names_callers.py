@@ -14,6 +14,7 @@ inside a command, and speech's ``transcribe(cfg, None)`` was a bare TypeError.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -105,7 +106,8 @@ def test_speech_pruning_names_its_training_corpora_as_given(monkeypatch: pytest.
     monkeypatch.setattr(prune, "with_durations", lambda utts: utts)
     monkeypatch.setattr(prune, "split_utterances", lambda utts, fraction, seed: ([], []))
     left = {"too_long": 2, "too_short_for_transcript": 0, "no_known_characters": 0}
-    monkeypatch.setattr(prune, "trainable", lambda utts, *a: ([], left))
+    parts = itertools.cycle([left, dict.fromkeys(left, 0)])  # the training part's counts, then validation's
+    monkeypatch.setattr(prune, "trainable", lambda utts, *a: ([], next(parts)))
     full: Any = SimpleNamespace(alphabet=None, frame_seconds=0.02)
     cfg = SpeechExportConfig(prune=0.5, train_data=("a.tsv", "b.tsv"))
     for naming, said, fix in (

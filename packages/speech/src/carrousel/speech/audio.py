@@ -10,8 +10,8 @@ chunk length whatever the file's duration.
 CMU Sphinx ``.mfc`` feature files (a 4-byte count, then 13 float32 cepstra per 10 ms frame) are read
 by :func:`read_sphinx_mfc`; models with a matching MFCC front end decode them without audio.
 
-A float file whose samples pass [-1, 1] (integer values saved as float) is rescaled by one constant per
-file, the same in every reader (:mod:`carrousel.speech.fullscale`), with a warning.
+A float file holding integer values (samples past 2, e.g. peak 32768: 16-bit values saved as float) is
+rescaled by one constant per file, the same in every reader (:mod:`carrousel.speech.fullscale`), with a warning.
 
 What is done to the samples once read (resampling, the silence check, frame energy, the span holding the
 sound) lives in :mod:`carrousel.speech.waveform`; its names are re-exported here.
@@ -262,7 +262,8 @@ def read_audio(
     max_seconds: float | None = None,
     allow_silent: bool = False,
 ) -> np.ndarray:
-    """A whole recording as mono float32 in [-1, 1] at ``sample_rate``.
+    """A whole recording as mono float32 at ``sample_rate``: [-1, 1] for PCM (float files as stored, those
+    holding integer values rescaled: :mod:`carrousel.speech.fullscale`).
 
     Args:
         path: the file (any format soundfile reads; ``.raw`` = 16 kHz 16-bit little-endian mono PCM).

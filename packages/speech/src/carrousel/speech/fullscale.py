@@ -1,4 +1,4 @@
-"""The full scale of a float recording, decided once per file, so that every reader gives [-1, 1].
+"""The full scale of a float recording, decided once per file, so that every reader reads the same level.
 
 A PCM file's samples are fractions of its full scale by construction; a float (``FLOAT``/``DOUBLE``) file's
 are whatever the writer stored, and some write integer values (``peak 32768``: 16-bit samples saved as
@@ -7,10 +7,10 @@ file once (block by block, so memory stays bounded). The rule, the same for a wh
 (``rec.wav#1-2``) and a block-by-block read (:func:`~carrousel.speech.audio.iter_chunks`), so that they
 all see the same samples:
 
-- peak within 1: read as it is (scale 1);
+- peak within 2: read as it is (scale 1): a float mix driven a little past full scale is a level the
+  writer chose (features are level-normalised; dividing by the peak would change every sample of the file);
 - peak above 2: integer values: divided by the smallest integer full scale that holds the peak (2**15,
-  2**23, 2**31; above those, by the peak), as the same samples stored as 16-, 24- or 32-bit PCM read;
-- peak in (1, 2]: a float mix driven past full scale: divided by its peak.
+  2**23, 2**31; above those, by the peak), as the same samples stored as 16-, 24- or 32-bit PCM read.
 
 Rescaling rather than refusing: the samples are the recording, only their unit is off, and the constant is
 the file's (never a block's), so the level read is the one the writer meant. A warning names the file and
@@ -60,9 +60,9 @@ def _scale(path: str, mtime_ns: int, size: int) -> float:
             finite = block[np.isfinite(block)]  # NaN samples are refused by the read itself
             if finite.size:
                 peak = max(peak, float(np.max(np.abs(finite))))
-    if peak <= 1.0:
+    if peak <= 2.0:
         return 1.0
-    scale = peak if peak <= 2.0 else next((s for s in _INTEGER_SCALES if peak <= s), peak)
+    scale = next((s for s in _INTEGER_SCALES if peak <= s), peak)
     logger.warning(
         "%s: float samples reach %.6g, past [-1, 1] (integer values saved as float?); read divided by %.6g. "
         "Rescale the file to [-1, 1] to silence this (sox -v %.6g %s fixed.wav)",
