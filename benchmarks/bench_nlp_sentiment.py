@@ -28,7 +28,8 @@ worker). Last, the prediction speed of the vector model on CPU: batches of 256 b
 Needs carrousel-nlp[teacher] and scikit-learn.
 
 Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 3]``; rows can be
-restricted (``--only-distilled --distilled-rows unlabelled --no-teacher``) and the models kept (``--keep
+restricted (``--only-distilled --distilled-rows unlabelled --no-teacher``; ``--only-baselines``: the
+bag-of-words and teacher rows alone, in about 4 minutes) and the models kept (``--keep
 DIR``, for ``bench_nlp_threshold.py``). The student's width and schedule are options (``--hidden 64 --epochs
 8 --patience 2``, the defaults), ``--unlabelled N`` sets the review sentences (20,000) and ``--no-balance``
 keeps all of them (by default only a subset at the training prior of the teacher's classes,
@@ -482,6 +483,11 @@ def main() -> None:
         help="distilled rows: with and without the review sentences, or only with them",
     )
     parser.add_argument("--no-teacher", action="store_true", help="skip the teacher row (MiniLM + LR)")
+    parser.add_argument(
+        "--only-baselines",
+        action="store_true",
+        help="the bag-of-words and teacher rows alone (no BiLSTM trained; no verdict, no speed)",
+    )
     parser.add_argument("--hidden", type=int, default=64, help="distilled student: LSTM units per direction")
     parser.add_argument("--epochs", type=int, default=8, help="distilled student: most epochs")
     parser.add_argument("--patience", type=int, default=2, help="distilled student: early-stopping patience")
@@ -571,6 +577,9 @@ def main() -> None:
         tests = [test, gensim, *ood.values()]
         names = ["test", "gensim", *ood]
         sizes = {name: len(_rows(path)[0]) for name, path in zip(names, tests, strict=True)}
+        if args.only_baselines:
+            args.distil_seeds = args.seeds = 0
+            args.only_distilled = True  # no plain BiLSTM rows, no speed
         reviews = review_sentences(folder, [train, test, gensim], args.unlabelled)
         general, held = general_sentences(folder, [train, test, gensim, reviews], args.general)
         unlabelled = (reviews, general) if args.general else (reviews,)
@@ -668,7 +677,7 @@ def main() -> None:
         print(f"{'model':<48}" + "".join(f"{n:>15}" for n in [*names, "own validation", "general agreement"]))
         for name, runs in results.items():
             print(f"{name:<48}" + "".join(f"{cell(runs, i, metric):>15}" for i in range(len(names) + 2)))
-    for metric, what in ((0, "accuracy"), (1, "F1")):
+    for metric, what in ((0, "accuracy"), (1, "F1")) if not args.only_baselines else ():
         best_bow = max(
             float(np.mean([r[0][metric] for r in v])) for k, v in results.items() if k.startswith("bag")
         )
