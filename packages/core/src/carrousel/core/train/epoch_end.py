@@ -157,14 +157,13 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
                     return
             if t.failure is None:
                 yield batch
-            stop = t.cuts != cuts or max_steps_reached(t)
-            if t.cuts == cuts and stop:
-                _agreed_failure(t)
-            elif t.cuts == cuts:
-                agreed_stop(t)
-            if t.cuts != cuts:
+            ended = t.cuts != cuts or max_steps_reached(t)  # cut before backward (boundary.before_backward)
+            if t.cuts == cuts:  # else agreed there: the check after the batch, at max_steps too
+                ended = agreed_stop(t) or ended
+            if t.cuts != cuts:  # a rank out of batches, agreed in either check
                 drop_window(t)
-            if stop or t.should_stop or t.cuts != cuts:
+                return
+            if ended:
                 return
         return
     first = t.batch_in_epoch == 0  # the epoch's start: no batch on a rank is an error, agreed like the end
@@ -173,10 +172,7 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
         with failure_kept(t):
             if t.failure is None:  # a rank whose step failed draws no batch more
                 batch = next(batches, _END)
-        flags = [bool(t.should_stop), batch is _END, t.failure is not None]
-        t.should_stop, out, failed = dist_utils.host_any_flags(flags)
-        if failed:
-            dist_utils.raise_any_failure(t.failure, "training")
+        out = agree(t, out=batch is _END)  # the ranks' check, as after a batch and before backward
         if out and first:
             raise DataError(
                 "the training loader yielded no batches on at least one rank; check the dataset, batch_size "
@@ -186,16 +182,9 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
             return
         first = False
         yield batch
-        if max_steps_reached(t):
-            _agreed_failure(t)
+        if max_steps_reached(t):  # no draw follows: its check made here (a failure kept on a rank raised)
+            agreed_stop(t)
             return
-
-
-def _agreed_failure(t: Trainer) -> None:
-    """At ``max_steps`` (the same step on every rank), where no stop check follows: a failure kept on any
-    rank raises on every rank (one all-reduce under torchrun, once per fit)."""
-    if t.env.enabled:
-        agree(t)
 
 
 def agreed_length(t: Trainer) -> int | None:
