@@ -12,7 +12,6 @@ import torch
 from onnx import TensorProto, helper
 
 from carrousel.core.export import (
-    GraphEncoder,
     OnnxModule,
     drop_length_sort,
     export_onnx,
@@ -20,25 +19,12 @@ from carrousel.core.export import (
     verify_onnx,
 )
 from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
+from tests.core.test_core_export import DYN, States
 
 pytest.importorskip("onnxruntime")
 
-DYN = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
 NAMES = ["output", "last", "h", "c"]
 OUT_DYN = {**DYN, "output": {0: "batch", 1: "time"}, "h": {1: "batch"}, "c": {1: "batch"}}
-
-
-class _States(torch.nn.Module):
-    """An encoder's output, last vector and per-length states (batch on axis 0 and on axis 1)."""
-
-    def __init__(self, encoder: RecurrentEncoder) -> None:
-        super().__init__()
-        self.encoder = GraphEncoder(encoder, cell_state=True)
-
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        out = self.encoder(x, lengths)
-        c = out.state.h if out.state.c is None else out.state.c  # a GRU has none
-        return out.output, out.last, out.state.h, c
 
 
 def _inputs(b: int, t: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -56,7 +42,7 @@ def _ops(blob: bytes) -> list[str]:
 def test_the_export_has_no_length_sort_and_matches_eager(cell: str) -> None:
     torch.manual_seed(0)
     cfg = RecurrentConfig(input_size=5, hidden_size=8, cell=cell, bidirectional=True, num_layers=2)
-    graph = _States(RecurrentEncoder(cfg).eval()).eval()
+    graph = States(RecurrentEncoder(cfg).eval()).eval()
     blob = export_onnx(graph, _inputs(4, 9, 0), ["x", "lengths"], OUT_DYN, output_names=NAMES)
     ops = _ops(blob)
     assert "TopK" not in ops and "ScatterElements" not in ops
