@@ -1,6 +1,6 @@
 """One length for the whole batch (a scalar) names torch.full wherever lengths are taken, not only in the
-encoder: explain_backend, the attention helpers and the NumPy reference layer (np.full there) said only "lengths must be
-(batch,) ...". All now call nn.input_shape.lengths_shape_message."""
+encoder: explain_backend, the attention helpers and the NumPy reference layer (np.full there) said only
+"lengths must be (batch,) ...". All now call nn.input_shape.lengths_shape_message."""
 
 from __future__ import annotations
 
@@ -20,15 +20,9 @@ from carrousel.core.nn import (
 )
 from carrousel.core.nn.attention import resolve_mask
 from carrousel.core.nn.reference import lstm_forward
+from tests.core.test_input_message_everywhere import PARAMS
 
 X = torch.randn(3, 5, 2)
-RNG = np.random.default_rng(0)
-PARAMS = {
-    "weight_ih": RNG.normal(size=(8, 2)),
-    "weight_hh": RNG.normal(size=(8, 2)),
-    "bias_ih": np.zeros(8),
-    "bias_hh": np.zeros(8),
-}
 CALLS: dict[str, Callable[[], object]] = {
     "explain_backend": lambda: explain_backend(
         RecurrentEncoder(RecurrentConfig(input_size=2, hidden_size=2, cell="gru")), X, torch.tensor(5)
