@@ -41,7 +41,6 @@ class _Encoder:
 
     def __init__(self, vectors: np.ndarray) -> None:
         self.vectors = vectors
-        self.memo: dict[str, np.ndarray] = {}
 
     def sentences(self, texts: list[str]) -> np.ndarray:
         return self.vectors[[int(t) for t in texts]]
