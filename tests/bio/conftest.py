@@ -38,6 +38,27 @@ def two_detectors() -> tuple[Any, np.ndarray]:
     return model.eval(), codes
 
 
+def fit_without_motifs(info: dict[str, Any] | None = None) -> tuple[Any, np.ndarray]:
+    """A one-output DanQ (4 filters of 7) fitted one epoch without motifs (``allow_no_motifs``, ``info`` as
+    given) on 80 random windows (80, 40), ``TWO_SITES[0]`` planted in the first 40 (the positives); gives back
+    the model and the windows."""
+    from carrousel.bio.fasta import encode
+    from carrousel.bio.models import DanQConfig
+    from carrousel.bio.training import fit_model
+    from carrousel.core.train import TrainConfig
+
+    x = np.random.default_rng(0).integers(0, 4, size=(80, 40)).astype(np.uint8)
+    y = np.zeros((80, 1), dtype=np.float32)
+    y[:40, 0] = 1
+    x[:40, 10:17] = encode(TWO_SITES[0])
+    fit = fit_model(
+        x, y, [], DanQConfig(n_outputs=1, filters=4, kernel=7, hidden=4, window=40),
+        TrainConfig(epochs=1, lr=1e-2, device="cpu", progress=False, seed=0), batch_size=32, n_null=50,
+        info=info, allow_no_motifs=True,
+    )  # fmt: skip
+    return fit.model, x
+
+
 def _sample(name: str) -> Path:
     from carrousel.core.errors import CarrouselError
     from carrousel.core.samples import sample_path

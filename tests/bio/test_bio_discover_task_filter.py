@@ -18,11 +18,8 @@ from carrousel.bio import pipeline
 from carrousel.bio.config import DiscoverConfig, MotifExtraction
 from carrousel.bio.discover import find_motifs, task_filter
 from carrousel.bio.fasta import encode
-from carrousel.bio.models import DanQConfig
 from carrousel.bio.motifs import Motif
-from carrousel.bio.training import fit_model
-from carrousel.core.train import TrainConfig
-from tests.bio.conftest import TWO_SITES, two_detectors
+from tests.bio.conftest import TWO_SITES, fit_without_motifs, two_detectors
 
 
 @pytest.mark.parametrize("filters", [None, [0]])
@@ -64,18 +61,9 @@ def test_which_filter_a_models_motif_was_read_from() -> None:
 
 
 def test_discover_passes_the_models_task_filter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 4, size=(80, 40)).astype(np.uint8)
-    y = np.zeros((80, 1), dtype=np.float32)
-    y[:40, 0] = 1
-    x[:40, 10:17] = encode(TWO_SITES[0])
-    fit = fit_model(
-        x, y, [], DanQConfig(n_outputs=1, filters=4, kernel=7, hidden=4, window=40),
-        TrainConfig(epochs=1, lr=1e-2, device="cpu", progress=False, seed=0), batch_size=32, n_null=50,
-        allow_no_motifs=True,
-    )  # fmt: skip
-    folder = pipeline.save_model(fit.model, tmp_path / "m")
-    (motif,) = fit.model.motifs
+    model, x = fit_without_motifs()
+    folder = pipeline.save_model(model, tmp_path / "m")
+    (motif,) = model.motifs
     fa = tmp_path / "s.fa"
     fa.write_text("".join(f">s{i}\n{''.join('ACGT'[c] for c in w)}\n" for i, w in enumerate(x[:30])))
     seen: dict[str, Any] = {}

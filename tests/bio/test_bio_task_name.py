@@ -14,25 +14,14 @@ import pytest
 
 from carrousel.bio.discover import task_filter
 from carrousel.bio.evaluate import evaluate_windows
-from carrousel.bio.fasta import encode
-from carrousel.bio.models import DanQConfig, MotifModel
+from carrousel.bio.models import MotifModel
 from carrousel.bio.motifs import Motif
-from carrousel.bio.training import fit_model
-from carrousel.core.train import TrainConfig
-from tests.bio.conftest import TWO_SITES
+from tests.bio.conftest import fit_without_motifs
 
 
 def _fit(sources: dict[str, object] | None) -> MotifModel:
-    x = np.random.default_rng(0).integers(0, 4, size=(80, 40)).astype(np.uint8)
-    y = np.zeros((80, 1), dtype=np.float32)
-    y[:40, 0] = 1
-    x[:40, 10:17] = encode(TWO_SITES[0])
-    fit = fit_model(
-        x, y, [], DanQConfig(n_outputs=1, filters=4, kernel=7, hidden=4, window=40),
-        TrainConfig(epochs=1, lr=1e-2, device="cpu", progress=False, seed=0), batch_size=32, n_null=50,
-        info=None if sources is None else {"sources": sources}, allow_no_motifs=True,
-    )  # fmt: skip
-    return fit.model
+    model, _ = fit_without_motifs(None if sources is None else {"sources": sources})
+    return model
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +58,11 @@ def test_a_peak_file_names_it_too(sources: dict[str, object], name: str) -> None
 
 
 def test_without_a_file_and_before_the_output_keeps_the_filter_name() -> None:
-    (m,) = _fit(None).motifs
+    unnamed = _fit(None)
+    (m,) = unnamed.motifs
     assert m.name == m.id
     old = Motif("task0_filter2", "task0_filter2", np.ones((7, 4)), "model")  # a model saved before
-    model = replace(_fit(None), motifs=[old])
+    model = replace(unnamed, motifs=[old])
     rng = np.random.default_rng(1)
     pos, neg = rng.integers(0, 4, size=(2, 20, 40)).astype(np.uint8)
     assert next(iter(evaluate_windows(model, pos, neg, []).scores)) == "model (task0_filter2)"
