@@ -22,12 +22,20 @@ WHY = (
 )
 
 
-@pytest.mark.parametrize("command", ["evaluate", "export"])
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("train", ["-o", "{tmp}/m", "--epochs", "1"]),
+        ("evaluate", ["--model", "{tmp}/m"]),
+        ("export", ["--model", "{tmp}/m", "--out", "{tmp}/e"]),
+    ],
+)
 def test_text_from_standard_input_is_a_usage_error_everywhere(
-    tmp_path: Path, nlp: Callable[..., Run], command: str
+    tmp_path: Path, nlp: Callable[..., Run], command: str, args: list[str]
 ) -> None:
-    out = ["--out", str(tmp_path / "e")] if command == "export" else []
-    run = nlp("generate", command, "--model", str(tmp_path / "m"), "--text", "-", *out)
+    """``--text -`` (a pipe, as ``sentiment predict --file -`` reads one): the text is read again by name, so
+    one line saying to save it to a file (before: "--text - not found; check the path" from train)."""
+    run = nlp("generate", command, "--text", "-", *(a.format(tmp=tmp_path) for a in args))
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.strip().splitlines() == [
         f"error: Invalid value: --text {WHY}; see 'nlp generate {command} --help'"

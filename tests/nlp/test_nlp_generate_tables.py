@@ -1,4 +1,5 @@
-"""`nlp generate train|evaluate --text` on a table reads its text column; `--text -` is refused in one line.
+"""`nlp generate train|evaluate --text` on a table reads its text column (`--text -`:
+tests/nlp/test_nlp_generate_stdin.py).
 
 Found walking `nlp generate` (session 49): `--text reviews.csv` (or a JSONL) trained on the file's raw lines,
 exit 0 and no word of it: the header, the ids, the quotes and the JSON keys were text the model learnt
@@ -42,15 +43,3 @@ def test_a_table_without_a_text_column_is_one_line(tmp_path: Path, nlp: Callable
         "'text' in the file (a file without a header row? add one naming the text column)"
     ]
     assert not (tmp_path / "m").exists()
-
-
-def test_text_from_standard_input_is_refused_in_one_line(tmp_path: Path, nlp: Callable[..., Run]) -> None:
-    """``--text -`` (a pipe, as ``sentiment predict --file -`` reads one): the text is read again by name, so
-    one line saying to save it to a file (before: "--text - not found; check the path"); a usage error, exit 2
-    (tests/nlp/test_nlp_generate_stdin.py: the --config file's own words, evaluate and export)."""
-    run = nlp("generate", "train", "--text", "-", "-o", str(tmp_path / "m"), "--epochs", "1")
-    assert run.returncode == 2 and "Traceback" not in run.stderr
-    assert run.stderr.strip().splitlines() == [
-        "error: Invalid value: --text - (standard input) cannot be read: the text is read again by name (its "
-        "held-out tail by evaluate and export); save it to a file and give that; see 'nlp generate train --help'"
-    ]
