@@ -116,14 +116,19 @@ def engines() -> None:
         pytest.skip("espeak-ng and flite are not installed (make system)")
 
 
+def sine_recordings(folder: Path, seconds: float, n: int) -> list[str]:
+    """``n`` recordings ``folder/a0.wav``... of a plain 220 Hz sine of ``seconds`` (16 kHz); their names."""
+    t = np.arange(int(16000 * seconds)) / 16000
+    names = [f"a{i}.wav" for i in range(n)]
+    for name in names:
+        sf.write(str(folder / name), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
+    return names
+
+
 def sine_manifest(folder: Path, seconds: float, n: int, transcript: str = "one two") -> str:
     """``folder/m.tsv`` listing ``n`` recordings ``a0.wav``... of a plain 220 Hz sine of ``seconds`` (16 kHz),
     each said to be ``transcript``: a corpus for the checks that come before any training."""
-    t = np.arange(int(16000 * seconds)) / 16000
-    rows = []
-    for i in range(n):
-        sf.write(str(folder / f"a{i}.wav"), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
-        rows.append(f"a{i}.wav\t{transcript}\n")
+    rows = [f"{name}\t{transcript}\n" for name in sine_recordings(folder, seconds, n)]
     path = folder / "m.tsv"
     path.write_text("path\ttranscript\n" + "".join(rows), encoding="utf-8")
     return str(path)

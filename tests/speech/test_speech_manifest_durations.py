@@ -7,28 +7,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 
 from carrousel.speech.data import load_corpus
+from tests.speech.conftest import sine_recordings
 
 LOGGER = "carrousel.speech.manifests"
-
-
-def _recordings(folder: Path) -> list[str]:
-    t = np.arange(24000) / 16000  # 1.5 s
-    names = []
-    for i in range(3):
-        sf.write(str(folder / f"a{i}.wav"), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
-        names.append(f"a{i}.wav")
-    return names
 
 
 def test_a_tsv_duration_off_the_file_is_replaced_and_counted(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    names = _recordings(tmp_path)
+    names = sine_recordings(tmp_path, 1.5, 3)
     rows = "".join(f"{n}\tone two\t{d}\n" for n, d in zip(names, ("100", "0.3", "1.53"), strict=True))
     (tmp_path / "m.tsv").write_text("path\ttranscript\tduration\n" + rows, encoding="utf-8")
     with caplog.at_level("WARNING", logger=LOGGER):
@@ -40,7 +30,7 @@ def test_a_tsv_duration_off_the_file_is_replaced_and_counted(
 
 
 def test_a_jsonl_duration_off_the_file_is_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    names = _recordings(tmp_path)
+    names = sine_recordings(tmp_path, 1.5, 3)
     lines = [json.dumps({"audio_filepath": n, "text": "one two", "duration": 100.0}) for n in names[:1]]
     (tmp_path / "m.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with caplog.at_level("WARNING", logger=LOGGER):
@@ -50,7 +40,7 @@ def test_a_jsonl_duration_off_the_file_is_replaced(tmp_path: Path, caplog: pytes
 
 
 def test_agreeing_durations_say_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    names = _recordings(tmp_path)
+    names = sine_recordings(tmp_path, 1.5, 3)
     rows = "".join(f"{n}\tone two\t1.5\n" for n in names)
     (tmp_path / "m.tsv").write_text("path\ttranscript\tduration\n" + rows, encoding="utf-8")
     with caplog.at_level("WARNING", logger=LOGGER):
