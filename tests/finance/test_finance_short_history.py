@@ -4,6 +4,7 @@ spec and how many the longest has, and sends a fit without a backtest to no back
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig
 from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.frames import Forecaster
+from tests.cli_harness import Outcome, assert_clean_failure
 
 
 def _series(rows: int) -> pd.DataFrame:
@@ -76,18 +78,13 @@ def test_holding_out_every_series_names_the_rows_a_series_needs(rows: int, endin
 
 @pytest.mark.parametrize(("end", "later"), [("2007-03-01", True), (None, False)])
 def test_a_history_cut_short_by_end_names_a_later_end(
-    sample_source: Path, end: str | None, later: bool
+    invoke: Any, sample_source: Path, end: str | None, later: bool
 ) -> None:
     # before: "X has only 40 usable trading days ... use an earlier --start or a longer history" under --end
-    from typer.testing import CliRunner
-
-    from carrousel.finance.cli import app
-
     dates = ["--start", "2010-10-01"] if end is None else ["--end", end]
-    result = CliRunner().invoke(app, ["forecast", "AAPL", "--source", "sample", *dates, "--no-backtest"])
-    assert result.exit_code == 1, result.output
-    assert "usable trading days" in result.output and "Traceback" not in result.output
-    assert ("or a later --end" in result.output) is later, result.output
+    outcome: Outcome = invoke("finance", "forecast", "AAPL", "--source", "sample", *dates, "--no-backtest")
+    assert_clean_failure(outcome, 1, "usable trading days")
+    assert ("or a later --end" in outcome.stderr) is later, outcome.stderr
 
 
 def test_one_held_out_day_is_one_day() -> None:
