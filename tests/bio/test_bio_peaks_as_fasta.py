@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from carrousel.bio.cli import app
 from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.fasta import iter_records, read_sequences
+from tests.cli_harness import Outcome, assert_clean_failure
 
 NARROW = "chr1\t100\t300\tp1\t0\t.\t5\t-1\t3\t50\n"
 CASES = {
@@ -58,13 +58,11 @@ def test_a_gzipped_bed_is_named_too(tmp_path: Path) -> None:
         ["train", "--positives", "{p}", "--out", "{out}"],
     ],
 )
-def test_the_commands_say_so_in_one_line(tmp_path: Path, args: list[str]) -> None:
+def test_the_commands_say_so_in_one_line(invoke: Any, tmp_path: Path, args: list[str]) -> None:
     path = _write(tmp_path, "peaks.narrowPeak", NARROW)
-    argv = [a.format(p=path, out=tmp_path / "out") for a in args]
-    res = CliRunner().invoke(app, argv)
-    assert res.exit_code == 1, res.output
-    assert "a BED / peak file of regions" in res.output and "--peaks" in res.output
-    assert "Traceback" not in res.output and not (tmp_path / "out").exists()
+    outcome: Outcome = invoke("bio", *(a.format(p=path, out=tmp_path / "out") for a in args))
+    assert_clean_failure(outcome, 1, "a BED / peak file of regions")
+    assert "--peaks" in outcome.stderr and not (tmp_path / "out").exists()
 
 
 def test_other_text_keeps_the_fasta_message(tmp_path: Path) -> None:
