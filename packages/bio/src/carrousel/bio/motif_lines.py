@@ -268,11 +268,12 @@ def meme_is_rna(text: str) -> bool:
 
 
 def _rna_as_dna(text: str) -> str:
-    """An RNA MEME file as DNA, U read as T: the alphabet ``ALPHABET= ACGT`` and the background's ``U``
-    a ``T`` (Biopython read ``ACGU`` and failed on the missing T: "KeyError: 'T'")."""
+    """An RNA MEME file as DNA, U read as T: MEME 4's ``ALPHABET= ACGU`` line ``ALPHABET= ACGT`` (a MEME 5
+    block is :func:`_dna_alphabet_line`'s, which :func:`meme_with_background` calls next) and the
+    background's ``U`` a ``T`` (Biopython read ``ACGU`` and failed on the missing T: "KeyError: 'T'")."""
     if not meme_is_rna(text):
         return text
-    text = _dna_alphabet_line(_RNA_LINE.sub("ALPHABET= ACGT", text))
+    text = _RNA_LINE.sub("ALPHABET= ACGT", text)
     return _BACKGROUND.sub(
         lambda m: m.group(1) + re.sub(r"(?<!\S)[Uu](?!\S)", "T", m.group(2)), text, count=1
     )
