@@ -15,7 +15,7 @@ from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file, read_text
 from carrousel.core.option_names import option
-from carrousel.core.paths import user_path
+from carrousel.core.paths import is_gzip, user_path
 from carrousel.core.text import name_some
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError
 from carrousel.finance.price_columns import (
@@ -122,10 +122,9 @@ def decimal_comma_numbers(df: pd.DataFrame) -> pd.DataFrame:
 def head_lines(path: Path) -> list[str]:
     """A CSV's first 50 lines, to read its layout from: a ``.gz`` file's text too, none of a file other
     compression holds (``.bz2``, ``.zip``, ``.xz``, ``.zst``: read as a ``,`` file)."""
-    suffix = path.suffix.lower()
-    if suffix in (".bz2", ".zip", ".xz", ".zst"):
+    if path.suffix.lower() in (".bz2", ".zip", ".xz", ".zst"):
         return []
-    with (gzip.open if suffix == ".gz" else open)(path, "rt", encoding="utf-8", errors="replace") as f:
+    with (gzip.open if is_gzip(path) else open)(path, "rt", encoding="utf-8", errors="replace") as f:
         return [f.readline() for _ in range(50)]
 
 
