@@ -18,7 +18,7 @@ from carrousel.core.cli import Merged, merged_settings, refuse_merged, typed
 from carrousel.core.cli_config import flag_or_file, settings_block
 from carrousel.core.config import TomlDocument, dotted_fields
 from carrousel.core.option_names import file_key
-from carrousel.core.text import name_some
+from carrousel.core.text import counted, name_some
 from carrousel.finance.config import BacktestConfig, FinanceConfig, Source
 from carrousel.finance.errors import FinanceError
 from carrousel.finance.price_files import read_price_csv
@@ -203,7 +203,7 @@ def _held(csv: str | None) -> str:
     if "ticker" not in table:
         return f"; {csv} holds one series (no ticker column): name it with any symbol, e.g. SERIES"
     held = sorted(table["ticker"].astype(str).str.upper().unique())
-    return f"; {csv} holds {len(held)} ticker{'' if len(held) == 1 else 's'}: {name_some(held)}"
+    return f"; {csv} holds {counted(len(held), 'ticker')}: {name_some(held)}"
 
 
 @check_args
