@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from carrousel.core.args import check_args
-from carrousel.core.text import name_some
+from carrousel.core.text import counted, name_some
 
 __all__ = [
     "NAMED_SERIES",
@@ -62,7 +62,7 @@ def gathered_warnings() -> Iterator[None]:
         gathered = _GATHERED.get() or {}
         _GATHERED.reset(token)
         for (name, problem, then), counts in gathered.items():
-            fits = (f"{series}: {n} fit{'' if n == 1 else 's'}" for series, n in counts.items())
+            fits = (f"{series}: {counted(n, 'fit')}" for series, n in counts.items())
             logging.getLogger(name).warning(
                 "%s for %d series (%s); %s", problem, len(counts), name_some(fits, NAMED_SERIES), then
             )

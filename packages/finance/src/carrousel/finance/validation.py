@@ -15,6 +15,7 @@ import pandas as pd
 
 from carrousel.core.args import check_args
 from carrousel.core.option_names import naming_flags, option
+from carrousel.core.text import counted
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError
 
 __all__ = ["PRICE_COLUMNS", "SPLIT_RATIOS", "adjust_by_close", "check_daily", "clean_prices", "detect_splits"]
@@ -164,7 +165,7 @@ def clean_prices(
             )  # from Python: DataConfig(min_history=...)
         )
         raise PriceDataError(
-            f"{ticker} has only {len(df)} usable trading day{'' if len(df) == 1 else 's'}, "
+            f"{ticker} has only {counted(len(df), 'usable trading day')}, "
             f"at least {min_history} are needed; {hint}"
         )
     for note in notes:
