@@ -50,6 +50,8 @@ _NARROWPEAK_COLUMNS = 10  # narrowPeak's columns; column 10 is its summit offset
 _BLOCK_LIST = re.compile(r"\d+(,\d+)*,?")  # BED12's blockSizes / blockStarts: "100,100," or "100"
 _STRANDS = frozenset("+-.")
 _COLUMN_NAME = re.compile(r"[A-Za-z_][\w.]*")  # a header's start / end: "start", "chromStart", "x.start"
+# names no column: R's NA, and the words among _COLUMN_NAME's that float() reads as numbers (any case)
+_NOT_NAMES = frozenset({"na", "nan", "inf", "infinity"})
 
 
 class Peak(NamedTuple):
@@ -152,17 +154,9 @@ def _summit(f: list[str]) -> int:
 def _is_header(f: list[str]) -> bool:
     """Whether a line's start and end columns are column names (``start``, ``chromStart``), not numbers
     nor R's ``NA``: a header line a spreadsheet or R wrote without ``#``."""
-    if len(f) < 3:
-        return False
-    for x in (f[1].strip(), f[2].strip()):
-        if not _COLUMN_NAME.fullmatch(x) or x.upper() == "NA":
-            return False
-        try:
-            float(x)  # nan, inf, infinity
-        except ValueError:
-            continue
-        return False
-    return True
+    return len(f) >= 3 and all(
+        _COLUMN_NAME.fullmatch(x) and x.lower() not in _NOT_NAMES for x in (f[1].strip(), f[2].strip())
+    )
 
 
 def _check_header(p: Path, header: tuple[int, str, int], columns: int) -> None:
