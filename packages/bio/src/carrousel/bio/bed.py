@@ -64,6 +64,11 @@ class Peak(NamedTuple):
     summit: int | None  # offset of the summit from start (narrowPeak column 10), None: the middle
     line: int
 
+    @property
+    def centre(self) -> int:
+        """The base a peak's window is centred on: its summit, else its middle (``start + (end - start) // 2``)."""
+        return self.start + (self.summit if self.summit is not None else (self.end - self.start) // 2)
+
 
 def read_peaks(path: str | Path) -> list[Peak]:
     """Reads BED / narrowPeak intervals (text, gzip or bigBed) with their line (bigBed: record) numbers.

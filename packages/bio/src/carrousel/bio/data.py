@@ -124,7 +124,7 @@ def _peak_windows(
 
 def _window_start(p: Peak, window: int) -> int:
     """Where the window of ``window`` bases centred on the peak's summit (or middle) starts."""
-    return p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2) - window // 2
+    return p.centre - window // 2
 
 
 def _training_windows(path: str | Path, window: int, where: str) -> tuple[np.ndarray, list[str]]:

@@ -236,37 +236,36 @@ def usable_peaks(
             f"{name_some(names, 3)}: use the genome the peaks were called on (BED names must match "
             "its FASTA record names)"
         )
-    kept, past = [], []  # past: (peak, centre); a window is centred on each peak, so its centre is checked
+    kept, past = [], []  # a window is centred on each peak (Peak.centre), so its centre is checked
     unit = "record" if is_bigbed(bed) else "line"  # a bigBed's peaks are numbered by record
     for p in on_genome:
-        centre = p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2)
         size = lengths[p.chrom]
         # the last position a peak may start or centre at; a point may sit after the last base (as at 0
         # it sits before the first)
         last = size if p.start == p.end else size - 1
-        if p.start > last or centre > last:
-            past.append((p, centre))
+        if p.start > last or p.centre > last:
+            past.append(p)
         else:
             kept.append(p._replace(end=min(p.end, size)))
-    if past:
-        first, centre = past[0]
-        size = lengths[first.chrom]
-        if not kept:
-            raise TrainingDataError(
-                f"{bed}, {unit} {first.line}: peak {first.chrom}:{first.start}-{first.end} is centred at "
-                f"{centre} (summit, else midpoint), past the end of {first.chrom} ({size:,} bases in {genome}), "
-                f"as are all {len(past)} peaks on the genome; use the genome the peaks were called on"
-            )
+    first = past[0] if past else None
+    if first is not None and not kept:
+        raise TrainingDataError(
+            f"{bed}, {unit} {first.line}: peak {first.chrom}:{first.start}-{first.end} is centred at "
+            f"{first.centre} (summit, else midpoint), past the end of {first.chrom} ({lengths[first.chrom]:,} "
+            f"bases in {genome}), as are all {len(past)} peaks on the genome; use the genome the peaks were "
+            "called on"
+        )
     if missing:
         n = sum(1 for p in peaks if p.chrom not in lengths)
         notes.append(
             f"{n} of {len(peaks)} peaks lie on records not in {genome} ({name_some(missing, 3)}); skipped"
         )
-    if past:
+    if first is not None:
         notes.append(
             f"{len(past)} of {len(peaks)} peaks are centred (summit, else midpoint) past their chromosome's "
             f"end, where no window can be centred (first: {bed}, {unit} {first.line}, "
-            f"{first.chrom}:{first.start}-{first.end} centred at {centre}, {first.chrom} is {size:,} bases); "
+            f"{first.chrom}:{first.start}-{first.end} centred at {first.centre}, {first.chrom} is "
+            f"{lengths[first.chrom]:,} bases); "
             "skipped: use the genome the peaks were called on (a peak centred inside is kept, clipped at the end)"
         )
     return kept, notes
