@@ -23,9 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from carrousel.core.args import check_args
-
-__all__ = ["csv_quoted", "tsv_cells", "tsv_rows"]
+__all__ = ["tsv_rows"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,30 +60,17 @@ def _quoted_rows(lines: Sequence[str]) -> list[tuple[int, str]] | None:
     return None
 
 
-def csv_quoted(lines: Sequence[str], where: str) -> bool:
-    """Whether the lines of the TSV file ``where`` are written with CSV quoting (see the module docstring);
-    an info log says so when they are."""
-    quoted = _quoted_rows(lines) is not None
-    if quoted:
-        _say_quoted(where)
-    return quoted
-
-
-def _say_quoted(where: str) -> None:
-    logger.info(
-        '%s: read with CSV quoting (fields quoted whole, "" inside for a quote), as pandas writes it', where
-    )
-
-
 def tsv_rows(lines: Sequence[str], where: str) -> list[tuple[int, list[str]]]:
     """``(index of its first line, fields)`` of each non-blank row of the TSV file ``where`` (its ``lines``):
-    one a line split on tabs, or, written with CSV quoting (:func:`csv_quoted`, logged), read as CSV, a field
-    quoted whole then holding tabs, doubled quotes and line breaks (its row spans those lines; a warning
-    counts such rows)."""
+    one a line split on tabs, or, written with CSV quoting (see the module docstring; logged), read as
+    CSV, a field quoted whole then holding tabs, doubled quotes and line breaks (its row spans those
+    lines; a warning counts such rows)."""
     rows = _quoted_rows(lines)
     if rows is None:
         return [(i, line.split("\t")) for i, line in enumerate(lines) if line.strip()]
-    _say_quoted(where)
+    logger.info(
+        '%s: read with CSV quoting (fields quoted whole, "" inside for a quote), as pandas writes it', where
+    )
     if spanning := sum("\n" in row for _, row in rows):
         logger.warning(
             "%s: %d row(s) hold a line break inside a quoted field (CSV), each read as one row, the line break "
@@ -95,14 +80,3 @@ def tsv_rows(lines: Sequence[str], where: str) -> list[tuple[int, list[str]]]:
         )
     text = io.StringIO("\n".join(row for _, row in rows), newline="")  # one reader: whole rows, checked
     return [(i, cells) for (i, _), cells in zip(rows, csv.reader(text, **_CSV), strict=True)]
-
-
-@check_args
-def tsv_cells(line: str, quoted: bool) -> list[str]:
-    """The fields of one TSV line: split on tabs, or with ``quoted`` (:func:`csv_quoted`) read as CSV."""
-    return _csv_cells(line) if quoted else line.split("\t")
-
-
-def _csv_cells(row: str) -> list[str]:
-    lines = io.StringIO(row, newline="") if "\n" in row else [row]  # a quoted line break: its lines
-    return next(csv.reader(lines, **_CSV))
