@@ -42,6 +42,7 @@ from carrousel.nlp.cli._common import (
     train_tables,
 )
 from carrousel.nlp.config import (
+    STDIN_UNREADABLE,
     FitConfig,
     GenerateConfig,
     LMDataConfig,
@@ -89,10 +90,6 @@ EvalHoldout = Annotated[  # evaluate's own help names its own default (before: "
     Above(0.0),
     Below(1.0),
 ]
-_STDIN = (
-    "- (standard input) cannot be read: the text is read again by name (its held-out tail by evaluate "
-    "and export); save it to a file and give that"
-)
 
 
 def _refuse_stdin(
@@ -102,11 +99,11 @@ def _refuse_stdin(
     (exit 2); in the ``--config`` file's ``[data] files`` (``key``: how messages name it there), a config
     error (exit 1). Before: exit 1 for ``--text -``, and ``[data] in c.toml: --text - ...`` for the file."""
     if any(str(p) == "-" for p in typed or ()):
-        raise typer.BadParameter(f"--text {_STDIN}")
+        raise typer.BadParameter(f"--text {STDIN_UNREADABLE}")
     data = (doc or {}).get("data")
     listed = data.get("files") if isinstance(data, dict) else None
     if key and isinstance(listed, list) and "-" in listed:
-        raise NLPConfigError(f"{key} {_STDIN}")
+        raise NLPConfigError(f"{key} {STDIN_UNREADABLE}")
 
 
 Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp generate train'.")]

@@ -23,6 +23,7 @@ from carrousel.nlp.config.common import (
     TokenizerConfig,
 )
 from carrousel.nlp.config.generate import (
+    STDIN_UNREADABLE,
     GenerateConfig,
     LMDataConfig,
     LMEvaluateConfig,
@@ -52,6 +53,7 @@ __all__ = [
     "CELLS",
     "MAX_LENGTH_PENALTY",
     "POOLINGS",
+    "STDIN_UNREADABLE",
     "TEACHERS",
     "THRESHOLDS",
     "TOKENIZER_KINDS",

@@ -14,6 +14,7 @@ from carrousel.nlp.config.common import CELLS, FitConfig, TokenizerConfig
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = [
+    "STDIN_UNREADABLE",
     "GenerateConfig",
     "LMDataConfig",
     "LMEvaluateConfig",
@@ -21,6 +22,13 @@ __all__ = [
     "LMNetConfig",
     "LMTrainConfig",
 ]
+
+# Why ``-`` (standard input) cannot be a text file, after the setting's name (``--text``, ``[data] files in
+# c.toml:``): the one wording of LMDataConfig's check and of the CLI's (exit 2 for a typed ``--text -``).
+STDIN_UNREADABLE = (
+    "- (standard input) cannot be read: the text is read again by name (its held-out tail by evaluate and "
+    "export); save it to a file and give that"
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +43,7 @@ class LMDataConfig:
         need(len(self.files) > 0, f"give at least one text file ({option('data.files', flag='--text')})")
         need(  # read again by name (evaluate, export, the held-out check): no stream (before: "- not found")
             "-" not in self.files,
-            f"{option('data.files', flag='--text')} - (standard input) cannot be read: the text is read again by "
-            "name (its held-out tail by evaluate and export); save it to a file and give that",
+            f"{option('data.files', flag='--text')} {STDIN_UNREADABLE}",
         )
         fraction("holdout", self.holdout, low_open=True)
 
