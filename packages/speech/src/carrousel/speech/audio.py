@@ -166,9 +166,11 @@ def audio_info(path: str | Path) -> AudioInfo:
     return _part(path)[0]
 
 
-def _part(path: str | Path, whole: bool = False) -> tuple[AudioInfo, Path, dict[str, int]]:
-    """:func:`audio_info`, the file ``path`` reads, and for a segment :func:`sf.read`'s ``start`` and
-    ``frames`` (``{}`` for a whole file): the name parsed once per read. ``whole``: a WAV cut short raises."""
+def _part(path: str | Path, whole: bool = False) -> tuple[AudioInfo, Path, dict[str, int], str]:
+    """:func:`audio_info`, the file ``path`` reads, for a segment :func:`sf.read`'s ``start`` and ``frames``
+    (``{}`` for a whole file), and the file's subtype (``PCM_16``, ``FLOAT``: for
+    :func:`~carrousel.speech.fullscale.float_scale`, its header not read again): the name parsed once per
+    read. ``whole``: a WAV cut short raises."""
     p, start, end = split_segment(path)
     _check_file(p)
     try:
@@ -183,6 +185,7 @@ def _part(path: str | Path, whole: bool = False) -> tuple[AudioInfo, Path, dict[
             f"{p} is not readable audio ({str(exc).rpartition(':')[2].strip() or exc}); "
             f"give a {READABLE_NAMED} file (convert others with ffmpeg or sox)"
         ) from None
+    subtype = str(_raw_kwargs(p)["subtype"] if info is None else info.subtype)
     if info is None:  # headerless PCM
         frames = p.stat().st_size // 2
         result = AudioInfo(str(p), RAW_RATE, 1, frames, "RAW")
@@ -195,7 +198,7 @@ def _part(path: str | Path, whole: bool = False) -> tuple[AudioInfo, Path, dict[
     if result.frames <= 0 or result.sample_rate <= 0:
         raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
     if (start, end) == (0.0, None):
-        return result, p, {}
+        return result, p, {}, subtype
     lo, rate = round(start * result.sample_rate), result.sample_rate
     if (hi := result.frames if end is None else min(result.frames, round(end * rate))) <= lo:
         span = f"from {start:g} s to {'the end' if end is None else f'{end:g} s'}"
@@ -206,7 +209,7 @@ def _part(path: str | Path, whole: bool = False) -> tuple[AudioInfo, Path, dict[
             f"end of at most {result.seconds:.2f} s, or {segment_path(p, start, None)} to read to its end"
         )
     part = AudioInfo(str(path), result.sample_rate, result.channels, hi - lo, result.format)
-    return part, p, {"start": lo, "frames": hi - lo}
+    return part, p, {"start": lo, "frames": hi - lo}, subtype
 
 
 def _shortened(path: Path) -> bool:
@@ -281,7 +284,7 @@ def read_audio(
         OSError: too many open files or out of memory, as it came: not the file's fault (see
             :func:`~carrousel.core.files_text.read_failure`).
     """
-    info, p, part = _part(path, whole=True)
+    info, p, part, subtype = _part(path, whole=True)
     AudioTooLongError.check(path, info.seconds, max_seconds)
     try:
         data, rate = sf.read(os.fsencode(p), dtype="float32", always_2d=False, **part, **_raw_kwargs(p))
@@ -289,7 +292,7 @@ def read_audio(
         raise CorruptAudioError(
             f"{p} cannot be decoded ({exc}); the file is damaged, export it again"
         ) from None
-    scale = np.float32(1.0 if _raw_kwargs(p) else float_scale(p))  # a float file past [-1, 1] (fullscale)
+    scale = np.float32(float_scale(p, subtype))  # a float file past [-1, 1] (fullscale)
     x = to_mono(np.asarray(data) / scale if scale != 1 else np.asarray(data), str(p))
     if len(x) == 0:
         raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
@@ -318,12 +321,12 @@ def iter_chunks(
     Raises:
         AudioError: as :func:`read_audio`, except silence, which the caller judges over all chunks.
     """
-    info, p, part = _part(path, whole=True)
+    info, p, part, subtype = _part(path, whole=True)
     AudioTooLongError.check(path, info.seconds, max_seconds)
     rate = info.sample_rate
     step = max(1, round(chunk_seconds * rate))
     pad = round(overlap_seconds * rate)
-    scale = np.float32(1.0 if _raw_kwargs(p) else float_scale(p))  # the file's, as read_audio's (fullscale)
+    scale = np.float32(float_scale(p, subtype))  # the file's, as read_audio's (fullscale)
     try:
         warned = False
         with sf.SoundFile(os.fsencode(p), **_raw_kwargs(p)) as fh:

@@ -35,14 +35,14 @@ _INTEGER_SCALES = (2.0**15, 2.0**23, 2.0**31)
 logger = logging.getLogger(__name__)
 
 
-def float_scale(path: Path) -> float:
+def float_scale(path: Path, subtype: str | None = None) -> float:
     """The constant the samples of recording ``path`` are divided by (1.0 for PCM and in-range float files).
 
-    Warns when it is not 1, naming the factor and the fix, once per file (training reads each file every
-    epoch).
+    ``subtype``: the file's (``sf.info``'s), where the caller has read its header (None: read here). Warns
+    when it is not 1, naming the factor and the fix, once per file (training reads each file every epoch).
     """
     try:
-        if sf.info(os.fsencode(path)).subtype not in FLOAT_SUBTYPES:
+        if (sf.info(os.fsencode(path)).subtype if subtype is None else subtype) not in FLOAT_SUBTYPES:
             return 1.0
         st = path.stat()
     except (sf.LibsndfileError, RuntimeError, OSError):
