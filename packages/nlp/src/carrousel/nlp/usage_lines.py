@@ -102,9 +102,10 @@ def command_spans(text: str) -> list[tuple[int, int]]:
     spans, depth = [(0, first)], 0
     for token in re.finditer(r"[\[<]|[\]>]|[^\s\[\]<>]+", text[first:]):
         depth += {"[": 1, "<": 1, "]": -1, ">": -1}.get(token.group(0), 0)
+        if depth or token.group(0) != "or":
+            continue
         start = first + token.end() + 1  # after "or" and one space
-        again = text[start - 1 : start] == " " and text[start : _words_end(text, start)] == text[:first]
-        if not depth and token.group(0) == "or" and again:
+        if text[start - 1 : start] == " " and text[start : _words_end(text, start)] == text[:first]:
             spans.append((start, start + first))
     return spans
 
