@@ -191,10 +191,10 @@ def _base(path: Path, first: str) -> Path:
     return base
 
 
-def _json_items(path: Path, text: str) -> list[tuple[str, str]] | None:
-    """A ``.json`` file holding one JSON array of rows (``[{...}, {...}]``): ``(where, item)`` per row, each
-    item again as JSON text; None for any other text (JSON Lines). Before, the array was refused as "line 1
-    is not a JSON object"."""
+def _json_items(path: Path, text: str) -> list[tuple[str, Any]] | None:
+    """A ``.json`` file holding one JSON array of rows (``[{...}, {...}]``): ``(where, item)`` per row, the
+    item as parsed; None for any other text (JSON Lines). Before, the array was refused as "line 1 is not a
+    JSON object"."""
     if not text.lstrip().startswith("["):
         return None
     try:
@@ -203,18 +203,18 @@ def _json_items(path: Path, text: str) -> list[tuple[str, str]] | None:
         raise CorpusError(
             f"{path} is not a JSON array ({exc}); fix it, or write one object per line (.jsonl)"
         ) from None
-    return [(f"{path}: item {n}", json.dumps(item)) for n, item in enumerate(items, 1)]
+    return [(f"{path}: item {n}", item) for n, item in enumerate(items, 1)]
 
 
 def _jsonl(path: Path, text: str) -> list[ManifestRow]:
     rows: list[tuple[str, dict[str, str], dict[str, Any]]] = []
-    items = _json_items(path, text)
-    lines = items or [(f"{path}: line {n}", line) for n, line in enumerate(file_lines(text), 1)]
+    items = _json_items(path, text)  # an array's rows, parsed once (an empty one: read as lines, refused)
+    lines = items or [
+        (f"{path}: line {n}", line) for n, line in enumerate(file_lines(text), 1) if line.strip()
+    ]
     for where, line in lines:
-        if not line.strip():
-            continue
         try:
-            row = json.loads(line)
+            row = line if items else json.loads(line)
             if not isinstance(row, dict):
                 raise ValueError("not an object")
             cols = _columns(list(row), where, "the object")
