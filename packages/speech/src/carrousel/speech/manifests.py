@@ -55,15 +55,8 @@ logger = logging.getLogger(__name__)
 
 # The names each column of a manifest is known by, in the order they are looked for.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "path": (
-        "path",
-        "audio",
-        "audio_filepath",
-        "file_name",
-        "file",
-        "wav",
-        "wav_filename",
-    ),  # last: DeepSpeech's
+    # wav_filename: DeepSpeech's
+    "path": ("path", "audio", "audio_filepath", "file_name", "file", "wav", "wav_filename"),
     "transcript": ("transcription", "text", "transcript", "sentence", "normalized_text"),
     "speaker": ("speaker", "speaker_id", "client_id"),
     "seconds": ("seconds", "duration"),
@@ -287,9 +280,8 @@ def read_manifest(path: Path) -> list[ManifestRow]:
             )
         values = {role: row[i].strip() for role, i in index.items() if role != "transcript"}
         if not comma and len(values["path"]) > 1 and values["path"][0] == values["path"][-1] == '"':
-            values["path"] = values["path"][
-                1:-1
-            ]  # a spreadsheet's quoted TSV cell (before: no file '"a.wav"')
+            # a spreadsheet's quoted TSV cell (before: no file '"a.wav"')
+            values["path"] = values["path"][1:-1]
         where = f"{path}: line {n}"
         out.append(_row(base, values["path"], row[index["transcript"]], values, cols, where, times, off))
     _warn_durations(path, off, len(out))

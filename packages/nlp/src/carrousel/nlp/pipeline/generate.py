@@ -359,9 +359,8 @@ def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
     gen = TextGenerator.from_pretrained(cfg.model, cfg.device, cfg.precision)
     trained = check_holdout(gen.bundle.assets, gen.bundle.data, gen.tokenizer, cfg.data, split_text)  # first
     train_text, held_text = split_text(cfg.data)
-    train_text = (
-        train_text if trained is None else trained
-    )  # a smaller tail: the baselines read the model's part
+    if trained is not None:  # a smaller tail: the baselines read the model's part
+        train_text = trained
     train_ids = gen.tokenizer.encode(train_text)
     held_ids = gen.tokenizer.encode(held_text)
     if len(held_ids) < 2:
