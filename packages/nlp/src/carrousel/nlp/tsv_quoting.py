@@ -54,6 +54,8 @@ def _joined(lines: Sequence[str]) -> list[tuple[int, str]] | None:
 def _quoted_rows(lines: Sequence[str]) -> list[tuple[int, str]] | None:
     """The rows of ``lines`` as CSV quoting reads them (:func:`_joined`) when the file is written so (see the
     module docstring), else None."""
+    if not any('"' in line for line in lines):  # no quote at all (OPUS, Tatoeba): no field is quoted
+        return None
     rows = [(i, row) for i, row in _joined(lines) or [] if row.strip()]
     if all(_LINE.fullmatch(row) for _, row in rows) and any(_ESCAPED.search(row) for _, row in rows):
         return rows
