@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -35,3 +36,19 @@ def test_the_data_refusal_names_csv(invoke: Any, tmp_path: Path, kind: str) -> N
     with pytest.raises(FrameError) as caught:  # from Python: no flag named
         validate_frame(frame)
     assert "--csv" not in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", list(_TABLES))
+def test_the_csv_way_is_named_once_for_many_bad_series(invoke: Any, tmp_path: Path, kind: str) -> None:
+    """Every series of the table refused alike: one line, naming the first series and ``--csv`` once."""
+    dates, what = _TABLES[kind]
+    path = tmp_path / "prices.csv"
+    parts = [
+        pd.DataFrame({"unique_id": uid, "ds": dates, "y": 100.0 + np.arange(len(dates))}) for uid in "ABC"
+    ]
+    pd.concat(parts).to_csv(path, index=False)
+    outcome: Outcome = invoke(
+        "finance", "train-global", "--data", str(path), "--model-dir", str(tmp_path / "m")
+    )
+    assert_clean_failure(outcome, 1, "series A ")
+    assert outcome.stderr.count("--csv") == 1 and what in outcome.stderr and "series B" not in outcome.stderr

@@ -34,7 +34,7 @@ from carrousel.finance.calendar import gap_warnings, get_calendar, warn_gaps
 from carrousel.finance.calendar_pick import calendar_and_reason, resolve_calendar
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
-from carrousel.finance.price_columns import normalise_columns
+from carrousel.finance.price_columns import ADJUSTED_CLOSE, normalise_columns, price_name
 from carrousel.finance.price_files import read_price_csv, select_ticker, within_dates
 from carrousel.finance.series_warnings import warn_per_series
 from carrousel.finance.validation import clean_prices
@@ -70,8 +70,9 @@ class PriceHistory:
         label: one line naming the origin for every output (sample data says so).
         notes: repairs made while cleaning (each also logged).
         sha256: hash of the clean frame, stored with trained bundles.
-        price: the price the ``close`` column holds, as charts name it: ``adjusted close`` (the source's
-            Adj Close), or ``close`` (a table without one: its closes, split jumps repaired).
+        price: the price the ``close`` column holds, as charts name it
+            (:func:`~carrousel.finance.price_columns.price_name`): ``adjusted close``, or ``close`` (a table
+            without an adjusted close: its closes, split jumps repaired).
     """
 
     ticker: str
@@ -80,7 +81,7 @@ class PriceHistory:
     label: str
     notes: tuple[str, ...]
     sha256: str
-    price: str = "adjusted close"
+    price: str = ADJUSTED_CLOSE
 
     @property
     def start(self) -> pd.Timestamp:
@@ -123,11 +124,7 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
     calendar, why = calendar_and_reason(ticker, dates, cfg.calendar, log=True)  # why: 24/5 before 1970
     note, gaps = gap_warnings(ticker, dates, calendar)
     notes.extend(n for n in (why, note) if n is not None)
-    adjusted = ("adj_close" in raw and bool(raw["adj_close"].notna().any())) or raw.attrs.get(
-        "adjusted_close"
-    )
-    price = "adjusted close" if adjusted else "close"
-    history = PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame), price)
+    history = PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame), price_name(raw))
     return history, absent_inputs(ticker, frame), gaps
 
 

@@ -33,11 +33,11 @@ from carrousel.finance.price_columns import (
     split_tickers,
     standard_columns,
     standard_name,
-    text_numbers,
     wide_to_long,
     yfinance_levels,
 )
 from carrousel.finance.price_files import csv_dialect, decimal_comma_numbers, head_lines
+from carrousel.finance.price_numbers import text_numbers
 from carrousel.finance.validation import PRICE_COLUMNS, adjust_by_close, check_daily
 
 __all__ = ["OPTIONAL", "REQUIRED", "FrameDtypes", "long_layout", "read_frame", "validate_frame"]

@@ -1,4 +1,5 @@
-"""Price tables' columns: which names are the date and OHLCV (the layouts read) and how their cells are numbers.
+"""Price tables' columns: which names are the date and OHLCV (the layouts read; their cells' numbers are
+:mod:`~carrousel.finance.price_numbers`'), and which close a table holds (:func:`price_name`).
 
 The layouts of the common free downloads map onto ``date open high low close volume [adj_close] [ticker]``:
 
@@ -9,6 +10,9 @@ The layouts of the common free downloads map onto ``date open high low close vol
   (``151.30M``, ``K``, ``B``; ``-`` for none), ``Change %`` ignored, ``"1,234.56"`` quoted with separators.
 * MarketWatch / WSJ: spaces after the commas of the header, quoted volumes ``"12,345,678"``.
 * a close-only file whose one price column is ``Adj Close``: read as the close (a warning says so).
+* yfinance's own layouts without ``Adj Close`` (its column levels, ``yf.download`` with ``auto_adjust=True``,
+  the default since yfinance 0.2.51; ``Ticker.history()``'s ``Dividends, Stock Splits``): the Close is
+  adjusted. :func:`price_name` says which close a table holds.
 * Google Sheets' GOOGLEFINANCE: ``Date,Close`` with ``12/31/2012 16:00:00`` stamps (time of day dropped).
 * German sites (onvista, finanzen.net): ``Datum;Eröffnung;Hoch;Tief;Schluss;Volumen``, decimal commas.
 
@@ -32,20 +36,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from carrousel.core.args import check_args
 from carrousel.core.optional import require
 from carrousel.finance.calendar import trading_dates
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.intraday import daily_bars
+from carrousel.finance.price_numbers import column_numbers, spreadsheet_gaps
 
 __all__ = [
+    "ADJUSTED_CLOSE",
     "column_key",
     "normalise_columns",
+    "price_name",
     "read_parquet",
     "split_tickers",
     "standard_columns",
     "standard_name",
-    "text_numbers",
     "wide_to_long",
     "yfinance_levels",
 ]
@@ -62,12 +67,9 @@ _ALIASES = {
     "datum": "date", "eröffnung": "open", "hoch": "high", "tief": "low", "schluss": "close",
     "schlusskurs": "close", "volumen": "volume",
 }  # fmt: skip
+ADJUSTED_CLOSE = "adjusted close"  # price_name of a table whose close is split/dividend adjusted
+_YAHOO_HISTORY = ("dividends", "stocksplits")  # Ticker.history()'s columns: auto_adjust's adjusted Close
 _CLOSE_ONLY_WITHOUT_CLOSE = ("price",)  # Investing.com's close; never where a Close column exists
-
-# missing-value cells: '.' is FRED's (fredgraph.csv), '#n/a' a spreadsheet's (Excel, Google Sheets' GOOGLEFINANCE)
-_MISSING = ("nan", "null", "na", "n/a", ".", "#n/a", "#n/a n/a")
-_CURRENCY = "$€£¥"
-_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}  # Investing.com's volumes: 151.30M
 
 
 def column_key(name: object) -> str:
@@ -112,10 +114,12 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
 
     Column names match in any case, with or without spaces/underscores (``Adj Close``, ``adj_close``);
     unknown columns (``Change %``) are ignored. The date may be a column or the index. A table whose only
-    close is ``Adj Close`` is read with it as the close, and a warning says so. Intraday bars become daily
-    bars (:mod:`carrousel.finance.intraday`). Cells are numbers as
-    :func:`_numbers` reads them. Several tickers (yfinance's column levels, a wide table: see the module)
-    give a long table with a ``ticker`` column (``attrs["wide"]`` is True for a wide table).
+    close is ``Adj Close`` is read with it as the close, and a warning says so; it and a yfinance layout
+    without ``Adj Close`` (auto_adjust's adjusted Close) are marked ``attrs["adjusted_close"]`` for
+    :func:`price_name`. Intraday bars become daily bars (:mod:`carrousel.finance.intraday`). Cells are numbers as
+    :func:`~carrousel.finance.price_numbers.column_numbers` reads them. Several tickers (yfinance's column
+    levels, a wide table: see the module) give a long table with a ``ticker`` column (``attrs["wide"]`` is
+    True for a wide table).
 
     Args:
         raw: the table as read.
@@ -126,6 +130,9 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
         PriceDataError: when a date, close or another required column is missing.
     """
     df = raw.copy()
+    yahoo = isinstance(df.columns, pd.MultiIndex) or {column_key(c) for c in df.columns} >= set(
+        _YAHOO_HISTORY
+    )
     if isinstance(df.columns, pd.MultiIndex):  # yf.download(..., multi_level_index=True)
         df = split_tickers(df)
         if df["Ticker"].nunique() == 1:  # one ticker: its prices, whatever symbol is asked (as before)
@@ -140,7 +147,9 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
     if "close" not in df and "adj_close" in df:
         logger.warning("%s has no Close column: its Adj Close is read as the close (already adjusted)", where)
         df = df.rename(columns={"adj_close": "close"})
-        df.attrs["adjusted_close"] = True  # the chart's legend names it (PriceHistory.price)
+        df.attrs["adjusted_close"] = True  # the chart's legend names it (price_name)
+    elif yahoo and "adj_close" not in df:  # yfinance without Adj Close: auto_adjust=True, Close adjusted
+        df.attrs["adjusted_close"] = True
     missing = [c for c in ("date", "close") if c not in df]
     if missing:
         raise PriceDataError(
@@ -173,13 +182,26 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
     df.index = dates
     for col in df.columns:
         if col != "ticker":
-            df[col] = _numbers(df[col], col, decimal)
+            df[col] = column_numbers(df[col], col, decimal)
     df = daily_bars(df, raw_dates, where)
     dates = pd.DatetimeIndex(df.index)
     if len(df) > 1 and dates.is_monotonic_decreasing and dates.is_unique:
         df = df.iloc[::-1]  # a newest-first download, not a defect to note
     df.attrs["wide"] = wide is not None  # named by a ticker's not-found error
     return df
+
+
+def price_name(df: pd.DataFrame) -> str:
+    """The price a table's ``close`` column is once cleaned, as charts name it: :data:`ADJUSTED_CLOSE` when
+    the table has a non-blank ``adj_close`` column (the close is adjusted by it) or its close is adjusted
+    already (:func:`normalise_columns` read an ``Adj Close`` alone, or a yfinance layout without one), else
+    ``close`` (the closes as written, split jumps repaired).
+
+    Args:
+        df: a table as :func:`normalise_columns` returns it (or rows of one).
+    """
+    adjusted = "adj_close" in df and bool(df["adj_close"].notna().any())
+    return ADJUSTED_CLOSE if adjusted or df.attrs.get("adjusted_close") else "close"
 
 
 def _is_date_name(name: object) -> bool:
@@ -248,7 +270,7 @@ def wide_to_long(df: pd.DataFrame, reserved: tuple[str, ...] = ()) -> pd.DataFra
     cols = list(table.columns)
     if not cols or any(_is_price_name(c) or str(c).strip().lower() in reserved for c in cols):
         return None
-    table = table.apply(_spreadsheet_gaps)
+    table = table.apply(spreadsheet_gaps)
     if not all(
         pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c]) for c in cols
     ):
@@ -265,104 +287,6 @@ def wide_to_long(df: pd.DataFrame, reserved: tuple[str, ...] = ()) -> pd.DataFra
     if not parts:
         return None
     return pd.concat(parts, ignore_index=True)
-
-
-def _spreadsheet_gaps(values: pd.Series) -> pd.Series:
-    """A text column of numbers and missing-value cells (``#N/A``, blank: :data:`_MISSING`) as numbers with
-    NaN; any other column as it is."""
-    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):  # pandas 3 reads text as str
-        return values
-    text = values.astype(str).str.strip()
-    gap = values.isna() | (text == "") | text.str.lower().isin(_MISSING)
-    numbers = pd.to_numeric(values.where(~gap), errors="coerce")
-    return numbers if not (numbers.isna() & ~gap).any() else values
-
-
-def _numbers(values: pd.Series, col: str, decimal: str = ".") -> pd.Series:
-    """A numeric column as the common downloads write it.
-
-    Blank cells (and NaN, NA, N/A, null, and FRED's '.'; in the volume also ``-``) are missing values. A
-    currency sign (``$ € £ ¥``, before or after the number) is dropped. The volume may end in ``K``, ``M``
-    or ``B`` (any case: thousands, millions, billions). Separators, by the file's decimal mark:
-
-    * ``.`` decimals (every ``,``/tab/``|`` file, and a ``;`` file without decimal commas): a ``,``
-      between groups of three digits (``1,234.56``, ``12,345,678``) is a thousands separator. In a
-      ``,``-separated file it can only stand in a quoted cell; unquoted, it splits the cell (the
-      stray-separator error of the reader).
-    * ``,`` decimals (a ``;`` file whose rows show ``1234,56``): ``1,234`` is 1.234, and ``.`` is a
-      thousands separator only before the decimal comma (``1.234,56``); ``1.234`` alone is 1.234 as before.
-
-    Any other non-number is an error naming the column, the data row and the value.
-    """
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype(float)
-    index, values = values.index, values.reset_index(drop=True)  # dates may repeat: positions here
-    numbers, bad = _cells(values, col == "volume", decimal)
-    if bad.any():
-        row = int(bad.to_numpy().argmax())
-        raise PriceDataError(
-            f"column {col}, data row {row + 1}: {str(values.iloc[row]).strip()!r} is not a number; use plain "
-            f"numbers with a '{decimal}' decimal point"
-        )
-    return pd.Series(numbers.to_numpy(dtype=float), index=index, name=values.name)
-
-
-@check_args
-def text_numbers(values: pd.Series, volume: bool = False, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
-    """A column as numbers, its cells read as the price files' are (``"1,234.5"``, ``"$56.14"``, a
-    volume's ``"151.30M"``; ``decimal``: ``.``, or ``,`` as in a ``;`` file's ``1.234,56``), and where it
-    holds no number.
-
-    Args:
-        values: the column (numbers, text or both, as an object column holds them).
-        volume: read ``K``/``M``/``B`` suffixes (thousands, millions, billions) and ``-`` as a missing cell,
-            as in a volume column.
-
-    Returns:
-        The numbers (float64, NaN where a cell is missing or holds no number), and a boolean mask of the
-        cells that hold no number and no missing-value mark either (blank, ``NaN``, ``N/A``, ``#N/A``,
-        ``null``, FRED's ``.``): those the price files' reader refuses. Both aligned with ``values``.
-    """
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype("float64"), pd.Series(False, index=values.index)
-    return _cells(values, volume, decimal)
-
-
-def _cells(values: pd.Series, volume: bool, decimal: str) -> tuple[pd.Series, pd.Series]:
-    """The numbers of a text column (NaN where none) and the mask of its cells that hold no number and no
-    missing-value mark (:data:`_MISSING`, blank; in a volume also ``-``): the one reading of
-    :func:`_numbers` and :func:`text_numbers`."""
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    text = values.astype(str).str.strip()
-    none = text.str.lower().isin(_MISSING) | (text == "") | values.isna() | (volume & (text == "-"))
-    rest = numbers.isna() & ~none
-    if rest.any():
-        numbers[rest] = _written_numbers(text[rest], volume, decimal)
-    return numbers, numbers.isna() & ~none
-
-
-def _written_numbers(text: pd.Series, volume: bool, decimal: str) -> pd.Series:
-    """The numbers of cells ``pd.to_numeric`` refused (``$56.14``, ``"1,234.56"``, ``151.30M``); NaN where
-    still none."""
-    signs = f"[{_CURRENCY}]"
-    s = text.str.replace(rf"^([-+]?)\s*{signs}\s*", r"\1", regex=True).str.replace(
-        rf"\s*{signs}$", "", regex=True
-    )
-    scale = pd.Series(1.0, index=s.index)
-    if volume:
-        suffix = s.str.extract(r"^(.*\d)\s*([kKmMbB])$")
-        has = suffix[0].notna()
-        scale[has] = suffix.loc[has, 1].str.lower().map(_SUFFIX)
-        s = s.where(~has, suffix[0])
-    if decimal == ".":
-        grouped = s.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
-        s = s.where(~grouped, s.str.replace(",", "", regex=False))
-    else:
-        grouped = s.str.fullmatch(r"[-+]?\d{1,3}(?:\.\d{3})+,\d*")
-        s = s.where(~grouped, s.str.replace(".", "", regex=False))
-        s = s.where(~s.str.fullmatch(r"[-+]?\d*,\d+"), s.str.replace(",", ".", regex=False))
-    value = pd.to_numeric(s, errors="coerce") * scale
-    return value.where(scale == 1.0, np.round(value))  # 151.30M shares: a whole number
 
 
 def read_parquet(p: Path, fix: str, error: type[PriceDataError] = PriceDataError) -> pd.DataFrame:

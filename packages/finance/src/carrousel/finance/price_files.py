@@ -23,9 +23,9 @@ from carrousel.finance.price_columns import (
     normalise_columns,
     read_parquet,
     standard_name,
-    text_numbers,
     yfinance_levels,
 )
+from carrousel.finance.price_numbers import text_numbers
 
 __all__ = [
     "csv_dialect",
