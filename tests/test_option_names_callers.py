@@ -121,7 +121,7 @@ def test_speech_pruning_names_its_training_corpora_as_given(monkeypatch: pytest.
         with naming, pytest.raises(CorpusError) as err:
             prune.finetune_corpus(full, {}, cfg)
         assert str(err.value) == (  # before: "(dropped: {'too_long': 2, ...})", naming no fix
-            f"{said}: no usable training utterance for this model (left out: 2 too long); give with {fix} "
+            f"{said}: no usable training utterance (left out: 2 too long); give with {fix} "
             "recordings of at most 30 s, long enough for their transcripts, written in the model's alphabet"
         )
 

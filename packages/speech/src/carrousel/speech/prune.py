@@ -42,7 +42,7 @@ from carrousel.speech.errors import CorpusError
 from carrousel.speech.models import CTCModel
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.task import CTCTask
-from carrousel.speech.train_checks import left_out_of_both
+from carrousel.speech.train_checks import left_out_of_both, no_usable_training
 from carrousel.speech.training_record import recorded_corpora
 
 __all__ = ["VariantTraining", "finetune_corpus", "pruned_recognizer", "recorded_config", "variant_training"]
@@ -119,11 +119,7 @@ def _no_training_line(where: str, why: str, held_out: int, max_seconds: float) -
     a Python dict (all zeros when the split had held every utterance out) naming no fix."""
     give = option("train_data", metavar="CORPUS")
     if why:  # the rows left out, in words (left_out_of_both)
-        return (
-            f"{where}: no usable training utterance for this model (left out: {why}); give with "
-            f"{give} recordings of at most {max_seconds:g} s, long enough for their transcripts, written in "
-            "the model's alphabet"
-        )
+        return no_usable_training(where, why, max_seconds, corpus=give)
     if held_out:
         return (
             f"{where}: its {held_out} utterance(s) all went to validation (at least one is held out); give "

@@ -16,12 +16,22 @@ from carrousel.speech.corpus_spec import corpus_parts
 from carrousel.speech.data import Utterance
 from carrousel.speech.errors import CorpusError
 
-__all__ = ["FEATURE_SAMPLES", "left_out", "left_out_of_both", "refuse_feature_files", "refuse_no_training"]
+__all__ = [
+    "FEATURE_SAMPLES",
+    "left_out",
+    "left_out_of_both",
+    "no_usable_training",
+    "refuse_feature_files",
+    "refuse_no_training",
+]
 
 FEATURE_SAMPLES: dict[str, str] = {
     "tidigits": "CMU Sphinx's TIDIGITS digit strings (a man and a woman) as Sphinx MFCC feature files",
 }
 """The sample groups (``sample:GROUP``) stored as feature files, with what they hold."""
+
+# How a command names TrainConfig.max_seconds: speech train has no flag for it, only its --config field.
+_LIMIT_FLAG = "max_seconds in --config"
 
 
 def refuse_feature_files(utts: Sequence[Utterance], specs: Sequence[str], name: str = "data") -> None:
@@ -68,10 +78,40 @@ def left_out_of_both(dropped: dict[str, int], held: dict[str, int]) -> str:
     return left_out(every) + (f", {split_off} of them split off for validation" if split_off else "")
 
 
+def no_usable_training(where: str, why: str, max_seconds: float, *, corpus: str = "", limit: str = "") -> str:
+    """The one line refusing a training corpus none of whose utterances can be trained on, for ``speech
+    train`` (:func:`refuse_no_training`) and a pruned or distilled variant's fine-tuning
+    (:func:`carrousel.speech.prune.finetune_corpus`): where, why each was left out, and the fix.
+
+    Before, two wordings: ``no usable training utterance in m.tsv (...); give recordings no longer than the
+    limit, ...`` (naming neither the limit nor the setting) and ``m.tsv: no usable training utterance for
+    this model (...); give with --train-data CORPUS recordings of at most 30 s, ...``.
+
+    Args:
+        where: the corpus as the user gave it (``m.tsv``, ``--train-data a.tsv, b.tsv``).
+        why: the rows left out, in words (:func:`left_out_of_both`).
+        max_seconds: the longest recording trained on.
+        corpus: the setting to give another corpus with (``--train-data CORPUS``), where the fix names it.
+        limit: the setting that raises ``max_seconds`` (``max_seconds``; in a command ``max_seconds in
+            --config``), where the user can change it (a pruned model's limit is the one it trained with).
+
+    Returns:
+        The line, ``m.tsv: no usable training utterance (left out: 3 too long); give recordings of at most
+        30 s (or raise max_seconds), long enough for their transcripts, written in the model's alphabet``.
+    """
+    via = f" with {corpus}" if corpus else ""
+    raise_it = f" (or raise {limit})" if limit else ""
+    return (
+        f"{where}: no usable training utterance (left out: {why}); give{via} recordings of at most "
+        f"{max_seconds:g} s{raise_it}, long enough for their transcripts, written in the model's alphabet"
+    )
+
+
 def refuse_no_training(
     specs: Sequence[str],
     held_out: Sequence[Utterance],
     dropped: dict[str, int],
+    max_seconds: float,
     held_dropped: dict[str, int] | None = None,
 ) -> None:
     """Refuses a run left with no training utterance, saying where they went.
@@ -85,6 +125,7 @@ def refuse_no_training(
         held_out: the validation utterances split off the training corpus, before any was left out (none
             with ``val_data``).
         dropped: how many training utterances were left out, by reason (:func:`data.trainable`'s).
+        max_seconds: the longest recording trained on (``TrainConfig.max_seconds``), for the fix.
         held_dropped: how many of ``held_out`` were left out, by reason: counted with ``dropped``, so the
             line names every row of the corpus left out (before: "left out: 1 too short" for 2 rows too
             short, one of them split off for validation).
@@ -100,7 +141,7 @@ def refuse_no_training(
             f"out at least one{unusable}); give more recordings, a validation corpus ({option('val_data')}) or "
             f"{option('val_fraction', 0)}"
         )
+    why = left_out_of_both(dropped, held)
     raise CorpusError(
-        f"no usable training utterance in {data} (left out: {left_out_of_both(dropped, held)}); give recordings no "
-        "longer than the limit, long enough for their transcripts, in the model's alphabet"
+        no_usable_training(data, why, max_seconds, limit=option("max_seconds", flag=_LIMIT_FLAG))
     )

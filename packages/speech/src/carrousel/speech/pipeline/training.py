@@ -131,7 +131,9 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     split_off = [] if cfg.val_data else val_utts
     val_utts, val_dropped = trainable(val_utts, alphabet, frame_seconds, cfg.max_seconds)
     if not train_utts:
-        refuse_no_training(cfg.data, split_off, dropped, None if cfg.val_data else val_dropped)
+        refuse_no_training(
+            cfg.data, split_off, dropped, cfg.max_seconds, None if cfg.val_data else val_dropped
+        )
     if any(dropped.values()):
         logger.warning("left out of training: %s", left_out(dropped))
     if any(val_dropped.values()):  # before: silently
