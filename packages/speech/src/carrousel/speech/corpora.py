@@ -13,8 +13,9 @@ recording, transcript as written, seconds when known, speaker); :func:`corpus_ki
   Every recording's header is read as the directory is listed: one that is not audio, empty or cut
   short is refused naming its ``wav.scp`` (or ``segments``) line. Entries that are commands
   (``sph2pipe -f wav x.sph |``) or archive offsets (``raw.ark:1234``) are refused: the recordings must
-  be files. Noise and unknown-word markers written as whole words
-  (``[noise]``, ``[laughter]``, ``<unk>``) are dropped from transcripts.
+  be files. Noise and unknown-word markers written as whole words (``[noise]``, ``[laughter]``,
+  ``<unk>``) are kept here, as written, and dropped with every layout's
+  (:func:`carrousel.speech.text.drop_markers`, in :mod:`carrousel.speech.data`).
 * ``ljspeech``: ``metadata.csv`` without a header, ``ID|text|normalized text`` per line (the third
   column when present), recordings ``wavs/ID.wav``; the speaker is the root's folder name.
 * ``vctk``: 0.92 (``wav48_silence_trimmed/p225/p225_001_mic1.flac``) or 0.80 (``wav48/p225/p225_001.wav``)
@@ -39,7 +40,6 @@ from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info
 from carrousel.speech.errors import AudioError, CorpusError
 from carrousel.speech.manifests import ManifestRow, read_transcript
 from carrousel.speech.segments import SegmentTimes
-from carrousel.speech.text import drop_markers
 
 __all__ = ["CORPORA", "corpus_kind", "read_corpus", "read_kaldi", "read_ljspeech", "read_timit", "read_vctk"]
 
@@ -183,7 +183,7 @@ def read_kaldi(root: Path) -> list[ManifestRow]:
     speakers = {f[0]: f[-1].strip() for _, f in _table(spk, "a Kaldi utt2spk")} if spk.is_file() else {}
     texts = {f[0]: f[1] if len(f) > 1 else "" for _, f in _table(root / "text", "a Kaldi text file")}
     rows = [
-        ManifestRow(Path(parts[utt][0]), drop_markers(text), parts[utt][1], speakers.get(utt, ""))
+        ManifestRow(Path(parts[utt][0]), text, parts[utt][1], speakers.get(utt, ""))
         for utt, text in texts.items()
         if utt in parts
     ]

@@ -92,7 +92,7 @@ class Utterance:
 
 
 def _utterance(path: Path, text: str, seconds: float | None = None, speaker: str = "") -> Utterance:
-    text = drop_markers(text)  # [noise], <unk>: every layout's, as a Kaldi directory's
+    text = drop_markers(text)  # [noise], <unk>: every layout's, here only (the readers keep them)
     first, *others = number_readings(text)
     return Utterance(str(path), first, seconds, speaker, tuple(others), not text.strip())
 
