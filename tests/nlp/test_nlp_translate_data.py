@@ -169,6 +169,22 @@ def test_tsv_without_csv_quoting_reads_as_before(tmp_path: Path, text: str) -> N
     assert read_pairs([tsv]) == [tuple(line.split("\t")) for line in text.splitlines()]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"Hello world\tHallo Welt\nGood\tGut\nBye"\tTschüss\n',  # a text opening with a quote, one ending so
+        '"\tHallo\nGood\tGut\nx\t"\n',  # a lone quote as a field, twice
+        '"Hello world\tHallo Welt\nHe said "hi\tEr sagte "hallo"\nBye"\tTschüss\n',
+    ],
+)
+def test_quotes_paired_across_unquoted_lines_are_text(tmp_path: Path, text: str) -> None:
+    """A field merely starting with a quote, its pair a later line's last character of a field: each line,
+    split on tabs, is a row as wide as the others, so the file is plain TSV, a row a line (before: read as CSV,
+    the lines between swallowed into one field holding line breaks and tabs, with only a warning)."""
+    (tsv := tmp_path / "opus.tsv").write_text(text, encoding="utf-8")
+    assert read_pairs([tsv]) == [tuple(line.split("\t")) for line in text.splitlines()]
+
+
 def test_aligned_files_differing_in_blank_lines_at_the_end(tmp_path: Path) -> None:
     # an editor's blank line at the end of one file; on main: "a.en has 4 lines but a.de has 3"
     (a := tmp_path / "a.en").write_text("open file\nclose file\nsave file\n\n", encoding="utf-8")

@@ -12,6 +12,9 @@ A line break inside a field quoted whole (pandas writes ``"Hello\nworld"`` over 
 field, as CSV reads it, and also shows CSV's escaping: the lines up to its closing quote are one row (with a
 warning counting such rows, the line break kept in the text). Before, each line was a row of its own, and the
 file was refused as having "1 tab-separated fields, not 2", telling to write one pair per line.
+A line break is not taken for that on its own where each line, split on tabs, is a row as wide as the others
+(``"Hello world<TAB>Hallo``, two rows down ``Bye"<TAB>Tschüss``: a text opening with a quote and one ending
+with one, unquoted): the file is read as written, a row a line; before, the rows between were one field.
 """
 
 from __future__ import annotations
@@ -57,9 +60,20 @@ def _quoted_rows(lines: Sequence[str]) -> list[tuple[int, str]] | None:
     if not any('"' in line for line in lines):  # no quote at all (OPUS, Tatoeba): no field is quoted
         return None
     rows = [(i, row) for i, row in _joined(lines) or [] if row.strip()]
-    if all(_LINE.fullmatch(row) for _, row in rows) and any(_ESCAPED.search(row) for _, row in rows):
-        return rows
-    return None
+    if not all(_LINE.fullmatch(row) for _, row in rows):
+        return None
+    escaped = [row for _, row in rows if _ESCAPED.search(row)]
+    if not escaped:
+        return None
+    if all("\n" in row and '""' not in row for row in escaped) and _rows_as_written(lines):
+        return None  # only quotes paired across lines show it, and each line is a row as written: plain TSV
+    return rows
+
+
+def _rows_as_written(lines: Sequence[str]) -> bool:
+    """Whether every non-blank line, split on tabs, has as many fields as the others: the file reads as plain
+    TSV, a row a line (a quote opening one line's field and one closing a later line's are text)."""
+    return len({line.count("\t") for line in lines if line.strip()}) == 1
 
 
 def tsv_rows(lines: Sequence[str], where: str) -> list[tuple[int, list[str]]]:
