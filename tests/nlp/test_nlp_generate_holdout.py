@@ -70,3 +70,25 @@ def test_a_smaller_holdout_fits_the_baselines_on_the_models_part_and_warns(
     held = tokenizer.encode(split_text(data)[1])
     fitted = NGramLM(3, tokenizer.vocab_size).fit(trained).log_probs(held)
     assert less.baselines["3-gram KN"] == pytest.approx(perplexity_of(fitted), rel=1e-9)
+
+
+def test_a_smaller_holdout_reads_the_text_once_and_encodes_no_text_twice(
+    lm_model: Path, small_text: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--holdout 0.05`` on a model trained at 0.1 cuts the text at both shares: before, ``check_holdout`` read
+    the files and encoded the model's training part (to compare its token count with the bundle's), then
+    ``evaluate_lm`` read the files again and encoded that part again for the baselines (botchan, 279 kB: ~0.4 s
+    of a ~0.9 s evaluation). The figures are the same (the test above)."""
+    import carrousel.nlp.pipeline.generate as generate
+    from carrousel.nlp.tokenization import TextTokenizer
+
+    reads: list[tuple[str, ...]] = []
+    read, encode = generate.read_corpus, TextTokenizer.encode
+    monkeypatch.setattr(generate, "read_corpus", lambda files: reads.append(tuple(files)) or read(files))
+    encoded: list[str] = []
+    monkeypatch.setattr(
+        TextTokenizer, "encode", lambda self, text: encoded.append(text) or encode(self, text)
+    )
+    evaluate_lm(LMEvaluateConfig(str(lm_model), LMDataConfig((str(small_text),), holdout=0.05), orders=(1,)))
+    assert reads == [(str(small_text),)]
+    assert len(encoded) == len(set(encoded)) == 3  # the model's part and tail (its check), the 5% tail

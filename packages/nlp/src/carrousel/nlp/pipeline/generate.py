@@ -67,11 +67,12 @@ _TRAIN_CHUNK = 4096  # characters per piece fed to the tokenizer trainer (newlin
 
 
 @check_args
-def split_text(data: LMDataConfig, settable: bool = True) -> tuple[str, str]:
+def split_text(data: LMDataConfig, settable: bool = True, text: str | None = None) -> tuple[str, str]:
     """``(train, held_out)``: the text of ``data.files`` cut at ``1 - holdout`` (at a line start if one
     is within 1% of the cut). ``settable``: a too short text's error may say to change the holdout share
-    (False: it is the model's, as for ``nlp generate export``, which has no ``--holdout``)."""
-    text = read_corpus(data.files)
+    (False: it is the model's, as for ``nlp generate export``, which has no ``--holdout``). ``text``: that
+    text when the caller has read it already (``evaluate_lm`` cuts it at two shares), else it is read."""
+    text = read_corpus(data.files) if text is None else text
     cut = int(len(text) * (1.0 - data.holdout))
     nl = text.find("\n", cut, cut + max(1, len(text) // 100))
     cut = nl + 1 if nl >= 0 else cut
@@ -357,11 +358,13 @@ def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
     on the training part with the model's own tokenizer."""
     start = time.perf_counter()
     gen = TextGenerator.from_pretrained(cfg.model, cfg.device, cfg.precision)
-    trained = check_holdout(gen.bundle.assets, gen.bundle.data, gen.tokenizer, cfg.data, split_text)  # first
-    train_text, held_text = split_text(cfg.data)
-    if trained is not None:  # a smaller tail: the baselines read the model's part
-        train_text = trained
-    train_ids = gen.tokenizer.encode(train_text)
+    text = read_corpus(cfg.data.files)  # once: the model's share and cfg's are both cut from it
+    trained = check_holdout(  # first
+        gen.bundle.assets, gen.bundle.data, gen.tokenizer, cfg.data, lambda d: split_text(d, text=text)
+    )
+    train_text, held_text = split_text(cfg.data, text=text)
+    # a smaller tail: the baselines read the model's part, encoded by check_holdout already
+    train_ids = gen.tokenizer.encode(train_text) if trained is None else trained
     held_ids = gen.tokenizer.encode(held_text)
     if len(held_ids) < 2:
         raise TextDataError(

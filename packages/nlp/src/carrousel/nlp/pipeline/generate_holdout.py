@@ -35,9 +35,9 @@ def check_holdout(
     tokenizer: TextTokenizer,
     data: LMDataConfig,
     split: Callable[[LMDataConfig], tuple[str, str]],
-) -> str | None:
+) -> list[int] | None:
     """Refuses a held-out share larger than the model's on the text it was trained on; for a smaller one, the
-    part the model trained on, for the baselines to be fitted on (with a warning).
+    token ids of the part the model trained on, for the baselines to be fitted on (with a warning).
 
     Args:
         assets: the bundle's assets (``holdout``: the share the model held out).
@@ -47,8 +47,9 @@ def check_holdout(
         split: ``(train, held_out)`` texts of a data config (``generate.split_text``).
 
     Returns:
-        The model's training part of ``data`` when ``data`` is that text and its share is smaller than the
-        model's, else None (the baselines are fitted on all before the tail).
+        The token ids of the model's training part of ``data`` (encoded here, for its count, once) when
+        ``data`` is that text and its share is smaller than the model's, else None (the baselines are fitted on
+        all before the tail).
 
     Raises:
         TextDataError: ``data`` is the training text and its held-out share is larger than the model's.
@@ -60,7 +61,8 @@ def check_holdout(
     if names != [Path(f).name for f in data.files]:
         return None
     train, held = split(replace(data, holdout=float(trained)))
-    if (len(tokenizer.encode(train)), len(tokenizer.encode(held))) != (
+    train_ids = tokenizer.encode(train)
+    if (len(train_ids), len(tokenizer.encode(held))) != (
         recorded.get("train_tokens"),
         recorded.get("held_out_tokens"),
     ):
@@ -75,7 +77,7 @@ def check_holdout(
             f"{1 - float(trained):.0%}",
             f"{float(trained) - data.holdout:.0%}",
         )
-        return train
+        return train_ids
     raise TextDataError(
         f"{option('data.holdout', data.holdout)} scores the last {data.holdout:.0%} of {', '.join(names)}, but "
         f"the model trained on all of it but the last {float(trained):.0%}: the perplexities would read text it "
