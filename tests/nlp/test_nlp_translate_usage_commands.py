@@ -3,7 +3,7 @@ on by default by the rule on git's validation split): the lowercase words before
 of a usage line (:func:`is_usage_line`; sub-command words too: ``git remote add``) are masked at decode time
 as one placeholder of kind ``path`` (the kind the network learnt to copy), so that they come back whole,
 and the network translates the rest. Other texts, and every text with the field off, are masked as before.
-Before: no ``verbatim`` in ``mask``, no ``command_span``, no field or flag (the network spelled an unseen
+Before: no kept pieces in ``mask`` (now its ``spans``), no ``command_span``, no field or flag (the network spelled an unseen
 command name from subwords: ``exec`` -> ``execec``, or dropped it: nlp docs/results-translation.md)."""
 
 from __future__ import annotations
@@ -55,19 +55,12 @@ def test_other_texts_have_no_command_words(text: str) -> None:
 
 @pytest.mark.parametrize(("text", "words"), COMMANDS)
 def test_command_words_are_one_path_placeholder_and_come_back(text: str, words: str) -> None:
-    masked, pieces = mask(text, None, command_span(text))
+    masked, pieces = mask(text, None, spans=[(0, command_span(text))])
     assert masked[0] == PATH0 and pieces[0] == words and words not in masked
     assert unmask(masked, pieces) == text
     rest, rest_pieces = mask(text[len(words) :])  # the rest masked as before, numbered after the command
     assert pieces[1:] == rest_pieces and len(masked) - 1 == len(rest)
     assert unmask(f"{PATH0} übersetzt", pieces) == f"{words} übersetzt"  # wherever the network puts it
-
-
-def test_verbatim_zero_masks_as_before_and_out_of_range_is_refused() -> None:
-    text = "git add [--force] %s"
-    assert mask(text, None, 0) == mask(text)
-    with pytest.raises(ValueError, match="verbatim"):
-        mask(text, None, len(text) + 1)
 
 
 def test_the_field_is_on_by_default() -> None:

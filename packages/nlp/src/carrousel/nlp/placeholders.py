@@ -19,9 +19,9 @@ and after decoding each placeholder token is replaced by the source text it stan
   with no source counterpart stay as text.
 * :func:`unmask` restores a decoded text; a placeholder the source lacks is dropped.
 
-A text's head can be masked whole as well (``verbatim``: a usage line's command words, ``git remote add``,
-``DecodeConfig.usage_commands``; ``spans``: other such pieces, a usage line's later commands, ``... or
-history -anrw``), each as one piece of kind ``path``: the kind of the identifiers that training pairs
+Pieces of a text can be masked whole as well (``spans``: a usage line's command words, ``git remote add``,
+and its later commands, ``... or history -anrw``: ``DecodeConfig.usage_commands``), each as one piece of kind
+``path``: the kind of the identifiers that training pairs
 always carry over unchanged (all 100 of ``path``'s symbols in the sources of git's German training split
 stand in their targets, 18 of those sources start with one), which the network learnt to copy.
 
@@ -108,7 +108,6 @@ def _find(text: str) -> list[re.Match[str]]:
 def mask(
     text: str,
     unknown: Callable[[str], bool] | None = None,
-    verbatim: int = 0,
     spans: Sequence[tuple[int, int]] = (),
 ) -> tuple[str, list[str]]:
     """``text`` with its placeholders replaced by symbols, and the replaced pieces in order.
@@ -116,20 +115,16 @@ def mask(
     Args:
         text: one source text.
         unknown: flags the words to mask as well (kind ``word``); None masks no word.
-        verbatim: the first ``verbatim`` characters are one piece of kind ``path`` (kept as written: a
-            usage line's command words, :func:`carrousel.nlp.usage_lines.command_span`); 0: none.
-        spans: ``(start, end)`` pieces kept as written as well, each one piece of kind ``path``, numbered in
-            order of appearance (a usage line's every command: :func:`carrousel.nlp.usage_lines.command_spans`);
-            in order, apart, after the ``verbatim`` head.
+        spans: ``(start, end)`` pieces kept as written, each one piece of kind ``path``, numbered in order of
+            appearance (a usage line's every command: :func:`carrousel.nlp.usage_lines.command_spans`); in
+            order and apart.
 
     Example:
         >>> masked, pieces = mask("cannot open '%s': 2 errors")
         >>> pieces, unmask(masked, pieces) == "cannot open '%s': 2 errors"
         (['%s', '2'], True)
     """
-    if not 0 <= verbatim <= len(text):
-        raise ValueError(f"verbatim must be in [0, {len(text)}] (the text's length), got {verbatim}")
-    kept = [(0, verbatim)] if verbatim else []
+    kept: list[tuple[int, int]] = []
     for start, end in spans:
         if not (kept[-1][1] if kept else 0) <= start < end <= len(text):
             raise ValueError(
