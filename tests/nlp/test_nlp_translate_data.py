@@ -222,10 +222,10 @@ def test_json_array_of_objects(tmp_path: Path) -> None:
     (p := tmp_path / "p.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
     assert read_pairs([p], "en", "de") == [("hello", "hallo"), ("file", "Datei")]
     (bad := tmp_path / "b.json").write_text('[{"en": "a", "de": "b"}, 3]', encoding="utf-8")
-    with pytest.raises(TextDataError, match=r"b.json item 2 is a JSON int, not an object"):
+    with pytest.raises(TextDataError, match=r"b.json: item 2 is a JSON number, not an object"):
         read_pairs([bad], "en", "de")
     bad.write_text('[{"en": "a",\n', encoding="utf-8")
-    with pytest.raises(TextDataError, match=r"b.json: a JSON array that does not parse \(line 2"):
+    with pytest.raises(TextDataError, match=r"b.json: a JSON array that does not parse \(line 2, column 1: "):
         read_pairs([bad], "en", "de")
 
 

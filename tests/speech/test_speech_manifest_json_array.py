@@ -1,6 +1,7 @@
 """A ``.json`` manifest holding one JSON array of rows (``[{"audio_filepath": ..., "text": ...}, ...]``,
 the shape most tools write) was refused as ``line 1 is not a JSON object``: it is read now, its rows named
-``item N`` in messages. An object spread over lines in a ``.jsonl`` says that JSON Lines is one per line."""
+``item N`` in messages (the shape read and refused by :func:`carrousel.core.json_records.json_records`). An
+object spread over lines in a ``.jsonl`` says that JSON Lines hold one per line."""
 
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ def test_a_json_array_is_read_and_its_items_named(tmp_path: Path, write_wav) -> 
         ("b.wav", "three"),
     ]
     manifest.write_text(json.dumps([rows[0], ["b.wav", "three"]]), encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"m\.json: item 2 is not a JSON object with strings"):
+    with pytest.raises(
+        CorpusError, match=r"m\.json: item 2 is a JSON array, not an object; write an array of"
+    ):
+        load_corpus(str(manifest))
+    manifest.write_text(json.dumps([rows[0], {"audio_filepath": "b.wav", "text": 3}]), encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"m\.json: item 2: its audio_filepath and text are not both JSON"):
         load_corpus(str(manifest))
 
 
@@ -34,6 +40,6 @@ def test_an_object_over_several_lines_names_json_lines(tmp_path: Path, write_wav
     manifest = tmp_path / "m.jsonl"
     manifest.write_text('{"audio_filepath": "a.wav",\n "text": "one"}\n', encoding="utf-8")
     with pytest.raises(
-        CorpusError, match=r"line 1 is not a JSON object .*\(JSON Lines: one whole object per line\)$"
+        CorpusError, match=r"m\.jsonl: line 1 is not JSON \(.*\); JSON Lines hold one whole object per line$"
     ):
         load_corpus(str(manifest))

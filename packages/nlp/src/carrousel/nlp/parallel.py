@@ -46,10 +46,9 @@ a seed and cuts valid and test shares.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +58,7 @@ from carrousel.core.args import check_args
 from carrousel.core.encodings import LEGACY_TEXT, file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, read_text
+from carrousel.core.json_records import json_records
 from carrousel.core.option_names import naming_flags, option
 from carrousel.core.paths import format_suffix, user_path, user_spec
 from carrousel.nlp.errors import TextDataError
@@ -125,36 +125,11 @@ def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
 
 def _read_jsonl(path: Path, src: str, tgt: str) -> list[Pair]:
     """Pairs of a JSON lines file, or of a ``.json`` file holding one array of objects (as the sentiment
-    ``--data`` reads it, and as ``json.dump(rows)`` writes it)."""
-    text = _read_text(path)
-    rows: Iterator[tuple[str, object]]  # (where, row): an array's items, or the lines parsed as they come
-    if text.lstrip().startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise TextDataError(
-                f"{path}: a JSON array that does not parse (line {exc.lineno}: {exc.msg})"
-            ) from None
-        rows, fix = ((f"{path} item {i}", row) for i, row in enumerate(items, 1)), "write an array of objects"
-    else:
-        rows, fix = _json_lines(path, text), "write one object per line"
-    pairs = []
-    for where, row in rows:  # each an object, read as a data set's row
-        if not isinstance(row, dict):
-            raise TextDataError(f"{where} is a JSON {type(row).__name__}, not an object; {fix}")
-        pairs.append(_row_pair(row, src, tgt, where))
-    return pairs
-
-
-def _json_lines(path: Path, text: str) -> Iterator[tuple[str, object]]:
-    """Each filled line of a JSON lines file, parsed, with its place (``f.jsonl line 3``)."""
-    for i, line in enumerate(file_lines(text), 1):
-        if line.strip():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                raise TextDataError(f"{path} line {i} is not JSON; write one object per line") from None
-            yield f"{path} line {i}", row
+    ``--data`` reads it, and as ``json.dump(rows)`` writes it): :func:`~carrousel.core.json_records.json_records`."""
+    return [
+        _row_pair(row, src, tgt, where)
+        for where, row in json_records(_read_text(path), str(path), TextDataError)
+    ]
 
 
 def _row_pair(row: dict[str, object], src: str, tgt: str, where: str) -> Pair:

@@ -27,7 +27,6 @@ a time: ``ROOT#test`` is ``ROOT/test.tsv`` (``#dev``, ``#train``, ``#validated``
 from __future__ import annotations
 
 import csv
-import json
 import logging
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -36,6 +35,7 @@ from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.files_text import decode_checked, read_failure
+from carrousel.core.json_records import json_records
 from carrousel.core.option_names import option
 from carrousel.core.paths import format_suffix, user_path
 from carrousel.speech.audio import AUDIO_SUFFIXES
@@ -184,43 +184,18 @@ def _base(path: Path, first: str) -> Path:
     return base
 
 
-def _json_items(path: Path, text: str) -> list[tuple[str, Any]] | None:
-    """A ``.json`` file holding one JSON array of rows (``[{...}, {...}]``): ``(where, item)`` per row, the
-    item as parsed; None for any other text (JSON Lines). Before, the array was refused as "line 1 is not a
-    JSON object"."""
-    if not text.lstrip().startswith("["):
-        return None
-    try:
-        items = json.loads(text)
-    except ValueError as exc:
-        raise CorpusError(
-            f"{path} is not a JSON array ({exc}); fix it, or write one object per line (.jsonl)"
-        ) from None
-    return [(f"{path}: item {n}", item) for n, item in enumerate(items, 1)]
-
-
 def _jsonl(path: Path, text: str) -> list[ManifestRow]:
+    """The rows of a JSON Lines manifest or of a ``.json`` one holding one array of objects
+    (:func:`~carrousel.core.json_records.json_records`: before, the array was refused as "line 1 is not a
+    JSON object")."""
     rows: list[tuple[str, dict[str, str], dict[str, Any]]] = []
-    items = _json_items(path, text)  # an array's rows, parsed once (an empty one: read as lines, refused)
-    lines = items or [
-        (f"{path}: line {n}", line) for n, line in enumerate(file_lines(text), 1) if line.strip()
-    ]
-    for where, line in lines:
-        try:
-            row = line if items else json.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError("not an object")
-            cols = _columns(list(row), where, "the object")
-            if not isinstance(row[cols["path"]], str) or not isinstance(row[cols["transcript"]], str):
-                raise ValueError("path or text is not a string")
-        except CorpusError:
-            raise
-        except ValueError:
-            names = f"{' | '.join(COLUMNS['path'])} and {' | '.join(COLUMNS['transcript'])}"
-            spread = (
-                "" if items or line.rstrip().endswith("}") else " (JSON Lines: one whole object per line)"
+    for where, row in json_records(text, str(path), CorpusError):
+        cols = _columns(list(row), where, "the object")
+        if not isinstance(row[cols["path"]], str) or not isinstance(row[cols["transcript"]], str):
+            raise CorpusError(
+                f"{where}: its {cols['path']} and {cols['transcript']} are not both JSON strings; write the"
+                " recording's path and its transcript in quotes"
             )
-            raise CorpusError(f"{where} is not a JSON object with strings {names}{spread}") from None
         rows.append((where, cols, {role: row.get(col) for role, col in cols.items()}))
     base, times = _base(path, rows[0][2]["path"] if rows else ""), SegmentTimes()
     off: list[tuple[str, Path, float, float]] = []  # rows whose duration is not their recording's length
