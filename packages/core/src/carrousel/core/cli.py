@@ -139,13 +139,16 @@ Verbose = Annotated[
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Errors only: no progress, no logs.")]
 
 
-def create_app(name: str, help: str, version: str) -> typer.Typer:
+def create_app(name: str, help: str, version: str | Callable[[], str]) -> typer.Typer:
     """A typer app following the conventions: ``-h``, ``--version``, help when run without a command.
 
     Args:
         name: program name (``"finance"``).
         help: one-line description shown by ``--help``.
-        version: the version string ``--version`` prints (``"carrousel-finance 0.1.0"``).
+        version: the version string ``--version`` prints (``"carrousel-finance 0.1.0"``), or a function
+            giving it, called only for ``--version``: reading an installed version imports
+            :mod:`importlib.metadata` (:mod:`carrousel.core.version`), which every other start (``--help``,
+            a command) then does without.
     """
     app = typer.Typer(
         name=name,
@@ -159,7 +162,7 @@ def create_app(name: str, help: str, version: str) -> typer.Typer:
 
     def show_version(value: bool) -> None:
         if value:
-            typer.echo(version)
+            typer.echo(version() if callable(version) else version)
             raise typer.Exit()
 
     @app.callback()

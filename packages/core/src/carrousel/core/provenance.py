@@ -17,7 +17,6 @@ from __future__ import annotations
 import platform
 import re
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol, TypedDict
 
 from carrousel.core.version import installed_version
@@ -106,6 +105,8 @@ def software_versions(record: Mapping[str, Any] | None = None) -> dict[str, str]
     if record is not None:
         found = record.get("versions")
         return {str(k): str(v) for k, v in found.items()} if isinstance(found, Mapping) else {}
+    from importlib.metadata import PackageNotFoundError, version  # 15-50 ms: not at every CLI start
+
     found = {"python": platform.python_version()}
     for name in ("torch", "numpy"):
         try:
@@ -157,6 +158,8 @@ def upgrade_command(written: Mapping[str, Any] | _Written) -> str:
     Args:
         written: the bundle's manifest, or the loaded bundle.
     """
+    from importlib.metadata import PackageNotFoundError, version
+
     packages = ["carrousel-core"]
     domain = str(_record(written).get("kind", "")).partition(".")[0]
     if domain and domain != "core":

@@ -23,7 +23,6 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Literal
 
@@ -123,6 +122,8 @@ def registered_samples() -> dict[str, Sample]:
     Raises:
         RegistryError: when an entry point yields something other than Samples, or two share a name.
     """
+    from importlib.metadata import entry_points  # 15-50 ms to import: only when a sample is asked for
+
     found: dict[str, Sample] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from carrousel.bio import __version__
+import carrousel.bio
 from carrousel.bio.cli.discover import discover
 from carrousel.bio.cli.enrich import enrich
 from carrousel.bio.cli.evaluate import evaluate
@@ -19,7 +19,7 @@ __all__ = ["app", "main"]
 app = cli.create_app(
     "bio",
     "carrousel-bio: DNA motif detection: PWM scans with exact statistics and CNN-BiLSTM models.",
-    f"carrousel-bio {__version__}",
+    lambda: f"carrousel-bio {carrousel.bio.__version__}",  # read on --version only
 )
 add_sample_commands(app, "bio", SAMPLES)  # samples list / samples place (core.cli_samples)
 # quiet_with: the file or folder that holds the results, with which -q prints nothing

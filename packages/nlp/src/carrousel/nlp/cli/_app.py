@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import carrousel.nlp
 from carrousel.core.cli import create_app, run
 from carrousel.core.cli_samples import add_sample_commands
-from carrousel.nlp import __version__
 from carrousel.nlp.cli.generate import generate_app
 from carrousel.nlp.cli.sentiment import sentiment_app
 from carrousel.nlp.cli.translate import translate_app
@@ -15,7 +15,7 @@ __all__ = ["app", "main"]
 app = create_app(
     "nlp",
     "carrousel-nlp: sentiment analysis, text generation and translation with recurrent networks.",
-    f"carrousel-nlp {__version__}",
+    lambda: f"carrousel-nlp {carrousel.nlp.__version__}",  # read on --version only
 )
 add_sample_commands(app, "nlp", SAMPLES)  # samples list / samples place (core.cli_samples)
 app.add_typer(sentiment_app, name="sentiment")

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+import carrousel.speech
 from carrousel.core import cli
 from carrousel.core.cli_samples import add_sample_commands
-from carrousel.speech import __version__
 from carrousel.speech.cli.evaluate import evaluate
 from carrousel.speech.cli.export import export
 from carrousel.speech.cli.stream import stream
@@ -17,7 +17,9 @@ from carrousel.speech.samples import SAMPLES
 __all__ = ["app", "main"]
 
 app = cli.create_app(
-    "speech", "carrousel-speech: speech recognition with BiLSTM + CTC.", f"carrousel-speech {__version__}"
+    "speech",
+    "carrousel-speech: speech recognition with BiLSTM + CTC.",
+    lambda: f"carrousel-speech {carrousel.speech.__version__}",  # read on --version only
 )
 add_sample_commands(app, "speech", SAMPLES)  # samples list / samples place (core.cli_samples)
 cli.command(app, "synth-corpus", quiet_with="out")(synth_corpus)
