@@ -121,3 +121,24 @@ def test_array_lengths_and_values_are_told_the_numpy_fix() -> None:
     bad[0, 0, 0] = np.nan
     with pytest.raises(DataError, match=r"replace them \(np\.nan_to_num\) or drop those rows$"):
         module.run(bad, lengths.numpy())
+
+
+def test_array_lengths_are_checked_by_the_encoders_rule_in_numpy_words() -> None:
+    """OnnxModule kept its own copy of the lengths shape check before calling the encoder's check_lengths;
+    the rule now lives there only (check_lengths(numpy=...)), so fractional array lengths name NumPy's dtype
+    (``float64``, was ``torch.float64``), and every other refusal is the eager encoder's message."""
+    model = _model("lstm")
+    x, lengths = torch.randn(3, 6, 4), torch.tensor([6, 4, 2])
+    module = OnnxModule(export_onnx(model, (x, lengths), ["x", "lengths"], DYN))
+    with pytest.raises(
+        ShapeError, match=r"^lengths must be whole step counts, got \[6\.0, 4\.5, 2\.0\] \(float64\)"
+    ):
+        module.run(x.numpy(), np.array([6.0, 4.5, 2.0]))
+    with pytest.raises(ShapeError, match=r"\(torch\.float64\); give integers$"):
+        module.run(x, torch.tensor([6.0, 4.5, 2.0], dtype=torch.float64))
+    for bad in ([6, 0, 2], [6, 7, 2], [6, -1, 2]):
+        with pytest.raises(ShapeError) as eager:
+            model(x, torch.tensor(bad))
+        with pytest.raises(ShapeError) as onnx:
+            module.run(x.numpy(), np.array(bad))
+        assert str(onnx.value) == str(eager.value)

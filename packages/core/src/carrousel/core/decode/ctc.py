@@ -21,7 +21,7 @@ from torch import Tensor
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, DataError, ShapeError
-from carrousel.core.nn.recurrent import check_lengths
+from carrousel.core.nn.lengths import check_lengths
 
 __all__ = [
     "CTCResult",
@@ -67,7 +67,22 @@ def _numpy(log_probs: Tensor | np.ndarray) -> np.ndarray:
         return log_probs.detach().to("cpu", torch.float64).numpy()
     if isinstance(log_probs, np.ndarray):
         return log_probs.astype(np.float64, copy=False)
-    raise ShapeError(f"log_probs must be a tensor or numpy array, got {type(log_probs).__name__}")
+    kind = type(log_probs).__name__
+    raise ShapeError(
+        f"log_probs must be a tensor or numpy array, got {kind}; convert it, np.asarray(log_probs)"
+    )
+
+
+def _shape_message(shape: tuple[int, ...], want: str, numpy: bool) -> str:
+    """``log_probs`` of the wrong shape for ``want``, with the fix spelled for an array or a tensor."""
+    said = f"log_probs must be {want}, got shape {shape}"
+    add = "log_probs[None]" if numpy else "log_probs.unsqueeze(0)"
+    if len(shape) in (1, 2):  # one frame (C,) where (T, C) is wanted; one sequence (T, C) where (B, T, C) is
+        return f"{said}; for one {'frame' if len(shape) == 1 else 'sequence'} add the leading axis: {add}"
+    if len(shape) == 3:  # where (T, C) is wanted
+        return f"{said}; give one sequence at a time, log_probs[b, :length]"
+    squeeze = "np.squeeze(log_probs)" if numpy else "log_probs.squeeze()"
+    return f"{said}; give per-frame log-probabilities, dropping the extra axes of size 1: {squeeze}"
 
 
 def _lengths(lengths: Tensor | np.ndarray | Sequence[int] | None, B: int, T: int) -> list[int]:
@@ -89,7 +104,7 @@ def _check_log_probs(top: float) -> None:
 
 def _check_blank(blank: int, C: int) -> None:
     if not 0 <= blank < C:
-        raise ConfigError(f"blank={blank} is not a class index of log_probs with {C} classes")
+        raise ConfigError(f"blank={blank} is not a class index of log_probs with {C} classes; use 0..{C - 1}")
 
 
 def _segments(path: np.ndarray, frame_lp: np.ndarray, blank: int) -> CTCResult:
@@ -139,13 +154,13 @@ def ctc_greedy_decode(
     """
     if isinstance(log_probs, Tensor):
         if log_probs.dim() not in (2, 3):
-            raise ShapeError(f"log_probs must be (T, C) or (B, T, C), got shape {tuple(log_probs.shape)}")
+            raise ShapeError(_shape_message(tuple(log_probs.shape), "(T, C) or (B, T, C)", False))
         best_lp_t, best_t = log_probs.detach().max(dim=-1)
         best_lp, best = _numpy(best_lp_t), best_t.cpu().numpy()
     else:
         arr = _numpy(log_probs)
         if arr.ndim not in (2, 3):
-            raise ShapeError(f"log_probs must be (T, C) or (B, T, C), got shape {arr.shape}")
+            raise ShapeError(_shape_message(arr.shape, "(T, C) or (B, T, C)", True))
         best, best_lp = arr.argmax(axis=-1), arr.max(axis=-1)
     _check_blank(blank, log_probs.shape[-1])
     if best.ndim == 1:
@@ -175,7 +190,7 @@ def ctc_forced_align(log_probs: Tensor | np.ndarray, labels: Sequence[int], blan
     """
     lp = _numpy(log_probs)
     if lp.ndim != 2:
-        raise ShapeError(f"log_probs must be (T, C), got shape {lp.shape}")
+        raise ShapeError(_shape_message(lp.shape, "(T, C)", not isinstance(log_probs, Tensor)))
     T, C = lp.shape
     _check_blank(blank, C)
     _check_log_probs(float(lp.max()) if lp.size else _NEG)
@@ -183,7 +198,10 @@ def ctc_forced_align(log_probs: Tensor | np.ndarray, labels: Sequence[int], blan
     z[1::2] = np.asarray(labels, dtype=np.int64)
     S = len(z)
     if len(labels) and (z[1::2].min() < 0 or z[1::2].max() >= C or (z[1::2] == blank).any()):
-        raise ShapeError(f"labels must be non-blank classes in [0, {C}), got {list(labels)}")
+        raise ShapeError(
+            f"labels must be non-blank classes in [0, {C}), got {list(labels)}; drop the blanks "
+            f"(blank={blank}) and map the labels to this model's classes"
+        )
     skip = np.zeros(S, dtype=bool)
     skip[2:] = (z[2:] != blank) & (z[2:] != z[:-2])
     score = np.full(S, _NEG)
@@ -201,7 +219,12 @@ def ctc_forced_align(log_probs: Tensor | np.ndarray, labels: Sequence[int], blan
     if T == 0 or not np.isfinite(score[end]):
         if T == 0 and not labels:
             return CTCResult([], 0.0, 0.0, [], [], [])
-        raise ShapeError(f"{len(labels)} labels cannot be aligned to {T} frames with finite probability")
+        need = len(labels) + int((z[3::2] == z[1:-2:2]).sum())  # a blank between equal neighbours
+        why = f"they need {need} frames" if need > T else "a label has probability 0 where it must appear"
+        raise ShapeError(
+            f"{len(labels)} labels cannot be aligned to {T} frames with finite probability ({why}); check "
+            "that the labels belong to these frames"
+        )
     states = np.empty(T, dtype=np.int64)
     s = end
     for t in range(T - 1, -1, -1):
@@ -358,7 +381,7 @@ def ctc_prefix_beam_search_batch(
     """
     lp = _numpy(log_probs)
     if lp.ndim != 3:
-        raise ShapeError(f"log_probs must be (B, T, C), got shape {lp.shape}")
+        raise ShapeError(_shape_message(lp.shape, "(B, T, C)", not isinstance(log_probs, Tensor)))
     B, T, _ = lp.shape
     return [
         ctc_prefix_beam_search(

@@ -16,8 +16,8 @@ from torch import Tensor, nn
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError, ExportError, ShapeError
-from carrousel.core.nn.input_shape import input_shape_message, lengths_shape_message
-from carrousel.core.nn.recurrent import check_lengths
+from carrousel.core.nn.input_shape import input_shape_message
+from carrousel.core.nn.lengths import check_lengths
 from carrousel.core.optional import require
 
 __all__ = ["EXTRA", "OnnxModule", "onnx_session", "run_onnx"]
@@ -256,16 +256,14 @@ def _recurrent_op(blob: bytes) -> str | None:
 
 
 def _check_lengths(inputs: Sequence[Tensor | np.ndarray], at: int) -> Tensor | np.ndarray:
-    """:func:`~carrousel.core.nn.recurrent.check_lengths` of ``inputs[at]`` against the first input with
-    two or more axes, ``(B, T, ...)``: the lengths as ``int64`` (``inputs[at]`` itself when there is none)."""
+    """:func:`~carrousel.core.nn.lengths.check_lengths` of ``inputs[at]`` against the first input with
+    two or more axes, ``(B, T, ...)``: the lengths as ``int64`` (``inputs[at]`` itself when there is none).
+    Its fixes are spelled for NumPy where that input is an array (``np.full``, not ``torch.full``)."""
     seqs = [v for i, v in enumerate(inputs) if i != at and np.ndim(v) >= 2]
     if not seqs:
         return inputs[at]
     B, T = (int(n) for n in tuple(seqs[0].shape)[:2])
-    shape = tuple(np.shape(inputs[at]))
-    if shape != (B,):  # the fix spelled for arrays where x is one (np.full, not torch.full)
-        raise ShapeError(lengths_shape_message(shape, B, T, numpy=isinstance(seqs[0], np.ndarray)))
-    return check_lengths(torch.as_tensor(inputs[at]), B, T)
+    return check_lengths(inputs[at], B, T, numpy=isinstance(seqs[0], np.ndarray))
 
 
 def _check_finite(name: str, value: Tensor | np.ndarray, lengths: np.ndarray | None) -> None:

@@ -29,8 +29,8 @@ from torch import Tensor, nn
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ShapeError
-from carrousel.core.nn.input_shape import lengths_shape_message
-from carrousel.core.nn.recurrent import check_lengths
+from carrousel.core.nn.input_shape import input_shape_message, lengths_shape_message
+from carrousel.core.nn.lengths import check_host_lengths, mask_from_lengths, resolve_mask
 
 __all__ = [
     "POOLINGS",
@@ -61,57 +61,6 @@ class AttentionOutput(NamedTuple):
 
     context: Tensor
     weights: Tensor
-
-
-def _checked(lengths: Tensor, steps: int) -> Tensor:
-    """``lengths`` ``(B,)`` checked as :func:`check_lengths` does (whole numbers in ``[0, steps]``) where
-    that costs no device read: CPU lengths, outside tracing and compiling (no data-dependent branch there)."""
-    if lengths.device.type != "cpu" or torch.jit.is_tracing() or torch.compiler.is_compiling():
-        return lengths
-    if steps < 0:
-        raise ShapeError(f"max_len must be >= 0 (time steps of the mask), got {steps}")
-    return check_lengths(lengths, lengths.shape[0], steps, empty_ok=True)
-
-
-def mask_from_lengths(lengths: Tensor, max_len: int, device: torch.device | None = None) -> Tensor:
-    """Returns a ``(B, max_len)`` boolean mask, True at steps ``t < lengths[b]``.
-
-    Args:
-        lengths: ``(B,)`` step counts (a tensor, list or NumPy array; whole floats are read as integers).
-        max_len: time steps ``T`` of the mask.
-        device: where the mask is made (default: that of ``lengths``).
-
-    Raises:
-        ShapeError: lengths not ``(B,)``; CPU lengths (not when tracing) outside ``[0, max_len]``, fractional.
-    """
-    lengths = torch.as_tensor(lengths)
-    if lengths.dim() != 1:
-        raise ShapeError(lengths_shape_message(tuple(lengths.shape), None))
-    lengths = _checked(lengths, max_len)
-    dev = device if device is not None else lengths.device
-    steps = torch.arange(max_len, device=dev)
-    return steps.unsqueeze(0) < lengths.to(dev).unsqueeze(1)
-
-
-def resolve_mask(
-    batch: int, steps: int, device: torch.device, mask: Tensor | None, lengths: Tensor | None
-) -> Tensor | None:
-    """Returns a ``(B, T)`` boolean mask of valid steps from ``mask`` or ``lengths`` (None when neither).
-
-    Raises:
-        ShapeError: when the mask or lengths do not fit ``(batch, steps)``.
-    """
-    if mask is not None:
-        mask = torch.as_tensor(mask)  # a list or NumPy array, as the encoder takes (was AttributeError)
-        if mask.shape != (batch, steps):
-            raise ShapeError(f"mask must be (batch, time) = ({batch}, {steps}), got {tuple(mask.shape)}")
-        return mask.to(device=device, dtype=torch.bool)
-    if lengths is not None:
-        lengths = torch.as_tensor(lengths)
-        if lengths.shape != (batch,):
-            raise ShapeError(lengths_shape_message(tuple(lengths.shape), batch, steps))
-        return mask_from_lengths(lengths, steps, device)
-    return None
 
 
 def _check_sizes(owner: str, **sizes: int) -> None:
@@ -155,21 +104,35 @@ def _prepare(
     query: Tensor, keys: Tensor, values: Tensor | None, mask: Tensor | None, lengths: Tensor | None
 ) -> tuple[Tensor, Tensor, Tensor, Tensor | None, bool]:
     if keys.dim() != 3:
-        raise ShapeError(f"keys must be (batch, time, features), got shape {tuple(keys.shape)}")
+        raise ShapeError(input_shape_message(tuple(keys.shape), None, name="keys"))
     single = query.dim() == 2
     q = query.unsqueeze(1) if single else query
     if q.dim() != 3 or q.shape[0] != keys.shape[0]:
-        raise ShapeError(
-            f"query must be (batch, features) or (batch, steps, features) with batch {keys.shape[0]}, "
-            f"got shape {tuple(query.shape)}"
-        )
+        raise ShapeError(_query_message(tuple(query.shape), keys.shape[0]))
     v = keys if values is None else values
-    if v.dim() != 3 or v.shape[:2] != keys.shape[:2]:
-        raise ShapeError(f"values must be (batch, time, features) like keys, got shape {tuple(v.shape)}")
+    if v.dim() != 3:
+        raise ShapeError(input_shape_message(tuple(v.shape), None, name="values"))
+    if v.shape[:2] != keys.shape[:2]:
+        B, Tk = keys.shape[:2]
+        raise ShapeError(
+            f"values must be (batch, time, features) = ({B}, {Tk}, ...) like keys, got shape "
+            f"{tuple(v.shape)}; "
+            "give one value vector per key, or values=None to average the keys themselves"
+        )
     m = resolve_mask(keys.shape[0], keys.shape[1], keys.device, mask, lengths)
     if m is not None:  # zeros at padded keys: a NaN there reaches neither the scores nor any gradient
         keys = keys.masked_fill(~m.unsqueeze(-1), 0.0)
     return q, keys, v, m, single
+
+
+def _query_message(shape: tuple[int, ...], B: int) -> str:
+    """A query of the wrong shape for keys of batch ``B``, with the likely fix."""
+    said = f"query must be (batch, features) or (batch, steps, features) with batch {B}, got shape {shape}"
+    if len(shape) == 1:
+        return f"{said}; for one sequence add the batch dimension: query.unsqueeze(0)"
+    if len(shape) in (2, 3):
+        return f"{said}; give one query per sequence of the keys ({B} rows), or keys of {shape[0]} sequences"
+    return f"{said}; flatten the extra axes into steps: query.reshape({B}, -1, query.shape[-1])"
 
 
 class _KeyAttention(nn.Module):
@@ -289,7 +252,7 @@ def _lengths_of(output: Tensor, lengths: Tensor | None, mask: Tensor | None) -> 
     lengths = torch.as_tensor(lengths)
     if lengths.shape != (B,):
         raise ShapeError(lengths_shape_message(tuple(lengths.shape), B, T))
-    return _checked(lengths, T).to(device=output.device, dtype=torch.long)
+    return check_host_lengths(lengths, T).to(device=output.device, dtype=torch.long)
 
 
 def last_pool(
@@ -303,8 +266,18 @@ def last_pool(
     states directly. A mask is taken as a valid prefix per row; a row of length 0 gives step 0's output
     (zeros in an encoder's output).
     """
-    if directions not in (1, 2) or output.dim() != 3 or output.shape[-1] % directions:
-        raise ShapeError(f"need directions 1 or 2, output (B, T, {directions}*H); got {tuple(output.shape)}")
+    if directions not in (1, 2):
+        raise ShapeError(
+            f"need directions 1 or 2, got {directions}; pass 2 for a bidirectional encoder's output, else 1"
+        )
+    if output.dim() != 3:
+        raise ShapeError(input_shape_message(tuple(output.shape), None, name="output"))
+    if output.shape[-1] % directions:
+        raise ShapeError(
+            f"need directions 1 or 2, output (B, T, {directions}*H); got {tuple(output.shape)}: "
+            f"{output.shape[-1]} features do not split into {directions} directions; pass directions=1 for "
+            "a one-directional encoder"
+        )
     idx = (_lengths_of(output, lengths, mask) - 1).clamp(min=0)
     rows = torch.arange(output.shape[0], device=output.device)
     fwd = output[rows, idx]  # (B, D*H)
@@ -354,7 +327,7 @@ class AttentionPooling(nn.Module):
     ) -> AttentionOutput:
         """Pools ``(B, T, D)`` into context ``(B, D)`` with weights ``(B, T)`` (zero at padding)."""
         if output.dim() != 3:
-            raise ShapeError(f"output must be (batch, time, features), got shape {tuple(output.shape)}")
+            raise ShapeError(input_shape_message(tuple(output.shape), None, name="output"))
         m = resolve_mask(output.shape[0], output.shape[1], output.device, mask, lengths)
         values = output if m is None else output.masked_fill(~m.unsqueeze(-1), 0.0)
         scores = torch.tanh(self.proj(values)) @ self.query  # (B, T)

@@ -154,11 +154,20 @@ def pinball_loss(pred: Tensor, target: Tensor, quantiles: tuple[float, ...] | Te
         quantile_levels(quantiles)  # the metric's check: PinballLoss((1.5,)) was refused, this loss was not
     q = torch.as_tensor(quantiles, dtype=pred.dtype, device=pred.device)
     if pred.dim() != 3 or pred.shape[:2] != target.shape or pred.shape[-1] != q.numel():
-        raise ShapeError(
-            f"pred must be (batch, horizon, {q.numel()}) and target (batch, horizon), "
-            f"got {tuple(pred.shape)} and {tuple(target.shape)}"
-        )
+        raise ShapeError(_pinball_message(tuple(pred.shape), tuple(target.shape), q.numel()))
     return pinball_terms(pred, target, q).mean()
+
+
+def _pinball_message(pred: tuple[int, ...], target: tuple[int, ...], Q: int) -> str:
+    """Predictions ``pred`` and targets ``target`` that do not fit ``Q`` quantile levels, with the fix."""
+    said = f"pred must be (batch, horizon, {Q}) and target (batch, horizon), got {pred} and {target}"
+    if len(pred) == 3 and pred[:2] == target:
+        return f"{said}; the model predicts {pred[-1]} quantiles: pass its levels (config.quantiles)"
+    if len(pred) == 2 and pred == target:
+        return f"{said}; pred has no quantile axis: build the model with quantiles=..., or use a point loss"
+    if len(pred) == 3 and len(target) == 1 and pred[:1] == target:
+        return f"{said}; for one value per row add the horizon axis: target.unsqueeze(-1)"
+    return f"{said}; give one target per (row, horizon step) of pred"
 
 
 def _check_common(encoder: object, pooling: str, dropout: float, num_embeddings: int) -> None:
@@ -248,9 +257,7 @@ class _SequenceModel(nn.Module):
         """
         if self.embedding is not None:
             if x.dim() != 2 or x.is_floating_point():
-                raise ShapeError(
-                    f"this model takes (batch, time) integer ids, got {x.dtype} {tuple(x.shape)}"
-                )
+                raise ShapeError(_ids_message(x, self.embedding.num_embeddings))
             n = self.embedding.num_embeddings
             # checked on the CPU only, where it costs no device read (was IndexError); not while tracing
             tracing = torch.jit.is_tracing() or torch.compiler.is_compiling()  # no data-dependent branch
@@ -267,6 +274,16 @@ class _SequenceModel(nn.Module):
         if self.pooling.mode == "last":
             return enc.last
         return self.pooling(enc.output, lengths, mask)
+
+
+def _ids_message(x: Tensor, n: int) -> str:
+    """Input ``x`` that is not ``(batch, time)`` integer ids for a model embedding ``n`` ids, with the fix."""
+    said = f"this model takes (batch, time) integer ids (num_embeddings={n}), got {x.dtype} {tuple(x.shape)}"
+    if x.dim() == 1:
+        return f"{said}; for one sequence add the batch dimension: x.unsqueeze(0)"
+    if x.dim() == 2:
+        return f"{said}; convert whole-number ids with x.long()"
+    return f"{said}; give ids, or features to a model built with num_embeddings=0"
 
 
 @register_module("sequence_classifier")

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from carrousel.core.args import check_args
 
-__all__ = ["input_shape_message", "lengths_shape_message"]
+__all__ = ["input_shape_message", "lengths_shape_message", "mask_shape_message"]
 
 _TORCH_FIXES = ("x.unsqueeze(0)", "x.view(1, 1, -1)", "x.transpose(1, 2)")  # add batch, one step, swap axes
 _NUMPY_FIXES = ("x[None]", "x.reshape(1, 1, -1)", "x.transpose(0, 2, 1)")
 
 
 @check_args
-def input_shape_message(shape: tuple[int, ...], input_size: int | None, *, numpy: bool = False) -> str:
+def input_shape_message(
+    shape: tuple[int, ...], input_size: int | None, *, numpy: bool = False, name: str = "input"
+) -> str:
     """One line: the expected and given shapes, and the fix for the likely mistake.
 
     Args:
@@ -27,9 +29,12 @@ def input_shape_message(shape: tuple[int, ...], input_size: int | None, *, numpy
             contains encoders, :func:`~carrousel.core.nn.backend.explain_backend`): only the number of
             dimensions is then judged.
         numpy: spell the fixes for a NumPy array (``x[None]``, not ``x.unsqueeze(0)``): the reference layers.
+        name: what the tensor is called (``"keys"``, ``"output"``: attention and pooling take sequences too);
+            its fixes then name it (``keys.unsqueeze(0)``) where the encoder's input is ``x``.
     """
-    batch, step, swap = _NUMPY_FIXES if numpy else _TORCH_FIXES
-    said = f"input must be (batch, time, {input_size or 'features'}), got shape {shape}"
+    var = "x" if name == "input" else name
+    batch, step, swap = (f"{var}{fix[1:]}" for fix in (_NUMPY_FIXES if numpy else _TORCH_FIXES))
+    said = f"{name} must be (batch, time, {input_size or 'features'}), got shape {shape}"
     if len(shape) == 2 and input_size in (None, shape[-1]):
         return f"{said}; for one sequence add the batch dimension: {batch}"
     if len(shape) == 1 and input_size in (None, shape[0]):
@@ -66,3 +71,35 @@ def lengths_shape_message(
     if B is not None and shape == (T,):  # x given as (time, batch, features)
         return f"{said}; the input ({B}, {T}, ...) looks time-first: pass it batch-first, {swap}"
     return said
+
+
+@check_args
+def mask_shape_message(
+    shape: tuple[int, ...], B: int | None, T: int | None = None, *, numpy: bool = False
+) -> str:
+    """One line: a mask of valid steps of the wrong shape for an input ``(B, T, ...)``, and the likely fix.
+
+    ``B`` None: the batch is not known (``lengths_from_mask``): only the number of axes is judged. A
+    ``(B, T, 1)`` mask (a per-step feature kept) names the squeeze, a ``(T, B)`` one the transpose, one of
+    other steps than the input builds it from the lengths. ``numpy``: spell the fixes for NumPy arrays.
+    """
+    swap, batch, squeeze = ("mask.T", "mask[None]", "mask[..., 0]") if numpy else _TORCH_MASK_FIXES
+    said = f"mask must be (batch, time){'' if B is None else f' = ({B}, {T})'}, got shape {shape}"
+    if len(shape) == 3 and shape[-1] == 1 and (B is None or shape[:2] == (B, T)):
+        return f"{said}; drop the trailing axis: {squeeze}"
+    if len(shape) == 1 and (B is None or (B == 1 and shape == (T,))):
+        return f"{said}; for one sequence add the batch dimension: {batch}"
+    if B is not None and B != T and shape == (T, B):
+        return f"{said}; the mask looks time-first (time, batch): {swap}"
+    if B is not None and len(shape) == 2 and shape[0] == B:
+        return (
+            f"{said}; the mask has {shape[1]} steps where the input has {T}: build it for the input, "
+            f"mask_from_lengths(lengths, {T}), or pass lengths instead"
+        )
+    return (
+        f"{said}; give one row per sequence, True at its valid steps (carrousel.core.nn.mask_from_lengths), "
+        "or pass lengths instead"
+    )
+
+
+_TORCH_MASK_FIXES = ("mask.transpose(0, 1)", "mask.unsqueeze(0)", "mask.squeeze(-1)")

@@ -30,7 +30,8 @@ from carrousel.core.nn.autocast_dtypes import autocast_covers, cpu_fp16_autocast
 from carrousel.core.nn.cells import CELLS, LoopLayer
 from carrousel.core.nn.gru_native import choose_gru_kernel
 from carrousel.core.nn.init import init_recurrent_
-from carrousel.core.nn.input_shape import input_shape_message, lengths_shape_message
+from carrousel.core.nn.input_shape import input_shape_message, mask_shape_message
+from carrousel.core.nn.lengths import check_lengths, lengths_from_mask
 from carrousel.core.nn.varlen import VARLEN_PATHS, choose_varlen, run_padded
 
 __all__ = [
@@ -160,62 +161,6 @@ class RecurrentConfig:
             and self.zoneout == 0.0
             and self.recurrent_dropout == 0.0
         )
-
-
-def lengths_from_mask(mask: Tensor) -> Tensor:
-    """Returns ``(B,)`` lengths from a ``(B, T)`` mask of valid steps.
-
-    Raises:
-        ShapeError: when the mask is not 2-D or a row is not a prefix of valid steps followed by padding.
-    """
-    if mask.dim() != 2:
-        raise ShapeError(f"mask must be (batch, time), got shape {tuple(mask.shape)}")
-    valid = mask.to(torch.bool)
-    lengths = valid.to(torch.long).sum(dim=1)
-    prefix = torch.arange(mask.shape[1], device=mask.device).unsqueeze(0) < lengths.unsqueeze(1)
-    if not bool((prefix == valid).all()):
-        raise ShapeError(
-            "mask must mark a prefix of valid steps in every row (True...True False...False); "
-            "left-pad or holes are not supported, pass right-padded sequences"
-        )
-    return lengths
-
-
-def check_lengths(lengths: Tensor | list[int], B: int, T: int, empty_ok: bool = False) -> Tensor:
-    """``lengths`` as a CPU ``long`` tensor ``(B,)``, checked to lie in ``[1, T]`` (``[0, T]`` when
-    ``empty_ok``), as :class:`RecurrentEncoder` takes them.
-
-    Raises:
-        ShapeError: not ``(B,)``, not integers, or a length outside the range.
-    """
-    lengths = torch.as_tensor(lengths)
-    if lengths.dim() != 1 or lengths.shape[0] != B:
-        raise ShapeError(lengths_shape_message(tuple(lengths.shape), B, T))
-    whole = lengths.is_floating_point() and bool((lengths.isfinite() & (lengths == lengths.round())).all())
-    if (lengths.is_floating_point() and not whole) or lengths.is_complex() or lengths.dtype == torch.bool:
-        raise ShapeError(
-            f"lengths must be whole step counts, got {lengths.tolist()[:8]} ({lengths.dtype}); give integers"
-        )
-    lengths = lengths.to(device="cpu", dtype=torch.long)
-    low = 0 if empty_ok else 1
-    if bool((lengths < low).any()) or bool((lengths > T).any()):
-        fixes = []  # each problem found names its own fix: a negative length is no empty sequence
-        if bool((lengths < 0).any()):
-            fixes.append(
-                "a length is negative: fix how the lengths are computed (each counts a sequence's steps)"
-            )
-        if not empty_ok and bool((lengths == 0).any()):
-            fixes.append("drop empty sequences before encoding")
-        if bool((lengths > T).any()):
-            fixes.append(
-                f"a length is past the input's {T} time steps: pad the input to max(lengths) = "
-                f"{int(lengths.max())} steps or clip the lengths to {T}"
-            )
-        raise ShapeError(
-            f"lengths must lie in [{low}, {T}], got min {int(lengths.min())} max {int(lengths.max())}; "
-            + "; ".join(fixes)
-        )
-    return lengths
 
 
 def _scatter_rows(before: Tensor, rows: Tensor, after: Tensor) -> Tensor:
@@ -375,7 +320,7 @@ class RecurrentEncoder(nn.Module):
             mask = torch.as_tensor(mask, device=x.device)
         if mask is not None:
             if mask.shape != (B, T):
-                raise ShapeError(f"mask must be (batch, time) = ({B}, {T}), got shape {tuple(mask.shape)}")
+                raise ShapeError(mask_shape_message(tuple(mask.shape), B, T))
             from_mask = lengths_from_mask(mask)
             if lengths is not None and not torch.equal(
                 check_lengths(lengths, B, T, empty_ok), from_mask.cpu()
