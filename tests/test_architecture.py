@@ -267,10 +267,6 @@ def test_package_layers() -> None:
 # ---------------------------------------------------------------------------------------------------
 
 SIZE_ALLOWLIST: dict[str, str] = {
-    "packages/core/src/carrousel/core/nn/recurrent.py": (
-        "the one encoder over every cell type: config, fused path and per-layer path share the length and "
-        "state checks; splitting would scatter one forward() over files"
-    ),
     "packages/core/src/carrousel/core/train/trainer.py": (
         "one Trainer class whose loop and step methods share private fit state (an epoch's end and the "
         "checkpoints are in train/epoch_end.py)"

@@ -50,8 +50,8 @@ def check_lengths(
     numpy: bool = False,
 ) -> Tensor:
     """``lengths`` as a CPU ``long`` tensor ``(B,)``, checked to lie in ``[1, T]`` (``[0, T]`` when
-    ``empty_ok``), as :class:`~carrousel.core.nn.recurrent.RecurrentEncoder` takes them. The one owner of this rule: the ONNX runner
-    (:class:`~carrousel.core.export.runtime.OnnxModule`), the attention helpers and CTC decoding call it.
+    ``empty_ok``), as :class:`~carrousel.core.nn.recurrent.RecurrentEncoder` takes them (see the module's
+    docstring for its other callers).
 
     Args:
         lengths: ``(B,)`` step counts: a tensor, a NumPy array or a list (whole floats read as integers).
