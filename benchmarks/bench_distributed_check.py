@@ -11,10 +11,15 @@ in DDP's gradient all-reduce.
 On a shared, loaded machine the medians stretch with the load; the fastest rounds and the ratio of the
 medians are what to compare. Under ``nccl`` the check runs on the CPU's gloo twin group as here.
 
+``--compare fold`` instead times the check after a batch left out where the optimiser step's check stands for
+it (``boundary.after_step_agreed``; "off": replaced by ``False`` in this benchmark only, every batch then
+making its own check after the step, as before): two all-reduces of the flags per step against three.
+
 Usage::
 
     python benchmarks/bench_distributed_check.py                    # widths 16 and 256, 9 rounds
     python benchmarks/bench_distributed_check.py --widths 256 --rounds 15 --json
+    python benchmarks/bench_distributed_check.py --compare fold --rounds 9
 """
 
 from __future__ import annotations
@@ -55,33 +60,43 @@ def _model(width: int) -> nn.Module:
     )
 
 
-def _rank(rank: int, store: str, widths: list[int], rounds: int, out: str) -> None:
+def _switch(compare: str, on: bool) -> None:
+    """What ``compare`` times, on or off (restored by ``on=True``)."""
+    if compare == "check":
+        boundary.before_backward = _REAL["check"] if on else (lambda t, at_boundary: None)  # type: ignore[assignment]
+    else:
+        boundary.after_step_agreed = _REAL["fold"] if on else (lambda t: False)  # type: ignore[assignment]
+
+
+_REAL = {"check": boundary.before_backward, "fold": boundary.after_step_agreed}
+
+
+def _rank(rank: int, store: str, widths: list[int], rounds: int, out: str, compare: str) -> None:
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
     gen = torch.Generator().manual_seed(rank)
     x = torch.randn(BATCH * BATCHES, FEATURES, generator=gen)
     y = x[:, :1] * 2.0 + 0.1 * torch.randn(len(x), 1, generator=gen)
     batches = [(x[i : i + BATCH], y[i : i + BATCH]) for i in range(0, len(x), BATCH)]
-    real = boundary.before_backward
     result: dict[str, Any] = {}
     for width in widths:
         times: dict[str, list[float]] = {"on": [], "off": []}
         for r in range(rounds + 1):  # round 0 warms up
             for mode in ("on", "off"):
-                boundary.before_backward = real if mode == "on" else (lambda t, at_boundary: None)  # type: ignore[assignment]
+                _switch(compare, mode == "on")
                 cfg = TrainConfig(epochs=1, lr=1e-3, progress=False, device="cpu")
                 trainer = Trainer(_model(width), _Regression(), cfg)
                 start = time.perf_counter()
                 trainer.fit(batches)
                 if r:
                     times[mode].append((time.perf_counter() - start) / trainer.step)
-        boundary.before_backward = real
+        _switch(compare, True)
         result[str(width)] = times
     checks = []
     for _ in range(5):
         start = time.perf_counter()
         for _ in range(200):
-            dist_utils.host_any_flags([False, False, False])
+            dist_utils.host_any_flags([False] * 5)
         checks.append((time.perf_counter() - start) / 200)
     result["check"] = checks
     if rank == 0:
@@ -95,11 +110,20 @@ def main() -> None:
     parser.add_argument("--widths", default="16,256", help="hidden widths of the MLP, comma-separated")
     parser.add_argument("--rounds", type=int, default=9, help="timed fits each way per width (alternated)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument(
+        "--compare",
+        choices=("check", "fold"),
+        default="check",
+        help="check: the check before backward on/off; fold: the step's check standing for the one after "
+        "the batch (on) or not (off)",
+    )
     args = parser.parse_args()
     widths = [int(w) for w in args.widths.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
-        mp.spawn(_rank, args=(str(Path(tmp) / "store"), widths, args.rounds, str(out)), nprocs=2)
+        mp.spawn(
+            _rank, args=(str(Path(tmp) / "store"), widths, args.rounds, str(out), args.compare), nprocs=2
+        )
         result = json.loads(out.read_text(encoding="utf-8"))
     report: dict[str, Any] = {}
     for width in widths:
@@ -114,7 +138,8 @@ def main() -> None:
         print(json.dumps(report, indent=1))
         return
     print(
-        f"two gloo ranks, MLP {FEATURES}-W-W-1, batch {BATCH}, {BATCHES} steps per fit, {args.rounds} rounds"
+        f"two gloo ranks, MLP {FEATURES}-W-W-1, batch {BATCH}, {BATCHES} steps per fit, {args.rounds} rounds, "
+        f"on/off: {args.compare}"
     )
     for width in widths:
         r = report[f"width {width}"]
@@ -124,7 +149,7 @@ def main() -> None:
             f"(x{r['ratio_of_medians']:.3f}); fastest off {fast['off']:.3f} on {fast['on']:.3f}"
         )
     print(
-        f"one check alone (all-reduce of three flags): {report['one check alone, ms (median of 5 x 200)']:.3f} ms"
+        f"one check alone (all-reduce of five flags): {report['one check alone, ms (median of 5 x 200)']:.3f} ms"
     )
 
 

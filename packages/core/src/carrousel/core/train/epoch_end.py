@@ -44,6 +44,7 @@ __all__ = [
     "agreed_batches",
     "agreed_length",
     "agreed_stop",
+    "checkpoint_step",
     "end_epoch",
     "failure_kept",
     "max_steps_reached",
@@ -134,9 +135,11 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
     there, before DDP's gradient all-reduce (:func:`~.boundary.before_backward`, one all-reduce per
     optimiser step); so does a rank whose loader runs out before its ``len()``: the epoch ends on every
     rank, the unfinished window dropped (except where DDP's forward communicates: see that module). Before,
-    the others waited in DDP's all-reduce (gloo: "Connection reset by peer"). Still not reached: a failure inside backward or the optimiser step (the others in
-    DDP's or the step's all-reduce), or in ``on_batch_end`` at a ``checkpoint_every`` step (the
-    checkpoint's barrier): they wait until the process group's timeout, or torchrun ends them.
+    the others waited in DDP's all-reduce (gloo: "Connection reset by peer"). A failure after backward (before or in the optimiser step, in ``on_batch_end``, at a
+    ``checkpoint_every`` step too) meets the others in the step's check, the check after the batch or the
+    checkpoint's (:func:`checkpoint_step`). Still not reached: a failure inside backward while DDP
+    all-reduces the gradients (the others in those all-reduces): they wait until the process group's
+    timeout, or torchrun ends them.
 
     Raises:
         DataError: under torchrun with a loader without a length, a rank out of batches at the epoch's
@@ -149,6 +152,7 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
         cut = t.env.enabled and t.batches_per_epoch is not None  # the ranks' agreed length (agreed_length)
         cuts = t.cuts  # a rank out of batches before its len(): agreed in a check, counted (boundary.agree)
         while not (cut and t.batch_in_epoch >= (t.batches_per_epoch or 0)):  # no batch drawn past it
+            t.batch_agreed = False  # set by the batch's last check when it stands for the one after it
             with failure_kept(t):
                 if (batch := next(batches, _END)) is _END:
                     if cut:  # the others meet this rank in their next check, and end the epoch too
@@ -158,8 +162,8 @@ def agreed_batches(t: Trainer, batches: Iterator[Any]) -> Iterator[Any]:
             if t.failure is None:
                 yield batch
             ended = t.cuts != cuts or max_steps_reached(t)  # cut before backward (boundary.before_backward)
-            if t.cuts == cuts:  # else agreed there: the check after the batch, at max_steps too
-                ended = agreed_stop(t) or ended
+            if t.cuts == cuts and not t.batch_agreed:  # else agreed there, or in the batch's last check
+                ended = agreed_stop(t) or ended  # the check after the batch, at max_steps too
             if t.cuts != cuts:  # a rank out of batches, agreed in either check
                 drop_window(t)
                 return
@@ -308,10 +312,33 @@ def stop_inside_epoch(t: Trainer, logs: dict[str, float], state: dict[str, Any] 
     )  # fmt: skip
 
 
+def checkpoint_step(t: Trainer) -> None:
+    """The checkpoint of a ``checkpoint_every`` step, from inside the batch. Under torchrun the ranks agree
+    (:func:`~.boundary.agree`) before rank zero writes, and again in place of the barrier after it: a
+    failure on any rank in the step or ``on_batch_end`` (whose rank goes to its next check) meets the others
+    in the first, and no checkpoint is written of that step; one in the write or ``on_checkpoint`` on rank
+    zero (kept as ``t.failure``) in the second, which also stands for the check after the batch
+    (``t.batch_agreed``). Every rank then raises ``training failed on rank N (...)``. Before, the others
+    waited in the barrier while the failing rank sent its check: a hang. The same number of collectives."""
+    if not t.env.enabled:
+        save_checkpoint(t)
+        return
+    agree(t)
+    try:
+        save_checkpoint(t, wait=False)
+    except Exception as exc:
+        t.failure = exc
+    agree(t)
+    t.batch_agreed = True
+
+
 @check_args
-def save_checkpoint(t: Trainer, best: bool = False, state: dict[str, Any] | None = None) -> None:
+def save_checkpoint(
+    t: Trainer, best: bool = False, state: dict[str, Any] | None = None, wait: bool = True
+) -> None:
     """Writes the trainer's state (or ``state``, captured earlier) as its latest checkpoint, and as
-    ``best.pt`` when ``best``; on rank zero, the other ranks waiting. Nothing without a checkpoint folder."""
+    ``best.pt`` when ``best``; on rank zero, the other ranks waiting (a barrier, unless not ``wait``: the
+    caller's next collective then does, :func:`checkpoint_step`). Nothing without a checkpoint folder."""
     if t.ckpt is None:
         return
     t.figures.settle(t)  # no checkpoint of weights a non-finite step went into, unnoticed
@@ -321,7 +348,8 @@ def save_checkpoint(t: Trainer, best: bool = False, state: dict[str, Any] | None
         if best:
             t.best_checkpoint = t.ckpt.save_best(state)
         t.callbacks.call("on_checkpoint", t, t.last_checkpoint)
-    dist_utils.barrier()
+    if wait:
+        dist_utils.barrier()
 
 
 def _monitored(t: Trainer, logs: dict[str, float]) -> float:

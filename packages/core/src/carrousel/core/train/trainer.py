@@ -59,7 +59,7 @@ from carrousel.core.train.checkpoint import CheckpointManager, load_checkpoint, 
 from carrousel.core.train.config import TrainConfig
 from carrousel.core.train.diverged import StepOverflowError
 from carrousel.core.train.ema import WeightAverage
-from carrousel.core.train.epoch_end import end_epoch, save_checkpoint, stop_inside_epoch, stop_state
+from carrousel.core.train.epoch_end import checkpoint_step, end_epoch, stop_inside_epoch, stop_state
 from carrousel.core.train.figures import StepFigures
 from carrousel.core.train.inference import batch_chunks, evaluate_loop, predict_loop
 from carrousel.core.train.loaders import check_loader, known_empty, tensors_taken_for_batches
@@ -169,6 +169,7 @@ class Trainer:
         self.failure: Exception | None = None  # torchrun: a training step's error, until agreed (epoch_end)
         self._stop_reason: tuple[int, int, str] | None = None  # torchrun: the window's first, until agreed
         self._unsynced, self.cuts = False, 0  # cuts: torchrun epochs ended by a rank out before its len()
+        self.fold = self.batch_agreed = False  # torchrun: the step's check may end a batch (boundary)
         self.stream_state: Any = None
         self.epoch_rng: dict[str, Any] | None = None
         self.last_checkpoint: Path | None = None
@@ -254,6 +255,7 @@ class Trainer:
                 logger.info("resumed from %s at epoch %d, step %d", path, self.epoch + 1, self.step)
             self.callbacks.call("on_fit_start", self)
             self._pick_reads()
+            self.fold = boundary.fold_allowed(self)
             try:
                 self._loop()
             except Exception as exc:
@@ -375,7 +377,7 @@ class Trainer:
         chunks = batch_chunks(task, batch, cfg.tbptt_steps, skip_past_end=True)
         if not cfg.tbptt_carry:
             self.stream_state = None
-        norm = float("nan")
+        norm, stepped = float("nan"), False
         for chunk in chunks:
             self.micro += 1
             at_boundary = window_parts(self) == 0
@@ -395,6 +397,7 @@ class Trainer:
             self.figures.loss(loss, task.batch_size(chunk), self.epoch, self.step)  # read with the step's
             if at_boundary:
                 norm = self._optimizer_step()
+            stepped = at_boundary
         self.batch_in_epoch += 1
         self.figures.end_batch()
         if self._batch_calls:
@@ -402,7 +405,9 @@ class Trainer:
         self._fold_average()  # the weights as the batch left them, callbacks (a pruner's masks) included
         every = cfg.checkpoint_every
         if every and window_parts(self) == 0 and self.step % every == 0 and self.step > 0:
-            save_checkpoint(self)
+            checkpoint_step(self)  # under torchrun agreed before and after: stands for the check after
+        elif stepped and self.env.enabled:  # the step's check (boundary.step_check) may stand for it
+            self.batch_agreed = boundary.after_step_agreed(self)
 
     def _batch_end_logs(self, batch: Any, norm: float) -> dict[str, float]:
         """``on_batch_end``'s logs: the batch's figures read now when a callback needs them, else only when
@@ -463,8 +468,8 @@ class Trainer:
         norm = self.figures.settle(self, norm_t)  # the window's losses and the norm, in one read
         norm = 0.0 if norm is None else norm
         window_bad, norm_bad = self._window_bad, not math.isfinite(norm)
-        if self.env.enabled:  # every rank skips, or stops, together: one all-reduce of both flags
-            window_bad, norm_bad = dist_utils.any_flags([window_bad, norm_bad], self.device)
+        if self.env.enabled:  # every rank skips, or stops, together: in the ranks' check (a failure too)
+            window_bad, norm_bad = boundary.step_check(self, window_bad, norm_bad)
         bad = window_bad or norm_bad
         scaler_overflow = self.scaler is not None and not window_bad and norm_bad
         if bad and not scaler_overflow:
