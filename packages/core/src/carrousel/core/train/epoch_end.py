@@ -92,7 +92,7 @@ def agreed_stop(t: Trainer) -> bool:
     (:func:`~carrousel.core.train.distributed.raise_any_failure`).
     """
     if t.env.enabled:
-        agree(t)  # the same three flags as every check: a rank that failed meets the others in theirs
+        agree(t)  # the same five flags as every check: a rank that failed meets the others in theirs
     return bool(t.should_stop)
 
 
