@@ -4,7 +4,7 @@ by side in one run.
 Two gloo ranks on this machine (CPU) train the same small MLP with the Trainer, ``--rounds`` times each way,
 alternated (check on, check off: ``boundary.before_backward`` replaced by a no-op in this benchmark only), and
 report the median and fastest seconds per optimiser step of each and their ratio; then the time of one such
-check alone (one all-reduce of three flags, ``distributed.host_any_flags``). The check is what makes one rank's
+check alone (one all-reduce of the five flags, ``distributed.host_any_flags``). The check is what makes one rank's
 failure before backward, or a loader out of batches early, reach every rank; without it the other ranks wait
 in DDP's gradient all-reduce.
 
