@@ -74,3 +74,5 @@ def test_a_metric_failing_on_one_rank_reaches_every_rank(tmp_path: Path, case: s
     first, second = run_two_ranks(script, tmp_path / "store", str(HERE), case, timeout=60)
     assert second["error"].startswith(error)
     assert first["error"].startswith("CarrouselError: ") and "failed on rank 1 (" + error in first["error"]
+    # one wording with the trainer's (errors.rank_failure); the metric's own-state line lacked "this rank stops"
+    assert first["error"].endswith("; this rank stops with it: fix the error that rank raised")

@@ -3,7 +3,8 @@
 Every error that carrousel raises on purpose derives from :class:`CarrouselError`, so a command-line
 front end can catch that one class, print one clear line and exit non-zero. Where it helps, an error
 also derives from a built-in exception (``ValueError``, ``FileNotFoundError``...) so that plain Python
-code can catch it the usual way.
+code can catch it the usual way. :func:`error_line` and :func:`rank_failure` spell the one line a
+failure on one rank of a process group becomes on the others (the trainer's and the metrics' gathers).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ __all__ = [
     "RegistryError",
     "SampleMissingError",
     "ShapeError",
+    "error_line",
+    "rank_failure",
 ]
 
 
@@ -83,3 +86,16 @@ class MissingExtraError(CarrouselError, ImportError):
 class ExportError(CarrouselError, ValueError):
     """A model cannot be exported (ONNX, ``torch.export``) or an exported file cannot be run; the message
     says which part of the model is the obstacle and why."""
+
+
+def error_line(error: BaseException) -> str:
+    """``"Type: message"``: how an error is named in one line, as a rank reports it to the others."""
+    return f"{type(error).__name__}: {error}"
+
+
+def rank_failure(what: str, rank: int, line: str) -> CarrouselError:
+    """The error every other rank raises once ``what`` failed on ``rank`` with ``line`` (an
+    :func:`error_line`), so that no rank waits for the failed one in a later collective step."""
+    return CarrouselError(
+        f"{what} failed on rank {rank} ({line}); this rank stops with it: fix the error that rank raised"
+    )

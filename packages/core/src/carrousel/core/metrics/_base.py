@@ -31,7 +31,7 @@ from torch import Tensor
 
 from carrousel.core.args import check_args
 from carrousel.core.device import wide_float
-from carrousel.core.errors import CarrouselError, DataError, ShapeError
+from carrousel.core.errors import DataError, ShapeError, error_line, rank_failure
 
 __all__ = ["Metric", "Values", "as_tensors", "distributed_active", "value_of"]
 
@@ -287,7 +287,7 @@ def _gather_state(
     whose own state failed (``failure``) says so in the same gather, and every rank raises: that one its
     error, the others a :class:`CarrouselError` naming it (before, it raised alone, the others waiting in
     the gather: a hang, or gloo's abort)."""
-    line = None if failure is None else f"{type(failure).__name__}: {failure}"
+    line = None if failure is None else error_line(failure)
     payload = ({k: v.cpu() for k, v in sums.items()}, {k: v.cpu() for k, v in cats.items()}, line)
     gathered: list[Any] = [None] * dist.get_world_size()
     dist.all_gather_object(gathered, payload)
@@ -295,9 +295,7 @@ def _gather_state(
         raise failure
     for rank, (_, _, line) in enumerate(gathered):
         if line is not None:
-            raise CarrouselError(
-                f"{name}.compute failed on rank {rank} ({line}); fix the error that rank raised"
-            )
+            raise rank_failure(f"{name}.compute", rank, line)
     out_sums: dict[str, Tensor] = {}
     cat_parts: dict[str, list[Tensor]] = {}
     for rank_sums, rank_cats, _ in gathered:

@@ -28,7 +28,7 @@ from torch.utils.data import DataLoader, DistributedSampler, IterableDataset, Ra
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import writes_discarded
-from carrousel.core.errors import CarrouselError
+from carrousel.core.errors import error_line, rank_failure
 
 __all__ = [
     "DistEnv",
@@ -302,13 +302,11 @@ def raise_any_failure(failure: Exception | None, what: str) -> None:
     figures, so that all call this together): ``failure`` itself on a rank where it failed, else a
     :class:`~carrousel.core.errors.CarrouselError` naming the first rank that failed and its error. A
     collective (one gather of the errors' lines): only where every rank knows one failed."""
-    lines = all_gather_objects(None if failure is None else f"{type(failure).__name__}: {failure}")
+    lines = all_gather_objects(None if failure is None else error_line(failure))
     if failure is not None:
         raise failure
     rank, line = next((r, x) for r, x in enumerate(lines) if x is not None)
-    raise CarrouselError(
-        f"{what} failed on rank {rank} ({line}); this rank stops with it: fix the error that rank raised"
-    )
+    raise rank_failure(what, rank, line)
 
 
 def barrier() -> None:
