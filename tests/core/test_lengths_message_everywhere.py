@@ -56,6 +56,24 @@ def test_mask_from_lengths_without_a_batch_names_it_batch() -> None:
         mask_from_lengths(torch.tensor(5), 5)
 
 
-def test_reference_lengths_out_of_range_keep_their_message() -> None:
-    with pytest.raises(ShapeError, match=r"with values in \[1, 5\]"):
+def test_reference_lengths_out_of_range_name_their_fix() -> None:
+    """The reference layer said only "lengths must be (batch,) = (3,) with values in [1, 5]"; it now goes
+    through nn.lengths.check_lengths, as the encoder does, and names each fix."""
+    with pytest.raises(
+        ShapeError,
+        match=r"^lengths must lie in \[1, 5\], got min 0 max 5; drop empty sequences before encoding$",
+    ):
         lstm_forward(X.double().numpy(), PARAMS, lengths=np.array([5, 0, 2]))
+    with pytest.raises(
+        ShapeError, match=r"pad the input to max\(lengths\) = 7 steps or clip the lengths to 5"
+    ):
+        lstm_forward(X.double().numpy(), PARAMS, lengths=[5, 7, 2])
+
+
+def test_explain_backend_checks_the_lengths_range_as_the_encoder_does() -> None:
+    """explain_backend checked only the lengths' shape (its own copy of the rule): a length past the input's
+    steps went unnoticed. It now calls nn.lengths.check_lengths."""
+    enc = RecurrentEncoder(RecurrentConfig(input_size=2, hidden_size=2, cell="gru"))
+    with pytest.raises(ShapeError, match=r"^lengths must lie in \[1, 5\], got min 2 max 6; a length is past"):
+        explain_backend(enc, X, torch.tensor([6, 5, 2]))
+    assert explain_backend(enc, X, torch.tensor([5, 3, 2])).layers

@@ -38,7 +38,8 @@ from carrousel.core.nn._observe import observe_kernels
 from carrousel.core.nn.autocast_dtypes import cpu_fp16_autocast_lstm_fails
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.gru_native import choose_gru_kernel
-from carrousel.core.nn.input_shape import input_shape_message, lengths_shape_message
+from carrousel.core.nn.input_shape import input_shape_message
+from carrousel.core.nn.lengths import check_lengths
 from carrousel.core.nn.native import native_applies
 from carrousel.core.nn.recurrent import RecurrentEncoder
 from carrousel.core.nn.varlen import choose_varlen
@@ -251,10 +252,7 @@ def _loop_reasons(enc: RecurrentEncoder) -> list[str]:
 def _packed(x: Tensor, lengths: Tensor | None) -> bool:
     if lengths is None:
         return False
-    lengths = torch.as_tensor(lengths)
-    if lengths.dim() != 1 or lengths.numel() != x.shape[0]:
-        raise ShapeError(lengths_shape_message(tuple(lengths.shape), x.shape[0], x.shape[1]))
-    return bool((lengths.cpu() != x.shape[1]).any())
+    return bool((check_lengths(lengths, x.shape[0], x.shape[1]) != x.shape[1]).any())
 
 
 def _loop_kind(layer: LoopLayer, x: Tensor) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from carrousel.core.args import check_args
 
-__all__ = ["input_shape_message", "lengths_shape_message", "mask_shape_message"]
+__all__ = ["input_shape_message", "lengths_shape_message", "mask_shape_message", "state_shape_message"]
 
 _TORCH_FIXES = ("x.unsqueeze(0)", "x.view(1, 1, -1)", "x.transpose(1, 2)")  # add batch, one step, swap axes
 _NUMPY_FIXES = ("x[None]", "x.reshape(1, 1, -1)", "x.transpose(0, 2, 1)")
@@ -99,6 +99,26 @@ def mask_shape_message(
     return (
         f"{said}; give one row per sequence, True at its valid steps (carrousel.core.nn.mask_from_lengths), "
         "or pass lengths instead"
+    )
+
+
+@check_args
+def state_shape_message(name: str, got: tuple[int, ...] | None, want: tuple[int, int, int]) -> str:
+    """One line: an encoder's initial ``state.h`` or ``state.c`` (``name``) of shape ``got`` (None: missing)
+    where ``want`` = ``(num_layers * num_directions, B, H)`` is expected, and the likely fix: a batch-first
+    state names the transpose, one of another batch or size names ``encoder.init_hidden(B)``."""
+    n, B, H = want
+    said = f"{name} must be (num_layers * num_directions, B, H) = {want}, got {got}"
+    if got == (B, n, H) and n != B:
+        return f"{said}; the state is layer-major, not batch-first: pass {name}.transpose(0, 1)"
+    if got is not None and len(got) == 3 and got[0] == n and got[2] == H:
+        return (
+            f"{said}; the state was made for a batch of {got[1]}, the input has {B} rows: start from "
+            f"encoder.init_hidden({B}) or pass the state returned for this batch"
+        )
+    return (
+        f"{said}; start from encoder.init_hidden({B}) (zeros of that shape) or pass the state this encoder "
+        "returned: one of another num_layers, bidirectional or hidden size does not fit"
     )
 
 

@@ -31,7 +31,7 @@ from carrousel.core.nn.autocast_dtypes import autocast_covers, cpu_fp16_autocast
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.gru_native import choose_gru_kernel
 from carrousel.core.nn.init import init_recurrent_
-from carrousel.core.nn.input_shape import input_shape_message, mask_shape_message
+from carrousel.core.nn.input_shape import input_shape_message, mask_shape_message, state_shape_message
 from carrousel.core.nn.lengths import check_lengths, lengths_from_mask
 from carrousel.core.nn.recurrent_types import FUSED_CELLS, EncoderOutput, RecurrentConfig, State
 from carrousel.core.nn.varlen import choose_varlen, run_padded
@@ -276,14 +276,16 @@ class RecurrentEncoder(nn.Module):
         n = cfg.num_layers * cfg.directions
         want_h = (n, B, cfg.proj_size or cfg.hidden_size)
         if tuple(state.h.shape) != want_h:
-            raise ShapeError(f"state.h must be (L*D, B, H_out) = {want_h}, got {tuple(state.h.shape)}")
+            raise ShapeError(state_shape_message("state.h", tuple(state.h.shape), want_h))
         if cfg.is_lstm:
             want_c = (n, B, cfg.hidden_size)
             if state.c is None or tuple(state.c.shape) != want_c:
                 got = None if state.c is None else tuple(state.c.shape)
-                raise ShapeError(f"state.c must be (L*D, B, H) = {want_c} for an LSTM cell, got {got}")
+                raise ShapeError(state_shape_message("state.c", got, want_c))
         elif state.c is not None:
-            raise ShapeError(f"state.c must be None for a {cfg.cell!r} cell (it has no cell state)")
+            raise ShapeError(
+                f"state.c must be None for a {cfg.cell!r} cell (it has no cell state); pass State(state.h, None)"
+            )
         p = next(self.parameters())
         for t in (state.h, state.c) if state.c is not None else (state.h,):
             if t.device != x.device:

@@ -101,7 +101,11 @@ def frame_kl(student: Tensor, teacher: Tensor, lengths: Tensor, temperature: flo
             f"{tuple(student.shape)} and {tuple(teacher.shape)}"
         )
     if lengths.shape != student.shape[:1]:
-        raise ShapeError(f"lengths {tuple(lengths.shape)} do not match the batch of {student.shape[0]}")
+        raise ShapeError(
+            f"lengths must be (B,) = ({student.shape[0]},), one valid-frame count per sequence of the batch, "
+            f"got shape {tuple(lengths.shape)}; pass the lengths of this batch (those its student outputs "
+            "were computed from)"
+        )
     s, t = student.float(), teacher.detach().float()
     log_s, log_t = F.log_softmax(s / temperature, dim=-1), F.log_softmax(t / temperature, dim=-1)
     per_frame = F.kl_div(log_s, log_t, reduction="none", log_target=True).sum(-1)  # (B, T)

@@ -10,7 +10,8 @@ import numpy as np
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ShapeError
-from carrousel.core.nn.input_shape import input_shape_message, lengths_shape_message
+from carrousel.core.nn.input_shape import input_shape_message
+from carrousel.core.nn.lengths import check_lengths
 from carrousel.core.nn.reference.cells import CELL_STEPS, REFERENCE_CELLS, Array, Grads, Params, StepCache
 
 __all__ = [
@@ -108,11 +109,7 @@ def layer_forward(
     hidden = p["weight_hh"].shape[0] // {"lstm": 4, "gru": 3}.get(cell, 1)
     h = as_float64(h0) if h0 is not None else np.zeros((B, p["weight_hh"].shape[1]))
     c = (as_float64(c0) if c0 is not None else np.zeros((B, hidden))) if spec.is_lstm else None
-    lens = None if lengths is None else np.asarray(lengths, dtype=np.int64)
-    if lens is not None and lens.shape != (B,):
-        raise ShapeError(lengths_shape_message(tuple(lens.shape), B, T, numpy=True))
-    if lens is not None and (lens.min() < 1 or lens.max() > T):
-        raise ShapeError(f"lengths must be (batch,) = ({B},) with values in [1, {T}]")
+    lens = None if lengths is None else check_lengths(lengths, B, T, numpy=True).numpy()
     if reverse:
         x = reverse_padded(x, lens)
     valid = np.ones((T, B)) if lens is None else (np.arange(T)[:, None] < lens[None, :]).astype(np.float64)
