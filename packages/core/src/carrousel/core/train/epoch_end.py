@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "agreed_batches",
     "agreed_length",
+    "agreed_save",
     "agreed_stop",
     "checkpoint_step",
     "end_epoch",
@@ -242,7 +243,7 @@ def end_epoch(t: Trainer, logs: dict[str, float]) -> None:
     t.callbacks.call("on_epoch_end", t, t.epoch, logs)
     t.epoch += 1
     t.batch_in_epoch, t.micro, t.sums = 0, 0, [0.0, 0.0, 0.0, 0.0]
-    save_checkpoint(t, best=improved)
+    agreed_save(t, best=improved)
 
 
 def max_steps_reached(t: Trainer) -> bool:
@@ -273,7 +274,7 @@ def stop_state(t: Trainer) -> dict[str, Any] | None:
         state = t.state_dict() if t.rank_zero else None
         every = t.config.checkpoint_every
         if window or not (every and t.step % every == 0):  # else _train_batch wrote this state already
-            save_checkpoint(t, state=state)
+            agreed_save(t, state=state)
     if window:
         t.optimizer.zero_grad(set_to_none=True)
     return state
@@ -316,20 +317,29 @@ def checkpoint_step(t: Trainer) -> None:
     """The checkpoint of a ``checkpoint_every`` step, from inside the batch. Under torchrun the ranks agree
     (:func:`~.boundary.agree`) before rank zero writes, and again in place of the barrier after it: a
     failure on any rank in the step or ``on_batch_end`` (whose rank goes to its next check) meets the others
-    in the first, and no checkpoint is written of that step; one in the write or ``on_checkpoint`` on rank
-    zero (kept as ``t.failure``) in the second, which also stands for the check after the batch
-    (``t.batch_agreed``). Every rank then raises ``training failed on rank N (...)``. Before, the others
-    waited in the barrier while the failing rank sent its check: a hang. The same number of collectives."""
+    in the first, and no checkpoint is written of that step; one in the write on rank zero in the second
+    (:func:`agreed_save`), which also stands for the check after the batch (``t.batch_agreed``)."""
     if not t.env.enabled:
         save_checkpoint(t)
         return
     agree(t)
+    agreed_save(t)  # its check (none without a checkpoint folder: the first then stands for it)
+    t.batch_agreed = True
+
+
+@check_args
+def agreed_save(t: Trainer, best: bool = False, state: dict[str, Any] | None = None) -> None:
+    """:func:`save_checkpoint`; under torchrun its failure on rank zero (the write, ``on_checkpoint``) is kept
+    and the ranks agree (:func:`~.boundary.agree`) in place of the barrier: every rank raises ``training
+    failed on rank 0 (...)``. Before, at an epoch's end or a stop inside one, the others hung in the barrier."""
+    if not t.env.enabled or t.ckpt is None:
+        save_checkpoint(t, best=best, state=state)
+        return
     try:
-        save_checkpoint(t, wait=False)
+        save_checkpoint(t, best=best, state=state, wait=False)
     except Exception as exc:
         t.failure = exc
     agree(t)
-    t.batch_agreed = True
 
 
 @check_args
