@@ -44,6 +44,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from torch.nn.parallel import DistributedDataParallel
+
 from carrousel.core.args import check_args
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.hooks import Callback
@@ -168,7 +170,15 @@ def before_backward(t: Trainer, at_boundary: bool) -> None:
 def drop_window(t: Trainer) -> None:
     """After an epoch cut short (:func:`agree`): the unfinished accumulation window's gradients dropped on
     every rank, no step taken on them. The ranks may have trained different numbers of its micro-batches
-    (the short rank none of the last one), so an epoch-end step on it would meet no peer on some."""
+    (the short rank none of the last one), so an epoch-end step on it would meet no peer on some.
+
+    DDP's reducer is reset on every rank: a rank cut before backward (:func:`before_backward`) ran a
+    synchronised forward, which leaves its reducer waiting for that backward, and its next backward under
+    ``no_sync`` (``accumulate`` > 1, a TBPTT chunk) then all-reduced the gradients alone: gloo's "collective
+    mismatch" abort. The reset makes every rank rebuild its buckets once more, together, after the next step.
+    """
     if parts := window_parts(t):
         t.micro -= parts
         t.optimizer.zero_grad(set_to_none=True)
+    if isinstance(t._net, DistributedDataParallel):
+        t._net.reducer._reset_state()
