@@ -3,8 +3,8 @@
 The lists were written from one run of each command and nothing held them to the CLI (evaluate's rows
 without `--per-step` were not listed at all). Each command runs here on tiny inputs: the global model the
 predict tests build, and one backtest (one network, one epoch, 20 origins) whose run folder evaluate
-reads; forecast, export and train-global are left out (trainings); the samples commands are
-tests/test_readme_json_samples.py's.
+reads; forecast (one member, one epoch, no backtest) saves the model export reads, and train-global
+trains on the predict tests' tiny panel; the samples commands are tests/test_readme_json_samples.py's.
 """
 
 from __future__ import annotations
@@ -37,9 +37,34 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         done = runner.invoke(
             app, ["backtest", "AAPL", "--source", "sample", *tiny, "-o", str(folder / "run"), "--json"]
         )
+        assert done.exit_code == 0, done.output
+        (folder / "backtest.json").write_text(done.stdout, encoding="utf-8")
+        fit = ["--horizon", "3", "--lookback", "10", "--epochs", "1", "--hidden", "8", "--members", "1"]
+        fit += ["--no-backtest", "--model-dir", str(folder / "fm"), "--json"]
+        done = runner.invoke(
+            app,
+            ["forecast", "AAPL", "--source", "sample", *fit],
+        )
     assert done.exit_code == 0, done.output
-    (folder / "backtest.json").write_text(done.stdout, encoding="utf-8")
-    return {"panel": panel, "model": model, "run": folder / "run", "backtest": folder / "backtest.json"}
+    (folder / "forecast.json").write_text(done.stdout, encoding="utf-8")
+    return {
+        "panel": panel,
+        "model": model,
+        "run": folder / "run",
+        "backtest": folder / "backtest.json",
+        "forecast": folder / "forecast.json",
+        "forecaster": folder / "fm",
+    }
+
+
+def _tiny(folder: Path) -> Path:
+    """A `--config` file for one epoch of an 8-unit, one-member network (lookback 10, horizon 3)."""
+    path = folder / "tiny.toml"
+    path.write_text(
+        "[window]\nlookback = 10\nhorizon = 3\n[model]\nhidden_size = 8\nmembers = 1\n[train]\nepochs = 1\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 @pytest.mark.parametrize(
@@ -52,9 +77,27 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ),
         ("finance evaluate", "`--json`", lambda r, tmp: [str(r["run"])]),
         ("finance evaluate", PER_STEP, lambda r, tmp: [str(r["run"]), "--per-step"]),
-        ("finance backtest", "`--json`", None),
+        ("finance backtest", "`--json`", "backtest"),
+        ("finance forecast", "`--json`", "forecast"),
+        (
+            "finance export",
+            "`--json`",
+            lambda r, tmp: ["--model-dir", str(r["forecaster"]), "-o", str(tmp / "x"), "--eval-days", "20"],
+        ),
+        (
+            "finance train-global",
+            "`--json`",
+            lambda r, tmp: [
+                "--data",
+                str(r["panel"]),
+                "--model-dir",
+                str(tmp / "g"),
+                "--config",
+                str(_tiny(tmp)),
+            ],
+        ),
     ],
-    ids=["predict", "evaluate", "evaluate-per-step", "backtest"],
+    ids=["predict", "evaluate", "evaluate-per-step", "backtest", "forecast", "export", "train-global"],
 )
 def test_readme_lists_the_json_keys_the_command_prints(
     command: str,
@@ -63,8 +106,8 @@ def test_readme_lists_the_json_keys_the_command_prints(
     runs: dict[str, Path],
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
-    if args is None:  # the fixture's own run
-        doc = json.loads(runs["backtest"].read_text(encoding="utf-8"))
+    if isinstance(args, str):  # the fixture's own run
+        doc = json.loads(runs[args].read_text(encoding="utf-8"))
     else:
         done = runner.invoke(app, [*command.split()[1:], *args(runs, tmp_path), "--json"])
         assert done.exit_code == 0, done.output
