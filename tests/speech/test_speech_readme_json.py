@@ -3,8 +3,8 @@
 The lists were written from one run of each command and nothing held them to the CLI. Each command runs here
 on the shipped models (no training) and espeak-ng's "seven three nine two": transcribe (plain, and with
 `--timestamps --nbest 2`), stream, evaluate on a one-line manifest and a two-utterance synth-corpus; train
-and export are left out (a training; an export of the shipped model), the samples commands are
-tests/test_readme_json_samples.py's.
+runs one step of a one-layer, 8-unit network on eight tones, and export writes that model (fp32); the
+samples commands are tests/test_readme_json_samples.py's.
 """
 
 from __future__ import annotations
@@ -30,6 +30,37 @@ def wav(said: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path:
     sf.write(str(folder / "s.wav"), said, 16000)
     (folder / "manifest.tsv").write_text("path\ttranscript\ns.wav\tseven three nine two\n", encoding="utf-8")
     return folder / "s.wav"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    """A one-step, one-layer, 8-unit model trained on eight one-second tones: (its folder, train's `--json`)."""
+    folder = tmp_path_factory.mktemp("readme_json_train")
+    rows = ["path\ttranscript"]
+    for i in range(8):
+        t = np.arange(16000) / 16000
+        sf.write(str(folder / f"{i}.wav"), 0.3 * np.sin(2 * np.pi * (200.0 + 40 * i) * t), 16000)
+        rows.append(f"{i}.wav\t{['go left', 'stop', 'turn right', 'yes'][i % 4]}")
+    (folder / "m.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    args = ["train", "--data", str(folder / "m.tsv"), "--out", str(folder / "out"), "--epochs", "1"]
+    args += ["--max-steps", "1", "--hidden", "8", "--layers", "1", "--threads", "1", "--val-fraction", "0.25"]
+    args += ["--workers", "0", "--no-augment", "--json"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    return folder / "out", json.loads(done.stdout)
+
+
+def test_readme_lists_the_json_keys_train_prints(trained: tuple[Path, dict[str, object]]) -> None:
+    assert differences("speech", "speech train", trained[1]) == []
+
+
+def test_readme_lists_the_json_keys_export_prints(
+    trained: tuple[Path, dict[str, object]], tmp_path: Path
+) -> None:
+    args = ["export", "--model", str(trained[0]), "-o", str(tmp_path / "x"), "--precision", "fp32", "--json"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert differences("speech", "speech export", json.loads(done.stdout)) == []
 
 
 @pytest.mark.parametrize(
