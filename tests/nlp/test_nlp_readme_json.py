@@ -1,8 +1,9 @@
 """The `--json` keys the nlp README's Commands section lists are the keys each command prints.
 
 The lists were written from one run of each command and nothing held them to the CLI: a key added or renamed
-left the README behind. Each command runs here on the tiny models the other tests already build (the
-trainings are left out: their models come from the Python API), and its document's keys, top level and the
+left the README behind. Each command runs here on the tiny models the other tests already build; the
+three trainings run one epoch of a 16-unit network on those tests' data (the synthetic CSV, the small text,
+the toy translator's pairs); and its document's keys, top level and the
 items' where the README lists them, are compared with the README's (``tests/readme_json.py``).
 The samples commands are tests/test_readme_json_samples.py's.
 """
@@ -19,7 +20,38 @@ from tests.readme_json import differences
 
 # command -> (fixtures it reads, its arguments given the fixtures' values and a temporary folder)
 Args = Callable[[dict[str, Path], Path], list[str]]
+TINY = ["--embed-dim", "16", "--hidden-size", "16", "--epochs", "1", "--threads", "1"]
 COMMANDS: dict[str, tuple[tuple[str, ...], Args]] = {
+    "nlp sentiment train": (
+        ("synthetic_csv",),
+        lambda f, tmp: [
+            "--data",
+            str(f["synthetic_csv"]),
+            "-o",
+            str(tmp / "m"),
+            "--vocab-size",
+            "200",
+            *TINY,
+        ],
+    ),
+    "nlp generate train": (
+        ("small_text",),
+        lambda f, tmp: ["--text", str(f["small_text"]), "-o", str(tmp / "m"), *TINY],
+    ),
+    "nlp translate train": (
+        ("toy_translator",),
+        lambda f, tmp: [
+            "--pairs",
+            str(f["toy_translator"].parent / "pairs.tsv"),
+            "-o",
+            str(tmp / "m"),
+            "--vocab-size",
+            "60",
+            "--members",
+            "1",
+            *TINY,
+        ],
+    ),
     "nlp sentiment predict": (
         ("sentiment_model",),
         lambda f, tmp: ["--model", str(f["sentiment_model"]), "fine", "bad"],
