@@ -1,9 +1,9 @@
 """The `--json` keys the bio README's Commands section lists are the keys each command prints.
 
 Each command runs on the toy model the export tests build (``toy``: a planted site, 8 filters, 8 units) and
-its held-out FASTA: scan (PWM, to a hit file), evaluate, export, and the samples commands; train, enrich (all of
-JASPAR) and discover (logos) are left out as slow, the samples commands are
-tests/test_readme_json_samples.py's.
+its held-out FASTA: scan (PWM, to a hit file), evaluate, export; train (one epoch of the toy's sizes on its
+training FASTA), enrich (one motif, CTCF, not all of JASPAR) and discover (the toy's filters matched against
+CTCF alone); the samples commands are tests/test_readme_json_samples.py's.
 """
 
 from __future__ import annotations
@@ -51,8 +51,43 @@ runner = CliRunner()
                 str(t["test_neg"]),
             ],
         ),
+        (
+            "bio train",
+            lambda t, tmp: [
+                "--positives",
+                str(t["pos"]),
+                "--negatives",
+                str(t["neg"]),
+                "-o",
+                str(tmp / "m"),
+                *["--window", "60", "--epochs", "1", "--filters", "8", "--kernel", "9", "--hidden", "8"],
+            ],
+        ),
+        (
+            "bio enrich",
+            lambda t, tmp: [
+                str(t["test_pos"]),
+                "--background",
+                str(t["test_neg"]),
+                "-m",
+                "CTCF",
+                "--no-progress",
+            ],
+        ),
+        (
+            "bio discover",
+            lambda t, tmp: [
+                str(t["test_pos"]),
+                "--model",
+                str(t["model"]),
+                "--jaspar",
+                "CTCF",
+                "-o",
+                str(tmp / "d"),
+            ],
+        ),
     ],
-    ids=["scan", "evaluate", "export"],
+    ids=["scan", "evaluate", "export", "train", "enrich", "discover"],
 )
 def test_readme_lists_the_json_keys_the_command_prints(
     command: str, args, toy: dict[str, Path], tmp_path: Path
