@@ -7,14 +7,17 @@ import logging
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import exchange_calendars as xcals
 import pandas as pd
 
 from carrousel.core.args import check_args
 from carrousel.core.option_names import naming_flags, option
 from carrousel.finance.errors import CalendarNotFoundError, PriceDataError
 from carrousel.finance.series_warnings import warn_per_series
+
+if TYPE_CHECKING:  # imported when a calendar is built (~0.15 s, importlib.metadata): no CLI start pays it
+    import exchange_calendars as xcals
 
 __all__ = [
     "FRAME_FIX",
@@ -56,6 +59,8 @@ def get_calendar(name: str = "XNYS", last_year: int | None = None) -> xcals.Exch
 
 @functools.lru_cache(maxsize=32)  # the auto rule may try 17 calendars
 def _cached_calendar(name: str, year: int) -> xcals.ExchangeCalendar:
+    import exchange_calendars as xcals  # here, not at the top: see the TYPE_CHECKING import
+
     try:
         with warnings.catch_warnings():  # the library's own pandas deprecations (XHKG's), nothing to act on
             warnings.simplefilter("ignore")
@@ -77,6 +82,8 @@ def _build(name: str, end: str) -> xcals.ExchangeCalendar:
     later (XTKS: 1997, XSAU: 2021): the library refuses an earlier start (ValueError), and the calendar's
     class says its first day (the public ``bound_min``), read from the calendar built with the library's
     default span."""
+    import exchange_calendars as xcals  # here, not at the top: see the TYPE_CHECKING import
+
     year = _WEEKDAYS_FIRST_YEAR if xcals.resolve_alias(name.upper()) in _HOLIDAY_FREE else _FIRST_YEAR
     first = pd.Timestamp(f"{year}-01-01")
     try:

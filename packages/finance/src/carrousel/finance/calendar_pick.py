@@ -31,8 +31,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from typing import TYPE_CHECKING
 
-import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
@@ -44,6 +44,9 @@ from carrousel.finance.calendar import (
     many_off,
 )
 from carrousel.finance.errors import CalendarNotFoundError
+
+if TYPE_CHECKING:  # only for annotations: calendar.get_calendar imports it when it builds one
+    import exchange_calendars as xcals
 
 __all__ = [
     "AUTO",
