@@ -32,3 +32,22 @@ def test_the_legend_names_the_close_column_used(tmp_path: Path, drop: tuple[str,
     fig = fan_figure(replace(plain, price=history.price), fc)
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert texts[0] == price and ("adjusted close" in texts) == (price == "adjusted close")
+
+
+def test_a_frame_series_is_named_close_not_adjusted_close() -> None:
+    """A pandas frame's ``y`` is the close the user gave; nothing says it is adjusted. Before, every frame
+    series was named "adjusted close" (PriceHistory's default) in the fan chart's legend."""
+    from carrousel.finance.config import FinanceConfig
+    from carrousel.finance.frames import frame_series
+
+    table = pd.read_csv(STOCKS)
+    table = table[(table["Ticker"] == "AAPL") & (table["Date"] >= "2010-01-01")]
+    df = pd.DataFrame({"unique_id": "AAPL", "ds": pd.to_datetime(table["Date"]), "y": table["Close"]})
+    (history,), _ = frame_series(df.reset_index(drop=True), FinanceConfig())
+    assert history.price == "close"
+    plain, fc = history_and_forecast(history.frame.index, history.frame["close"].to_numpy())
+    texts = [
+        t.get_text()
+        for t in fan_figure(replace(plain, price=history.price), fc).axes[0].get_legend().get_texts()
+    ]
+    assert texts[0] == "close" and "adjusted close" not in texts

@@ -76,10 +76,19 @@ logger = logging.getLogger(__name__)
 FRAME_LABEL = "pandas DataFrame (unique_id, ds, y)"  # the data label of series read from a frame
 
 
-def frame_history(name: str, frame: pd.DataFrame) -> PriceHistory:
-    """A series of a frame as a :class:`PriceHistory` (``open, high, low, close, volume`` by date; hashed)."""
+def frame_history(name: str, frame: pd.DataFrame, price: str = "close") -> PriceHistory:
+    """A series of a frame as a :class:`PriceHistory` (``open, high, low, close, volume`` by date; hashed).
+
+    Args:
+        name: the series' name (its ``unique_id``).
+        frame: its rows, ``open, high, low, close, volume`` by date.
+        price: what ``close`` holds, as the chart's legend names it: a frame's ``y`` is the close the user
+            gave, nothing says it is adjusted, so ``close`` (not
+            :data:`~carrousel.finance.price_columns.ADJUSTED_CLOSE`, :class:`PriceHistory`'s default); a
+            loaded history cut to fewer rows keeps its own ``price``.
+    """
     digest = hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes()).hexdigest()
-    return PriceHistory(name, frame, "frame", FRAME_LABEL, (), digest)
+    return PriceHistory(name, frame, "frame", FRAME_LABEL, (), digest, price)
 
 
 def _histories(df: pd.DataFrame, calendar: str, need: int = 0) -> list[PriceHistory]:

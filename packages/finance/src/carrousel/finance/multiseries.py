@@ -376,7 +376,7 @@ def train_global(
             if on_series is not None:
                 on_series(1)
     trained = [  # the bundle records the rows each series was trained on (up to its cut)
-        frame_history(h.ticker, h.frame.iloc[: cuts[h.ticker] + 1]) if holdout_days else h
+        frame_history(h.ticker, h.frame.iloc[: cuts[h.ticker] + 1], h.price) if holdout_days else h
         for h in histories
         if h.ticker in panel.scalers
     ]
