@@ -19,6 +19,8 @@ ALLOW = {
     # the checkers check_args itself calls; example= is only a hint for their message
     "carrousel.core.args.as_bool": "checker",
     "carrousel.core.args.as_int": "checker",
+    # errors cannot import args (args imports errors); its rank comes from enumerate over the gathered lines
+    "carrousel.core.errors.rank_failure": "builds a message from an enumerate index, never a user's value",
     "carrousel.core.decode.search.gnmt_length_penalty": "per hypothesis at every beam-search step",
     "carrousel.core.decode.search.checked_step": _HOT,
     "carrousel.core.decode.rows.select_state": _HOT,
