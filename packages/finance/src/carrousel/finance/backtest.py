@@ -63,7 +63,7 @@ class BacktestResult:
         horizon: ``H``.
         tickers: ``(n,)`` ticker of each window.
         dates: ``(n,)`` origin dates.
-        base_price: ``(n,)`` adjusted close at the origin.
+        base_price: ``(n,)`` close at the origin (the history's price: adjusted close or close).
         actual: ``(n, H)`` realised ``log(C[t+h] / C[t])``.
         forecasts: model name -> ``(n, H, Q)`` quantiles.
         refits: number of refits of the network.
@@ -364,7 +364,7 @@ def forecast_table(bt: BacktestResult) -> pd.DataFrame:
 
     Columns: ``unique_id`` (ticker), ``cutoff`` (origin date), ``ds`` (target date), ``model``, ``step``
     (days ahead), one column per quantile (``p10``, ``p50``, ``p90``: ``C[t] * exp(q)``) and ``y`` (the
-    realised adjusted close), the layout of Darts/statsforecast cross-validation outputs.
+    realised close, as the history gives it), the layout of Darts/statsforecast cross-validation outputs.
     """
     n, horizon = bt.actual.shape
     steps = np.tile(np.arange(1, horizon + 1), n)

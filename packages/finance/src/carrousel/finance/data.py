@@ -61,12 +61,13 @@ _REFETCH_OVERLAP = 10  # calendar days re-downloaded before the cache's last dat
 
 @dataclass(frozen=True, eq=False)
 class PriceHistory:
-    """Validated, adjusted daily prices of one ticker.
+    """Validated daily prices of one ticker (adjusted where the table allows: see ``price``).
 
     Attributes:
         ticker: upper-case symbol.
-        frame: ``DatetimeIndex`` rows, columns ``open high low close volume`` (split/dividend adjusted).
-        source: ``sample``, ``yahoo``, ``cache`` or ``csv``.
+        frame: ``DatetimeIndex`` rows, columns ``open high low close volume`` (as ``price`` says: adjusted, or
+            closes with split jumps repaired).
+        source: ``sample``, ``yahoo``, ``cache``, ``csv`` or ``frame`` (a pandas frame's series).
         label: one line naming the origin for every output (sample data says so).
         notes: repairs made while cleaning (each also logged).
         sha256: hash of the clean frame, stored with trained bundles.

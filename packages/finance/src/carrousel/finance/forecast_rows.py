@@ -29,11 +29,11 @@ class TickerForecast:
     """A ticker's forecast and where its data came from."""
 
     ticker: str  # symbol
-    source: str  # sample | yahoo | cache | csv
+    source: str  # sample | yahoo | cache | csv | frame
     source_label: str  # one line naming the data origin (sample data says so)
     first_date: str  # first date of the history used
     last_date: str  # last observed date (the forecast origin)
-    last_close: float  # adjusted close on last_date
+    last_close: float  # close on last_date (the history's price: adjusted close or close)
     rows: tuple[ForecastRow, ...]  # one per horizon step
     notes: tuple[str, ...] = ()  # data repairs and caveats
     others: dict[str, tuple[float, ...]] = field(default_factory=dict)  # median price path of each baseline

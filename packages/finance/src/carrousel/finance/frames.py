@@ -1,7 +1,7 @@
 """pandas DataFrames in and out, in the long layout of Darts and statsforecast: ``unique_id, ds, y``.
 
 One row per series and date: ``unique_id`` names the series (a ticker), ``ds`` is the trading date and
-``y`` the adjusted close. Optional columns ``open``, ``high``, ``low`` and ``volume`` (adjusted like ``y``)
+``y`` the close (best the adjusted close: the checks warn of split jumps). Optional columns ``open``, ``high``, ``low`` and ``volume`` (adjusted like ``y``)
 feed the network's gap, body, range and volume inputs; a frame without them still forecasts, with those
 inputs set to their training means (a warning per series says so, as for a close-only CSV), so pass them for
 the forecasts the backtest scored. Column names are read in any case (``Y`` is ``y``), as in a file.
@@ -158,7 +158,8 @@ def quiet_missing() -> Iterator[None]:
 
 
 def to_frame(histories: list[PriceHistory]) -> pd.DataFrame:
-    """Loaded histories as one frame ``unique_id, ds, y, open, high, low, volume`` (y = adjusted close)."""
+    """Loaded histories as one frame ``unique_id, ds, y, open, high, low, volume`` (y = each history's
+    ``close``: the price its ``price`` names, adjusted close or close)."""
     parts = [
         pd.DataFrame(
             {"unique_id": h.ticker, "ds": pd.DatetimeIndex(h.frame.index), "y": h.frame["close"].to_numpy()}
