@@ -29,8 +29,7 @@ def spreadsheet_gaps(values: pd.Series) -> pd.Series:
     """
     if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):  # pandas 3 reads text as str
         return values
-    text = values.astype(str).str.strip()
-    gap = values.isna() | (text == "") | text.str.lower().isin(_MISSING)
+    gap = _missing(values, values.astype(str).str.strip())
     numbers = pd.to_numeric(values.where(~gap), errors="coerce")
     return numbers if not (numbers.isna() & ~gap).any() else values
 
@@ -102,11 +101,17 @@ def _cells(values: pd.Series, volume: bool, decimal: str) -> tuple[pd.Series, pd
     :func:`column_numbers` and :func:`text_numbers`."""
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
     text = values.astype(str).str.strip()
-    none = text.str.lower().isin(_MISSING) | (text == "") | values.isna() | (volume & (text == "-"))
+    none = _missing(values, text) | (volume & (text == "-"))
     rest = numbers.isna() & ~none
     if rest.any():
         numbers[rest] = _written_numbers(text[rest], volume, decimal)
     return numbers, numbers.isna() & ~none
+
+
+def _missing(values: pd.Series, text: pd.Series) -> pd.Series:
+    """The cells of ``values`` (``text``: them as stripped text) that are missing values: NaN, blank or a
+    missing-value mark (:data:`_MISSING`)."""
+    return values.isna() | (text == "") | text.str.lower().isin(_MISSING)
 
 
 def _written_numbers(text: pd.Series, volume: bool, decimal: str) -> pd.Series:
