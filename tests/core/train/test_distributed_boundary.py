@@ -19,12 +19,11 @@ _WORKER = textwrap.dedent(
     import logging
     import sys
     sys.path.insert(0, sys.argv[3])
-    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp
+    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_batches, mlp
     from carrousel.core.train import TrainConfig, Trainer
 
     rank, _ = join_two_ranks()
-    x, y = linear_data(96, seed=rank)
-    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 96, 16)]
+    batches = linear_batches(96, seed=rank)
 
     class Overstated:  # says 6 batches; rank 1 yields 4
         def __len__(self):
@@ -72,12 +71,11 @@ _COUNT = textwrap.dedent(
     import sys
     sys.path.insert(0, sys.argv[3])
     import torch.distributed as dist
-    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp
+    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_batches, mlp
     from carrousel.core.train import Callback, TrainConfig, Trainer
 
     rank, _ = join_two_ranks()
-    x, y = linear_data(96, seed=rank)
-    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 96, 16)]
+    batches = linear_batches(96, seed=rank)
     calls = [0]
     real = dist.all_reduce
 

@@ -21,13 +21,12 @@ _WORKER = textwrap.dedent(
     import sys
     sys.path.insert(0, sys.argv[3])
     import torch
-    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp
+    from train_helpers import RegressionTask, caught, join_two_ranks, leave_two_ranks, linear_batches, mlp
     from carrousel.core.metrics import MeanAbsoluteError, MeanSquaredError
     from carrousel.core.train import TrainConfig, Trainer
 
     rank, (case,) = join_two_ranks()
-    x, y = linear_data(64, seed=rank)
-    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
+    batches = linear_batches(64, seed=rank)
 
     class FromState(MeanAbsoluteError):  # rank 1's result from the merged state raises
         def compute_from_state(self, sums, cats):
@@ -52,12 +51,7 @@ _WORKER = textwrap.dedent(
                 metric.update(outputs, batch[1])
 
     trainer = Trainer(mlp(dropout=0.0, seed=0), Task(), TrainConfig(progress=False, device="cpu"))
-    try:
-        trainer.evaluate(batches)
-    except Exception as exc:
-        doc = {"error": f"{type(exc).__name__}: {exc}"}
-    else:
-        doc = {"error": None}
+    doc = {"error": caught(lambda: trainer.evaluate(batches))}
     leave_two_ranks(doc)
     """
 )

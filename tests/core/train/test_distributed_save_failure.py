@@ -19,12 +19,11 @@ _WORKER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[3])
-    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp
+    from train_helpers import RegressionTask, caught, join_two_ranks, leave_two_ranks, linear_batches, mlp
     from carrousel.core.train import TrainConfig, Trainer
 
     rank, (case, folder) = join_two_ranks()
-    x, y = linear_data(64, seed=rank)
-    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
+    batches = linear_batches(64, seed=rank)
     max_steps = 2 if case == "stop_inside" else None  # a stop at batch 2 of 4: stop_state's checkpoint
     cfg = TrainConfig(
         epochs=2, lr=1e-2, progress=False, device="cpu", checkpoint_dir=folder, max_steps=max_steps
@@ -36,12 +35,7 @@ _WORKER = textwrap.dedent(
 
     if rank == 0:
         trainer.ckpt.save = read_only
-    try:
-        trainer.fit(batches)
-    except Exception as exc:
-        doc = {"error": f"{type(exc).__name__}: {exc}", "epoch": trainer.epoch}
-    else:
-        doc = {"error": None, "epoch": trainer.epoch}
+    doc = {"error": caught(lambda: trainer.fit(batches)), "epoch": trainer.epoch}
     leave_two_ranks(doc)
     """
 )

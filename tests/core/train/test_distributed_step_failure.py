@@ -24,12 +24,11 @@ _WORKER = textwrap.dedent(
     import sys
     sys.path.insert(0, sys.argv[3])
     import torch
-    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp
+    from train_helpers import RegressionTask, caught, join_two_ranks, leave_two_ranks, linear_batches, mlp
     from carrousel.core.train import Callback, TrainConfig, Trainer
 
     rank, (case, folder) = join_two_ranks()
-    x, y = linear_data(96, seed=rank)
-    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 96, 16)]
+    batches = linear_batches(96, seed=rank)
     at = 3 if case in ("step", "batch_end") else 2  # step 2: a checkpoint step (checkpoint_every=2)
 
     class SizeRaises(RegressionTask):  # after backward, before the step's check
@@ -53,12 +52,7 @@ _WORKER = textwrap.dedent(
     callbacks = [EndRaises()] if case.startswith("batch_end") else []
     trainer = Trainer(mlp(dropout=0.0, seed=0), SizeRaises(), cfg, callbacks=callbacks)
     trainer.optimizer.register_step_pre_hook(step_raises)
-    try:
-        trainer.fit(batches)
-    except Exception as exc:
-        doc = {"error": f"{type(exc).__name__}: {exc}"}
-    else:
-        doc = {"error": None}
+    doc = {"error": caught(lambda: trainer.fit(batches))}
     doc["files"] = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
     leave_two_ranks(doc)
     """

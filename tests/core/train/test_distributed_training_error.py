@@ -24,12 +24,11 @@ _WORKER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[3])
-    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp
+    from train_helpers import RegressionTask, caught, join_two_ranks, leave_two_ranks, linear_batches, mlp
     from carrousel.core.train import Callback, TrainConfig, Trainer
 
     rank, (case,) = join_two_ranks()
-    x, y = linear_data(96, seed=rank)
-    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 96, 16)]
+    batches = linear_batches(96, seed=rank)
 
     class Raises(RegressionTask):  # rank 1's forward or loss raises at its third micro-batch
         calls = 0
@@ -66,12 +65,7 @@ _WORKER = textwrap.dedent(
     cfg = TrainConfig(epochs=2, lr=1e-2, progress=False, device="cpu", accumulate=accumulate)
     callbacks = {"batch_start": [StartRaises()], "batch_end": [EndRaises()]}.get(case, [])
     loader = DrawRaises() if case == "draw" else batches
-    try:
-        Trainer(mlp(dropout=0.0, seed=0), Raises(), cfg, callbacks=callbacks).fit(loader)
-    except Exception as exc:
-        doc = {"error": f"{type(exc).__name__}: {exc}"}
-    else:
-        doc = {"error": None}
+    doc = {"error": caught(lambda: Trainer(mlp(dropout=0.0, seed=0), Raises(), cfg, callbacks=callbacks).fit(loader))}
     leave_two_ranks(doc)
     """
 )

@@ -20,12 +20,11 @@ _WORKER = textwrap.dedent(
     sys.path.insert(0, sys.argv[3])
     import torch
     from torch.utils.data import DataLoader, TensorDataset
-    from train_helpers import RegressionTask, Unsized, join_two_ranks, leave_two_ranks, linear_data, mlp, timeless
+    from train_helpers import RegressionTask, Unsized, join_two_ranks, leave_two_ranks, linear_batches, linear_data, mlp, timeless
     from carrousel.core.train import TrainConfig, Trainer
 
     rank, _ = join_two_ranks()
-    x, y = linear_data(64, seed=rank)
-    train = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
+    train = linear_batches(64, seed=rank)
     xv, yv = linear_data(80, seed=7)
     val = [(xv[i : i + 16], yv[i : i + 16]) for i in range(0, 80, 16)]
     model = mlp(dropout=0.0, seed=0)
@@ -56,14 +55,12 @@ _ONE_RANK_WORKER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[3])
-    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_data, mlp, timeless
+    from train_helpers import RegressionTask, join_two_ranks, leave_two_ranks, linear_batches, mlp, timeless
     from carrousel.core.train import TrainConfig, Trainer
 
     rank, (case,) = join_two_ranks()
-    x, y = linear_data(64, seed=rank)
-    train = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
-    xv, yv = linear_data(48, seed=7)
-    val = [(xv[i : i + 16], yv[i : i + 16]) for i in range(0, 48, 16)]
+    train = linear_batches(64, seed=rank)
+    val = linear_batches(48, seed=7)
 
     class Failing:  # rank 1's second validation batch raises, in the second epoch
         def __init__(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -40,6 +41,12 @@ def linear_data(n: int = 256, features: int = 8, seed: int = 1) -> tuple[Tensor,
     x = torch.randn(n, features, generator=g)
     y = x @ w + 0.01 * torch.randn(n, 1, generator=g)
     return x, y
+
+
+def linear_batches(n: int, seed: int = 1, size: int = 16) -> list[tuple[Tensor, Tensor]]:
+    """``linear_data(n, seed=seed)`` cut in order into batches of ``size``: ``[(x (size, 8), y (size, 1)), ...]``."""
+    x, y = linear_data(n, seed=seed)
+    return [(x[i : i + size], y[i : i + size]) for i in range(0, n, size)]
 
 
 def shuffled(seed: int | None) -> DataLoader[tuple[Tensor, ...]]:
@@ -81,6 +88,16 @@ def leave_two_ranks(doc: Any) -> None:
     print(json.dumps(doc))
     dist.barrier()
     dist.destroy_process_group()
+
+
+def caught(call: Callable[[], object]) -> str | None:
+    """Runs ``call``: None when it returns, else the error it raised as ``"TypeName: message"`` (the line the
+    two-rank workers print for their test to compare)."""
+    try:
+        call()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def mlp(features: int = 8, dropout: float = 0.1, seed: int = 0) -> nn.Module:
