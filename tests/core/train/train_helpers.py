@@ -12,6 +12,7 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from carrousel.core.errors import error_line
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder
 from carrousel.core.train import Task, TrainConfig
 
@@ -91,12 +92,12 @@ def leave_two_ranks(doc: Any) -> None:
 
 
 def caught(call: Callable[[], object]) -> str | None:
-    """Runs ``call``: None when it returns, else the error it raised as ``"TypeName: message"`` (the line the
-    two-rank workers print for their test to compare)."""
+    """Runs ``call``: None when it returns, else the error it raised as :func:`~carrousel.core.errors.error_line`
+    names it (``"Type: message"``, the line the two-rank workers print for their test to compare)."""
     try:
         call()
     except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
+        return error_line(exc)
     return None
 
 
